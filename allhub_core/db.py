@@ -1,0 +1,237 @@
+"""The DuckDB store: one write path, connections held only for a unit of work.
+
+Why this shape:
+- DuckDB lets one *process* hold a database file read-write. The dashboard and a cron'd CLI
+  must take turns, so every unit of work opens the file, does its work and closes it again
+  (the process's last close releases the file lock). A lock held by another process is
+  retried with backoff, then reported in one sentence (``StoreBusy``).
+- Inside a process DuckDB fails concurrent updates of the same row ("Conflict on update"), so
+  all writes go through one process-wide lock: one writer at a time, each write one
+  transaction that commits whole or not at all. Reads take their own cursor.
+- Opening the file also validates it: a file that is not a DuckDB database, or a key that
+  does not fit the secrets inside it, is refused before anything is changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from .crypto import SecretBox, load_or_create_key
+from .errors import StoreBusy, StoreError
+
+__all__ = ["Store", "default_db_path", "DEFAULT_DB"]
+
+DEFAULT_DB = "data/allhub.duckdb"
+
+# One writer per process, whatever the number of Store objects on the same file.
+_WRITE_LOCK = threading.RLock()
+# Paths already migrated and key-checked in this process.
+_READY: set[str] = set()
+_READY_LOCK = threading.Lock()
+
+
+def default_db_path() -> str:
+    return os.environ.get("ALLHUB_DB") or DEFAULT_DB
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    return "Could not set lock" in str(exc) or "Conflicting lock" in str(exc)
+
+
+class Store:
+    """A DuckDB file plus the key for its secrets.
+
+    ``read()`` yields a cursor; ``write()`` yields a connection inside a transaction that
+    commits on success and rolls back on any exception.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *, lock_timeout: float = 10.0,
+                 key: bytes | None = None):
+        self.path = str(Path(path or default_db_path()))
+        self.lock_timeout = lock_timeout
+        self._key = key
+        self._box: SecretBox | None = None
+        # Keeps the DuckDB instance of this file alive while a batch of units of work runs
+        # in this process (see ``session``); None means open and close per unit of work.
+        self._pinned: duckdb.DuckDBPyConnection | None = None
+        self._pin_lock = threading.Lock()
+        self._ensure_ready()
+
+    def __repr__(self) -> str:
+        return f"Store({self.path!r})"
+
+    # -- opening -------------------------------------------------------------------------
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        """Open the file, retrying while another process holds its lock."""
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(self.path)
+            except duckdb.IOException as exc:
+                if _is_lock_error(exc):
+                    if time.monotonic() >= deadline:
+                        raise StoreBusy(
+                            f"The database {self.path} is in use by another allhub process; "
+                            "try again in a moment."
+                        ) from None
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.5)
+                    continue
+                raise StoreError(self._describe_open_error(exc)) from None
+            except duckdb.Error as exc:
+                raise StoreError(self._describe_open_error(exc)) from None
+
+    def _describe_open_error(self, exc: Exception) -> str:
+        text = str(exc)
+        if "not a valid DuckDB database" in text or "Invalid Input" in text and "database" in text:
+            return f"{self.path} is not a DuckDB database; point --db at an allhub database file."
+        if "version" in text.lower() and "storage" in text.lower():
+            return f"{self.path} was written by an incompatible DuckDB version."
+        if "Permission denied" in text:
+            return f"{self.path} cannot be opened: permission denied."
+        if "No such file or directory" in text:
+            return f"{self.path} cannot be created: its folder does not exist."
+        first = text.splitlines()[0] if text else type(exc).__name__
+        return f"{self.path} cannot be opened: {first}"
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._pin_lock:
+            pinned = self._pinned
+        if pinned is not None:
+            cur = pinned.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+            return
+        con = self._connect()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator["Store"]:
+        """Hold the file open across several units of work (one page render, one command).
+
+        The file lock is released when the session ends, so a session must stay short, never
+        the lifetime of a server. A Store object is meant for one thread; make one per thread.
+        """
+        if self._pinned is not None:
+            yield self
+            return
+        con = self._connect()
+        with self._pin_lock:
+            self._pinned = con
+        try:
+            yield self
+        finally:
+            with self._pin_lock:
+                self._pinned = None
+            con.close()
+
+    def _ensure_ready(self) -> None:
+        real = os.path.realpath(self.path)
+        parent = Path(self.path).parent
+        if not parent.exists():
+            parent.mkdir(parents=True, exist_ok=True)
+        if Path(self.path).exists() and Path(self.path).is_dir():
+            raise StoreError(f"{self.path} is a folder, not a database file.")
+        creating = not Path(self.path).exists() or Path(self.path).stat().st_size == 0
+        if not creating:
+            self._sniff()
+        key = self._key or load_or_create_key(self.path, create=True)
+        self._box = SecretBox(key)
+        with _READY_LOCK:
+            if real in _READY:
+                self._check_key()
+                return
+            from .migrations import migrate
+
+            with _WRITE_LOCK, self._connection() as con:
+                migrate(con)
+                self._check_key(con)
+            _READY.add(real)
+
+    def _sniff(self) -> None:
+        """Refuse a file that is not DuckDB before DuckDB tries to open (and maybe rewrite) it."""
+        try:
+            with open(self.path, "rb") as fh:
+                head = fh.read(16)
+        except OSError as exc:
+            raise StoreError(f"{self.path} cannot be read ({exc.strerror}).") from None
+        if len(head) < 12 or head[8:12] != b"DUCK":
+            raise StoreError(f"{self.path} is not a DuckDB database; point --db at an allhub database file.")
+
+    def _check_key(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
+        assert self._box is not None
+        def run(c: duckdb.DuckDBPyConnection) -> None:
+            row = c.execute("SELECT value_blob FROM meta WHERE key = 'key_check'").fetchone()
+            if row is None or row[0] is None:
+                c.execute(
+                    "INSERT INTO meta (key, value_blob) VALUES ('key_check', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value_blob = excluded.value_blob",
+                    [self._box.check_value()],
+                )
+            elif not self._box.fits(row[0]):
+                raise StoreError(
+                    "The secret key does not fit this database: its secrets were encrypted with "
+                    "another key (check the key file beside it or ALLHUB_SECRET_KEY)."
+                )
+        if con is not None:
+            run(con)
+        else:
+            with self._connection() as c:
+                run(c)
+
+    # -- units of work -----------------------------------------------------------------
+    @property
+    def box(self) -> SecretBox:
+        assert self._box is not None
+        return self._box
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor for reads; results must be fetched inside the block."""
+        try:
+            with self._connection() as con:
+                yield con
+        except duckdb.Error as exc:
+            raise StoreError(f"Reading the database failed: {str(exc).splitlines()[0]}") from None
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction under the process-wide write lock; all or nothing."""
+        with _WRITE_LOCK:
+            with self._connection() as con:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    yield con
+                except duckdb.Error as exc:
+                    with contextlib.suppress(duckdb.Error):
+                        con.execute("ROLLBACK")
+                    raise StoreError(
+                        f"Saving to the database failed: {str(exc).splitlines()[0]}"
+                    ) from None
+                except BaseException:
+                    with contextlib.suppress(duckdb.Error):
+                        con.execute("ROLLBACK")
+                    raise
+                else:
+                    try:
+                        con.execute("COMMIT")
+                    except duckdb.Error as exc:
+                        with contextlib.suppress(duckdb.Error):
+                            con.execute("ROLLBACK")
+                        raise StoreError(
+                            f"Saving to the database failed: {str(exc).splitlines()[0]}"
+                        ) from None

@@ -1,0 +1,144 @@
+"""Numbered schema migrations, each applied in one transaction with its bookkeeping row.
+
+DuckDB has no ``PRAGMA user_version``, so ``schema_migrations`` records what ran (modelled on
+sqlite-utils' ``Migrations``). Add a migration by appending a function to ``MIGRATIONS``;
+never edit one that has shipped. Link tables carry no PRIMARY KEY on purpose: DuckDB checks
+unique indexes eagerly inside a transaction, so "delete then re-insert the same pair" would fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import duckdb
+
+__all__ = ["MIGRATIONS", "migrate", "applied_versions", "pending_versions", "SCHEMA_VERSION"]
+
+
+def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        CREATE TABLE meta (
+            key VARCHAR PRIMARY KEY,
+            value VARCHAR,
+            value_blob BLOB
+        )""")
+    con.execute("CREATE SEQUENCE account_id_seq START 1")
+    con.execute("""
+        CREATE TABLE accounts (
+            id BIGINT PRIMARY KEY DEFAULT nextval('account_id_seq'),
+            site_name VARCHAR NOT NULL DEFAULT '',
+            site_url VARCHAR NOT NULL,
+            site_type VARCHAR NOT NULL DEFAULT 'unknown',
+            user_id VARCHAR NOT NULL DEFAULT '',
+            username VARCHAR NOT NULL DEFAULT '',
+            auth_type VARCHAR NOT NULL DEFAULT 'access_token',
+            access_token_enc BLOB,
+            cookie_enc BLOB,
+            refresh_token_enc BLOB,
+            secret_hint VARCHAR NOT NULL DEFAULT '',
+            notes VARCHAR NOT NULL DEFAULT '',
+            exchange_rate DOUBLE NOT NULL DEFAULT 7.2,
+            disabled BOOLEAN NOT NULL DEFAULT false,
+            exclude_from_total_balance BOOLEAN NOT NULL DEFAULT false,
+            exclude_from_today_income BOOLEAN NOT NULL DEFAULT false,
+            manual_balance_usd DOUBLE,
+            auto_checkin BOOLEAN NOT NULL DEFAULT true,
+            checkin_url VARCHAR NOT NULL DEFAULT '',
+            redeem_url VARCHAR NOT NULL DEFAULT '',
+            checkin_supported BOOLEAN,
+            checkin_status VARCHAR NOT NULL DEFAULT 'unknown',
+            checkin_date DATE,
+            custom_checkin_date DATE,
+            health_status VARCHAR NOT NULL DEFAULT 'unknown',
+            health_reason VARCHAR NOT NULL DEFAULT '',
+            quota BIGINT NOT NULL DEFAULT 0,
+            today_consumption BIGINT,
+            today_income BIGINT,
+            today_prompt_tokens BIGINT,
+            today_completion_tokens BIGINT,
+            today_requests BIGINT,
+            consumption_availability VARCHAR NOT NULL DEFAULT 'unavailable',
+            income_availability VARCHAR NOT NULL DEFAULT 'unavailable',
+            tokens_availability VARCHAR NOT NULL DEFAULT 'unavailable',
+            requests_availability VARCHAR NOT NULL DEFAULT 'unavailable',
+            stats_reason VARCHAR NOT NULL DEFAULT 'not_collected',
+            stats_date DATE,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            user_updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            last_sync_time TIMESTAMPTZ
+        )""")
+    con.execute("CREATE SEQUENCE tag_id_seq START 1")
+    con.execute("""
+        CREATE TABLE tags (
+            id BIGINT PRIMARY KEY DEFAULT nextval('tag_id_seq'),
+            name VARCHAR NOT NULL,
+            name_key VARCHAR NOT NULL UNIQUE,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )""")
+    con.execute("CREATE TABLE account_tags (account_id BIGINT NOT NULL, tag_id BIGINT NOT NULL)")
+    # Pinned accounts: newest pin first (highest seq first).
+    con.execute("CREATE SEQUENCE pin_seq START 1")
+    con.execute("CREATE TABLE pins (account_id BIGINT NOT NULL, seq BIGINT NOT NULL)")
+    # Manual order: lower position first; accounts without a row come after those with one.
+    con.execute("CREATE TABLE manual_order (account_id BIGINT NOT NULL, position INTEGER NOT NULL)")
+    con.execute("CREATE TABLE preferences (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[duckdb.DuckDBPyConnection], None]
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "initial accounts, tags, pins, order, preferences", _m001_initial),
+]
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def _ensure_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            duckdb_version VARCHAR
+        )""")
+
+
+def applied_versions(con: duckdb.DuckDBPyConnection) -> list[int]:
+    _ensure_table(con)
+    return [r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()]
+
+
+def pending_versions(con: duckdb.DuckDBPyConnection) -> list[int]:
+    done = set(applied_versions(con))
+    return [m.version for m in MIGRATIONS if m.version not in done]
+
+
+def migrate(con: duckdb.DuckDBPyConnection, stop_before: int | None = None) -> list[int]:
+    """Apply pending migrations in order; each with its bookkeeping row in one transaction."""
+    done = set(applied_versions(con))
+    ran = []
+    for m in MIGRATIONS:
+        if stop_before is not None and m.version >= stop_before:
+            break
+        if m.version in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            m.apply(con)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name, duckdb_version) VALUES (?, ?, ?)",
+                [m.version, m.name, duckdb.__version__],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        ran.append(m.version)
+    return ran

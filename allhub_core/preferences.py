@@ -1,0 +1,112 @@
+"""User preferences: sorting priority, add-account settings, currency.
+
+Stored as JSON values in the ``preferences`` table, merged over ``DEFAULTS`` on read so a new
+preference needs no migration. Sorting criteria follow the extension's canonical order (its
+"current site" and "open tabs" criteria need a browser and are left out).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .db import Store
+from .errors import ValidationError
+
+__all__ = ["SORT_CRITERIA", "SORT_FIELDS", "DEFAULTS", "get_preferences", "set_preference",
+           "normalize_sorting", "CURRENCIES"]
+
+#: criterion id -> label shown in Settings, in the default priority order.
+SORT_CRITERIA: dict[str, str] = {
+    "disabled_account": "Move disabled accounts to the bottom",
+    "pinned": "Pinned first (newest pin first)",
+    "user_sort_field": "Sort field (balance, today's consumption, income, name, created time)",
+    "manual_order": "Manual order",
+    "check_in_requirement": "Accounts that still need check-in first",
+    "health_status": "Health (error, warning, unknown, healthy)",
+    "custom_check_in_url": "Has a custom check-in URL first",
+    "custom_redeem_url": "Has a custom redeem URL first",
+}
+SORT_FIELDS: dict[str, str] = {
+    "balance": "Balance",
+    "consumption": "Today's consumption",
+    "income": "Today's income",
+    "name": "Name",
+    "created_at": "Created time",
+}
+CURRENCIES = ("USD", "CNY")
+
+DEFAULTS: dict[str, Any] = {
+    "sorting_priority": [{"id": c, "enabled": True} for c in SORT_CRITERIA],
+    "sort_field": "balance",
+    "sort_order": "desc",
+    "currency": "USD",
+    "warn_on_duplicate": True,
+    "auto_provision_key": False,
+}
+
+
+def normalize_sorting(value: Any) -> list[dict[str, Any]]:
+    """Keep known criteria once each, in the given order; append missing ones.
+
+    As upstream's migration: a missing ``disabled_account``/``pinned``/``manual_order`` comes
+    back enabled, any other missing criterion comes back disabled.
+    """
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for item in value if isinstance(value, list) else []:
+        cid = item.get("id") if isinstance(item, dict) else None
+        if cid in SORT_CRITERIA and cid not in seen:
+            out.append({"id": cid, "enabled": bool(item.get("enabled", True))})
+            seen.add(cid)
+    for cid in SORT_CRITERIA:
+        if cid not in seen:
+            out.append({"id": cid, "enabled": cid in ("disabled_account", "pinned", "manual_order")})
+    return out
+
+
+def _validate(key: str, value: Any) -> Any:
+    if key not in DEFAULTS:
+        raise ValidationError(f"'{key}' is not a preference.")
+    if key == "sorting_priority":
+        return normalize_sorting(value)
+    if key == "sort_field":
+        if value is not None and value not in SORT_FIELDS:
+            raise ValidationError(f"'{value}' is not a sort field; use one of {', '.join(SORT_FIELDS)}.")
+        return value
+    if key == "sort_order":
+        if value not in ("asc", "desc"):
+            raise ValidationError("The sort order must be 'asc' or 'desc'.")
+        return value
+    if key == "currency":
+        if value not in CURRENCIES:
+            raise ValidationError("The currency must be USD or CNY.")
+        return value
+    if key in ("warn_on_duplicate", "auto_provision_key"):
+        return bool(value)
+    return value
+
+
+def get_preferences(store: Store) -> dict[str, Any]:
+    prefs = {k: (list(v) if isinstance(v, list) else v) for k, v in DEFAULTS.items()}
+    with store.read() as con:
+        rows = con.execute("SELECT key, value FROM preferences").fetchall()
+    for key, raw in rows:
+        if key in DEFAULTS:
+            try:
+                prefs[key] = _validate(key, json.loads(raw))
+            except (ValueError, ValidationError):
+                pass  # a damaged value falls back to the default
+    prefs["sorting_priority"] = normalize_sorting(prefs["sorting_priority"])
+    return prefs
+
+
+def set_preference(store: Store, key: str, value: Any) -> Any:
+    value = _validate(key, value)
+    with store.write() as con:
+        con.execute(
+            "INSERT INTO preferences (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, json.dumps(value)],
+        )
+    return value

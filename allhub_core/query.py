@@ -1,0 +1,294 @@
+"""Reading accounts: filters, free-text search, multi-level sort and totals, all in SQL.
+
+The sort is the user's sorting priority turned into one ORDER BY (first criterion that
+separates two accounts decides, ``id`` breaks the last tie so grid row positions are stable).
+Every user choice is mapped through a whitelist; nothing user-typed is spliced into SQL.
+Today's figures count only when they were collected today (``stats_date``); a check-in
+status counts only for the day it was observed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .db import Store
+from .origin import origin_key
+
+__all__ = ["AccountFilter", "ACCOUNT_VIEW", "order_by_sql", "where_sql", "list_accounts",
+           "count_accounts", "totals", "facet_counts", "QUOTA_PER_USD", "HEALTH_VALUES",
+           "CHECKIN_FILTERS"]
+
+QUOTA_PER_USD = 500_000
+HEALTH_VALUES = ("healthy", "warning", "error", "unknown")
+#: check-in filter values -> label
+CHECKIN_FILTERS = {
+    "checked": "Checked in today",
+    "not_checked": "Not checked in today",
+    "outdated": "Status not seen today",
+    "unsupported": "Check-in unsupported",
+}
+
+# One row per account with derived columns. current_date follows the DuckDB TimeZone setting.
+ACCOUNT_VIEW = f"""
+WITH tg AS (
+    SELECT lk.account_id, list(DISTINCT t.name ORDER BY t.name) AS tags,
+           lower(string_agg(t.name, ' ')) AS tag_text, list(DISTINCT t.id) AS tag_ids
+    FROM account_tags lk JOIN tags t ON t.id = lk.tag_id GROUP BY lk.account_id
+),
+v AS (
+    SELECT a.*,
+        coalesce(tg.tags, []::VARCHAR[]) AS tags,
+        coalesce(tg.tag_ids, []::BIGINT[]) AS tag_ids,
+        coalesce(tg.tag_text, '') AS tag_text,
+        p.seq AS pin_seq,
+        (p.seq IS NOT NULL) AS pinned,
+        mo.position AS manual_position,
+        CASE WHEN a.manual_balance_usd IS NOT NULL
+             THEN CAST(round(a.manual_balance_usd * {QUOTA_PER_USD}) AS BIGINT)
+             ELSE a.quota END AS eff_quota,
+        (a.stats_date = current_date) AS stats_today,
+        CASE WHEN a.stats_date = current_date AND a.consumption_availability <> 'unavailable'
+             THEN a.today_consumption END AS cons_today,
+        CASE WHEN a.stats_date = current_date AND a.income_availability <> 'unavailable'
+             THEN a.today_income END AS inc_today,
+        CASE WHEN a.stats_date = current_date THEN a.consumption_availability
+             ELSE 'unavailable' END AS cons_avail,
+        CASE WHEN a.stats_date = current_date THEN a.income_availability
+             ELSE 'unavailable' END AS inc_avail,
+        CASE WHEN a.checkin_supported = false THEN 'unsupported'
+             WHEN a.checkin_date = current_date THEN a.checkin_status
+             ELSE 'unknown' END AS checkin_today
+    FROM accounts a
+    LEFT JOIN tg ON tg.account_id = a.id
+    LEFT JOIN (SELECT account_id, max(seq) AS seq FROM pins GROUP BY account_id) p ON p.account_id = a.id
+    LEFT JOIN (SELECT account_id, min(position) AS position FROM manual_order GROUP BY account_id) mo
+           ON mo.account_id = a.id
+)
+"""
+
+
+@dataclass
+class AccountFilter:
+    """What the Accounts page and ``account list`` filter on; empty means "all"."""
+
+    tags: list[str] = field(default_factory=list)       # OR over tag names (case-insensitive)
+    status: str = "all"                                  # all | enabled | disabled
+    site_types: list[str] = field(default_factory=list)
+    health: list[str] = field(default_factory=list)      # healthy/warning/error/unknown/never_synced
+    checkin: list[str] = field(default_factory=list)     # keys of CHECKIN_FILTERS
+    search: str = ""
+    ids: list[int] | None = None
+
+
+def _search_clause(text: str, params: list[Any]) -> list[str]:
+    """Every space-separated token must match name, username, URL, tags, notes or URLs."""
+    clauses = []
+    for token in text.split():
+        tok = token.casefold()
+        parts = [
+            "contains(lower(v.site_name), ?)", "contains(lower(v.username), ?)",
+            "contains(v.site_url, ?)", "contains(v.tag_text, ?)", "contains(lower(v.notes), ?)",
+            "contains(lower(v.checkin_url), ?)", "contains(lower(v.redeem_url), ?)",
+            "v.user_id = ?", "CAST(v.id AS VARCHAR) = ?",
+        ]
+        params.extend([tok] * 7 + [token, token])
+        key = origin_key(token) if ("://" in token or "." in token) else None
+        if key:
+            parts.append("v.site_url = ?")
+            params.append(key)
+        clauses.append("(" + " OR ".join(parts) + ")")
+    return clauses
+
+
+def where_sql(f: AccountFilter | None, params: list[Any], skip: str | None = None) -> str:
+    """The WHERE clause for a filter; ``skip`` leaves one filter kind out (faceted counts)."""
+    f = f or AccountFilter()
+    clauses: list[str] = []
+    if f.ids is not None:
+        clauses.append("list_contains(?, v.id)")
+        params.append([int(i) for i in f.ids])
+    if f.tags and skip != "tags":
+        clauses.append("list_has_any(list_transform(v.tags, lambda x: lower(x)), ?)")
+        params.append([t.casefold() for t in f.tags])
+    if f.status == "enabled" and skip != "status":
+        clauses.append("NOT v.disabled")
+    elif f.status == "disabled" and skip != "status":
+        clauses.append("v.disabled")
+    if f.site_types and skip != "site_types":
+        clauses.append("list_contains(?, v.site_type)")
+        params.append(list(f.site_types))
+    if f.health and skip != "health":
+        parts = []
+        plain = [h for h in f.health if h in HEALTH_VALUES]
+        if plain:
+            parts.append("list_contains(?, v.health_status)")
+            params.append(plain)
+        if "never_synced" in f.health:
+            parts.append("v.last_sync_time IS NULL")
+        clauses.append("(" + (" OR ".join(parts) or "false") + ")")
+    if f.checkin and skip != "checkin":
+        parts = []
+        if "checked" in f.checkin:
+            parts.append("v.checkin_today = 'checked'")
+        if "not_checked" in f.checkin:
+            parts.append("v.checkin_today = 'not_checked'")
+        if "outdated" in f.checkin:
+            parts.append("v.checkin_today = 'unknown'")
+        if "unsupported" in f.checkin:
+            parts.append("v.checkin_today = 'unsupported'")
+        clauses.append("(" + (" OR ".join(parts) or "false") + ")")
+    if f.search and f.search.strip() and skip != "search":
+        clauses.extend(_search_clause(f.search, params))
+    return ("WHERE " + " AND ".join(clauses)) if clauses else ""
+
+
+def _balance_expr(currency: str) -> str:
+    usd = f"(v.eff_quota / {QUOTA_PER_USD})"
+    return f"({usd} * v.exchange_rate)" if currency == "CNY" else usd
+
+
+def order_by_sql(prefs: dict[str, Any]) -> str:
+    """Build ORDER BY from the enabled criteria in priority order, ending with ``id``."""
+    terms: list[str] = []
+    today = "current_date"
+    for crit in prefs.get("sorting_priority", []):
+        if not crit.get("enabled"):
+            continue
+        cid = crit["id"]
+        if cid == "disabled_account":
+            terms.append("v.disabled ASC")
+        elif cid == "pinned":
+            terms.append("(v.pin_seq IS NULL) ASC, v.pin_seq DESC")
+        elif cid == "user_sort_field":
+            fld, direction = prefs.get("sort_field"), prefs.get("sort_order", "desc")
+            d = "DESC" if direction == "desc" else "ASC"
+            if fld == "balance":
+                terms.append(f"{_balance_expr(prefs.get('currency', 'USD'))} {d}")
+            elif fld == "name":
+                terms.append(f"lower(v.site_name) {d}, lower(v.username) {d}")
+            elif fld == "created_at":
+                terms.append(f"v.created_at {d}")
+            elif fld in ("consumption", "income"):
+                col, av = ("v.cons_today", "v.cons_avail") if fld == "consumption" else ("v.inc_today", "v.inc_avail")
+                # unavailable figures go last in both directions; complete beats partial on ties
+                terms.append(f"({col} IS NULL) ASC, {col} {d}, ({av} = 'complete') DESC")
+        elif cid == "manual_order":
+            terms.append("(v.manual_position IS NULL) ASC, v.manual_position ASC")
+        elif cid == "check_in_requirement":
+            terms.append(
+                f"(v.checkin_today = 'not_checked' OR (v.checkin_url <> '' AND "
+                f"v.custom_checkin_date IS DISTINCT FROM {today})) DESC")
+        elif cid == "health_status":
+            terms.append("CASE v.health_status WHEN 'error' THEN 0 WHEN 'warning' THEN 1 "
+                         "WHEN 'unknown' THEN 2 ELSE 3 END ASC")
+        elif cid == "custom_check_in_url":
+            terms.append("(v.checkin_url <> '') DESC")
+        elif cid == "custom_redeem_url":
+            terms.append("(v.redeem_url <> '') DESC")
+    terms.append("v.id ASC")
+    return "ORDER BY " + ", ".join(terms)
+
+
+GRID_COLUMNS = """
+    v.id, v.site_name, v.site_url, v.site_type, v.user_id, v.username, v.auth_type, v.secret_hint,
+    v.tags, v.pinned, v.disabled, v.health_status, v.health_reason,
+    v.eff_quota AS quota,
+    round(v.eff_quota / {q}, 6) AS balance_usd,
+    round(v.eff_quota / {q} * v.exchange_rate, 6) AS balance_cny,
+    round(v.cons_today / {q}, 6) AS today_consumption_usd,
+    round(v.inc_today / {q}, 6) AS today_income_usd,
+    round(v.cons_today / {q} * v.exchange_rate, 6) AS today_consumption_cny,
+    round(v.inc_today / {q} * v.exchange_rate, 6) AS today_income_cny,
+    v.cons_avail AS consumption_availability, v.inc_avail AS income_availability,
+    CASE WHEN v.stats_today THEN v.today_requests END AS today_requests,
+    CASE WHEN v.stats_today THEN v.today_prompt_tokens END AS today_prompt_tokens,
+    CASE WHEN v.stats_today THEN v.today_completion_tokens END AS today_completion_tokens,
+    v.exchange_rate, v.checkin_today AS checkin_status, v.checkin_supported, v.auto_checkin,
+    v.checkin_url, v.redeem_url, v.notes,
+    v.exclude_from_total_balance, v.exclude_from_today_income, v.manual_balance_usd,
+    v.last_sync_time, v.created_at, v.updated_at, v.user_updated_at, v.manual_position
+""".format(q=QUOTA_PER_USD)
+
+
+def list_accounts(store: Store, f: AccountFilter | None, prefs: dict[str, Any],
+                  limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """The filtered, sorted accounts (one page when ``limit`` is given) as a DataFrame."""
+    params: list[Any] = []
+    sql = f"{ACCOUNT_VIEW} SELECT {GRID_COLUMNS} FROM v {where_sql(f, params)} {order_by_sql(prefs)}"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [int(limit), int(offset)]
+    with store.read() as con:
+        df = con.execute(sql, params).df()
+    df["tags"] = df["tags"].map(lambda v: [] if v is None else [str(x) for x in v])
+    return df
+
+
+def count_accounts(store: Store, f: AccountFilter | None) -> int:
+    params: list[Any] = []
+    with store.read() as con:
+        return con.execute(f"{ACCOUNT_VIEW} SELECT count(*) FROM v {where_sql(f, params)}",
+                           params).fetchone()[0]
+
+
+def totals(store: Store, f: AccountFilter | None) -> dict[str, Any]:
+    """Totals of the filtered set, both currencies (CNY uses each account's own rate).
+
+    Balance: enabled and not excluded from the total. Consumption: enabled, figures of today.
+    Income: enabled, not excluded from income, figures of today. Coverage counts say how many
+    accounts had figures at all.
+    """
+    params: list[Any] = []
+    q = QUOTA_PER_USD
+    sql = f"""{ACCOUNT_VIEW}
+    SELECT count(*) AS accounts,
+      count(*) FILTER (WHERE NOT v.disabled) AS enabled,
+      coalesce(sum(v.eff_quota / {q}) FILTER (WHERE NOT v.disabled AND NOT v.exclude_from_total_balance), 0) AS balance_usd,
+      coalesce(sum(v.eff_quota / {q} * v.exchange_rate) FILTER (WHERE NOT v.disabled AND NOT v.exclude_from_total_balance), 0) AS balance_cny,
+      coalesce(sum(v.cons_today / {q}) FILTER (WHERE NOT v.disabled), 0) AS consumption_usd,
+      coalesce(sum(v.cons_today / {q} * v.exchange_rate) FILTER (WHERE NOT v.disabled), 0) AS consumption_cny,
+      coalesce(sum(v.inc_today / {q}) FILTER (WHERE NOT v.disabled AND NOT v.exclude_from_today_income), 0) AS income_usd,
+      coalesce(sum(v.inc_today / {q} * v.exchange_rate) FILTER (WHERE NOT v.disabled AND NOT v.exclude_from_today_income), 0) AS income_cny,
+      count(v.cons_today) FILTER (WHERE NOT v.disabled) AS consumption_covered,
+      count(v.inc_today) FILTER (WHERE NOT v.disabled AND NOT v.exclude_from_today_income) AS income_covered
+    FROM v {where_sql(f, params)}"""
+    with store.read() as con:
+        cur = con.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        row = cur.fetchone()
+    return dict(zip(names, row))
+
+
+def facet_counts(store: Store, f: AccountFilter | None) -> dict[str, dict[str, int]]:
+    """Per-value counts for each filter kind, with all *other* filters applied (as upstream)."""
+    f = f or AccountFilter()
+    out: dict[str, dict[str, int]] = {}
+    with store.read() as con:
+        params: list[Any] = []
+        w = where_sql(f, params, skip="tags")
+        out["tags"] = dict(con.execute(
+            f"{ACCOUNT_VIEW} SELECT t, count(*) FROM (SELECT unnest(v.tags) AS t FROM v {w}) GROUP BY t",
+            params).fetchall())
+        params = []
+        w = where_sql(f, params, skip="site_types")
+        out["site_types"] = dict(con.execute(
+            f"{ACCOUNT_VIEW} SELECT v.site_type, count(*) FROM v {w} GROUP BY 1", params).fetchall())
+        params = []
+        w = where_sql(f, params, skip="health")
+        out["health"] = dict(con.execute(
+            f"{ACCOUNT_VIEW} SELECT v.health_status, count(*) FROM v {w} GROUP BY 1", params).fetchall())
+        params = []
+        w = where_sql(f, params, skip="status")
+        out["status"] = dict(con.execute(
+            f"{ACCOUNT_VIEW} SELECT CASE WHEN v.disabled THEN 'disabled' ELSE 'enabled' END, count(*) "
+            f"FROM v {w} GROUP BY 1", params).fetchall())
+        params = []
+        w = where_sql(f, params, skip="checkin")
+        raw = dict(con.execute(
+            f"{ACCOUNT_VIEW} SELECT v.checkin_today, count(*) FROM v {w} GROUP BY 1", params).fetchall())
+        out["checkin"] = {"checked": raw.get("checked", 0), "not_checked": raw.get("not_checked", 0),
+                          "outdated": raw.get("unknown", 0), "unsupported": raw.get("unsupported", 0)}
+    return out

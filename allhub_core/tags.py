@@ -1,0 +1,109 @@
+"""The global tag list: names unique case-insensitively; rename and delete apply everywhere.
+
+Accounts reference tags by id (``account_tags``), so a rename changes one row and every
+account shows the new name. Names are trimmed and inner whitespace collapsed.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from .db import Store
+from .errors import NotFound, ValidationError
+
+__all__ = ["normalize_tag_name", "list_tags", "create_tag", "rename_tag", "delete_tag",
+           "resolve_tag_ids"]
+
+MAX_TAG_LEN = 64
+
+
+def normalize_tag_name(name: str | None) -> str:
+    text = " ".join((name or "").split())
+    if not text:
+        raise ValidationError("Tag name cannot be empty.")
+    if len(text) > MAX_TAG_LEN:
+        raise ValidationError(f"Tag name is longer than {MAX_TAG_LEN} characters.")
+    return text
+
+
+def list_tags(store: Store) -> list[dict]:
+    """All tags sorted by name (case-insensitive) with the number of accounts carrying each."""
+    with store.read() as con:
+        rows = con.execute("""
+            SELECT t.id, t.name, count(DISTINCT lk.account_id) AS n
+            FROM tags t LEFT JOIN account_tags lk ON lk.tag_id = t.id
+            GROUP BY t.id, t.name, t.name_key ORDER BY t.name_key, t.id""").fetchall()
+    return [{"id": r[0], "name": r[1], "count": r[2]} for r in rows]
+
+
+def _find(con: duckdb.DuckDBPyConnection, name: str) -> tuple[int, str] | None:
+    row = con.execute("SELECT id, name FROM tags WHERE name_key = ?", [name.casefold()]).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def create_tag(store: Store, name: str) -> dict:
+    name = normalize_tag_name(name)
+    with store.write() as con:
+        existing = _find(con, name)
+        if existing:
+            raise ValidationError(f"Tag name already exists: '{existing[1]}'.")
+        tid = con.execute("INSERT INTO tags (name, name_key) VALUES (?, ?) RETURNING id",
+                          [name, name.casefold()]).fetchone()[0]
+    return {"id": tid, "name": name, "count": 0}
+
+
+def rename_tag(store: Store, tag: int | str, new_name: str) -> dict:
+    new_name = normalize_tag_name(new_name)
+    with store.write() as con:
+        tid = _tag_id(con, tag)
+        clash = _find(con, new_name)
+        if clash and clash[0] != tid:
+            raise ValidationError(f"Tag name already exists: '{clash[1]}'.")
+        # name_key is UNIQUE: DuckDB updates an indexed column as delete+insert, fine in one row.
+        con.execute("UPDATE tags SET name = ?, name_key = ?, updated_at = now() WHERE id = ?",
+                    [new_name, new_name.casefold(), tid])
+    return {"id": tid, "name": new_name}
+
+
+def delete_tag(store: Store, tag: int | str) -> int:
+    """Delete a tag and remove it from every account; returns how many accounts had it."""
+    with store.write() as con:
+        tid = _tag_id(con, tag)
+        n = con.execute("SELECT count(DISTINCT account_id) FROM account_tags WHERE tag_id = ?",
+                        [tid]).fetchone()[0]
+        con.execute("DELETE FROM account_tags WHERE tag_id = ?", [tid])
+        con.execute("DELETE FROM tags WHERE id = ?", [tid])
+    return n
+
+
+def _tag_id(con: duckdb.DuckDBPyConnection, tag: int | str) -> int:
+    if isinstance(tag, int):
+        row = con.execute("SELECT id FROM tags WHERE id = ?", [tag]).fetchone()
+    else:
+        row = con.execute("SELECT id FROM tags WHERE name_key = ?",
+                          [normalize_tag_name(tag).casefold()]).fetchone()
+    if not row:
+        raise NotFound(f"Tag not found: {tag}.")
+    return row[0]
+
+
+def resolve_tag_ids(con: duckdb.DuckDBPyConnection, names: list[str], create: bool = True) -> list[int]:
+    """Map names to tag ids case-insensitively, creating missing tags when ``create``.
+
+    Used inside a write transaction (grid edits, ``account set --tag``): typing ``VIP`` where
+    ``vip`` exists attaches the existing tag rather than failing.
+    """
+    ids: list[int] = []
+    for raw in names:
+        name = normalize_tag_name(raw)
+        found = _find(con, name)
+        if found:
+            tid = found[0]
+        elif create:
+            tid = con.execute("INSERT INTO tags (name, name_key) VALUES (?, ?) RETURNING id",
+                              [name, name.casefold()]).fetchone()[0]
+        else:
+            raise NotFound(f"Tag not found: {name}.")
+        if tid not in ids:
+            ids.append(tid)
+    return ids

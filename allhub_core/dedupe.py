@@ -1,0 +1,118 @@
+"""Duplicate cleanup: group accounts by origin + user id, propose a keeper, delete the rest.
+
+``site_url`` is stored as its origin key (``origin.origin_key``), so grouping is a window
+function over ``(site_url, trim(user_id))`` in SQL; site type is not part of the key, as
+upstream. Accounts without a user id cannot be scanned and are counted as skipped.
+Keep rules (first wins, ``id`` last): pinned -> enabled -> newest update -> oldest... as the
+extension's ``buildKeepComparator``. Nothing is deleted until ``apply_dedupe``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .accounts import _delete, _require
+from .db import Store
+from .errors import ValidationError
+
+__all__ = ["KEEP_RULES", "DuplicateGroup", "DedupeScan", "scan_duplicates", "apply_dedupe"]
+
+KEEP_RULES = {
+    "pinned": "Keep pinned (if any)",
+    "enabled": "Keep enabled (if any)",
+    "recent": "Keep most recently updated",
+}
+
+_ORDER = {
+    "pinned": "pinned DESC, (NOT disabled) DESC, updated_at DESC, created_at DESC, id ASC",
+    "enabled": "(NOT disabled) DESC, pinned DESC, updated_at DESC, created_at DESC, id ASC",
+    "recent": "updated_at DESC, (NOT disabled) DESC, pinned DESC, created_at DESC, id ASC",
+}
+_WHY = {
+    "pinned": "pinned, then enabled, then most recently updated",
+    "enabled": "enabled, then pinned, then most recently updated",
+    "recent": "most recently updated, then enabled, then pinned",
+}
+
+
+@dataclass
+class DuplicateGroup:
+    origin: str
+    user_id: str
+    accounts: list[dict]          # each: id, site_name, username, pinned, disabled, updated_at, ...
+    keep_id: int                  # the rule's proposal
+    reason: str
+
+    @property
+    def delete_ids(self) -> list[int]:
+        return [a["id"] for a in self.accounts if a["id"] != self.keep_id]
+
+
+@dataclass
+class DedupeScan:
+    rule: str
+    groups: list[DuplicateGroup] = field(default_factory=list)
+    unscannable: int = 0
+
+    @property
+    def delete_count(self) -> int:
+        return sum(len(g.accounts) - 1 for g in self.groups)
+
+    def summary(self) -> str:
+        return f"{len(self.groups)} duplicate set(s) · {self.delete_count} account(s) to delete"
+
+
+def scan_duplicates(store: Store, rule: str = "pinned") -> DedupeScan:
+    if rule not in KEEP_RULES:
+        raise ValidationError(f"'{rule}' is not a keep rule; use pinned, enabled or recent.")
+    sql = f"""
+    WITH base AS (
+        SELECT a.id, a.site_name, a.username, a.site_url, trim(a.user_id) AS uid, a.site_type,
+               a.disabled, a.updated_at, a.created_at, a.health_status, a.quota,
+               EXISTS (SELECT 1 FROM pins p WHERE p.account_id = a.id) AS pinned
+        FROM accounts a WHERE trim(a.user_id) <> ''
+    ),
+    ranked AS (
+        SELECT *, count(*) OVER w AS n, row_number() OVER (PARTITION BY site_url, uid ORDER BY {_ORDER[rule]}) AS rk
+        FROM base WINDOW w AS (PARTITION BY site_url, uid)
+    )
+    SELECT id, site_name, username, site_url, uid, site_type, disabled, pinned, updated_at,
+           created_at, health_status, quota, rk
+    FROM ranked WHERE n > 1 ORDER BY site_url, uid, rk"""
+    with store.read() as con:
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r)) for r in cur.fetchall()]
+        skipped = con.execute("SELECT count(*) FROM accounts WHERE trim(user_id) = ''").fetchone()[0]
+    scan = DedupeScan(rule=rule, unscannable=skipped)
+    current: DuplicateGroup | None = None
+    for r in rows:
+        if current is None or (r["site_url"], r["uid"]) != (current.origin, current.user_id):
+            current = DuplicateGroup(origin=r["site_url"], user_id=r["uid"], accounts=[],
+                                     keep_id=r["id"], reason=_WHY[rule])
+            scan.groups.append(current)
+        current.accounts.append(r)
+    return scan
+
+
+def apply_dedupe(store: Store, scan: DedupeScan, overrides: dict[Any, Any] | None = None) -> int:
+    """Delete every account of the scanned groups except each group's keeper, in one transaction.
+
+    ``overrides`` maps a group's ``(origin, user_id)`` (or its index) to the id to keep instead.
+    Pins and manual order are pruned with the accounts.
+    """
+    overrides = overrides or {}
+    delete: list[int] = []
+    for i, g in enumerate(scan.groups):
+        keep = overrides.get((g.origin, g.user_id), overrides.get(i, g.keep_id))
+        ids = [a["id"] for a in g.accounts]
+        if int(keep) not in ids:
+            raise ValidationError(f"Account {keep} is not in the duplicate set for {g.origin} user {g.user_id}.")
+        delete += [a for a in ids if a != int(keep)]
+    if not delete:
+        return 0
+    with store.write() as con:
+        _require(con, delete)  # the store changed since the preview: refuse rather than guess
+        _delete(con, delete)
+    return len(delete)

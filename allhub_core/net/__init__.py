@@ -1,0 +1,39 @@
+"""The network layer: one polite httpx transport shared by every site adapter.
+
+Knows nothing about the database; see ``allhub_core.sites`` for the adapters.
+"""
+
+from ._errors import (
+    ERROR,
+    HEALTHY,
+    UNKNOWN,
+    WARNING,
+    BadResponseError,
+    BusinessError,
+    ChallengeError,
+    HttpStatusError,
+    NetworkError,
+    RedirectError,
+    SiteError,
+    UnsupportedError,
+    looks_like_auth_failure,
+)
+from ._headers import NO_AUTH, SENSITIVE_HEADERS, USER_ID_HEADERS, Auth
+from ._limiter import Limiter, is_log_path
+from ._origin import InvalidSiteUrl, host_of, normalize_site_url, origin_key, same_origin
+from ._politeness import Limits, Politeness
+from ._redact import scrub, short
+from ._reply import Reply, looks_like_challenge, looks_like_html, server_message
+from ._transport import Meter, SiteSession, Transport, parse_retry_after
+
+__all__ = [
+    "ERROR", "HEALTHY", "UNKNOWN", "WARNING",
+    "BadResponseError", "BusinessError", "ChallengeError", "HttpStatusError", "NetworkError",
+    "RedirectError", "SiteError", "UnsupportedError", "looks_like_auth_failure",
+    "NO_AUTH", "SENSITIVE_HEADERS", "USER_ID_HEADERS", "Auth",
+    "Limiter", "is_log_path",
+    "InvalidSiteUrl", "host_of", "normalize_site_url", "origin_key", "same_origin",
+    "Limits", "Politeness", "scrub", "short",
+    "Reply", "looks_like_challenge", "looks_like_html", "server_message",
+    "Meter", "SiteSession", "Transport", "parse_retry_after",
+]

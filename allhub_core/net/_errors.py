@@ -1,0 +1,124 @@
+"""Domain errors of the network layer, each carrying its account health.
+
+product.md "Health" is the contract: any HTTP status error is ``warning`` with
+``HTTP <code>: <server message>``; a network failure or timeout is ``error``; a
+response that is not the expected JSON is ``unknown``, except an HTML challenge
+page, which is ``warning`` telling the user the site wants a browser check.
+Every error's ``str()`` is that short reason, already free of secrets (the
+transport scrubs server text before it builds one of these).
+"""
+
+from __future__ import annotations
+
+HEALTHY = "healthy"
+WARNING = "warning"
+ERROR = "error"
+UNKNOWN = "unknown"
+
+
+class SiteError(Exception):
+    """A call to a relay site failed.  ``str(err)`` is the human reason."""
+
+    health_status: str = UNKNOWN
+    kind: str = "site"
+
+    def __init__(self, reason: str, *, http_status: int | None = None, ambiguous: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.http_status = http_status
+        # True when a non-idempotent request may have been processed anyway
+        # (read timeout, 5xx after sending): callers must re-read state, not resend.
+        self.ambiguous = ambiguous
+
+
+class NetworkError(SiteError):
+    """DNS, TLS, connect or timeout failure: the site could not be talked to."""
+
+    health_status = ERROR
+
+    def __init__(self, reason: str, *, kind: str = "connect", ambiguous: bool = False) -> None:
+        super().__init__(reason, ambiguous=ambiguous)
+        self.kind = kind  # "dns" | "tls" | "timeout" | "connect" | "protocol"
+
+
+class HttpStatusError(SiteError):
+    """The site answered with a non-2xx status."""
+
+    health_status = WARNING
+    kind = "http"
+
+    def __init__(self, status: int, server_message: str, *, ambiguous: bool = False) -> None:
+        super().__init__(f"HTTP {status}: {server_message}", http_status=status, ambiguous=ambiguous)
+        self.server_message = server_message
+
+
+class ChallengeError(SiteError):
+    """An HTML challenge page (Cloudflare and the like) instead of API data."""
+
+    health_status = WARNING
+    kind = "challenge"
+
+    def __init__(self, status: int) -> None:
+        super().__init__(
+            f"The site wants a browser check (HTTP {status} challenge page); "
+            "open it in a browser, or try again later.",
+            http_status=status,
+        )
+
+
+class BadResponseError(SiteError):
+    """A 2xx answer that is not the JSON this call expects."""
+
+    health_status = UNKNOWN
+    kind = "parse"
+
+
+class BusinessError(SiteError):
+    """HTTP 200 with ``success:false`` (or a non-zero ``code``) and a message.
+
+    Authentication refusals (invalid token, not logged in, banned user) are a
+    ``warning``: the account needs attention.  Other refusals stay ``unknown``.
+    """
+
+    kind = "business"
+
+    def __init__(self, server_message: str, *, auth: bool, http_status: int | None = None) -> None:
+        message = server_message or "the site refused the request"
+        super().__init__(f"Site refused: {message}", http_status=http_status)
+        self.server_message = server_message
+        self.auth = auth
+        self.health_status = WARNING if auth else UNKNOWN
+
+
+class RedirectError(SiteError):
+    """An authenticated call was redirected to another origin; not followed."""
+
+    health_status = ERROR
+    kind = "redirect"
+
+    def __init__(self, status: int, target_origin: str) -> None:
+        super().__init__(
+            f"HTTP {status}: the site redirected to another origin ({target_origin}); "
+            "not followed, so credentials stay with this site. Check the site address.",
+            http_status=status,
+        )
+        self.target_origin = target_origin
+
+
+class UnsupportedError(SiteError):
+    """The site type has no such feature."""
+
+    health_status = UNKNOWN
+    kind = "unsupported"
+
+
+_AUTH_HINTS = (
+    "access token", "token 无效", "无权", "未登录", "未提供", "封禁", "unauthorized",
+    "not logged", "login", "invalid token", "token invalid", "expired", "过期", "disabled",
+    "权限", "forbidden", "jwt",
+)
+
+
+def looks_like_auth_failure(message: str) -> bool:
+    text = (message or "").lower()
+    return any(h in text for h in _AUTH_HINTS)

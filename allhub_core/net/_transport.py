@@ -1,0 +1,277 @@
+"""The shared httpx transport: one AsyncClient per batch, politeness, retries.
+
+Why not httpx's own redirect following and retries:
+* Redirects: httpx strips ``Authorization`` across origins but not our user-id
+  headers or an explicit ``Cookie`` header, so we follow redirects ourselves and
+  refuse to carry credentials to any other origin (an authenticated call that is
+  redirected away is an error; a public call may follow).
+* Retries: httpx retries only connect failures.  We also honour 429
+  ``Retry-After`` and retry idempotent GETs on 5xx and timeouts with bounded
+  backoff.  Non-idempotent calls (check-in POST) are retried only when the
+  request provably never reached the server; otherwise the error is marked
+  ``ambiguous`` so the caller re-reads state first.
+
+The client's cookie jar is disabled: accounts of the same site share a batch
+client, so a ``Set-Cookie`` from one account must never reach another.  Cookies
+a caller needs (login) are handed back on the ``Reply``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import ssl
+import time
+from contextlib import asynccontextmanager
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any, AsyncIterator, Iterable
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from ._errors import ChallengeError, HttpStatusError, NetworkError, RedirectError
+from ._headers import BASE_HEADERS, NO_AUTH, Auth
+from ._limiter import Limiter
+from ._origin import normalize_site_url, origin_key
+from ._politeness import Politeness
+from ._redact import scrub, short
+from ._reply import Reply, looks_like_challenge, looks_like_html, server_message
+
+log = logging.getLogger("allhub_core.net")
+
+USER_AGENT = "Mozilla/5.0 (compatible; allhub/0.1; +https://github.com/qixing-jk/all-api-hub)"
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def parse_retry_after(value: str | None, cap: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta seconds or HTTP date), capped."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - time.time()
+    return max(0.0, min(cap, seconds))
+
+
+def _network_error(exc: httpx.HTTPError, *, ambiguous: bool) -> NetworkError:
+    text = str(exc).lower()
+    cause = exc.__cause__ or exc.__context__
+    chain = [cause, getattr(cause, "__cause__", None), getattr(cause, "__context__", None)]
+    if isinstance(exc, httpx.TimeoutException):
+        phase = "connecting to" if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)) else "waiting for"
+        return NetworkError(f"Timed out {phase} the site.", kind="timeout", ambiguous=ambiguous)
+    if any(isinstance(c, ssl.SSLError) for c in chain) or "ssl" in text or "certificate" in text:
+        detail = "certificate verify failed" if "certificate" in text else "TLS handshake failed"
+        return NetworkError(f"TLS error talking to the site ({detail}).", kind="tls", ambiguous=ambiguous)
+    dns_hints = ("name or service not known", "nodename nor servname", "getaddrinfo",
+                 "temporary failure in name resolution", "no address associated", "name resolution")
+    if any(h in text for h in dns_hints):
+        return NetworkError("DNS lookup failed: the host name does not resolve.", kind="dns", ambiguous=ambiguous)
+    if isinstance(exc, httpx.ConnectError):
+        return NetworkError("Could not connect to the site (connection refused or unreachable).",
+                            kind="connect", ambiguous=ambiguous)
+    return NetworkError("The connection to the site broke off.", kind="protocol", ambiguous=ambiguous)
+
+
+def _not_sent(exc: httpx.HTTPError) -> bool:
+    """True when the request certainly never reached the server."""
+    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+def _blocked_cookie_jar() -> httpx.Cookies:
+    return httpx.Cookies(CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
+
+
+class Transport:
+    """Sends requests for one batch.  Use ``async with Transport.open(p) as t``."""
+
+    def __init__(self, client: httpx.AsyncClient, politeness: Politeness) -> None:
+        self.client = client
+        self.politeness = politeness
+        self.limiter = Limiter(politeness)
+        self.requests_made = 0
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, politeness: Politeness | None = None) -> AsyncIterator["Transport"]:
+        p = politeness or Politeness()
+        timeout = httpx.Timeout(p.read_timeout, connect=p.connect_timeout, write=p.write_timeout, pool=p.pool_timeout)
+        limits = httpx.Limits(max_connections=max(1, p.global_concurrency),
+                              max_keepalive_connections=min(20, max(1, p.global_concurrency)))
+        async with httpx.AsyncClient(
+            timeout=timeout, limits=limits, follow_redirects=False, verify=p.verify_tls,
+            cookies=_blocked_cookie_jar(), headers={"User-Agent": USER_AGENT},
+        ) as client:
+            yield cls(client, p)
+
+    def session(self, site_url: str, auth: Auth = NO_AUTH, secrets: Iterable[str | None] = ()) -> "SiteSession":
+        return SiteSession(self, normalize_site_url(site_url), auth, secrets)
+
+    async def _send_once(self, method: str, url: str, headers: dict[str, str],
+                         params: Any, json_body: Any, secrets: tuple[str, ...], meter: "Meter | None") -> Reply:
+        origin = origin_key(url)
+        path = urlsplit(url).path or "/"
+        async with self.limiter.slot(origin, path):
+            self.requests_made += 1
+            if meter is not None:
+                meter.count += 1
+            started = time.monotonic()
+            resp = await self.client.request(method, url, headers=headers, params=params, json=json_body)
+            try:
+                await resp.aread()
+            finally:
+                await resp.aclose()
+        log.debug("%s %s%s -> %s in %.0f ms", method, origin, path, resp.status_code,
+                  (time.monotonic() - started) * 1000)
+        cookies: dict[str, str] = {}
+        for raw in resp.headers.get_list("set-cookie"):
+            name, _, value = raw.split(";", 1)[0].partition("=")
+            if name.strip():
+                cookies[name.strip()] = value.strip()
+        reply = Reply(status=resp.status_code, url=str(resp.url), content_type=resp.headers.get("content-type", ""),
+                      text=resp.text, set_cookies=cookies, secrets=secrets)
+        reply.location = resp.headers.get("location")  # type: ignore[attr-defined]
+        reply.retry_after = resp.headers.get("retry-after")  # type: ignore[attr-defined]
+        return reply
+
+    async def send(self, method: str, url: str, *, auth: Auth = NO_AUTH, params: Any = None,
+                   json_body: Any = None, headers: dict[str, str] | None = None,
+                   idempotent: bool | None = None, secrets: Iterable[str | None] = (),
+                   meter: "Meter | None" = None) -> Reply:
+        """Send with politeness, retries and same-origin redirects; raise on non-2xx."""
+        p = self.politeness
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in ("GET", "HEAD", "OPTIONS")
+        all_secrets = tuple(s for s in (*auth.secrets(), *secrets) if s)
+        first_origin = origin_key(url)
+        credentialed = auth.has_credentials
+        retries = retries_429 = redirects = 0
+        while True:
+            current_origin = origin_key(url)
+            send_headers = dict(BASE_HEADERS)
+            if current_origin == first_origin:
+                send_headers.update(auth.headers())
+            if headers:
+                send_headers.update(headers)
+            try:
+                reply = await self._send_once(method, url, send_headers, params, json_body, all_secrets, meter)
+            except httpx.HTTPError as exc:
+                ambiguous = not idempotent and not _not_sent(exc)
+                err = _network_error(exc, ambiguous=ambiguous)
+                log.debug("%s %s%s failed: %s", method, current_origin, urlsplit(url).path, err.kind)
+                if (idempotent or not ambiguous) and retries < p.retries:
+                    await asyncio.sleep(p.backoff(retries))
+                    retries += 1
+                    continue
+                raise err from None
+
+            status = reply.status
+            if status in _REDIRECTS and getattr(reply, "location", None):
+                target = urljoin(url, reply.location)  # type: ignore[attr-defined]
+                try:
+                    target_origin = origin_key(target)
+                except ValueError:
+                    raise RedirectError(status, "an invalid address") from None
+                if target_origin != first_origin and credentialed:
+                    log.debug("refused cross-origin redirect %s -> %s", first_origin, target_origin)
+                    raise RedirectError(status, target_origin)
+                redirects += 1
+                if redirects > p.max_redirects:
+                    raise HttpStatusError(status, "too many redirects")
+                if status in (301, 302, 303) and method not in ("GET", "HEAD"):
+                    method, json_body = "GET", None
+                url, params = target, None
+                continue
+
+            if 200 <= status < 300:
+                return reply
+
+            body_html = looks_like_html(reply.content_type, reply.text)
+            retry_after = parse_retry_after(getattr(reply, "retry_after", None), p.retry_after_max)
+            if status == 429:
+                if body_html and retry_after is None:
+                    raise ChallengeError(status)
+                if retries_429 < p.retries_429:
+                    await asyncio.sleep(retry_after if retry_after is not None else p.backoff(retries_429))
+                    retries_429 += 1
+                    continue
+            elif status >= 500:
+                if body_html and status == 503 and looks_like_challenge(reply.text):
+                    raise ChallengeError(status)
+                if idempotent and retries < p.retries:
+                    await asyncio.sleep(retry_after if retry_after is not None else p.backoff(retries))
+                    retries += 1
+                    continue
+            if body_html and (status in (401, 403, 429, 503) or looks_like_challenge(reply.text)):
+                raise ChallengeError(status)
+            message = ""
+            if not body_html:
+                try:
+                    import json as _json
+
+                    message = server_message(_json.loads(reply.text))
+                except ValueError:
+                    message = ""
+            message = short(scrub(message, all_secrets)) or httpx.codes.get_reason_phrase(status) or "request failed"
+            raise HttpStatusError(status, message, ambiguous=(not idempotent and status >= 500))
+
+
+class Meter:
+    """Counts requests actually sent for one account (shared by its sessions)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+class SiteSession:
+    """Requests for one account on one site; counts what it sends."""
+
+    def __init__(self, transport: Transport, origin: str, auth: Auth, secrets: Iterable[str | None],
+                 meter: Meter | None = None) -> None:
+        self.transport = transport
+        self.origin = origin
+        self.auth = auth
+        self.extra_secrets = tuple(s for s in secrets if s)
+        self.meter = meter or Meter()
+
+    @property
+    def requests_made(self) -> int:
+        return self.meter.count
+
+    @property
+    def politeness(self) -> Politeness:
+        return self.transport.politeness
+
+    def with_auth(self, auth: Auth) -> "SiteSession":
+        """Same site and counter, other credentials (e.g. after a token rotation)."""
+        return SiteSession(self.transport, self.origin, auth, (*self.extra_secrets, *self.auth.secrets()), self.meter)
+
+    def add_secret(self, secret: str | None) -> None:
+        if secret:
+            self.extra_secrets = (*self.extra_secrets, secret)
+
+    async def request(self, method: str, path: str, *, params: Any = None, json: Any = None,
+                      headers: dict[str, str] | None = None, public: bool = False,
+                      auth: Auth | None = None, idempotent: bool | None = None) -> Reply:
+        url = self.origin + "/" + path.lstrip("/")
+        use_auth = NO_AUTH if public else (auth or self.auth)
+        return await self.transport.send(
+            method, url, auth=use_auth, params=params, json_body=json, headers=headers,
+            idempotent=idempotent, secrets=(*self.extra_secrets, *self.auth.secrets()), meter=self.meter,
+        )
+
+    async def get(self, path: str, **kw: Any) -> Reply:
+        return await self.request("GET", path, **kw)
+
+    async def post(self, path: str, **kw: Any) -> Reply:
+        return await self.request("POST", path, **kw)

@@ -1,0 +1,151 @@
+"""Relay API keys on New API family sites: list, create, reveal (site-api.md 7).
+
+Pagination differs per fork (1-based objects, 0-based bare arrays, OneHub's
+``page``/``size``); one loop reads any of them, guarded by a 100-page cap and by
+stopping when a page brings no new ids (servers that ignore ``p`` would
+otherwise loop forever).  Creation does not trust the response body: like the
+extension it re-lists and takes the one new id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..net import BadResponseError, HttpStatusError, SiteError, SiteSession
+from ._types import ApiToken
+from ._variants import Variant
+
+PAGE_SIZE = 100
+MAX_PAGES = 100
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def is_masked(key: str) -> bool:
+    return "*" in key or "•" in key
+
+
+def parse_token(raw: dict[str, Any]) -> ApiToken:
+    key = str(raw.get("key") or "").strip()
+    return ApiToken(
+        id=str(raw.get("id", "")).strip(), name=str(raw.get("name") or ""), key=key, masked=is_masked(key),
+        status=_int(raw.get("status")), remain_quota=_int(raw.get("remain_quota")),
+        unlimited_quota=raw.get("unlimited_quota") if isinstance(raw.get("unlimited_quota"), bool) else None,
+        used_quota=_int(raw.get("used_quota")), expired_time=_int(raw.get("expired_time")),
+        created_time=_int(raw.get("created_time")), accessed_time=_int(raw.get("accessed_time")),
+        group=raw.get("group") if isinstance(raw.get("group"), str) else None,
+        model_limits_enabled=raw.get("model_limits_enabled") if isinstance(raw.get("model_limits_enabled"), bool) else None,
+        model_limits=raw.get("model_limits") if isinstance(raw.get("model_limits"), str) else None,
+        allow_ips=raw.get("allow_ips") if isinstance(raw.get("allow_ips"), str) else None,
+        raw=raw,
+    )
+
+
+async def list_tokens(session: SiteSession, variant: Variant) -> list[ApiToken]:
+    mode = variant.token_paging
+    page = 1 if mode in ("newapi", "onehub") else 0
+    found: dict[str, ApiToken] = {}
+    for _ in range(MAX_PAGES):
+        if mode == "onehub":
+            params = [("page", page), ("size", PAGE_SIZE)]
+        else:
+            params = [("p", page), ("size", PAGE_SIZE), ("page_size", PAGE_SIZE)]
+        data = (await session.get("/api/token/", params=params)).envelope()
+        if isinstance(data, list):
+            items, more, next_page = data, bool(data), page + 1
+            if mode == "veloera" and len(items) < PAGE_SIZE:
+                more = False
+            if mode in ("newapi", "onehub"):
+                more = False  # a bare array on a 1-based site is everything
+        elif isinstance(data, dict):
+            items = data.get("items")
+            if not isinstance(items, list):
+                items = data.get("data")
+            if not isinstance(items, list):
+                raise BadResponseError("The key list is not in a known format.")
+            total = _int(data.get("total", data.get("total_count")))
+            pg = _int(data.get("page"))
+            size = _int(data.get("page_size", data.get("size")))
+            if total is not None and pg is not None and pg >= 1 and size:
+                more = (pg - 1) * size + len(items) < total
+            else:
+                more = bool(items)
+            next_page = pg + 1 if pg is not None and pg >= 1 else page + 1
+        elif data is None:
+            items, more, next_page = [], False, page
+        else:
+            raise BadResponseError("The key list is not in a known format.")
+        new = 0
+        for raw in items:
+            if isinstance(raw, dict):
+                token = parse_token(raw)
+                if token.id and token.id not in found:
+                    found[token.id] = token
+                    new += 1
+        if not more or new == 0:
+            return list(found.values())
+        page = next_page
+    raise SiteError(f"The key list has more than {MAX_PAGES} pages; stopped reading.")
+
+
+def create_body(name: str, *, remain_quota: int = 0, unlimited_quota: bool = True, expired_time: int = -1,
+                model_limits_enabled: bool = False, model_limits: str = "", allow_ips: str = "",
+                group: str = "") -> dict[str, Any]:
+    return {
+        "name": name, "remain_quota": remain_quota, "expired_time": expired_time,
+        "unlimited_quota": unlimited_quota, "model_limits_enabled": model_limits_enabled,
+        "model_limits": model_limits, "allow_ips": allow_ips, "group": group,
+    }
+
+
+async def create_token(session: SiteSession, variant: Variant, body: dict[str, Any]) -> ApiToken:
+    before = {t.id for t in await list_tokens(session, variant)}
+    (await session.post("/api/token/", json=body)).envelope(require_data=False)
+    after = await list_tokens(session, variant)
+    new = [t for t in after if t.id not in before]
+    if not new:
+        raise SiteError("The site accepted the new key but it does not appear in the key list.")
+    if len(new) > 1:
+        named = [t for t in new if t.name == body.get("name")]
+        if len(named) != 1:
+            raise SiteError("Several new keys appeared at once; could not tell which one was created.")
+        new = named
+    token = new[0]
+    if token.masked:
+        try:
+            token.key = await reveal_key(session, variant, token.id)
+            token.masked = False
+        except SiteError:
+            pass  # the key exists; revealing can be retried later
+    return token
+
+
+async def reveal_key(session: SiteSession, variant: Variant, token_id: str,
+                     listed: list[ApiToken] | None = None) -> str:
+    path = f"/api/token/{token_id}/key"
+    try:
+        reply = await session.request(variant.reveal_method, path, json={} if variant.reveal_method == "POST" else None,
+                                      idempotent=True)
+        data = reply.envelope()
+        key = data.get("key") if isinstance(data, dict) else data
+        if isinstance(key, str) and key.strip():
+            return key.strip()
+        raise BadResponseError("The site returned no key.")
+    except HttpStatusError as exc:
+        if exc.http_status not in (404, 405):
+            raise
+    # No reveal route (One API, OneHub): the list carries full keys.
+    for token in listed if listed is not None else await list_tokens(session, variant):
+        if token.id == str(token_id):
+            if token.masked:
+                raise SiteError("This site only shows masked keys and has no way to reveal them.")
+            return token.key
+    raise SiteError(f"No key with id {token_id} on this account.")

@@ -1,0 +1,181 @@
+"""Plain dataclasses in and out of the site adapters.
+
+The store hands over ``SiteCredentials``; the adapters hand back results.  No
+database types cross this line, so the adapters can be tested against the
+sandbox sites alone.  Money is integer quota units: 500000 = 1 USD.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+QUOTA_PER_USD = 500_000
+DEFAULT_EXCHANGE_RATE = 7.2
+
+# availability statuses for today's figures
+COMPLETE = "complete"
+PARTIAL = "partial"
+UNAVAILABLE = "unavailable"
+
+
+@dataclass
+class SiteCredentials:
+    """What the store hands over for one account."""
+
+    account_id: str
+    site_url: str
+    site_type: str
+    auth_type: str  # "access_token" | "cookie" | "none"
+    access_token: str | None = None
+    cookie: str | None = None
+    user_id: str | None = None
+    refresh_token: str | None = None  # sub2api
+    checkin_url: str | None = None  # custom check-in URL, if any (informational)
+    exchange_rate: float | None = None  # used to read "¥" amounts in income log rows
+
+    def secrets(self) -> list[str]:
+        return [s for s in (self.access_token, self.cookie, self.refresh_token) if s]
+
+
+@dataclass
+class RefreshResult:
+    account_id: str
+    ok: bool
+    health_status: str
+    health_reason: str
+    quota: int | None = None
+    username: str | None = None
+    user_id: str | None = None
+    site_name: str | None = None
+    today_consumption: int | None = None
+    today_income: int | None = None
+    today_prompt_tokens: int | None = None
+    today_completion_tokens: int | None = None
+    today_requests: int | None = None
+    availability: dict[str, tuple[str, str]] = field(default_factory=dict)
+    checkin_supported: bool | None = None
+    checkin_status: str = "unknown"  # "checked" | "not_checked" | "unsupported" | "unknown"
+    rotated: dict[str, str] = field(default_factory=dict)
+    requests_made: int = 0
+    exchange_rate: float | None = None
+    site_type: str | None = None
+
+
+@dataclass
+class CheckInResult:
+    account_id: str
+    result: str  # "success" | "already_checked" | "failed" | "unsupported" | "needs_browser"
+    message: str
+    health_status: str
+    health_reason: str
+    checkin_url: str | None = None  # for needs_browser
+    reward_quota: int | None = None
+    rotated: dict[str, str] = field(default_factory=dict)
+    requests_made: int = 0
+    # False when no request was made (e.g. unsupported type): the store should
+    # leave the account's health as it was.
+    health_checked: bool = True
+
+
+@dataclass
+class RecognizeResult:
+    ok: bool
+    message: str
+    site_url: str | None = None
+    site_type: str | None = None
+    site_name: str | None = None
+    exchange_rate: float | None = None
+    user_id: str | None = None
+    username: str | None = None
+    auth_type: str | None = None
+    access_token: str | None = None
+    cookie: str | None = None
+    refresh_token: str | None = None
+    checkin_supported: bool | None = None
+    quota: int | None = None
+    needs_user_id: bool = False
+    health_status: str | None = None
+    health_reason: str | None = None
+
+
+@dataclass
+class SiteStatus:
+    """Public ``/api/status`` facts (or their family equivalent)."""
+
+    system_name: str | None = None
+    exchange_rate: float = DEFAULT_EXCHANGE_RATE
+    checkin_enabled: bool | None = None
+    turnstile_check: bool | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class UserInfo:
+    user_id: str | None
+    username: str | None
+    quota: int | None
+    group: str | None = None
+    access_token: str | None = None
+
+
+@dataclass
+class TodayUsage:
+    consumption: int | None = None
+    income: int | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    requests: int | None = None
+    availability: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass
+class ApiToken:
+    """A relay API key (``sk-...``) as listed by the site."""
+
+    id: str
+    name: str
+    key: str
+    masked: bool
+    status: int | None = None  # 1 enabled, 2 disabled, 3 expired, 4 exhausted
+    remain_quota: int | None = None
+    unlimited_quota: bool | None = None
+    used_quota: int | None = None
+    expired_time: int | None = None  # -1 = never
+    created_time: int | None = None
+    accessed_time: int | None = None
+    group: str | None = None
+    model_limits_enabled: bool | None = None
+    model_limits: str | None = None
+    allow_ips: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:  # never print a key
+        return f"ApiToken(id={self.id!r}, name={self.name!r}, masked={self.masked})"
+
+
+@dataclass
+class ModelPrice:
+    model_name: str
+    quota_type: int = 0  # 0 per token, 1 per call
+    model_ratio: float | None = None
+    model_price: float | None = None
+    completion_ratio: float | None = None
+    enable_groups: list[str] = field(default_factory=list)
+    owner_by: str | None = None
+
+
+@dataclass
+class Pricing:
+    models: list[ModelPrice]
+    group_ratio: dict[str, float] = field(default_factory=dict)
+    usable_group: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RedeemResult:
+    ok: bool
+    message: str
+    quota_added: int | None = None
+    health_status: str = "healthy"
+    health_reason: str = ""

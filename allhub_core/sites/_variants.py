@@ -1,0 +1,121 @@
+"""The New API family as a table: one row per ``site_type``.
+
+Most relay sites are forks of New API / One API that differ only in a handful
+of routes and payload shapes (site-api.md section 1).  Keeping those
+differences as data lets one adapter serve them all.  The ``site_type`` strings
+are exact, odd casing included (``Veloera``, ``neo-Api``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How one New API family member differs from plain New API.
+
+    user_id_header: the header its server checks (used only for detection).
+    checkin: check-in dialect: ``new-api`` | ``veloera`` | ``anyrouter`` | ``wong`` | None.
+    token_paging: ``newapi`` (1-based object) | ``oneapi`` (0-based array, stop on empty) |
+        ``veloera`` (0-based array, stop on short page) | ``compat`` (probe ``p=0``) |
+        ``onehub`` (``page``/``size``, ``{data,total_count}``).
+    log_paging: ``newapi`` | ``oneapi`` (0-based bare array) | ``onehub`` | ``done-hub``
+        (``page``/``size``/``log_type``).
+    model_routes: tried in order; 404/405 moves on.  ``onehub`` = keys of ``/api/available_model``.
+    pricing: ``newapi`` (``/api/pricing``) | ``onehub`` | None.
+    reveal_method: method of ``/api/token/{id}/key``.
+    title: regex matched against the home page ``<title>`` (detection step 4).
+    """
+
+    site_type: str
+    user_id_header: str | None = None
+    checkin: str | None = None
+    token_paging: str = "compat"
+    log_paging: str = "newapi"
+    model_routes: tuple[str, ...] = ("/api/user/models", "/api/user/available_models")
+    pricing: str | None = "newapi"
+    reveal_method: str = "POST"
+    title: str | None = None
+    redeem: bool = True
+
+
+VARIANTS: dict[str, Variant] = {
+    v.site_type: v
+    for v in (
+        Variant("new-api", "New-Api-User", checkin="new-api", token_paging="newapi", title=r"\bnew[-_ ]?api\b"),
+        Variant("ModelFlare", "X-ModelFlare-User", checkin="new-api", token_paging="newapi"),
+        Variant("one-api", None, token_paging="oneapi", log_paging="oneapi",
+                model_routes=("/api/user/available_models", "/api/user/models"), pricing=None,
+                title=r"\bone[-_ ]?api\b"),
+        Variant("Veloera", "Veloera-User", checkin="veloera", token_paging="veloera", title=r"\bveloera\b"),
+        Variant("one-hub", None, token_paging="onehub", log_paging="onehub", model_routes=("onehub",),
+                pricing="onehub", title=r"\bone[-_ ]?hub\b"),
+        Variant("done-hub", None, token_paging="onehub", log_paging="done-hub", model_routes=("onehub",),
+                pricing="onehub", title=r"\bdone[-_ ]?hub\b"),
+        Variant("anyrouter", None, checkin="anyrouter", title=r"any\s*router"),
+        Variant("wong-gongyi", None, checkin="wong", reveal_method="GET", title=r"wong\s*公益站"),
+        Variant("v-api", "X-Api-User", model_routes=("/api/user/available_models", "/api/user/models"),
+                title=r"\bv[-_ ]?api\b"),
+        Variant("VoAPI", "voapi-user", title=r"\bvoapi\b"),
+        Variant("Super-API", None, title=r"\bsuper[-_ ]?api\b"),
+        Variant("Rix-Api", "Rix-Api-User", title=r"\brix[-_ ]?api\b"),
+        Variant("neo-Api", "neo-api-user", title=r"\bneo[-_ ]?api\b"),
+        Variant("unknown", None),
+    )
+}
+
+# Detection order for titles: the more specific names first, so "Done Hub"
+# never reads as "One Hub" and "WONG公益站" wins over anything else in it.
+TITLE_ORDER = ("wong-gongyi", "anyrouter", "done-hub", "one-hub", "Veloera", "Super-API", "Rix-Api",
+               "neo-Api", "VoAPI", "v-api", "one-api", "new-api")
+
+# Types handled by other modules.
+SUB2API = "sub2api"
+VOAPI_V2 = "voapi-v2"
+VOAPI_V2_TITLE = r"^(?:.* - )?VoAPI公益站$"
+
+
+def variant_for(site_type: str | None) -> Variant:
+    """The variant for a stored ``site_type`` (case-insensitive); unknown types act as ``unknown``."""
+    if site_type in VARIANTS:
+        return VARIANTS[site_type]
+    low = (site_type or "").lower()
+    for key, v in VARIANTS.items():
+        if key.lower() == low:
+            return v
+    return VARIANTS["unknown"]
+
+
+def canonical_site_type(site_type: str | None) -> str | None:
+    """Map any casing to the exact ``site_type`` string, or None if not a known type."""
+    if not site_type:
+        return None
+    low = site_type.strip().lower()
+    for key in (*VARIANTS, SUB2API, VOAPI_V2):
+        if key.lower() == low:
+            return key
+    return None
+
+
+def type_from_title(title: str) -> str | None:
+    text = (title or "").strip()
+    if re.search(VOAPI_V2_TITLE, text):
+        return VOAPI_V2
+    if re.search(r"\bsub2api\b", text, re.I):
+        return SUB2API
+    for site_type in TITLE_ORDER:
+        pattern = VARIANTS[site_type].title
+        if pattern and re.search(pattern, text, re.I):
+            return site_type
+    return None
+
+
+def type_from_user_id_message(message: str) -> str | None:
+    """Detection step 5: which user-id header the server says is missing."""
+    low = (message or "").lower()
+    for v in VARIANTS.values():
+        if v.user_id_header and v.user_id_header.lower() in low:
+            return v.site_type
+    return None

@@ -1,0 +1,28 @@
+"""Sandbox relay sites: real HTTP servers on 127.0.0.1 that behave like New API,
+One API, Veloera, OneHub, DoneHub, AnyRouter, WONG公益站, Sub2API and the generic
+forks, with seeded users, fault injection and request recording.
+
+Used by the tests, the benchmarks and ``allhub sandbox`` / ``allhub demo``. The HTTP
+contract simulated is ``site-api.md``; per-dialect differences are in ``_dialects``.
+
+    with start_sandbox(dialects=["new-api", "sub2api"], users_per_site=3) as sb:
+        site = sb.site("new-api")
+        site.inject("429", retry_after=2, times=1)
+        ...  # talk to site.url with any HTTP client
+        site.requests  # what the client sent
+"""
+
+from ._data import QUOTA_PER_USD, LogRow, SandboxToken, SandboxUser, today_window
+from ._demo import demo_accounts
+from ._dialects import DIALECTS, Dialect, get_dialect
+from ._faults import FAULT_KINDS, Fault
+from ._newapi import TURNSTILE_OK
+from ._server import Sandbox, serve, start_sandbox
+from ._site import USER_ID_HEADERS, RecordedRequest, RedirectSink, SandboxSite
+
+__all__ = [
+    "DIALECTS", "FAULT_KINDS", "QUOTA_PER_USD", "TURNSTILE_OK", "USER_ID_HEADERS", "Dialect",
+    "Fault", "LogRow", "RecordedRequest", "RedirectSink", "Sandbox", "SandboxSite",
+    "SandboxToken", "SandboxUser", "demo_accounts", "get_dialect", "serve", "start_sandbox",
+    "today_window",
+]

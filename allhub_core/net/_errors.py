@@ -50,6 +50,7 @@ class HttpStatusError(SiteError):
     def __init__(self, status: int, server_message: str, *, ambiguous: bool = False) -> None:
         super().__init__(f"HTTP {status}: {server_message}", http_status=status, ambiguous=ambiguous)
         self.server_message = server_message
+        self.body: object = None  # parsed JSON body, if any
 
 
 class ChallengeError(SiteError):

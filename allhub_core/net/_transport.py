@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import logging
 import ssl
 import time
@@ -214,16 +215,17 @@ class Transport:
                     continue
             if body_html and (status in (401, 403, 429, 503) or looks_like_challenge(reply.text)):
                 raise ChallengeError(status)
-            message = ""
+            parsed: Any = None
             if not body_html:
                 try:
-                    import json as _json
-
-                    message = server_message(_json.loads(reply.text))
+                    parsed = json.loads(reply.text)
                 except ValueError:
-                    message = ""
-            message = short(scrub(message, all_secrets)) or httpx.codes.get_reason_phrase(status) or "request failed"
-            raise HttpStatusError(status, message, ambiguous=(not idempotent and status >= 500))
+                    parsed = None
+            message = short(scrub(server_message(parsed), all_secrets))
+            message = message or httpx.codes.get_reason_phrase(status) or "request failed"
+            err = HttpStatusError(status, message, ambiguous=(not idempotent and status >= 500))
+            err.body = parsed  # for detection probes (Sub2API's string ``code``); never in str()
+            raise err
 
 
 class Meter:

@@ -119,3 +119,7 @@ def type_from_user_id_message(message: str) -> str | None:
         if v.user_id_header and v.user_id_header.lower() in low:
             return v.site_type
     return None
+
+USER_ID_HEADERS_LOWER = tuple(h.lower() for h in (
+    "New-Api-User", "X-ModelFlare-User", "Veloera-User", "X-Api-User", "voapi-user", "Rix-Api-User", "neo-api-user",
+))

@@ -1,0 +1,201 @@
+"""Daily check-in on New API family sites, one dialect per fork (site-api.md 6).
+
+A check-in POST is not idempotent, so it is never resent blindly: when the
+outcome is ambiguous (timeout after sending, 5xx) the read-only status is
+re-read first, and the POST is repeated only if the status proves nothing
+happened.  Sites that ask for Turnstile get ``needs_browser``: a headless
+client cannot solve it, the user opens the page.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from ..net import HttpStatusError, Reply, SiteError, SiteSession, looks_like_auth_failure, server_message
+from ._variants import Variant
+
+CHECKED, NOT_CHECKED, UNSUPPORTED, UNKNOWN = "checked", "not_checked", "unsupported", "unknown"
+_ALREADY = ("今天已经签到", "已经签到", "已签到", "already")
+_TURNSTILE_WORDS = ("token", "verify", "invalid", "failed", "校验", "为空", "失败")
+
+
+def is_already(message: str) -> bool:
+    low = (message or "").lower()
+    return any(m in low for m in _ALREADY)
+
+
+def needs_turnstile(message: str) -> bool:
+    low = (message or "").lower()
+    return "turnstile" in low and any(w in low for w in _TURNSTILE_WORDS)
+
+
+@dataclass
+class Outcome:
+    result: str  # success | already_checked | failed | unsupported | needs_browser
+    message: str
+    reward_quota: int | None = None
+    error: SiteError | None = None  # set when the failure was a transport/site error
+
+
+def _body(reply: Reply) -> dict[str, Any]:
+    return reply.json_object()
+
+
+def _num(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+# -- read-only status --------------------------------------------------------
+
+async def checkin_status(session: SiteSession, variant: Variant) -> str:
+    """checked / not_checked / unsupported / unknown, without checking in."""
+    dialect = variant.checkin
+    if dialect is None:
+        return UNSUPPORTED
+    if dialect == "anyrouter":
+        return UNKNOWN  # no read-only status: signing in is the only probe
+    try:
+        if dialect == "new-api":
+            month = datetime.now(timezone.utc).strftime("%Y-%m")
+            data = (await session.get("/api/user/checkin", params={"month": month})).envelope()
+            if not isinstance(data, dict):
+                return UNKNOWN
+            if data.get("enabled") is False:
+                return UNSUPPORTED
+            stats = data.get("stats") if isinstance(data.get("stats"), dict) else {}
+            flag = stats.get("checked_in_today")
+            return UNKNOWN if not isinstance(flag, bool) else (CHECKED if flag else NOT_CHECKED)
+        if dialect == "veloera":
+            data = (await session.get("/api/user/check_in_status")).envelope()
+            flag = data.get("can_check_in") if isinstance(data, dict) else None
+            return UNKNOWN if not isinstance(flag, bool) else (NOT_CHECKED if flag else CHECKED)
+        if dialect == "wong":
+            body = _body(await session.get("/api/user/checkin"))
+            data = body.get("data") if isinstance(body.get("data"), dict) else {}
+            message = server_message(body)
+            if is_already(message):
+                return CHECKED
+            if data.get("enabled") is False:
+                return UNSUPPORTED
+            flag = data.get("checked_in")
+            if body.get("success") is False and flag is not True:
+                return UNKNOWN
+            return UNKNOWN if not isinstance(flag, bool) else (CHECKED if flag else NOT_CHECKED)
+    except HttpStatusError as exc:
+        if exc.http_status in (404, 405):
+            return UNSUPPORTED
+        return UNKNOWN
+    except SiteError:
+        return UNKNOWN
+    return UNKNOWN
+
+
+# -- doing it ------------------------------------------------------------------
+
+def _map_newapi(body: dict[str, Any], clean) -> Outcome:
+    message = clean(server_message(body))
+    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    if body.get("success") is True:
+        return Outcome("success", message or "Checked in.", _num(data.get("quota_awarded", data.get("quota"))))
+    if is_already(message):
+        return Outcome("already_checked", message or "Already checked in today.")
+    if needs_turnstile(message):
+        return Outcome("needs_browser", "The site wants a Turnstile check for check-in; open it in a browser.")
+    return Outcome("failed", message or "The site refused the check-in.")
+
+
+def _map_veloera(body: dict[str, Any], clean) -> Outcome:
+    message = clean(server_message(body))
+    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    if is_already(message):
+        return Outcome("already_checked", message)
+    if body.get("success") is True:
+        return Outcome("success", message or "Checked in.", _num(data.get("quota")))
+    return Outcome("failed", message or "The site refused the check-in.")
+
+
+def _map_anyrouter(body: dict[str, Any], clean) -> Outcome:
+    message = clean(server_message(body))
+    if body.get("success") is False:
+        if is_already(message):
+            return Outcome("already_checked", message)
+        return Outcome("failed", message or "The site refused the check-in.")
+    low = message.lower()
+    if "success" in low or "签到成功" in message:
+        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        return Outcome("success", message, _num(data.get("quota", data.get("quota_awarded"))))
+    if not message or is_already(message):
+        return Outcome("already_checked", message or "Already checked in today.")
+    return Outcome("success", message)
+
+
+def _map_wong(body: dict[str, Any], clean) -> Outcome:
+    message = clean(server_message(body))
+    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    if data.get("enabled") is False:
+        return Outcome("failed", message or "Check-in is disabled on this site.")
+    if is_already(message) or (body.get("success") is not True and data.get("checked_in") is True):
+        return Outcome("already_checked", message or "Already checked in today.")
+    if body.get("success") is True:
+        return Outcome("success", message or "Checked in.", _num(data.get("quota")))
+    return Outcome("failed", message or "The site refused the check-in.")
+
+
+_ROUTES = {
+    "new-api": ("/api/user/checkin", {}, _map_newapi),
+    "veloera": ("/api/user/check_in", None, _map_veloera),
+    "anyrouter": ("/api/user/sign_in", {}, _map_anyrouter),
+    "wong": ("/api/user/checkin", {}, _map_wong),
+}
+
+
+async def _post(session: SiteSession, dialect: str) -> Outcome:
+    path, body, mapper = _ROUTES[dialect]
+    headers = {"X-Requested-With": "XMLHttpRequest"} if dialect == "anyrouter" else None
+    reply = await session.post(path, json=body, headers=headers, idempotent=False)
+    return mapper(_body(reply), reply.clean)
+
+
+async def check_in(session: SiteSession, variant: Variant) -> Outcome:
+    dialect = variant.checkin
+    if dialect is None:
+        return Outcome("unsupported", "This site type has no check-in.")
+    before = await checkin_status(session, variant)
+    if before == CHECKED:
+        return Outcome("already_checked", "Already checked in today.")
+    if before == UNSUPPORTED and dialect != "anyrouter":
+        return Outcome("unsupported", "Check-in is not enabled on this site.")
+    for attempt in range(2):
+        try:
+            return await _post(session, dialect)
+        except HttpStatusError as exc:
+            if exc.http_status in (404, 405):
+                return Outcome("unsupported", "This site has no check-in endpoint.")
+            if not exc.ambiguous:
+                return Outcome("failed", str(exc), error=exc)
+            err: SiteError = exc
+        except SiteError as exc:
+            if not exc.ambiguous:
+                return Outcome("failed", str(exc), error=exc)
+            err = exc
+        # Ambiguous: the POST may have gone through.  Look before resending.
+        after = await checkin_status(session, variant)
+        if after == CHECKED:
+            return Outcome("success", "Checked in (confirmed by re-reading the check-in status).")
+        if after != NOT_CHECKED or attempt == 1:
+            return Outcome("failed", f"{err} The check-in may or may not have happened; not resent.", error=err)
+    raise AssertionError("unreachable")
+
+
+def auth_problem(message: str) -> bool:
+    return looks_like_auth_failure(message)
+
+
+def json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None

@@ -1,0 +1,94 @@
+"""Which kind of relay site is this?  (site-api.md 1.1, in the extension's order.)
+
+1. host table; 2. ``/api/user/info`` anonymously (VoAPI v2); 3. ``/api/v1/auth/me``
+anonymously (Sub2API answers with a string ``code``); 4. the home page
+``<title>``, then ``system_name`` of ``/api/status``; 5. ``/api/user/self``
+without a user-id header, whose error names the header the fork expects.
+Veloera's own ``check_in_enabled`` spelling in ``/api/status`` is a last,
+unambiguous hint.  Anything else is ``unknown`` (generic New API).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from ..net import Auth, HttpStatusError, SiteError, SiteSession, host_of
+from ._types import SiteStatus
+from ._variants import SUB2API, VOAPI_V2, type_from_title, type_from_user_id_message
+
+HOSTS = {"modelflare.dev": "ModelFlare", "anyrouter.top": "anyrouter"}
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+_VOAPI_MSG = re.compile(r"unauthorized|auth expire|token|jwt", re.I)
+
+
+def _json_or_none(text: str):
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+async def _probe_body(session: SiteSession, path: str):
+    """JSON body of an anonymous GET whatever its status, or None."""
+    try:
+        reply = await session.get(path, public=True)
+        return _json_or_none(reply.text)
+    except HttpStatusError as exc:
+        return getattr(exc, "body", None)
+    except SiteError:
+        return None
+
+
+async def detect_site_type(session: SiteSession, status: SiteStatus | None, *, auth: Auth | None = None) -> str:
+    host = host_of(session.origin)
+    for name, site_type in HOSTS.items():
+        if host == name or host.endswith("." + name):
+            return site_type
+
+    body = await _probe_body(session, "/api/user/info")
+    if isinstance(body, dict) and not isinstance(body.get("code"), bool):
+        code, data = body.get("code"), body.get("data", "missing")
+        msg = str(body.get("msg") or body.get("message") or "")
+        if isinstance(code, (int, float)) and data is None and _VOAPI_MSG.search(msg):
+            return VOAPI_V2
+        if code == 0 and isinstance(data, dict) and ("basicBalance" in data or "bindBalance" in data):
+            return VOAPI_V2
+
+    body = await _probe_body(session, "/api/v1/auth/me")
+    if isinstance(body, dict) and isinstance(body.get("code"), str):
+        return SUB2API
+
+    try:
+        page = await session.get("/", public=True)
+        match = _TITLE.search(page.text[:200_000])
+        if match:
+            found = type_from_title(html.unescape(match.group(1)))
+            if found:
+                return found
+    except SiteError:
+        pass
+    if status is not None and status.system_name:
+        found = type_from_title(status.system_name)
+        if found:
+            return found
+
+    probe_auth = Auth(cookie=auth.cookie) if auth is not None and auth.cookie else Auth()
+    try:
+        await session.get("/api/user/self", auth=probe_auth)
+    except HttpStatusError as exc:
+        found = type_from_user_id_message(exc.server_message)
+        if found:
+            return found
+    except SiteError as exc:
+        found = type_from_user_id_message(str(exc))
+        if found:
+            return found
+
+    if status is not None and isinstance(status.raw.get("check_in_enabled"), bool):
+        return "Veloera"
+    return "unknown"
+
+

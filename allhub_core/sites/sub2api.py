@@ -1,0 +1,209 @@
+"""Sub2API: ``/api/v1`` routes, ``{code,message,data}`` envelope, a short-lived
+JWT and a refresh token that rotates on every use (site-api.md 2.5).
+
+Because each refresh invalidates the old refresh token, the new pair must reach
+the store even when the rest of the refresh fails: ``Sub2ApiClient.rotated``
+collects it and the batch layer always copies it into the result.  Refreshes
+happen proactively when the JWT expires within 120 s, and once after a 401.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+from ..net import (
+    Auth, BadResponseError, BusinessError, HttpStatusError, Reply, SiteError, SiteSession,
+    looks_like_auth_failure, server_message,
+)
+from ._types import COMPLETE, QUOTA_PER_USD, UNAVAILABLE, ApiToken, RefreshResult, UserInfo
+from ._status import site_name
+
+REFRESH_BUFFER_S = 120
+
+
+def jwt_expiry(token: str | None) -> float | None:
+    """``exp`` of a JWT payload (not verified: only used to refresh early)."""
+    if not token or token.count(".") != 2:
+        return None
+    try:
+        payload = token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        exp = json.loads(base64.urlsafe_b64decode(payload)).get("exp")
+        return float(exp) if isinstance(exp, (int, float)) else None
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def usd_to_quota(value: Any) -> int | None:
+    try:
+        return round(float(value) * QUOTA_PER_USD)
+    except (TypeError, ValueError):
+        return None
+
+
+def unwrap(reply: Reply) -> Any:
+    body = reply.json_object()
+    code = body.get("code")
+    if not isinstance(code, (int, str)) or isinstance(code, bool):
+        raise BadResponseError("The site's answer is not a Sub2API envelope.")
+    if code not in (0, "0"):
+        message = reply.clean(server_message(body))
+        raise BusinessError(message, auth=looks_like_auth_failure(message), http_status=reply.status)
+    return body.get("data")
+
+
+class Sub2ApiClient:
+    def __init__(self, session: SiteSession, *, access_token: str | None, refresh_token: str | None,
+                 user_id: str | None = None) -> None:
+        self.base = session
+        self.access_token = access_token
+        self.refresh_token = refresh_token
+        self.user_id = user_id
+        self.rotated: dict[str, str] = {}
+        for s in (access_token, refresh_token):
+            session.add_secret(s)
+        self.session = session.with_auth(Auth(access_token=access_token, user_id=user_id))
+
+    async def refresh(self) -> None:
+        if not self.refresh_token:
+            raise HttpStatusError(401, "login expired and no refresh token is stored; log in again")
+        reply = await self.session.post("/api/v1/auth/refresh", json={"refresh_token": self.refresh_token},
+                                        idempotent=False)
+        data = unwrap(reply)
+        token = data.get("access_token") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token:
+            raise BadResponseError("The token refresh answer has no access token.")
+        new_refresh = data.get("refresh_token")
+        self.access_token = token
+        self.rotated["access_token"] = token
+        if isinstance(new_refresh, str) and new_refresh:
+            self.refresh_token = new_refresh
+            self.rotated["refresh_token"] = new_refresh
+        self.base.add_secret(token)
+        self.base.add_secret(new_refresh if isinstance(new_refresh, str) else None)
+        self.session = self.base.with_auth(Auth(access_token=token, user_id=self.user_id))
+
+    async def call(self, method: str, path: str, **kw: Any) -> Any:
+        exp = jwt_expiry(self.access_token)
+        if self.refresh_token and (not self.access_token or (exp is not None and exp - time.time() < REFRESH_BUFFER_S)):
+            await self.refresh()
+        try:
+            return unwrap(await self.session.request(method, path, **kw))
+        except HttpStatusError as exc:
+            if exc.http_status != 401 or not self.refresh_token:
+                raise
+        await self.refresh()
+        return unwrap(await self.session.request(method, path, **kw))
+
+
+def parse_me(data: Any) -> UserInfo:
+    if not isinstance(data, dict) or data.get("id") in (None, ""):
+        raise BadResponseError("The user data from the site is not in a known format.")
+    username = data.get("username") or str(data.get("email") or "").split("@")[0] or None
+    return UserInfo(user_id=str(data["id"]).strip(), username=username, quota=usd_to_quota(data.get("balance")))
+
+
+async def public_name(session: SiteSession) -> str | None:
+    try:
+        data = unwrap(await session.get("/api/v1/settings/public", public=True))
+        name = data.get("site_name") if isinstance(data, dict) else None
+        return name if isinstance(name, str) and name.strip() else None
+    except SiteError:
+        return None
+
+
+async def refresh(client: Sub2ApiClient) -> RefreshResult:
+    user = parse_me(await client.call("GET", "/api/v1/auth/me"))
+    client.user_id = client.user_id or user.user_id
+    result = RefreshResult(
+        account_id="", ok=True, health_status="healthy", health_reason="", quota=user.quota,
+        username=user.username, user_id=user.user_id,
+        site_name=site_name(await public_name(client.base), client.base.origin),
+        checkin_supported=False, checkin_status="unsupported", site_type="sub2api", exchange_rate=7.2,
+    )
+    result.availability["income"] = (UNAVAILABLE, "Sub2API does not report income")
+    result.today_income = None
+    try:
+        stats = await client.call("GET", "/api/v1/usage/stats", params={"period": "today"})
+        if not isinstance(stats, dict):
+            raise BadResponseError("usage stats are not in a known format")
+        result.today_consumption = usd_to_quota(stats.get("total_actual_cost", 0))
+        result.today_requests = int(stats.get("total_requests") or 0)
+        result.today_prompt_tokens = int(stats.get("total_input_tokens") or 0)
+        result.today_completion_tokens = int(stats.get("total_output_tokens") or 0)
+        for metric in ("consumption", "tokens", "requests"):
+            result.availability[metric] = (COMPLETE, "")
+    except (SiteError, ValueError, TypeError) as exc:
+        for metric in ("consumption", "tokens", "requests"):
+            result.availability[metric] = (UNAVAILABLE, f"usage stats unavailable: {exc}")
+    return result
+
+
+def parse_key(raw: dict[str, Any]) -> ApiToken:
+    key = str(raw.get("key") or "").strip()
+    quota = raw.get("quota")
+    return ApiToken(
+        id=str(raw.get("id", "")), name=str(raw.get("name") or ""), key=key, masked="*" in key,
+        status=1 if raw.get("status") in ("active", 1, None) else 2,
+        remain_quota=usd_to_quota(quota) if quota not in (None, 0) else None,
+        unlimited_quota=quota in (None, 0), group=str(raw.get("group_id")) if raw.get("group_id") else None,
+        raw=raw,
+    )
+
+
+async def list_keys(client: Sub2ApiClient) -> list[ApiToken]:
+    found: dict[str, ApiToken] = {}
+    for page in range(1, 101):
+        data = await client.call("GET", "/api/v1/keys", params={"page": page, "page_size": 100})
+        items = data.get("items") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise BadResponseError("The key list is not in a known format.")
+        new = 0
+        for raw in items:
+            if isinstance(raw, dict):
+                token = parse_key(raw)
+                if token.id and token.id not in found:
+                    found[token.id] = token
+                    new += 1
+        total = data.get("total") if isinstance(data, dict) else None
+        if new == 0 or len(items) < 100 or (isinstance(total, int) and len(found) >= total):
+            return list(found.values())
+    raise SiteError("The key list has more than 100 pages; stopped reading.")
+
+
+async def create_key(client: Sub2ApiClient, name: str, *, quota_usd: float = 0, group_id: int | None = None,
+                     ip_whitelist: list[str] | None = None, expires_in_days: int | None = None) -> ApiToken:
+    body: dict[str, Any] = {"name": name, "quota": quota_usd, "ip_whitelist": ip_whitelist or []}
+    if group_id is not None:
+        body["group_id"] = group_id
+    if expires_in_days is not None:
+        body["expires_in_days"] = expires_in_days
+    data = await client.call("POST", "/api/v1/keys", json=body, idempotent=False)
+    if isinstance(data, dict) and data.get("id") is not None:
+        return parse_key(data)
+    for token in await list_keys(client):
+        if token.name == name:
+            return token
+    raise SiteError("The site accepted the new key but it does not appear in the key list.")
+
+
+async def login(session: SiteSession, username: str, password: str) -> tuple[str, str | None, UserInfo]:
+    """``POST /api/v1/auth/login``; returns (access token, refresh token, user)."""
+    session.add_secret(password)
+    field = "email" if "@" in username else "username"
+    data = unwrap(await session.post("/api/v1/auth/login", json={field: username, "email": username,
+                                                                 "password": password},
+                                     public=True, idempotent=False))
+    if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
+        raise BadResponseError("The login answer has no access token.")
+    user = parse_me(data.get("user")) if isinstance(data.get("user"), dict) else None
+    refresh_token = data.get("refresh_token") if isinstance(data.get("refresh_token"), str) else None
+    session.add_secret(data["access_token"])
+    session.add_secret(refresh_token)
+    if user is None:
+        client = Sub2ApiClient(session, access_token=data["access_token"], refresh_token=None)
+        user = parse_me(await client.call("GET", "/api/v1/auth/me"))
+    return data["access_token"], refresh_token, user

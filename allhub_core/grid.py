@@ -1,0 +1,95 @@
+"""The Accounts grid: which columns the browser gets, and the diff its edits make.
+
+The frame sent to the browser never holds a secret (only the masked hint), because
+``st.data_editor`` serialises the whole frame. Edits arrive as positions in this frame
+(``edited_rows``), so the frame keeps a read-only ``id`` column and a deterministic order,
+and ``grid_changes`` maps positions back to ids, keeping only real changes of editable columns.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["GRID_EDITABLE", "grid_frame", "grid_changes", "selected_ids"]
+
+#: Columns the user may edit in the grid -> account field name.
+GRID_EDITABLE = {
+    "site_name": "site_name", "tags": "tags", "notes": "notes", "exchange_rate": "exchange_rate",
+    "pinned": "pinned", "disabled": "disabled",
+    "exclude_from_total_balance": "exclude_from_total_balance",
+    "exclude_from_today_income": "exclude_from_today_income",
+}
+
+HEALTH_BADGE = {"healthy": "🟢 healthy", "warning": "🟡 warning", "error": "🔴 error", "unknown": "⚪ unknown"}
+CHECKIN_BADGE = {"checked": "✅ checked", "not_checked": "⏳ to do", "unsupported": "— n/a", "unknown": "? unknown"}
+
+
+def grid_frame(df: pd.DataFrame, currency: str, selected: bool = False) -> pd.DataFrame:
+    """The browser-side frame for ``list_accounts`` output, with money in ``currency``."""
+    cur = "cny" if currency == "CNY" else "usd"
+    out = pd.DataFrame({
+        "select": [bool(selected)] * len(df),
+        "id": df["id"].astype("int64"),
+        "site_name": df["site_name"].astype(object),
+        "site_url": df["site_url"].astype(object),
+        "site_type": df["site_type"].astype(object),
+        "username": df["username"].astype(object),
+        "tags": df["tags"].map(lambda v: list(v)),
+        "balance": df[f"balance_{cur}"].astype("float64"),
+        "today_consumption": df[f"today_consumption_{cur}"].astype("float64"),
+        "today_income": df[f"today_income_{cur}"].astype("float64"),
+        "health": df["health_status"].map(lambda s: HEALTH_BADGE.get(s, s)).astype(object),
+        "health_reason": df["health_reason"].astype(object),
+        "checkin": df["checkin_status"].map(lambda s: CHECKIN_BADGE.get(s, s)).astype(object),
+        "pinned": df["pinned"].astype(bool),
+        "disabled": df["disabled"].astype(bool),
+        "exchange_rate": df["exchange_rate"].astype("float64"),
+        "notes": df["notes"].astype(object),
+        "exclude_from_total_balance": df["exclude_from_total_balance"].astype(bool),
+        "exclude_from_today_income": df["exclude_from_today_income"].astype(bool),
+        "secret": df["secret_hint"].astype(object),
+        "last_sync_time": df["last_sync_time"],
+    })
+    return out.reset_index(drop=True)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return list(a or []) == list(b or [])
+    return a == b
+
+
+def grid_changes(frame: pd.DataFrame, edited_rows: dict[Any, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """``{account_id: {field: new_value}}`` for the edited rows, only what really changed."""
+    changes: dict[int, dict[str, Any]] = {}
+    for pos, cols in (edited_rows or {}).items():
+        pos = int(pos)
+        if pos < 0 or pos >= len(frame):
+            continue
+        row = frame.iloc[pos]
+        fields = {}
+        for col, value in cols.items():
+            if col not in GRID_EDITABLE:
+                continue
+            if col == "tags" and value is not None:
+                value = [str(t) for t in value]
+            if not _same(row[col], value):
+                fields[GRID_EDITABLE[col]] = value
+        if fields:
+            changes[int(row["id"])] = fields
+    return changes
+
+
+def selected_ids(frame: pd.DataFrame, edited_rows: dict[Any, dict[str, Any]]) -> list[int]:
+    """Ids of rows whose ``select`` box is ticked (the frame's default plus the edits)."""
+    sel = frame["select"].tolist()
+    for pos, cols in (edited_rows or {}).items():
+        pos = int(pos)
+        if 0 <= pos < len(sel) and "select" in cols:
+            sel[pos] = bool(cols["select"])
+    return [int(i) for i, s in zip(frame["id"], sel) if s]

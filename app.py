@@ -1,0 +1,19 @@
+"""allhub dashboard entry point: page config and routing only (pages live in pages/)."""
+
+import streamlit as st
+
+st.set_page_config(page_title="allhub", page_icon=":material/hub:", layout="wide")
+
+PAGES = {
+    "Accounts": [
+        st.Page("pages/accounts.py", title="Accounts", icon=":material/table:", url_path="accounts", default=True),
+        st.Page("pages/add_account.py", title="Add account", icon=":material/person_add:", url_path="add"),
+        st.Page("pages/duplicates.py", title="Duplicate cleanup", icon=":material/content_copy:", url_path="duplicates"),
+        st.Page("pages/tags.py", title="Tags", icon=":material/sell:", url_path="tags"),
+    ],
+    "Preferences": [
+        st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
+    ],
+}
+
+st.navigation(PAGES).run()

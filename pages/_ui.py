@@ -1,0 +1,76 @@
+"""Shared page helpers: the store for this script run, formatting, error display.
+
+Pages import from here; everything else they need comes from allhub_core.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Iterator
+
+import streamlit as st
+
+from allhub_core.db import Store, default_db_path
+from allhub_core.errors import AllhubError
+from allhub_core.grid import HEALTH_BADGE  # noqa: F401  (re-exported for pages)
+
+
+
+def _leave_legacy_pages_mode() -> None:
+    """Make the first visit of a fresh server route through app.py's st.navigation.
+
+    Streamlit runs a new server in the legacy "pages/ folder" mode until some run calls
+    st.navigation, so a first visit straight to /accounts would run the page bare (no layout,
+    legacy sidebar). Switch the flag off and rerun: the rerun goes through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_legacy_pages_mode()
+
+
+def db_path() -> str:
+    return os.environ.get("ALLHUB_DB") or default_db_path()
+
+
+def open_store() -> Store:
+    """The store for this script run, or an error box and a stop when it cannot be used."""
+    try:
+        return Store(db_path())
+    except AllhubError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
+        raise  # unreachable; keeps type checkers happy
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Show an AllhubError as one sentence instead of a traceback."""
+    try:
+        yield
+    except AllhubError as exc:
+        st.error(str(exc), icon=":material/error:")
+
+
+def money(value: float | None, currency: str) -> str:
+    if value is None:
+        return "—"
+    symbol = "$" if currency == "USD" else "¥"
+    return f"{symbol}{value:,.2f}"
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """Show a message on the next run (after st.rerun)."""
+    st.session_state["_flash"] = (kind, message)
+
+
+def show_flash() -> None:
+    item = st.session_state.pop("_flash", None)
+    if item:
+        kind, message = item
+        getattr(st, kind)(message)

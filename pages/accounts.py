@@ -1,0 +1,155 @@
+"""Accounts: filters, filtered totals, the editable grid and bulk actions."""
+
+import streamlit as st
+
+from allhub_core import accounts as acc
+from allhub_core.export import to_csv, to_json
+from allhub_core.grid import grid_changes, grid_frame, selected_ids
+from allhub_core.preferences import get_preferences, set_preference
+from allhub_core.query import CHECKIN_FILTERS, AccountFilter, count_accounts, facet_counts, list_accounts, totals
+from allhub_core.tags import list_tags
+from pages._ui import flash, money, open_store, show_flash, user_errors
+
+PAGE_SIZE = 100
+store = open_store()
+prefs = get_preferences(store)
+ss = st.session_state
+ss.setdefault("grid_version", 0)
+
+st.title("Accounts")
+show_flash()
+
+# ---- filters -----------------------------------------------------------------------------
+flt = AccountFilter(
+    search=ss.get("f_search", ""), tags=ss.get("f_tags", []), status=ss.get("f_status", "all"),
+    site_types=ss.get("f_types", []), health=ss.get("f_health", []), checkin=ss.get("f_checkin", []))
+facets = facet_counts(store, flt)
+with st.container(border=True):
+    c1, c2, c3 = st.columns([3, 3, 2])
+    c1.text_input("Search", key="f_search", placeholder="name, username, URL, tag or notes")
+    tag_names = [t["name"] for t in list_tags(store)]
+    c2.multiselect("Tags (any of)", tag_names, key="f_tags",
+                   format_func=lambda t: f"{t} ({facets['tags'].get(t, 0)})")
+    c3.selectbox("Status", ["all", "enabled", "disabled"], key="f_status",
+                 format_func=lambda s: s if s == "all" else f"{s} ({facets['status'].get(s, 0)})")
+    c4, c5, c6 = st.columns(3)
+    c4.multiselect("Site type", sorted(set(facets["site_types"]) | set(ss.get("f_types", []))), key="f_types",
+                   format_func=lambda t: f"{t} ({facets['site_types'].get(t, 0)})")
+    c5.multiselect("Health", ["healthy", "warning", "error", "unknown", "never_synced"], key="f_health",
+                   format_func=lambda h: f"{h} ({facets['health'].get(h, 0)})" if h != "never_synced" else "never synced")
+    c6.multiselect("Check-in", list(CHECKIN_FILTERS), key="f_checkin",
+                   format_func=lambda c: f"{CHECKIN_FILTERS[c]} ({facets['checkin'].get(c, 0)})")
+
+# ---- totals ------------------------------------------------------------------------------
+cur = st.segmented_control("Currency", ["USD", "CNY"], default=prefs["currency"], key="currency")
+if cur and cur != prefs["currency"]:
+    prefs["currency"] = set_preference(store, "currency", cur)
+currency = prefs["currency"]
+tot = totals(store, flt)
+low = currency.lower()
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Accounts shown", f"{tot['accounts']}", help=f"{tot['enabled']} enabled")
+m2.metric("Total balance", money(tot[f"balance_{low}"], currency), help="Enabled accounts not excluded from the total")
+m3.metric("Today's consumption", money(tot[f"consumption_{low}"], currency),
+          help=f"{tot['consumption_covered']} account(s) reported today's figures")
+m4.metric("Today's income", money(tot[f"income_{low}"], currency),
+          help=f"{tot['income_covered']} account(s) reported today's income")
+
+# ---- grid --------------------------------------------------------------------------------
+n = count_accounts(store, flt)
+pages = max(1, -(-n // PAGE_SIZE))
+page = st.number_input(f"Page (of {pages}, {PAGE_SIZE} per page)", 1, pages, 1, key="page") if pages > 1 else 1
+frame = grid_frame(list_accounts(store, flt, prefs, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
+                   currency, selected=ss.get("select_all", False))
+grid_key = f"grid_{ss.grid_version}"
+if n == 0:
+    filtered = bool(flt.search or flt.tags or flt.site_types or flt.health or flt.checkin or flt.status != "all")
+    st.info("No accounts match these filters." if filtered else "No accounts yet: add one on the **Add account** page.")
+cc = st.column_config
+sym = "$" if currency == "USD" else "¥"
+st.data_editor(
+    frame, key=grid_key, hide_index=True, num_rows="fixed", width="stretch",
+    disabled=["id", "site_url", "site_type", "username", "balance", "today_consumption", "today_income",
+              "health", "health_reason", "checkin", "secret", "last_sync_time"],
+    column_config={
+        "select": cc.CheckboxColumn("✓", help="Select for bulk actions", width="small"),
+        "id": cc.NumberColumn("ID", format="%d", width="small"),
+        "site_name": cc.TextColumn("Name", required=True, max_chars=120),
+        "site_url": cc.LinkColumn("Site", validate=r"^https?://"),
+        "site_type": cc.TextColumn("Type"),
+        "username": cc.TextColumn("User"),
+        "tags": cc.MultiselectColumn("Tags", options=tag_names, accept_new_options=True),
+        "balance": cc.NumberColumn(f"Balance {sym}", format="%.2f"),
+        "today_consumption": cc.NumberColumn(f"Today used {sym}", format="%.2f"),
+        "today_income": cc.NumberColumn(f"Today income {sym}", format="%.2f"),
+        "health": cc.TextColumn("Health"),
+        "health_reason": cc.TextColumn("Reason"),
+        "checkin": cc.TextColumn("Check-in"),
+        "pinned": cc.CheckboxColumn("Pinned"),
+        "disabled": cc.CheckboxColumn("Disabled"),
+        "exchange_rate": cc.NumberColumn("CNY/USD", min_value=0.0001, format="%.4g"),
+        "notes": cc.TextColumn("Notes"),
+        "exclude_from_total_balance": cc.CheckboxColumn("Not in total"),
+        "exclude_from_today_income": cc.CheckboxColumn("Not in income"),
+        "secret": cc.TextColumn("Secret", help="Masked; secrets never leave the server"),
+        "last_sync_time": cc.DatetimeColumn("Last sync", format="YYYY-MM-DD HH:mm"),
+    },
+)
+state = ss.get(grid_key) or {}
+edited = state.get("edited_rows", {}) if isinstance(state, dict) else getattr(state, "edited_rows", {})
+changes = grid_changes(frame, edited)
+chosen = selected_ids(frame, edited)
+
+left, right = st.columns([1, 3])
+if left.button(f"Save changes ({len(changes)})", type="primary", disabled=not changes, key="save"):
+    with user_errors():
+        acc.update_accounts(store, changes)
+        ss.grid_version += 1
+        flash(f"Saved changes to {len(changes)} account(s).")
+        st.rerun()
+right.checkbox("Select every row on this page", key="select_all")
+
+# ---- bulk actions ------------------------------------------------------------------------
+st.subheader(f"Bulk actions · {len(chosen)} selected")
+if chosen:
+    b1, b2, b3, b4 = st.columns(4)
+    if b1.button("Disable", key="bulk_disable"):
+        with user_errors():
+            flash(f"{acc.set_disabled(store, chosen, True)} account(s) disabled."); ss.grid_version += 1; st.rerun()
+    if b2.button("Enable", key="bulk_enable"):
+        with user_errors():
+            flash(f"{acc.set_disabled(store, chosen, False)} account(s) enabled."); ss.grid_version += 1; st.rerun()
+    if b3.button("Delete…", key="bulk_delete"):
+        ss.confirm_delete = chosen
+    records = acc.account_records(store, ids=chosen, prefs=prefs)
+    b4.download_button("Export JSON", to_json(records), "accounts.json", "application/json", on_click="ignore", key="dl_json")
+    b4.download_button("Export CSV", to_csv(records), "accounts.csv", "text/csv", on_click="ignore", key="dl_csv")
+    t1, t2, t3 = st.columns([2, 1, 1])
+    tag = t1.text_input("Tag", key="bulk_tag", placeholder="tag name")
+    if t2.button("Add tag", key="bulk_add_tag"):
+        with user_errors():
+            flash(f"Tag '{tag}' added to {acc.add_tag(store, chosen, tag)} account(s)."); ss.grid_version += 1; st.rerun()
+    if t3.button("Remove tag", key="bulk_remove_tag"):
+        with user_errors():
+            flash(f"Tag '{tag}' removed from {acc.remove_tag(store, chosen, tag)} account(s)."); ss.grid_version += 1; st.rerun()
+else:
+    st.caption("Tick rows in the ✓ column to disable, enable, tag, export or delete them together.")
+
+
+@st.dialog("Delete accounts")
+def confirm_delete(ids: list[int]) -> None:
+    recs = acc.account_records(store, ids=ids, prefs=prefs)
+    st.write(f"These {len(recs)} account(s) will be deleted, with their tags, pins and order:")
+    st.dataframe([{"ID": r["id"], "Name": r["site_name"], "Site": r["site_url"], "User": r["username"]} for r in recs],
+                 hide_index=True)
+    c1, c2 = st.columns(2)
+    if c1.button("Delete", type="primary", key="confirm_delete_yes"):
+        with user_errors():
+            flash(f"Deleted {acc.delete_accounts(store, ids)} account(s).")
+            ss.confirm_delete = None; ss.grid_version += 1; st.rerun()
+    if c2.button("Cancel", key="confirm_delete_no"):
+        ss.confirm_delete = None; st.rerun()
+
+
+if ss.get("confirm_delete"):
+    confirm_delete(ss.confirm_delete)

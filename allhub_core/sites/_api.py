@@ -35,8 +35,11 @@ OnRotated = Callable[[str, dict[str, str]], None]
 
 def _auth_for(creds: SiteCredentials) -> Auth:
     token = creds.access_token if creds.auth_type != "none" else None
-    cookie = creds.cookie if creds.auth_type == "cookie" or (creds.cookie and not token) else None
-    raw = canonical_site_type(creds.site_type) == VOAPI_V2
+    kind = canonical_site_type(creds.site_type)
+    # AnyRouter's sign-in is cookie-only, so a stored cookie always goes along there.
+    send_cookie = creds.auth_type == "cookie" or not token or kind == "anyrouter"
+    cookie = creds.cookie if send_cookie and creds.auth_type != "none" else None
+    raw = kind == VOAPI_V2
     return Auth(access_token=token, cookie=cookie, user_id=creds.user_id, raw_authorization=raw)
 
 
@@ -101,6 +104,7 @@ async def _refresh_one(t: Transport, creds: SiteCredentials, statuses: _StatusCa
             status = await statuses.get(session)
             result = await newapi.refresh(session, variant_for(site_type), status, exchange_rate=creds.exchange_rate)
         result.account_id = creds.account_id
+        base = result
         return result
     except Exception as exc:  # noqa: BLE001 - one account's failure is its own result
         if not isinstance(exc, SiteError):
@@ -122,8 +126,6 @@ async def refresh_accounts(creds: list[SiteCredentials], politeness: Politeness 
 
         async def one(c: SiteCredentials) -> RefreshResult:
             result = await _refresh_one(t, c, statuses)
-            # _refresh_one's finally wrote rotation/counters onto the failure base;
-            # successful results get them here.
             result.health_reason = short(scrub(result.health_reason, c.secrets()))
             _notify(on_result, result)
             return result
@@ -416,7 +418,10 @@ async def _recognize_sub2api(session: SiteSession, origin: str, username: str | 
     if username and password and not access_token:
         try:
             access_token, refresh_token, _ = await sub2api.login(session, username, password)
-        except (BusinessError, HttpStatusError) as exc:
+        except BusinessError as exc:
+            return RecognizeResult(ok=False, site_url=origin, site_type=SUB2API,
+                                   message=_reason(newapi.login_refusal(exc.server_message), secrets))
+        except HttpStatusError as exc:
             return RecognizeResult(ok=False, site_url=origin, site_type=SUB2API,
                                    message=f"Login failed: {_reason(exc, secrets)}")
         secrets += [s for s in (access_token, refresh_token) if s]

@@ -102,7 +102,7 @@ class LoginOutcome:
     cookie: str | None
 
 
-def _login_refusal(message: str) -> LoginError:
+def login_refusal(message: str) -> LoginError:
     if _TURNSTILE.search(message):
         return LoginError(f"This site wants a Turnstile/captcha check to log in; {USE_TOKEN}")
     if _PASSKEY.search(message):
@@ -120,12 +120,12 @@ async def login(session: SiteSession, username: str, password: str) -> LoginOutc
     body = reply.json_object()
     message = reply.clean(server_message(body))
     if body.get("success") is not True:
-        raise _login_refusal(message)
+        raise login_refusal(message)
     data = body.get("data") if isinstance(body.get("data"), dict) else {}
     if data.get("require_2fa") or data.get("require2fa") or _TWO_FA.search(message or ""):
-        raise _login_refusal("2fa")
+        raise login_refusal("2fa")
     if data.get("require_passkey"):
-        raise _login_refusal("passkey")
+        raise login_refusal("passkey")
     jwt = data.get("access_token") if isinstance(data.get("access_token"), str) else None
     user = data.get("user") if isinstance(data.get("user"), dict) else data
     uid = user.get("id")

@@ -1,0 +1,43 @@
+# Two commands for a fresh machine: `make run` (the dashboard) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+
+.PHONY: run test install install-test chromium demo bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## run: the dashboard on http://127.0.0.1:$(PORT) over data/allhub.duckdb (created on first run)
+run: install
+	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+
+## chromium: the browser tests use Debian's Chromium (Playwright cannot download browsers here)
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = "0" ]; then apt-get update && apt-get install -y chromium; \
+	else echo "The browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install -y chromium'." >&2; exit 1; fi
+
+## test: the whole suite, browser tests included (they fail, never skip, without Chromium)
+test: install-test chromium
+	$(PY) -m pytest
+
+demo: install
+	$(VENV)/bin/allhub demo
+
+bench: install-test
+	$(PY) bench/bench_accounts.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

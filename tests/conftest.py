@@ -1,0 +1,91 @@
+"""Shared fixtures: a fresh store per test, and a real dashboard server for browser tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    """No test touches data/allhub.duckdb or a real key: each gets its own paths."""
+    monkeypatch.setenv("ALLHUB_DB", str(tmp_path / "allhub.duckdb"))
+    monkeypatch.delenv("ALLHUB_SECRET_KEY", raising=False)
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "allhub.duckdb"
+
+
+@pytest.fixture
+def store(db_path):
+    from allhub_core.db import Store
+
+    return Store(db_path)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Dashboard:
+    """A real `streamlit run app.py` on a free loopback port over its own database."""
+
+    def __init__(self, db: Path):
+        self.db = db
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "ALLHUB_DB": str(db)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
+             f"--server.port={self.port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
+             "--server.fileWatcherType=none"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 45
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the dashboard did not start")
+            time.sleep(0.3)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Browser tests must fail, not skip, when Chromium is missing.
+    assert Path(CHROMIUM).exists(), f"Chromium is required for the browser tests at {CHROMIUM} (make test installs it)"
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def dashboard(tmp_path_factory):
+    d = Dashboard(tmp_path_factory.mktemp("dash") / "allhub.duckdb")
+    yield d
+    d.stop()

@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from pages._ui import page_store
+
 st.set_page_config(page_title="allhub", page_icon=":material/hub:", layout="wide")
 
 PAGES = {
@@ -16,4 +18,5 @@ PAGES = {
     ],
 }
 
-st.navigation(PAGES).run()
+with page_store():
+    st.navigation(PAGES).run()

@@ -139,6 +139,22 @@ class Store:
                 self._pinned = None
             con.close()
 
+    @contextlib.contextmanager
+    def released(self) -> Iterator["Store"]:
+        """Let go of a session's file lock for a while (around network waits), then take it back."""
+        with self._pin_lock:
+            con, self._pinned = self._pinned, None
+        if con is None:
+            yield self
+            return
+        con.close()
+        try:
+            yield self
+        finally:
+            new = self._connect()
+            with self._pin_lock:
+                self._pinned = new
+
     def _ensure_ready(self) -> None:
         real = os.path.realpath(self.path)
         parent = Path(self.path).parent

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from typing import Iterator
 
 import streamlit as st
@@ -38,14 +39,38 @@ def db_path() -> str:
     return os.environ.get("ALLHUB_DB") or default_db_path()
 
 
-def open_store() -> Store:
-    """The store for this script run, or an error box and a stop when it cannot be used."""
+_local = threading.local()
+
+
+def _new_store() -> Store:
     try:
         return Store(db_path())
     except AllhubError as exc:
         st.error(str(exc), icon=":material/error:")
         st.stop()
         raise  # unreachable; keeps type checkers happy
+
+
+@contextlib.contextmanager
+def page_store() -> Iterator[Store]:
+    """Hold the database open for one script run (app.py wraps the page in this).
+
+    One open per run instead of one per query; the file lock is released when the run ends,
+    so the CLI can use the database between runs (and during ``store.released()``).
+    """
+    store = _new_store()
+    with store.session():
+        _local.store = store
+        try:
+            yield store
+        finally:
+            _local.store = None
+
+
+def open_store() -> Store:
+    """The store of the current script run (or a fresh one outside app.py, e.g. in dialogs)."""
+    store = getattr(_local, "store", None)
+    return store if store is not None else _new_store()
 
 
 @contextlib.contextmanager

@@ -90,7 +90,7 @@ class Sandbox:
         config = uvicorn.Config(
             _PortRouter(apps), lifespan="off", access_log=False, log_config=None,
             log_level="warning", http="h11", loop="asyncio", timeout_graceful_shutdown=1,
-            backlog=2048,
+            backlog=2048, server_header=False,
         )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
@@ -211,5 +211,8 @@ def serve(
           "/__sandbox/reset (on every site). Ctrl-C to stop.", file=out, flush=True)
     try:
         sb.serve_forever()
+    except KeyboardInterrupt:  # uvicorn re-raises SIGINT after its graceful shutdown
+        pass
     finally:
         sb._close_sockets()
+    print("sandbox stopped", file=out, flush=True)

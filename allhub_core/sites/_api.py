@@ -154,7 +154,9 @@ async def _checkin_one(t: Transport, creds: SiteCredentials) -> CheckInResult:
             out.health_status, out.health_reason = outcome.error.health_status, _reason(outcome.error, secrets)
         else:
             out.health_status, out.health_reason = "healthy", ""
-        if outcome.result == "needs_browser":
+        if isinstance(outcome.error, ChallengeError):
+            out.result = "needs_browser"
+        if out.result == "needs_browser":
             out.checkin_url = creds.checkin_url or session.origin
         return out
     except InvalidSiteUrl as exc:

@@ -9,12 +9,11 @@ client cannot solve it, the user opens the page.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ..net import HttpStatusError, Reply, SiteError, SiteSession, looks_like_auth_failure, server_message
+from ..net import HttpStatusError, Reply, SiteError, SiteSession, server_message
 from ._variants import Variant
 
 CHECKED, NOT_CHECKED, UNSUPPORTED, UNKNOWN = "checked", "not_checked", "unsupported", "unknown"
@@ -168,34 +167,21 @@ async def check_in(session: SiteSession, variant: Variant) -> Outcome:
         return Outcome("already_checked", "Already checked in today.")
     if before == UNSUPPORTED and dialect != "anyrouter":
         return Outcome("unsupported", "Check-in is not enabled on this site.")
-    for attempt in range(2):
-        try:
-            return await _post(session, dialect)
-        except HttpStatusError as exc:
-            if exc.http_status in (404, 405):
-                return Outcome("unsupported", "This site has no check-in endpoint.")
-            if not exc.ambiguous:
-                return Outcome("failed", str(exc), error=exc)
-            err: SiteError = exc
-        except SiteError as exc:
-            if not exc.ambiguous:
-                return Outcome("failed", str(exc), error=exc)
-            err = exc
-        # Ambiguous: the POST may have gone through.  Look before resending.
-        after = await checkin_status(session, variant)
-        if after == CHECKED:
-            return Outcome("success", "Checked in (confirmed by re-reading the check-in status).")
-        if after != NOT_CHECKED or attempt == 1:
-            return Outcome("failed", f"{err} The check-in may or may not have happened; not resent.", error=err)
-    raise AssertionError("unreachable")
-
-
-def auth_problem(message: str) -> bool:
-    return looks_like_auth_failure(message)
-
-
-def json_or_none(text: str) -> Any:
     try:
-        return json.loads(text)
-    except ValueError:
-        return None
+        return await _post(session, dialect)
+    except HttpStatusError as exc:
+        if exc.http_status in (404, 405):
+            return Outcome("unsupported", "This site has no check-in endpoint.")
+        if not exc.ambiguous:
+            return Outcome("failed", str(exc), error=exc)
+        err: SiteError = exc
+    except SiteError as exc:
+        if not exc.ambiguous:
+            return Outcome("failed", str(exc), error=exc)
+        err = exc
+    # Ambiguous: the POST may have gone through (or may still be running on the
+    # server).  Look, and never resend: a later run will see the true state.
+    after = await checkin_status(session, variant)
+    if after == CHECKED:
+        return Outcome("success", "Checked in (confirmed by re-reading the check-in status).")
+    return Outcome("failed", f"{err} The check-in may or may not have happened; not resent.", error=err)

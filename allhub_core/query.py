@@ -34,7 +34,7 @@ CHECKIN_FILTERS = {
 # One row per account with derived columns. current_date follows the DuckDB TimeZone setting.
 ACCOUNT_VIEW = f"""
 WITH tg AS (
-    SELECT lk.account_id, list(DISTINCT t.name ORDER BY t.name) AS tags,
+    SELECT lk.account_id, list(t.name ORDER BY t.name_key) AS tags,
            lower(string_agg(t.name, ' ')) AS tag_text, list(DISTINCT t.id) AS tag_ids
     FROM account_tags lk JOIN tags t ON t.id = lk.tag_id GROUP BY lk.account_id
 ),

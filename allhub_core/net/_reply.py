@@ -58,6 +58,8 @@ class Reply:
     text: str
     set_cookies: dict[str, str] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()
+    location: str | None = None
+    retry_after: str | None = None
 
     def clean(self, text: str) -> str:
         return short(scrub(text, self.secrets))

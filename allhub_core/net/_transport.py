@@ -139,9 +139,8 @@ class Transport:
             if name.strip():
                 cookies[name.strip()] = value.strip()
         reply = Reply(status=resp.status_code, url=str(resp.url), content_type=resp.headers.get("content-type", ""),
-                      text=resp.text, set_cookies=cookies, secrets=secrets)
-        reply.location = resp.headers.get("location")  # type: ignore[attr-defined]
-        reply.retry_after = resp.headers.get("retry-after")  # type: ignore[attr-defined]
+                      text=resp.text, set_cookies=cookies, secrets=secrets,
+                      location=resp.headers.get("location"), retry_after=resp.headers.get("retry-after"))
         return reply
 
     async def send(self, method: str, url: str, *, auth: Auth = NO_AUTH, params: Any = None,
@@ -177,8 +176,8 @@ class Transport:
                 raise err from None
 
             status = reply.status
-            if status in _REDIRECTS and getattr(reply, "location", None):
-                target = urljoin(url, reply.location)  # type: ignore[attr-defined]
+            if status in _REDIRECTS and reply.location:
+                target = urljoin(url, reply.location)
                 try:
                     target_origin = origin_key(target)
                 except ValueError:
@@ -198,7 +197,7 @@ class Transport:
                 return reply
 
             body_html = looks_like_html(reply.content_type, reply.text)
-            retry_after = parse_retry_after(getattr(reply, "retry_after", None), p.retry_after_max)
+            retry_after = parse_retry_after(reply.retry_after, p.retry_after_max)
             if status == 429:
                 if body_html and retry_after is None:
                     raise ChallengeError(status)

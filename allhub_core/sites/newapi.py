@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..net import (
-    NO_AUTH, Auth, BadResponseError, BusinessError, HttpStatusError, SiteError, SiteSession,
+    Auth, BadResponseError, BusinessError, HttpStatusError, SiteError, SiteSession,
     UnsupportedError, server_message,
 )
 from ._checkin import CHECKED, NOT_CHECKED, UNSUPPORTED, checkin_status

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any, Sequence
 
@@ -364,6 +365,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # noqa: BLE001 - a bug still gets one sentence, not a traceback
+        if os.environ.get("ALLHUB_DEBUG"):
+            raise
+        print(f"allhub: unexpected internal error ({type(exc).__name__}); run again with ALLHUB_DEBUG=1 "
+              "to see the details.", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -174,7 +174,12 @@ class Store:
             from .migrations import migrate
 
             with _WRITE_LOCK, self._connection() as con:
-                migrate(con)
+                try:
+                    migrate(con)
+                except duckdb.Error as exc:
+                    raise StoreError(
+                        f"Upgrading the database schema of {self.path} failed: {str(exc).splitlines()[0]}"
+                    ) from None
                 self._check_key(con)
             _READY.add(real)
 

@@ -87,6 +87,21 @@ def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE preferences (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
 
 
+def _m002_checkin_log(con: duckdb.DuckDBPyConnection) -> None:
+    # One row per check-in attempt: the Check-in page shows today's, the CLI prints them.
+    con.execute("CREATE SEQUENCE checkin_log_seq START 1")
+    con.execute("""
+        CREATE TABLE checkin_log (
+            id BIGINT PRIMARY KEY DEFAULT nextval('checkin_log_seq'),
+            account_id BIGINT NOT NULL,
+            day DATE NOT NULL DEFAULT current_date,
+            attempted_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            result VARCHAR NOT NULL,
+            message VARCHAR NOT NULL DEFAULT '',
+            checkin_url VARCHAR
+        )""")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -96,6 +111,7 @@ class Migration:
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial accounts, tags, pins, order, preferences", _m001_initial),
+    Migration(2, "check-in log", _m002_checkin_log),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -43,6 +43,11 @@ DEFAULTS: dict[str, Any] = {
     "currency": "USD",
     "warn_on_duplicate": True,
     "auto_provision_key": False,
+    # politeness towards each relay site (see allhub_core.net.Politeness)
+    "per_site_concurrency": 2,
+    "per_site_rpm": 18,
+    # a non-forced refresh skips accounts synced more recently than this (seconds)
+    "refresh_min_interval_s": 120,
 }
 
 
@@ -84,6 +89,15 @@ def _validate(key: str, value: Any) -> Any:
         return value
     if key in ("warn_on_duplicate", "auto_provision_key"):
         return bool(value)
+    if key in ("per_site_concurrency", "per_site_rpm", "refresh_min_interval_s"):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = -1
+        low = 1 if key == "per_site_concurrency" else 0
+        if number < low:
+            raise ValidationError(f"{key.replace('_', ' ')} must be a whole number of at least {low}.")
+        return number
     return value
 
 

@@ -10,6 +10,11 @@ contract simulated is ``site-api.md``; per-dialect differences are in ``_dialect
         site.inject("429", retry_after=2, times=1)
         ...  # talk to site.url with any HTTP client
         site.requests  # what the client sent
+
+Faults (``FAULT_KINDS``): latency, slow, 429, 403_html, 403_json, html_200, 401, 500,
+business_error, malformed_json, redirect; scoped by ``user_id``/``path``/``method``,
+limited by ``times``. The same control is available over HTTP on every site under
+``/__sandbox/`` (see ``_admin``), for a sandbox run by ``allhub sandbox``.
 """
 
 from ._data import QUOTA_PER_USD, LogRow, SandboxToken, SandboxUser, today_window

@@ -10,6 +10,7 @@ PAGES = {
     "Accounts": [
         st.Page("pages/accounts.py", title="Accounts", icon=":material/table:", url_path="accounts", default=True),
         st.Page("pages/add_account.py", title="Add account", icon=":material/person_add:", url_path="add"),
+        st.Page("pages/checkin.py", title="Check-in", icon=":material/event_available:", url_path="checkin"),
         st.Page("pages/duplicates.py", title="Duplicate cleanup", icon=":material/content_copy:", url_path="duplicates"),
         st.Page("pages/tags.py", title="Tags", icon=":material/sell:", url_path="tags"),
     ],

@@ -8,7 +8,7 @@ from allhub_core.grid import grid_changes, grid_frame, selected_ids
 from allhub_core.preferences import get_preferences, set_preference
 from allhub_core.query import CHECKIN_FILTERS, AccountFilter, count_accounts, facet_counts, list_accounts, totals
 from allhub_core.tags import list_tags
-from pages._ui import flash, money, open_store, show_flash, user_errors
+from pages._ui import flash, money, open_store, run_checkin, run_refresh, show_flash, user_errors
 
 PAGE_SIZE = 100
 store = open_store()
@@ -16,8 +16,17 @@ prefs = get_preferences(store)
 ss = st.session_state
 ss.setdefault("grid_version", 0)
 
-st.title("Accounts")
+head, b_refresh, b_checkin = st.columns([4, 1, 1], vertical_alignment="bottom")
+head.title("Accounts")
+refresh_all = b_refresh.button("Refresh all", icon=":material/refresh:", key="refresh_all",
+                               help="Refresh every enabled account now")
+checkin_all = b_checkin.button("Check in all", icon=":material/event_available:", key="checkin_all",
+                               help="Check in every enabled account that supports it")
 show_flash()
+if refresh_all:
+    run_refresh(store, None, "Refreshing all enabled accounts")
+if checkin_all:
+    run_checkin(store, None, "Checking in")
 
 # ---- filters -----------------------------------------------------------------------------
 flt = AccountFilter(
@@ -112,6 +121,11 @@ right.checkbox("Select every row on this page", key="select_all")
 # ---- bulk actions ------------------------------------------------------------------------
 st.subheader(f"Bulk actions · {len(chosen)} selected")
 if chosen:
+    r1, r2, _ = st.columns([1, 1, 2])
+    if r1.button("Refresh selected", icon=":material/refresh:", key="bulk_refresh"):
+        run_refresh(store, chosen, f"Refreshing {len(chosen)} account(s)")
+    if r2.button("Check in selected", icon=":material/event_available:", key="bulk_checkin"):
+        run_checkin(store, chosen, f"Checking in {len(chosen)} account(s)")
     b1, b2, b3, b4 = st.columns(4)
     if b1.button("Disable", key="bulk_disable"):
         with user_errors():
@@ -133,7 +147,7 @@ if chosen:
         with user_errors():
             flash(f"Tag '{tag}' removed from {acc.remove_tag(store, chosen, tag)} account(s)."); ss.grid_version += 1; st.rerun()
 else:
-    st.caption("Tick rows in the ✓ column to disable, enable, tag, export or delete them together.")
+    st.caption("Tick rows in the ✓ column to refresh, check in, disable, enable, tag, export or delete them together.")
 
 
 @st.dialog("Delete accounts")

@@ -1,4 +1,4 @@
-"""Add account: manual entry with the extension's validation and the duplicate warning."""
+"""Add account: recognise from the site (login, token or cookie) or type it in; duplicate warning."""
 
 import streamlit as st
 
@@ -6,19 +6,51 @@ from allhub_core.accounts import SITE_TYPES, AccountInput, add_account, duplicat
 from allhub_core.errors import AllhubError
 from allhub_core.origin import origin_key
 from allhub_core.preferences import get_preferences, set_preference
+from allhub_core.services import provision_default_key, recognize_input, refresh
 from allhub_core.tags import list_tags
-from pages._ui import open_store, show_flash, flash
+from pages._ui import flash, open_store, show_flash
 
 store = open_store()
 prefs = get_preferences(store)
 ss = st.session_state
+AUTH_LABELS = {"access_token": "Access token", "cookie": "Session cookie", "none": "None"}
 
 st.title("Add account")
 show_flash()
-st.caption("The URL is reduced to its origin (scheme, host and port). Secrets are encrypted on this machine "
-           "and never shown again in the dashboard.")
 
-AUTH_LABELS = {"access_token": "Access token", "cookie": "Session cookie", "none": "None"}
+with st.expander("Recognise from the site", expanded=not ss.get("recognized"), icon=":material/travel_explore:"):
+    with st.form("recognize_form"):
+        r_url = st.text_input("Site URL", key="rec_url", placeholder="https://relay.example.com")
+        how = st.radio("Sign in with", ["login", "access_token", "cookie"], horizontal=True, key="rec_how",
+                       format_func={"login": "Username and password", "access_token": "Access token",
+                                    "cookie": "Session cookie"}.get)
+        c1, c2 = st.columns(2)
+        r_user = c1.text_input("Username (login)", key="rec_username")
+        r_secret = c2.text_input("Password, access token or cookie", type="password", key="rec_secret",
+                                 help="The password is used once to log in and never stored")
+        r_uid = st.text_input("User ID (only if the site asks for it)", key="rec_user_id")
+        go = st.form_submit_button("Recognise", icon=":material/search:")
+    if go:
+        data = AccountInput(site_url=r_url, user_id=r_uid, username=r_user,
+                            access_token=r_secret if how == "access_token" else "",
+                            cookie=r_secret if how == "cookie" else "")
+        with st.spinner("Asking the site…"):
+            res = recognize_input(data, password=r_secret if how == "login" else None)
+        if res.ok:
+            for key, value in (("add_url", res.site_url), ("add_site_type", res.site_type or "unknown"),
+                               ("add_name", res.site_name or ""), ("add_user_id", res.user_id or ""),
+                               ("add_username", res.username or ""), ("add_auth", res.auth_type or "access_token"),
+                               ("add_rate", str(res.exchange_rate or 7.2))):
+                ss[key] = value
+            ss.recognized = {"secret": res.access_token or res.cookie or "", "refresh_token": res.refresh_token or "",
+                             "quota": res.quota, "checkin_supported": res.checkin_supported}
+            flash(f"Recognised {res.site_type} site “{res.site_name}”, user {res.username or res.user_id}. "
+                  "Review the form below and save.")
+            st.rerun()
+        else:
+            st.error(res.message, icon=":material/error:")
+
+rec = ss.get("recognized") or {}
 with st.form("add_form", clear_on_submit=False):
     c1, c2 = st.columns([2, 1])
     url = c1.text_input("Site URL *", key="add_url", placeholder="https://relay.example.com")
@@ -30,6 +62,7 @@ with st.form("add_form", clear_on_submit=False):
     c6, c7 = st.columns([1, 2])
     auth = c6.radio("Auth mode", list(AUTH_LABELS), format_func=AUTH_LABELS.get, key="add_auth", horizontal=True)
     secret = c7.text_input("Access token or cookie", type="password", key="add_secret",
+                           placeholder="obtained from the site, kept on the server" if rec.get("secret") else "",
                            help="The system access token (not an sk- API key), or the Cookie header value")
     tags = st.multiselect("Tags", [t["name"] for t in list_tags(store)], key="add_tags", accept_new_options=True)
     notes = st.text_area("Notes", key="add_notes", height=68)
@@ -40,10 +73,13 @@ with st.form("add_form", clear_on_submit=False):
     submitted = st.form_submit_button("Save account", type="primary")
 
 if submitted:
+    secret = secret or rec.get("secret", "")
     ss.pending_add = AccountInput(
         site_url=url, site_name=name, site_type=site_type, user_id=user_id, username=username, auth_type=auth,
         access_token=secret if auth == "access_token" else "", cookie=secret if auth == "cookie" else "",
-        tags=tags, notes=notes, exchange_rate=rate, checkin_url=checkin_url, redeem_url=redeem_url)
+        refresh_token=rec.get("refresh_token", ""), tags=tags, notes=notes, exchange_rate=rate,
+        checkin_url=checkin_url, redeem_url=redeem_url, checkin_supported=rec.get("checkin_supported"),
+        quota=rec.get("quota"))
     ss.dup_ack = None
 
 
@@ -53,8 +89,20 @@ def save(data: AccountInput) -> None:
     except AllhubError as exc:
         st.error(str(exc), icon=":material/error:")
         return
-    ss.pending_add = None
-    flash(f"Account saved (id {new_id}) with health 'unknown'; it is in the Accounts grid.")
+    ss.pending_add, ss.recognized = None, None
+    if data.auth_type == "none":
+        flash(f"Account saved (id {new_id}); with no credentials it cannot be refreshed.")
+        st.rerun()
+    with st.spinner("Reading balance and today's figures…"):
+        outcome = refresh(store, [new_id], force=True)
+    result = outcome.results[0] if outcome.results else None
+    if result is not None and result.ok:
+        note = provision_default_key(store, new_id) if prefs["auto_provision_key"] else ""
+        flash(f"Account saved (id {new_id}) and refreshed. {note}".strip())
+    else:
+        reason = result.health_reason if result else "not refreshed"
+        flash(f"Account saved (id {new_id}), but the latest balance and today's usage could not be fetched: "
+              f"{reason}", "warning")
     st.rerun()
 
 

@@ -169,7 +169,9 @@ class Transport:
                 ambiguous = not idempotent and not _not_sent(exc)
                 err = _network_error(exc, ambiguous=ambiguous)
                 log.debug("%s %s%s failed: %s", method, current_origin, urlsplit(url).path, err.kind)
-                if (idempotent or not ambiguous) and retries < p.retries:
+                # A name that does not resolve or a certificate that fails will not heal in a second.
+                permanent = err.kind in ("dns", "tls")
+                if (idempotent or not ambiguous) and not permanent and retries < p.retries:
                     await asyncio.sleep(p.backoff(retries))
                     retries += 1
                     continue

@@ -791,15 +791,15 @@ def test_fifty_sites_thousand_accounts_concurrently():
         assert len(accounts) == 1000
 
         async def hit_all():
-            async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=300)) as c:
+            async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=100)) as c:
                 async def one(s):
                     path = "/api/v1/settings/public" if s.spec.family == "sub2api" else "/api/status"
                     return (await c.get(s.url + path)).status_code
-                return await asyncio.gather(*(one(s) for s in big.sites * 4))
+                return await asyncio.gather(*(one(s) for s in big.sites * 2))
 
         t0 = time.monotonic()
         codes = asyncio.run(hit_all())
-        assert codes == [200] * 200 and time.monotonic() - t0 >= 0.1
+        assert codes == [200] * 100 and time.monotonic() - t0 >= 0.1
 
 
 def test_seed_is_deterministic():
@@ -827,15 +827,39 @@ def test_demo_accounts(sb):
     assert get(site, "/api/user/self", u).json()["data"]["username"] == first["username"]
 
 
+def _free_port_run(n: int) -> int:
+    """A port P such that P..P+n-1 are free right now (other processes may race us)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        try:
+            held = []
+            for k in range(n):
+                sock = socket.socket()
+                held.append(sock)
+                sock.bind(("127.0.0.1", base + k))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in held:
+                sock.close()
+    raise RuntimeError("no free port run")
+
+
 def test_serve_foreground_until_interrupted():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    code = f"from allhub_core.sandbox import serve; serve(port={port}, sites=2, users_per_site=1)"
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    for _attempt in range(3):
+        port = _free_port_run(3)  # two sites + the redirect sink
+        code = f"from allhub_core.sandbox import serve; serve(port={port}, sites=2, users_per_site=1)"
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                                stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        first = proc.stdout.readline()
+        if first:
+            break
+        proc.wait(timeout=10)  # lost a race for the port: try another one
     try:
-        lines = [proc.stdout.readline() for _ in range(4)]
+        lines = [first] + [proc.stdout.readline() for _ in range(3)]
         assert lines[0].split()[:3] == ["new-api", "new-api", f"http://127.0.0.1:{port}"]
         assert lines[2].split()[:3] == ["new-api-modern", "new-api", f"http://127.0.0.1:{port + 1}"]
         assert "user 1001 user1" in lines[1]
@@ -849,4 +873,4 @@ def test_serve_foreground_until_interrupted():
                 time.sleep(0.05)
     finally:
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=10) == 0
+        assert proc.wait(timeout=10) == 0, proc.stderr.read()

@@ -1,0 +1,196 @@
+"""Refresh and check-in through the store, against the sandbox relay sites over real HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from allhub_core import accounts as acc
+from allhub_core.accounts import AccountInput, add_account
+from allhub_core.cli import main
+from allhub_core.net import Politeness
+from allhub_core.sandbox import DIALECTS, demo_accounts, start_sandbox
+from allhub_core.services import checkin, recognize_and_fill, refresh, todays_checkins
+from allhub_core.errors import ValidationError
+
+FAST = Politeness(per_site_rpm=0, log_spacing_ms=0, backoff_base=0.01, retry_after_max=0.2,
+                  read_timeout=1.0, retries=1, retries_429=1)
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with start_sandbox(users_per_site=2, seed=3) as sb:
+        yield sb
+
+
+@pytest.fixture(autouse=True)
+def clean(sandbox):
+    for site in sandbox.sites:
+        site.reset()
+    yield
+    for site in sandbox.sites:
+        site.clear_faults()
+
+
+def _load(store, sandbox, dialects=None):
+    ids = {}
+    for row in demo_accounts(sandbox):
+        if dialects and row["dialect"] not in dialects:
+            continue
+        aid = add_account(store, AccountInput(
+            site_url=row["site_url"], site_name=f"{row['site_name']} {row['username']}", site_type=row["site_type"],
+            user_id=row["user_id"], username=row["username"], auth_type=row["auth_type"],
+            access_token=row.get("access_token") or "", cookie=row.get("cookie") or "",
+            refresh_token=row.get("refresh_token") or ""))
+        ids[(row["dialect"], row["user_id"])] = aid
+    return ids
+
+
+def test_refresh_every_dialect_writes_figures_in_one_batch(store, sandbox):
+    ids = _load(store, sandbox)
+    assert {d for d, _ in ids} >= {"new-api", "one-api", "veloera", "sub2api", "anyrouter", "done-hub"}
+    outcome = refresh(store, politeness=FAST)
+    assert not outcome.failed, [(r.account_id, r.health_reason) for r in outcome.failed]
+    records = {r["id"]: r for r in acc.account_records(store)}
+    for (dialect, uid), aid in ids.items():
+        rec = records[str(aid)]
+        assert rec["health_status"] == "healthy", (dialect, rec["health_reason"])
+        assert rec["quota"] > 0 and rec["last_sync_time"] is not None, dialect
+    # today's figures are available where the dialect has logs
+    newapi = records[str(ids[("new-api", next(u for d, u in ids if d == "new-api"))])]
+    assert newapi["today_consumption_usd"] is not None
+
+
+def test_refresh_skips_recently_synced_unless_forced(store, sandbox):
+    _load(store, sandbox, dialects={"one-api"})
+    first = refresh(store, politeness=FAST)
+    assert len(first.results) == 2
+    again = refresh(store, politeness=FAST)
+    assert again.results == [] and len(again.skipped) == 2 and "skipped" in again.summary()
+    assert len(refresh(store, force=True, politeness=FAST).results) == 2
+
+
+def test_fault_keeps_last_good_figures_and_others_unaffected(store, sandbox):
+    ids = _load(store, sandbox, dialects={"new-api"})
+    refresh(store, politeness=FAST)
+    before = {r["id"]: r for r in acc.account_records(store)}
+    (_, hit_uid), (_, ok_uid) = sorted(ids)
+    sandbox.site("new-api").inject("500", user_id=int(hit_uid))
+    outcome = refresh(store, force=True, politeness=FAST)
+    after = {r["id"]: r for r in acc.account_records(store)}
+    hit, ok = str(ids[("new-api", hit_uid)]), str(ids[("new-api", ok_uid)])
+    assert after[hit]["health_status"] == "warning" and after[hit]["health_reason"].startswith("HTTP 500")
+    assert after[hit]["quota"] == before[hit]["quota"]  # nothing lost
+    assert after[ok]["health_status"] == "healthy"
+    assert len(outcome.failed) == 1
+
+
+@pytest.mark.parametrize("kind,kwargs,health", [
+    ("401", {}, "warning"), ("403_html", {}, "warning"), ("html_200", {}, "unknown"),
+    ("malformed_json", {}, "unknown"), ("slow", {"ms": 2500}, "error"), ("429", {"retry_after": 0}, "warning"),
+])
+def test_fault_matrix_through_the_store(store, sandbox, kind, kwargs, health):
+    ids = _load(store, sandbox, dialects={"veloera"})
+    sandbox.site("veloera").inject(kind, **kwargs)
+    refresh(store, politeness=FAST)
+    for rec in acc.account_records(store):
+        assert rec["health_status"] == health, rec["health_reason"]
+        assert rec["health_reason"]
+
+
+def test_unreachable_site_is_error_with_reason(store):
+    aid = add_account(store, AccountInput(site_url="http://127.0.0.1:9", site_name="Closed", user_id="1",
+                                          access_token="tok-abcdefghijklmnop"))
+    outcome = refresh(store, politeness=FAST)
+    rec = acc.get_account(store, aid)
+    assert rec["health_status"] == "error" and "connect" in rec["health_reason"].lower()
+    assert outcome.failed
+
+
+def test_checkin_twice_and_unsupported(store, sandbox):
+    ids = _load(store, sandbox, dialects={"new-api", "one-api", "veloera", "wong-gongyi", "anyrouter"})
+    first = {r.account_id: r.result for r in checkin(store, politeness=FAST)}
+    by_dialect = {d: first[str(a)] for (d, _), a in ids.items()}
+    assert by_dialect["new-api"] == "success" and by_dialect["veloera"] == "success"
+    assert by_dialect["wong-gongyi"] == "success" and by_dialect["anyrouter"] == "success"
+    assert by_dialect["one-api"] == "unsupported"
+    second = {r.account_id: r.result for r in checkin(store, politeness=FAST)}
+    assert {second[str(a)] for (d, _), a in ids.items() if d != "one-api"} == {"already_checked"}
+    # one-api is now known to have no check-in and is left out of "all"
+    assert all(str(a) not in second for (d, _), a in ids.items() if d == "one-api")
+    states = {r["id"]: r["state"] for r in todays_checkins(store)}
+    assert states[ids[next(k for k in ids if k[0] == "new-api")]] == "checked"
+
+
+def test_sub2api_rotated_tokens_are_persisted_encrypted(store, sandbox, db_path):
+    ids = _load(store, sandbox, dialects={"sub2api"})
+    site = sandbox.site("sub2api")
+    aid = next(iter(ids.values()))
+    old = acc.get_secrets(store, [aid])[aid]
+    site.expire_access_tokens()
+    outcome = refresh(store, [aid], politeness=FAST)
+    assert outcome.results[0].ok, outcome.results[0].health_reason
+    new = acc.get_secrets(store, [aid])[aid]
+    assert new["refresh_token"] != old["refresh_token"] and new["access_token"] != old["access_token"]
+    assert new["refresh_token"].encode() not in db_path.read_bytes()
+    outcome = refresh(store, [aid], force=True, politeness=FAST)  # the rotated token works next time
+    assert outcome.results[0].ok
+
+
+def test_recognize_and_fill_by_login(store, sandbox):
+    site = sandbox.site("new-api")
+    user = next(u for u in site.users if not (u.two_factor or u.turnstile or u.disabled))
+    data, note = recognize_and_fill(AccountInput(site_url=site.url + "/panel", username=user.username),
+                                    password=user.password, politeness=FAST)
+    assert note == ""
+    assert (data.site_type, data.user_id, data.username) == ("new-api", str(user.id), user.username)
+    assert data.access_token and data.health_status == "healthy"
+    aid = add_account(store, data)
+    assert acc.get_account(store, aid)["site_url"] == site.url
+
+
+def test_recognize_failure_saves_with_warning_only_when_enough_given(store):
+    data = AccountInput(site_url="http://127.0.0.1:9", user_id="5", access_token="tok-abcdefghijklmnop")
+    filled, note = recognize_and_fill(data, politeness=FAST)
+    assert filled.health_status == "warning" and "Saved without live data" in note
+    with pytest.raises(ValidationError):
+        recognize_and_fill(AccountInput(site_url="http://127.0.0.1:9", access_token="tok-abcdefghijklmnop"),
+                           politeness=FAST)
+
+
+def test_cli_refresh_and_checkin_json_and_exit_codes(sandbox, capsys, monkeypatch):
+    from allhub_core.db import Store
+
+    store = Store()
+    ids = _load(store, sandbox, dialects={"new-api"})
+    code = main(["refresh", "--json", "--per-site-rpm", "0"])
+    rows = json.loads(capsys.readouterr().out)
+    assert code == 0 and {r["id"] for r in rows} == {str(a) for a in ids.values()}
+    assert all(r["ok"] and r["health_status"] == "healthy" for r in rows)
+    code = main(["checkin", "--json", "--per-site-rpm", "0"])
+    rows = json.loads(capsys.readouterr().out)
+    assert code == 0 and {r["result"] for r in rows} == {"success"}
+    code = main(["checkin", "--json", "--per-site-rpm", "0"])
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["result"] for r in rows} == {"already_checked"} and all(r["message"] for r in rows)
+    sandbox.site("new-api").inject("401")
+    code = main(["refresh", "--json", "--force", "--per-site-rpm", "0"])
+    rows = json.loads(capsys.readouterr().out)
+    assert code == 1 and {r["health_status"] for r in rows} == {"warning"}
+    code = main(["refresh", "--per-site-concurrency", "0"])
+    assert code == 2 and "at least 1" in capsys.readouterr().err
+
+
+def test_no_secret_in_cli_output_or_logs(store, sandbox, capsys, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    ids = _load(store, sandbox, dialects={"new-api", "sub2api"})
+    secrets = [s for v in acc.get_secrets(store, list(ids.values())).values() for s in v.values() if s]
+    sandbox.site("new-api").inject("500")
+    main(["refresh", "--force", "--per-site-rpm", "0"])
+    main(["account", "list", "--csv"])
+    out = capsys.readouterr()
+    text = out.out + out.err + caplog.text
+    assert secrets and not any(s in text for s in secrets)

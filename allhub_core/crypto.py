@@ -53,7 +53,9 @@ def load_or_create_key(db_path: str | os.PathLike, create: bool = True) -> bytes
         except OSError as exc:
             raise StoreError(f"The key file {path} cannot be read ({exc.strerror}).") from None
     if not create:
-        raise StoreError(f"The key file {path} is missing.")
+        raise StoreError(
+            f"The key file {path} is missing: restore it (or set ALLHUB_SECRET_KEY) to open this database."
+        )
     key = Fernet.generate_key()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -15,6 +15,7 @@ Why this shape:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import threading
 import time
@@ -33,7 +34,7 @@ DEFAULT_DB = "data/allhub.duckdb"
 # One writer per process, whatever the number of Store objects on the same file.
 _WRITE_LOCK = threading.RLock()
 # Paths already migrated and key-checked in this process.
-_READY: set[str] = set()
+_READY: set[tuple[str, str]] = set()
 _READY_LOCK = threading.Lock()
 
 
@@ -165,11 +166,18 @@ class Store:
         creating = not Path(self.path).exists() or Path(self.path).stat().st_size == 0
         if not creating:
             self._sniff()
-        key = self._key or load_or_create_key(self.path, create=True)
+        # An existing database never gets a fresh key: that could only fail to decrypt it.
+        key = self._key or load_or_create_key(self.path, create=creating)
         self._box = SecretBox(key)
+        fingerprint = (real, hashlib.sha256(key).hexdigest())
         with _READY_LOCK:
-            if real in _READY:
+            if creating:  # a new (or re-created) file is always migrated, whatever we saw before
+                _READY.difference_update({r for r in _READY if r[0] == real})
+            elif fingerprint in _READY:  # migrated and checked with this very key in this process
+                return
+            elif real in {p for p, _ in _READY}:
                 self._check_key()
+                _READY.add(fingerprint)
                 return
             from .migrations import migrate
 
@@ -181,7 +189,7 @@ class Store:
                         f"Upgrading the database schema of {self.path} failed: {str(exc).splitlines()[0]}"
                     ) from None
                 self._check_key(con)
-            _READY.add(real)
+            _READY.add(fingerprint)
 
     def _sniff(self) -> None:
         """Refuse a file that is not DuckDB before DuckDB tries to open (and maybe rewrite) it."""

@@ -33,16 +33,8 @@ CHECKIN_FILTERS = {
 
 # One row per account with derived columns. current_date follows the DuckDB TimeZone setting.
 ACCOUNT_VIEW = f"""
-WITH tg AS (
-    SELECT lk.account_id, list(t.name ORDER BY t.name_key) AS tags,
-           lower(string_agg(t.name, ' ')) AS tag_text, list(DISTINCT t.id) AS tag_ids
-    FROM account_tags lk JOIN tags t ON t.id = lk.tag_id GROUP BY lk.account_id
-),
-v AS (
+WITH v AS (
     SELECT a.*,
-        coalesce(tg.tags, []::VARCHAR[]) AS tags,
-        coalesce(tg.tag_ids, []::BIGINT[]) AS tag_ids,
-        coalesce(tg.tag_text, '') AS tag_text,
         p.seq AS pin_seq,
         (p.seq IS NOT NULL) AS pinned,
         mo.position AS manual_position,
@@ -62,12 +54,15 @@ v AS (
              WHEN a.checkin_date = current_date THEN a.checkin_status
              ELSE 'unknown' END AS checkin_today
     FROM accounts a
-    LEFT JOIN tg ON tg.account_id = a.id
     LEFT JOIN (SELECT account_id, max(seq) AS seq FROM pins GROUP BY account_id) p ON p.account_id = a.id
     LEFT JOIN (SELECT account_id, min(position) AS position FROM manual_order GROUP BY account_id) mo
            ON mo.account_id = a.id
 )
 """
+# Tags are joined only where needed (a tag filter, search, or the rows of one page): building
+# every account's tag list before filtering cost more than the rest of the query.
+_HAS_TAG = ("EXISTS (SELECT 1 FROM account_tags lk JOIN tags t ON t.id = lk.tag_id "
+            "WHERE lk.account_id = v.id AND {cond})")
 
 
 @dataclass
@@ -90,7 +85,7 @@ def _search_clause(text: str, params: list[Any]) -> list[str]:
         tok = token.casefold()
         parts = [
             "contains(lower(v.site_name), ?)", "contains(lower(v.username), ?)",
-            "contains(v.site_url, ?)", "contains(v.tag_text, ?)", "contains(lower(v.notes), ?)",
+            "contains(v.site_url, ?)", _HAS_TAG.format(cond="contains(t.name_key, ?)"), "contains(lower(v.notes), ?)",
             "contains(lower(v.checkin_url), ?)", "contains(lower(v.redeem_url), ?)",
             "v.user_id = ?", "CAST(v.id AS VARCHAR) = ?",
         ]
@@ -111,7 +106,7 @@ def where_sql(f: AccountFilter | None, params: list[Any], skip: str | None = Non
         clauses.append("list_contains(?, v.id)")
         params.append([int(i) for i in f.ids])
     if f.tags and skip != "tags":
-        clauses.append("list_has_any(list_transform(v.tags, lambda x: lower(x)), ?)")
+        clauses.append(_HAS_TAG.format(cond="list_contains(?, t.name_key)"))
         params.append([t.casefold() for t in f.tags])
     if f.status == "enabled" and skip != "status":
         clauses.append("NOT v.disabled")
@@ -194,7 +189,7 @@ def order_by_sql(prefs: dict[str, Any]) -> str:
 
 GRID_COLUMNS = """
     v.id, v.site_name, v.site_url, v.site_type, v.user_id, v.username, v.auth_type, v.secret_hint,
-    v.tags, v.pinned, v.disabled, v.health_status, v.health_reason,
+    v.pinned, v.disabled, v.health_status, v.health_reason,
     v.eff_quota AS quota,
     round(v.eff_quota / {q}, 6) AS balance_usd,
     round(v.eff_quota / {q} * v.exchange_rate, 6) AS balance_cny,
@@ -217,10 +212,19 @@ def list_accounts(store: Store, f: AccountFilter | None, prefs: dict[str, Any],
                   limit: int | None = None, offset: int = 0) -> pd.DataFrame:
     """The filtered, sorted accounts (one page when ``limit`` is given) as a DataFrame."""
     params: list[Any] = []
-    sql = f"{ACCOUNT_VIEW} SELECT {GRID_COLUMNS} FROM v {where_sql(f, params)} {order_by_sql(prefs)}"
+    where = where_sql(f, params)
+    order = order_by_sql(prefs)[len("ORDER BY "):]
+    window = ""
     if limit is not None:
-        sql += " LIMIT ? OFFSET ?"
-        params += [int(limit), int(offset)]
+        window = "QUALIFY rn > ? AND rn <= ?"
+        params += [int(offset), int(offset) + int(limit)]
+    sql = f"""{ACCOUNT_VIEW},
+    page AS (SELECT {GRID_COLUMNS}, row_number() OVER (ORDER BY {order}) AS rn FROM v {where} {window}),
+    tg AS (SELECT lk.account_id, list(t.name ORDER BY t.name_key) AS tags
+           FROM account_tags lk JOIN tags t ON t.id = lk.tag_id
+           WHERE lk.account_id IN (SELECT id FROM page) GROUP BY lk.account_id)
+    SELECT page.* EXCLUDE (rn), coalesce(tg.tags, []::VARCHAR[]) AS tags
+    FROM page LEFT JOIN tg ON tg.account_id = page.id ORDER BY page.rn"""
     with store.read() as con:
         df = con.execute(sql, params).df()
     df["tags"] = df["tags"].map(lambda v: [] if v is None else [str(x) for x in v])
@@ -270,7 +274,8 @@ def facet_counts(store: Store, f: AccountFilter | None) -> dict[str, dict[str, i
         params: list[Any] = []
         w = where_sql(f, params, skip="tags")
         out["tags"] = dict(con.execute(
-            f"{ACCOUNT_VIEW} SELECT t, count(*) FROM (SELECT unnest(v.tags) AS t FROM v {w}) GROUP BY t",
+            f"{ACCOUNT_VIEW} SELECT t.name, count(DISTINCT lk.account_id) FROM account_tags lk "
+            f"JOIN tags t ON t.id = lk.tag_id WHERE lk.account_id IN (SELECT v.id FROM v {w}) GROUP BY t.name",
             params).fetchall())
         params = []
         w = where_sql(f, params, skip="site_types")

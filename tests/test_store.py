@@ -206,3 +206,20 @@ def test_core_never_imports_streamlit():
             "print('streamlit' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_missing_key_file_for_existing_database_is_reported_not_regenerated(tmp_path):
+    path = tmp_path / "k.duckdb"
+    add_account(Store(path), _acc())
+    key_path_for(path).unlink()
+    code = textwrap.dedent(f"""
+        from allhub_core.db import Store
+        from allhub_core.errors import StoreError
+        try:
+            Store({str(path)!r})
+        except StoreError as e:
+            print("ERR", e)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "key file" in out and "is missing" in out
+    assert not key_path_for(path).exists()

@@ -60,6 +60,11 @@ class Req:
         except ValueError:
             return {}
 
+    def json_object(self) -> dict[str, Any]:
+        """The JSON body if it is an object, else ``{}``."""
+        body = self.json()
+        return body if isinstance(body, dict) else {}
+
     def int_arg(self, name: str, default: int) -> int:
         try:
             return int(self.query.get(name, ""))

@@ -120,8 +120,7 @@ def notice(site: "SandboxSite", req: Req) -> Response:
 
 
 def login(site: "SandboxSite", req: Req) -> Response:
-    body = req.json()
-    body = body if isinstance(body, dict) else {}
+    body = req.json_object()
     turnstile_guard(site, req)
     username, password = str(body.get("username", "")), str(body.get("password", ""))
     if not username or not password:
@@ -210,8 +209,7 @@ def aff(site: "SandboxSite", req: Req) -> Response:
 
 def topup(site: "SandboxSite", req: Req) -> Response:
     user = require_user(site, req)
-    body = req.json()
-    key = str(body.get("key", "")).strip() if isinstance(body, dict) else ""
+    key = str(req.json_object().get("key", "")).strip()
     if not key:
         return fail("请输入兑换码！")
     if key in site.used_codes:

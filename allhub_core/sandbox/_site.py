@@ -138,6 +138,9 @@ class SandboxSite:
         self._routes = self._build_routes()
         self._seed_state()
 
+    def __repr__(self) -> str:
+        return f"<SandboxSite {self.dialect} ({self.site_type}) {self.url or 'unbound'}>"
+
     # ----- state -------------------------------------------------------------------------
 
     def _seed_state(self) -> None:
@@ -365,6 +368,9 @@ class SandboxSite:
                     return handler(self, req, **m.groupdict())
                 except Reject as r:
                     return r.response
+                except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                    # A malformed request body should not become an opaque uvicorn 500.
+                    return JSONResponse({"success": False, "message": f"sandbox: bad request ({exc})"}, 400)
         if allowed:
             return Response("405 method not allowed", status_code=405, media_type="text/plain")
         return not_found()

@@ -72,7 +72,7 @@ def public_settings(site: "SandboxSite", req: Req) -> "Response":
 
 
 def login(site: "SandboxSite", req: Req) -> "Response":
-    body = req.json() if isinstance(req.json(), dict) else {}
+    body = req.json_object()
     ident = str(body.get("email") or body.get("username") or "")
     user = next((u for u in site.users if ident in (u.username, u.email)), None)
     if user is None or user.password != str(body.get("password", "")) or user.disabled:
@@ -85,7 +85,7 @@ def login(site: "SandboxSite", req: Req) -> "Response":
 
 
 def refresh(site: "SandboxSite", req: Req) -> "Response":
-    body = req.json() if isinstance(req.json(), dict) else {}
+    body = req.json_object()
     uid = site.refresh_tokens.get(str(body.get("refresh_token", "")))
     if uid is None:
         raise _err(401, "INVALID_REFRESH_TOKEN", "Refresh token is invalid or has been revoked")
@@ -169,7 +169,7 @@ def list_keys(site: "SandboxSite", req: Req) -> "Response":
 
 def create_key(site: "SandboxSite", req: Req) -> "Response":
     user = require_user(site, req)
-    body = req.json() if isinstance(req.json(), dict) else {}
+    body = req.json_object()
     if not body.get("name"):
         return s2a(None, "name is required", code=400)
     now = int(time.time())
@@ -186,7 +186,7 @@ def get_key(site: "SandboxSite", req: Req, key_id: str) -> "Response":
 
 def update_key(site: "SandboxSite", req: Req, key_id: str) -> "Response":
     t = _find(require_user(site, req), key_id)
-    body = req.json() if isinstance(req.json(), dict) else {}
+    body = req.json_object()
     _apply(t, body)
     return s2a(_key_json(t))
 

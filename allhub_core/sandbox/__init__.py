@@ -23,7 +23,8 @@ from ._dialects import DIALECTS, Dialect, get_dialect
 from ._faults import FAULT_KINDS, Fault
 from ._newapi import TURNSTILE_OK
 from ._server import Sandbox, serve, start_sandbox
-from ._site import USER_ID_HEADERS, RecordedRequest, RedirectSink, SandboxSite
+from ._recording import RecordedRequest, RedirectSink
+from ._site import USER_ID_HEADERS, SandboxSite
 
 __all__ = [
     "DIALECTS", "FAULT_KINDS", "QUOTA_PER_USD", "TURNSTILE_OK", "USER_ID_HEADERS", "Dialect",

@@ -19,7 +19,8 @@ from typing import Any, Callable, Iterable
 import uvicorn
 
 from ._dialects import DIALECTS, get_dialect
-from ._site import DEFAULT_REQUEST_LOG_CAP, RedirectSink, SandboxSite
+from ._recording import DEFAULT_REQUEST_LOG_CAP, RedirectSink
+from ._site import SandboxSite
 
 
 class _PortRouter:

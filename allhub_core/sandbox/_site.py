@@ -19,8 +19,6 @@ import re
 import secrets
 import threading
 import time
-from collections import deque
-from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
 from starlette.responses import JSONResponse, Response
@@ -30,6 +28,7 @@ from ._data import IdCounter, SandboxUser, seed_redemption_codes, seed_user
 from ._dialects import Dialect
 from ._faults import FaultSet, fault_response, make_fault
 from ._http import Reject, Req, not_found
+from ._recording import DEFAULT_REQUEST_LOG_CAP, RecordedRequest, Recorder, read_body
 
 Handler = Callable[..., Response]
 
@@ -37,74 +36,7 @@ Handler = Callable[..., Response]
 USER_ID_HEADERS = ("new-api-user", "x-modelflare-user", "veloera-user", "x-api-user",
                    "voapi-user", "user-id", "rix-api-user", "neo-api-user")
 
-DEFAULT_REQUEST_LOG_CAP = 5000
 JWT_TTL_S = 900  # Sub2API / modern New API access JWT lifetime (15 min)
-
-
-@dataclass
-class RecordedRequest:
-    """What a client sent. ``headers`` has lower-case names."""
-
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: str
-    user_id: int | None = None
-    """The user the credential (or user-id header) identified, if any."""
-    time: float = 0.0
-    fault: str | None = None
-    """Kind of the fault that answered, if one did."""
-    status: int | None = None
-
-    def header(self, name: str) -> str | None:
-        return self.headers.get(name.lower())
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body) if self.body else None
-        except ValueError:
-            return None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-class Recorder:
-    """A capped, thread-safe request log."""
-
-    def __init__(self, cap: int = DEFAULT_REQUEST_LOG_CAP) -> None:
-        self._items: deque[RecordedRequest] = deque(maxlen=cap)
-        self._lock = threading.Lock()
-
-    def add(self, req: Req, user_id: int | None) -> RecordedRequest:
-        rec = RecordedRequest(
-            method=req.method, path=req.path, query=req.query_string, headers=dict(req.headers),
-            body=req.body.decode("utf-8", "replace"), user_id=user_id, time=time.time(),
-        )
-        with self._lock:
-            self._items.append(rec)
-        return rec
-
-    def list(self) -> list[RecordedRequest]:
-        with self._lock:
-            return list(self._items)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-async def read_body(receive: Callable) -> bytes:
-    chunks = []
-    while True:
-        msg = await receive()
-        if msg["type"] == "http.request":
-            chunks.append(msg.get("body", b""))
-            if not msg.get("more_body"):
-                return b"".join(chunks)
-        elif msg["type"] == "http.disconnect":
-            return b"".join(chunks)
 
 
 class SandboxSite:
@@ -397,32 +329,3 @@ class SandboxSite:
             response = self.dispatch(req)
         rec.status = response.status_code
         await response(scope, receive, send)
-
-
-class RedirectSink:
-    """A bare origin that only records what reaches it (the target of redirect faults),
-    so a test can assert that no ``Authorization``/``Cookie`` crossed origins."""
-
-    def __init__(self, request_log_cap: int = DEFAULT_REQUEST_LOG_CAP) -> None:
-        self.url = ""
-        self.port = 0
-        self._recorder = Recorder(request_log_cap)
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        return self._recorder.list()
-
-    def clear_requests(self) -> None:
-        self._recorder.clear()
-
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] != "http":
-            return
-        req = Req.from_scope(scope, await read_body(receive))
-        rec = self._recorder.add(req, None)
-        rec.status = 200
-        body = {"success": True, "message": "sandbox redirect sink", "data": None,
-                "received_authorization": "authorization" in req.headers,
-                "received_cookie": "cookie" in req.headers}
-        await JSONResponse(body)(scope, receive, send)
-

@@ -67,19 +67,21 @@ def scan_duplicates(store: Store, rule: str = "pinned") -> DedupeScan:
     if rule not in KEEP_RULES:
         raise ValidationError(f"'{rule}' is not a keep rule; use pinned, enabled or recent.")
     sql = f"""
-    WITH base AS (
-        SELECT a.id, a.site_name, a.username, a.site_url, trim(a.user_id) AS uid, a.site_type,
-               a.disabled, a.updated_at, a.created_at, a.health_status, a.quota,
-               EXISTS (SELECT 1 FROM pins p WHERE p.account_id = a.id) AS pinned
+    WITH keyed AS (
+        SELECT a.*, trim(a.user_id) AS uid,
+               count(*) OVER (PARTITION BY a.site_url, trim(a.user_id)) AS n
         FROM accounts a WHERE trim(a.user_id) <> ''
     ),
-    ranked AS (
-        SELECT *, count(*) OVER w AS n, row_number() OVER (PARTITION BY site_url, uid ORDER BY {_ORDER[rule]}) AS rk
-        FROM base WINDOW w AS (PARTITION BY site_url, uid)
+    base AS (
+        SELECT k.id, k.site_name, k.username, k.site_url, k.uid, k.site_type, k.disabled, k.updated_at,
+               k.created_at, k.health_status, k.quota, (p.account_id IS NOT NULL) AS pinned
+        FROM keyed k LEFT JOIN (SELECT DISTINCT account_id FROM pins) p ON p.account_id = k.id
+        WHERE k.n > 1
     )
     SELECT id, site_name, username, site_url, uid, site_type, disabled, pinned, updated_at,
-           created_at, health_status, quota, rk
-    FROM ranked WHERE n > 1 ORDER BY site_url, uid, rk"""
+           created_at, health_status, quota,
+           row_number() OVER (PARTITION BY site_url, uid ORDER BY {_ORDER[rule]}) AS rk
+    FROM base ORDER BY site_url, uid, rk"""
     with store.read() as con:
         cur = con.execute(sql)
         names = [d[0] for d in cur.description]

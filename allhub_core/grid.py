@@ -30,20 +30,21 @@ CHECKIN_BADGE = {"checked": "✅ checked", "not_checked": "⏳ to do", "unsuppor
 def grid_frame(df: pd.DataFrame, currency: str, selected: bool = False) -> pd.DataFrame:
     """The browser-side frame for ``list_accounts`` output, with money in ``currency``."""
     cur = "cny" if currency == "CNY" else "usd"
+    # Column order is what a user scans first: who, health, money, check-in; then the rest.
     out = pd.DataFrame({
         "select": [bool(selected)] * len(df),
         "id": df["id"].astype("int64"),
         "site_name": df["site_name"].astype(object),
-        "site_url": df["site_url"].astype(object),
-        "site_type": df["site_type"].astype(object),
-        "username": df["username"].astype(object),
-        "tags": df["tags"].map(lambda v: list(v)),
+        "health": df["health_status"].map(lambda s: HEALTH_BADGE.get(s, s)).astype(object),
         "balance": df[f"balance_{cur}"].astype("float64"),
         "today_consumption": df[f"today_consumption_{cur}"].astype("float64"),
         "today_income": df[f"today_income_{cur}"].astype("float64"),
-        "health": df["health_status"].map(lambda s: HEALTH_BADGE.get(s, s)).astype(object),
-        "health_reason": df["health_reason"].astype(object),
         "checkin": df["checkin_status"].map(lambda s: CHECKIN_BADGE.get(s, s)).astype(object),
+        "tags": df["tags"].map(lambda v: list(v)),
+        "health_reason": df["health_reason"].astype(object),
+        "site_url": df["site_url"].astype(object),
+        "site_type": df["site_type"].astype(object),
+        "username": df["username"].astype(object),
         "pinned": df["pinned"].astype(bool),
         "disabled": df["disabled"].astype(bool),
         "exchange_rate": df["exchange_rate"].astype("float64"),

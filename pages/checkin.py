@@ -28,11 +28,14 @@ else:
     c1.metric("Checked in today", done)
     c2.metric("Still to do or unknown", todo)
     c3.metric("Need a browser", sum(1 for r in rows if r["result"] == "needs_browser"))
+    table = [{"ID": r["id"], "Name": r["site_name"], "Type": r["site_type"], "Today": STATE.get(r["state"], r["state"]),
+              "Last attempt": RESULT.get(r["result"], "") if r["result"] else "", "Message": r["message"] or "",
+              "Check-in page": r["checkin_url"] or ""} for r in rows]
+    if not any(t["Check-in page"] for t in table):
+        for t in table:
+            del t["Check-in page"]
     st.dataframe(
-        [{"ID": r["id"], "Name": r["site_name"], "Type": r["site_type"], "Today": STATE.get(r["state"], r["state"]),
-          "Last attempt": RESULT.get(r["result"], "") if r["result"] else "", "Message": r["message"] or "",
-          "Check-in page": r["checkin_url"] if r["result"] == "needs_browser" or r["checkin_url"] else None}
-         for r in rows],
+        table,
         hide_index=True, width="stretch",
         column_config={"Check-in page": st.column_config.LinkColumn("Check-in page", validate=r"^https?://",
                                                                     display_text="open site")})

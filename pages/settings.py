@@ -65,3 +65,16 @@ prov = st.toggle("Create a default API key after adding an account that has none
 if prov != prefs["auto_provision_key"]:
     set_preference(store, "auto_provision_key", prov)
     st.toast("Saved.")
+
+st.subheader("Talking to the sites")
+st.caption("Politeness towards each relay site. A self-hosted site may allow more; a public one may want less.")
+n1, n2, n3 = st.columns(3)
+conc = n1.number_input("Requests in flight per site", 1, 16, prefs["per_site_concurrency"], key="pref_conc")
+rpm = n2.number_input("Requests per minute per site (0 = no limit)", 0, 600, prefs["per_site_rpm"], key="pref_rpm")
+guard = n3.number_input("Skip accounts refreshed in the last … seconds", 0, 86400, prefs["refresh_min_interval_s"],
+                        key="pref_guard", help="Applies to scheduled and CLI refreshes without --force")
+for key, value in (("per_site_concurrency", conc), ("per_site_rpm", rpm), ("refresh_min_interval_s", guard)):
+    if value != prefs[key]:
+        with user_errors():
+            set_preference(store, key, value)
+            st.toast("Saved.")

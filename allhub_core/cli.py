@@ -49,13 +49,17 @@ def _print_json(obj: Any) -> None:
 
 # ---- account ---------------------------------------------------------------------------
 def cmd_account_add(args: argparse.Namespace) -> int:
-    from .accounts import AccountInput, add_account, get_account
-    from .services import recognize_and_fill
+    from .accounts import SITE_TYPES, AccountInput, add_account, get_account
+    from .origin import normalize_site_url, origin_key
+    from .services import politeness_for, provision_default_key, recognize_and_fill, refresh
 
     store = _store(args)
     token, cookie, password = _secret(args.token), _secret(args.cookie), _secret(args.password)
     if args.username and not password and not (token or cookie):
         raise _Fail(2, "--username needs --password (or use --token / --cookie).")
+    normalize_site_url(args.url)  # a malformed URL is refused before any network work
+    if args.site_type and args.site_type not in SITE_TYPES:
+        raise _Fail(2, f"'{args.site_type}' is not a known site type; use one of: {', '.join(SITE_TYPES)}.")
     data = AccountInput(
         site_url=args.url, site_name=args.name or "", site_type=args.site_type or "unknown",
         user_id=args.user_id or "", username=args.username or "",
@@ -65,22 +69,23 @@ def cmd_account_add(args: argparse.Namespace) -> int:
     )
     if not args.no_refresh:
         data, note = recognize_and_fill(data, password=password, explicit_site_type=bool(args.site_type),
-                                        explicit_rate=args.exchange_rate is not None)
-        if note:
-            print(note, file=sys.stderr)
-    elif not data.site_name:
-        from .origin import origin_key
-
+                                        explicit_rate=args.exchange_rate is not None,
+                                        politeness=politeness_for(store))
+    else:
+        note = ""
+    if args.no_refresh and not data.site_name:
         key = origin_key(data.site_url)
         data.site_name = key.split("://", 1)[1] if key else ""
     try:
         new_id = add_account(store, data, allow_duplicate=args.allow_duplicate)
     except DuplicateAccount as exc:
         raise _Fail(1, f"{exc} Use --allow-duplicate to add it anyway.") from None
-    if args.provision_key and not args.no_refresh:
-        from .services import provision_default_key
-
-        print(provision_default_key(store, new_id), file=sys.stderr)
+    if note:
+        print(note, file=sys.stderr)
+    if not args.no_refresh and data.health_status == "healthy":
+        refresh(store, [new_id], force=True)  # today's figures; recognition reads only the balance
+        if args.provision_key:
+            print(provision_default_key(store, new_id), file=sys.stderr)
     rec = get_account(store, new_id)
     if args.json:
         _print_json(rec)

@@ -232,7 +232,12 @@ def recognize_and_fill(data: AccountInput, *, password: str | None = None, expli
         )
         return filled, ""
     enough = data.user_id and (data.access_token or data.cookie) and origin_key(data.site_url)
-    if enough and not result.needs_user_id and (result.health_status in ("error", "warning", "unknown", None)):
+    # Save anyway only when the site could not answer (down, unreachable, busy, behind a browser
+    # check); a site that answered "no" (wrong token, wrong user id) gets its message instead.
+    reason = result.health_reason or result.message or ""
+    unreachable = result.health_status == "error" or reason.startswith(("HTTP 5", "HTTP 429")) \
+        or "browser check" in reason
+    if enough and not result.needs_user_id and unreachable:
         saved = replace(data, site_name=data.site_name or _host(data.site_url),
                         health_status="warning", health_reason=result.message)
         return saved, f"Saved without live data: {result.message}"

@@ -6,7 +6,7 @@ from allhub_core.accounts import SITE_TYPES, AccountInput, add_account, duplicat
 from allhub_core.errors import AllhubError
 from allhub_core.origin import origin_key
 from allhub_core.preferences import get_preferences, set_preference
-from allhub_core.services import provision_default_key, recognize_input, refresh
+from allhub_core.services import politeness_for, provision_default_key, recognize_input, refresh
 from allhub_core.tags import list_tags
 from pages._ui import flash, open_store, show_flash
 
@@ -35,7 +35,8 @@ with st.expander("Recognise from the site", expanded=not ss.get("recognized"), i
                             access_token=r_secret if how == "access_token" else "",
                             cookie=r_secret if how == "cookie" else "")
         with st.spinner("Asking the site…"):
-            res = recognize_input(data, password=r_secret if how == "login" else None)
+            res = recognize_input(data, password=r_secret if how == "login" else None,
+                                  politeness=politeness_for(store))
         if res.ok:
             for key, value in (("add_url", res.site_url), ("add_site_type", res.site_type or "unknown"),
                                ("add_name", res.site_name or ""), ("add_user_id", res.user_id or ""),

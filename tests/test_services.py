@@ -194,3 +194,49 @@ def test_no_secret_in_cli_output_or_logs(store, sandbox, capsys, caplog):
     out = capsys.readouterr()
     text = out.out + out.err + caplog.text
     assert secrets and not any(s in text for s in secrets)
+
+
+def _no_bucket():
+    from allhub_core.db import Store
+    from allhub_core.preferences import set_preference
+
+    set_preference(Store(), "per_site_rpm", 0)  # our own sandbox: no need to be polite
+
+
+def test_cli_account_add_recognises_by_token_and_by_login(sandbox, capsys):
+    _no_bucket()
+    site = sandbox.site("veloera")
+    user = next(u for u in site.users if not (u.two_factor or u.turnstile or u.disabled))
+    code = main(["account", "add", "--url", site.url + "/console", "--token", user.access_token, "--user-id",
+                 str(user.id), "--tag", "cli", "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    rec = json.loads(out.out)
+    assert (rec["site_type"], rec["user_id"], rec["health_status"]) == ("Veloera", str(user.id), "healthy")
+    assert rec["quota"] > 0 and rec["last_sync_time"] is not None and user.access_token not in out.out
+    other = sandbox.site("one-api")
+    u2 = other.users[0]
+    code = main(["account", "add", "--url", other.url, "--username", u2.username, "--password", u2.password,
+                 "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    rec = json.loads(out.out)
+    assert rec["site_type"] == "one-api" and rec["username"] == u2.username and u2.password not in out.out + out.err
+
+
+def test_cli_account_add_bad_inputs_one_sentence(sandbox, capsys):
+    _no_bucket()
+    site = sandbox.site("new-api")
+    cases = [
+        (["--url", "http://127.0.0.1:9", "--token", "tok-abcdefghijklmnop"], "connect"),
+        (["--url", site.url, "--token", "wrong-token-abcdefgh", "--user-id", "1001"], "access token"),
+        (["--url", site.url, "--token", site.users[0].access_token, "--user-id", "999999"], "user"),
+        (["--url", "http://127.0.0.1:9", "--token", "tok-abcdefghijklmnop", "--user-id", "1", "--site-type", "bogus"], "site type"),
+        (["--url", "https://nonexistent.invalid", "--token", "tok-abcdefghijklmnop"], "DNS"),
+    ]
+    for extra, needle in cases:
+        code = main(["account", "add", *extra])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert needle in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert json.loads((main(["account", "list", "--json"]), capsys.readouterr().out)[1]) == []

@@ -1,0 +1,36 @@
+"""AppTest fixtures: clean Streamlit caches per test, and capture download-button payloads."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+
+@pytest.fixture(autouse=True)
+def _fresh_streamlit_caches():
+    # The caches are process-global and would carry one test's data into the next.
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, bytes]:
+    """``{file_name: bytes}`` of every download button rendered (AppTest's media store is private)."""
+    seen: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def spy(self, path_or_data, mimetype, kind, filename=None):
+        if isinstance(path_or_data, bytes) and filename:
+            seen[filename] = path_or_data
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
+    return seen
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "real_refresh: let the Add account page refresh over real HTTP")

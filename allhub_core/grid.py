@@ -32,7 +32,7 @@ def grid_frame(df: pd.DataFrame, currency: str, selected: bool = False) -> pd.Da
     cur = "cny" if currency == "CNY" else "usd"
     # Column order is what a user scans first: who, health, money, check-in; then the rest.
     out = pd.DataFrame({
-        "select": [bool(selected)] * len(df),
+        "select": pd.Series([bool(selected)] * len(df), dtype=bool),
         "id": df["id"].astype("int64"),
         "site_name": df["site_name"].astype(object),
         "health": df["health_status"].map(lambda s: HEALTH_BADGE.get(s, s)).astype(object),

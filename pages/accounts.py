@@ -70,7 +70,8 @@ pages = max(1, -(-n // PAGE_SIZE))
 page = st.number_input(f"Page (of {pages}, {PAGE_SIZE} per page)", 1, pages, 1, key="page") if pages > 1 else 1
 frame = grid_frame(list_accounts(store, flt, prefs, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
                    currency, selected=ss.get("select_all", False))
-grid_key = f"grid_{ss.grid_version}"
+# Edits are positional: a different set of rows (filter, sort, page) must start a fresh editor.
+grid_key = f"grid_{ss.grid_version}_{hash(tuple(frame['id']))}"
 if n == 0:
     filtered = bool(flt.search or flt.tags or flt.site_types or flt.health or flt.checkin or flt.status != "all")
     st.info("No accounts match these filters." if filtered else "No accounts yet: add one on the **Add account** page.")
@@ -150,7 +151,7 @@ else:
     st.caption("Tick rows in the ✓ column to refresh, check in, disable, enable, tag, export or delete them together.")
 
 
-@st.dialog("Delete accounts")
+@st.dialog("Delete accounts", on_dismiss=lambda: ss.update(confirm_delete=None))
 def confirm_delete(ids: list[int]) -> None:
     recs = acc.account_records(store, ids=ids, prefs=prefs)
     st.write(f"These {len(recs)} account(s) will be deleted, with their tags, pins and order:")

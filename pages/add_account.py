@@ -115,7 +115,7 @@ if pending is not None:
         st.error(str(exc), icon=":material/error:")
         ss.pending_add = None
     else:
-        dups = find_duplicates(store, clean.site_url, clean.user_id) or find_duplicates(store, clean.site_url)
+        dups = find_duplicates(store, clean.site_url, clean.user_id or None)
         if prefs["warn_on_duplicate"] and dups and ss.get("dup_ack") != origin_key(clean.site_url):
             with st.container(border=True):
                 st.warning("**Duplicate account** · " + duplicate_message(clean.site_url, clean.user_id, dups))

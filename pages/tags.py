@@ -20,8 +20,7 @@ with st.form("create_tag", clear_on_submit=True):
     new = st.text_input("New tag", key="new_tag")
     if st.form_submit_button("Create tag"):
         with user_errors():
-            create_tag(store, new)
-            flash(f"Tag '{new.strip()}' created.")
+            flash(f"Tag '{create_tag(store, new)['name']}' created.")
             st.rerun()
 
 if tags:
@@ -32,8 +31,8 @@ if tags:
         name = st.text_input("New name", key="rename_to")
         if st.form_submit_button("Rename"):
             with user_errors():
-                rename_tag(store, tid, name)
-                flash(f"Renamed '{by_id[tid]['name']}' to '{name.strip()}'.")
+                renamed = rename_tag(store, tid, name)["name"]
+                flash(f"Renamed '{by_id[tid]['name']}' to '{renamed}'.")
                 st.rerun()
     with c2.form("delete_tag"):
         did = st.selectbox("Tag to delete", list(by_id), format_func=lambda i: by_id[i]["name"], key="delete_which")

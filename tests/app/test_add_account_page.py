@@ -203,11 +203,6 @@ def test_another_site_is_not_a_duplicate(store, existing):
     assert len(snapshot(store)) == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: pages/add_account.py:117 also warns when only the origin matches "
-    "(`find_duplicates(url, user_id) or find_duplicates(url)`), although the user id was typed and "
-    "differs; product.md 'Adding accounts' 4: warn on same origin + same user id, or same origin only "
-    "when the id is not yet known"))
 def test_same_origin_with_a_different_user_id_is_not_a_duplicate(store, existing):
     at = start(PAGE)
     submit(fill(at, user_id="43"))

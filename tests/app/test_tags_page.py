@@ -30,10 +30,6 @@ def test_create_a_tag(store):
     assert shown(at) == {"Paid plan": 0}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: pages/tags.py:24 (and :36 for rename) flashes `new.strip()`, not the stored name: "
-    "create_tag collapses inner whitespace, so 'Paid   plan' is saved as 'Paid plan' but the message "
-    "says 'Paid   plan'; flash the name returned by create_tag/rename_tag instead"))
 def test_the_message_names_the_tag_as_saved(store):
     at = start(PAGE)
     at.text_input(key="new_tag").input("Paid   plan")

@@ -1,4 +1,7 @@
-"""allhub dashboard entry point: page config and routing only (pages live in pages/)."""
+"""allhub dashboard entry point: page config and routing only (pages live in pages/).
+
+Each url_path equals its page file's name: see pages/_ui.py `_leave_legacy_pages_mode`.
+"""
 
 import streamlit as st
 
@@ -9,7 +12,7 @@ st.set_page_config(page_title="allhub", page_icon=":material/hub:", layout="wide
 PAGES = {
     "Accounts": [
         st.Page("pages/accounts.py", title="Accounts", icon=":material/table:", url_path="accounts", default=True),
-        st.Page("pages/add_account.py", title="Add account", icon=":material/person_add:", url_path="add"),
+        st.Page("pages/add_account.py", title="Add account", icon=":material/person_add:", url_path="add_account"),
         st.Page("pages/checkin.py", title="Check-in", icon=":material/event_available:", url_path="checkin"),
         st.Page("pages/duplicates.py", title="Duplicate cleanup", icon=":material/content_copy:", url_path="duplicates"),
         st.Page("pages/tags.py", title="Tags", icon=":material/sell:", url_path="tags"),

@@ -23,7 +23,8 @@ def _leave_legacy_pages_mode() -> None:
 
     Streamlit runs a new server in the legacy "pages/ folder" mode until some run calls
     st.navigation, so a first visit straight to /accounts would run the page bare (no layout,
-    legacy sidebar). Switch the flag off and rerun: the rerun goes through app.py.
+    legacy sidebar). Switch the flag off and rerun: the rerun goes through app.py, whose
+    st.navigation finds the same page because each url_path equals its file's name.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
@@ -31,8 +32,6 @@ def _leave_legacy_pages_mode() -> None:
         PagesManager.uses_pages_directory = False
         st.rerun()
 
-
-_leave_legacy_pages_mode()
 
 
 def db_path() -> str:
@@ -70,6 +69,8 @@ def page_store() -> Iterator[Store]:
 def open_store() -> Store:
     """The store of the current script run (or a fresh one outside app.py, e.g. in dialogs)."""
     store = getattr(_local, "store", None)
+    if store is None:  # not run through app.py: a legacy-mode first visit, or a dialog/fragment
+        _leave_legacy_pages_mode()
     return store if store is not None else _new_store()
 
 

@@ -72,12 +72,11 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .accounts import AccountInput, add_account
     from .crypto import key_path_for
     from .db import Store
     from .sandbox import demo_accounts, start_sandbox
+    from .preferences import set_preference
     from .services import checkin, refresh
-    from .sites import Politeness
 
     db = Path(args.demo_db)
     for p in (db, db.with_name(db.name + ".wal"), key_path_for(db)):
@@ -85,16 +84,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
             p.unlink()  # the demo database is rebuilt each time: the sandbox's data is regenerated too
     with start_sandbox(port=args.sandbox_port) as sb:
         store = Store(db)
-        for row in demo_accounts(sb):
-            add_account(store, AccountInput(
-                site_url=row["site_url"], site_name=f"{row['site_name']} · {row['username']}",
-                site_type=row["site_type"], user_id=row["user_id"], username=row["username"],
-                auth_type=row["auth_type"], access_token=row.get("access_token") or "",
-                cookie=row.get("cookie") or "", refresh_token=row.get("refresh_token") or "",
-                tags=["demo", row["dialect"]]))
-        fast = Politeness(per_site_rpm=0, per_site_concurrency=4)  # our own sandbox: no need to be polite
-        outcome = refresh(store, force=True, politeness=fast)
-        checkin(store, ids=None, politeness=fast)
+        set_preference(store, "per_site_rpm", 0)  # our own sandbox: no need to be polite
+        rows = demo_accounts(sb)
+        for row in rows:
+            _add_demo(store, row, name=f"{row['site_name']} · {row['username']}", tags=["demo", row["dialect"]])
+        # A few accounts that show what trouble looks like: a revoked token, a duplicate,
+        # and a site whose check-in wants a browser (Turnstile).
+        first = rows[0]
+        _add_demo(store, {**first, "access_token": "revoked-token-0000000000"}, name="Expired token example",
+                  tags=["demo", "needs attention"])
+        _add_demo(store, first, name=f"{first['site_name']} · {first['username']} (duplicate)", tags=["demo"])
+        sb.site("veloera").turnstile = True
+        outcome = refresh(store, force=True)
+        checkin(store, ids=None)
         print(f"Demo database {db}: {len(outcome.results)} accounts on {len(sb.sites)} sandbox sites; "
               f"{outcome.summary()}", flush=True)
         if args.no_dashboard:
@@ -110,6 +112,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
             proc.terminate()
             proc.wait(10)
     return 0
+
+
+def _add_demo(store, row: dict, name: str, tags: list[str]) -> int:
+    from .accounts import AccountInput, add_account
+
+    return add_account(store, AccountInput(
+        site_url=row["site_url"], site_name=name, site_type=row["site_type"], user_id=row["user_id"],
+        username=row["username"], auth_type=row["auth_type"], access_token=row.get("access_token") or "",
+        cookie=row.get("cookie") or "", refresh_token=row.get("refresh_token") or "", tags=tags))
 
 
 def register(sub: argparse._SubParsersAction) -> None:

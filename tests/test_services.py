@@ -240,3 +240,15 @@ def test_cli_account_add_bad_inputs_one_sentence(sandbox, capsys):
         assert code == 2, err
         assert needle in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert json.loads((main(["account", "list", "--json"]), capsys.readouterr().out)[1]) == []
+
+
+@pytest.mark.parametrize("dialect", ["new-api", "veloera", "wong-gongyi"])
+def test_turnstile_checkin_needs_browser_with_link(store, sandbox, dialect):
+    ids = _load(store, sandbox, dialects={dialect})
+    sandbox.site(dialect).turnstile = True
+    results = checkin(store, politeness=FAST)
+    assert {r.result for r in results} == {"needs_browser"}, [(r.result, r.message) for r in results]
+    rows = {r["id"]: r for r in todays_checkins(store)}
+    for aid in ids.values():
+        assert rows[aid]["result"] == "needs_browser"
+        assert rows[aid]["checkin_url"] == sandbox.site(dialect).url

@@ -155,7 +155,11 @@ async def _post(session: SiteSession, dialect: str) -> Outcome:
     path, body, mapper = _ROUTES[dialect]
     headers = {"X-Requested-With": "XMLHttpRequest"} if dialect == "anyrouter" else None
     reply = await session.post(path, json=body, headers=headers, idempotent=False)
-    return mapper(_body(reply), reply.clean)
+    outcome = mapper(_body(reply), reply.clean)
+    # Every dialect's Turnstile refusal means the same thing: a browser has to do it.
+    if outcome.result == "failed" and needs_turnstile(outcome.message):
+        return Outcome("needs_browser", "The site wants a Turnstile check for check-in; open it in a browser.")
+    return outcome
 
 
 async def check_in(session: SiteSession, variant: Variant) -> Outcome:

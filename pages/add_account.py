@@ -52,6 +52,8 @@ with st.expander("Recognise from the site", expanded=not ss.get("recognized"), i
             st.error(res.message, icon=":material/error:")
 
 rec = ss.get("recognized") or {}
+st.subheader("Account details")
+st.caption("Review what was recognised, or type everything in by hand. * marks required fields.")
 with st.form("add_form", clear_on_submit=False):
     c1, c2 = st.columns([2, 1])
     url = c1.text_input("Site URL *", key="add_url", placeholder="https://relay.example.com")

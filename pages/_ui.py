@@ -18,20 +18,26 @@ from allhub_core.grid import HEALTH_BADGE  # noqa: F401  (re-exported for pages)
 
 
 
+_rerouted = threading.Event()
+
+
 def _leave_legacy_pages_mode() -> None:
     """Make the first visit of a fresh server route through app.py's st.navigation.
 
     Streamlit runs a new server in the legacy "pages/ folder" mode until some run calls
-    st.navigation, so a first visit straight to /accounts would run the page bare (no layout,
+    st.navigation, so a first visit straight to /checkin would run the page bare (no layout,
     legacy sidebar). Switch the flag off and rerun: the rerun goes through app.py, whose
-    st.navigation finds the same page because each url_path equals its file's name.
+    st.navigation finds the same page because each url_path equals its file's name. A server
+    needs this once; AppTest resets the flag before every run, and rerunning there on every
+    run would drop the clicks the test sends, so it happens once per process.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
-
+        if not _rerouted.is_set():
+            _rerouted.set()
+            st.rerun()
 
 
 def db_path() -> str:

@@ -1,0 +1,81 @@
+"""Refresh and check-in wiring of the Accounts and Check-in pages, against the sandbox over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from allhub_core import accounts as acc
+from allhub_core.accounts import AccountInput, add_account
+from allhub_core.preferences import set_preference
+from allhub_core.sandbox import demo_accounts, start_sandbox
+
+from appsupport import start, texts
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with start_sandbox(dialects=["new-api", "one-api", "veloera"], users_per_site=1, seed=7) as sb:
+        yield sb
+
+
+@pytest.fixture
+def loaded(store, sandbox):
+    for site in sandbox.sites:
+        site.reset()
+    set_preference(store, "per_site_rpm", 0)
+    ids = {}
+    for row in demo_accounts(sandbox):
+        ids[row["dialect"]] = add_account(store, AccountInput(
+            site_url=row["site_url"], site_name=row["dialect"], site_type=row["site_type"], user_id=row["user_id"],
+            username=row["username"], auth_type=row["auth_type"], access_token=row["access_token"]))
+    return ids
+
+
+def test_refresh_all_button_updates_health_and_says_so(store, sandbox, loaded):
+    sandbox.site("veloera").inject("500")
+    at = start()
+    at.button(key="refresh_all").click().run()
+    assert not at.exception
+    assert any("Refresh complete: 2 succeeded, 1 failed" in w for w in texts(at.warning)), texts(at.warning)
+    recs = {r["site_name"]: r for r in acc.account_records(store)}
+    assert recs["new-api"]["health_status"] == "healthy" and recs["one-api"]["health_status"] == "healthy"
+    assert recs["veloera"]["health_status"] == "warning" and recs["veloera"]["health_reason"].startswith("HTTP 500")
+    shown = at.data_editor[0].value
+    assert set(shown["health"]) == {"🟢 healthy", "🟡 warning"}
+
+
+def test_refresh_and_checkin_selected_only(store, loaded):
+    at = start()
+    names = list(at.data_editor[0].value["site_name"])
+    row = names.index("new-api")
+    at.session_state[at.data_editor[0].key] = {"edited_rows": {row: {"select": True}}, "added_rows": [],
+                                               "deleted_rows": []}
+    at.run()
+    at.button(key="bulk_refresh").click().run()
+    assert not at.exception
+    recs = {r["site_name"]: r for r in acc.account_records(store)}
+    assert recs["new-api"]["last_sync_time"] is not None
+    assert recs["one-api"]["last_sync_time"] is None and recs["veloera"]["last_sync_time"] is None
+    at.session_state[at.data_editor[0].key] = {"edited_rows": {row: {"select": True}}, "added_rows": [],
+                                               "deleted_rows": []}
+    at.run()
+    at.button(key="bulk_checkin").click().run()
+    assert any("1 success" in s for s in texts(at.success)), texts(at.success)
+    assert acc.get_account(store, loaded["new-api"])["checkin_status"] == "checked"
+
+
+def test_checkin_page_lists_states_and_runs(store, sandbox, loaded):
+    sandbox.site("veloera").turnstile = True
+    at = start("pages/checkin.py")
+    assert not at.exception
+    at.button(key="checkin_page_all").click().run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    by_name = dict(zip(table["Name"], table["Last attempt"]))
+    assert by_name["new-api"] == "success" and by_name["veloera"] == "needs a browser"
+    assert "Check-in page" in table.columns
+    link = dict(zip(table["Name"], table["Check-in page"]))["veloera"]
+    assert link == sandbox.site("veloera").url
+    assert "one-api" not in by_name or by_name["one-api"] in ("", "unsupported")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Need a browser"] == "1" and metrics["Checked in today"] == "1"

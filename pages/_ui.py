@@ -108,49 +108,47 @@ def show_flash() -> None:
         getattr(st, kind)(message)
 
 
+def _progress(label: str, total: int):
+    """A progress bar and the callback that advances it once per finished account."""
+    bar = st.progress(0.0, text=f"{label}: 0/{total}")
+    done = [0]
+
+    def tick(_result) -> None:
+        done[0] += 1
+        bar.progress(min(1.0, done[0] / max(total, 1)), text=f"{label}: {done[0]}/{total}")
+
+    return tick
+
+
+def _finish(message: str, kind: str) -> None:
+    flash(message, kind)
+    st.session_state.grid_version = st.session_state.get("grid_version", 0) + 1
+    st.rerun()
+
+
 def run_refresh(store: Store, ids: list[int] | None, label: str) -> None:
     """Refresh with a progress bar, then a summary; the grid shows the new badges after rerun."""
     from allhub_core.services import credentials_for, refresh
 
-    total = len(ids) if ids is not None else len(credentials_for(store, None))
-    bar = st.progress(0.0, text=f"{label}: 0/{total}")
-    done = [0]
-
-    def tick(result) -> None:
-        done[0] += 1
-        bar.progress(min(1.0, done[0] / max(total, 1)), text=f"{label}: {done[0]}/{total}")
-
     with user_errors():
-        outcome = refresh(store, ids, force=True, on_result=tick)
+        total = len(ids) if ids is not None else len(credentials_for(store, None))
+        outcome = refresh(store, ids, force=True, on_result=_progress(label, total))
         failed = outcome.failed
-        message = outcome.summary()
-        if failed:
-            details = "; ".join(f"{r.account_id}: {r.health_reason}" for r in failed[:5])
-            flash(f"{message} {details}{' …' if len(failed) > 5 else ''}", "warning")
-        else:
-            flash(message)
-        st.session_state.grid_version = st.session_state.get("grid_version", 0) + 1
-        st.rerun()
+        details = "; ".join(f"{r.account_id}: {r.health_reason}" for r in failed[:5])
+        more = " …" if len(failed) > 5 else ""
+        _finish(f"{outcome.summary()} {details}{more}".strip(), "warning" if failed else "success")
 
 
 def run_checkin(store: Store, ids: list[int] | None, label: str) -> None:
+    """Check in with a progress bar, then counts per result."""
     from allhub_core.services import checkin, credentials_for
 
-    total = len(ids) if ids is not None else len(credentials_for(store, None, checkin=True))
-    bar = st.progress(0.0, text=f"{label}: 0/{total}")
-    done = [0]
-
-    def tick(result) -> None:
-        done[0] += 1
-        bar.progress(min(1.0, done[0] / max(total, 1)), text=f"{label}: {done[0]}/{total}")
-
     with user_errors():
-        results = checkin(store, ids, on_result=tick)
+        total = len(ids) if ids is not None else len(credentials_for(store, None, checkin=True))
+        results = checkin(store, ids, on_result=_progress(label, total))
         counts: dict[str, int] = {}
         for r in results:
             counts[r.result] = counts.get(r.result, 0) + 1
         text = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()) or "no accounts to check in"
         bad = counts.get("failed", 0) + counts.get("needs_browser", 0)
-        flash(f"Check-in finished: {text}.", "warning" if bad else "success")
-        st.session_state.grid_version = st.session_state.get("grid_version", 0) + 1
-        st.rerun()
+        _finish(f"Check-in finished: {text}.", "warning" if bad else "success")

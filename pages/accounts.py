@@ -123,12 +123,11 @@ right.checkbox("Select every row on this page", key="select_all")
 # ---- bulk actions ------------------------------------------------------------------------
 st.subheader(f"Bulk actions · {len(chosen)} selected")
 if chosen:
-    r1, r2, _ = st.columns([1, 1, 2])
-    if r1.button("Refresh selected", icon=":material/refresh:", key="bulk_refresh"):
+    r1, r2, b1, b2, b3, e1, e2 = st.columns([1.1, 1.1, 1, 1, 1, 1.3, 1.3])
+    if r1.button("Refresh", icon=":material/refresh:", key="bulk_refresh"):
         run_refresh(store, chosen, f"Refreshing {len(chosen)} account(s)")
-    if r2.button("Check in selected", icon=":material/event_available:", key="bulk_checkin"):
+    if r2.button("Check in", icon=":material/event_available:", key="bulk_checkin"):
         run_checkin(store, chosen, f"Checking in {len(chosen)} account(s)")
-    b1, b2, b3, b4 = st.columns(4)
     if b1.button("Disable", key="bulk_disable"):
         with user_errors():
             flash(f"{acc.set_disabled(store, chosen, True)} account(s) disabled."); ss.grid_version += 1; st.rerun()
@@ -138,9 +137,11 @@ if chosen:
     if b3.button("Delete…", key="bulk_delete"):
         ss.confirm_delete = chosen
     records = acc.account_records(store, ids=chosen, prefs=prefs)
-    b4.download_button("Export JSON", to_json(records), "accounts.json", "application/json", on_click="ignore", key="dl_json")
-    b4.download_button("Export CSV", to_csv(records), "accounts.csv", "text/csv", on_click="ignore", key="dl_csv")
-    t1, t2, t3 = st.columns([2, 1, 1])
+    e1.download_button("Export JSON", to_json(records), "accounts.json", "application/json", on_click="ignore",
+                       key="dl_json", icon=":material/download:")
+    e2.download_button("Export CSV", to_csv(records), "accounts.csv", "text/csv", on_click="ignore", key="dl_csv",
+                       icon=":material/download:")
+    t1, t2, t3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     tag = t1.text_input("Tag", key="bulk_tag", placeholder="tag name")
     if t2.button("Add tag", key="bulk_add_tag"):
         with user_errors():

@@ -15,10 +15,18 @@ prefs = get_preferences(store)
 ss = st.session_state
 AUTH_LABELS = {"access_token": "Access token", "cookie": "Session cookie", "none": "None"}
 
+FORM_DEFAULTS = {"add_url": "", "add_name": "", "add_user_id": "", "add_username": "", "add_secret": "",
+                 "add_tags": [], "add_notes": "", "add_checkin_url": "", "add_redeem_url": "", "add_rate": "7.2",
+                 "rec_secret": ""}
+if ss.pop("add_saved", False):  # a saved account leaves nothing behind, least of all its token
+    ss.update(FORM_DEFAULTS)  # assigned, not deleted: the browser only forgets values it is told to replace
+
 st.title("Add account")
 show_flash()
+messages = st.container()  # errors and the duplicate warning show here, not below a long form
 
-with st.expander("Recognise from the site", expanded=not ss.get("recognized"), icon=":material/travel_explore:"):
+with st.expander("1 · Recognise from the site (optional)", expanded=not ss.get("recognized"),
+                 icon=":material/travel_explore:"):
     with st.form("recognize_form"):
         r_url = st.text_input("Site URL", key="rec_url", placeholder="https://relay.example.com")
         how = st.radio("Sign in with", ["login", "access_token", "cookie"], horizontal=True, key="rec_how",
@@ -52,7 +60,7 @@ with st.expander("Recognise from the site", expanded=not ss.get("recognized"), i
             st.error(res.message, icon=":material/error:")
 
 rec = ss.get("recognized") or {}
-st.subheader("Account details")
+st.subheader("2 · Account details")
 st.caption("Review what was recognised, or type everything in by hand. * marks required fields.")
 with st.form("add_form", clear_on_submit=False):
     c1, c2 = st.columns([2, 1])
@@ -70,7 +78,7 @@ with st.form("add_form", clear_on_submit=False):
     tags = st.multiselect("Tags", [t["name"] for t in list_tags(store)], key="add_tags", accept_new_options=True)
     notes = st.text_area("Notes", key="add_notes", height=68)
     c8, c9, c10 = st.columns(3)
-    rate = c8.text_input("Exchange rate (CNY per USD)", value="7.2", key="add_rate")
+    rate = c8.text_input("Exchange rate (CNY per USD)", value=None if "add_rate" in ss else "7.2", key="add_rate")
     checkin_url = c9.text_input("Custom check-in URL", key="add_checkin_url")
     redeem_url = c10.text_input("Custom redeem URL", key="add_redeem_url")
     submitted = st.form_submit_button("Save account", type="primary")
@@ -90,9 +98,9 @@ def save(data: AccountInput) -> None:
     try:
         new_id = add_account(store, data)
     except AllhubError as exc:
-        st.error(str(exc), icon=":material/error:")
+        messages.error(str(exc), icon=":material/error:")
         return
-    ss.pending_add, ss.recognized = None, None
+    ss.pending_add, ss.recognized, ss.add_saved = None, None, True
     if data.auth_type == "none":
         flash(f"Account saved (id {new_id}); with no credentials it cannot be refreshed.")
         st.rerun()
@@ -114,12 +122,12 @@ if pending is not None:
     try:
         clean = pending.validated()
     except AllhubError as exc:
-        st.error(str(exc), icon=":material/error:")
+        messages.error(str(exc), icon=":material/error:")
         ss.pending_add = None
     else:
         dups = find_duplicates(store, clean.site_url, clean.user_id or None)
         if prefs["warn_on_duplicate"] and dups and ss.get("dup_ack") != origin_key(clean.site_url):
-            with st.container(border=True):
+            with messages.container(border=True):
                 st.warning("**Duplicate account** · " + duplicate_message(clean.site_url, clean.user_id, dups))
                 b1, b2, b3 = st.columns(3)
                 if b1.button("Continue", key="dup_continue"):

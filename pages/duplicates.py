@@ -30,7 +30,7 @@ for i, g in enumerate(scan.groups):
             flags = [f for f, on in (("pinned", a["pinned"]), ("disabled", a["disabled"])) if on]
             rec = " · Recommended" if a["id"] == g.keep_id else ""
             labels[a["id"]] = (f"{a['site_name']} (id {a['id']}, {a['username'] or 'no username'}, "
-                               f"{HEALTH_BADGE.get(a['health_status'])}, updated {a['updated_at']:%Y-%m-%d %H:%M}"
+                               f"{HEALTH_BADGE.get(a['health_status'])}, updated {a['updated_at']:%Y-%m-%d %H:%M:%S}"
                                f"{', ' + ', '.join(flags) if flags else ''}){rec}")
         keep[i] = st.radio("Keep", [a["id"] for a in g.accounts], format_func=labels.get,
                            key=f"keep_{rule}_{g.origin}_{g.user_id}", label_visibility="collapsed")

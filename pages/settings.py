@@ -22,6 +22,7 @@ frame = pd.DataFrame([{"order": i + 1, "criterion": SORT_CRITERIA[c["id"]], "ena
 edited = st.data_editor(frame, key=f"sorting_{ss.sort_version}", hide_index=True, num_rows="fixed",
                         disabled=["criterion", "id"], column_order=["order", "criterion", "enabled"],
                         column_config={"order": st.column_config.NumberColumn("Order", min_value=1, step=1),
+                                       "criterion": st.column_config.TextColumn("Criterion"),
                                        "enabled": st.column_config.CheckboxColumn("On")})
 c1, c2 = st.columns([1, 4])
 if c1.button("Save sorting", type="primary", key="save_sorting"):

@@ -143,3 +143,12 @@ def test_a_bookmarked_page_opens_first_on_a_fresh_server(page: Page, dashboard):
     expect(page.get_by_test_id("stHeading").first).to_have_text("Add account")
     expect(page.get_by_role("dialog")).to_have_count(0)  # no "Page not found"
     expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name="Add account")).to_be_visible()
+
+
+def test_accounts_alias_url_works_without_page_not_found(page: Page, dashboard):
+    """Old links to /accounts land on the Accounts page (the default page lives at /)."""
+    open_page(page, dashboard.url)
+    page.goto(dashboard.url + "/accounts")
+    wait_for_run(page)
+    expect(page.get_by_test_id("stHeading").first).to_have_text("Accounts")
+    expect(page.get_by_text("Page not found")).to_have_count(0)

@@ -109,39 +109,68 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
 
 
 def write_refresh_results(store: Store, results: list[RefreshResult]) -> None:
-    """One transaction for the batch. Failures keep the last good figures, only health moves."""
+    """One transaction for the batch: two set-based UPDATEs from a registered frame.
+
+    Failures move only health and the sync time (the last good figures stay); successes write
+    every figure. Accounts deleted while the batch ran simply match no row.
+    """
+    import pandas as pd
+
+    ok_rows, failed_rows = [], []
+    for r in results:
+        if not r.ok:
+            failed_rows.append({"id": int(r.account_id), "health_status": r.health_status,
+                                "health_reason": r.health_reason})
+            continue
+        av = r.availability or {}
+        status = {m: (av.get(m) or ("unavailable", "not_collected"))[0]
+                  for m in ("consumption", "income", "tokens", "requests")}
+        ck = r.checkin_status if r.checkin_status in ("checked", "not_checked") else None
+        ok_rows.append({
+            "id": int(r.account_id), "health_status": r.health_status, "health_reason": r.health_reason,
+            "quota": r.quota, "today_consumption": r.today_consumption, "today_income": r.today_income,
+            "today_prompt_tokens": r.today_prompt_tokens, "today_completion_tokens": r.today_completion_tokens,
+            "today_requests": r.today_requests, "consumption_availability": status["consumption"],
+            "income_availability": status["income"], "tokens_availability": status["tokens"],
+            "requests_availability": status["requests"],
+            "stats_reason": ", ".join(sorted({v[1] for v in av.values() if v and v[1]})),
+            "checkin_supported": False if r.checkin_status == "unsupported" else r.checkin_supported,
+            "checkin_today": ck, "username": r.username, "user_id": r.user_id})
+    ints = ["quota", "today_consumption", "today_income", "today_prompt_tokens", "today_completion_tokens",
+            "today_requests"]
     with store.write() as con:
-        existing = {r[0] for r in con.execute("SELECT id FROM accounts WHERE list_contains(?, id)",
-                                              [[int(r.account_id) for r in results]]).fetchall()}
         for r in results:
-            aid = int(r.account_id)
-            if aid not in existing:  # deleted while the batch ran
-                continue
-            _persist_rotated(store, con, r.account_id, r.rotated)
-            if not r.ok:
-                con.execute("UPDATE accounts SET health_status = ?, health_reason = ?, last_sync_time = now(), "
-                            "updated_at = now() WHERE id = ?", [r.health_status, r.health_reason, aid])
-                continue
-            av = r.availability or {}
-            status = lambda m: (av.get(m) or ("unavailable", "not_collected"))[0]  # noqa: E731
-            reasons = sorted({v[1] for v in av.values() if v and v[1]})
-            con.execute(
-                """UPDATE accounts SET health_status = ?, health_reason = ?, last_sync_time = now(), updated_at = now(),
-                    quota = coalesce(?, quota), today_consumption = ?, today_income = ?, today_prompt_tokens = ?,
-                    today_completion_tokens = ?, today_requests = ?, consumption_availability = ?,
-                    income_availability = ?, tokens_availability = ?, requests_availability = ?, stats_reason = ?,
+            if r.rotated:
+                _persist_rotated(store, con, r.account_id, r.rotated)
+        if failed_rows:
+            con.register("refresh_failed", pd.DataFrame(failed_rows))
+            con.execute("""UPDATE accounts SET health_status = f.health_status, health_reason = f.health_reason,
+                               last_sync_time = now(), updated_at = now()
+                           FROM refresh_failed f WHERE accounts.id = f.id""")
+            con.unregister("refresh_failed")
+        if ok_rows:
+            frame = pd.DataFrame(ok_rows)
+            for col in ints:
+                frame[col] = frame[col].astype("Int64")
+            frame["checkin_supported"] = frame["checkin_supported"].astype("boolean")
+            con.register("refresh_ok", frame)
+            con.execute("""UPDATE accounts SET health_status = r.health_status, health_reason = r.health_reason,
+                    last_sync_time = now(), updated_at = now(), quota = coalesce(r.quota, accounts.quota),
+                    today_consumption = r.today_consumption, today_income = r.today_income,
+                    today_prompt_tokens = r.today_prompt_tokens, today_completion_tokens = r.today_completion_tokens,
+                    today_requests = r.today_requests, consumption_availability = r.consumption_availability,
+                    income_availability = r.income_availability, tokens_availability = r.tokens_availability,
+                    requests_availability = r.requests_availability, stats_reason = r.stats_reason,
                     stats_date = current_date,
-                    checkin_supported = coalesce(?, checkin_supported),
-                    checkin_status = CASE WHEN ? IN ('checked', 'not_checked') THEN ? ELSE checkin_status END,
-                    checkin_date = CASE WHEN ? IN ('checked', 'not_checked') THEN current_date ELSE checkin_date END,
-                    username = CASE WHEN username = '' THEN coalesce(?, '') ELSE username END,
-                    user_id = CASE WHEN user_id = '' THEN coalesce(?, '') ELSE user_id END
-                   WHERE id = ?""",
-                [r.health_status, r.health_reason, r.quota, r.today_consumption, r.today_income,
-                 r.today_prompt_tokens, r.today_completion_tokens, r.today_requests, status("consumption"),
-                 status("income"), status("tokens"), status("requests"), ", ".join(reasons),
-                 False if r.checkin_status == "unsupported" else r.checkin_supported,
-                 r.checkin_status, r.checkin_status, r.checkin_status, r.username, r.user_id, aid])
+                    checkin_supported = coalesce(r.checkin_supported, accounts.checkin_supported),
+                    checkin_status = coalesce(r.checkin_today, accounts.checkin_status),
+                    checkin_date = CASE WHEN r.checkin_today IS NOT NULL THEN current_date
+                                        ELSE accounts.checkin_date END,
+                    username = CASE WHEN accounts.username = '' THEN coalesce(r.username, '')
+                                    ELSE accounts.username END,
+                    user_id = CASE WHEN accounts.user_id = '' THEN coalesce(r.user_id, '') ELSE accounts.user_id END
+                FROM refresh_ok r WHERE accounts.id = r.id""")
+            con.unregister("refresh_ok")
 
 
 def checkin(store: Store, ids: list[Any] | None = None, *, politeness: Politeness | None = None,

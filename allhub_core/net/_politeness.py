@@ -36,7 +36,7 @@ class Politeness:
     per_site_rpm: float = 18.0
     burst: int = 4
     log_spacing_ms: int = 200
-    global_concurrency: int = 64
+    global_concurrency: int = 128
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
     write_timeout: float = 15.0

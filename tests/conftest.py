@@ -89,3 +89,9 @@ def dashboard(tmp_path_factory):
     d = Dashboard(tmp_path_factory.mktemp("dash") / "allhub.duckdb")
     yield d
     d.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API leaves an event loop running in the main
+    thread for the rest of the session, and asyncio.run() refuses to start inside one."""
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath))

@@ -12,10 +12,8 @@ account after another, peak memory < 300 MB, default bucket within 1.1x of what 
 1. Starts the sandbox (``start_sandbox(sites, users_per_site, latency_ms)``) in a CHILD process
    (this file re-run with ``--serve-sandbox``); the child prints ``demo_accounts`` as JSON. The
    server's CPU therefore never counts against the client being measured, and this process's
-   ``ru_maxrss`` is the client's alone. The child binds the sandbox sockets with IPPROTO_TCP so
-   asyncio turns Nagle off (see ``_nodelay_sockets``: as shipped, every request after the first
-   on a kept-alive connection answers ~40 ms late); the bench checks the answer time on one
-   kept-alive connection before measuring. ``--sandbox-as-is`` skips that fix.
+   ``ru_maxrss`` is the client's alone. The bench checks the answer time on one kept-alive
+   connection before measuring (the sandbox binds with IPPROTO_TCP, so Nagle is off).
 2. Adds every account to a real DuckDB store in a temp dir with ``accounts.add_account``.
 3. **Concurrent**: times ``services.refresh(store, force=True, politeness=P)`` with
    ``P = Politeness(per_site_concurrency=2, per_site_rpm=0, log_spacing_ms=0)`` - the full user
@@ -79,8 +77,6 @@ def serve_sandbox(args: argparse.Namespace) -> int:
     """Child mode: run the sandbox, print its accounts as one JSON line, serve until stdin closes."""
     from allhub_core.sandbox import demo_accounts, start_sandbox
 
-    if not args.sandbox_as_is:
-        _nodelay_sockets()
     sb = start_sandbox(sites=args.sites, users_per_site=args.users, latency_ms=args.latency_ms)
     try:
         print(json.dumps({"accounts": demo_accounts(sb), "sites": [s.url for s in sb.sites]}), flush=True)
@@ -90,53 +86,12 @@ def serve_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
-def _nodelay_sockets() -> bool:
-    """Make the sandbox's accepted connections TCP_NODELAY; True if a fix was needed.
-
-    ``sandbox._server._bind`` creates its listening sockets with ``socket.socket(AF_INET,
-    SOCK_STREAM)``, i.e. ``proto == 0``. asyncio only sets TCP_NODELAY on transports whose socket
-    says ``proto == IPPROTO_TCP``, so the accepted connections keep Nagle on; uvicorn writes the
-    response head and body in two sends, and the body then waits for the client's delayed ACK:
-    every request after the first on a kept-alive connection takes ~40 ms longer than the
-    configured latency. Real relay sites do not do that, so the bench binds the same sockets
-    with ``IPPROTO_TCP`` (``--sandbox-as-is`` measures the sandbox unpatched). Once ``_bind`` is
-    fixed upstream this detects it and changes nothing.
-    """
-    import socket
-
-    from allhub_core.sandbox import _server
-
-    probe = _server._bind("127.0.0.1", 0)
-    proto = probe.proto
-    probe.close()
-    if proto == socket.IPPROTO_TCP:
-        return False
-    original = _server._bind
-
-    def _bind(host: str, port: int) -> socket.socket:
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM,
-                             socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            sock.close()
-            raise
-        sock.listen(2048)
-        sock.setblocking(False)
-        return sock
-
-    _bind.original = original  # type: ignore[attr-defined]
-    _server._bind = _bind
-    return True
-
-
 class SandboxProcess:
     """``with SandboxProcess(sites, users, latency) as sp: sp.accounts, sp.cpu_seconds()``."""
 
-    def __init__(self, sites: int, users: int, latency_ms: int, as_is: bool = False) -> None:
+    def __init__(self, sites: int, users: int, latency_ms: int) -> None:
         self.argv = [sys.executable, str(Path(__file__).resolve()), "--serve-sandbox", "--sites", str(sites),
-                     "--users", str(users), "--latency-ms", str(latency_ms)] + (["--sandbox-as-is"] if as_is else [])
+                     "--users", str(users), "--latency-ms", str(latency_ms)]
 
     def __enter__(self) -> "SandboxProcess":
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
@@ -393,12 +348,12 @@ def run_sequential(store, rows, politeness, n: int) -> dict[str, Any]:
             "uncovered": sorted(d for d in share if d not in per_dialect)}
 
 
-def run_bucket(tmp: Path, sites: int, users: int, latency_ms: int, as_is: bool) -> dict[str, Any]:
+def run_bucket(tmp: Path, sites: int, users: int, latency_ms: int) -> dict[str, Any]:
     from allhub_core import services
     from allhub_core.sites import Politeness
 
     p = Politeness()
-    with SandboxProcess(sites, users, latency_ms, as_is) as sp:
+    with SandboxProcess(sites, users, latency_ms) as sp:
         store, rows = build_store(tmp, sp.accounts, "bucket")
         with Probe() as probe:
             t0 = time.perf_counter()
@@ -459,8 +414,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bucket-users", type=int, default=6)
     ap.add_argument("--skip-bucket", action="store_true")
     ap.add_argument("--profile", action="store_true", help="cProfile the concurrent run")
-    ap.add_argument("--sandbox-as-is", action="store_true",
-                    help="do not bind the sandbox sockets with IPPROTO_TCP (keeps its ~40 ms Nagle delay)")
     ap.add_argument("--serve-sandbox", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.serve_sandbox:
@@ -487,11 +440,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="allhub-bench-refresh-") as tmpdir:
         tmp = Path(tmpdir)
-        with SandboxProcess(args.sites, args.users, args.latency_ms, args.sandbox_as_is) as sp:
+        with SandboxProcess(args.sites, args.users, args.latency_ms) as sp:
             answer_ms = sp.answer_time_ms()
-            print(f"sandbox answer time on a kept-alive connection: {answer_ms:.1f} ms (latency {args.latency_ms} ms; "
-                  + ("sockets as the sandbox binds them)" if args.sandbox_as_is else "sockets bound with IPPROTO_TCP -> "
-                     "TCP_NODELAY, see _nodelay_sockets)"))
+            print(f"sandbox answer time on a kept-alive connection: {answer_ms:.1f} ms (latency {args.latency_ms} ms)")
             t0 = time.perf_counter()
             store, rows = build_store(tmp, sp.accounts, "accounts")
             print(f"sandbox: {len(sp.site_urls)} sites, {len(rows)} accounts, latency {args.latency_ms} ms; "
@@ -514,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
             rss_peak / RSS_TARGET_MB, rss_peak < RSS_TARGET_MB)
         bucket = None
         if not args.skip_bucket:
-            bucket = run_bucket(tmp, args.bucket_sites, args.bucket_users, args.latency_ms, args.sandbox_as_is)
+            bucket = run_bucket(tmp, args.bucket_sites, args.bucket_users, args.latency_ms)
             b_ratio = bucket["wall"] / bucket["allowed"]
             add(f"default bucket {args.bucket_sites}x{args.bucket_users} (wall, s)", f"{bucket['wall']:.2f}",
                 f"{bucket['allowed']:.2f} x{BUCKET_FACTOR}", b_ratio, b_ratio <= BUCKET_FACTOR and bucket["failed"] == 0)
@@ -542,8 +493,7 @@ def main(argv: list[str] | None = None) -> int:
           f"(global_concurrency {conc_p.global_concurrency}, {len(mif)} origins x {conc_p.per_site_concurrency} "
           f"= {len(mif) * conc_p.per_site_concurrency} wanted)")
     print(f"  TCP connections opened by the client: {conc['connections']} for {conc['requests']} requests "
-          f"(httpx pool: max_connections={conc_p.global_concurrency}, max_keepalive_connections="
-          f"{min(20, conc_p.global_concurrency)})")
+          f"(one pool per origin of {conc_p.per_site_concurrency} kept-alive connections)")
     cost = sniffio_lookup_cost_us()
     if cost is not None:
         print(f"  sniffio is not installed: httpcore looked the async library up {conc['sniffio_lookups']} times, each a "

@@ -38,6 +38,7 @@ demo: install
 
 bench: install-test
 	$(PY) bench/bench_accounts.py
+	$(PY) bench/bench_refresh.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -38,7 +38,7 @@ EDITABLE_FIELDS = {
     "pinned": "bool", "disabled": "bool", "exclude_from_total_balance": "bool",
     "exclude_from_today_income": "bool", "auto_checkin": "bool", "checkin_url": "url",
     "redeem_url": "url", "username": "text", "user_id": "text", "site_type": "site_type",
-    "manual_balance_usd": "money",
+    "manual_balance_usd": "money", "manual_position": "order",
 }
 
 
@@ -313,6 +313,16 @@ def _clean_value(name: str, value: Any) -> Any:
         return value
     if kind == "money":
         return _parse_money(value)
+    if kind == "order":
+        if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
+            return None
+        try:
+            pos = int(float(str(value)))
+        except ValueError:
+            pos = 0
+        if pos < 1:
+            raise ValidationError("The manual order must be a whole number of at least 1 (or empty).")
+        return pos
     if kind == "tags":
         if value is None:
             return []
@@ -334,7 +344,7 @@ def update_accounts(store: Store, changes: dict[Any, dict[str, Any]]) -> int:
     with store.write() as con:
         _require(con, clean)
         for aid, fields in clean.items():
-            scalar = {k: v for k, v in fields.items() if k not in ("tags", "pinned")}
+            scalar = {k: v for k, v in fields.items() if k not in ("tags", "pinned", "manual_position")}
             if scalar:
                 cols = ", ".join(f"{k} = ?" for k in scalar)
                 con.execute(f"UPDATE accounts SET {cols}, updated_at = now(), user_updated_at = now() "
@@ -346,7 +356,11 @@ def update_accounts(store: Store, changes: dict[Any, dict[str, Any]]) -> int:
                     con.execute("INSERT INTO account_tags VALUES (?, ?)", [aid, tid])
             if "pinned" in fields:
                 _pin(con, aid, fields["pinned"])
-            if "tags" in fields or "pinned" in fields:
+            if "manual_position" in fields:
+                con.execute("DELETE FROM manual_order WHERE account_id = ?", [aid])
+                if fields["manual_position"] is not None:
+                    con.execute("INSERT INTO manual_order VALUES (?, ?)", [aid, fields["manual_position"]])
+            if "tags" in fields or "pinned" in fields or "manual_position" in fields:
                 con.execute("UPDATE accounts SET updated_at = now(), user_updated_at = now() WHERE id = ?", [aid])
     return len(clean)
 

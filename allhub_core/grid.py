@@ -18,7 +18,7 @@ __all__ = ["GRID_EDITABLE", "grid_frame", "grid_changes", "selected_ids"]
 #: Columns the user may edit in the grid -> account field name.
 GRID_EDITABLE = {
     "site_name": "site_name", "tags": "tags", "notes": "notes", "exchange_rate": "exchange_rate",
-    "pinned": "pinned", "disabled": "disabled",
+    "pinned": "pinned", "disabled": "disabled", "order": "manual_position",
     "exclude_from_total_balance": "exclude_from_total_balance",
     "exclude_from_today_income": "exclude_from_today_income",
 }
@@ -47,6 +47,7 @@ def grid_frame(df: pd.DataFrame, currency: str, selected: bool = False) -> pd.Da
         "username": df["username"].astype(object),
         "pinned": df["pinned"].astype(bool),
         "disabled": df["disabled"].astype(bool),
+        "order": df["manual_position"].astype("Int64"),
         "exchange_rate": df["exchange_rate"].astype("float64"),
         "notes": df["notes"].astype(object),
         "exclude_from_total_balance": df["exclude_from_total_balance"].astype(bool),
@@ -57,12 +58,20 @@ def grid_frame(df: pd.DataFrame, currency: str, selected: bool = False) -> pd.Da
     return out.reset_index(drop=True)
 
 
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+def _missing(v: Any) -> bool:
+    if v is None or v is pd.NA:
         return True
+    return isinstance(v, float) and math.isnan(v)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if _missing(a) and _missing(b):
+        return True
+    if _missing(a) or _missing(b):
+        return False
     if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
         return list(a or []) == list(b or [])
-    return a == b
+    return bool(a == b)
 
 
 def grid_changes(frame: pd.DataFrame, edited_rows: dict[Any, dict[str, Any]]) -> dict[int, dict[str, Any]]:

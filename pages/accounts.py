@@ -98,6 +98,8 @@ st.data_editor(
         "checkin": cc.TextColumn("Check-in"),
         "pinned": cc.CheckboxColumn("Pinned"),
         "disabled": cc.CheckboxColumn("Disabled"),
+        "order": cc.NumberColumn("Order", min_value=1, step=1, format="%d",
+                                 help="Manual order (used when 'Manual order' is on in Settings); empty = after the rest"),
         "exchange_rate": cc.NumberColumn("CNY/USD", min_value=0.0001, format="%.4g"),
         "notes": cc.TextColumn("Notes"),
         "exclude_from_total_balance": cc.CheckboxColumn("Not in total"),

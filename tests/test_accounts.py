@@ -165,3 +165,20 @@ def test_created_at_is_timezone_aware(store):
     aid = _add(store)
     created = dt.datetime.fromisoformat(acc.get_account(store, aid)["created_at"])
     assert created.tzinfo is not None
+
+
+def test_manual_order_edit_sets_and_clears_position(store):
+    from allhub_core.grid import grid_changes, grid_frame
+    from allhub_core.preferences import DEFAULTS, SORT_CRITERIA
+
+    a, b, c = (_add(store, site_name=n, user_id=str(i)) for i, n in enumerate("ABC"))
+    prefs = dict(DEFAULTS, sorting_priority=[{"id": x, "enabled": x == "manual_order"} for x in SORT_CRITERIA])
+    frame = grid_frame(list_accounts(store, None, prefs), "USD")
+    changes = grid_changes(frame, {2: {"order": 1}, 1: {"order": 2}, 0: {"order": None}})
+    assert changes == {c: {"manual_position": 1}, b: {"manual_position": 2}}  # A had no order: no change
+    acc.update_accounts(store, changes)
+    assert list(list_accounts(store, None, prefs)["site_name"]) == ["C", "B", "A"]
+    acc.update_accounts(store, {c: {"manual_position": None}})
+    assert list(list_accounts(store, None, prefs)["site_name"]) == ["B", "A", "C"]
+    with pytest.raises(ValidationError, match="at least 1"):
+        acc.update_accounts(store, {a: {"manual_position": 0}})

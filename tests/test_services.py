@@ -252,3 +252,17 @@ def test_turnstile_checkin_needs_browser_with_link(store, sandbox, dialect):
     for aid in ids.values():
         assert rows[aid]["result"] == "needs_browser"
         assert rows[aid]["checkin_url"] == sandbox.site(dialect).url
+
+
+def test_refused_checkin_does_not_mark_a_broken_account_healthy(store, sandbox):
+    site = sandbox.site("new-api")
+    user = site.users[0]
+    aid = add_account(store, AccountInput(site_url=site.url, site_name="Revoked", site_type="new-api",
+                                          user_id=str(user.id), access_token="revoked-token-0000000000"))
+    refresh(store, politeness=FAST)
+    before = acc.get_account(store, aid)
+    assert before["health_status"] == "warning"
+    results = checkin(store, [aid], politeness=FAST)
+    assert results[0].result == "failed"
+    after = acc.get_account(store, aid)
+    assert (after["health_status"], after["health_reason"]) == (before["health_status"], before["health_reason"])

@@ -152,8 +152,12 @@ async def _checkin_one(t: Transport, creds: SiteCredentials) -> CheckInResult:
         out.result, out.message, out.reward_quota = outcome.result, short(scrub(outcome.message, secrets)), outcome.reward_quota
         if outcome.error is not None:
             out.health_status, out.health_reason = outcome.error.health_status, _reason(outcome.error, secrets)
-        else:
+        elif outcome.result in ("success", "already_checked"):
             out.health_status, out.health_reason = "healthy", ""
+        else:
+            # A refusal in the site's own words (e.g. an invalid token) says nothing certain
+            # about the account's health: leave it to the next refresh.
+            out.health_checked = False
         if isinstance(outcome.error, ChallengeError):
             out.result = "needs_browser"
         if out.result == "needs_browser":

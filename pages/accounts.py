@@ -74,7 +74,13 @@ frame = grid_frame(list_accounts(store, flt, prefs, limit=PAGE_SIZE, offset=(pag
 grid_key = f"grid_{ss.grid_version}_{hash(tuple(frame['id']))}"
 if n == 0:
     filtered = bool(flt.search or flt.tags or flt.site_types or flt.health or flt.checkin or flt.status != "all")
-    st.info("No accounts match these filters." if filtered else "No accounts yet: add one on the **Add account** page.")
+    if filtered:
+        st.info("No accounts match these filters.")
+    else:
+        st.info("No accounts yet: add one on the **Add account** page. To look around first, run "
+                "`allhub demo`: it fills a separate demo database with accounts on simulated relay sites.")
+        st.page_link("pages/add_account.py", label="Add account", icon=":material/person_add:")
+        st.stop()
 cc = st.column_config
 sym = "$" if currency == "USD" else "¥"
 st.data_editor(

@@ -466,10 +466,10 @@ def set_secrets(store: Store, account_id: Any, *, access_token: str | None = Non
         if value is not None:
             sets.append(f"{col} = ?")
             params.append(box.encrypt(value.strip()))
-    hint = access_token or cookie
+    hint = (access_token or cookie or "").strip()
     if hint:
         sets.append("secret_hint = ?")
-        params.append(mask_secret(hint.strip()))
+        params.append(mask_secret(hint))
     if not sets:
         return
 

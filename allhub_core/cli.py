@@ -157,7 +157,7 @@ def cmd_account_show(args: argparse.Namespace) -> int:
 
 
 def cmd_account_set(args: argparse.Namespace) -> int:
-    from .accounts import add_tag, get_account, parse_id, remove_tag, set_pinned, update_accounts
+    from .accounts import get_account, parse_id, set_pinned, set_secrets, update_accounts
 
     store = _store(args)
     aid = parse_id(args.id)
@@ -175,12 +175,17 @@ def cmd_account_set(args: argparse.Namespace) -> int:
         tags = [t for t in current["tags"] if t.casefold() not in {u.casefold() for u in args.untag or []}]
         tags += [t for t in args.tag or [] if t.casefold() not in {x.casefold() for x in tags}]
         changes["tags"] = tags
-    if not changes and not (args.pin or args.unpin):
+    token, cookie = _secret(args.token), _secret(args.cookie)
+    if (args.token is not None and not token) or (args.cookie is not None and not cookie):
+        raise _Fail(2, "The new access token or cookie is empty.")
+    if not changes and not (args.pin or args.unpin or token or cookie):
         raise _Fail(2, "Nothing to change: give at least one option (see 'allhub account set --help').")
     if changes:
         update_accounts(store, {aid: changes})
     if args.pin or args.unpin:
         set_pinned(store, [aid], bool(args.pin))
+    if token or cookie:
+        set_secrets(store, aid, access_token=token, cookie=cookie)
     rec = get_account(store, aid)
     print(f"Updated account {rec['id']}: {rec['site_name']}.")
     return 0
@@ -324,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     dis.add_argument("--enable", action="store_true", help="enable")
     st.add_argument("--notes")
     st.add_argument("--exchange-rate", help="CNY per USD, greater than 0")
+    st.add_argument("--token", help="replace the access token (e.g. after it expired); '-' reads stdin")
+    st.add_argument("--cookie", help="replace the session cookie; '-' reads stdin")
     st.set_defaults(func=cmd_account_set)
 
     rm = asub.add_parser("rm", help="delete accounts")

@@ -152,3 +152,23 @@ def run_checkin(store: Store, ids: list[int] | None, label: str) -> None:
         text = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()) or "no accounts to check in"
         bad = counts.get("failed", 0) + counts.get("needs_browser", 0)
         _finish(f"Check-in finished: {text}.", "warning" if bad else "success")
+
+
+def replace_secret_form(store: Store, account_id: int) -> None:
+    """Replace one account's access token or cookie (e.g. after it expired); never shows the old one."""
+    from allhub_core.accounts import set_secrets
+
+    with st.form(f"secret_form_{account_id}", clear_on_submit=True):
+        st.markdown(f"**Replace the access token or cookie of account {account_id}**")
+        kind = st.radio("Secret", ["access_token", "cookie"], horizontal=True, key="secret_kind",
+                        format_func={"access_token": "Access token", "cookie": "Session cookie"}.get)
+        value = st.text_input("New value", type="password", key="secret_value")
+        if st.form_submit_button("Replace"):
+            if not value.strip():
+                st.error("The new access token or cookie is empty.")
+            else:
+                with user_errors():
+                    set_secrets(store, account_id, **{kind: value})
+                    flash(f"Replaced the {kind.replace('_', ' ')} of account {account_id}; refresh it to check.")
+                    st.session_state.grid_version = st.session_state.get("grid_version", 0) + 1
+                    st.rerun()

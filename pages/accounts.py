@@ -8,7 +8,7 @@ from allhub_core.grid import grid_changes, grid_frame, selected_ids
 from allhub_core.preferences import get_preferences, set_preference
 from allhub_core.query import CHECKIN_FILTERS, AccountFilter, count_accounts, facet_counts, list_accounts, totals
 from allhub_core.tags import list_tags
-from pages._ui import flash, money, open_store, run_checkin, run_refresh, show_flash, user_errors
+from pages._ui import flash, money, open_store, replace_secret_form, run_checkin, run_refresh, show_flash, user_errors
 
 PAGE_SIZE = 100
 store = open_store()
@@ -157,6 +157,9 @@ if chosen:
     if t3.button("Remove tag", key="bulk_remove_tag"):
         with user_errors():
             flash(f"Tag '{tag}' removed from {acc.remove_tag(store, chosen, tag)} account(s)."); ss.grid_version += 1; st.rerun()
+    if len(chosen) == 1:
+        with st.expander("Replace the access token or cookie", icon=":material/key:"):
+            replace_secret_form(store, chosen[0])
 else:
     st.caption("Tick rows in the ✓ column to refresh, check in, disable, enable, tag, export or delete them together.")
 

@@ -171,3 +171,15 @@ def test_every_command_has_help_and_is_in_the_readme():
     for path, sub in cmds:
         assert sub.format_help().strip()
         assert re.search(r"allhub " + r"\s+".join(map(re.escape, path)) + r"\b", readme), f"README lacks 'allhub {' '.join(path)}'"
+
+
+def test_set_replaces_the_token_without_printing_it(capsys):
+    from allhub_core.accounts import get_secrets
+    from allhub_core.db import Store
+
+    aid = json.loads(add(capsys, "--json")[1])["id"]
+    code, out, err = run(capsys, "account", "set", aid, "--token", "sk-NEW-TOKEN-abcdefghijkl")
+    assert code == 0 and "sk-NEW-TOKEN" not in out + err
+    assert get_secrets(Store(), [int(aid)])[int(aid)]["access_token"] == "sk-NEW-TOKEN-abcdefghijkl"
+    code, _, err = run(capsys, "account", "set", aid, "--token", "")
+    assert code == 2 and "empty" in err

@@ -354,3 +354,16 @@ def test_currency_choice_is_saved_as_the_preference(store, three):
     # a new session starts in the saved currency
     again = start()
     assert metrics(again)["Total balance"] == "¥43.20"
+
+
+def test_replace_secret_of_one_selected_account(store):
+    from allhub_core.accounts import get_secrets
+
+    aid = seed(store, "Solo")
+    at = start()
+    select_rows(at, 0)
+    at.text_input(key="secret_value").input("sk-REPLACED-abcdefghijklmnop")
+    [b for b in at.button if b.label == "Replace"][0].click().run()
+    assert not at.exception
+    assert get_secrets(store, [aid])[aid]["access_token"] == "sk-REPLACED-abcdefghijklmnop"
+    assert "sk-REPLACED" not in str(at.data_editor[0].value.to_dict())

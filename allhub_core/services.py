@@ -22,7 +22,7 @@ from .sites import (CheckInResult, Politeness, RecognizeResult, RefreshResult, S
                     create_token, list_tokens, recognize, refresh_accounts)
 
 __all__ = ["politeness_for", "credentials_for", "refresh", "checkin", "recognize_and_fill", "recognize_input",
-           "provision_default_key", "RefreshOutcome", "todays_checkins"]
+           "provision_default_key", "RefreshOutcome", "todays_checkins", "mark_custom_checked"]
 
 
 def politeness_for(store: Store, per_site_concurrency: int | None = None, per_site_rpm: float | None = None) -> Politeness:
@@ -203,6 +203,18 @@ def checkin(store: Store, ids: list[Any] | None = None, *, politeness: Politenes
     return results
 
 
+def mark_custom_checked(store: Store, ids: list[Any]) -> int:
+    """Record that the user checked these accounts in by hand on their custom check-in page today."""
+    aids = [parse_id(i) for i in ids]
+    with store.write() as con:
+        _require(con, aids)
+        con.execute("UPDATE accounts SET custom_checkin_date = current_date WHERE list_contains(?, id)", [aids])
+        for aid in aids:
+            con.execute("INSERT INTO checkin_log (account_id, result, message) VALUES (?, 'success', ?)",
+                        [aid, "Checked in by hand on the site's check-in page."])
+    return len(aids)
+
+
 def todays_checkins(store: Store) -> list[dict]:
     """Every enabled account with its check-in state today and the latest attempt's message."""
     sql = """
@@ -211,7 +223,8 @@ def todays_checkins(store: Store) -> list[dict]:
         QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY attempted_at DESC, id DESC) = 1
     )
     SELECT a.id, a.site_name, a.site_url, a.site_type,
-           CASE WHEN a.checkin_supported = false THEN 'unsupported'
+           CASE WHEN a.custom_checkin_date = current_date THEN 'checked'
+                WHEN a.checkin_supported = false THEN 'unsupported'
                 WHEN a.checkin_date = current_date THEN a.checkin_status ELSE 'unknown' END AS state,
            l.result, l.message, coalesce(nullif(a.checkin_url, ''), l.checkin_url) AS checkin_url, l.attempted_at
     FROM accounts a LEFT JOIN last l ON l.account_id = a.id

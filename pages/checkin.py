@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from allhub_core.services import todays_checkins
-from pages._ui import open_store, run_checkin, show_flash
+from allhub_core.services import mark_custom_checked, todays_checkins
+from pages._ui import flash, open_store, run_checkin, show_flash, user_errors
 
 store = open_store()
 
@@ -41,3 +41,13 @@ else:
                                                                     display_text="open site")})
     st.caption("Sites that demand a Turnstile or browser check cannot be checked in from here: open them with the "
                "link and check in by hand.")
+
+    by_hand = {r["id"]: r["site_name"] for r in rows if r["checkin_url"] and r["state"] != "checked"}
+    if by_hand:
+        with st.form("by_hand"):
+            chosen = st.multiselect("Checked in by hand on the site today", list(by_hand), format_func=by_hand.get,
+                                    key="by_hand_ids")
+            if st.form_submit_button("Mark as checked in today"):
+                with user_errors():
+                    flash(f"Marked {mark_custom_checked(store, chosen)} account(s) as checked in today.")
+                    st.rerun()

@@ -79,3 +79,18 @@ def test_checkin_page_lists_states_and_runs(store, sandbox, loaded):
     assert "one-api" not in by_name or by_name["one-api"] in ("", "unsupported")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Need a browser"] == "1" and metrics["Checked in today"] == "1"
+
+
+def test_mark_checked_by_hand_on_custom_checkin_page(store):
+    from appsupport import seed
+
+    aid = seed(store, "Manual", url="https://manual.example.com")
+    acc.update_accounts(store, {aid: {"checkin_url": "https://manual.example.com/checkin"}})
+    at = start("pages/checkin.py")
+    table = at.dataframe[0].value
+    assert dict(zip(table["Name"], table["Check-in page"]))["Manual"] == "https://manual.example.com/checkin"
+    at.multiselect(key="by_hand_ids").select(aid)
+    [b for b in at.button if b.label == "Mark as checked in today"][0].click().run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert dict(zip(table["Name"], table["Today"]))["Manual"] == "✅ checked in"

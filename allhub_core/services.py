@@ -9,7 +9,6 @@ its own result; the others in the batch are unaffected and nothing already store
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 

@@ -7,7 +7,7 @@ import pytest
 from allhub_core import accounts as acc
 from allhub_core.accounts import AccountInput, add_account
 from allhub_core.errors import DuplicateAccount, NotFound, ValidationError
-from allhub_core.query import AccountFilter, list_accounts
+from allhub_core.query import list_accounts
 from allhub_core.preferences import get_preferences
 
 

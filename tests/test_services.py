@@ -10,7 +10,7 @@ from allhub_core import accounts as acc
 from allhub_core.accounts import AccountInput, add_account
 from allhub_core.cli import main
 from allhub_core.net import Politeness
-from allhub_core.sandbox import DIALECTS, demo_accounts, start_sandbox
+from allhub_core.sandbox import demo_accounts, start_sandbox
 from allhub_core.services import checkin, recognize_and_fill, refresh, todays_checkins
 from allhub_core.errors import ValidationError
 

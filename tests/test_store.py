@@ -11,7 +11,7 @@ import pytest
 from allhub_core.accounts import AccountInput, add_account, get_secrets, set_secrets
 from allhub_core.crypto import key_path_for, mask_secret
 from allhub_core.db import Store
-from allhub_core.errors import StoreBusy, StoreError, ValidationError
+from allhub_core.errors import StoreError, ValidationError
 from allhub_core.migrations import MIGRATIONS, applied_versions, migrate, pending_versions
 
 TOKEN = "sk-RAW-SECRET-TOKEN-0123456789abcdef"

@@ -13,7 +13,7 @@ import random
 import string
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 QUOTA_PER_USD = 500_000
 

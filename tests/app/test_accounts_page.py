@@ -10,7 +10,7 @@ import pytest
 
 from allhub_core.accounts import get_secrets, set_pinned
 from allhub_core.preferences import get_preferences
-from appsupport import (account_ids, button, edit_grid, grid_ids, grid_names, metrics, seed, select_rows,
+from appsupport import (account_ids, edit_grid, grid_names, metrics, seed, select_rows,
                         snapshot, start, texts)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from allhub_core.tags import list_tags
 from appsupport import button, seed, snapshot, start, texts

@@ -85,7 +85,7 @@ cc = st.column_config
 sym = "$" if currency == "USD" else "¥"
 st.data_editor(
     frame, key=grid_key, hide_index=True, num_rows="fixed", width="stretch",
-    height=min(36 + 35 * max(len(frame), 1), 740),
+    height=min(36 + 35 * max(len(frame), 1), 740), placeholder="—",
     disabled=["id", "site_url", "site_type", "username", "balance", "today_consumption", "today_income",
               "health", "health_reason", "checkin", "secret", "last_sync_time"],
     column_config={

@@ -36,7 +36,7 @@ else:
             del t["Check-in page"]
     st.dataframe(
         table,
-        hide_index=True, width="stretch",
+        hide_index=True, width="stretch", placeholder="",
         column_config={"Check-in page": st.column_config.LinkColumn("Check-in page", validate=r"^https?://",
                                                                     display_text="open site")})
     st.caption("Sites that demand a Turnstile or browser check cannot be checked in from here: open them with the "

@@ -51,7 +51,7 @@ def _new_store() -> Store:
     try:
         return Store(db_path())
     except AllhubError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(esc(exc), icon=":material/error:")
         st.stop()
         raise  # unreachable; keeps type checkers happy
 
@@ -89,6 +89,20 @@ def user_errors() -> Iterator[None]:
         st.error(str(exc), icon=":material/error:")
 
 
+_MD_SPECIAL = set("\\`*_[]$~<>")
+
+
+def esc(text: object) -> str:
+    """Markdown-escape text that is not ours (site names, server messages, user input).
+
+    Streamlit renders markdown in alerts, labels and st.markdown; remote text must show as
+    text, never as links, images, formatting or math. One-line messages only need the
+    characters that open those (and "://" so a bare URL does not turn into a link).
+    """
+    out = "".join("\\" + c if c in _MD_SPECIAL else c for c in str(text))
+    return out.replace("://", "\\://")
+
+
 def money(value: float | None, currency: str) -> str:
     if value is None:
         return "—"
@@ -97,8 +111,8 @@ def money(value: float | None, currency: str) -> str:
 
 
 def flash(message: str, kind: str = "success") -> None:
-    """Show a message on the next run (after st.rerun)."""
-    st.session_state["_flash"] = (kind, message)
+    """Show a message on the next run (after st.rerun); shown as text, never as markdown."""
+    st.session_state["_flash"] = (kind, esc(message))
 
 
 def show_flash() -> None:

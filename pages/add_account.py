@@ -8,7 +8,7 @@ from allhub_core.origin import origin_key
 from allhub_core.preferences import get_preferences, set_preference
 from allhub_core.services import politeness_for, provision_default_key, recognize_input, refresh
 from allhub_core.tags import list_tags
-from pages._ui import flash, open_store, show_flash
+from pages._ui import esc, flash, open_store, show_flash
 
 store = open_store()
 prefs = get_preferences(store)
@@ -57,7 +57,7 @@ with st.expander("1 · Recognise from the site (optional)", expanded=not ss.get(
                   "Review the form below and save.")
             st.rerun()
         else:
-            st.error(res.message, icon=":material/error:")
+            st.error(esc(res.message), icon=":material/error:")
 
 rec = ss.get("recognized") or {}
 st.subheader("2 · Account details")
@@ -98,7 +98,7 @@ def save(data: AccountInput) -> None:
     try:
         new_id = add_account(store, data)
     except AllhubError as exc:
-        messages.error(str(exc), icon=":material/error:")
+        messages.error(esc(exc), icon=":material/error:")
         return
     ss.pending_add, ss.recognized, ss.add_saved = None, None, True
     if data.auth_type == "none":
@@ -122,13 +122,13 @@ if pending is not None:
     try:
         clean = pending.validated()
     except AllhubError as exc:
-        messages.error(str(exc), icon=":material/error:")
+        messages.error(esc(exc), icon=":material/error:")
         ss.pending_add = None
     else:
         dups = find_duplicates(store, clean.site_url, clean.user_id or None)
         if prefs["warn_on_duplicate"] and dups and ss.get("dup_ack") != origin_key(clean.site_url):
             with messages.container(border=True):
-                st.warning("**Duplicate account** · " + duplicate_message(clean.site_url, clean.user_id, dups))
+                st.warning("**Duplicate account** · " + esc(duplicate_message(clean.site_url, clean.user_id, dups)))
                 b1, b2, b3 = st.columns(3)
                 if b1.button("Continue", key="dup_continue"):
                     ss.dup_ack = origin_key(clean.site_url)

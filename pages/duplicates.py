@@ -3,7 +3,7 @@
 import streamlit as st
 
 from allhub_core.dedupe import KEEP_RULES, apply_dedupe, scan_duplicates
-from pages._ui import HEALTH_BADGE, flash, open_store, show_flash, user_errors
+from pages._ui import HEALTH_BADGE, esc, flash, open_store, show_flash, user_errors
 
 store = open_store()
 ss = st.session_state
@@ -24,12 +24,12 @@ if not scan.groups:
 keep: dict[int, int] = {}
 for i, g in enumerate(scan.groups):
     with st.container(border=True):
-        st.markdown(f"**{g.origin}** · User ID: `{g.user_id}` · {len(g.accounts)} accounts")
+        st.markdown(f"**{esc(g.origin)}** · User ID: {esc(g.user_id)} · {len(g.accounts)} accounts")
         labels = {}
         for a in g.accounts:
             flags = [f for f, on in (("pinned", a["pinned"]), ("disabled", a["disabled"])) if on]
             rec = " · Recommended" if a["id"] == g.keep_id else ""
-            labels[a["id"]] = (f"{a['site_name']} (id {a['id']}, {a['username'] or 'no username'}, "
+            labels[a["id"]] = (f"{esc(a['site_name'])} (id {a['id']}, {esc(a['username'] or 'no username')}, "
                                f"{HEALTH_BADGE.get(a['health_status'])}, updated {a['updated_at']:%Y-%m-%d %H:%M:%S}"
                                f"{', ' + ', '.join(flags) if flags else ''}){rec}")
         keep[i] = st.radio("Keep", [a["id"] for a in g.accounts], format_func=labels.get,
@@ -49,8 +49,8 @@ if scan.groups and ss.get("dedupe_preview"):
             st.warning(f"{pinned} pinned account(s) will be deleted.")
         for i, g in enumerate(scan.groups):
             kept = next(a for a in g.accounts if a["id"] == keep[i])
-            gone = ", ".join(f"{a['site_name']} (id {a['id']})" for a in g.accounts if a["id"] != keep[i])
-            st.markdown(f"- {g.origin}: Keep: {kept['site_name']} (id {kept['id']}) · Delete: {gone}")
+            gone = ", ".join(f"{esc(a['site_name'])} (id {a['id']})" for a in g.accounts if a["id"] != keep[i])
+            st.markdown(f"- {esc(g.origin)}: Keep: {esc(kept['site_name'])} (id {kept['id']}) · Delete: {gone}")
         c1, c2 = st.columns(2)
         if c1.button("Delete duplicates", type="primary", key="confirm_dedupe"):
             with user_errors():

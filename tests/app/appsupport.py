@@ -7,6 +7,7 @@ figures, check-in state, last sync, timestamps) are set with plain SQL.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,9 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 
 def texts(elements) -> list[str]:
-    return [e.value for e in elements]
+    """What the user reads: pages markdown-escape remote and user text (pages/_ui.esc), and
+    AppTest hands back the markdown source, so drop the backslash escapes."""
+    return [re.sub(r"\\(.)", r"\1", e.value) for e in elements]
 
 
 def button(at: AppTest, label: str):

@@ -94,3 +94,14 @@ def test_mark_checked_by_hand_on_custom_checkin_page(store):
     assert not at.exception
     table = at.dataframe[0].value
     assert dict(zip(table["Name"], table["Today"]))["Manual"] == "✅ checked in"
+
+
+def test_remote_text_is_shown_as_text_not_markdown(store, sandbox, loaded):
+    """A site's message with a markdown link must not become a link in the dashboard."""
+    sandbox.site("veloera").inject("business_error", message="无权进行此操作 [claim](http://evil.example) **now**")
+    at = start()
+    at.button(key="refresh_all").click().run()
+    raw = [w.value for w in at.warning]
+    assert raw and "[claim](http://evil.example)" not in raw[0] and "**now**" not in raw[0]
+    assert "\\[claim\\](http\\://evil.example) \\*\\*now\\*\\*" in raw[0]
+    assert any("[claim](http://evil.example) **now**" in t for t in texts(at.warning))  # what the user reads

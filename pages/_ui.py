@@ -12,6 +12,7 @@ from typing import Iterator
 
 import streamlit as st
 
+from allhub_core.accounts import account_records, set_secrets
 from allhub_core.db import Store, default_db_path
 from allhub_core.errors import AllhubError
 from allhub_core.grid import HEALTH_BADGE  # noqa: F401  (re-exported for pages)
@@ -148,7 +149,8 @@ def run_refresh(store: Store, ids: list[int] | None, label: str) -> None:
         total = len(ids) if ids is not None else len(credentials_for(store, None))
         outcome = refresh(store, ids, force=True, on_result=_progress(label, total))
         failed = outcome.failed
-        details = "; ".join(f"{r.account_id}: {r.health_reason}" for r in failed[:5])
+        names = {r["id"]: r["site_name"] for r in account_records(store, ids=[int(f.account_id) for f in failed[:5]])}
+        details = "; ".join(f"{names.get(r.account_id, r.account_id)}: {r.health_reason}" for r in failed[:5])
         more = " …" if len(failed) > 5 else ""
         _finish(f"{outcome.summary()} {details}{more}".strip(), "warning" if failed else "success")
 
@@ -170,8 +172,6 @@ def run_checkin(store: Store, ids: list[int] | None, label: str) -> None:
 
 def replace_secret_form(store: Store, account_id: int) -> None:
     """Replace one account's access token or cookie (e.g. after it expired); never shows the old one."""
-    from allhub_core.accounts import set_secrets
-
     with st.form(f"secret_form_{account_id}", clear_on_submit=True):
         st.markdown(f"**Replace the access token or cookie of account {account_id}**")
         kind = st.radio("Secret", ["access_token", "cookie"], horizontal=True, key="secret_kind",

@@ -240,27 +240,14 @@ class Store:
     @contextlib.contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction under the process-wide write lock; all or nothing."""
-        with _WRITE_LOCK:
-            with self._connection() as con:
-                con.execute("BEGIN TRANSACTION")
-                try:
-                    yield con
-                except duckdb.Error as exc:
-                    with contextlib.suppress(duckdb.Error):
-                        con.execute("ROLLBACK")
-                    raise StoreError(
-                        f"Saving to the database failed: {str(exc).splitlines()[0]}"
-                    ) from None
-                except BaseException:
-                    with contextlib.suppress(duckdb.Error):
-                        con.execute("ROLLBACK")
-                    raise
-                else:
-                    try:
-                        con.execute("COMMIT")
-                    except duckdb.Error as exc:
-                        with contextlib.suppress(duckdb.Error):
-                            con.execute("ROLLBACK")
-                        raise StoreError(
-                            f"Saving to the database failed: {str(exc).splitlines()[0]}"
-                        ) from None
+        with _WRITE_LOCK, self._connection() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException as exc:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                if isinstance(exc, duckdb.Error):
+                    raise StoreError(f"Saving to the database failed: {str(exc).splitlines()[0]}") from None
+                raise

@@ -400,14 +400,7 @@ async def _recognize_newapi(session: SiteSession, origin: str, kind: str, status
     if auth_type == "access_token" and not access_token and user.access_token:
         access_token = user.access_token
     state = await _checkin.checkin_status(who, variant)
-    if variant.checkin is None:
-        supported: bool | None = False
-    elif status is not None and status.checkin_enabled is not None:
-        supported = status.checkin_enabled
-    elif variant.checkin == "anyrouter":
-        supported = True
-    else:
-        supported = state in (_checkin.CHECKED, _checkin.NOT_CHECKED)
+    supported = newapi.checkin_supported(variant, status, state)
     return RecognizeResult(
         ok=True, message="Recognised.", site_url=origin, site_type=kind,
         site_name=site_name(status.system_name if status else None, origin),

@@ -50,6 +50,17 @@ async def fetch_self(session: SiteSession) -> UserInfo:
     return parse_user((await session.get("/api/user/self")).envelope())
 
 
+def checkin_supported(variant: Variant, status: SiteStatus | None, state: str) -> bool | None:
+    """Whether the account can check in: the variant, then /api/status, then what the status call saw."""
+    if variant.checkin is None:
+        return False
+    if status is not None and status.checkin_enabled is not None:
+        return status.checkin_enabled
+    if variant.checkin == "anyrouter":
+        return True  # no read-only status on AnyRouter; sign_in is always there
+    return True if state in (CHECKED, NOT_CHECKED) else (False if state == UNSUPPORTED else None)
+
+
 async def refresh(session: SiteSession, variant: Variant, status: SiteStatus | None, *,
                   exchange_rate: float | None = None) -> RefreshResult:
     """Balance, today's figures and check-in state; ``SiteError`` if the user call fails."""
@@ -57,14 +68,7 @@ async def refresh(session: SiteSession, variant: Variant, status: SiteStatus | N
     rate = exchange_rate or (status.exchange_rate if status else None) or 7.2
     usage = await today_usage(session, variant, exchange_rate=rate, page_limit=session.politeness.log_page_limit)
     state = await checkin_status(session, variant)
-    if variant.checkin is None:
-        supported: bool | None = False
-    elif status is not None and status.checkin_enabled is not None:
-        supported = status.checkin_enabled
-    elif variant.checkin == "anyrouter":
-        supported = True
-    else:
-        supported = True if state in (CHECKED, NOT_CHECKED) else (False if state == UNSUPPORTED else None)
+    supported = checkin_supported(variant, status, state)
     if supported is False:
         state = UNSUPPORTED
     return RefreshResult(

@@ -354,7 +354,21 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_net
 
     cli_net.register(sub)
+    # --db may also come after the command (``allhub account list --db x.duckdb``).
+    for leaf in _leaves(p):
+        if leaf.prog.split()[1] not in ("sandbox", "demo"):
+            leaf.add_argument("--db", default=argparse.SUPPRESS, help="the DuckDB file (same as the global --db)")
     return p
+
+
+def _leaves(parser: argparse.ArgumentParser):
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        yield parser
+        return
+    for action in subs:
+        for child in action.choices.values():
+            yield from _leaves(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -183,3 +183,12 @@ def test_set_replaces_the_token_without_printing_it(capsys):
     assert get_secrets(Store(), [int(aid)])[int(aid)]["access_token"] == "sk-NEW-TOKEN-abcdefghijkl"
     code, _, err = run(capsys, "account", "set", aid, "--token", "")
     assert code == 2 and "empty" in err
+
+
+def test_db_option_before_or_after_the_command(tmp_path, capsys):
+    db = str(tmp_path / "other.duckdb")
+    assert run(capsys, "account", "add", "--url", "https://a.com", "--token", TOKEN, "--user-id", "1",
+               "--no-refresh", "--db", db)[0] == 0
+    assert len(json.loads(run(capsys, "--db", db, "account", "list", "--json")[1])) == 1
+    assert len(json.loads(run(capsys, "account", "list", "--json", "--db", db)[1])) == 1
+    assert json.loads(run(capsys, "account", "list", "--json")[1]) == []  # the default DB is untouched

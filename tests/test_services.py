@@ -266,3 +266,16 @@ def test_refused_checkin_does_not_mark_a_broken_account_healthy(store, sandbox):
     assert results[0].result == "failed"
     after = acc.get_account(store, aid)
     assert (after["health_status"], after["health_reason"]) == (before["health_status"], before["health_reason"])
+
+
+def test_tls_error_is_one_sentence_and_error_health(store, sandbox, capsys):
+    """https:// to a plain-HTTP server: the TLS handshake fails; one sentence, health error."""
+    url = sandbox.site("new-api").url.replace("http://", "https://")
+    aid = add_account(store, AccountInput(site_url=url, site_name="TLS", user_id="1001",
+                                          access_token="tok-abcdefghijklmnop"))
+    refresh(store, politeness=FAST)
+    rec = acc.get_account(store, aid)
+    assert rec["health_status"] == "error" and rec["health_reason"].startswith("TLS error")
+    code = main(["account", "add", "--url", url, "--token", "tok-abcdefghijklmnop"])
+    err = capsys.readouterr().err
+    assert code == 2 and "TLS" in err and len(err.strip().splitlines()) == 1

@@ -123,16 +123,34 @@ def show_flash() -> None:
         getattr(st, kind)(message)
 
 
-def _progress(label: str, total: int):
-    """A progress bar and the callback that advances it once per finished account."""
-    bar = st.progress(0.0, text=f"{label}: 0/{total}")
-    done = [0]
+class _Progress:
+    """A progress bar advanced once per finished account.
 
-    def tick(_result) -> None:
-        done[0] += 1
-        bar.progress(min(1.0, done[0] / max(total, 1)), text=f"{label}: {done[0]}/{total}")
+    If the user clicks elsewhere mid-run, Streamlit raises its rerun/stop exception at our next
+    st.* call. Letting it fly out of the network batch would throw away every finished result,
+    so it is held until the batch is written (``settle``), then raised as Streamlit expects.
+    """
 
-    return tick
+    def __init__(self, label: str, total: int):
+        self.label, self.total, self.done = label, total, 0
+        self.bar = st.progress(0.0, text=f"{label}: 0/{total}")
+        self.interrupted: BaseException | None = None
+
+    def __call__(self, _result) -> None:
+        from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
+
+        self.done += 1
+        if self.interrupted is not None:
+            return
+        try:
+            self.bar.progress(min(1.0, self.done / max(self.total, 1)),
+                              text=f"{self.label}: {self.done}/{self.total}")
+        except ScriptControlException as exc:
+            self.interrupted = exc
+
+    def settle(self) -> None:
+        if self.interrupted is not None:
+            raise self.interrupted
 
 
 def _finish(message: str, kind: str) -> None:
@@ -147,7 +165,9 @@ def run_refresh(store: Store, ids: list[int] | None, label: str) -> None:
 
     with user_errors():
         total = len(ids) if ids is not None else len(credentials_for(store, None))
-        outcome = refresh(store, ids, force=True, on_result=_progress(label, total))
+        progress = _Progress(label, total)
+        outcome = refresh(store, ids, force=True, on_result=progress)
+        progress.settle()  # results are written by now
         failed = outcome.failed
         names = {r["id"]: r["site_name"] for r in account_records(store, ids=[int(f.account_id) for f in failed[:5]])}
         details = "; ".join(f"{names.get(r.account_id, r.account_id)}: {r.health_reason}" for r in failed[:5])
@@ -161,7 +181,9 @@ def run_checkin(store: Store, ids: list[int] | None, label: str) -> None:
 
     with user_errors():
         total = len(ids) if ids is not None else len(credentials_for(store, None, checkin=True))
-        results = checkin(store, ids, on_result=_progress(label, total))
+        progress = _Progress(label, total)
+        results = checkin(store, ids, on_result=progress)
+        progress.settle()
         counts: dict[str, int] = {}
         for r in results:
             counts[r.result] = counts.get(r.result, 0) + 1

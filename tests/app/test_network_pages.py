@@ -105,3 +105,20 @@ def test_remote_text_is_shown_as_text_not_markdown(store, sandbox, loaded):
     assert raw and "[claim](http://evil.example)" not in raw[0] and "**now**" not in raw[0]
     assert "\\[claim\\](http\\://evil.example) \\*\\*now\\*\\*" in raw[0]
     assert any("[claim](http://evil.example) **now**" in t for t in texts(at.warning))  # what the user reads
+
+
+def test_a_click_during_a_refresh_does_not_lose_the_finished_results(store, sandbox, loaded, monkeypatch):
+    """Streamlit interrupts a run at the next st.* call after a click; the batch is written first."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    from pages import _ui
+
+    class Bar:  # the progress bar of a run the user has just interrupted
+        def progress(self, *a, **k):
+            raise StopException()
+
+    monkeypatch.setattr(_ui.st, "progress", lambda *a, **k: Bar())
+    with pytest.raises(StopException):
+        _ui.run_refresh(store, None, "Refreshing")
+    recs = acc.account_records(store)
+    assert recs and all(r["last_sync_time"] is not None for r in recs)  # written before the stop

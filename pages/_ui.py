@@ -153,7 +153,8 @@ class _Progress:
             raise self.interrupted
 
 
-def _finish(message: str, kind: str) -> None:
+def finish(message: str, kind: str = "success") -> None:
+    """After a change: say what happened, start a fresh grid (no stale edits), rerun."""
     flash(message, kind)
     st.session_state.grid_version = st.session_state.get("grid_version", 0) + 1
     st.rerun()
@@ -172,7 +173,7 @@ def run_refresh(store: Store, ids: list[int] | None, label: str) -> None:
         names = {r["id"]: r["site_name"] for r in account_records(store, ids=[int(f.account_id) for f in failed[:5]])}
         details = "; ".join(f"{names.get(r.account_id, r.account_id)}: {r.health_reason}" for r in failed[:5])
         more = " …" if len(failed) > 5 else ""
-        _finish(f"{outcome.summary()} {details}{more}".strip(), "warning" if failed else "success")
+        finish(f"{outcome.summary()} {details}{more}".strip(), "warning" if failed else "success")
 
 
 def run_checkin(store: Store, ids: list[int] | None, label: str) -> None:
@@ -189,7 +190,7 @@ def run_checkin(store: Store, ids: list[int] | None, label: str) -> None:
             counts[r.result] = counts.get(r.result, 0) + 1
         text = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()) or "no accounts to check in"
         bad = counts.get("failed", 0) + counts.get("needs_browser", 0)
-        _finish(f"Check-in finished: {text}.", "warning" if bad else "success")
+        finish(f"Check-in finished: {text}.", "warning" if bad else "success")
 
 
 def replace_secret_form(store: Store, account_id: int) -> None:
@@ -205,6 +206,4 @@ def replace_secret_form(store: Store, account_id: int) -> None:
             else:
                 with user_errors():
                     set_secrets(store, account_id, **{kind: value})
-                    flash(f"Replaced the {kind.replace('_', ' ')} of account {account_id}; refresh it to check.")
-                    st.session_state.grid_version = st.session_state.get("grid_version", 0) + 1
-                    st.rerun()
+                    finish(f"Replaced the {kind.replace('_', ' ')} of account {account_id}; refresh it to check.")

@@ -8,7 +8,8 @@ from allhub_core.grid import grid_changes, grid_frame, selected_ids
 from allhub_core.preferences import get_preferences, set_preference
 from allhub_core.query import CHECKIN_FILTERS, AccountFilter, count_accounts, facet_counts, list_accounts, totals
 from allhub_core.tags import list_tags
-from pages._ui import flash, money, open_store, replace_secret_form, run_checkin, run_refresh, show_flash, user_errors
+from pages._ui import (finish, money, open_store, replace_secret_form, run_checkin, run_refresh, show_flash,
+                       user_errors)
 
 PAGE_SIZE = 100
 store = open_store()
@@ -123,9 +124,7 @@ left, right = st.columns([1, 3])
 if left.button(f"Save changes ({len(changes)})", type="primary", disabled=not changes, key="save"):
     with user_errors():
         acc.update_accounts(store, changes)
-        ss.grid_version += 1
-        flash(f"Saved changes to {len(changes)} account(s).")
-        st.rerun()
+        finish(f"Saved changes to {len(changes)} account(s).")
 right.checkbox("Select every row on this page", key="select_all")
 
 # ---- bulk actions ------------------------------------------------------------------------
@@ -138,10 +137,10 @@ if chosen:
         run_checkin(store, chosen, f"Checking in {len(chosen)} account(s)")
     if b1.button("Disable", key="bulk_disable"):
         with user_errors():
-            flash(f"{acc.set_disabled(store, chosen, True)} account(s) disabled."); ss.grid_version += 1; st.rerun()
+            finish(f"{acc.set_disabled(store, chosen, True)} account(s) disabled.")
     if b2.button("Enable", key="bulk_enable"):
         with user_errors():
-            flash(f"{acc.set_disabled(store, chosen, False)} account(s) enabled."); ss.grid_version += 1; st.rerun()
+            finish(f"{acc.set_disabled(store, chosen, False)} account(s) enabled.")
     if b3.button("Delete…", key="bulk_delete"):
         ss.confirm_delete = chosen
     records = acc.account_records(store, ids=chosen, prefs=prefs)
@@ -153,10 +152,10 @@ if chosen:
     tag = t1.text_input("Tag", key="bulk_tag", placeholder="tag name")
     if t2.button("Add tag", key="bulk_add_tag"):
         with user_errors():
-            flash(f"Tag '{tag}' added to {acc.add_tag(store, chosen, tag)} account(s)."); ss.grid_version += 1; st.rerun()
+            finish(f"Tag '{tag}' added to {acc.add_tag(store, chosen, tag)} account(s).")
     if t3.button("Remove tag", key="bulk_remove_tag"):
         with user_errors():
-            flash(f"Tag '{tag}' removed from {acc.remove_tag(store, chosen, tag)} account(s)."); ss.grid_version += 1; st.rerun()
+            finish(f"Tag '{tag}' removed from {acc.remove_tag(store, chosen, tag)} account(s).")
     if len(chosen) == 1:
         with st.expander("Replace the access token or cookie", icon=":material/key:"):
             replace_secret_form(store, chosen[0])
@@ -173,8 +172,9 @@ def confirm_delete(ids: list[int]) -> None:
     c1, c2 = st.columns(2)
     if c1.button("Delete", type="primary", key="confirm_delete_yes"):
         with user_errors():
-            flash(f"Deleted {acc.delete_accounts(store, ids)} account(s).")
-            ss.confirm_delete = None; ss.grid_version += 1; st.rerun()
+            n = acc.delete_accounts(store, ids)
+            ss.confirm_delete = None
+            finish(f"Deleted {n} account(s).")
     if c2.button("Cancel", key="confirm_delete_no"):
         ss.confirm_delete = None; st.rerun()
 

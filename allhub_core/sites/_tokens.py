@@ -49,6 +49,19 @@ def parse_token(raw: dict[str, Any]) -> ApiToken:
     )
 
 
+
+def merge_new(found: dict[str, ApiToken], items: list, parse) -> int:
+    """Add the not-yet-seen keys of one page to ``found``; how many were new (0 ends paging:
+    some sites ignore the page parameter and answer the same page forever)."""
+    new = 0
+    for raw in items:
+        if isinstance(raw, dict):
+            token = parse(raw)
+            if token.id and token.id not in found:
+                found[token.id] = token
+                new += 1
+    return new
+
 async def list_tokens(session: SiteSession, variant: Variant) -> list[ApiToken]:
     mode = variant.token_paging
     page = 1 if mode in ("newapi", "onehub") else 0
@@ -83,13 +96,7 @@ async def list_tokens(session: SiteSession, variant: Variant) -> list[ApiToken]:
             items, more, next_page = [], False, page
         else:
             raise BadResponseError("The key list is not in a known format.")
-        new = 0
-        for raw in items:
-            if isinstance(raw, dict):
-                token = parse_token(raw)
-                if token.id and token.id not in found:
-                    found[token.id] = token
-                    new += 1
+        new = merge_new(found, items, parse_token)
         if not more or new == 0:
             return list(found.values())
         page = next_page

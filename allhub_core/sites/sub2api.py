@@ -20,6 +20,7 @@ from ..net import (
 )
 from ._types import COMPLETE, QUOTA_PER_USD, UNAVAILABLE, ApiToken, RefreshResult, UserInfo
 from ._status import site_name
+from ._tokens import merge_new
 
 REFRESH_BUFFER_S = 120
 
@@ -161,13 +162,7 @@ async def list_keys(client: Sub2ApiClient) -> list[ApiToken]:
         items = data.get("items") if isinstance(data, dict) else data
         if not isinstance(items, list):
             raise BadResponseError("The key list is not in a known format.")
-        new = 0
-        for raw in items:
-            if isinstance(raw, dict):
-                token = parse_key(raw)
-                if token.id and token.id not in found:
-                    found[token.id] = token
-                    new += 1
+        new = merge_new(found, items, parse_key)
         total = data.get("total") if isinstance(data, dict) else None
         if new == 0 or len(items) < 100 or (isinstance(total, int) and len(found) >= total):
             return list(found.values())

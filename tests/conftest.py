@@ -32,7 +32,7 @@ def db_path(tmp_path) -> Path:
 
 @pytest.fixture
 def store(db_path):
-    from allhub_core.db import Store
+    from allhub_core.store.db import Store
 
     return Store(db_path)
 

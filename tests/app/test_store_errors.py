@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from allhub_core import db as dbmod
-from allhub_core.db import Store
+from allhub_core.store import db as dbmod
+from allhub_core.store.db import Store
 from appsupport import ROOT, seed, texts
 from streamlit.testing.v1 import AppTest
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from .errors import StoreError
+from allhub_core.errors import StoreError
 
 __all__ = ["SecretBox", "key_path_for", "load_or_create_key", "mask_secret", "KEY_ENV"]
 

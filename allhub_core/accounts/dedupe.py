@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .accounts import _delete, _require
-from .db import Store
-from .errors import ValidationError
+from allhub_core.accounts.write import delete_rows, require_ids
+from allhub_core.store.db import Store
+from allhub_core.errors import ValidationError
 
 __all__ = ["KEEP_RULES", "DuplicateGroup", "DedupeScan", "scan_duplicates", "apply_dedupe"]
 
@@ -115,6 +115,6 @@ def apply_dedupe(store: Store, scan: DedupeScan, overrides: dict[Any, Any] | Non
     if not delete:
         return 0
     with store.write() as con:
-        _require(con, delete)  # the store changed since the preview: refuse rather than guess
-        _delete(con, delete)
+        require_ids(con, delete)  # the store changed since the preview: refuse rather than guess
+        delete_rows(con, delete)
     return len(delete)

@@ -12,12 +12,12 @@ import asyncio
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from .accounts import AccountInput, _require, get_secrets, parse_id
-from .db import Store
-from .errors import ValidationError
-from .origin import origin_key
-from .preferences import get_preferences
-from .sites import (CheckInResult, Politeness, RecognizeResult, RefreshResult, SiteCredentials, checkin_accounts,
+from allhub_core.accounts.write import AccountInput, require_ids, get_secrets, parse_id
+from allhub_core.store.db import Store
+from allhub_core.errors import ValidationError
+from allhub_core.origin import origin_key
+from allhub_core.accounts.preferences import get_preferences
+from allhub_core.sites import (CheckInResult, Politeness, RecognizeResult, RefreshResult, SiteCredentials, checkin_accounts,
                     create_token, list_tokens, recognize, refresh_accounts)
 
 __all__ = ["politeness_for", "credentials_for", "refresh", "checkin", "recognize_and_fill", "recognize_input",
@@ -50,7 +50,7 @@ def credentials_for(store: Store, ids: list[int] | None, *, only_enabled: bool =
         sql += " AND coalesce(checkin_supported, true)"
     with store.read() as con:
         if ids is not None:
-            _require(con, ids)
+            require_ids(con, ids)
         rows = con.execute(sql + " ORDER BY id", params).fetchall()
     secrets = get_secrets(store, [r[0] for r in rows])
     return [SiteCredentials(account_id=str(r[0]), site_url=r[1], site_type=r[2], auth_type=r[3],
@@ -206,7 +206,7 @@ def mark_custom_checked(store: Store, ids: list[Any]) -> int:
     """Record that the user checked these accounts in by hand on their custom check-in page today."""
     aids = [parse_id(i) for i in ids]
     with store.write() as con:
-        _require(con, aids)
+        require_ids(con, aids)
         con.execute("UPDATE accounts SET custom_checkin_date = current_date WHERE list_contains(?, id)", [aids])
         for aid in aids:
             con.execute("INSERT INTO checkin_log (account_id, result, message) VALUES (?, 'success', ?)",
@@ -311,7 +311,7 @@ def provision_default_key(store: Store, account_id: Any) -> str:
         with store.released():
             return _run(go())
     except Exception as exc:  # noqa: BLE001 - never roll back the add for this
-        from .net import SiteError
+        from allhub_core.net import SiteError
 
         reason = str(exc) if isinstance(exc, SiteError) else type(exc).__name__
         return f"Account saved, but failed to auto-create an API key: {reason}"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .db import Store
-from .errors import ValidationError
+from allhub_core.store.db import Store
+from allhub_core.errors import ValidationError
 
 __all__ = ["SORT_CRITERIA", "SORT_FIELDS", "DEFAULTS", "get_preferences", "set_preference",
            "normalize_sorting", "CURRENCIES"]

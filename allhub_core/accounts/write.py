@@ -13,12 +13,12 @@ from typing import Any, Iterable
 
 import duckdb
 
-from .crypto import mask_secret
-from .db import Store
-from .errors import DuplicateAccount, NotFound, ValidationError
-from .origin import is_http_url, normalize_site_url, origin_key
-from .query import AccountFilter, list_accounts
-from .tags import resolve_tag_ids
+from allhub_core.store.crypto import mask_secret
+from allhub_core.store.db import Store
+from allhub_core.errors import DuplicateAccount, NotFound, ValidationError
+from allhub_core.origin import is_http_url, normalize_site_url, origin_key
+from allhub_core.accounts.query import AccountFilter, list_accounts
+from allhub_core.accounts.tags import resolve_tag_ids
 
 __all__ = ["AccountInput", "SITE_TYPES", "AUTH_TYPES", "EDITABLE_FIELDS", "add_account",
            "find_duplicates", "get_account", "account_records", "update_accounts",
@@ -202,7 +202,7 @@ def _existing_ids(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> list[in
     return sorted(r[0] for r in rows)
 
 
-def _require(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> list[int]:
+def require_ids(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> list[int]:
     ids = [int(i) for i in ids]
     found = set(_existing_ids(con, ids))
     missing = [i for i in ids if i not in found]
@@ -221,7 +221,7 @@ def parse_id(value: Any) -> int:
 def account_records(store: Store, ids: list[int] | None = None, f: AccountFilter | None = None,
                     prefs: dict | None = None, include_secrets: bool = False) -> list[dict]:
     """Account JSON records (cli.md), in sort order; secrets only when asked for."""
-    from .preferences import get_preferences
+    from allhub_core.accounts.preferences import get_preferences
 
     prefs = prefs or get_preferences(store)
     flt = f or AccountFilter()
@@ -342,7 +342,7 @@ def update_accounts(store: Store, changes: dict[Any, dict[str, Any]]) -> int:
     if not clean:
         return 0
     with store.write() as con:
-        _require(con, clean)
+        require_ids(con, clean)
         for aid, fields in clean.items():
             scalar = {k: v for k, v in fields.items() if k not in ("tags", "pinned", "manual_position")}
             if scalar:
@@ -376,7 +376,7 @@ def _pin(con: duckdb.DuckDBPyConnection, aid: int, pinned: bool) -> None:
 def set_pinned(store: Store, ids: list[Any], pinned: bool) -> int:
     """Pin (re-pinning moves to the front: newest pin first) or unpin."""
     with store.write() as con:
-        aids = _require(con, [parse_id(i) for i in ids])
+        aids = require_ids(con, [parse_id(i) for i in ids])
         for aid in aids:
             if pinned:
                 con.execute("DELETE FROM pins WHERE account_id = ?", [aid])
@@ -387,7 +387,7 @@ def set_pinned(store: Store, ids: list[Any], pinned: bool) -> int:
 def set_manual_order(store: Store, ordered_ids: list[Any]) -> None:
     """Replace the manual order with the given ids (others follow, unordered)."""
     with store.write() as con:
-        aids = _require(con, [parse_id(i) for i in ordered_ids])
+        aids = require_ids(con, [parse_id(i) for i in ordered_ids])
         con.execute("DELETE FROM manual_order")
         for pos, aid in enumerate(dict.fromkeys(aids)):
             con.execute("INSERT INTO manual_order VALUES (?, ?)", [aid, pos])
@@ -395,7 +395,7 @@ def set_manual_order(store: Store, ordered_ids: list[Any]) -> None:
 
 def set_disabled(store: Store, ids: list[Any], disabled: bool) -> int:
     with store.write() as con:
-        aids = _require(con, [parse_id(i) for i in ids])
+        aids = require_ids(con, [parse_id(i) for i in ids])
         if aids:
             con.execute("UPDATE accounts SET disabled = ?, updated_at = now(), user_updated_at = now() "
                         "WHERE list_contains(?, id)", [disabled, aids])
@@ -404,7 +404,7 @@ def set_disabled(store: Store, ids: list[Any], disabled: bool) -> int:
 
 def add_tag(store: Store, ids: list[Any], tag: str) -> int:
     with store.write() as con:
-        aids = _require(con, [parse_id(i) for i in ids])
+        aids = require_ids(con, [parse_id(i) for i in ids])
         tid = resolve_tag_ids(con, [tag])[0]
         have = {r[0] for r in con.execute(
             "SELECT account_id FROM account_tags WHERE tag_id = ? AND list_contains(?, account_id)",
@@ -420,7 +420,7 @@ def add_tag(store: Store, ids: list[Any], tag: str) -> int:
 
 def remove_tag(store: Store, ids: list[Any], tag: str) -> int:
     with store.write() as con:
-        aids = _require(con, [parse_id(i) for i in ids])
+        aids = require_ids(con, [parse_id(i) for i in ids])
         tid = resolve_tag_ids(con, [tag], create=False)[0]
         n = con.execute("SELECT count(DISTINCT account_id) FROM account_tags WHERE tag_id = ? "
                         "AND list_contains(?, account_id)", [tid, aids]).fetchone()[0]
@@ -431,12 +431,12 @@ def remove_tag(store: Store, ids: list[Any], tag: str) -> int:
 def delete_accounts(store: Store, ids: list[Any]) -> int:
     """Delete accounts with their tags, pins and manual order, in one transaction."""
     with store.write() as con:
-        aids = _require(con, [parse_id(i) for i in ids])
-        _delete(con, aids)
+        aids = require_ids(con, [parse_id(i) for i in ids])
+        delete_rows(con, aids)
     return len(aids)
 
 
-def _delete(con: duckdb.DuckDBPyConnection, aids: list[int]) -> None:
+def delete_rows(con: duckdb.DuckDBPyConnection, aids: list[int]) -> None:
     if not aids:
         return
     for table in ("account_tags", "pins", "manual_order"):
@@ -474,7 +474,7 @@ def set_secrets(store: Store, account_id: Any, *, access_token: str | None = Non
         return
 
     def run(c: duckdb.DuckDBPyConnection) -> None:
-        _require(c, [aid])
+        require_ids(c, [aid])
         c.execute(f"UPDATE accounts SET {', '.join(sets)}, updated_at = now() WHERE id = ?", [*params, aid])
 
     if con is not None:

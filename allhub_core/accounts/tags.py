@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import duckdb
 
-from .db import Store
-from .errors import NotFound, ValidationError
+from allhub_core.store.db import Store
+from allhub_core.errors import NotFound, ValidationError
 
 __all__ = ["normalize_tag_name", "list_tags", "create_tag", "rename_tag", "delete_tag",
            "resolve_tag_ids"]

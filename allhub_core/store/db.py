@@ -24,8 +24,8 @@ from typing import Iterator
 
 import duckdb
 
-from .crypto import SecretBox, load_or_create_key
-from .errors import StoreBusy, StoreError
+from allhub_core.store.crypto import SecretBox, load_or_create_key
+from allhub_core.errors import StoreBusy, StoreError
 
 __all__ = ["Store", "default_db_path", "DEFAULT_DB"]
 
@@ -179,7 +179,7 @@ class Store:
                 self._check_key()
                 _READY.add(fingerprint)
                 return
-            from .migrations import migrate
+            from allhub_core.store.migrations import migrate
 
             with _WRITE_LOCK, self._connection() as con:
                 try:

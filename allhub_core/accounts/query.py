@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from .db import Store
-from .origin import origin_key
+from allhub_core.store.db import Store
+from allhub_core.origin import origin_key
 
 __all__ = ["AccountFilter", "ACCOUNT_VIEW", "order_by_sql", "where_sql", "list_accounts",
            "count_accounts", "totals", "facet_counts", "QUOTA_PER_USD", "HEALTH_VALUES",

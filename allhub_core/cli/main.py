@@ -14,8 +14,8 @@ import os
 import sys
 from typing import Any, Sequence
 
-from . import __version__
-from .errors import AllhubError, DuplicateAccount, StoreBusy
+from allhub_core import __version__
+from allhub_core.errors import AllhubError, DuplicateAccount, StoreBusy
 
 __all__ = ["main", "build_parser"]
 
@@ -32,7 +32,7 @@ class _Fail(Exception):
 
 
 def _store(args: argparse.Namespace):
-    from .db import Store
+    from allhub_core.store.db import Store
 
     return Store(args.db)
 
@@ -49,9 +49,9 @@ def _print_json(obj: Any) -> None:
 
 # ---- account ---------------------------------------------------------------------------
 def cmd_account_add(args: argparse.Namespace) -> int:
-    from .accounts import SITE_TYPES, AccountInput, add_account, get_account
-    from .origin import normalize_site_url, origin_key
-    from .services import politeness_for, provision_default_key, recognize_and_fill, refresh
+    from allhub_core.accounts.write import SITE_TYPES, AccountInput, add_account, get_account
+    from allhub_core.origin import normalize_site_url, origin_key
+    from allhub_core.sync.services import politeness_for, provision_default_key, recognize_and_fill, refresh
 
     store = _store(args)
     token, cookie, password = _secret(args.token), _secret(args.cookie), _secret(args.password)
@@ -95,15 +95,15 @@ def cmd_account_add(args: argparse.Namespace) -> int:
 
 
 def _filter(args: argparse.Namespace):
-    from .query import AccountFilter
+    from allhub_core.accounts.query import AccountFilter
 
     return AccountFilter(tags=args.tag or [], search=args.search or "",
                          status="all" if args.include_disabled else "enabled")
 
 
 def cmd_account_list(args: argparse.Namespace) -> int:
-    from .accounts import account_records
-    from .export import to_csv
+    from allhub_core.accounts.write import account_records
+    from allhub_core.transfer.tabular import to_csv
 
     store = _store(args)
     records = account_records(store, f=_filter(args))
@@ -144,7 +144,7 @@ def _print_table(records: list[dict]) -> None:
 
 
 def cmd_account_show(args: argparse.Namespace) -> int:
-    from .accounts import get_account
+    from allhub_core.accounts.write import get_account
 
     rec = get_account(_store(args), args.id)
     if args.json:
@@ -157,7 +157,7 @@ def cmd_account_show(args: argparse.Namespace) -> int:
 
 
 def cmd_account_set(args: argparse.Namespace) -> int:
-    from .accounts import get_account, parse_id, set_pinned, set_secrets, update_accounts
+    from allhub_core.accounts.write import get_account, parse_id, set_pinned, set_secrets, update_accounts
 
     store = _store(args)
     aid = parse_id(args.id)
@@ -192,7 +192,7 @@ def cmd_account_set(args: argparse.Namespace) -> int:
 
 
 def cmd_account_rm(args: argparse.Namespace) -> int:
-    from .accounts import account_records, delete_accounts, parse_id
+    from allhub_core.accounts.write import account_records, delete_accounts, parse_id
 
     store = _store(args)
     ids = [parse_id(i) for i in args.ids]
@@ -215,7 +215,7 @@ def cmd_account_rm(args: argparse.Namespace) -> int:
 
 # ---- dedupe / export -------------------------------------------------------------------
 def cmd_dedupe(args: argparse.Namespace) -> int:
-    from .dedupe import apply_dedupe, scan_duplicates
+    from allhub_core.accounts.dedupe import apply_dedupe, scan_duplicates
 
     store = _store(args)
     scan = scan_duplicates(store, args.keep)
@@ -241,9 +241,9 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .accounts import account_records
-    from .export import to_csv, to_json
-    from .query import AccountFilter
+    from allhub_core.accounts.write import account_records
+    from allhub_core.transfer.tabular import to_csv, to_json
+    from allhub_core.accounts.query import AccountFilter
 
     store = _store(args)
     if args.format == "allhub":
@@ -351,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--include-secrets", action="store_true", help="include access tokens and cookies (JSON only)")
     e.set_defaults(func=cmd_export)
 
-    from . import cli_net
+    from allhub_core.cli import net as cli_net
 
     cli_net.register(sub)
     # --db may also come after the command (``allhub account list --db x.duckdb``).

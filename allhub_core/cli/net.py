@@ -18,8 +18,8 @@ def _limits(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from .db import Store
-    from .services import politeness_for, refresh
+    from allhub_core.store.db import Store
+    from allhub_core.sync.services import politeness_for, refresh
 
     store = Store(args.db)
     pol = politeness_for(store, args.per_site_concurrency, args.per_site_rpm)
@@ -40,8 +40,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_checkin(args: argparse.Namespace) -> int:
-    from .db import Store
-    from .services import checkin, politeness_for
+    from allhub_core.store.db import Store
+    from allhub_core.sync.services import checkin, politeness_for
 
     store = Store(args.db)
     pol = politeness_for(store, args.per_site_concurrency, args.per_site_rpm)
@@ -64,7 +64,7 @@ def cmd_checkin(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from .sandbox import serve
+    from allhub_core.sandbox import serve
 
     serve(port=args.port, sites=args.sites, dialects=args.dialect or None, users_per_site=args.users,
           latency_ms=args.latency_ms, seed=args.seed)
@@ -72,11 +72,11 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .crypto import key_path_for
-    from .db import Store
-    from .sandbox import demo_accounts, start_sandbox
-    from .preferences import set_preference
-    from .services import checkin, refresh
+    from allhub_core.store.crypto import key_path_for
+    from allhub_core.store.db import Store
+    from allhub_core.sandbox import demo_accounts, start_sandbox
+    from allhub_core.accounts.preferences import set_preference
+    from allhub_core.sync.services import checkin, refresh
 
     db = Path(args.demo_db)
     for p in (db, db.with_name(db.name + ".wal"), key_path_for(db)):
@@ -115,7 +115,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _add_demo(store, row: dict, name: str, tags: list[str]) -> int:
-    from .accounts import AccountInput, add_account
+    from allhub_core.accounts.write import AccountInput, add_account
 
     return add_account(store, AccountInput(
         site_url=row["site_url"], site_name=name, site_type=row["site_type"], user_id=row["user_id"],

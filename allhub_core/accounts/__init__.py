@@ -1,0 +1,37 @@
+"""Accounts (layer L3): the account entity on the store, and the facade other rooms use.
+
+``model`` checks input, ``write`` adds and changes accounts (one transaction each),
+``query`` filters, sorts and totals as SQL, ``records`` is the Account JSON shape, ``grid``
+the editable table, plus ``tags``, ``dedupe`` and ``preferences``. Pages, the CLI and other
+rooms import from here, not from the modules. See docs/architecture.md.
+"""
+
+from allhub_core.accounts.dedupe import KEEP_RULES, DedupeScan, DuplicateGroup, apply_dedupe, scan_duplicates
+from allhub_core.accounts.grid import CHECKIN_BADGE, GRID_EDITABLE, HEALTH_BADGE, grid_changes, grid_frame, selected_ids
+from allhub_core.accounts.preferences import (
+    CURRENCIES, DEFAULTS, SORT_CRITERIA, SORT_FIELDS, get_preferences, normalize_sorting, set_preference,
+)
+from allhub_core.accounts.query import (
+    CHECKIN_FILTERS, AccountFilter, count_accounts, facet_counts, list_accounts, totals,
+)
+from allhub_core.accounts.tags import create_tag, delete_tag, list_tags, normalize_tag_name, rename_tag
+from allhub_core.accounts.write import (
+    AUTH_TYPES, EDITABLE_FIELDS, SITE_TYPES, AccountInput, account_records, add_account, add_tag,
+    delete_accounts, duplicate_message, find_duplicates, get_account, get_secrets, parse_exchange_rate, parse_id,
+    remove_tag, require_ids, set_disabled, set_manual_order, set_pinned, set_secrets, update_accounts,
+)
+from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD
+
+__all__ = [
+    "KEEP_RULES", "DedupeScan", "DuplicateGroup", "apply_dedupe", "scan_duplicates",
+    "CHECKIN_BADGE", "GRID_EDITABLE", "HEALTH_BADGE", "grid_changes", "grid_frame", "selected_ids",
+    "CURRENCIES", "DEFAULTS", "SORT_CRITERIA", "SORT_FIELDS", "get_preferences", "normalize_sorting",
+    "set_preference",
+    "CHECKIN_FILTERS", "AccountFilter", "count_accounts", "facet_counts", "list_accounts", "totals",
+    "create_tag", "delete_tag", "list_tags", "normalize_tag_name", "rename_tag",
+    "AUTH_TYPES", "EDITABLE_FIELDS", "SITE_TYPES", "AccountInput", "account_records", "add_account", "add_tag",
+    "delete_accounts", "duplicate_message", "find_duplicates", "get_account", "get_secrets",
+    "parse_exchange_rate", "parse_id", "remove_tag", "require_ids", "set_disabled", "set_manual_order",
+    "set_pinned", "set_secrets", "update_accounts",
+    "DEFAULT_EXCHANGE_RATE", "QUOTA_PER_USD",
+]

@@ -1,0 +1,5 @@
+"""The ``allhub`` command line (layer L6): one module per command group over library calls."""
+
+from allhub_core.cli.main import build_parser, main
+
+__all__ = ["build_parser", "main"]

@@ -1,0 +1,11 @@
+"""The store (layer L1): one DuckDB file, one write path, secrets encrypted at rest.
+
+``db`` holds ``Store`` (sessions, the single write lock, one transaction per write),
+``crypto`` the key file and ``SecretBox``, ``migrations`` the numbered schema steps.
+See docs/architecture.md.
+"""
+
+from allhub_core.store.crypto import KEY_ENV, SecretBox, key_path_for, mask_secret
+from allhub_core.store.db import DEFAULT_DB, Store, default_db_path
+
+__all__ = ["KEY_ENV", "SecretBox", "key_path_for", "mask_secret", "DEFAULT_DB", "Store", "default_db_path"]

@@ -1,0 +1,125 @@
+"""The domain words, defined once: site types, auth types, health, check-in, availability.
+
+Each is a ``StrEnum`` so a value *is* its stored string (DuckDB columns, the Account JSON,
+the extension's backups) and compares equal to it; ``.label`` is what a person reads.
+Spellings follow the extension exactly (``Veloera``, ``neo-Api``): users bring real data.
+Standard library only (layer L0, see docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "SiteType", "AuthType", "Health", "CheckInState", "CheckInResult", "Availability",
+    "QUOTA_PER_USD", "DEFAULT_EXCHANGE_RATE", "SITE_TYPES", "AUTH_TYPES", "HEALTH_VALUES",
+    "canonical_site_type",
+]
+
+#: Relay sites count money in quota units: 500,000 units are one US dollar.
+QUOTA_PER_USD = 500_000
+#: CNY per USD when a site does not say (the extension's default).
+DEFAULT_EXCHANGE_RATE = 7.2
+
+
+class _Labelled(StrEnum):
+    """A StrEnum whose members carry a human label: ``Member = "value", "Label"``."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> "_Labelled":
+        obj = str.__new__(cls, value)
+        obj._value_ = value
+        obj.label = label or value
+        return obj
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        return tuple(m.value for m in cls)
+
+
+class SiteType(_Labelled):
+    """The ``site_type`` of an account, spelled as the extension spells it."""
+
+    NEW_API = "new-api", "New API"
+    ONE_API = "one-api", "One API"
+    VELOERA = "Veloera", "Veloera"
+    ONE_HUB = "one-hub", "OneHub"
+    DONE_HUB = "done-hub", "DoneHub"
+    ANYROUTER = "anyrouter", "AnyRouter"
+    WONG_GONGYI = "wong-gongyi", "WONG公益站"
+    V_API = "v-api", "V-API"
+    VOAPI = "VoAPI", "VoAPI"
+    VOAPI_V2 = "voapi-v2", "VoAPI v2"
+    SUPER_API = "Super-API", "Super-API"
+    RIX_API = "Rix-Api", "Rix-Api"
+    NEO_API = "neo-Api", "neo-Api"
+    MODELFLARE = "ModelFlare", "ModelFlare"
+    SUB2API = "sub2api", "Sub2API"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class AuthType(_Labelled):
+    ACCESS_TOKEN = "access_token", "Access token"
+    COOKIE = "cookie", "Cookie"
+    NONE = "none", "None"
+
+
+class Health(_Labelled):
+    HEALTHY = "healthy", "Healthy"
+    WARNING = "warning", "Warning"
+    ERROR = "error", "Error"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class CheckInState(_Labelled):
+    """An account's check-in state for today."""
+
+    CHECKED = "checked", "Checked in"
+    NOT_CHECKED = "not_checked", "To do"
+    UNSUPPORTED = "unsupported", "Not supported"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class CheckInResult(_Labelled):
+    """What one check-in attempt came to."""
+
+    SUCCESS = "success", "Checked in"
+    ALREADY_CHECKED = "already_checked", "Already checked in"
+    FAILED = "failed", "Failed"
+    UNSUPPORTED = "unsupported", "Not supported"
+    NEEDS_BROWSER = "needs_browser", "Needs a browser"
+
+    @property
+    def done(self) -> bool:
+        """The account is checked in today after this attempt."""
+        return self in (CheckInResult.SUCCESS, CheckInResult.ALREADY_CHECKED)
+
+    @property
+    def ok(self) -> bool:
+        """Nothing for the user to do (the exit status of ``allhub checkin`` follows this)."""
+        return self.done or self is CheckInResult.UNSUPPORTED
+
+
+class Availability(_Labelled):
+    """How much of today's figure a site let us collect."""
+
+    COMPLETE = "complete", "Complete"
+    PARTIAL = "partial", "Partial"
+    UNAVAILABLE = "unavailable", "Unavailable"
+
+
+SITE_TYPES: tuple[str, ...] = SiteType.values()
+AUTH_TYPES: tuple[str, ...] = AuthType.values()
+HEALTH_VALUES: tuple[str, ...] = Health.values()
+
+
+def canonical_site_type(site_type: str | None) -> SiteType | None:
+    """Any casing of a known site type to its exact member, else None."""
+    if not site_type:
+        return None
+    low = site_type.strip().lower()
+    for member in SiteType:
+        if member.value.lower() == low:
+            return member
+    return None

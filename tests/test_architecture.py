@@ -1,0 +1,80 @@
+"""The rule of docs/architecture.md, checked on the code as it is.
+
+import-linter's contracts in pyproject.toml check the layers (run by ``make lint``); these
+tests check what it cannot: every module imports cleanly on its own without pulling in the UI
+libraries, and no module reaches into another package's private modules.
+"""
+
+from __future__ import annotations
+
+import json
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import grimp
+
+import allhub_core
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _all_modules() -> list[str]:
+    names = ["allhub_core"]
+    for info in pkgutil.walk_packages(allhub_core.__path__, prefix="allhub_core."):
+        if info.name != "allhub_core.__main__":
+            names.append(info.name)
+    return names
+
+
+def test_every_module_imports_alone_without_streamlit_or_plotly():
+    modules = _all_modules()
+    assert len(modules) > 40, modules  # the walk really found the rooms
+    code = (
+        "import importlib, json, sys\n"
+        f"mods = {modules!r}\n"
+        "bad = {}\n"
+        "for m in mods:\n"
+        "    importlib.import_module(m)\n"
+        "    loaded = sorted(x for x in ('streamlit', 'plotly') if x in sys.modules)\n"
+        "    if loaded: bad[m] = loaded; break\n"
+        "print(json.dumps(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {}
+
+
+def test_each_module_imports_in_a_fresh_interpreter():
+    # One interpreter per room's modules would be slow; one per module catches import cycles
+    # that only show when a module is imported first.
+    failures = []
+    for name in _all_modules():
+        proc = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True, cwd=ROOT)
+        if proc.returncode:
+            failures.append((name, proc.stderr.strip().splitlines()[-1:]))
+    assert failures == []
+
+
+def _private_part(module: str) -> str | None:
+    """The package that owns the first private segment of ``module``, if any."""
+    parts = module.split(".")
+    for i, part in enumerate(parts):
+        if part.startswith("_") and not part.startswith("__"):
+            return ".".join(parts[:i])
+    return None
+
+
+def test_no_module_imports_another_packages_private_modules():
+    graph = grimp.build_graph("allhub_core")
+    offenders = []
+    for importer in graph.modules:
+        for imported in graph.find_modules_directly_imported_by(importer):
+            owner = _private_part(imported)
+            if owner is None:
+                continue
+            # Allowed: a module of the owning package (or below it) using its own private modules.
+            if importer == owner or importer.startswith(owner + "."):
+                continue
+            offenders.append(f"{importer} -> {imported}")
+    assert offenders == []

@@ -12,10 +12,10 @@ from typing import Iterator
 
 import streamlit as st
 
-from allhub_core.accounts.write import account_records, set_secrets
-from allhub_core.store.db import Store, default_db_path
+from allhub_core.accounts import account_records, set_secrets
+from allhub_core.store import Store, default_db_path
 from allhub_core.errors import AllhubError
-from allhub_core.accounts.grid import HEALTH_BADGE  # noqa: F401  (re-exported for pages)
+from allhub_core.accounts import HEALTH_BADGE  # noqa: F401  (re-exported for pages)
 
 
 
@@ -162,7 +162,7 @@ def finish(message: str, kind: str = "success") -> None:
 
 def run_refresh(store: Store, ids: list[int] | None, label: str) -> None:
     """Refresh with a progress bar, then a summary; the grid shows the new badges after rerun."""
-    from allhub_core.sync.services import credentials_for, refresh
+    from allhub_core.sync import credentials_for, refresh
 
     with user_errors():
         total = len(ids) if ids is not None else len(credentials_for(store, None))
@@ -178,7 +178,7 @@ def run_refresh(store: Store, ids: list[int] | None, label: str) -> None:
 
 def run_checkin(store: Store, ids: list[int] | None, label: str) -> None:
     """Check in with a progress bar, then counts per result."""
-    from allhub_core.sync.services import checkin, credentials_for
+    from allhub_core.sync import checkin, credentials_for
 
     with user_errors():
         total = len(ids) if ids is not None else len(credentials_for(store, None, checkin=True))

@@ -3,11 +3,11 @@
 import streamlit as st
 
 from allhub_core import accounts as acc
-from allhub_core.transfer.tabular import to_csv, to_json
-from allhub_core.accounts.grid import grid_changes, grid_frame, selected_ids
-from allhub_core.accounts.preferences import get_preferences, set_preference
-from allhub_core.accounts.query import CHECKIN_FILTERS, AccountFilter, count_accounts, facet_counts, list_accounts, totals
-from allhub_core.accounts.tags import list_tags
+from allhub_core.transfer import to_csv, to_json
+from allhub_core.accounts import grid_changes, grid_frame, selected_ids
+from allhub_core.accounts import get_preferences, set_preference
+from allhub_core.accounts import CHECKIN_FILTERS, AccountFilter, count_accounts, facet_counts, list_accounts, totals
+from allhub_core.accounts import list_tags
 from pages._ui import (finish, money, open_store, replace_secret_form, run_checkin, run_refresh, show_flash,
                        user_errors)
 

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from allhub_core.accounts.write import SITE_TYPES, AccountInput, add_account, duplicate_message, find_duplicates
+from allhub_core.accounts import SITE_TYPES, AccountInput, add_account, duplicate_message, find_duplicates
 from allhub_core.errors import AllhubError
 from allhub_core.origin import origin_key
-from allhub_core.accounts.preferences import get_preferences, set_preference
-from allhub_core.sync.services import politeness_for, provision_default_key, recognize_input, refresh
-from allhub_core.accounts.tags import list_tags
+from allhub_core.accounts import get_preferences, set_preference
+from allhub_core.sync import politeness_for, provision_default_key, recognize_input, refresh
+from allhub_core.accounts import list_tags
 from pages._ui import esc, flash, open_store, show_flash
 
 store = open_store()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from allhub_core.sync.services import mark_custom_checked, todays_checkins
+from allhub_core.sync import mark_custom_checked, todays_checkins
 from pages._ui import flash, open_store, run_checkin, show_flash, user_errors
 
 store = open_store()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from allhub_core.accounts.dedupe import KEEP_RULES, apply_dedupe, scan_duplicates
+from allhub_core.accounts import KEEP_RULES, apply_dedupe, scan_duplicates
 from pages._ui import HEALTH_BADGE, esc, flash, open_store, show_flash, user_errors
 
 store = open_store()

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from allhub_core.accounts.preferences import SORT_CRITERIA, SORT_FIELDS, get_preferences, set_preference
+from allhub_core.accounts import SORT_CRITERIA, SORT_FIELDS, get_preferences, set_preference
 from pages._ui import flash, open_store, show_flash, user_errors
 
 store = open_store()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from allhub_core.accounts.tags import create_tag, delete_tag, list_tags, rename_tag
+from allhub_core.accounts import create_tag, delete_tag, list_tags, rename_tag
 from pages._ui import flash, open_store, show_flash, user_errors
 
 store = open_store()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from allhub_core.sync import services as services
+from allhub_core import sync as services
 from allhub_core.accounts.write import get_secrets
 from allhub_core.accounts.preferences import get_preferences, set_preference
 from allhub_core.sites._types import RefreshResult

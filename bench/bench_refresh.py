@@ -282,7 +282,7 @@ def rss_mb() -> float:
 
 # ---- the three runs ----------------------------------------------------------------------------------
 def run_concurrent(store, rows, politeness, latency_s: float, profile: bool) -> dict[str, Any]:
-    from allhub_core.sync import services as services
+    from allhub_core import sync as services
 
     cpu0, t_cpu = cpu_now(), None
     prof = None
@@ -329,7 +329,7 @@ def seq_sample_ids(rows: dict[int, dict[str, Any]], n: int) -> list[int]:
 
 
 def run_sequential(store, rows, politeness, n: int) -> dict[str, Any]:
-    from allhub_core.sync import services as services
+    from allhub_core import sync as services
 
     per_dialect: dict[str, list[float]] = defaultdict(list)
     requests = 0
@@ -349,7 +349,7 @@ def run_sequential(store, rows, politeness, n: int) -> dict[str, Any]:
 
 
 def run_bucket(tmp: Path, sites: int, users: int, latency_ms: int) -> dict[str, Any]:
-    from allhub_core.sync import services as services
+    from allhub_core import sync as services
     from allhub_core.sites import Politeness
 
     p = Politeness()

@@ -12,7 +12,7 @@ from typing import Iterator
 
 import streamlit as st
 
-from allhub_core.accounts import account_records, set_secrets
+from allhub_core.accounts import set_secrets
 from allhub_core.store import Store, default_db_path
 from allhub_core.errors import AllhubError
 from allhub_core.accounts import HEALTH_BADGE  # noqa: F401  (re-exported for pages)
@@ -167,13 +167,9 @@ def run_refresh(store: Store, ids: list[int] | None, label: str) -> None:
     with user_errors():
         total = len(ids) if ids is not None else len(credentials_for(store, None))
         progress = _Progress(label, total)
-        outcome = refresh(store, ids, force=True, on_result=progress)
+        report = refresh(store, ids, force=True, on_result=progress)
         progress.settle()  # results are written by now
-        failed = outcome.failed
-        names = {r["id"]: r["site_name"] for r in account_records(store, ids=[int(f.account_id) for f in failed[:5]])}
-        details = "; ".join(f"{names.get(r.account_id, r.account_id)}: {r.health_reason}" for r in failed[:5])
-        more = " …" if len(failed) > 5 else ""
-        finish(f"{outcome.summary()} {details}{more}".strip(), "warning" if failed else "success")
+        finish(report.summary(details=5), "warning" if report.failed else "success")
 
 
 def run_checkin(store: Store, ids: list[int] | None, label: str) -> None:
@@ -183,14 +179,9 @@ def run_checkin(store: Store, ids: list[int] | None, label: str) -> None:
     with user_errors():
         total = len(ids) if ids is not None else len(credentials_for(store, None, checkin=True))
         progress = _Progress(label, total)
-        results = checkin(store, ids, on_result=progress)
+        report = checkin(store, ids, on_result=progress)
         progress.settle()
-        counts: dict[str, int] = {}
-        for r in results:
-            counts[r.result] = counts.get(r.result, 0) + 1
-        text = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()) or "no accounts to check in"
-        bad = counts.get("failed", 0) + counts.get("needs_browser", 0)
-        finish(f"Check-in finished: {text}.", "warning" if bad else "success")
+        finish(report.summary(), "warning" if report.needs_attention else "success")
 
 
 def replace_secret_form(store: Store, account_id: int) -> None:

@@ -2,21 +2,19 @@
 
 import streamlit as st
 
-from allhub_core.accounts import SITE_TYPES, AccountInput, add_account, duplicate_message, find_duplicates
-from allhub_core.errors import AllhubError
+from allhub_core.accounts import SITE_TYPES, AccountInput, list_tags, set_preference
+from allhub_core.errors import AllhubError, DuplicateAccount
 from allhub_core.origin import origin_key
-from allhub_core.accounts import get_preferences, set_preference
-from allhub_core.sync import politeness_for, provision_default_key, recognize_input, refresh
-from allhub_core.accounts import list_tags
+from allhub_core.sync import onboard, politeness_for, recognize_input
+from allhub_core.vocab import DEFAULT_EXCHANGE_RATE
 from pages._ui import esc, flash, open_store, show_flash
 
 store = open_store()
-prefs = get_preferences(store)
 ss = st.session_state
 AUTH_LABELS = {"access_token": "Access token", "cookie": "Session cookie", "none": "None"}
 
 FORM_DEFAULTS = {"add_url": "", "add_name": "", "add_user_id": "", "add_username": "", "add_secret": "",
-                 "add_tags": [], "add_notes": "", "add_checkin_url": "", "add_redeem_url": "", "add_rate": "7.2",
+                 "add_tags": [], "add_notes": "", "add_checkin_url": "", "add_redeem_url": "", "add_rate": str(DEFAULT_EXCHANGE_RATE),
                  "rec_secret": ""}
 if ss.pop("add_saved", False):  # a saved account leaves nothing behind, least of all its token
     ss.update(FORM_DEFAULTS)  # assigned, not deleted: the browser only forgets values it is told to replace
@@ -49,7 +47,7 @@ with st.expander("1 · Recognise from the site (optional)", expanded=not ss.get(
             for key, value in (("add_url", res.site_url), ("add_site_type", res.site_type or "unknown"),
                                ("add_name", res.site_name or ""), ("add_user_id", res.user_id or ""),
                                ("add_username", res.username or ""), ("add_auth", res.auth_type or "access_token"),
-                               ("add_rate", str(res.exchange_rate or 7.2))):
+                               ("add_rate", str(res.exchange_rate or DEFAULT_EXCHANGE_RATE))):
                 ss[key] = value
             ss.recognized = {"secret": res.access_token or res.cookie or "", "refresh_token": res.refresh_token or "",
                              "quota": res.quota, "checkin_supported": res.checkin_supported}
@@ -78,7 +76,7 @@ with st.form("add_form", clear_on_submit=False):
     tags = st.multiselect("Tags", [t["name"] for t in list_tags(store)], key="add_tags", accept_new_options=True)
     notes = st.text_area("Notes", key="add_notes", height=68)
     c8, c9, c10 = st.columns(3)
-    rate = c8.text_input("Exchange rate (CNY per USD)", value=None if "add_rate" in ss else "7.2", key="add_rate")
+    rate = c8.text_input("Exchange rate (CNY per USD)", value=None if "add_rate" in ss else str(DEFAULT_EXCHANGE_RATE), key="add_rate")
     checkin_url = c9.text_input("Custom check-in URL", key="add_checkin_url")
     redeem_url = c10.text_input("Custom redeem URL", key="add_redeem_url")
     submitted = st.form_submit_button("Save account", type="primary")
@@ -94,50 +92,29 @@ if submitted:
     ss.dup_ack = None
 
 
-def save(data: AccountInput) -> None:
-    try:
-        new_id = add_account(store, data)
-    except AllhubError as exc:
-        messages.error(esc(exc), icon=":material/error:")
-        return
-    ss.pending_add, ss.recognized, ss.add_saved = None, None, True
-    if data.auth_type == "none":
-        flash(f"Account saved (id {new_id}); with no credentials it cannot be refreshed.")
-        st.rerun()
-    with st.spinner("Reading balance and today's figures…"):
-        outcome = refresh(store, [new_id], force=True)
-    result = outcome.results[0] if outcome.results else None
-    if result is not None and result.ok:
-        note = provision_default_key(store, new_id) if prefs["auto_provision_key"] else ""
-        flash(f"Account saved (id {new_id}) and refreshed. {note}".strip())
-    else:
-        reason = result.health_reason if result else "not refreshed"
-        flash(f"Account saved (id {new_id}), but the latest balance and today's usage could not be fetched: "
-              f"{reason}", "warning")
-    st.rerun()
-
-
 pending = ss.get("pending_add")
 if pending is not None:
+    key = origin_key(pending.site_url)
     try:
-        clean = pending.validated()
+        with st.spinner("Saving, then reading the balance and today's figures…"):
+            report = onboard(store, pending, recognize_first=False, allow_duplicate=ss.get("dup_ack") == key)
+    except DuplicateAccount as exc:
+        with messages.container(border=True):
+            st.warning("**Duplicate account** · " + esc(exc))
+            b1, b2, b3 = st.columns(3)
+            if b1.button("Continue", key="dup_continue"):
+                ss.dup_ack = key
+                st.rerun()
+            if b2.button("Don't warn again and continue", key="dup_never"):
+                set_preference(store, "warn_on_duplicate", False)
+                st.rerun()
+            if b3.button("Cancel", key="dup_cancel"):
+                ss.pending_add = None
+                st.rerun()
     except AllhubError as exc:
         messages.error(esc(exc), icon=":material/error:")
         ss.pending_add = None
     else:
-        dups = find_duplicates(store, clean.site_url, clean.user_id or None)
-        if prefs["warn_on_duplicate"] and dups and ss.get("dup_ack") != origin_key(clean.site_url):
-            with messages.container(border=True):
-                st.warning("**Duplicate account** · " + esc(duplicate_message(clean.site_url, clean.user_id, dups)))
-                b1, b2, b3 = st.columns(3)
-                if b1.button("Continue", key="dup_continue"):
-                    ss.dup_ack = origin_key(clean.site_url)
-                    save(clean)
-                if b2.button("Don't warn again and continue", key="dup_never"):
-                    set_preference(store, "warn_on_duplicate", False)
-                    save(clean)
-                if b3.button("Cancel", key="dup_cancel"):
-                    ss.pending_add = None
-                    st.rerun()
-        else:
-            save(clean)
+        ss.pending_add, ss.recognized, ss.add_saved = None, None, True
+        flash(report.summary(), "warning" if report.warning else "success")
+        st.rerun()

@@ -11,7 +11,7 @@ from allhub_core.accounts.write import AccountInput, add_account
 from allhub_core.cli.main import main
 from allhub_core.net import Politeness
 from allhub_core.sandbox import demo_accounts, start_sandbox
-from allhub_core.sync.services import checkin, recognize_and_fill, refresh, todays_checkins
+from allhub_core.sync import checkin, recognize_and_fill, refresh, todays_checkins
 from allhub_core.errors import ValidationError
 
 FAST = Politeness(per_site_rpm=0, log_spacing_ms=0, backoff_base=0.01, retry_after_max=0.2,

@@ -51,7 +51,7 @@ def _print_json(obj: Any) -> None:
 def cmd_account_add(args: argparse.Namespace) -> int:
     from allhub_core.accounts.write import SITE_TYPES, AccountInput, add_account, get_account
     from allhub_core.origin import normalize_site_url, origin_key
-    from allhub_core.sync.services import politeness_for, provision_default_key, recognize_and_fill, refresh
+    from allhub_core.sync import politeness_for, provision_default_key, recognize_and_fill, refresh
 
     store = _store(args)
     token, cookie, password = _secret(args.token), _secret(args.cookie), _secret(args.password)

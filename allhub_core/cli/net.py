@@ -19,7 +19,7 @@ def _limits(p: argparse.ArgumentParser) -> None:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     from allhub_core.store.db import Store
-    from allhub_core.sync.services import politeness_for, refresh
+    from allhub_core.sync import politeness_for, refresh
 
     store = Store(args.db)
     pol = politeness_for(store, args.per_site_concurrency, args.per_site_rpm)
@@ -41,7 +41,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 def cmd_checkin(args: argparse.Namespace) -> int:
     from allhub_core.store.db import Store
-    from allhub_core.sync.services import checkin, politeness_for
+    from allhub_core.sync import checkin, politeness_for
 
     store = Store(args.db)
     pol = politeness_for(store, args.per_site_concurrency, args.per_site_rpm)
@@ -76,7 +76,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from allhub_core.store.db import Store
     from allhub_core.sandbox import demo_accounts, start_sandbox
     from allhub_core.accounts.preferences import set_preference
-    from allhub_core.sync.services import checkin, refresh
+    from allhub_core.sync import checkin, refresh
 
     db = Path(args.demo_db)
     for p in (db, db.with_name(db.name + ".wal"), key_path_for(db)):

@@ -10,25 +10,12 @@ transport scrubs server text before it builds one of these).
 
 from __future__ import annotations
 
+from allhub_core.errors import SiteError
+
 HEALTHY = "healthy"
 WARNING = "warning"
 ERROR = "error"
 UNKNOWN = "unknown"
-
-
-class SiteError(Exception):
-    """A call to a relay site failed.  ``str(err)`` is the human reason."""
-
-    health_status: str = UNKNOWN
-    kind: str = "site"
-
-    def __init__(self, reason: str, *, http_status: int | None = None, ambiguous: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.http_status = http_status
-        # True when a non-idempotent request may have been processed anyway
-        # (read timeout, 5xx after sending): callers must re-read state, not resend.
-        self.ambiguous = ambiguous
 
 
 class NetworkError(SiteError):

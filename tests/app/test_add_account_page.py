@@ -1,7 +1,7 @@
 """Add account page wiring: the form saves a clean account, bad input is one sentence, duplicate gate.
 
 Saving refreshes the new account over the network; the ``refreshes`` fixture stands in for
-``services.refresh`` (the page imports it on every run) so these tests stay offline, and one
+``sync.onboarding.refresh`` (the page imports it on every run) so these tests stay offline, and one
 test goes through a sandbox relay site over real loopback HTTP.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from allhub_core import sync as services
+from allhub_core.sync import onboarding
 from allhub_core.accounts.write import get_secrets
 from allhub_core.accounts.preferences import get_preferences, set_preference
 from allhub_core.sites._types import RefreshResult
@@ -28,9 +29,9 @@ def refreshes(monkeypatch, request) -> list[list[int]]:
 
     def fake(store, ids=None, *, force=False, politeness=None, on_result=None):
         calls.append([int(i) for i in ids])
-        return services.RefreshOutcome([RefreshResult(str(i), True, "healthy", "") for i in ids], [])
+        return services.RefreshReport([RefreshResult(str(i), True, "healthy", "") for i in ids], [])
 
-    monkeypatch.setattr(services, "refresh", fake)
+    monkeypatch.setattr(onboarding, "refresh", fake)
     return calls
 
 
@@ -212,9 +213,9 @@ def test_same_origin_with_a_different_user_id_is_not_a_duplicate(store, existing
 
 def test_a_failed_refresh_after_saving_keeps_the_account_and_says_why(store, monkeypatch):
     def failing(store, ids=None, **kw):
-        return services.RefreshOutcome([RefreshResult(str(ids[0]), False, "error", "Connection refused.")], [])
+        return services.RefreshReport([RefreshResult(str(ids[0]), False, "error", "Connection refused.")], [])
 
-    monkeypatch.setattr(services, "refresh", failing)
+    monkeypatch.setattr(onboarding, "refresh", failing)
     at = start(PAGE)
     submit(fill(at))
 

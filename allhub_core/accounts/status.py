@@ -1,0 +1,171 @@
+"""What the sites told us about accounts, written and read as SQL: health, figures, check-in.
+
+The ``sync`` room talks to the sites and hands the outcome here as plain rows; this module
+owns the SQL. Each batch is one transaction through the store's single write path, written
+set-based from a registered frame, so a batch of a thousand accounts is two UPDATEs.
+Failures move only health and the sync time (the last good figures stay); accounts deleted
+while a batch ran simply match no row. See docs/health.md for what each health means.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import duckdb
+import pandas as pd
+
+from allhub_core.accounts.write import get_secrets, parse_id, require_ids
+from allhub_core.store import Store
+from allhub_core.vocab import CheckInResult, CheckInState
+
+__all__ = ["credential_rows", "recently_synced", "write_refresh_rows", "record_checkins", "mark_custom_checked",
+           "todays_checkins"]
+
+_SECRET_COLUMNS = (("access_token", "access_token_enc"), ("refresh_token", "refresh_token_enc"),
+                   ("cookie", "cookie_enc"))
+_FIGURES = ["quota", "today_consumption", "today_income", "today_prompt_tokens", "today_completion_tokens",
+            "today_requests"]
+
+
+def credential_rows(store: Store, ids: list[int] | None, *, only_enabled: bool = True,
+                    checkin: bool = False) -> list[dict[str, Any]]:
+    """What the network needs for each account (secrets decrypted), in id order.
+
+    ``ids`` None means every account (enabled ones when ``only_enabled``); ``checkin`` keeps
+    only accounts whose check-in support is not known to be missing.
+    """
+    sql = ("SELECT id, site_name, site_url, site_type, auth_type, user_id, checkin_url, exchange_rate "
+           "FROM accounts WHERE true")
+    params: list[Any] = []
+    if ids is not None:
+        sql += " AND list_contains(?, id)"
+        params.append([int(i) for i in ids])
+    if only_enabled:
+        sql += " AND NOT disabled"
+    if checkin:
+        sql += " AND coalesce(checkin_supported, true)"
+    with store.read() as con:
+        if ids is not None:
+            require_ids(con, ids)
+        rows = con.execute(sql + " ORDER BY id", params).fetchall()
+    secrets = get_secrets(store, [r[0] for r in rows])
+    return [{"account_id": str(r[0]), "site_name": r[1], "site_url": r[2], "site_type": r[3], "auth_type": r[4],
+             "user_id": r[5] or None, "checkin_url": r[6] or None, "exchange_rate": r[7],
+             **secrets.get(r[0], {})} for r in rows]
+
+
+def recently_synced(store: Store, ids: Iterable[int], min_interval_s: float) -> set[int]:
+    """The accounts among ``ids`` refreshed less than ``min_interval_s`` seconds ago."""
+    with store.read() as con:
+        recent = {r[0] for r in con.execute(
+            "SELECT id FROM accounts WHERE last_sync_time > now() - to_seconds(?)", [min_interval_s]).fetchall()}
+    return {int(i) for i in ids} & recent
+
+
+def _save_rotated(store: Store, con: duckdb.DuckDBPyConnection, account_id: Any, rotated: dict[str, str]) -> None:
+    """Tokens a site rotated during the run (Sub2API), encrypted like every secret."""
+    for key, col in _SECRET_COLUMNS:
+        if rotated.get(key):
+            con.execute(f"UPDATE accounts SET {col} = ? WHERE id = ?",
+                        [store.box.encrypt(rotated[key]), int(account_id)])
+
+
+def write_refresh_rows(store: Store, ok_rows: list[dict[str, Any]], failed_rows: list[dict[str, Any]],
+                       rotated: dict[int, dict[str, str]] | None = None) -> None:
+    """One transaction for a refresh batch.
+
+    ``failed_rows``: id, health_status, health_reason. ``ok_rows``: those plus every figure
+    (quota, today's consumption/income/tokens/requests, the four availability states,
+    stats_reason), checkin_supported, checkin_today (checked / not_checked / None), username,
+    user_id (filled in only where the account has none yet).
+    """
+    with store.write() as con:
+        for aid, tokens in (rotated or {}).items():
+            _save_rotated(store, con, aid, tokens)
+        if failed_rows:
+            con.register("refresh_failed", pd.DataFrame(failed_rows))
+            con.execute("""UPDATE accounts SET health_status = f.health_status, health_reason = f.health_reason,
+                               last_sync_time = now(), updated_at = now()
+                           FROM refresh_failed f WHERE accounts.id = f.id""")
+            con.unregister("refresh_failed")
+        if ok_rows:
+            frame = pd.DataFrame(ok_rows)
+            for col in _FIGURES:
+                frame[col] = frame[col].astype("Int64")
+            frame["checkin_supported"] = frame["checkin_supported"].astype("boolean")
+            con.register("refresh_ok", frame)
+            con.execute("""UPDATE accounts SET health_status = r.health_status, health_reason = r.health_reason,
+                    last_sync_time = now(), updated_at = now(), quota = coalesce(r.quota, accounts.quota),
+                    today_consumption = r.today_consumption, today_income = r.today_income,
+                    today_prompt_tokens = r.today_prompt_tokens, today_completion_tokens = r.today_completion_tokens,
+                    today_requests = r.today_requests, consumption_availability = r.consumption_availability,
+                    income_availability = r.income_availability, tokens_availability = r.tokens_availability,
+                    requests_availability = r.requests_availability, stats_reason = r.stats_reason,
+                    stats_date = current_date,
+                    checkin_supported = coalesce(r.checkin_supported, accounts.checkin_supported),
+                    checkin_status = coalesce(r.checkin_today, accounts.checkin_status),
+                    checkin_date = CASE WHEN r.checkin_today IS NOT NULL THEN current_date
+                                        ELSE accounts.checkin_date END,
+                    username = CASE WHEN accounts.username = '' THEN coalesce(r.username, '')
+                                    ELSE accounts.username END,
+                    user_id = CASE WHEN accounts.user_id = '' THEN coalesce(r.user_id, '') ELSE accounts.user_id END
+                FROM refresh_ok r WHERE accounts.id = r.id""")
+            con.unregister("refresh_ok")
+
+
+def record_checkins(store: Store, rows: list[dict[str, Any]]) -> None:
+    """One transaction for a check-in batch: the log, today's state, and health where it was learned.
+
+    Each row: account_id, result, message, checkin_url, rotated (dict), health_checked,
+    health_status, health_reason.
+    """
+    with store.write() as con:
+        existing = {r[0] for r in con.execute("SELECT id FROM accounts").fetchall()}
+        for row in rows:
+            aid = int(row["account_id"])
+            if aid not in existing:
+                continue
+            _save_rotated(store, con, aid, row.get("rotated") or {})
+            result = CheckInResult(row["result"])
+            con.execute("INSERT INTO checkin_log (account_id, result, message, checkin_url) VALUES (?, ?, ?, ?)",
+                        [aid, result.value, row.get("message") or "", row.get("checkin_url")])
+            if result.done:
+                con.execute("UPDATE accounts SET checkin_status = ?, checkin_date = current_date, "
+                            "checkin_supported = true WHERE id = ?", [CheckInState.CHECKED.value, aid])
+            elif result is CheckInResult.UNSUPPORTED:
+                con.execute("UPDATE accounts SET checkin_supported = false WHERE id = ?", [aid])
+            if row.get("health_checked"):
+                con.execute("UPDATE accounts SET health_status = ?, health_reason = ?, updated_at = now() "
+                            "WHERE id = ?", [row["health_status"], row["health_reason"], aid])
+
+
+def mark_custom_checked(store: Store, ids: list[Any]) -> int:
+    """Record that the user checked these accounts in by hand on their custom check-in page today."""
+    aids = [parse_id(i) for i in ids]
+    with store.write() as con:
+        require_ids(con, aids)
+        con.execute("UPDATE accounts SET custom_checkin_date = current_date WHERE list_contains(?, id)", [aids])
+        for aid in aids:
+            con.execute("INSERT INTO checkin_log (account_id, result, message) VALUES (?, ?, ?)",
+                        [aid, CheckInResult.SUCCESS.value, "Checked in by hand on the site's check-in page."])
+    return len(aids)
+
+
+def todays_checkins(store: Store) -> list[dict]:
+    """Every enabled account with its check-in state today and the latest attempt's message."""
+    sql = """
+    WITH last AS (
+        SELECT account_id, result, message, checkin_url, attempted_at FROM checkin_log WHERE day = current_date
+        QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY attempted_at DESC, id DESC) = 1
+    )
+    SELECT a.id, a.site_name, a.site_url, a.site_type,
+           CASE WHEN a.custom_checkin_date = current_date THEN 'checked'
+                WHEN a.checkin_supported = false THEN 'unsupported'
+                WHEN a.checkin_date = current_date THEN a.checkin_status ELSE 'unknown' END AS state,
+           l.result, l.message, coalesce(nullif(a.checkin_url, ''), l.checkin_url) AS checkin_url, l.attempted_at
+    FROM accounts a LEFT JOIN last l ON l.account_id = a.id
+    WHERE NOT a.disabled ORDER BY a.id"""
+    with store.read() as con:
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

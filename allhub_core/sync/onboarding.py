@@ -1,0 +1,153 @@
+"""Onboarding: recognise -> duplicate rule -> add -> refresh -> default key, as one flow.
+
+``allhub account add`` and the Add account page both call ``onboard`` so they follow the same
+rules and the same preferences (warn on duplicate, auto-provision a default key). The page
+asks the duplicate question itself (``DuplicateAccount`` carries the existing accounts) and
+calls again with ``allow_duplicate=True`` when the user continues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field, replace
+
+from allhub_core.accounts import AccountInput, add_account, get_preferences
+from allhub_core.errors import ValidationError
+from allhub_core.origin import origin_key
+from allhub_core.sites import Politeness, RecognizeResult, RefreshResult, recognize
+from allhub_core.store import Store
+from allhub_core.sync.credentials import politeness_for
+from allhub_core.sync.keys import provision_default_key
+from allhub_core.sync.refresh import refresh
+from allhub_core.vocab import AuthType, Health, SiteType
+
+__all__ = ["OnboardReport", "onboard", "recognize_input", "recognize_and_fill", "host_of"]
+
+
+def host_of(url: str) -> str:
+    """The host (and port) of a site address, as a default account name."""
+    key = origin_key(url)
+    return key.split("://", 1)[1] if key else ""
+
+
+def recognize_input(data: AccountInput, *, password: str | None = None,
+                    politeness: Politeness | None = None) -> RecognizeResult:
+    """Ask the site who this is (login, token or cookie); never raises for bad input."""
+    site_type = data.site_type if data.site_type and data.site_type != SiteType.UNKNOWN else None
+    return asyncio.run(recognize(data.site_url, username=data.username or None, password=password,
+                                 access_token=data.access_token or None, cookie=data.cookie or None,
+                                 user_id=data.user_id or None, site_type=site_type,
+                                 refresh_token=data.refresh_token or None, politeness=politeness))
+
+
+def _unreachable(result: RecognizeResult) -> bool:
+    """The site could not answer (down, unreachable, busy, behind a browser check).
+
+    A site that answered "no" (wrong token, wrong user id) or sent us to another origin is not
+    unreachable: the user gets its message instead of a saved account.
+    """
+    reason = result.health_reason or result.message or ""
+    if "redirected to another origin" in reason:
+        return False
+    return (result.health_status == Health.ERROR or reason.startswith(("HTTP 5", "HTTP 429"))
+            or "browser check" in reason)
+
+
+def recognize_and_fill(data: AccountInput, *, password: str | None = None, explicit_site_type: bool = False,
+                       explicit_rate: bool = False, politeness: Politeness | None = None) -> tuple[AccountInput, str]:
+    """Fill what the site tells us into ``data``; returns the new input and a note for the user.
+
+    If the site cannot be reached but the user gave enough to save (URL, user id, secret), the
+    account is saved with health ``warning`` and the reason, as the extension does; otherwise
+    the recognition message is raised as a ValidationError.
+    """
+    result = recognize_input(data, password=password, politeness=politeness)
+    if result.ok:
+        filled = replace(
+            data,
+            site_url=result.site_url or data.site_url,
+            site_type=data.site_type if explicit_site_type else (result.site_type or data.site_type),
+            site_name=data.site_name or result.site_name or host_of(data.site_url),
+            exchange_rate=data.exchange_rate if explicit_rate else (result.exchange_rate or data.exchange_rate),
+            user_id=data.user_id or (result.user_id or ""),
+            username=data.username or (result.username or ""),
+            auth_type=result.auth_type or data.auth_type,
+            access_token=result.access_token or data.access_token,
+            cookie=result.cookie or data.cookie,
+            refresh_token=result.refresh_token or data.refresh_token,
+            checkin_supported=result.checkin_supported,
+            quota=result.quota,
+            health_status=Health.HEALTHY.value,
+            health_reason="",
+        )
+        return filled, ""
+    enough = data.user_id and (data.access_token or data.cookie) and origin_key(data.site_url)
+    if enough and not result.needs_user_id and _unreachable(result):
+        saved = replace(data, site_name=data.site_name or host_of(data.site_url),
+                        health_status=Health.WARNING.value, health_reason=result.message)
+        return saved, f"Saved without live data: {result.message}"
+    raise ValidationError(result.message)
+
+
+@dataclass
+class OnboardReport:
+    """What adding an account did: the new id, notes for the user, and the first refresh."""
+
+    account_id: int
+    notes: list[str] = field(default_factory=list)
+    refreshed: RefreshResult | None = None
+    key_note: str = ""
+    no_credentials: bool = False
+
+    @property
+    def warning(self) -> bool:
+        """The account was saved, but something needs the user's eye."""
+        return bool(self.notes) or (self.refreshed is not None and not self.refreshed.ok)
+
+    def summary(self) -> str:
+        if self.no_credentials:
+            return f"Account saved (id {self.account_id}); with no credentials it cannot be refreshed."
+        if self.refreshed is not None and self.refreshed.ok:
+            text = f"Account saved (id {self.account_id}) and refreshed."
+        elif self.refreshed is not None:
+            text = (f"Account saved (id {self.account_id}), but the latest balance and today's usage could not "
+                    f"be fetched: {self.refreshed.health_reason}")
+        else:
+            text = f"Account saved (id {self.account_id})."
+        return " ".join([text, *self.notes, self.key_note]).strip()
+
+
+def onboard(store: Store, data: AccountInput, *, password: str | None = None, recognize_first: bool = True,
+            explicit_site_type: bool = False, explicit_rate: bool = False, allow_duplicate: bool = False,
+            provision_key: bool | None = None, refresh_after: bool = True,
+            politeness: Politeness | None = None) -> OnboardReport:
+    """Add one account the way both surfaces do it.
+
+    1. ``recognize_first``: ask the site (login, token or cookie) and fill in what it says; an
+       unreachable site still saves with health warning when enough was given.
+    2. Duplicate rule: with the *warn on duplicate* preference on, an account with the same
+       origin and user id raises ``DuplicateAccount`` unless ``allow_duplicate``.
+    3. Add it (one transaction), then ``refresh_after``: read today's figures (not for an
+       account saved without live data, nor one without credentials).
+    4. Default key: ``provision_key`` True/False, or None for the preference; only after a
+       good refresh.
+    """
+    prefs = get_preferences(store)
+    politeness = politeness or politeness_for(store)
+    notes: list[str] = []
+    if recognize_first:
+        data, note = recognize_and_fill(data, password=password, explicit_site_type=explicit_site_type,
+                                        explicit_rate=explicit_rate, politeness=politeness)
+        if note:
+            notes.append(note)
+    new_id = add_account(store, data, allow_duplicate=allow_duplicate or not prefs["warn_on_duplicate"])
+    report = OnboardReport(new_id, notes)
+    if not refresh_after or data.auth_type == AuthType.NONE or (recognize_first and data.health_status != Health.HEALTHY):
+        report.no_credentials = data.auth_type == AuthType.NONE
+        return report
+    outcome = refresh(store, [new_id], force=True, politeness=politeness)
+    report.refreshed = outcome.results[0] if outcome.results else None
+    want_key = prefs["auto_provision_key"] if provision_key is None else provision_key
+    if want_key and report.refreshed is not None and report.refreshed.ok:
+        report.key_note = provision_default_key(store, new_id)
+    return report

@@ -1,0 +1,105 @@
+"""Refresh: balances and today's figures from the sites, written in one transaction per batch.
+
+HTTP results are gathered concurrently with no database lock held (``store.released()`` lets
+go of a page run's lock while the network works), then written through the store's single
+write path. One account's failure is its own result; nothing already stored is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from allhub_core.accounts import get_preferences, parse_id
+from allhub_core.accounts.status import recently_synced, write_refresh_rows
+from allhub_core.sites import Politeness, RefreshResult, refresh_accounts
+from allhub_core.store import Store
+from allhub_core.sync.credentials import account_names, politeness_for
+from allhub_core.vocab import Availability, CheckInState
+
+__all__ = ["RefreshReport", "refresh", "write_refresh_results"]
+
+_MEASURES = ("consumption", "income", "tokens", "requests")
+SKIPPED_REASON = "Refresh interval not reached, skipped"
+
+
+@dataclass
+class RefreshReport:
+    """What a refresh did; ``summary()`` and ``rows()`` are what the CLI and the pages show."""
+
+    results: list[RefreshResult]
+    skipped: list[int]
+    names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[RefreshResult]:
+        return [r for r in self.results if not r.ok]
+
+    def summary(self, details: int = 0) -> str:
+        """One sentence of counts; with ``details`` > 0, the first failures by name and why."""
+        ok = len(self.results) - len(self.failed)
+        text = f"Refresh complete: {ok} succeeded, {len(self.failed)} failed"
+        text += f", {len(self.skipped)} skipped (synced recently)." if self.skipped else "."
+        if details and self.failed:
+            shown = "; ".join(f"{self.names.get(r.account_id, r.account_id)}: {r.health_reason}"
+                              for r in self.failed[:details])
+            text += f" {shown}" + (" …" if len(self.failed) > details else "")
+        return text
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per account: id, ok, health_status, health_reason (and skipped)."""
+        rows: list[dict[str, Any]] = [{"id": r.account_id, "ok": r.ok, "health_status": r.health_status,
+                                       "health_reason": r.health_reason} for r in self.results]
+        rows += [{"id": str(i), "ok": True, "skipped": True, "health_status": None,
+                  "health_reason": SKIPPED_REASON} for i in self.skipped]
+        return rows
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, politeness: Politeness | None = None,
+            on_result: Callable[[RefreshResult], None] | None = None) -> RefreshReport:
+    """Refresh the given (or all enabled) accounts and write the results in one transaction."""
+    aids = [parse_id(i) for i in ids] if ids is not None else None
+    politeness = politeness or politeness_for(store)
+    creds, names = account_names(store, aids, only_enabled=aids is None)
+    skipped: list[int] = []
+    if not force:
+        guard = get_preferences(store)["refresh_min_interval_s"]
+        recent = recently_synced(store, [int(c.account_id) for c in creds], guard)
+        skipped = [int(c.account_id) for c in creds if int(c.account_id) in recent]
+        creds = [c for c in creds if int(c.account_id) not in recent]
+    if not creds:
+        return RefreshReport([], skipped, names)
+    with store.released():
+        results = asyncio.run(refresh_accounts(creds, politeness, on_result=on_result))
+    write_refresh_results(store, results)
+    return RefreshReport(results, skipped, names)
+
+
+def write_refresh_results(store: Store, results: list[RefreshResult]) -> None:
+    """Turn the sites' results into the rows ``accounts.status`` writes (one transaction)."""
+    ok_rows, failed_rows = [], []
+    for r in results:
+        if not r.ok:
+            failed_rows.append({"id": int(r.account_id), "health_status": r.health_status,
+                                "health_reason": r.health_reason})
+            continue
+        av = r.availability or {}
+        status = {m: (av.get(m) or (Availability.UNAVAILABLE.value, "not_collected"))[0] for m in _MEASURES}
+        checked = r.checkin_status if r.checkin_status in (CheckInState.CHECKED, CheckInState.NOT_CHECKED) else None
+        ok_rows.append({
+            "id": int(r.account_id), "health_status": r.health_status, "health_reason": r.health_reason,
+            "quota": r.quota, "today_consumption": r.today_consumption, "today_income": r.today_income,
+            "today_prompt_tokens": r.today_prompt_tokens, "today_completion_tokens": r.today_completion_tokens,
+            "today_requests": r.today_requests, "consumption_availability": status["consumption"],
+            "income_availability": status["income"], "tokens_availability": status["tokens"],
+            "requests_availability": status["requests"],
+            "stats_reason": ", ".join(sorted({v[1] for v in av.values() if v and v[1]})),
+            "checkin_supported": False if r.checkin_status == CheckInState.UNSUPPORTED else r.checkin_supported,
+            "checkin_today": checked, "username": r.username, "user_id": r.user_id})
+    rotated = {int(r.account_id): r.rotated for r in results if r.rotated}
+    write_refresh_rows(store, ok_rows, failed_rows, rotated)

@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test install install-test chromium demo bench clean
+.PHONY: run test lint install install-test chromium demo bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,14 @@ chromium:
 	elif [ "$$(id -u)" = "0" ]; then apt-get update && apt-get install -y chromium; \
 	else echo "The browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install -y chromium'." >&2; exit 1; fi
 
-## test: the whole suite, browser tests included (they fail, never skip, without Chromium)
-test: install-test chromium
+## lint: ruff, mypy and the import contracts of docs/architecture.md (import-linter)
+lint: install-test
+	$(VENV)/bin/ruff check allhub_core pages app.py
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+## test: lint, then the whole suite, browser tests included (they fail, never skip, without Chromium)
+test: lint chromium
 	$(PY) -m pytest
 
 demo: install

@@ -78,3 +78,37 @@ def test_no_module_imports_another_packages_private_modules():
                 continue
             offenders.append(f"{importer} -> {imported}")
     assert offenders == []
+
+
+FACADES = {"allhub_core.accounts", "allhub_core.sync", "allhub_core.transfer", "allhub_core.store",
+           "allhub_core.errors", "allhub_core.vocab", "allhub_core.origin"}
+
+
+def _imports(path: Path) -> list[str]:
+    import ast
+
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "allhub_core":
+                found += [f"allhub_core.{a.name}" for a in node.names]
+            else:
+                found.append(node.module)
+    return found
+
+
+def test_pages_use_only_facades_and_never_the_database_or_the_network():
+    pages = sorted((ROOT / "pages").glob("*.py")) + [ROOT / "app.py"]
+    assert len(pages) >= 7
+    offenders = []
+    for page in pages:
+        for mod in _imports(page):
+            top = mod.split(".")[0]
+            if top in ("duckdb", "httpx", "httpcore"):
+                offenders.append(f"{page.name}: {mod}")
+            elif top == "allhub_core" and mod not in FACADES:
+                offenders.append(f"{page.name}: {mod}")
+    assert offenders == []

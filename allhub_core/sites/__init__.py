@@ -1,22 +1,46 @@
 """Site adapters: one module per relay-site family over the shared transport.
 
 Plain dataclasses in (``SiteCredentials``), plain dataclasses out; nothing here
-knows about the database.  ``newapi`` serves the whole New API family through a
-variant table, ``sub2api`` the JWT-based Sub2API.
+knows about the database.  Each family implements ``SiteFamily`` (``family``) and
+has its line in ``FAMILIES`` (``registry``): ``newapi`` serves the whole New API
+family through a variant table, ``sub2api`` the JWT-based Sub2API, ``voapi_v2``
+says VoAPI v2 is not supported yet.  The entry points are in ``_api`` (refresh,
+check-in, keys, models, prices, redemption) and ``recognition``.
 """
 
 from ..net import Limits, Politeness, SiteError
+from ..vocab import SITE_TYPES, canonical_site_type
 from ._api import (
-    checkin_accounts, create_token, get_pricing, list_models, list_tokens, recognize, redeem, refresh_accounts,
+    checkin_accounts,
+    create_token,
+    get_pricing,
+    list_models,
+    list_tokens,
+    redeem,
+    refresh_accounts,
     reveal_token,
 )
 from ._types import (
-    COMPLETE, DEFAULT_EXCHANGE_RATE, PARTIAL, QUOTA_PER_USD, UNAVAILABLE, ApiToken, CheckInResult, ModelPrice,
-    Pricing, RecognizeResult, RedeemResult, RefreshResult, SiteCredentials,
+    COMPLETE,
+    DEFAULT_EXCHANGE_RATE,
+    PARTIAL,
+    QUOTA_PER_USD,
+    UNAVAILABLE,
+    ApiToken,
+    CheckInResult,
+    ModelPrice,
+    Pricing,
+    RecognizeResult,
+    RedeemResult,
+    RefreshResult,
+    SiteCredentials,
+    TokenSpec,
+    TypedInput,
 )
-from ._variants import VARIANTS, canonical_site_type
-
-SITE_TYPES = (*VARIANTS, "sub2api")
+from ._variants import VARIANTS
+from .family import SiteFamily
+from .recognition import recognize
+from .registry import FAMILIES, family_for
 
 __all__ = [
     "Limits", "Politeness", "SiteError",
@@ -25,4 +49,5 @@ __all__ = [
     "COMPLETE", "DEFAULT_EXCHANGE_RATE", "PARTIAL", "QUOTA_PER_USD", "UNAVAILABLE",
     "ApiToken", "CheckInResult", "ModelPrice", "Pricing", "RecognizeResult", "RedeemResult", "RefreshResult",
     "SiteCredentials", "SITE_TYPES", "VARIANTS", "canonical_site_type",
+    "FAMILIES", "SiteFamily", "TokenSpec", "TypedInput", "family_for",
 ]

@@ -14,9 +14,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..net import HttpStatusError, Reply, SiteError, SiteSession, server_message
+from ..vocab import CheckInState
 from ._variants import Variant
 
-CHECKED, NOT_CHECKED, UNSUPPORTED, UNKNOWN = "checked", "not_checked", "unsupported", "unknown"
+CHECKED, NOT_CHECKED = CheckInState.CHECKED.value, CheckInState.NOT_CHECKED.value
+UNSUPPORTED, UNKNOWN = CheckInState.UNSUPPORTED.value, CheckInState.UNKNOWN.value
 _ALREADY = ("今天已经签到", "已经签到", "已签到", "already")
 _TURNSTILE_WORDS = ("token", "verify", "invalid", "failed", "校验", "为空", "失败")
 

@@ -14,10 +14,11 @@ import html
 import re
 
 from ..net import Auth, HttpStatusError, SiteError, SiteSession, host_of
+from ..vocab import SiteType
 from ._types import SiteStatus
-from ._variants import SUB2API, VOAPI_V2, type_from_title, type_from_user_id_message
+from ._variants import type_from_title, type_from_user_id_message
 
-HOSTS = {"modelflare.dev": "ModelFlare", "anyrouter.top": "anyrouter"}
+HOSTS = {"modelflare.dev": SiteType.MODELFLARE.value, "anyrouter.top": SiteType.ANYROUTER.value}
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 _VOAPI_MSG = re.compile(r"unauthorized|auth expire|token|jwt", re.I)
 
@@ -53,13 +54,13 @@ async def detect_site_type(session: SiteSession, status: SiteStatus | None, *, a
         code, data = body.get("code"), body.get("data", "missing")
         msg = str(body.get("msg") or body.get("message") or "")
         if isinstance(code, (int, float)) and data is None and _VOAPI_MSG.search(msg):
-            return VOAPI_V2
+            return SiteType.VOAPI_V2.value
         if code == 0 and isinstance(data, dict) and ("basicBalance" in data or "bindBalance" in data):
-            return VOAPI_V2
+            return SiteType.VOAPI_V2.value
 
     body = await _probe_body(session, "/api/v1/auth/me")
     if isinstance(body, dict) and isinstance(body.get("code"), str):
-        return SUB2API
+        return SiteType.SUB2API.value
 
     try:
         page = await session.get("/", public=True)
@@ -88,7 +89,7 @@ async def detect_site_type(session: SiteSession, status: SiteStatus | None, *, a
             return found
 
     if status is not None and isinstance(status.raw.get("check_in_enabled"), bool):
-        return "Veloera"
-    return "unknown"
+        return SiteType.VELOERA.value
+    return SiteType.UNKNOWN.value
 
 

@@ -42,7 +42,8 @@ def parse_token(raw: dict[str, Any]) -> ApiToken:
         used_quota=_int(raw.get("used_quota")), expired_time=_int(raw.get("expired_time")),
         created_time=_int(raw.get("created_time")), accessed_time=_int(raw.get("accessed_time")),
         group=raw.get("group") if isinstance(raw.get("group"), str) else None,
-        model_limits_enabled=raw.get("model_limits_enabled") if isinstance(raw.get("model_limits_enabled"), bool) else None,
+        model_limits_enabled=(raw.get("model_limits_enabled")
+                              if isinstance(raw.get("model_limits_enabled"), bool) else None),
         model_limits=raw.get("model_limits") if isinstance(raw.get("model_limits"), str) else None,
         allow_ips=raw.get("allow_ips") if isinstance(raw.get("allow_ips"), str) else None,
         raw=raw,

@@ -2,7 +2,7 @@
 
 The store hands over ``SiteCredentials``; the adapters hand back results.  No
 database types cross this line, so the adapters can be tested against the
-sandbox sites alone.  Money is integer quota units: 500000 = 1 USD.
+sandbox sites alone.  Money is integer quota units (``vocab.QUOTA_PER_USD`` = 1 USD).
 """
 
 from __future__ import annotations
@@ -10,13 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-QUOTA_PER_USD = 500_000
-DEFAULT_EXCHANGE_RATE = 7.2
+from ..vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD, Availability
+
+__all__ = [
+    "DEFAULT_EXCHANGE_RATE", "QUOTA_PER_USD", "COMPLETE", "PARTIAL", "UNAVAILABLE",
+    "SiteCredentials", "RefreshResult", "CheckInResult", "RecognizeResult", "TypedInput", "SiteStatus",
+    "UserInfo", "TodayUsage", "ApiToken", "TokenSpec", "ModelPrice", "Pricing", "RedeemResult",
+]
 
 # availability statuses for today's figures
-COMPLETE = "complete"
-PARTIAL = "partial"
-UNAVAILABLE = "unavailable"
+COMPLETE = Availability.COMPLETE.value
+PARTIAL = Availability.PARTIAL.value
+UNAVAILABLE = Availability.UNAVAILABLE.value
 
 
 @dataclass
@@ -100,6 +105,23 @@ class RecognizeResult:
 
 
 @dataclass
+class TypedInput:
+    """What the user typed to add an account, for a family's ``recognize``.
+
+    ``secrets`` is the caller's list of values to scrub from every message; a family appends
+    the tokens it obtains (by logging in) so that a later failure cannot quote them.
+    """
+
+    username: str | None = None
+    password: str | None = None
+    access_token: str | None = None
+    cookie: str | None = None
+    user_id: str | None = None
+    refresh_token: str | None = None
+    secrets: list[str] = field(default_factory=list)
+
+
+@dataclass
 class SiteStatus:
     """Public ``/api/status`` facts (or their family equivalent)."""
 
@@ -152,6 +174,20 @@ class ApiToken:
 
     def __repr__(self) -> str:  # never print a key
         return f"ApiToken(id={self.id!r}, name={self.name!r}, masked={self.masked})"
+
+
+@dataclass
+class TokenSpec:
+    """A relay key to create.  Quota in quota units; ``expired_time`` -1 = never."""
+
+    name: str
+    remain_quota: int = 0
+    unlimited_quota: bool = True
+    expired_time: int = -1
+    model_limits_enabled: bool = False
+    model_limits: str = ""
+    allow_ips: str = ""
+    group: str = ""
 
 
 @dataclass

@@ -3,13 +3,16 @@
 Most relay sites are forks of New API / One API that differ only in a handful
 of routes and payload shapes (site-api.md section 1).  Keeping those
 differences as data lets one adapter serve them all.  The ``site_type`` strings
-are exact, odd casing included (``Veloera``, ``neo-Api``).
+are exact, odd casing included (``Veloera``, ``neo-Api``): every key is a
+``vocab.SiteType`` value, and ``registry.FAMILIES`` holds one ``NewApiFamily`` per row.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from ..vocab import SiteType
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class Variant:
     pricing: ``newapi`` (``/api/pricing``) | ``onehub`` | None.
     reveal_method: method of ``/api/token/{id}/key``.
     title: regex matched against the home page ``<title>`` (detection step 4).
+    always_send_cookie: send a stored cookie along with the access token (AnyRouter's
+        sign-in is cookie-only).
     """
 
     site_type: str
@@ -39,6 +44,7 @@ class Variant:
     reveal_method: str = "POST"
     title: str | None = None
     redeem: bool = True
+    always_send_cookie: bool = False
 
 
 VARIANTS: dict[str, Variant] = {
@@ -54,7 +60,7 @@ VARIANTS: dict[str, Variant] = {
                 pricing="onehub", title=r"\bone[-_ ]?hub\b"),
         Variant("done-hub", None, token_paging="onehub", log_paging="done-hub", model_routes=("onehub",),
                 pricing="onehub", title=r"\bdone[-_ ]?hub\b"),
-        Variant("anyrouter", None, checkin="anyrouter", title=r"any\s*router"),
+        Variant("anyrouter", None, checkin="anyrouter", title=r"any\s*router", always_send_cookie=True),
         Variant("wong-gongyi", None, checkin="wong", reveal_method="GET", title=r"wong\s*公益站"),
         Variant("v-api", "X-Api-User", model_routes=("/api/user/available_models", "/api/user/models"),
                 title=r"\bv[-_ ]?api\b"),
@@ -71,40 +77,15 @@ VARIANTS: dict[str, Variant] = {
 TITLE_ORDER = ("wong-gongyi", "anyrouter", "done-hub", "one-hub", "Veloera", "Super-API", "Rix-Api",
                "neo-Api", "VoAPI", "v-api", "one-api", "new-api")
 
-# Types handled by other modules.
-SUB2API = "sub2api"
-VOAPI_V2 = "voapi-v2"
 VOAPI_V2_TITLE = r"^(?:.* - )?VoAPI公益站$"
-
-
-def variant_for(site_type: str | None) -> Variant:
-    """The variant for a stored ``site_type`` (case-insensitive); unknown types act as ``unknown``."""
-    if site_type in VARIANTS:
-        return VARIANTS[site_type]
-    low = (site_type or "").lower()
-    for key, v in VARIANTS.items():
-        if key.lower() == low:
-            return v
-    return VARIANTS["unknown"]
-
-
-def canonical_site_type(site_type: str | None) -> str | None:
-    """Map any casing to the exact ``site_type`` string, or None if not a known type."""
-    if not site_type:
-        return None
-    low = site_type.strip().lower()
-    for key in (*VARIANTS, SUB2API, VOAPI_V2):
-        if key.lower() == low:
-            return key
-    return None
 
 
 def type_from_title(title: str) -> str | None:
     text = (title or "").strip()
     if re.search(VOAPI_V2_TITLE, text):
-        return VOAPI_V2
+        return SiteType.VOAPI_V2.value
     if re.search(r"\bsub2api\b", text, re.I):
-        return SUB2API
+        return SiteType.SUB2API.value
     for site_type in TITLE_ORDER:
         pattern = VARIANTS[site_type].title
         if pattern and re.search(pattern, text, re.I):
@@ -119,6 +100,7 @@ def type_from_user_id_message(message: str) -> str | None:
         if v.user_id_header and v.user_id_header.lower() in low:
             return v.site_type
     return None
+
 
 USER_ID_HEADERS_LOWER = tuple(h.lower() for h in (
     "New-Api-User", "X-ModelFlare-User", "Veloera-User", "X-Api-User", "voapi-user", "Rix-Api-User", "neo-api-user",

@@ -5,6 +5,9 @@ Because each refresh invalidates the old refresh token, the new pair must reach
 the store even when the rest of the refresh fails: ``Sub2ApiClient.rotated``
 collects it and the batch layer always copies it into the result.  Refreshes
 happen proactively when the JWT expires within 120 s, and once after a 401.
+
+``Sub2ApiFamily`` is the ``SiteFamily``: its handle is the ``Sub2ApiClient``.  Sub2API
+has no check-in, model list, price list or top-up codes, so those stay unsupported.
 """
 
 from __future__ import annotations
@@ -15,12 +18,34 @@ import time
 from typing import Any
 
 from ..net import (
-    Auth, BadResponseError, BusinessError, HttpStatusError, Reply, SiteError, SiteSession,
-    looks_like_auth_failure, server_message,
+    Auth,
+    BadResponseError,
+    BusinessError,
+    HttpStatusError,
+    Reply,
+    SiteError,
+    SiteSession,
+    looks_like_auth_failure,
+    server_message,
 )
-from ._types import COMPLETE, QUOTA_PER_USD, UNAVAILABLE, ApiToken, RefreshResult, UserInfo
+from ..vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD, AuthType, CheckInState, Health, SiteType
+from ._reasons import reason
 from ._status import site_name
 from ._tokens import merge_new
+from ._types import (
+    COMPLETE,
+    UNAVAILABLE,
+    ApiToken,
+    RecognizeResult,
+    RefreshResult,
+    SiteCredentials,
+    SiteStatus,
+    TokenSpec,
+    TypedInput,
+    UserInfo,
+)
+from .family import BaseFamily, StatusSource
+from .newapi import login_refusal
 
 REFRESH_BUFFER_S = 120
 
@@ -123,7 +148,8 @@ async def refresh(client: Sub2ApiClient) -> RefreshResult:
         account_id="", ok=True, health_status="healthy", health_reason="", quota=user.quota,
         username=user.username, user_id=user.user_id,
         site_name=site_name(await public_name(client.base), client.base.origin),
-        checkin_supported=False, checkin_status="unsupported", site_type="sub2api", exchange_rate=7.2,
+        checkin_supported=False, checkin_status=CheckInState.UNSUPPORTED.value, site_type=SiteType.SUB2API.value,
+        exchange_rate=DEFAULT_EXCHANGE_RATE,
     )
     result.availability["income"] = (UNAVAILABLE, "Sub2API does not report income")
     result.today_income = None
@@ -202,3 +228,61 @@ async def login(session: SiteSession, username: str, password: str) -> tuple[str
         client = Sub2ApiClient(session, access_token=data["access_token"], refresh_token=None)
         user = parse_me(await client.call("GET", "/api/v1/auth/me"))
     return data["access_token"], refresh_token, user
+
+
+class Sub2ApiFamily(BaseFamily[Sub2ApiClient]):
+    site_type = SiteType.SUB2API
+
+    def open(self, session: SiteSession, creds: SiteCredentials) -> Sub2ApiClient:
+        return Sub2ApiClient(session, access_token=creds.access_token, refresh_token=creds.refresh_token,
+                             user_id=creds.user_id)
+
+    async def refresh(self, handle: Sub2ApiClient, *, status: StatusSource,
+                      exchange_rate: float | None = None) -> RefreshResult:
+        return await refresh(handle)  # no /api/status on Sub2API
+
+    async def list_tokens(self, handle: Sub2ApiClient) -> list[ApiToken]:
+        return await list_keys(handle)
+
+    async def create_token(self, handle: Sub2ApiClient, spec: TokenSpec) -> ApiToken:
+        quota_usd = 0 if spec.unlimited_quota else spec.remain_quota / QUOTA_PER_USD
+        return await create_key(handle, spec.name, quota_usd=quota_usd,
+                                group_id=int(spec.group) if spec.group.isdigit() else None)
+
+    async def reveal_token(self, handle: Sub2ApiClient, token_id: str) -> str:
+        for token in await list_keys(handle):  # Sub2API lists full keys
+            if token.id == str(token_id):
+                return token.key
+        raise SiteError(f"No key with id {token_id} on this account.")
+
+    async def recognize(self, session: SiteSession, origin: str, status: SiteStatus | None,
+                        typed: TypedInput) -> RecognizeResult:
+        kind, secrets = self.site_type.value, typed.secrets
+        access_token, refresh_token = typed.access_token, typed.refresh_token
+        if typed.username and typed.password and not access_token:
+            try:
+                access_token, refresh_token, _ = await login(session, typed.username, typed.password)
+            except BusinessError as exc:
+                return RecognizeResult(ok=False, site_url=origin, site_type=kind,
+                                       message=reason(login_refusal(exc.server_message), secrets))
+            except HttpStatusError as exc:
+                return RecognizeResult(ok=False, site_url=origin, site_type=kind,
+                                       message=f"Login failed: {reason(exc, secrets)}")
+            secrets += [s for s in (access_token, refresh_token) if s]
+        client = Sub2ApiClient(session, access_token=access_token, refresh_token=refresh_token,
+                               user_id=typed.user_id)
+        try:
+            user = parse_me(await client.call("GET", "/api/v1/auth/me"))
+        except (BusinessError, HttpStatusError) as exc:
+            if isinstance(exc, HttpStatusError) and exc.http_status not in (401, 403):
+                raise
+            return RecognizeResult(ok=False, site_url=origin, site_type=kind,
+                                   message=f"The site rejected the access token ({reason(exc, secrets)}).")
+        name = await public_name(session)
+        return RecognizeResult(
+            ok=True, message="Recognised.", site_url=origin, site_type=kind, site_name=site_name(name, origin),
+            exchange_rate=DEFAULT_EXCHANGE_RATE, user_id=user.user_id, username=user.username,
+            auth_type=AuthType.ACCESS_TOKEN.value, access_token=client.access_token,
+            refresh_token=client.refresh_token, checkin_supported=False, quota=user.quota,
+            health_status=Health.HEALTHY.value, health_reason="",
+        )

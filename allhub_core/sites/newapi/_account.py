@@ -1,9 +1,8 @@
-"""The New API family adapter: New API, One API, Veloera, OneHub, DoneHub,
-AnyRouter, WONG, V-API, VoAPI, Super-API, Rix-Api, neo-Api and unknown forks.
+"""One New API family account: who it is, its refresh, and logging in with a password.
 
-One module because they share routes and envelopes; what differs lives in
-``_variants.VARIANTS``.  Every function takes a ``SiteSession`` already bound
-to one account's origin and credentials and returns plain dataclasses.
+Every function takes a ``SiteSession`` already bound to one account's origin and
+credentials and returns plain dataclasses; what differs between forks lives in
+``_variants.VARIANTS``.
 """
 
 from __future__ import annotations
@@ -12,18 +11,16 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..net import (
-    Auth, BadResponseError, BusinessError, HttpStatusError, SiteError, SiteSession,
-    UnsupportedError, server_message,
-)
-from ._checkin import CHECKED, NOT_CHECKED, UNSUPPORTED, checkin_status
-from ._status import site_name
-from ._types import ModelPrice, Pricing, RedeemResult, RefreshResult, SiteStatus, UserInfo
-from ._usage import today_usage
-from ._variants import Variant
+from ...net import Auth, BadResponseError, SiteError, SiteSession, server_message
+from ...vocab import DEFAULT_EXCHANGE_RATE
+from .._checkin import CHECKED, NOT_CHECKED, UNSUPPORTED, checkin_status
+from .._status import site_name
+from .._types import RefreshResult, SiteStatus, UserInfo
+from .._usage import today_usage
+from .._variants import Variant
 
 
-def _int(value: Any) -> int | None:
+def int_or_none(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -40,7 +37,7 @@ def parse_user(data: Any) -> UserInfo:
     return UserInfo(
         user_id=str(uid).strip() if uid not in (None, "") else None,
         username=str(username) if username else None,
-        quota=_int(data.get("quota")) or 0,
+        quota=int_or_none(data.get("quota")) or 0,
         group=data.get("group") if isinstance(data.get("group"), str) else None,
         access_token=token.strip() if isinstance(token, str) and token.strip() else None,
     )
@@ -65,7 +62,7 @@ async def refresh(session: SiteSession, variant: Variant, status: SiteStatus | N
                   exchange_rate: float | None = None) -> RefreshResult:
     """Balance, today's figures and check-in state; ``SiteError`` if the user call fails."""
     user = await fetch_self(session)
-    rate = exchange_rate or (status.exchange_rate if status else None) or 7.2
+    rate = exchange_rate or (status.exchange_rate if status else None) or DEFAULT_EXCHANGE_RATE
     usage = await today_usage(session, variant, exchange_rate=rate, page_limit=session.politeness.log_page_limit)
     state = await checkin_status(session, variant)
     supported = checkin_supported(variant, status, state)
@@ -157,104 +154,3 @@ async def login(session: SiteSession, username: str, password: str) -> LoginOutc
     session.add_secret(token)
     return LoginOutcome(user_id=me.user_id or user_id, username=me.username or user.get("username"),
                         access_token=token, cookie=cookie)
-
-
-# -- models, pricing, redemption ----------------------------------------------
-
-async def list_models(session: SiteSession, variant: Variant) -> list[str]:
-    for route in variant.model_routes:
-        try:
-            if route == "onehub":
-                data = (await session.get("/api/available_model")).envelope()
-                if isinstance(data, dict):
-                    return sorted(str(k) for k in data)
-                raise BadResponseError("The model list is not in a known format.")
-            data = (await session.get(route)).envelope()
-        except HttpStatusError as exc:
-            if exc.http_status in (404, 405):
-                continue
-            raise
-        if isinstance(data, list):
-            return [str(m) for m in data if isinstance(m, (str, int))]
-        if isinstance(data, dict):
-            return sorted(str(k) for k in data)
-        raise BadResponseError("The model list is not in a known format.")
-    raise UnsupportedError("This site has no model list endpoint.")
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-async def get_pricing(session: SiteSession, variant: Variant) -> Pricing:
-    if variant.pricing == "onehub":
-        models = (await session.get("/api/available_model")).envelope()
-        groups: dict[str, Any] = {}
-        try:
-            g = (await session.get("/api/user_group_map")).envelope()
-            groups = g if isinstance(g, dict) else {}
-        except SiteError:
-            pass
-        if not isinstance(models, dict):
-            raise BadResponseError("The price list is not in a known format.")
-        rows = []
-        for name, info in models.items():
-            info = info if isinstance(info, dict) else {}
-            price = info.get("price") if isinstance(info.get("price"), dict) else {}
-            inp, out = _float(price.get("input")), _float(price.get("output"))
-            per_call = price.get("type") == "times"
-            rows.append(ModelPrice(
-                model_name=str(name), quota_type=1 if per_call else 0,
-                model_ratio=None if per_call else inp, model_price=inp if per_call else None,
-                completion_ratio=(out / inp) if (inp and out is not None and not per_call) else None,
-                enable_groups=[str(x) for x in info.get("groups") or []], owner_by=info.get("owned_by"),
-            ))
-        ratios = {str(k): r for k, v in groups.items() if isinstance(v, dict) and (r := _float(v.get("ratio"))) is not None}
-        names = {str(k): str(v.get("name") or k) for k, v in groups.items() if isinstance(v, dict)}
-        return Pricing(models=rows, group_ratio=ratios, usable_group=names)
-    try:
-        body = (await session.get("/api/pricing")).json_object()
-    except HttpStatusError as exc:
-        if exc.http_status in (404, 405):
-            raise UnsupportedError("This site has no price list.") from None
-        raise
-    if body.get("success") is False:
-        raise BusinessError(server_message(body), auth=False)
-    data = body.get("data")
-    if not isinstance(data, list):
-        raise BadResponseError("The price list is not in a known format.")
-    rows = []
-    for row in data:
-        if not isinstance(row, dict) or not row.get("model_name"):
-            continue
-        rows.append(ModelPrice(
-            model_name=str(row["model_name"]), quota_type=_int(row.get("quota_type")) or 0,
-            model_ratio=_float(row.get("model_ratio")), model_price=_float(row.get("model_price")),
-            completion_ratio=_float(row.get("completion_ratio")),
-            enable_groups=[str(g) for g in row.get("enable_groups") or []], owner_by=row.get("owner_by"),
-        ))
-    ratio = body.get("group_ratio") if isinstance(body.get("group_ratio"), dict) else {}
-    usable = body.get("usable_group")
-    if not isinstance(usable, dict):
-        names = body.get("group_names")
-        usable = {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else (
-            {str(n): str(n) for n in names} if isinstance(names, list) else {})
-    return Pricing(models=rows, group_ratio={str(k): f for k, r in ratio.items() if (f := _float(r)) is not None},
-                   usable_group={str(k): str(v) for k, v in usable.items()})
-
-
-async def redeem(session: SiteSession, code: str) -> RedeemResult:
-    session.add_secret(code)
-    reply = await session.post("/api/user/topup", json={"key": code}, idempotent=False)
-    body = reply.json_object()
-    message = reply.clean(server_message(body))
-    if body.get("success") is not True:
-        return RedeemResult(ok=False, message=message or "The code was not accepted.")
-    data = body.get("data")
-    amount = _int(data) if not isinstance(data, dict) else _int(data.get("quota"))
-    return RedeemResult(ok=True, message=message or "Code redeemed.", quota_added=amount)

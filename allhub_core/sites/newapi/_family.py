@@ -1,0 +1,157 @@
+"""The New API family as a ``SiteFamily``: one instance per row of ``_variants.VARIANTS``.
+
+The instance holds its ``Variant``, so every operation is the shared adapter code
+called with that row; nothing here branches on a type name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...net import Auth, BusinessError, HttpStatusError, SiteError, SiteSession
+from ...vocab import DEFAULT_EXCHANGE_RATE, AuthType, Health, SiteType
+from .. import _checkin, _tokens
+from .._reasons import reason
+from .._status import site_name
+from .._types import (
+    ApiToken,
+    Pricing,
+    RecognizeResult,
+    RedeemResult,
+    RefreshResult,
+    SiteCredentials,
+    SiteStatus,
+    TokenSpec,
+    TypedInput,
+)
+from .._variants import USER_ID_HEADERS_LOWER, Variant
+from ..family import BaseFamily, CheckInOutcome, StatusSource
+from . import _account, _catalog
+
+
+@dataclass
+class NewApiHandle:
+    """One New API family account: its session (credentials included) and its variant."""
+
+    session: SiteSession
+    variant: Variant
+    rotated: dict[str, str] = field(default_factory=dict)  # New API never rotates credentials
+
+
+def _needs_user_id(exc: SiteError) -> bool:
+    text = (getattr(exc, "server_message", "") or str(exc)).lower()
+    return any(h in text for h in USER_ID_HEADERS_LOWER) or ("user" in text and ("未提供" in text or "missing" in text))
+
+
+def _user_id_mismatch(message: str) -> bool:
+    low = message.lower()
+    return "格式" in low or "不匹配" in low or "mismatch" in low or "format" in low or "match" in low
+
+
+class NewApiFamily(BaseFamily[NewApiHandle]):
+    """New API, One API, Veloera, OneHub, DoneHub, AnyRouter, WONG, V-API, VoAPI, Super-API,
+    Rix-Api, neo-Api, ModelFlare and unknown forks, told apart by their ``Variant``."""
+
+    def __init__(self, variant: Variant) -> None:
+        self.variant = variant
+        self.site_type = SiteType(variant.site_type)
+        self.has_checkin = variant.checkin is not None
+        self.always_send_cookie = variant.always_send_cookie
+
+    def open(self, session: SiteSession, creds: SiteCredentials) -> NewApiHandle:
+        return NewApiHandle(session, self.variant)
+
+    async def refresh(self, handle: NewApiHandle, *, status: StatusSource,
+                      exchange_rate: float | None = None) -> RefreshResult:
+        site_status = await status()
+        return await _account.refresh(handle.session, self.variant, site_status, exchange_rate=exchange_rate)
+
+    async def checkin_status(self, handle: NewApiHandle) -> str:
+        return await _checkin.checkin_status(handle.session, self.variant)
+
+    async def check_in(self, handle: NewApiHandle) -> CheckInOutcome:
+        if not self.has_checkin:
+            raise self._unsupported("have no check-in")
+        return await _checkin.check_in(handle.session, self.variant)
+
+    async def list_tokens(self, handle: NewApiHandle) -> list[ApiToken]:
+        return await _tokens.list_tokens(handle.session, self.variant)
+
+    async def create_token(self, handle: NewApiHandle, spec: TokenSpec) -> ApiToken:
+        body = _tokens.create_body(spec.name, remain_quota=spec.remain_quota, unlimited_quota=spec.unlimited_quota,
+                                   expired_time=spec.expired_time, model_limits_enabled=spec.model_limits_enabled,
+                                   model_limits=spec.model_limits, allow_ips=spec.allow_ips, group=spec.group)
+        return await _tokens.create_token(handle.session, self.variant, body)
+
+    async def reveal_token(self, handle: NewApiHandle, token_id: str) -> str:
+        return await _tokens.reveal_key(handle.session, self.variant, str(token_id))
+
+    async def list_models(self, handle: NewApiHandle) -> list[str]:
+        return await _catalog.list_models(handle.session, self.variant)
+
+    async def get_pricing(self, handle: NewApiHandle) -> Pricing:
+        return await _catalog.get_pricing(handle.session, self.variant)
+
+    async def redeem(self, handle: NewApiHandle, code: str) -> RedeemResult:
+        if not self.variant.redeem:
+            raise self._unsupported("have no redemption codes")
+        return await _catalog.redeem(handle.session, code)
+
+    # -- recognise ---------------------------------------------------------------
+
+    async def recognize(self, session: SiteSession, origin: str, status: SiteStatus | None,
+                        typed: TypedInput) -> RecognizeResult:
+        kind = self.site_type.value
+        secrets = typed.secrets
+        access_token, cookie, user_id = typed.access_token, typed.cookie, typed.user_id
+        if status is None and not (access_token or cookie or typed.username):
+            raise HttpStatusError(404, "no /api/status")
+
+        def refused(message: str, *, needs_user_id: bool = False) -> RecognizeResult:
+            return RecognizeResult(ok=False, site_url=origin, site_type=kind, message=message,
+                                   needs_user_id=needs_user_id)
+
+        cookie_only = cookie and not access_token and not typed.password
+        auth_type = AuthType.COOKIE.value if cookie_only else AuthType.ACCESS_TOKEN.value
+        if typed.username and typed.password and not access_token and not cookie:
+            try:
+                outcome = await _account.login(session, typed.username, typed.password)
+            except HttpStatusError as exc:
+                if exc.http_status in (404, 405):
+                    raise
+                return refused(f"Login failed: {reason(exc, secrets)}")
+            except _account.LoginError as exc:
+                return refused(reason(exc, secrets))
+            access_token, user_id = outcome.access_token, outcome.user_id
+            secrets.append(access_token)
+            auth_type = AuthType.ACCESS_TOKEN.value
+        by_token = auth_type == AuthType.ACCESS_TOKEN
+        what = "access token" if by_token else "session cookie"
+        who = session.with_auth(Auth(access_token=access_token if by_token else None,
+                                     cookie=None if by_token else cookie, user_id=user_id))
+        who.add_secret(access_token)
+        try:
+            user = await _account.fetch_self(who)
+        except HttpStatusError as exc:
+            if exc.http_status == 401 and _needs_user_id(exc):
+                if user_id and _user_id_mismatch(exc.server_message):
+                    return refused("The user id does not match this account; check the number on your profile page.")
+                return refused("This site also needs your user id (the number shown on your profile page).",
+                               needs_user_id=True)
+            if exc.http_status == 401:
+                return refused(f"The site rejected the {what} ({reason(exc, secrets)}).")
+            raise
+        except BusinessError as exc:
+            return refused(f"The site rejected the {what}: {reason(exc, secrets)[len('Site refused: '):]}")
+        if by_token and not access_token and user.access_token:
+            access_token = user.access_token
+        state = await _checkin.checkin_status(who, self.variant)
+        return RecognizeResult(
+            ok=True, message="Recognised.", site_url=origin, site_type=kind,
+            site_name=site_name(status.system_name if status else None, origin),
+            exchange_rate=status.exchange_rate if status else DEFAULT_EXCHANGE_RATE,
+            user_id=user.user_id or user_id, username=user.username, auth_type=auth_type,
+            access_token=access_token if by_token else None, cookie=None if by_token else cookie,
+            checkin_supported=_account.checkin_supported(self.variant, status, state), quota=user.quota,
+            health_status=Health.HEALTHY.value, health_reason="",
+        )

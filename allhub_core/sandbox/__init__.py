@@ -12,8 +12,9 @@ contract simulated is ``site-api.md``; per-dialect differences are in ``_dialect
         site.requests  # what the client sent
 
 Faults (``FAULT_KINDS``): latency, slow, 429, 403_html, 403_json, html_200, 401, 500,
-business_error, malformed_json, redirect; scoped by ``user_id``/``path``/``method``,
-limited by ``times``. The same control is available over HTTP on every site under
+business_error, malformed_json, redirect, echo_secret; scoped by ``user_id``/``path``/
+``method``, limited by ``times``. Knobs for hostile-text tests: ``site.name`` (the
+announced site name) and ``site.checkin_message``; ``reset()`` restores both. The same control is available over HTTP on every site under
 ``/__sandbox/`` (see ``_admin``), for a sandbox run by ``allhub sandbox``.
 """
 

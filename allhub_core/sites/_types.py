@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..net import strip_controls
+
 QUOTA_PER_USD = 500_000
 DEFAULT_EXCHANGE_RATE = 7.2
 
@@ -17,6 +19,18 @@ DEFAULT_EXCHANGE_RATE = 7.2
 COMPLETE = "complete"
 PARTIAL = "partial"
 UNAVAILABLE = "unavailable"
+
+
+def remote_text(value: Any) -> str | None:
+    """A name or id read from a site's JSON, without control characters; None when empty.
+
+    Every site name, user name, user id, key name and model name goes through here (and
+    every server message through ``net.server_message``), so no escape sequence a site
+    sends reaches the store or a terminal.
+    """
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return strip_controls(str(value)).strip() or None
 
 
 @dataclass

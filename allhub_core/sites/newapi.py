@@ -18,7 +18,7 @@ from ..net import (
 )
 from ._checkin import CHECKED, NOT_CHECKED, UNSUPPORTED, checkin_status
 from ._status import site_name
-from ._types import ModelPrice, Pricing, RedeemResult, RefreshResult, SiteStatus, UserInfo
+from ._types import ModelPrice, Pricing, RedeemResult, RefreshResult, SiteStatus, UserInfo, remote_text
 from ._usage import today_usage
 from ._variants import Variant
 
@@ -38,10 +38,10 @@ def parse_user(data: Any) -> UserInfo:
     username = data.get("username") or data.get("display_name")
     token = data.get("access_token")
     return UserInfo(
-        user_id=str(uid).strip() if uid not in (None, "") else None,
-        username=str(username) if username else None,
+        user_id=remote_text(uid) if uid not in (None, "") else None,
+        username=remote_text(username) if username else None,
         quota=_int(data.get("quota")) or 0,
-        group=data.get("group") if isinstance(data.get("group"), str) else None,
+        group=remote_text(data.get("group")) if isinstance(data.get("group"), str) else None,
         access_token=token.strip() if isinstance(token, str) and token.strip() else None,
     )
 
@@ -135,7 +135,7 @@ async def login(session: SiteSession, username: str, password: str) -> LoginOutc
     uid = user.get("id")
     if uid in (None, ""):
         raise BadResponseError("The login answer has no user id.")
-    user_id = str(uid).strip()
+    user_id = remote_text(uid) or ""
     cookie = "; ".join(f"{k}={v}" for k, v in reply.set_cookies.items()) or None
     session.add_secret(jwt)
     session.add_secret(cookie)
@@ -155,7 +155,7 @@ async def login(session: SiteSession, username: str, password: str) -> LoginOutc
         if not token:
             raise BadResponseError("The site did not hand out an access token.")
     session.add_secret(token)
-    return LoginOutcome(user_id=me.user_id or user_id, username=me.username or user.get("username"),
+    return LoginOutcome(user_id=me.user_id or user_id, username=me.username or remote_text(user.get("username")),
                         access_token=token, cookie=cookie)
 
 
@@ -167,7 +167,7 @@ async def list_models(session: SiteSession, variant: Variant) -> list[str]:
             if route == "onehub":
                 data = (await session.get("/api/available_model")).envelope()
                 if isinstance(data, dict):
-                    return sorted(str(k) for k in data)
+                    return sorted(filter(None, map(remote_text, data)))
                 raise BadResponseError("The model list is not in a known format.")
             data = (await session.get(route)).envelope()
         except HttpStatusError as exc:
@@ -175,9 +175,9 @@ async def list_models(session: SiteSession, variant: Variant) -> list[str]:
                 continue
             raise
         if isinstance(data, list):
-            return [str(m) for m in data if isinstance(m, (str, int))]
+            return [t for m in data if isinstance(m, (str, int)) and (t := remote_text(m))]
         if isinstance(data, dict):
-            return sorted(str(k) for k in data)
+            return sorted(filter(None, map(remote_text, data)))
         raise BadResponseError("The model list is not in a known format.")
     raise UnsupportedError("This site has no model list endpoint.")
 

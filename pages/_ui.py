@@ -50,7 +50,7 @@ _local = threading.local()
 
 def _new_store() -> Store:
     try:
-        return Store(db_path())
+        return Store(db_path(), create_folder=not os.environ.get("ALLHUB_DB"))  # only the default may make data/
     except AllhubError as exc:
         st.error(esc(exc), icon=":material/error:")
         st.stop()

@@ -23,9 +23,13 @@ from .tags import resolve_tag_ids
 __all__ = ["AccountInput", "SITE_TYPES", "AUTH_TYPES", "EDITABLE_FIELDS", "add_account",
            "find_duplicates", "get_account", "account_records", "update_accounts",
            "set_disabled", "add_tag", "remove_tag", "delete_accounts", "set_pinned",
-           "set_manual_order", "get_secrets", "set_secrets", "parse_exchange_rate", "DEFAULT_EXCHANGE_RATE"]
+           "set_manual_order", "get_secrets", "set_secrets", "parse_exchange_rate", "DEFAULT_EXCHANGE_RATE",
+           "MAX_EXCHANGE_RATE", "check_credentials"]
 
 DEFAULT_EXCHANGE_RATE = 7.2
+#: CNY per USD is about 7; anything above this is a typo (or a hostile site) and would turn the
+#: CNY figures into infinities.
+MAX_EXCHANGE_RATE = 1_000_000.0
 SITE_TYPES = ("new-api", "one-api", "Veloera", "one-hub", "done-hub", "anyrouter", "wong-gongyi",
               "v-api", "VoAPI", "voapi-v2", "Super-API", "Rix-Api", "neo-Api", "ModelFlare",
               "sub2api", "unknown")
@@ -43,14 +47,44 @@ EDITABLE_FIELDS = {
 
 
 def parse_exchange_rate(value: Any) -> float:
-    """A finite number > 0, else the extension's message."""
+    """A finite number with 0 < rate <= ``MAX_EXCHANGE_RATE``, else the extension's message."""
     try:
         rate = float(str(value).strip()) if value is not None and str(value).strip() != "" else None
     except ValueError:
         rate = None
     if rate is None or not math.isfinite(rate) or rate <= 0:
         raise ValidationError("Please enter a valid exchange rate, greater than 0.")
+    if rate > MAX_EXCHANGE_RATE:
+        raise ValidationError(f"Please enter a valid exchange rate, at most {MAX_EXCHANGE_RATE:,.0f} (CNY per USD).")
     return rate
+
+
+# What an HTTP header can carry: tokens and user ids travel in headers (Authorization, New-API-User
+# and friends), cookies in the Cookie header. Header values are ASCII; anything else used to fail
+# deep in the HTTP client. Tokens and user ids never hold a space; a Cookie header does ("a=1; b=2").
+_VISIBLE_ASCII = frozenset(map(chr, range(0x21, 0x7F)))
+_HEADER_ASCII = _VISIBLE_ASCII | {" "}
+_NO_SPACES = "may contain only ASCII letters, digits and punctuation (no spaces, accented letters or control characters)."
+_CREDENTIAL_RULES = {
+    "access_token": (f"The access token {_NO_SPACES}", _VISIBLE_ASCII),
+    "refresh_token": (f"The refresh token {_NO_SPACES}", _VISIBLE_ASCII),
+    "cookie": ("The session cookie may contain only ASCII characters (no accented letters or control characters).",
+               _HEADER_ASCII),
+    "user_id": (("The user ID may contain only ASCII letters, digits and punctuation, for example 12 (no "
+                 "full-width digits, other scripts, spaces or control characters)."), _VISIBLE_ASCII),
+}
+
+
+def check_credentials(*, access_token: str | None = None, cookie: str | None = None,
+                      refresh_token: str | None = None, user_id: str | None = None) -> None:
+    """Raise ValidationError (one sentence, never quoting the value) for a credential that an
+    HTTP header cannot carry. Values are judged as stored: stripped; empty ones are not judged."""
+    for name, value in (("access_token", access_token), ("cookie", cookie), ("refresh_token", refresh_token),
+                        ("user_id", user_id)):
+        text = str(value).strip() if value is not None else ""
+        message, allowed = _CREDENTIAL_RULES[name]
+        if text and not set(text) <= allowed:
+            raise ValidationError(message)
 
 
 def _parse_money(value: Any) -> float | None:
@@ -120,6 +154,7 @@ class AccountInput:
             raise ValidationError("Please fill in all account information: the access token is empty.")
         if self.auth_type == "cookie" and not cookie:
             raise ValidationError("Please fill in all account information: the session cookie is empty.")
+        check_credentials(access_token=token, cookie=cookie, refresh_token=self.refresh_token, user_id=user_id)
         if self.health_status not in HEALTH_STATUSES:
             raise ValidationError("Unknown health status.")
         return AccountInput(
@@ -300,6 +335,9 @@ def _clean_value(name: str, value: Any) -> Any:
             text = " ".join(text.split())
             if not text:
                 raise ValidationError("The site name cannot be empty.")
+        if name == "user_id":
+            text = text.strip()
+            check_credentials(user_id=text)
         return text
     if kind == "rate":
         return parse_exchange_rate(value)
@@ -457,8 +495,16 @@ def get_secrets(store: Store, ids: list[int]) -> dict[int, dict[str, str | None]
 def set_secrets(store: Store, account_id: Any, *, access_token: str | None = None,
                 cookie: str | None = None, refresh_token: str | None = None,
                 con: duckdb.DuckDBPyConnection | None = None) -> None:
-    """Replace the given secrets (None leaves one unchanged, "" clears it)."""
+    """Replace the given secrets (None leaves one unchanged; "" clears only the refresh token).
+
+    An empty access token or cookie is refused: it would leave the account without a way to
+    sign in while looking configured.
+    """
     aid = parse_id(account_id)
+    for what, value in (("access token", access_token), ("session cookie", cookie)):
+        if value is not None and not value.strip():
+            raise ValidationError(f"The new {what} is empty.")
+    check_credentials(access_token=access_token, cookie=cookie, refresh_token=refresh_token)
     box = store.box
     sets, params = [], []
     for col, value in (("access_token_enc", access_token), ("cookie_enc", cookie),

@@ -1,28 +1,73 @@
-"""The ``allhub`` command line: a thin layer over the library (see shared/spec/cli.md).
+r"""The ``allhub`` command line: a thin layer over the library (see shared/spec/cli.md).
 
 Exit status: 0 success; 1 the command ran but some items failed (e.g. a refused duplicate);
 2 bad usage or unreadable input. Errors are one sentence on stderr, never a traceback and
 never a secret. A secret given as ``-`` is read from standard input so it stays out of the
 process list and shell history.
+
+Terminal safety: names, tags, notes, health reasons and check-in messages come from users and
+from remote sites, so every text the CLI prints passes one function, ``terminal_safe``, on its
+way out (``_emit`` for lines and blocks, ``_Parser`` for argparse's help and errors, the
+confirmation prompt). It shows each C0 control character, DEL and each C1 control character
+(U+0080-U+009F) as a visible Python-style escape instead of sending it to the terminal:
+``\t``, ``\n``, ``\r`` for tab, newline and carriage return, ``\xNN`` for the others, so ESC
+prints as the four characters ``\x1b`` and one stored value can neither move the cursor, clear
+the screen, set the window title nor span lines. Human output is written line by line, so
+newlines and tabs inside a value are escaped too (one account is one table row). JSON output
+keeps its structure and stays valid: C0 is escaped by ``json``, DEL/C1/U+2028/U+2029 are
+written as ``\uXXXX`` (``export.json_text``), and NaN/Infinity are written as ``null``. CSV on
+standard output keeps its ``\r\n`` row ends and escapes every other control character; CSV
+and JSON written to a file with ``--out`` are the exact export (JSON with the escapes above).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import re
 import sys
+import tempfile
 from typing import Any, Sequence
 
 from . import __version__
 from .errors import AllhubError, DuplicateAccount, StoreBusy
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "terminal_safe"]
+
+# C0 controls, DEL and C1 controls; a CR LF pair is matched whole so CSV can keep its row ends.
+_CONTROLS = re.compile("\r\n|[\x00-\x1f\x7f-\x9f]")
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def terminal_safe(text: Any, keep: tuple[str, ...] = ()) -> str:
+    """``str(text)`` with every control character shown as a visible escape (see the module
+    docstring); the sequences in ``keep`` (e.g. ``"\n"``) pass unchanged. Idempotent."""
+
+    def escape(m: re.Match) -> str:
+        seq = m.group()
+        if seq in keep:
+            return seq
+        return "".join(c if c in keep else _NAMED.get(c, f"\\x{ord(c):02x}") for c in seq)
+
+    return _CONTROLS.sub(escape, str(text))
+
+
+def _emit(text: Any = "", *, err: bool = False, end: str = "\n", keep: tuple[str, ...] = (),
+          flush: bool = False) -> None:
+    """The one way the CLI writes text: to stdout (stderr with ``err``), made terminal-safe."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(terminal_safe(text, keep) + end)
+    if flush:
+        stream.flush()
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one sentence, exit 2, no usage dump
+        message = terminal_safe(message)  # it may quote what was typed
         self.exit(2, f"allhub: {message[0].upper() + message[1:]}. See '{self.prog} --help'.\n")
+
+    def _print_message(self, message: str, file: Any = None) -> None:  # help, usage, version, errors
+        super()._print_message(terminal_safe(message, keep=("\n",)) if message else message, file)
 
 
 class _Fail(Exception):
@@ -44,26 +89,37 @@ def _secret(value: str | None) -> str | None:
 
 
 def _print_json(obj: Any) -> None:
-    print(json.dumps(obj, ensure_ascii=False, indent=2))
+    from .export import json_text
+
+    _emit(json_text(obj), keep=("\n",))  # json_text leaves no control character; this is a guard
+
+
+def _print_csv(text: str) -> None:
+    _emit(text, end="", keep=("\r\n",))  # the row ends stay; a control inside a cell is escaped
 
 
 # ---- account ---------------------------------------------------------------------------
 def cmd_account_add(args: argparse.Namespace) -> int:
-    from .accounts import SITE_TYPES, AccountInput, add_account, get_account
+    from .accounts import SITE_TYPES, AccountInput, add_account, check_credentials, get_account, parse_exchange_rate
     from .origin import normalize_site_url, origin_key
     from .services import politeness_for, provision_default_key, recognize_and_fill, refresh
 
     store = _store(args)
     token, cookie, password = _secret(args.token), _secret(args.cookie), _secret(args.password)
+    _refuse_empty_secret(args, token, cookie, "nothing was added")
     if args.username and not password and not (token or cookie):
         raise _Fail(2, "--username needs --password (or use --token / --cookie).")
-    normalize_site_url(args.url)  # a malformed URL is refused before any network work
+    # Bad input is refused before any network work: URL, site type, secrets, user id, rate.
+    normalize_site_url(args.url)
     if args.site_type and args.site_type not in SITE_TYPES:
         raise _Fail(2, f"'{args.site_type}' is not a known site type; use one of: {', '.join(SITE_TYPES)}.")
+    check_credentials(access_token=token, cookie=cookie, user_id=args.user_id)
+    if args.exchange_rate is not None:
+        parse_exchange_rate(args.exchange_rate)
     data = AccountInput(
         site_url=args.url, site_name=args.name or "", site_type=args.site_type or "unknown",
         user_id=args.user_id or "", username=args.username or "",
-        auth_type="cookie" if cookie else ("access_token" if (token or password) else "none"),
+        auth_type="cookie" if args.cookie is not None else ("access_token" if (token or password) else "none"),
         access_token=token or "", cookie=cookie or "", tags=args.tag or [], notes=args.notes or "",
         exchange_rate=args.exchange_rate if args.exchange_rate is not None else 7.2,
     )
@@ -81,17 +137,25 @@ def cmd_account_add(args: argparse.Namespace) -> int:
     except DuplicateAccount as exc:
         raise _Fail(1, f"{exc} Use --allow-duplicate to add it anyway.") from None
     if note:
-        print(note, file=sys.stderr)
+        _emit(note, err=True)
     if not args.no_refresh and data.health_status == "healthy":
         refresh(store, [new_id], force=True)  # today's figures; recognition reads only the balance
         if args.provision_key:
-            print(provision_default_key(store, new_id), file=sys.stderr)
+            _emit(provision_default_key(store, new_id), err=True)
     rec = get_account(store, new_id)
     if args.json:
         _print_json(rec)
     else:
-        print(f"Added account {rec['id']}: {rec['site_name']} ({rec['site_url']}), health {rec['health_status']}.")
+        _emit(f"Added account {rec['id']}: {rec['site_name']} ({rec['site_url']}), health {rec['health_status']}.")
     return 0
+
+
+def _refuse_empty_secret(args: argparse.Namespace, token: str | None, cookie: str | None, outcome: str) -> None:
+    """``--token ''`` (or ``-`` with nothing on standard input) is a mistake, never "no auth"."""
+    for flag, given, value in (("access token", args.token, token), ("session cookie", args.cookie, cookie)):
+        if given is not None and not (value or "").strip():
+            source = " on standard input" if given == "-" else ""
+            raise _Fail(2, f"The {flag}{source} is empty; {outcome}.")
 
 
 def _filter(args: argparse.Namespace):
@@ -110,7 +174,7 @@ def cmd_account_list(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(records)
     elif args.csv:
-        sys.stdout.write(to_csv(records))
+        _print_csv(to_csv(records))
     else:
         _print_table(records)
     return 0
@@ -118,7 +182,7 @@ def cmd_account_list(args: argparse.Namespace) -> int:
 
 def _print_table(records: list[dict]) -> None:
     if not records:
-        print("No accounts.")
+        _emit("No accounts.")
         return
     cols = [("ID", "id"), ("NAME", "site_name"), ("SITE", "site_url"), ("TYPE", "site_type"),
             ("USER", "username"), ("TAGS", "tags"), ("BALANCE $", "balance_usd"),
@@ -136,11 +200,12 @@ def _print_table(records: list[dict]) -> None:
             return f"* {v}"
         return "" if v is None else str(v)
 
-    rows = [[cell(r, k) for _, k in cols] for r in records]
+    # Escaped before measuring, so widths count what the terminal shows.
+    rows = [[terminal_safe(cell(r, k)) for _, k in cols] for r in records]
     widths = [min(max(len(h), *(len(row[i]) for row in rows)), 40) for i, (h, _) in enumerate(cols)]
-    print("  ".join(h.ljust(w) for (h, _), w in zip(cols, widths)))
+    _emit("  ".join(h.ljust(w) for (h, _), w in zip(cols, widths)))
     for row in rows:
-        print("  ".join(c[:w].ljust(w) for c, w in zip(row, widths)))
+        _emit("  ".join(c[:w].ljust(w) for c, w in zip(row, widths)))
 
 
 def cmd_account_show(args: argparse.Namespace) -> int:
@@ -152,12 +217,14 @@ def cmd_account_show(args: argparse.Namespace) -> int:
     else:
         width = max(len(k) for k in rec)
         for k, v in rec.items():
-            print(f"{k.ljust(width)}  {', '.join(v) if isinstance(v, list) else ('' if v is None else v)}")
+            _emit(f"{k.ljust(width)}  {', '.join(v) if isinstance(v, list) else ('' if v is None else v)}")
     return 0
 
 
 def cmd_account_set(args: argparse.Namespace) -> int:
-    from .accounts import get_account, parse_id, set_pinned, set_secrets, update_accounts
+    from .accounts import (
+        check_credentials, get_account, parse_exchange_rate, parse_id, set_pinned, set_secrets, update_accounts,
+    )
 
     store = _store(args)
     aid = parse_id(args.id)
@@ -176,8 +243,10 @@ def cmd_account_set(args: argparse.Namespace) -> int:
         tags += [t for t in args.tag or [] if t.casefold() not in {x.casefold() for x in tags}]
         changes["tags"] = tags
     token, cookie = _secret(args.token), _secret(args.cookie)
-    if (args.token is not None and not token) or (args.cookie is not None and not cookie):
-        raise _Fail(2, "The new access token or cookie is empty.")
+    _refuse_empty_secret(args, token, cookie, "nothing was changed")
+    check_credentials(access_token=token, cookie=cookie)
+    if args.exchange_rate is not None:
+        parse_exchange_rate(args.exchange_rate)
     if not changes and not (args.pin or args.unpin or token or cookie):
         raise _Fail(2, "Nothing to change: give at least one option (see 'allhub account set --help').")
     if changes:
@@ -187,7 +256,7 @@ def cmd_account_set(args: argparse.Namespace) -> int:
     if token or cookie:
         set_secrets(store, aid, access_token=token, cookie=cookie)
     rec = get_account(store, aid)
-    print(f"Updated account {rec['id']}: {rec['site_name']}.")
+    _emit(f"Updated account {rec['id']}: {rec['site_name']}.")
     return 0
 
 
@@ -204,12 +273,12 @@ def cmd_account_rm(args: argparse.Namespace) -> int:
         names = ", ".join(f"{i} ({found[i]['site_name']})" for i in ids)
         if not sys.stdin.isatty():
             raise _Fail(2, f"Refusing to delete {names} without --yes (no terminal to confirm on).")
-        answer = input(f"Delete {names}? [y/N] ")
+        answer = input(terminal_safe(f"Delete {names}? [y/N] "))
         if answer.strip().lower() not in ("y", "yes"):
-            print("Nothing deleted.")
+            _emit("Nothing deleted.")
             return 0
     n = delete_accounts(store, ids)
-    print(f"Deleted {n} account(s).")
+    _emit(f"Deleted {n} account(s).")
     return 0
 
 
@@ -228,15 +297,15 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
                         "delete": [str(i) for i in g.delete_ids], "reason": g.reason} for g in scan.groups],
         })
         return 0
-    print(scan.summary() + (f"; {scan.unscannable} account(s) without a user id were skipped" if scan.unscannable else ""))
+    _emit(scan.summary() + (f"; {scan.unscannable} account(s) without a user id were skipped" if scan.unscannable else ""))
     for g in scan.groups:
         keep = next(a for a in g.accounts if a["id"] == g.keep_id)
-        print(f"- {g.origin} user {g.user_id}: keep {g.keep_id} ({keep['site_name']}; {g.reason}), "
+        _emit(f"- {g.origin} user {g.user_id}: keep {g.keep_id} ({keep['site_name']}; {g.reason}), "
               f"delete {', '.join(map(str, g.delete_ids))}")
     if args.apply:
-        print(f"Deleted {deleted} account(s).")
+        _emit(f"Deleted {deleted} account(s).")
     elif scan.groups:
-        print("Nothing deleted: run again with --apply to delete.")
+        _emit("Nothing deleted: run again with --apply to delete.")
     return 0
 
 
@@ -253,22 +322,40 @@ def cmd_export(args: argparse.Namespace) -> int:
     records = account_records(store, f=AccountFilter(), include_secrets=args.include_secrets)
     text = to_json(records, include_secrets=args.include_secrets) if args.format == "json" else to_csv(records)
     if args.out:
-        import os
-
         try:
             if args.include_secrets:
-                fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+                _write_private(args.out, text)
             else:
-                fh = open(args.out, "w", encoding="utf-8", newline="")
-            with fh:
-                fh.write(text)
+                with open(args.out, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
         except OSError as exc:
-            raise _Fail(2, f"Cannot write {args.out}: {exc.strerror}.") from None
-        print(f"Exported {len(records)} account(s) to {args.out}.", file=sys.stderr)
+            raise _Fail(2, f"Cannot write {args.out}: {exc.strerror or type(exc).__name__}.") from None
+        _emit(f"Exported {len(records)} account(s) to {args.out}.", err=True)
+    elif args.format == "csv":
+        _print_csv(text)
     else:
-        sys.stdout.write(text)
+        _emit(text, end="", keep=("\n",))
     return 0
+
+
+def _write_private(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` so that only the owner can read it, even if ``path`` existed
+    with looser permissions: a new 0600 file in the same folder replaces it (os.replace), so no
+    one can read it in between and a reader holding the old file open never sees the secrets."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 # ---- parser ----------------------------------------------------------------------------
@@ -378,24 +465,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except _Fail as exc:
         if str(exc):
-            print(f"allhub: {exc}", file=sys.stderr)
+            _emit(f"allhub: {exc}", err=True)
         return exc.code
     except StoreBusy as exc:
-        print(f"allhub: {exc}", file=sys.stderr)
+        _emit(f"allhub: {exc}", err=True)
         return 1
     except AllhubError as exc:
-        print(f"allhub: {exc}", file=sys.stderr)
+        _emit(f"allhub: {exc}", err=True)
         return 2
     except KeyboardInterrupt:
-        print("allhub: interrupted.", file=sys.stderr)
+        _emit("allhub: interrupted.", err=True)
         return 130
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - a bug still gets one sentence, not a traceback
         if os.environ.get("ALLHUB_DEBUG"):
             raise
-        print(f"allhub: unexpected internal error ({type(exc).__name__}); run again with ALLHUB_DEBUG=1 "
-              "to see the details.", file=sys.stderr)
+        _emit(f"allhub: unexpected internal error ({type(exc).__name__}); run again with ALLHUB_DEBUG=1 "
+              "to see the details.", err=True)
         return 1
 
 

@@ -3,24 +3,45 @@
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from .cli import _emit, _Fail, _print_json
+
 __all__ = ["register"]
+
+MAX_CONCURRENCY = 64
+MAX_RPM = 10_000.0
 
 
 def _limits(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--per-site-concurrency", type=int, metavar="N", help="requests in flight per site for this run")
-    p.add_argument("--per-site-rpm", type=float, metavar="N", help="requests per minute per site (0: no rate bucket)")
+    p.add_argument("--per-site-concurrency", type=int, metavar="N",
+                   help=f"requests in flight per site for this run (1 to {MAX_CONCURRENCY})")
+    p.add_argument("--per-site-rpm", type=float, metavar="N",
+                   help=f"requests per minute per site, 1 to {MAX_RPM:.0f} (0: no rate bucket)")
+
+
+def _check_limits(args: argparse.Namespace) -> None:
+    """Range checks for the two overrides, before the store is opened or a site is asked.
+
+    NaN and infinity parse as floats; a tiny positive rate (0.0001/min) would make a batch
+    wait for days, so a rate is 0 (no bucket) or at least 1 request per minute.
+    """
+    conc, rpm = args.per_site_concurrency, args.per_site_rpm
+    if conc is not None and not 1 <= conc <= MAX_CONCURRENCY:
+        raise _Fail(2, f"--per-site-concurrency must be at least 1 and at most {MAX_CONCURRENCY}.")
+    if rpm is not None and not (rpm == 0 or (math.isfinite(rpm) and 1 <= rpm <= MAX_RPM)):
+        raise _Fail(2, f"--per-site-rpm must be 0 (no limit) or a number from 1 to {MAX_RPM:.0f}.")
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     from .db import Store
     from .services import politeness_for, refresh
 
+    _check_limits(args)
     store = Store(args.db)
     pol = politeness_for(store, args.per_site_concurrency, args.per_site_rpm)
     with store.session():
@@ -30,12 +51,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                 for r in outcome.results]
         rows += [{"id": str(i), "ok": True, "skipped": True, "health_status": None,
                   "health_reason": "Refresh interval not reached, skipped"} for i in outcome.skipped]
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        _print_json(rows)
     else:
         for r in outcome.results:
             mark = "ok  " if r.ok else "FAIL"
-            print(f"{mark} {r.account_id:>5}  {r.health_status:<8} {r.health_reason}")
-        print(outcome.summary())
+            _emit(f"{mark} {r.account_id:>5}  {r.health_status:<8} {r.health_reason}")
+        _emit(outcome.summary())
     return 1 if outcome.failed else 0
 
 
@@ -43,22 +64,23 @@ def cmd_checkin(args: argparse.Namespace) -> int:
     from .db import Store
     from .services import checkin, politeness_for
 
+    _check_limits(args)
     store = Store(args.db)
     pol = politeness_for(store, args.per_site_concurrency, args.per_site_rpm)
     with store.session():
         results = checkin(store, args.ids or None, politeness=pol)
     if args.json:
-        print(json.dumps([{"id": r.account_id, "ok": r.result in ("success", "already_checked", "unsupported"),
-                           "result": r.result, "message": r.message, "health_status": r.health_status,
-                           "health_reason": r.health_reason, **({"checkin_url": r.checkin_url} if r.checkin_url else {})}
-                          for r in results], ensure_ascii=False, indent=2))
+        _print_json([{"id": r.account_id, "ok": r.result in ("success", "already_checked", "unsupported"),
+                      "result": r.result, "message": r.message, "health_status": r.health_status,
+                      "health_reason": r.health_reason, **({"checkin_url": r.checkin_url} if r.checkin_url else {})}
+                     for r in results])
     else:
         for r in results:
             extra = f"  open {r.checkin_url} in a browser" if r.result == "needs_browser" and r.checkin_url else ""
-            print(f"{r.account_id:>5}  {r.result:<15} {r.message}{extra}")
+            _emit(f"{r.account_id:>5}  {r.result:<15} {r.message}{extra}")
         counts = {k: sum(1 for r in results if r.result == k) for k in
                   ("success", "already_checked", "failed", "unsupported", "needs_browser")}
-        print("Check-in: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items() if v) if results
+        _emit("Check-in: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items() if v) if results
               else "No accounts to check in.")
     return 1 if any(r.result in ("failed", "needs_browser") for r in results) else 0
 
@@ -83,7 +105,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if p.exists():
             p.unlink()  # the demo database is rebuilt each time: the sandbox's data is regenerated too
     with start_sandbox(port=args.sandbox_port) as sb:
-        store = Store(db)
+        store = Store(db, create_folder=True)  # the demo database is ours to place
         set_preference(store, "per_site_rpm", 0)  # our own sandbox: no need to be polite
         rows = demo_accounts(sb)
         for row in rows:
@@ -97,12 +119,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         sb.site("veloera").turnstile = True
         outcome = refresh(store, force=True)
         checkin(store, ids=None)
-        print(f"Demo database {db}: {len(outcome.results)} accounts on {len(sb.sites)} sandbox sites; "
+        _emit(f"Demo database {db}: {len(outcome.results)} accounts on {len(sb.sites)} sandbox sites; "
               f"{outcome.summary()}", flush=True)
         if args.no_dashboard:
             return 0
-        app = Path(__file__).resolve().parent.parent / "app.py"
-        print(f"Dashboard on http://127.0.0.1:{args.port} (Ctrl-C to stop).", flush=True)
+        # serve.py: app.py behind the origin/Host guard, as `make run` starts it
+        app = Path(__file__).resolve().parent.parent / "serve.py"
+        _emit(f"Dashboard on http://127.0.0.1:{args.port} (Ctrl-C to stop).", flush=True)
         env = {**os.environ, "ALLHUB_DB": str(db.resolve())}
         proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.address", "127.0.0.1",
                                  "--server.port", str(args.port)], cwd=app.parent, env=env)

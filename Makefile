@@ -19,9 +19,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-## run: the dashboard on http://127.0.0.1:$(PORT) over data/allhub.duckdb (created on first run)
+## run: the dashboard on http://127.0.0.1:$(PORT) over data/allhub.duckdb (created on first run);
+## serve.py serves app.py behind the origin/Host guard (only the dashboard's own page may use it)
 run: install
-	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+	$(VENV)/bin/streamlit run serve.py --server.address 127.0.0.1 --server.port $(PORT)
 
 ## chromium: the browser tests use Debian's Chromium (Playwright cannot download browsers here)
 chromium:

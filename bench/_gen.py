@@ -20,9 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from allhub_core.accounts.write import SITE_TYPES
-from allhub_core.store.db import Store
-from allhub_core.accounts.query import QUOTA_PER_USD
+from allhub_core.accounts import SITE_TYPES
+from allhub_core.store import Store
+from allhub_core.accounts import QUOTA_PER_USD
 
 __all__ = ["generate", "TAG_WORDS"]
 

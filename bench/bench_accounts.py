@@ -97,14 +97,14 @@ def sample_cold(store, fn: Callable[[], Any], runs: int, warmup: int = 2) -> lis
 
 
 def bench_filter():
-    from allhub_core.accounts.query import AccountFilter
+    from allhub_core.accounts import AccountFilter
 
     return AccountFilter(tags=list(FILTER_TAGS), status=FILTER_STATUS, search=FILTER_SEARCH)
 
 
 def all_criteria_prefs(store) -> dict[str, Any]:
     """Store preferences with every sort criterion enabled (the page reads them from the store)."""
-    from allhub_core.accounts.preferences import SORT_CRITERIA, get_preferences, set_preference
+    from allhub_core.accounts import SORT_CRITERIA, get_preferences, set_preference
 
     set_preference(store, "sorting_priority", [{"id": c, "enabled": True} for c in SORT_CRITERIA])
     set_preference(store, "sort_field", "balance")
@@ -117,10 +117,10 @@ def all_criteria_prefs(store) -> dict[str, Any]:
 # ---- data calls --------------------------------------------------------------------------------
 def data_calls(store, prefs) -> list[tuple[str, str, Callable[[], Any]]]:
     """(key, label, call): the data calls of the Accounts page, and the duplicate scan."""
-    from allhub_core.accounts.dedupe import scan_duplicates
-    from allhub_core.accounts.preferences import get_preferences
-    from allhub_core.accounts.query import AccountFilter, count_accounts, facet_counts, list_accounts, totals
-    from allhub_core.accounts.tags import list_tags
+    from allhub_core.accounts import scan_duplicates
+    from allhub_core.accounts import get_preferences
+    from allhub_core.accounts import AccountFilter, count_accounts, facet_counts, list_accounts, totals
+    from allhub_core.accounts import list_tags
 
     f = bench_filter()
     none = AccountFilter()
@@ -150,7 +150,7 @@ def page_child(db: str, runs: int, profile: bool) -> None:
     from streamlit.testing.v1 import AppTest
     import_s = time.perf_counter() - t_import
 
-    from allhub_core.store.db import Store
+    from allhub_core.store import Store
 
     rec: dict[str, list[float]] = defaultdict(list)
 
@@ -315,9 +315,9 @@ def main() -> int:
     import streamlit
 
     from _gen import generate
-    from allhub_core.store.db import Store
-    from allhub_core.accounts.dedupe import scan_duplicates
-    from allhub_core.accounts.query import count_accounts
+    from allhub_core.store import Store
+    from allhub_core.accounts import scan_duplicates
+    from allhub_core.accounts import count_accounts
 
     tmp = None
     if args.keep:

@@ -150,8 +150,8 @@ class SandboxProcess:
 # ---- store -----------------------------------------------------------------------------------------
 def build_store(tmp: Path, accounts: list[dict[str, Any]], name: str):
     """A real store with every sandbox account added through ``add_account``; (store, id -> row)."""
-    from allhub_core.accounts.write import AccountInput, add_account
-    from allhub_core.store.db import Store
+    from allhub_core.accounts import AccountInput, add_account
+    from allhub_core.store import Store
 
     store = Store(tmp / f"{name}.duckdb")
     rows: dict[int, dict[str, Any]] = {}

@@ -12,12 +12,12 @@ from typing import Iterator
 
 import streamlit as st
 
-from allhub_core.accounts import set_secrets
-from allhub_core.store import Store, default_db_path
+from allhub_core.accounts import (
+    HEALTH_BADGE,  # noqa: F401  (re-exported for pages)
+    set_secrets,
+)
 from allhub_core.errors import AllhubError
-from allhub_core.accounts import HEALTH_BADGE  # noqa: F401  (re-exported for pages)
-
-
+from allhub_core.store import Store, default_db_path
 
 _rerouted = threading.Event()
 
@@ -50,7 +50,7 @@ _local = threading.local()
 
 def _new_store() -> Store:
     try:
-        return Store(db_path())
+        return Store(db_path(), create_folder=not os.environ.get("ALLHUB_DB"))  # only the default may make data/
     except AllhubError as exc:
         st.error(esc(exc), icon=":material/error:")
         st.stop()

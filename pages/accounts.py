@@ -3,13 +3,22 @@
 import streamlit as st
 
 from allhub_core import accounts as acc
+from allhub_core.accounts import (
+    CHECKIN_FILTERS,
+    AccountFilter,
+    count_accounts,
+    facet_counts,
+    get_preferences,
+    grid_changes,
+    grid_frame,
+    list_accounts,
+    list_tags,
+    selected_ids,
+    set_preference,
+    totals,
+)
 from allhub_core.transfer import to_csv, to_json
-from allhub_core.accounts import grid_changes, grid_frame, selected_ids
-from allhub_core.accounts import get_preferences, set_preference
-from allhub_core.accounts import CHECKIN_FILTERS, AccountFilter, count_accounts, facet_counts, list_accounts, totals
-from allhub_core.accounts import list_tags
-from pages._ui import (finish, money, open_store, replace_secret_form, run_checkin, run_refresh, show_flash,
-                       user_errors)
+from pages._ui import finish, money, open_store, replace_secret_form, run_checkin, run_refresh, show_flash, user_errors
 
 PAGE_SIZE = 100
 store = open_store()

@@ -136,8 +136,8 @@ def test_token_from_stdin(monkeypatch, capsys):
     code, out, err = run(capsys, "account", "add", "--url", "https://s.com", "--token", "-", "--user-id", "3",
                          "--no-refresh", "--json")
     assert code == 0, err
-    from allhub_core.accounts.write import get_secrets
-    from allhub_core.store.db import Store
+    from allhub_core.accounts import get_secrets
+    from allhub_core.store import Store
 
     assert get_secrets(Store(), [int(json.loads(out)["id"])]).popitem()[1]["access_token"] == TOKEN
 
@@ -174,8 +174,8 @@ def test_every_command_has_help_and_is_in_the_readme():
 
 
 def test_set_replaces_the_token_without_printing_it(capsys):
-    from allhub_core.accounts.write import get_secrets
-    from allhub_core.store.db import Store
+    from allhub_core.accounts import get_secrets
+    from allhub_core.store import Store
 
     aid = json.loads(add(capsys, "--json")[1])["id"]
     code, out, err = run(capsys, "account", "set", aid, "--token", "sk-NEW-TOKEN-abcdefghijkl")

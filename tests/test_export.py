@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from allhub_core.transfer.tabular import CSV_COLUMNS, SECRET_KEYS, csv_safe, to_csv, to_csv_bytes, to_json
+from allhub_core.transfer import CSV_COLUMNS, SECRET_KEYS, csv_safe, to_csv, to_csv_bytes, to_json
 
 GOLDEN = Path(__file__).parent / "golden"
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")

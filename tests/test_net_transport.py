@@ -37,6 +37,7 @@ class State:
     def __init__(self) -> None:
         self.hits: dict[str, int] = defaultdict(int)
         self.headers: dict[str, list[dict[str, str]]] = defaultdict(list)
+        self.bodies: dict[str, list[str]] = defaultdict(list)
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
@@ -108,6 +109,18 @@ def _app() -> Starlette:
         port = request.url.port
         return RedirectResponse(f"http://localhost:{port}/api/echo/cross-target", 302)
 
+    async def redirect_post(request: Request) -> Response:
+        await record(request)
+        code = int(request.path_params["code"])
+        host = "localhost" if request.path_params["where"] == "cross" else "127.0.0.1"
+        return RedirectResponse(f"http://{host}:{request.url.port}/api/sink/{code}-{request.path_params['where']}", code)
+
+    async def sink(request: Request) -> Response:
+        name = await record(request)
+        with STATE.lock:
+            STATE.bodies[name].append((await request.body()).decode())
+        return JSONResponse({"success": True, "message": "sink", "data": None})
+
     async def echo(request: Request) -> Response:
         await record(request)
         return JSONResponse({"success": True, "message": "", "data": None})
@@ -159,6 +172,8 @@ def _app() -> Starlette:
         Route("/api/always429", always429), Route("/api/flaky500", flaky500), Route("/api/always500", always500),
         Route("/api/slow", slow, methods=["GET", "POST"]), Route("/api/busy/{n}", busy), Route("/api/log/self", busy),
         Route("/api/redirect-same", redirect_same), Route("/api/redirect-cross", redirect_cross),
+        Route("/api/redirect-post/{code}/{where}", redirect_post, methods=["GET", "POST", "PUT"]),
+        Route("/api/sink/{name}", sink, methods=["GET", "POST", "PUT"]),
         Route("/api/echo/{name}", echo), Route("/api/challenge403", challenge403),
         Route("/api/challenge200", challenge200), Route("/api/plain-html", plain_html),
         Route("/api/html404", html404), Route("/api/not-json", not_json),
@@ -358,6 +373,54 @@ def test_cross_origin_redirect_of_public_call_carries_nothing(server_url):
     seen = STATE.headers["cross-target"][0]
     assert "authorization" not in seen and "cookie" not in seen
     assert not any(h.lower() in seen for h in USER_ID_HEADERS)
+
+
+@pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
+def test_post_with_a_password_never_follows_a_cross_origin_redirect(server_url, code, caplog):
+    caplog.set_level(logging.DEBUG)
+    password = "pw-Hunter2-Secret"
+    with pytest.raises(RedirectError) as info:
+        run(lambda t: t.send("POST", f"{server_url}/api/redirect-post/{code}/cross",
+                             json_body={"username": "u", "password": password}, secrets=[password],
+                             idempotent=False))
+    assert STATE.hits[f"{code}-cross"] == 0 and not STATE.bodies
+    message = str(info.value)
+    port = server_url.rsplit(":", 1)[1]
+    assert f"http://localhost:{port}" in message and "another origin" in message
+    assert message.count(". ") == 0 and message.endswith(".")  # one sentence
+    assert password not in message + caplog.text
+
+
+@pytest.mark.parametrize("code", [307, 308])
+def test_put_without_secrets_never_follows_a_cross_origin_redirect(server_url, code):
+    with pytest.raises(RedirectError):
+        run(lambda t: t.send("PUT", f"{server_url}/api/redirect-post/{code}/cross", json_body={"a": 1}))
+    assert STATE.hits[f"{code}-cross"] == 0
+
+
+def test_get_carrying_a_secret_in_its_query_never_follows_a_cross_origin_redirect(server_url):
+    with pytest.raises(RedirectError):
+        run(lambda t: t.send("GET", f"{server_url}/api/redirect-post/307/cross", params={"key": "code-SECRET-1"},
+                             secrets=["code-SECRET-1"]))
+    with pytest.raises(RedirectError):
+        run(lambda t: t.send("GET", f"{server_url}/api/redirect-post/307/cross", headers={"Cookie": "a=b"}))
+    with pytest.raises(RedirectError):
+        run(lambda t: t.send("GET", f"{server_url}/api/redirect-post/307/cross?key=code-SECRET-1",
+                             secrets=["code-SECRET-1"]))
+    assert STATE.hits["307-cross"] == 0
+
+
+@pytest.mark.parametrize("code", [307, 308])
+def test_same_origin_307_308_resends_the_post_body(server_url, code):
+    reply = run(lambda t: t.send("POST", f"{server_url}/api/redirect-post/{code}/same",
+                                 json_body={"password": "pw-same-origin"}, secrets=["pw-same-origin"]))
+    assert reply.json_object()["message"] == "sink"
+    assert STATE.hits[f"{code}-same"] == 1 and "pw-same-origin" in STATE.bodies[f"{code}-same"][0]
+
+
+def test_public_get_without_secrets_may_follow_a_cross_origin_redirect(server_url):
+    reply = run(lambda t: t.send("GET", f"{server_url}/api/redirect-post/302/cross", secrets=["unused-secret"]))
+    assert reply.json_object()["message"] == "sink" and STATE.hits["302-cross"] == 1
 
 
 # -- headers ------------------------------------------------------------------------------------

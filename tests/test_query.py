@@ -2,9 +2,9 @@
 
 import pytest
 
-from allhub_core.accounts.write import AccountInput, add_account, set_manual_order, set_pinned, update_accounts
-from allhub_core.accounts.preferences import DEFAULTS, SORT_CRITERIA, normalize_sorting
-from allhub_core.accounts.query import AccountFilter, count_accounts, facet_counts, list_accounts, totals
+from allhub_core.accounts import AccountInput, add_account, set_manual_order, set_pinned, update_accounts
+from allhub_core.accounts import DEFAULTS, SORT_CRITERIA, normalize_sorting
+from allhub_core.accounts import AccountFilter, count_accounts, facet_counts, list_accounts, totals
 
 Q = 500_000
 

@@ -619,9 +619,42 @@ def test_sub2api_login(sb):
 
 def test_fault_kinds_are_documented():
     assert set(FAULT_KINDS) == {"latency", "slow", "429", "403_html", "403_json", "html_200", "401", "500",
-                                "business_error", "malformed_json", "redirect"}
+                                "business_error", "malformed_json", "redirect", "echo_secret"}
     with pytest.raises(ValueError):
         SandboxSite(get_dialect("new-api")).inject("teapot")
+    with pytest.raises(ValueError):
+        SandboxSite(get_dialect("new-api")).inject("echo_secret", alter="shuffle")
+    with pytest.raises(ValueError):
+        SandboxSite(get_dialect("new-api")).inject("500", alter="drop_last")
+
+
+def test_echo_secret_fault_quotes_the_credential_altered(sb):
+    site = sb.site("new-api")
+    u = site.users[0]
+    site.inject("echo_secret", times=1)
+    r = get(site, "/api/user/self", u)
+    assert r.status_code == 401 and r.json() == {"success": False, "message": f"access token {u.access_token[:-1]} 无效"}
+    site.inject("echo_secret", alter="change_one", status=200, message="bad {secret}!", times=1)
+    msg = get(site, "/api/user/self", u).json()["message"]
+    assert msg.startswith("bad ") and msg != f"bad {u.access_token}!" and len(msg) == len(u.access_token) + 5
+    site.inject("echo_secret", alter="none", path="/api/user/login", times=1)
+    r = post(site, "/api/user/login", json={"username": u.username, "password": u.password})
+    assert u.password in r.json()["message"]
+    sub = sb.site("sub2api")
+    sub.inject("echo_secret", times=1)
+    r = get(sub, "/api/v1/auth/me", headers=s2(sub.users[0]))
+    assert r.status_code == 401 and r.json()["code"] == "INVALID_TOKEN"
+
+
+def test_checkin_message_and_name_knobs_are_reset(sb):
+    site = sb.site("veloera")
+    u = site.users[1]
+    site.checkin_message, site.name = "custom \x1b[2J message", "Renamed"
+    assert get(site, "/api/status").json()["data"]["system_name"] == "Renamed"
+    r = post(site, "/api/user/check_in", u)
+    assert r.json()["message"] == "custom \x1b[2J message"
+    site.reset()
+    assert site.checkin_message is None and site.name == "Veloera"
 
 
 def test_429_with_retry_after_first_k_then_ok(sb):

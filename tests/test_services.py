@@ -7,7 +7,7 @@ import json
 import pytest
 
 from allhub_core import accounts as acc
-from allhub_core.accounts.write import AccountInput, add_account
+from allhub_core.accounts import AccountInput, add_account
 from allhub_core.cli.main import main
 from allhub_core.net import Politeness
 from allhub_core.sandbox import demo_accounts, start_sandbox
@@ -160,7 +160,7 @@ def test_recognize_failure_saves_with_warning_only_when_enough_given(store):
 
 
 def test_cli_refresh_and_checkin_json_and_exit_codes(sandbox, capsys, monkeypatch):
-    from allhub_core.store.db import Store
+    from allhub_core.store import Store
 
     store = Store()
     ids = _load(store, sandbox, dialects={"new-api"})
@@ -197,8 +197,8 @@ def test_no_secret_in_cli_output_or_logs(store, sandbox, capsys, caplog):
 
 
 def _no_bucket():
-    from allhub_core.store.db import Store
-    from allhub_core.accounts.preferences import set_preference
+    from allhub_core.store import Store
+    from allhub_core.accounts import set_preference
 
     set_preference(Store(), "per_site_rpm", 0)  # our own sandbox: no need to be polite
 

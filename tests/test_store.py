@@ -8,9 +8,9 @@ import textwrap
 import duckdb
 import pytest
 
-from allhub_core.accounts.write import AccountInput, add_account, get_secrets, set_secrets
-from allhub_core.store.crypto import key_path_for, mask_secret
-from allhub_core.store.db import Store
+from allhub_core.accounts import AccountInput, add_account, get_secrets, set_secrets
+from allhub_core.store import key_path_for, mask_secret
+from allhub_core.store import Store
 from allhub_core.errors import StoreError, ValidationError
 from allhub_core.store.migrations import MIGRATIONS, applied_versions, migrate, pending_versions
 
@@ -87,7 +87,7 @@ def test_wrong_key_is_one_sentence_and_changes_nothing(tmp_path, monkeypatch):
     key_path_for(path).write_bytes(Fernet.generate_key())
     # a fresh process: the per-process "already checked" cache must not hide the wrong key
     code = textwrap.dedent(f"""
-        from allhub_core.store.db import Store
+        from allhub_core.store import Store
         from allhub_core.errors import StoreError
         try:
             Store({str(path)!r})
@@ -140,7 +140,7 @@ def test_another_process_waits_for_the_lock_then_proceeds(store, db_path):
     add_account(store, _acc())
     code = textwrap.dedent(f"""
         import time
-        from allhub_core.store.db import Store
+        from allhub_core.store import Store
         s = Store({str(db_path)!r}, lock_timeout=20)
         with s.read() as con:
             print(con.execute("SELECT count(*) FROM accounts").fetchone()[0])
@@ -156,7 +156,7 @@ def test_another_process_waits_for_the_lock_then_proceeds(store, db_path):
 
 def test_lock_held_too_long_is_one_sentence(store, db_path):
     code = textwrap.dedent(f"""
-        from allhub_core.store.db import Store
+        from allhub_core.store import Store
         from allhub_core.errors import StoreBusy
         try:
             Store({str(db_path)!r}, lock_timeout=0.5)
@@ -205,7 +205,7 @@ def test_missing_key_file_for_existing_database_is_reported_not_regenerated(tmp_
     add_account(Store(path), _acc())
     key_path_for(path).unlink()
     code = textwrap.dedent(f"""
-        from allhub_core.store.db import Store
+        from allhub_core.store import Store
         from allhub_core.errors import StoreError
         try:
             Store({str(path)!r})

@@ -3,11 +3,11 @@
 import pytest
 
 from allhub_core import accounts as acc
-from allhub_core.accounts.write import AccountInput, add_account
-from allhub_core.accounts.dedupe import apply_dedupe, scan_duplicates
+from allhub_core.accounts import AccountInput, add_account
+from allhub_core.accounts import apply_dedupe, scan_duplicates
 from allhub_core.errors import NotFound, ValidationError
-from allhub_core.accounts.preferences import get_preferences, set_preference
-from allhub_core.accounts.tags import create_tag, delete_tag, list_tags, normalize_tag_name, rename_tag
+from allhub_core.accounts import get_preferences, set_preference
+from allhub_core.accounts import create_tag, delete_tag, list_tags, normalize_tag_name, rename_tag
 
 
 def _add(store, url="https://x.example.com", uid="55", name="X", **kw):

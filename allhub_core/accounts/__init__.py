@@ -8,17 +8,49 @@ rooms import from here, not from the modules. See docs/architecture.md.
 
 from allhub_core.accounts.dedupe import KEEP_RULES, DedupeScan, DuplicateGroup, apply_dedupe, scan_duplicates
 from allhub_core.accounts.grid import CHECKIN_BADGE, GRID_EDITABLE, HEALTH_BADGE, grid_changes, grid_frame, selected_ids
+from allhub_core.accounts.model import (
+    AUTH_TYPES,
+    EDITABLE_FIELDS,
+    MAX_EXCHANGE_RATE,
+    SITE_TYPES,
+    AccountInput,
+    check_credentials,
+    parse_exchange_rate,
+    parse_id,
+)
 from allhub_core.accounts.preferences import (
-    CURRENCIES, DEFAULTS, SORT_CRITERIA, SORT_FIELDS, get_preferences, normalize_sorting, set_preference,
+    CURRENCIES,
+    DEFAULTS,
+    SORT_CRITERIA,
+    SORT_FIELDS,
+    get_preferences,
+    normalize_sorting,
+    set_preference,
 )
 from allhub_core.accounts.query import (
-    CHECKIN_FILTERS, AccountFilter, count_accounts, facet_counts, list_accounts, totals,
+    CHECKIN_FILTERS,
+    AccountFilter,
+    count_accounts,
+    facet_counts,
+    list_accounts,
+    totals,
 )
+from allhub_core.accounts.records import account_records, get_account
 from allhub_core.accounts.tags import create_tag, delete_tag, list_tags, normalize_tag_name, rename_tag
 from allhub_core.accounts.write import (
-    AUTH_TYPES, EDITABLE_FIELDS, SITE_TYPES, AccountInput, account_records, add_account, add_tag,
-    delete_accounts, duplicate_message, find_duplicates, get_account, get_secrets, parse_exchange_rate, parse_id,
-    remove_tag, require_ids, set_disabled, set_manual_order, set_pinned, set_secrets, update_accounts,
+    add_account,
+    add_tag,
+    delete_accounts,
+    duplicate_message,
+    find_duplicates,
+    get_secrets,
+    remove_tag,
+    require_ids,
+    set_disabled,
+    set_manual_order,
+    set_pinned,
+    set_secrets,
+    update_accounts,
 )
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD
 
@@ -29,9 +61,10 @@ __all__ = [
     "set_preference",
     "CHECKIN_FILTERS", "AccountFilter", "count_accounts", "facet_counts", "list_accounts", "totals",
     "create_tag", "delete_tag", "list_tags", "normalize_tag_name", "rename_tag",
-    "AUTH_TYPES", "EDITABLE_FIELDS", "SITE_TYPES", "AccountInput", "account_records", "add_account", "add_tag",
+    "AUTH_TYPES", "check_credentials", "EDITABLE_FIELDS", "SITE_TYPES", "AccountInput", "account_records",
+    "add_account", "add_tag",
     "delete_accounts", "duplicate_message", "find_duplicates", "get_account", "get_secrets",
     "parse_exchange_rate", "parse_id", "remove_tag", "require_ids", "set_disabled", "set_manual_order",
     "set_pinned", "set_secrets", "update_accounts",
-    "DEFAULT_EXCHANGE_RATE", "QUOTA_PER_USD",
+    "DEFAULT_EXCHANGE_RATE", "QUOTA_PER_USD", "MAX_EXCHANGE_RATE",
 ]

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from allhub_core.accounts.write import delete_rows, require_ids
-from allhub_core.store.db import Store
 from allhub_core.errors import ValidationError
+from allhub_core.store.db import Store, one_row
 
 __all__ = ["KEEP_RULES", "DuplicateGroup", "DedupeScan", "scan_duplicates", "apply_dedupe"]
 
@@ -85,8 +85,8 @@ def scan_duplicates(store: Store, rule: str = "pinned") -> DedupeScan:
     with store.read() as con:
         cur = con.execute(sql)
         names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, r)) for r in cur.fetchall()]
-        skipped = con.execute("SELECT count(*) FROM accounts WHERE trim(user_id) = ''").fetchone()[0]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        skipped = one_row(con.execute("SELECT count(*) FROM accounts WHERE trim(user_id) = ''"))[0]
     scan = DedupeScan(rule=rule, unscannable=skipped)
     current: DuplicateGroup | None = None
     for r in rows:

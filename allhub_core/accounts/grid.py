@@ -102,4 +102,4 @@ def selected_ids(frame: pd.DataFrame, edited_rows: dict[Any, dict[str, Any]]) ->
         pos = int(pos)
         if 0 <= pos < len(sel) and "select" in cols:
             sel[pos] = bool(cols["select"])
-    return [int(i) for i, s in zip(frame["id"], sel) if s]
+    return [int(i) for i, s in zip(frame["id"], sel, strict=True) if s]

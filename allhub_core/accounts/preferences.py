@@ -8,10 +8,11 @@ preference needs no migration. Sorting criteria follow the extension's canonical
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
-from allhub_core.store.db import Store
 from allhub_core.errors import ValidationError
+from allhub_core.store.db import Store
 
 __all__ = ["SORT_CRITERIA", "SORT_FIELDS", "DEFAULTS", "get_preferences", "set_preference",
            "normalize_sorting", "CURRENCIES"]
@@ -49,6 +50,27 @@ DEFAULTS: dict[str, Any] = {
     # a non-forced refresh skips accounts synced more recently than this (seconds)
     "refresh_min_interval_s": 120,
 }
+
+
+#: Whole-number settings: (lowest, highest, what the sentence calls it). The Settings page
+#: offers a narrower range; these bounds stop a damaged or scripted value (NaN, 1e308, a rate
+#: so small that a batch never finishes) from reaching the network layer.
+WHOLE_NUMBER_LIMITS: dict[str, tuple[int, int, str]] = {
+    "per_site_concurrency": (1, 64, "The number of requests in flight per site"),
+    "per_site_rpm": (0, 10_000, "The number of requests per minute per site (0: no limit)"),
+    "refresh_min_interval_s": (0, 86_400, "The minimum time between refreshes, in seconds,"),
+}
+
+
+def _whole_number(key: str, value: Any) -> int:
+    low, high, what = WHOLE_NUMBER_LIMITS[key]
+    try:
+        number = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError, OverflowError):
+        number = math.nan
+    if not math.isfinite(number) or number != int(number) or not low <= number <= high:
+        raise ValidationError(f"{what} must be a whole number from {low} to {high:,}.")
+    return int(number)
 
 
 def normalize_sorting(value: Any) -> list[dict[str, Any]]:
@@ -89,15 +111,8 @@ def _validate(key: str, value: Any) -> Any:
         return value
     if key in ("warn_on_duplicate", "auto_provision_key"):
         return bool(value)
-    if key in ("per_site_concurrency", "per_site_rpm", "refresh_min_interval_s"):
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            number = -1
-        low = 1 if key == "per_site_concurrency" else 0
-        if number < low:
-            raise ValidationError(f"{key.replace('_', ' ')} must be a whole number of at least {low}.")
-        return number
+    if key in WHOLE_NUMBER_LIMITS:
+        return _whole_number(key, value)
     return value
 
 

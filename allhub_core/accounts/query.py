@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from allhub_core.store.db import Store
 from allhub_core.origin import origin_key
+from allhub_core.store.db import Store, one_row
 
 __all__ = ["AccountFilter", "ACCOUNT_VIEW", "order_by_sql", "where_sql", "list_accounts",
            "count_accounts", "totals", "facet_counts", "QUOTA_PER_USD", "HEALTH_VALUES",
@@ -234,8 +234,8 @@ def list_accounts(store: Store, f: AccountFilter | None, prefs: dict[str, Any],
 def count_accounts(store: Store, f: AccountFilter | None) -> int:
     params: list[Any] = []
     with store.read() as con:
-        return con.execute(f"{ACCOUNT_VIEW} SELECT count(*) FROM v {where_sql(f, params)}",
-                           params).fetchone()[0]
+        return one_row(con.execute(f"{ACCOUNT_VIEW} SELECT count(*) FROM v {where_sql(f, params)}",
+                                   params))[0]
 
 
 def totals(store: Store, f: AccountFilter | None) -> dict[str, Any]:
@@ -247,23 +247,25 @@ def totals(store: Store, f: AccountFilter | None) -> dict[str, Any]:
     """
     params: list[Any] = []
     q = QUOTA_PER_USD
+    bal = "NOT v.disabled AND NOT v.exclude_from_total_balance"
+    inc = "NOT v.disabled AND NOT v.exclude_from_today_income"
     sql = f"""{ACCOUNT_VIEW}
     SELECT count(*) AS accounts,
       count(*) FILTER (WHERE NOT v.disabled) AS enabled,
-      coalesce(sum(v.eff_quota / {q}) FILTER (WHERE NOT v.disabled AND NOT v.exclude_from_total_balance), 0) AS balance_usd,
-      coalesce(sum(v.eff_quota / {q} * v.exchange_rate) FILTER (WHERE NOT v.disabled AND NOT v.exclude_from_total_balance), 0) AS balance_cny,
+      coalesce(sum(v.eff_quota / {q}) FILTER (WHERE {bal}), 0) AS balance_usd,
+      coalesce(sum(v.eff_quota / {q} * v.exchange_rate) FILTER (WHERE {bal}), 0) AS balance_cny,
       coalesce(sum(v.cons_today / {q}) FILTER (WHERE NOT v.disabled), 0) AS consumption_usd,
       coalesce(sum(v.cons_today / {q} * v.exchange_rate) FILTER (WHERE NOT v.disabled), 0) AS consumption_cny,
-      coalesce(sum(v.inc_today / {q}) FILTER (WHERE NOT v.disabled AND NOT v.exclude_from_today_income), 0) AS income_usd,
-      coalesce(sum(v.inc_today / {q} * v.exchange_rate) FILTER (WHERE NOT v.disabled AND NOT v.exclude_from_today_income), 0) AS income_cny,
+      coalesce(sum(v.inc_today / {q}) FILTER (WHERE {inc}), 0) AS income_usd,
+      coalesce(sum(v.inc_today / {q} * v.exchange_rate) FILTER (WHERE {inc}), 0) AS income_cny,
       count(v.cons_today) FILTER (WHERE NOT v.disabled) AS consumption_covered,
       count(v.inc_today) FILTER (WHERE NOT v.disabled AND NOT v.exclude_from_today_income) AS income_covered
     FROM v {where_sql(f, params)}"""
     with store.read() as con:
         cur = con.execute(sql, params)
         names = [d[0] for d in cur.description]
-        row = cur.fetchone()
-    return dict(zip(names, row))
+        row = one_row(cur)
+    return dict(zip(names, row, strict=True))
 
 
 def facet_counts(store: Store, f: AccountFilter | None) -> dict[str, dict[str, int]]:

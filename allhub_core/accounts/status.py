@@ -14,7 +14,8 @@ from typing import Any, Iterable
 import duckdb
 import pandas as pd
 
-from allhub_core.accounts.write import get_secrets, parse_id, require_ids
+from allhub_core.accounts.model import parse_id
+from allhub_core.accounts.write import get_secrets, require_ids
 from allhub_core.store import Store
 from allhub_core.vocab import CheckInResult, CheckInState
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import duckdb
 
-from allhub_core.store.db import Store
 from allhub_core.errors import NotFound, ValidationError
+from allhub_core.store.db import Store, one_row
 
 __all__ = ["normalize_tag_name", "list_tags", "create_tag", "rename_tag", "delete_tag",
            "resolve_tag_ids"]
@@ -47,8 +47,8 @@ def create_tag(store: Store, name: str) -> dict:
         existing = _find(con, name)
         if existing:
             raise ValidationError(f"Tag name already exists: '{existing[1]}'.")
-        tid = con.execute("INSERT INTO tags (name, name_key) VALUES (?, ?) RETURNING id",
-                          [name, name.casefold()]).fetchone()[0]
+        tid = one_row(con.execute("INSERT INTO tags (name, name_key) VALUES (?, ?) RETURNING id",
+                                  [name, name.casefold()]))[0]
     return {"id": tid, "name": name, "count": 0}
 
 
@@ -69,8 +69,8 @@ def delete_tag(store: Store, tag: int | str) -> int:
     """Delete a tag and remove it from every account; returns how many accounts had it."""
     with store.write() as con:
         tid = _tag_id(con, tag)
-        n = con.execute("SELECT count(DISTINCT account_id) FROM account_tags WHERE tag_id = ?",
-                        [tid]).fetchone()[0]
+        n = one_row(con.execute("SELECT count(DISTINCT account_id) FROM account_tags WHERE tag_id = ?",
+                                [tid]))[0]
         con.execute("DELETE FROM account_tags WHERE tag_id = ?", [tid])
         con.execute("DELETE FROM tags WHERE id = ?", [tid])
     return n
@@ -100,8 +100,8 @@ def resolve_tag_ids(con: duckdb.DuckDBPyConnection, names: list[str], create: bo
         if found:
             tid = found[0]
         elif create:
-            tid = con.execute("INSERT INTO tags (name, name_key) VALUES (?, ?) RETURNING id",
-                              [name, name.casefold()]).fetchone()[0]
+            tid = one_row(con.execute("INSERT INTO tags (name, name_key) VALUES (?, ?) RETURNING id",
+                                      [name, name.casefold()]))[0]
         else:
             raise NotFound(f"Tag not found: {name}.")
         if tid not in ids:

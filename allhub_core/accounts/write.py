@@ -1,141 +1,26 @@
 """Writing accounts: add, edit (one diff, one transaction), bulk actions, delete, secrets.
 
-Validation happens before any write, with the extension's messages, so bad input changes
-nothing. Secrets are encrypted with the store's key before they reach DuckDB; only a masked
-hint (``sk-…abcd``) is stored in clear for display.
+Secrets are encrypted with the store's key before they reach DuckDB; only a masked hint
+(``sk-…abcd``) is stored in clear for display. Every function here is one transaction through
+the store's single write path.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import duckdb
 
-from allhub_core.store.crypto import mask_secret
-from allhub_core.store.db import Store
-from allhub_core.errors import DuplicateAccount, NotFound, ValidationError
-from allhub_core.origin import is_http_url, normalize_site_url, origin_key
-from allhub_core.accounts.query import AccountFilter, list_accounts
+from allhub_core.accounts.model import AccountInput, check_credentials, clean_value, parse_id
 from allhub_core.accounts.tags import resolve_tag_ids
+from allhub_core.errors import DuplicateAccount, NotFound, ValidationError
+from allhub_core.origin import origin_key
+from allhub_core.store import Store, mask_secret
+from allhub_core.store.db import one_row
 
-__all__ = ["AccountInput", "SITE_TYPES", "AUTH_TYPES", "EDITABLE_FIELDS", "add_account",
-           "find_duplicates", "get_account", "account_records", "update_accounts",
-           "set_disabled", "add_tag", "remove_tag", "delete_accounts", "set_pinned",
-           "set_manual_order", "get_secrets", "set_secrets", "parse_exchange_rate", "DEFAULT_EXCHANGE_RATE"]
-
-DEFAULT_EXCHANGE_RATE = 7.2
-SITE_TYPES = ("new-api", "one-api", "Veloera", "one-hub", "done-hub", "anyrouter", "wong-gongyi",
-              "v-api", "VoAPI", "voapi-v2", "Super-API", "Rix-Api", "neo-Api", "ModelFlare",
-              "sub2api", "unknown")
-AUTH_TYPES = ("access_token", "cookie", "none")
-HEALTH_STATUSES = ("healthy", "warning", "error", "unknown")
-
-#: Fields that grid edits and ``account set`` may change, with their kind.
-EDITABLE_FIELDS = {
-    "site_name": "text", "notes": "text", "exchange_rate": "rate", "tags": "tags",
-    "pinned": "bool", "disabled": "bool", "exclude_from_total_balance": "bool",
-    "exclude_from_today_income": "bool", "auto_checkin": "bool", "checkin_url": "url",
-    "redeem_url": "url", "username": "text", "user_id": "text", "site_type": "site_type",
-    "manual_balance_usd": "money", "manual_position": "order",
-}
-
-
-def parse_exchange_rate(value: Any) -> float:
-    """A finite number > 0, else the extension's message."""
-    try:
-        rate = float(str(value).strip()) if value is not None and str(value).strip() != "" else None
-    except ValueError:
-        rate = None
-    if rate is None or not math.isfinite(rate) or rate <= 0:
-        raise ValidationError("Please enter a valid exchange rate, greater than 0.")
-    return rate
-
-
-def _parse_money(value: Any) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
-        return None
-    try:
-        amount = float(str(value).strip())
-    except ValueError:
-        amount = -1.0
-    if not math.isfinite(amount) or amount < 0:
-        raise ValidationError("Please enter a valid amount (>= 0).")
-    return amount
-
-
-def _check_url(value: str | None, what: str) -> str:
-    text = (value or "").strip()
-    if text and not is_http_url(text):
-        raise ValidationError(f"The {what} must be an http(s) URL.")
-    return text
-
-
-@dataclass
-class AccountInput:
-    """Everything a user can type when adding an account (manual or after auto-recognize)."""
-
-    site_url: str
-    site_name: str = ""
-    site_type: str = "unknown"
-    user_id: str = ""
-    username: str = ""
-    auth_type: str = "access_token"
-    access_token: str = ""
-    cookie: str = ""
-    refresh_token: str = ""
-    tags: list[str] = field(default_factory=list)
-    notes: str = ""
-    exchange_rate: Any = DEFAULT_EXCHANGE_RATE
-    checkin_url: str = ""
-    redeem_url: str = ""
-    auto_checkin: bool = True
-    manual_balance_usd: Any = None
-    exclude_from_total_balance: bool = False
-    exclude_from_today_income: bool = False
-    disabled: bool = False
-    # What a successful recognize/refresh learned; None means "not known yet".
-    quota: int | None = None
-    checkin_supported: bool | None = None
-    health_status: str = "unknown"
-    health_reason: str = ""
-
-    def validated(self) -> "AccountInput":
-        """Return a cleaned copy or raise ValidationError with one sentence."""
-        site_url = normalize_site_url(self.site_url)
-        name = " ".join((self.site_name or "").split())
-        if not name:
-            raise ValidationError("Please fill in all account information: the site name is empty.")
-        if self.site_type not in SITE_TYPES:
-            raise ValidationError(f"'{self.site_type}' is not a known site type; use one of: {', '.join(SITE_TYPES)}.")
-        if self.auth_type not in AUTH_TYPES:
-            raise ValidationError("The auth mode must be access_token, cookie or none.")
-        user_id = str(self.user_id if self.user_id is not None else "").strip()
-        if not user_id and self.auth_type != "none":
-            raise ValidationError("Please fill in all account information: the user ID is empty.")
-        token = (self.access_token or "").strip()
-        cookie = (self.cookie or "").strip()
-        if self.auth_type == "access_token" and not token:
-            raise ValidationError("Please fill in all account information: the access token is empty.")
-        if self.auth_type == "cookie" and not cookie:
-            raise ValidationError("Please fill in all account information: the session cookie is empty.")
-        if self.health_status not in HEALTH_STATUSES:
-            raise ValidationError("Unknown health status.")
-        return AccountInput(
-            site_url=site_url, site_name=name, site_type=self.site_type, user_id=user_id,
-            username=(self.username or "").strip(), auth_type=self.auth_type, access_token=token,
-            cookie=cookie, refresh_token=(self.refresh_token or "").strip(),
-            tags=[t for t in (self.tags or []) if t and t.strip()], notes=self.notes or "",
-            exchange_rate=parse_exchange_rate(self.exchange_rate),
-            checkin_url=_check_url(self.checkin_url, "check-in URL"),
-            redeem_url=_check_url(self.redeem_url, "redeem URL"), auto_checkin=bool(self.auto_checkin),
-            manual_balance_usd=_parse_money(self.manual_balance_usd),
-            exclude_from_total_balance=bool(self.exclude_from_total_balance),
-            exclude_from_today_income=bool(self.exclude_from_today_income),
-            disabled=bool(self.disabled), quota=self.quota, checkin_supported=self.checkin_supported,
-            health_status=self.health_status, health_reason=self.health_reason or "",
-        )
+__all__ = ["add_account", "find_duplicates", "duplicate_message", "update_accounts", "set_disabled", "add_tag",
+           "remove_tag", "delete_accounts", "delete_rows", "set_pinned", "set_manual_order", "get_secrets",
+           "set_secrets", "require_ids"]
 
 
 def find_duplicates(store: Store, site_url: str, user_id: str | None = None,
@@ -154,7 +39,7 @@ def find_duplicates(store: Store, site_url: str, user_id: str | None = None,
         params.append(exclude_id)
     with store.read() as con:
         rows = con.execute(sql + " ORDER BY id", params).fetchall()
-    return [dict(zip(("id", "site_name", "username", "user_id", "site_url"), r)) for r in rows]
+    return [dict(zip(("id", "site_name", "username", "user_id", "site_url"), r, strict=True)) for r in rows]
 
 
 def duplicate_message(site_url: str, user_id: str | None, dups: list[dict]) -> str:
@@ -175,7 +60,7 @@ def add_account(store: Store, data: AccountInput, *, allow_duplicate: bool = Tru
     box = store.box
     hint = mask_secret(acc.access_token or acc.cookie)
     with store.write() as con:
-        new_id = con.execute(
+        new_id = one_row(con.execute(
             """INSERT INTO accounts (site_name, site_url, site_type, user_id, username, auth_type,
                 access_token_enc, cookie_enc, refresh_token_enc, secret_hint, notes, exchange_rate,
                 disabled, exclude_from_total_balance, exclude_from_today_income, manual_balance_usd,
@@ -188,7 +73,7 @@ def add_account(store: Store, data: AccountInput, *, allow_duplicate: bool = Tru
              acc.exclude_from_today_income, acc.manual_balance_usd, acc.auto_checkin, acc.checkin_url,
              acc.redeem_url, acc.checkin_supported, acc.health_status, acc.health_reason,
              int(acc.quota or 0)],
-        ).fetchone()[0]
+        ))[0]
         for tid in resolve_tag_ids(con, acc.tags):
             con.execute("INSERT INTO account_tags VALUES (?, ?)", [new_id, tid])
     return new_id
@@ -211,125 +96,6 @@ def require_ids(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> list[int]
     return ids
 
 
-def parse_id(value: Any) -> int:
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise ValidationError(f"'{value}' is not an account id (ids are numbers, see 'allhub account list').") from None
-
-
-def account_records(store: Store, ids: list[int] | None = None, f: AccountFilter | None = None,
-                    prefs: dict | None = None, include_secrets: bool = False) -> list[dict]:
-    """Account JSON records (cli.md), in sort order; secrets only when asked for."""
-    from allhub_core.accounts.preferences import get_preferences
-
-    prefs = prefs or get_preferences(store)
-    flt = f or AccountFilter()
-    if ids is not None:
-        flt = AccountFilter(**{**flt.__dict__, "ids": [int(i) for i in ids]})
-    df = list_accounts(store, flt, prefs)
-    records = [_record(row) for row in df.to_dict("records")]
-    if include_secrets and records:
-        secrets = get_secrets(store, [int(r["id"]) for r in records])
-        for r in records:
-            r.update(secrets.get(int(r["id"]), {}))
-    return records
-
-
-def _iso(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
-
-
-def _record(row: dict) -> dict:
-    return {
-        "id": str(row["id"]),
-        "site_name": row["site_name"], "site_url": row["site_url"], "site_type": row["site_type"],
-        "user_id": str(row["user_id"]), "username": row["username"], "auth_type": row["auth_type"],
-        "tags": list(row["tags"]), "pinned": bool(row["pinned"]), "disabled": bool(row["disabled"]),
-        "health_status": row["health_status"], "health_reason": row["health_reason"],
-        "quota": int(row["quota"]),
-        "balance_usd": _num(row["balance_usd"]), "balance_cny": _num(row["balance_cny"]),
-        "today_consumption_usd": _num(row["today_consumption_usd"]),
-        "today_income_usd": _num(row["today_income_usd"]),
-        "exchange_rate": float(row["exchange_rate"]), "checkin_status": row["checkin_status"],
-        "last_sync_time": _iso(row["last_sync_time"]),
-        "notes": row["notes"],
-        "exclude_from_total_balance": bool(row["exclude_from_total_balance"]),
-        "exclude_from_today_income": bool(row["exclude_from_today_income"]),
-        "manual_balance_usd": _num(row["manual_balance_usd"]),
-        "auto_checkin": bool(row["auto_checkin"]),
-        "checkin_url": row["checkin_url"], "redeem_url": row["redeem_url"],
-        "created_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"]),
-    }
-
-
-def get_account(store: Store, account_id: Any) -> dict:
-    aid = parse_id(account_id)
-    recs = account_records(store, ids=[aid])
-    if not recs:
-        raise NotFound(f"Account {aid} does not exist.")
-    return recs[0]
-
-
-def _clean_value(name: str, value: Any) -> Any:
-    kind = EDITABLE_FIELDS.get(name)
-    if kind is None:
-        raise ValidationError(f"'{name}' cannot be edited.")
-    if kind == "text":
-        text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-        if name == "site_name":
-            text = " ".join(text.split())
-            if not text:
-                raise ValidationError("The site name cannot be empty.")
-        return text
-    if kind == "rate":
-        return parse_exchange_rate(value)
-    if kind == "bool":
-        return bool(value)
-    if kind == "url":
-        return _check_url(value if isinstance(value, str) else "", name.replace("_", " "))
-    if kind == "site_type":
-        if value not in SITE_TYPES:
-            raise ValidationError(f"'{value}' is not a known site type.")
-        return value
-    if kind == "money":
-        return _parse_money(value)
-    if kind == "order":
-        if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
-            return None
-        try:
-            pos = int(float(str(value)))
-        except ValueError:
-            pos = 0
-        if pos < 1:
-            raise ValidationError("The manual order must be a whole number of at least 1 (or empty).")
-        return pos
-    if kind == "tags":
-        if value is None:
-            return []
-        return [str(t) for t in value if str(t).strip()]
-    raise AssertionError(kind)
-
-
 def update_accounts(store: Store, changes: dict[Any, dict[str, Any]]) -> int:
     """Apply ``{account_id: {field: value}}`` in one transaction; returns accounts changed.
 
@@ -338,7 +104,7 @@ def update_accounts(store: Store, changes: dict[Any, dict[str, Any]]) -> int:
     clean: dict[int, dict[str, Any]] = {}
     for raw_id, fields in changes.items():
         aid = parse_id(raw_id)
-        clean[aid] = {k: _clean_value(k, v) for k, v in fields.items()}
+        clean[aid] = {k: clean_value(k, v) for k, v in fields.items()}
     if not clean:
         return 0
     with store.write() as con:
@@ -366,7 +132,7 @@ def update_accounts(store: Store, changes: dict[Any, dict[str, Any]]) -> int:
 
 
 def _pin(con: duckdb.DuckDBPyConnection, aid: int, pinned: bool) -> None:
-    is_pinned = con.execute("SELECT count(*) FROM pins WHERE account_id = ?", [aid]).fetchone()[0] > 0
+    is_pinned = one_row(con.execute("SELECT count(*) FROM pins WHERE account_id = ?", [aid]))[0] > 0
     if pinned and not is_pinned:
         con.execute("INSERT INTO pins VALUES (?, nextval('pin_seq'))", [aid])
     elif not pinned and is_pinned:
@@ -422,8 +188,8 @@ def remove_tag(store: Store, ids: list[Any], tag: str) -> int:
     with store.write() as con:
         aids = require_ids(con, [parse_id(i) for i in ids])
         tid = resolve_tag_ids(con, [tag], create=False)[0]
-        n = con.execute("SELECT count(DISTINCT account_id) FROM account_tags WHERE tag_id = ? "
-                        "AND list_contains(?, account_id)", [tid, aids]).fetchone()[0]
+        n = one_row(con.execute("SELECT count(DISTINCT account_id) FROM account_tags WHERE tag_id = ? "
+                                "AND list_contains(?, account_id)", [tid, aids]))[0]
         con.execute("DELETE FROM account_tags WHERE tag_id = ? AND list_contains(?, account_id)", [tid, aids])
     return n
 
@@ -457,10 +223,19 @@ def get_secrets(store: Store, ids: list[int]) -> dict[int, dict[str, str | None]
 def set_secrets(store: Store, account_id: Any, *, access_token: str | None = None,
                 cookie: str | None = None, refresh_token: str | None = None,
                 con: duckdb.DuckDBPyConnection | None = None) -> None:
-    """Replace the given secrets (None leaves one unchanged, "" clears it)."""
+    """Replace the given secrets (None leaves one unchanged; "" clears only the refresh token).
+
+    An empty access token or cookie is refused: it would leave the account without a way to
+    sign in while looking configured.
+    """
     aid = parse_id(account_id)
+    for what, value in (("access token", access_token), ("session cookie", cookie)):
+        if value is not None and not value.strip():
+            raise ValidationError(f"The new {what} is empty.")
+    check_credentials(access_token=access_token, cookie=cookie, refresh_token=refresh_token)
     box = store.box
-    sets, params = [], []
+    sets: list[str] = []
+    params: list[Any] = []
     for col, value in (("access_token_enc", access_token), ("cookie_enc", cookie),
                        ("refresh_token_enc", refresh_token)):
         if value is not None:

@@ -22,7 +22,7 @@ from ._headers import NO_AUTH, SENSITIVE_HEADERS, USER_ID_HEADERS, Auth
 from ._limiter import Limiter, is_log_path
 from ._origin import InvalidSiteUrl, host_of, normalize_site_url, origin_key, same_origin
 from ._politeness import Limits, Politeness
-from ._redact import scrub, short
+from ._redact import scrub, short, strip_controls
 from ._reply import Reply, looks_like_challenge, looks_like_html, server_message
 from ._transport import Meter, SiteSession, Transport, parse_retry_after
 
@@ -33,7 +33,7 @@ __all__ = [
     "NO_AUTH", "SENSITIVE_HEADERS", "USER_ID_HEADERS", "Auth",
     "Limiter", "is_log_path",
     "InvalidSiteUrl", "host_of", "normalize_site_url", "origin_key", "same_origin",
-    "Limits", "Politeness", "scrub", "short",
+    "Limits", "Politeness", "scrub", "short", "strip_controls",
     "Reply", "looks_like_challenge", "looks_like_html", "server_message",
     "Meter", "SiteSession", "Transport", "parse_retry_after",
 ]

@@ -79,15 +79,15 @@ class BusinessError(SiteError):
 
 
 class RedirectError(SiteError):
-    """An authenticated call was redirected to another origin; not followed."""
+    """A call that carries a secret (or any non-GET) was redirected to another origin; not followed."""
 
     health_status = ERROR
     kind = "redirect"
 
     def __init__(self, status: int, target_origin: str) -> None:
         super().__init__(
-            f"HTTP {status}: the site redirected to another origin ({target_origin}); "
-            "not followed, so credentials stay with this site. Check the site address.",
+            f"HTTP {status}: the site redirected to another origin ({target_origin}), which was not "
+            "followed so nothing was sent there; check the site address.",
             http_status=status,
         )
         self.target_origin = target_origin

@@ -2,47 +2,37 @@
 
 A credential belongs to exactly one origin (scheme + host + port).  The limiter
 keys on it, and the redirect policy compares origins before forwarding any
-Authorization, Cookie or user-id header.
+Authorization, Cookie or user-id header, or any request body.
+
+There is one normaliser, ``allhub_core.origin`` (NFKC, IDNA, DNS limits, ports
+1..65535); this module only gives it the network layer's exception type, so the
+origin a request is scoped to is exactly the one the store keeps and the duplicate
+check compares.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+from ..errors import ValidationError
+from ..origin import origin_key as _origin_key
+from ..origin import origin_problem
 
 
-class InvalidSiteUrl(ValueError):
-    """The text given as a site address is not an http(s) URL."""
+class InvalidSiteUrl(ValidationError, ValueError):
+    """The text given as a site address is not a usable http(s) URL; ``str()`` says why."""
 
 
 def normalize_site_url(url: str) -> str:
-    """Reduce a typed address to ``scheme://host[:port]``, lower-case.
+    """Reduce a typed address to ``scheme://host[:port]`` (see ``allhub_core.origin``).
 
     A bare host gets ``https://``; path, query and fragment are dropped and a
     default port is omitted (site-api.md section 11).
     """
-    text = (url or "").strip()
-    if not text:
-        raise InvalidSiteUrl("The site address is empty.")
-    if "://" not in text:
-        text = "https://" + text
-    parts = urlsplit(text)
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS:
-        raise InvalidSiteUrl("The site address must start with http:// or https://.")
-    try:
-        host = (parts.hostname or "").lower()
-        port = parts.port
-    except ValueError as exc:  # bad port
-        raise InvalidSiteUrl("The site address has an invalid port.") from exc
-    if not host or " " in host:
-        raise InvalidSiteUrl("The site address has no host name.")
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    if port is None or port == _DEFAULT_PORTS[scheme]:
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
+    key = _origin_key(url)
+    if key is None:
+        raise InvalidSiteUrl(origin_problem(url) or "The site URL is not valid.")
+    return key
 
 
 def origin_key(url: str) -> str:
@@ -58,4 +48,9 @@ def same_origin(a: str, b: str) -> bool:
 
 
 def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    """The host of a URL in its normalised form (IDNA ASCII, lower case, an IPv6 address
+    without brackets, as ``urlsplit().hostname``); '' if it has none."""
+    key = _origin_key(url)
+    if key is None:
+        return (urlsplit(url).hostname or "").lower()
+    return urlsplit(key).hostname or ""

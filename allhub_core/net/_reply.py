@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import BadResponseError, BusinessError, ChallengeError, looks_like_auth_failure
-from ._redact import scrub, short
+from ._redact import scrub, short, strip_controls
 
 _CHALLENGE_MARKERS = (
     "just a moment", "cf-chl", "cf_chl", "challenge-platform", "attention required",
@@ -35,18 +35,22 @@ def looks_like_challenge(text: str) -> bool:
 
 
 def server_message(body: Any) -> str:
-    """``message`` / ``msg`` / ``error.message`` / ``error`` of a JSON body, else ''."""
+    """``message`` / ``msg`` / ``error.message`` / ``error`` of a JSON body, else ''.
+
+    Control characters are stripped here, where a site's words enter: every reason and
+    check-in message is built from this.
+    """
     if not isinstance(body, dict):
         return ""
     for key in ("message", "msg"):
         value = body.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
+        if isinstance(value, str) and strip_controls(value).strip():
+            return strip_controls(value).strip()
     err = body.get("error")
     if isinstance(err, dict) and isinstance(err.get("message"), str):
-        return err["message"].strip()
+        return strip_controls(err["message"]).strip()
     if isinstance(err, str):
-        return err.strip()
+        return strip_controls(err).strip()
     return ""
 
 

@@ -2,9 +2,12 @@
 
 Why not httpx's own redirect following and retries:
 * Redirects: httpx strips ``Authorization`` across origins but not our user-id
-  headers or an explicit ``Cookie`` header, so we follow redirects ourselves and
-  refuse to carry credentials to any other origin (an authenticated call that is
-  redirected away is an error; a public call may follow).
+  headers or an explicit ``Cookie`` header, and a 307/308 makes it resend the body
+  (a login's password) to wherever ``Location`` points.  So we follow redirects
+  ourselves: a redirect to another origin is followed only by a GET that carries
+  no secret at all (no credentials, no cookie, no secret in a header, the query or
+  a body); anything else (an authenticated call, every non-GET, a login) gets a
+  ``RedirectError`` and nothing is sent there.  Same-origin redirects are followed.
 * Retries: httpx retries only connect failures.  We also honour 429
   ``Retry-After`` and retry idempotent GETs on 5xx and timeouts with bounded
   backoff.  Non-idempotent calls (check-in POST) are retried only when the
@@ -26,13 +29,13 @@ import ssl
 import time
 from contextlib import asynccontextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Any, AsyncIterator, Iterable
+from typing import Any, AsyncIterator, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from ._errors import ChallengeError, HttpStatusError, NetworkError, RedirectError
-from ._headers import BASE_HEADERS, NO_AUTH, Auth
+from ._headers import BASE_HEADERS, NO_AUTH, SENSITIVE_HEADERS, Auth
 from ._limiter import Limiter
 from ._origin import normalize_site_url, origin_key
 from ._politeness import Politeness
@@ -61,6 +64,32 @@ def parse_retry_after(value: str | None, cap: float) -> float | None:
             return None
         seconds = when.timestamp() - time.time()
     return max(0.0, min(cap, seconds))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a JSON-like value (keys too), for the secret check below."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple, set)):
+        for v in value:
+            yield from _strings(v)
+    elif value is not None:
+        yield str(value)
+
+
+def _carries_secret(url: str, auth: Auth, headers: dict[str, str] | None, params: Any, json_body: Any,
+                    secrets: tuple[str, ...]) -> bool:
+    """True when a request would carry a credential or any of ``secrets`` anywhere."""
+    if auth.has_credentials:
+        return True
+    if headers and any(name.lower() in SENSITIVE_HEADERS for name in headers):
+        return True
+    texts = list(_strings([urlsplit(url).query, headers, params, json_body]))
+    return any(secret in text for text in texts for secret in secrets)
 
 
 def _network_error(exc: httpx.HTTPError, *, ambiguous: bool) -> NetworkError:
@@ -178,7 +207,10 @@ class Transport:
             idempotent = method in ("GET", "HEAD", "OPTIONS")
         all_secrets = tuple(s for s in (*auth.secrets(), *secrets) if s)
         first_origin = origin_key(url)
-        credentialed = auth.has_credentials
+        # Decided once, on the request as the caller built it: a GET carrying nothing secret
+        # is the only request that may follow a redirect to another origin.
+        may_leave_origin = method == "GET" and not _carries_secret(url, auth, headers, params, json_body,
+                                                                 all_secrets)
         retries = retries_429 = redirects = 0
         while True:
             current_origin = origin_key(url)
@@ -208,9 +240,10 @@ class Transport:
                     target_origin = origin_key(target)
                 except ValueError:
                     raise RedirectError(status, "an invalid address") from None
-                if target_origin != first_origin and credentialed:
-                    log.debug("refused cross-origin redirect %s -> %s", first_origin, target_origin)
-                    raise RedirectError(status, target_origin)
+                if target_origin != first_origin and not may_leave_origin:
+                    shown = scrub(target_origin, all_secrets)  # a hostile host name may quote a secret
+                    log.debug("refused cross-origin redirect %s -> %s", first_origin, shown)
+                    raise RedirectError(status, shown)
                 redirects += 1
                 if redirects > p.max_redirects:
                     raise HttpStatusError(status, "too many redirects")
@@ -248,9 +281,9 @@ class Transport:
                     parsed = None
             message = short(scrub(server_message(parsed), all_secrets))
             message = message or httpx.codes.get_reason_phrase(status) or "request failed"
-            err = HttpStatusError(status, message, ambiguous=(not idempotent and status >= 500))
-            err.body = parsed  # for detection probes (Sub2API's string ``code``); never in str()
-            raise err
+            status_err = HttpStatusError(status, message, ambiguous=(not idempotent and status >= 500))
+            status_err.body = parsed  # for detection probes (Sub2API's string ``code``); never in str()
+            raise status_err
 
 
 class Meter:

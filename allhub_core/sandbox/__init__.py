@@ -12,9 +12,10 @@ contract simulated is ``site-api.md``; per-dialect differences are in ``_dialect
         site.requests  # what the client sent
 
 Faults (``FAULT_KINDS``): latency, slow, 429, 403_html, 403_json, html_200, 401, 500,
-business_error, malformed_json, redirect; scoped by ``user_id``/``path``/``method``,
-limited by ``times``. The same control is available over HTTP on every site under
-``/__sandbox/`` (see ``_admin``), for a sandbox run by ``allhub sandbox``.
+business_error, malformed_json, redirect, echo_secret; scoped by ``user_id``/``path``/
+``method``, limited by ``times``. Knobs for hostile-text tests: ``site.name`` (the
+announced site name) and ``site.checkin_message``; ``reset()`` restores both. The same control is
+available over HTTP on every site under ``/__sandbox/`` (see ``_admin``), for a sandbox run by ``allhub sandbox``.
 """
 
 from ._data import QUOTA_PER_USD, LogRow, SandboxToken, SandboxUser, today_window
@@ -22,8 +23,8 @@ from ._demo import demo_accounts
 from ._dialects import DIALECTS, Dialect, get_dialect
 from ._faults import FAULT_KINDS, Fault
 from ._newapi import TURNSTILE_OK
-from ._server import Sandbox, serve, start_sandbox
 from ._recording import RecordedRequest, RedirectSink
+from ._server import Sandbox, serve, start_sandbox
 from ._site import USER_ID_HEADERS, SandboxSite
 
 __all__ = [

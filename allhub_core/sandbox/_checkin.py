@@ -43,6 +43,11 @@ def _award(site: "SandboxSite", user: SandboxUser) -> tuple[str, int]:
     return today, quota
 
 
+def _success(site: "SandboxSite", default: str = "签到成功") -> str:
+    """The success message: the site's ``checkin_message`` override, if any."""
+    return default if site.checkin_message is None else site.checkin_message
+
+
 def _checked_today(user: SandboxUser) -> bool:
     return local_date() in user.checkins
 
@@ -73,7 +78,7 @@ def newapi_do(site: "SandboxSite", req: Req) -> "Response":
     if _checked_today(user):
         return fail("今日已签到")
     today, quota = _award(site, user)
-    return ok({"quota_awarded": quota, "checkin_date": today}, "签到成功")
+    return ok({"quota_awarded": quota, "checkin_date": today}, _success(site))
 
 
 # ----- veloera -------------------------------------------------------------------------------
@@ -91,7 +96,7 @@ def veloera_do(site: "SandboxSite", req: Req) -> "Response":
     if _checked_today(user):
         return fail("今天已经签到过了")
     _, quota = _award(site, user)
-    return ok({"quota": quota}, "签到成功")
+    return ok({"quota": quota}, _success(site))
 
 
 # ----- anyrouter ----------------------------------------------------------------------------
@@ -103,7 +108,7 @@ def anyrouter_sign_in(site: "SandboxSite", req: Req) -> "Response":
         return JSONResponse({"ret": 1, "code": 0, "success": True, "message": ""})
     _, quota = _award(site, user)
     return JSONResponse({"ret": 1, "code": 0, "success": True,
-                         "message": f"签到成功，获得 ${quota / 500000:.2f} 额度"})
+                         "message": _success(site, f"签到成功，获得 ${quota / 500000:.2f} 额度")})
 
 
 # ----- wong-gongyi --------------------------------------------------------------------------
@@ -127,7 +132,7 @@ def wong_do(site: "SandboxSite", req: Req) -> "Response":
     if _checked_today(user):
         return fail("今日已签到", data=_wong_data(site, user))
     _award(site, user)
-    return ok(_wong_data(site, user), "签到成功")
+    return ok(_wong_data(site, user), _success(site))
 
 
 def routes(d: Dialect) -> list[tuple[str, str, Any]]:

@@ -29,7 +29,12 @@ FAULT_KINDS = {
     "malformed_json": "HTTP 200 application/json whose body is truncated JSON",
     "redirect": "HTTP `status` (302 default, or 307) to `target` (default: the sandbox redirect "
     "sink, another origin) + the same path and query",
+    "echo_secret": "HTTP `status` (401 default) whose message quotes the credential the client sent "
+    "(bearer token, else session cookie value, else JSON `password`), altered by `alter`: "
+    "`drop_last` (default: all but its last character), `change_one` (its middle character "
+    "changed) or `none`; `message` is a template with `{secret}` (default `access token {secret} 无效`)",
 }
+ALTERATIONS = ("drop_last", "change_one", "none")
 _DELAY_KINDS = {"latency": 100, "slow": 5000}
 
 CHALLENGE_PAGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
@@ -58,6 +63,8 @@ class Fault:
     status: int | None = None
     target: str | None = None
     message: str | None = None
+    alter: str | None = None
+    """``echo_secret`` only: how the echoed credential is altered (``ALTERATIONS``)."""
     hits: int = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -88,6 +95,8 @@ def make_fault(kind: str, **params: Any) -> Fault:
         clean.setdefault("ms", _DELAY_KINDS[kind])
     if kind == "redirect" and clean.get("status", 302) not in (301, 302, 303, 307, 308):
         raise ValueError("redirect status must be 301, 302, 303, 307 or 308")
+    if "alter" in clean and (kind != "echo_secret" or clean["alter"] not in ALTERATIONS):
+        raise ValueError(f"alter applies to echo_secret only and is one of: {', '.join(ALTERATIONS)}")
     return Fault(kind=kind, **clean)
 
 
@@ -168,4 +177,30 @@ def fault_response(fault: Fault, req: Req, *, family: str, modern: bool, sink_ur
         base = (fault.target or sink_url).rstrip("/")
         location = base + req.path + (f"?{req.query_string}" if req.query_string else "")
         return Response(b"", status_code=fault.status or 302, headers={"Location": location})
+    if k == "echo_secret":
+        secret = _altered(_sent_secret(req), fault.alter or "drop_last")
+        msg = (fault.message or "access token {secret} 无效").replace("{secret}", secret)
+        status = fault.status or 401
+        body = {"code": "INVALID_TOKEN", "message": msg} if sub2 else {"success": False, "message": msg}
+        return JSONResponse(body, status_code=status)
     raise AssertionError(k)  # make_fault validated the kind
+
+
+def _sent_secret(req: Req) -> str:
+    """The credential a request carried: bearer token, else session cookie, else a JSON password."""
+    auth = req.headers.get("authorization", "").strip()
+    if auth:
+        return auth[7:].strip() if auth[:7].lower() == "bearer " else auth
+    if req.cookies:
+        return req.cookies.get("session") or next(iter(req.cookies.values()))
+    return str(req.json_object().get("password") or "")
+
+
+def _altered(secret: str, how: str) -> str:
+    """What a careless site echoes: the secret cut short, or with one character changed."""
+    if how == "drop_last":
+        return secret[:-1]
+    if how == "change_one" and secret:
+        mid = len(secret) // 2
+        return secret[:mid] + ("X" if secret[mid] != "X" else "Y") + secret[mid + 1:]
+    return secret

@@ -42,7 +42,7 @@ class Req:
             jar = SimpleCookie()
             try:
                 jar.load(headers["cookie"])
-            except Exception:  # malformed cookies are just ignored, like a browser server would
+            except Exception:  # noqa: BLE001 - malformed cookies are just ignored, like a browser server would
                 pass
             cookies = {k: m.value for k, m in jar.items()}
         client = scope.get("client") or ("", 0)

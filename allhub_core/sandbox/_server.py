@@ -78,7 +78,8 @@ class Sandbox:
         self._sockets: list[socket.socket] = []
         apps: dict[int, Callable] = {}
         try:
-            for i, app in enumerate([*self.sites, self.redirect_sink]):
+            hosted: list[SandboxSite | RedirectSink] = [*self.sites, self.redirect_sink]
+            for i, app in enumerate(hosted):
                 sock = _bind(host, port + i if port else 0)
                 self._sockets.append(sock)
                 app.port = sock.getsockname()[1]
@@ -134,7 +135,7 @@ class Sandbox:
         def run() -> None:
             try:
                 asyncio.run(self._server.serve(sockets=self._sockets))
-            except BaseException as exc:  # surfaced by start()
+            except BaseException as exc:  # noqa: BLE001 - surfaced by start()
                 self._error = exc
 
         self._thread = threading.Thread(target=run, name="allhub-sandbox", daemon=True)

@@ -52,6 +52,8 @@ class SandboxSite:
         self.index = index
         """Index among the sites of the same dialect (0 = first)."""
         self.name = dialect.title if index == 0 else f"{dialect.title} {index + 1}"
+        """``system_name`` / ``site_name`` the site announces (tests may change it; reset restores it)."""
+        self._initial_name = self.name
         self.seed = seed
         self.url = ""
         """``http://HOST:PORT``, set when the sandbox binds the socket."""
@@ -61,6 +63,8 @@ class SandboxSite:
         self.turnstile = False
         """Site-wide Turnstile: login and check-in answer "Turnstile token 为空"."""
         self.checkin_enabled = True
+        self.checkin_message: str | None = None
+        """When set, a successful check-in answers with this message instead of 签到成功 (hostile-text tests)."""
         self.faults = FaultSet()
         self._recorder = Recorder(request_log_cap)
         self.lock = threading.RLock()
@@ -200,11 +204,11 @@ class SandboxSite:
     def inject(self, kind: str, user_id: int | None = None, *, times: int | None = None,
                retry_after: int | float | None = None, ms: int | None = None,
                status: int | None = None, target: str | None = None, path: str | None = None,
-               method: str | None = None, message: str | None = None) -> None:
+               method: str | None = None, message: str | None = None, alter: str | None = None) -> None:
         """Add a fault (see ``FAULT_KINDS``); ``times=None`` = every matching request."""
         self.faults.add(make_fault(kind, user_id=user_id, times=times, retry_after=retry_after,
                                    ms=ms, status=status, target=target, path=path,
-                                   method=method, message=message))
+                                   method=method, message=message, alter=alter))
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -236,6 +240,8 @@ class SandboxSite:
             self.latency_ms = self._initial_latency
             self.turnstile = False
             self.checkin_enabled = True
+            self.checkin_message = None
+            self.name = self._initial_name
 
     def info(self) -> dict[str, Any]:
         """Plain description: dialect, type, url and seeded credentials."""

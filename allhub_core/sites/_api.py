@@ -128,6 +128,9 @@ async def refresh_accounts(creds: list[SiteCredentials], politeness: Politeness 
         async def one(c: SiteCredentials) -> RefreshResult:
             result = await _refresh_one(t, c, statuses)
             result.health_reason = short(scrub(result.health_reason, c.secrets()))
+            # Availability reasons quote errors (stored as stats_reason): same rules as a reason.
+            result.availability = {k: (state, short(scrub(why, c.secrets())))
+                                   for k, (state, why) in result.availability.items()}
             _notify(on_result, result)
             return result
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from ..net import HttpStatusError, Reply, SiteError, SiteSession, server_message
 from ..vocab import CheckInState
@@ -45,6 +45,11 @@ def _body(reply: Reply) -> dict[str, Any]:
     return reply.json_object()
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def _num(value: Any) -> int | None:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
@@ -66,7 +71,7 @@ async def checkin_status(session: SiteSession, variant: Variant) -> str:
                 return UNKNOWN
             if data.get("enabled") is False:
                 return UNSUPPORTED
-            stats = data.get("stats") if isinstance(data.get("stats"), dict) else {}
+            stats = _obj(data.get("stats"))
             flag = stats.get("checked_in_today")
             return UNKNOWN if not isinstance(flag, bool) else (CHECKED if flag else NOT_CHECKED)
         if dialect == "veloera":
@@ -75,7 +80,7 @@ async def checkin_status(session: SiteSession, variant: Variant) -> str:
             return UNKNOWN if not isinstance(flag, bool) else (NOT_CHECKED if flag else CHECKED)
         if dialect == "wong":
             body = _body(await session.get("/api/user/checkin"))
-            data = body.get("data") if isinstance(body.get("data"), dict) else {}
+            data = _obj(body.get("data"))
             message = server_message(body)
             if is_already(message):
                 return CHECKED
@@ -98,7 +103,7 @@ async def checkin_status(session: SiteSession, variant: Variant) -> str:
 
 def _map_newapi(body: dict[str, Any], clean) -> Outcome:
     message = clean(server_message(body))
-    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    data = _obj(body.get("data"))
     if body.get("success") is True:
         return Outcome("success", message or "Checked in.", _num(data.get("quota_awarded", data.get("quota"))))
     if is_already(message):
@@ -110,7 +115,7 @@ def _map_newapi(body: dict[str, Any], clean) -> Outcome:
 
 def _map_veloera(body: dict[str, Any], clean) -> Outcome:
     message = clean(server_message(body))
-    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    data = _obj(body.get("data"))
     if is_already(message):
         return Outcome("already_checked", message)
     if body.get("success") is True:
@@ -126,7 +131,7 @@ def _map_anyrouter(body: dict[str, Any], clean) -> Outcome:
         return Outcome("failed", message or "The site refused the check-in.")
     low = message.lower()
     if "success" in low or "签到成功" in message:
-        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        data = _obj(body.get("data"))
         return Outcome("success", message, _num(data.get("quota", data.get("quota_awarded"))))
     if not message or is_already(message):
         return Outcome("already_checked", message or "Already checked in today.")
@@ -135,7 +140,7 @@ def _map_anyrouter(body: dict[str, Any], clean) -> Outcome:
 
 def _map_wong(body: dict[str, Any], clean) -> Outcome:
     message = clean(server_message(body))
-    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    data = _obj(body.get("data"))
     if data.get("enabled") is False:
         return Outcome("failed", message or "Check-in is disabled on this site.")
     if is_already(message) or (body.get("success") is not True and data.get("checked_in") is True):
@@ -145,7 +150,8 @@ def _map_wong(body: dict[str, Any], clean) -> Outcome:
     return Outcome("failed", message or "The site refused the check-in.")
 
 
-_ROUTES = {
+_Mapper = Callable[[dict[str, Any], Callable[[str], str]], Outcome]
+_ROUTES: dict[str, tuple[str, dict[str, Any] | None, _Mapper]] = {
     "new-api": ("/api/user/checkin", {}, _map_newapi),
     "veloera": ("/api/user/check_in", None, _map_veloera),
     "anyrouter": ("/api/user/sign_in", {}, _map_anyrouter),

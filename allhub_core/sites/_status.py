@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from ..net import SiteError, SiteSession, host_of
-from ._types import DEFAULT_EXCHANGE_RATE, SiteStatus
+from ._types import DEFAULT_EXCHANGE_RATE, SiteStatus, remote_text
 from ._variants import VARIANTS
 
 _DEFAULT_NAMES = {re.sub(r"[-_ ]", "", n.lower()) for n in (
@@ -46,7 +46,7 @@ def parse_status(data: Any) -> SiteStatus:
         enabled = data.get("check_in_enabled") if isinstance(data.get("check_in_enabled"), bool) else None
     name = data.get("system_name")
     return SiteStatus(
-        system_name=name.strip() if isinstance(name, str) and name.strip() else None,
+        system_name=remote_text(name) if isinstance(name, str) else None,
         exchange_rate=rate, checkin_enabled=enabled,
         turnstile_check=data.get("turnstile_check") if isinstance(data.get("turnstile_check"), bool) else None,
         raw=data,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..net import BadResponseError, HttpStatusError, SiteError, SiteSession
+from ..net import BadResponseError, HttpStatusError, SiteError, SiteSession, strip_controls
 from ._types import ApiToken
 from ._variants import Variant
 
@@ -36,7 +36,8 @@ def is_masked(key: str) -> bool:
 def parse_token(raw: dict[str, Any]) -> ApiToken:
     key = str(raw.get("key") or "").strip()
     return ApiToken(
-        id=str(raw.get("id", "")).strip(), name=str(raw.get("name") or ""), key=key, masked=is_masked(key),
+        id=str(raw.get("id", "")).strip(), name=strip_controls(str(raw.get("name") or "")), key=key,
+        masked=is_masked(key),
         status=_int(raw.get("status")), remain_quota=_int(raw.get("remain_quota")),
         unlimited_quota=raw.get("unlimited_quota") if isinstance(raw.get("unlimited_quota"), bool) else None,
         used_quota=_int(raw.get("used_quota")), expired_time=_int(raw.get("expired_time")),
@@ -80,11 +81,12 @@ async def list_tokens(session: SiteSession, variant: Variant) -> list[ApiToken]:
             if mode in ("newapi", "onehub"):
                 more = False  # a bare array on a 1-based site is everything
         elif isinstance(data, dict):
-            items = data.get("items")
-            if not isinstance(items, list):
-                items = data.get("data")
-            if not isinstance(items, list):
+            listed = data.get("items")
+            if not isinstance(listed, list):
+                listed = data.get("data")
+            if not isinstance(listed, list):
                 raise BadResponseError("The key list is not in a known format.")
+            items = listed
             total = _int(data.get("total", data.get("total_count")))
             pg = _int(data.get("page"))
             size = _int(data.get("page_size", data.get("size")))

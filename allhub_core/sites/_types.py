@@ -10,18 +10,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..net import strip_controls
 from ..vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD, Availability
 
 __all__ = [
     "DEFAULT_EXCHANGE_RATE", "QUOTA_PER_USD", "COMPLETE", "PARTIAL", "UNAVAILABLE",
     "SiteCredentials", "RefreshResult", "CheckInResult", "RecognizeResult", "TypedInput", "SiteStatus",
-    "UserInfo", "TodayUsage", "ApiToken", "TokenSpec", "ModelPrice", "Pricing", "RedeemResult",
+    "UserInfo", "TodayUsage", "remote_text", "ApiToken", "TokenSpec", "ModelPrice", "Pricing", "RedeemResult",
 ]
 
 # availability statuses for today's figures
 COMPLETE = Availability.COMPLETE.value
 PARTIAL = Availability.PARTIAL.value
 UNAVAILABLE = Availability.UNAVAILABLE.value
+
+
+def remote_text(value: Any) -> str | None:
+    """A name or id read from a site's JSON, without control characters; None when empty.
+
+    Every site name, user name, user id, key name and model name goes through here (and
+    every server message through ``net.server_message``), so no escape sequence a site
+    sends reaches the store or a terminal.
+    """
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return strip_controls(str(value)).strip() or None
 
 
 @dataclass

@@ -58,7 +58,9 @@ def parse_log_page(data: Any) -> tuple[list[dict], int | None]:
             items = data.get("data")
         if isinstance(items, list):
             total = data.get("total", data.get("total_count"))
-            total_n = int(total) if _finite(total) is not None and total >= 0 else None
+            # ``_finite`` already refuses non-numbers; the isinstance only tells the type checker.
+            total_n = (int(total) if isinstance(total, (int, float)) and _finite(total) is not None and total >= 0
+                       else None)
             return [r for r in items if isinstance(r, dict)], total_n
     raise SiteError("The usage log page is not in a known format.")
 

@@ -27,6 +27,7 @@ from ..net import (
     SiteSession,
     looks_like_auth_failure,
     server_message,
+    strip_controls,
 )
 from ..vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD, AuthType, CheckInState, Health, SiteType
 from ._reasons import reason
@@ -43,6 +44,7 @@ from ._types import (
     TokenSpec,
     TypedInput,
     UserInfo,
+    remote_text,
 )
 from .family import BaseFamily, StatusSource
 from .newapi import login_refusal
@@ -128,15 +130,15 @@ class Sub2ApiClient:
 def parse_me(data: Any) -> UserInfo:
     if not isinstance(data, dict) or data.get("id") in (None, ""):
         raise BadResponseError("The user data from the site is not in a known format.")
-    username = data.get("username") or str(data.get("email") or "").split("@")[0] or None
-    return UserInfo(user_id=str(data["id"]).strip(), username=username, quota=usd_to_quota(data.get("balance")))
+    username = remote_text(data.get("username")) or remote_text(str(data.get("email") or "").split("@")[0])
+    return UserInfo(user_id=remote_text(data["id"]) or "", username=username, quota=usd_to_quota(data.get("balance")))
 
 
 async def public_name(session: SiteSession) -> str | None:
     try:
         data = unwrap(await session.get("/api/v1/settings/public", public=True))
         name = data.get("site_name") if isinstance(data, dict) else None
-        return name if isinstance(name, str) and name.strip() else None
+        return remote_text(name) if isinstance(name, str) else None
     except SiteError:
         return None
 
@@ -173,7 +175,7 @@ def parse_key(raw: dict[str, Any]) -> ApiToken:
     key = str(raw.get("key") or "").strip()
     quota = raw.get("quota")
     return ApiToken(
-        id=str(raw.get("id", "")), name=str(raw.get("name") or ""), key=key, masked="*" in key,
+        id=str(raw.get("id", "")), name=strip_controls(str(raw.get("name") or "")), key=key, masked="*" in key,
         status=1 if raw.get("status") in ("active", 1, None) else 2,
         remain_quota=usd_to_quota(quota) if quota not in (None, 0) else None,
         unlimited_quota=quota in (None, 0), group=str(raw.get("group_id")) if raw.get("group_id") else None,

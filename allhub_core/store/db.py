@@ -8,8 +8,13 @@ Why this shape:
 - Inside a process DuckDB fails concurrent updates of the same row ("Conflict on update"), so
   all writes go through one process-wide lock: one writer at a time, each write one
   transaction that commits whole or not at all. Reads take their own cursor.
-- Opening the file also validates it: a file that is not a DuckDB database, or a key that
-  does not fit the secrets inside it, is refused before anything is changed.
+- Opening the file also validates it: a file that is not a DuckDB database, another
+  program's DuckDB database, or a key that does not fit the secrets inside it, is refused
+  before anything is changed.
+- Opening never guesses about folders: only the built-in default path may create its folder;
+  an explicitly chosen path in a missing folder (an unmounted disk in cron) is refused, and a
+  read-only or unwritable folder is one sentence, with nothing created. A creation that fails
+  half way (a full disk) removes the partial database file it made, so the next run starts clean.
 """
 
 from __future__ import annotations
@@ -20,16 +25,18 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import duckdb
 
-from allhub_core.store.crypto import SecretBox, load_or_create_key
 from allhub_core.errors import StoreBusy, StoreError
+from allhub_core.store.crypto import KEY_ENV, SecretBox, key_path_for, load_or_create_key
 
-__all__ = ["Store", "default_db_path", "DEFAULT_DB"]
+__all__ = ["Store", "default_db_path", "DEFAULT_DB", "one_row"]
 
 DEFAULT_DB = "data/allhub.duckdb"
+# A complete DuckDB file holds at least its three 4 KiB header blocks.
+_MIN_DUCKDB_SIZE = 3 * 4096
 
 # One writer per process, whatever the number of Store objects on the same file.
 _WRITE_LOCK = threading.RLock()
@@ -40,6 +47,13 @@ _READY_LOCK = threading.Lock()
 
 def default_db_path() -> str:
     return os.environ.get("ALLHUB_DB") or DEFAULT_DB
+
+
+def one_row(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """The row of a statement that always yields one: ``count(*)``, an aggregate, ``INSERT ... RETURNING``."""
+    row = con.fetchone()
+    assert row is not None, "this statement always yields a row"
+    return row
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -54,7 +68,13 @@ class Store:
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, lock_timeout: float = 10.0,
-                 key: bytes | None = None):
+                 key: bytes | None = None, create_folder: bool | None = None):
+        """``create_folder``: may a missing folder of the database be created? ``None`` means only
+        for the built-in default (no path given and no ALLHUB_DB); a path someone chose is refused
+        when its folder does not exist, so an unmounted disk never becomes an empty new store."""
+        if create_folder is None:
+            create_folder = not path and not os.environ.get("ALLHUB_DB")
+        self.create_folder = create_folder
         self.path = str(Path(path or default_db_path()))
         self.lock_timeout = lock_timeout
         self._key = key
@@ -92,6 +112,10 @@ class Store:
 
     def _describe_open_error(self, exc: Exception) -> str:
         text = str(exc)
+        if "No space left on device" in text:
+            return f"{self.path} cannot be written (No space left on device)."
+        if "Read-only file system" in text:
+            return f"{self.path} cannot be opened for writing: it is on a read-only file system."
         if "not a valid DuckDB database" in text or "Invalid Input" in text and "database" in text:
             return f"{self.path} is not a DuckDB database; point --db at an allhub database file."
         if "version" in text.lower() and "storage" in text.lower():
@@ -100,6 +124,10 @@ class Store:
             return f"{self.path} cannot be opened: permission denied."
         if "No such file or directory" in text:
             return f"{self.path} cannot be created: its folder does not exist."
+        with contextlib.suppress(OSError):
+            if 0 < os.path.getsize(self.path) < _MIN_DUCKDB_SIZE:
+                return (f"{self.path} is an incomplete database file (its creation was interrupted, e.g. by a "
+                        "full disk) and holds no data; delete it and try again.")
         first = text.splitlines()[0] if text else type(exc).__name__
         return f"{self.path} cannot be opened: {first}"
 
@@ -158,16 +186,29 @@ class Store:
 
     def _ensure_ready(self) -> None:
         real = os.path.realpath(self.path)
-        parent = Path(self.path).parent
-        if not parent.exists():
-            parent.mkdir(parents=True, exist_ok=True)
-        if Path(self.path).exists() and Path(self.path).is_dir():
+        db = Path(self.path)
+        self._check_folder(db.parent)
+        if db.is_dir():
             raise StoreError(f"{self.path} is a folder, not a database file.")
-        creating = not Path(self.path).exists() or Path(self.path).stat().st_size == 0
-        if not creating:
+        existed = db.exists()
+        creating = not existed or db.stat().st_size == 0
+        if creating:
+            self._check_writable(db.parent)
+        else:
             self._sniff()
+        seen = None  # what the file holds, once looked at read-only
+        blank = False
+        key = self._key
+        if key is None and not creating and not os.environ.get(KEY_ENV):
+            key_file = key_path_for(self.path)
+            if not key_file.exists() or key_file.stat().st_size == 0:
+                # No usable key file: first see what the file is, to say the right thing.
+                seen = self._peek()
+                if seen == "foreign":
+                    raise StoreError(self._foreign_message())
+                blank = seen == "blank"  # a DuckDB file without tables holds no secrets yet
         # An existing database never gets a fresh key: that could only fail to decrypt it.
-        key = self._key or load_or_create_key(self.path, create=creating)
+        key = key or load_or_create_key(self.path, create=creating or blank)
         self._box = SecretBox(key)
         fingerprint = (real, hashlib.sha256(key).hexdigest())
         with _READY_LOCK:
@@ -179,17 +220,101 @@ class Store:
                 self._check_key()
                 _READY.add(fingerprint)
                 return
-            from allhub_core.store.migrations import migrate
+            from allhub_core.store.migrations import classify, migrate
 
-            with _WRITE_LOCK, self._connection() as con:
+            with _WRITE_LOCK:
+                if not creating and seen is None and self._peek() == "foreign":
+                    # looked at read-only first: another program's WAL is not replayed into its file
+                    raise StoreError(self._foreign_message())
+                if creating and existed:
+                    self._drop_empty_file()
                 try:
-                    migrate(con)
-                except duckdb.Error as exc:
-                    raise StoreError(
-                        f"Upgrading the database schema of {self.path} failed: {str(exc).splitlines()[0]}"
-                    ) from None
-                self._check_key(con)
+                    with self._connection() as con:
+                        if not creating and classify(con) == "foreign":
+                            raise StoreError(self._foreign_message())
+                        try:
+                            migrate(con)
+                        except duckdb.Error as exc:
+                            raise StoreError(
+                                f"Upgrading the database schema of {self.path} failed: {str(exc).splitlines()[0]}"
+                            ) from None
+                        self._check_key(con)
+                except StoreError as exc:
+                    if creating and not isinstance(exc, StoreBusy):
+                        self._remove_partial_file()
+                    raise
             _READY.add(fingerprint)
+
+    def _check_folder(self, folder: Path) -> None:
+        if folder.is_dir():
+            return
+        if folder.exists():
+            raise StoreError(f"{folder} is not a folder, so {self.path} cannot be a database in it.")
+        if not self.create_folder:
+            raise StoreError(
+                f"The folder {folder} does not exist; create it first (or check that its disk is mounted)."
+            )
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"The folder {folder} cannot be created ({exc.strerror}).") from None
+
+    def _check_writable(self, folder: Path) -> None:
+        """A new database needs a folder it can write (the file, its WAL and the key file)."""
+        if os.access(folder, os.W_OK | os.X_OK):
+            return
+        read_only = False
+        with contextlib.suppress(OSError, AttributeError):
+            read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+        how = "is read-only" if read_only else "is not writable"
+        raise StoreError(f"The folder {folder} {how}, so a new database cannot be created there.")
+
+    def _peek(self) -> str | None:
+        """What the file holds, looked at read-only and without waiting: ``'allhub'``,
+        ``'blank'``, ``'foreign'``, or None when it cannot be opened just now."""
+        from .migrations import classify
+
+        try:
+            con = duckdb.connect(self.path, read_only=True)
+        except duckdb.Error:
+            return None
+        try:
+            return classify(con)
+        except duckdb.Error:
+            return None
+        finally:
+            con.close()
+
+    def _foreign_message(self) -> str:
+        return f"{self.path} is a DuckDB database of another program; allhub will not change it."
+
+    def _drop_empty_file(self) -> None:
+        """DuckDB will not open a 0-byte file: remove one no process holds; the new database replaces it."""
+        try:
+            import fcntl
+        except ImportError:  # Windows: DuckDB's own error is reported
+            return
+        try:
+            fd = os.open(self.path, os.O_RDWR)
+        except OSError:
+            return
+        try:
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # DuckDB's lock: held while one creates it
+            except OSError:
+                return  # another process is creating it right now; connecting waits for it
+            if os.fstat(fd).st_size == 0 and os.path.samestat(os.fstat(fd), os.stat(self.path)):
+                os.unlink(self.path)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    def _remove_partial_file(self) -> None:
+        """After a failed creation: remove the file we began (a partial header holds no data)."""
+        with contextlib.suppress(OSError):
+            if os.path.getsize(self.path) < _MIN_DUCKDB_SIZE:
+                os.unlink(self.path)
 
     def _sniff(self) -> None:
         """Refuse a file that is not DuckDB before DuckDB tries to open (and maybe rewrite) it."""
@@ -202,16 +327,17 @@ class Store:
             raise StoreError(f"{self.path} is not a DuckDB database; point --db at an allhub database file.")
 
     def _check_key(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
-        assert self._box is not None
+        box = self._box
+        assert box is not None
         def run(c: duckdb.DuckDBPyConnection) -> None:
             row = c.execute("SELECT value_blob FROM meta WHERE key = 'key_check'").fetchone()
             if row is None or row[0] is None:
                 c.execute(
                     "INSERT INTO meta (key, value_blob) VALUES ('key_check', ?) "
                     "ON CONFLICT (key) DO UPDATE SET value_blob = excluded.value_blob",
-                    [self._box.check_value()],
+                    [box.check_value()],
                 )
-            elif not self._box.fits(row[0]):
+            elif not box.fits(row[0]):
                 raise StoreError(
                     "The secret key does not fit this database: its secrets were encrypted with "
                     "another key (check the key file beside it or ALLHUB_SECRET_KEY)."

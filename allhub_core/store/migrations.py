@@ -4,6 +4,11 @@ DuckDB has no ``PRAGMA user_version``, so ``schema_migrations`` records what ran
 sqlite-utils' ``Migrations``). Add a migration by appending a function to ``MIGRATIONS``;
 never edit one that has shipped. Link tables carry no PRIMARY KEY on purpose: DuckDB checks
 unique indexes eagerly inside a transaction, so "delete then re-insert the same pair" would fail.
+
+``schema_migrations`` is created inside the first migration's transaction, so a failed first
+migration leaves nothing at all. A DuckDB file that holds tables but no allhub bookkeeping
+belongs to another program: ``migrate`` refuses it (``ForeignDatabase``) and changes nothing.
+Looking at versions (``applied_versions``, ``pending_versions``) never writes.
 """
 
 from __future__ import annotations
@@ -13,7 +18,14 @@ from typing import Callable
 
 import duckdb
 
-__all__ = ["MIGRATIONS", "migrate", "applied_versions", "pending_versions", "SCHEMA_VERSION"]
+from allhub_core.errors import StoreError
+
+__all__ = ["MIGRATIONS", "migrate", "applied_versions", "pending_versions", "SCHEMA_VERSION", "classify",
+           "ForeignDatabase"]
+
+
+class ForeignDatabase(StoreError):
+    """A DuckDB database of another program: allhub will not add its tables to it."""
 
 
 def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
@@ -126,8 +138,31 @@ def _ensure_table(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(schema, name) of every table and view in this database file (not temp, not attached)."""
+    return con.execute(
+        "SELECT table_schema, table_name FROM information_schema.tables "
+        "WHERE table_catalog = current_database()"
+    ).fetchall()
+
+
+def _bookkeeping_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() "
+        "AND table_schema = 'main' AND table_name = 'schema_migrations'"
+    ).fetchall()}
+
+
+def classify(con: duckdb.DuckDBPyConnection) -> str:
+    """``'allhub'`` (our bookkeeping is there), ``'blank'`` (no tables at all) or ``'foreign'``."""
+    if {"version", "name", "duckdb_version"} <= _bookkeeping_columns(con):
+        return "allhub"
+    return "foreign" if _tables(con) else "blank"
+
+
 def applied_versions(con: duckdb.DuckDBPyConnection) -> list[int]:
-    _ensure_table(con)
+    if not _bookkeeping_columns(con):
+        return []
     return [r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()]
 
 
@@ -138,6 +173,8 @@ def pending_versions(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 def migrate(con: duckdb.DuckDBPyConnection, stop_before: int | None = None) -> list[int]:
     """Apply pending migrations in order; each with its bookkeeping row in one transaction."""
+    if classify(con) == "foreign":
+        raise ForeignDatabase("This is a DuckDB database of another program; allhub will not change it.")
     done = set(applied_versions(con))
     ran = []
     for m in MIGRATIONS:
@@ -147,6 +184,7 @@ def migrate(con: duckdb.DuckDBPyConnection, stop_before: int | None = None) -> l
             continue
         con.execute("BEGIN TRANSACTION")
         try:
+            _ensure_table(con)  # inside the transaction: a failed first migration leaves nothing
             m.apply(con)
             con.execute(
                 "INSERT INTO schema_migrations (version, name, duckdb_version) VALUES (?, ?, ?)",

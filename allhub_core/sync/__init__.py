@@ -7,11 +7,11 @@ See docs/architecture.md.
 """
 
 from allhub_core.accounts.status import mark_custom_checked, todays_checkins
-from allhub_core.sync.checkin import CheckInReport, checkin
+from allhub_core.sync.checkins import CheckInReport, checkin
 from allhub_core.sync.credentials import credentials_for, politeness_for
 from allhub_core.sync.keys import DEFAULT_KEY_NAME, provision_default_key
 from allhub_core.sync.onboarding import OnboardReport, host_of, onboard, recognize_and_fill, recognize_input
-from allhub_core.sync.refresh import RefreshReport, refresh, write_refresh_results
+from allhub_core.sync.refreshes import RefreshReport, refresh, write_refresh_results
 
 __all__ = [
     "mark_custom_checked", "todays_checkins", "CheckInReport", "checkin", "credentials_for", "politeness_for",

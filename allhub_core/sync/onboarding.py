@@ -18,7 +18,7 @@ from allhub_core.sites import Politeness, RecognizeResult, RefreshResult, recogn
 from allhub_core.store import Store
 from allhub_core.sync.credentials import politeness_for
 from allhub_core.sync.keys import provision_default_key
-from allhub_core.sync.refresh import refresh
+from allhub_core.sync.refreshes import refresh
 from allhub_core.vocab import AuthType, Health, SiteType
 
 __all__ = ["OnboardReport", "onboard", "recognize_input", "recognize_and_fill", "host_of"]
@@ -142,7 +142,8 @@ def onboard(store: Store, data: AccountInput, *, password: str | None = None, re
             notes.append(note)
     new_id = add_account(store, data, allow_duplicate=allow_duplicate or not prefs["warn_on_duplicate"])
     report = OnboardReport(new_id, notes)
-    if not refresh_after or data.auth_type == AuthType.NONE or (recognize_first and data.health_status != Health.HEALTHY):
+    saved_without_live_data = recognize_first and data.health_status != Health.HEALTHY
+    if not refresh_after or data.auth_type == AuthType.NONE or saved_without_live_data:
         report.no_credentials = data.auth_type == AuthType.NONE
         return report
     outcome = refresh(store, [new_id], force=True, politeness=politeness)

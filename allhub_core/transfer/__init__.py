@@ -4,6 +4,6 @@
 Later: our own backup envelope, the All API Hub extension's formats, client exports.
 """
 
-from allhub_core.transfer.tabular import CSV_COLUMNS, SECRET_KEYS, csv_safe, to_csv, to_csv_bytes, to_json
+from allhub_core.transfer.tabular import CSV_COLUMNS, SECRET_KEYS, csv_safe, json_text, to_csv, to_csv_bytes, to_json
 
-__all__ = ["CSV_COLUMNS", "SECRET_KEYS", "csv_safe", "to_csv", "to_csv_bytes", "to_json"]
+__all__ = ["CSV_COLUMNS", "SECRET_KEYS", "csv_safe", "to_csv", "to_csv_bytes", "to_json", "json_text"]

@@ -18,6 +18,13 @@ Why it is written this way:
 * **Secrets** (access token, cookie, refresh token) never appear in CSV, and appear in JSON
   only with ``include_secrets=True``; they are dropped even when the caller passed them in.
 
+* **Text a terminal would act on.** ``json.dumps(..., ensure_ascii=False)`` escapes the C0
+  controls but writes DEL, the C1 controls (U+0080-U+009F, e.g. U+009B, a one-character CSI)
+  and the line/paragraph separators U+2028/U+2029 raw. JSON here writes them as ``\\uXXXX``
+  escapes (``json_text``): still valid JSON that decodes to the same text, but printing it can
+  no longer drive a terminal. NaN and infinity are never written (they are not JSON): they
+  become ``null``.
+
 CSV is lossy on purpose (tags joined with ``;``, booleans as text); JSON is the faithful
 format. Neither writes files: callers choose where the text goes.
 """
@@ -28,6 +35,7 @@ import datetime as _dt
 import decimal
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -35,6 +43,7 @@ __all__ = [
     "CSV_COLUMNS",
     "SECRET_KEYS",
     "csv_safe",
+    "json_text",
     "to_csv",
     "to_csv_bytes",
     "to_json",
@@ -85,6 +94,8 @@ SECRET_KEYS: tuple[str, ...] = ("access_token", "cookie", "refresh_token")
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 _ESCAPE = "'"
 _CRLF = "\r\n"
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal or a JavaScript parser acts on.
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
 
 
 def csv_safe(value: Any) -> Any:
@@ -141,14 +152,36 @@ def to_json(records: Iterable[Mapping[str, Any]], include_secrets: bool = False)
 
     Each object has the keys of ``CSV_COLUMNS`` in that order, then ``SECRET_KEYS`` when
     ``include_secrets`` is true; a missing key is ``null``. ``tags`` is a real array,
-    booleans and numbers are JSON booleans and numbers, non-ASCII text is written as is.
+    booleans and numbers are JSON booleans and numbers, non-ASCII text is written as is
+    (DEL, C1 controls and U+2028/U+2029 as ``\\uXXXX``, see ``json_text``).
     NaN and infinity become ``null`` (they are not JSON). Integers are exact, but readers
     that parse numbers as doubles (JavaScript) lose digits above 2**53.
     Without ``include_secrets`` the secret keys are dropped even when present in the input.
     """
     keys = CSV_COLUMNS + SECRET_KEYS if include_secrets else CSV_COLUMNS
     rows = [{key: _json_value(record.get(key)) for key in keys} for record in records]
-    return json.dumps(rows, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    return json_text(rows) + "\n"
+
+
+def json_text(value: Any, indent: int | None = 2) -> str:
+    """``value`` (dicts, lists, str, numbers, bool, None) as JSON text, without a final newline.
+
+    Non-ASCII text is written as is, except DEL, C1 controls and U+2028/U+2029, which become
+    ``\\uXXXX`` escapes (C0 controls are escaped by ``json`` itself), so the text is safe to
+    print on a terminal. A non-finite float becomes ``null``; NaN/Infinity are never written.
+    """
+    text = json.dumps(_finite(value), ensure_ascii=False, indent=indent, allow_nan=False)
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _csv_cell(value: Any) -> str:

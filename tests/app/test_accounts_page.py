@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from allhub_core.accounts.write import get_secrets, set_pinned
-from allhub_core.accounts.preferences import get_preferences
+from allhub_core.accounts import get_secrets, set_pinned
+from allhub_core.accounts import get_preferences
 from appsupport import (account_ids, edit_grid, grid_names, metrics, seed, select_rows,
                         snapshot, start, texts)
 
@@ -357,7 +357,7 @@ def test_currency_choice_is_saved_as_the_preference(store, three):
 
 
 def test_replace_secret_of_one_selected_account(store):
-    from allhub_core.accounts.write import get_secrets
+    from allhub_core.accounts import get_secrets
 
     aid = seed(store, "Solo")
     at = start()

@@ -11,8 +11,8 @@ import pytest
 
 from allhub_core import sync as services
 from allhub_core.sync import onboarding
-from allhub_core.accounts.write import get_secrets
-from allhub_core.accounts.preferences import get_preferences, set_preference
+from allhub_core.accounts import get_secrets
+from allhub_core.accounts import get_preferences, set_preference
 from allhub_core.sites._types import RefreshResult
 from appsupport import button, seed, snapshot, start, texts
 

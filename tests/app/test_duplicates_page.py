@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from allhub_core.accounts.write import AccountInput, add_account
+from allhub_core.accounts import AccountInput, add_account
 from appsupport import account_ids, seed, snapshot, start, texts
 
 PAGE = "pages/duplicates.py"

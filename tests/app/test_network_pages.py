@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from allhub_core import accounts as acc
-from allhub_core.accounts.write import AccountInput, add_account
-from allhub_core.accounts.preferences import set_preference
+from allhub_core.accounts import AccountInput, add_account
+from allhub_core.accounts import set_preference
 from allhub_core.sandbox import demo_accounts, start_sandbox
 
 from appsupport import start, texts

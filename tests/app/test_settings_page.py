@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from allhub_core.accounts.preferences import DEFAULTS, SORT_CRITERIA, get_preferences
+from allhub_core.accounts import DEFAULTS, SORT_CRITERIA, get_preferences
 from appsupport import edit_grid, grid_names, metrics, seed, start, texts
 
 PAGE = "pages/settings.py"

@@ -6,7 +6,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from allhub_core.store import db as dbmod
-from allhub_core.store.db import Store
+from allhub_core.store import Store
 from appsupport import ROOT, seed, texts
 from streamlit.testing.v1 import AppTest
 

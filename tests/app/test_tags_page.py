@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from allhub_core.accounts.tags import list_tags
+from allhub_core.accounts import list_tags
 from appsupport import button, seed, snapshot, start, texts
 
 PAGE = "pages/tags.py"

@@ -8,9 +8,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from allhub_core.accounts.write import AccountInput, add_account, get_account
-from allhub_core.store.db import Store
-from allhub_core.transfer.tabular import CSV_COLUMNS
+from allhub_core.accounts import AccountInput, add_account, get_account
+from allhub_core.store import Store
+from allhub_core.transfer import CSV_COLUMNS
 
 from .helpers import (button, edit_cell, grid_column, select_cell, grid_row_of, main_text, nav, open_page, shot, add_new_option,
                       textbox, tick_row, wait_for_run)

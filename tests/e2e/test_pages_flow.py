@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from allhub_core.accounts.write import AccountInput, add_account
-from allhub_core.store.db import Store
-from allhub_core.accounts.preferences import get_preferences
-from allhub_core.accounts.query import AccountFilter, count_accounts
+from allhub_core.accounts import AccountInput, add_account
+from allhub_core.store import Store
+from allhub_core.accounts import get_preferences
+from allhub_core.accounts import AccountFilter, count_accounts
 
 from .helpers import button, grid_column, grid_row_of, nav, open_page, shot, textbox, tick_row, wait_for_run
 

@@ -7,9 +7,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from allhub_core.accounts.write import AccountInput, add_account
-from allhub_core.store.db import Store
-from allhub_core.accounts.preferences import set_preference
+from allhub_core.accounts import AccountInput, add_account
+from allhub_core.store import Store
+from allhub_core.accounts import set_preference
 from allhub_core.sandbox import demo_accounts, start_sandbox
 
 from .helpers import button, grid_column, main_text, open_page, shot, wait_for_run

@@ -15,7 +15,7 @@ from ...net import Auth, BadResponseError, SiteError, SiteSession, server_messag
 from ...vocab import DEFAULT_EXCHANGE_RATE
 from .._checkin import CHECKED, NOT_CHECKED, UNSUPPORTED, checkin_status
 from .._status import site_name
-from .._types import RefreshResult, SiteStatus, UserInfo
+from .._types import RefreshResult, SiteStatus, UserInfo, remote_text
 from .._usage import today_usage
 from .._variants import Variant
 
@@ -35,10 +35,10 @@ def parse_user(data: Any) -> UserInfo:
     username = data.get("username") or data.get("display_name")
     token = data.get("access_token")
     return UserInfo(
-        user_id=str(uid).strip() if uid not in (None, "") else None,
-        username=str(username) if username else None,
+        user_id=remote_text(uid) if uid not in (None, "") else None,
+        username=remote_text(username) if username else None,
         quota=int_or_none(data.get("quota")) or 0,
-        group=data.get("group") if isinstance(data.get("group"), str) else None,
+        group=remote_text(data.get("group")) if isinstance(data.get("group"), str) else None,
         access_token=token.strip() if isinstance(token, str) and token.strip() else None,
     )
 
@@ -122,17 +122,17 @@ async def login(session: SiteSession, username: str, password: str) -> LoginOutc
     message = reply.clean(server_message(body))
     if body.get("success") is not True:
         raise login_refusal(message)
-    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    data = raw_data if isinstance(raw_data := body.get("data"), dict) else {}
     if data.get("require_2fa") or data.get("require2fa") or _TWO_FA.search(message or ""):
         raise login_refusal("2fa")
     if data.get("require_passkey"):
         raise login_refusal("passkey")
     jwt = data.get("access_token") if isinstance(data.get("access_token"), str) else None
-    user = data.get("user") if isinstance(data.get("user"), dict) else data
+    user = raw_user if isinstance(raw_user := data.get("user"), dict) else data
     uid = user.get("id")
     if uid in (None, ""):
         raise BadResponseError("The login answer has no user id.")
-    user_id = str(uid).strip()
+    user_id = remote_text(uid) or ""
     cookie = "; ".join(f"{k}={v}" for k, v in reply.set_cookies.items()) or None
     session.add_secret(jwt)
     session.add_secret(cookie)
@@ -152,5 +152,5 @@ async def login(session: SiteSession, username: str, password: str) -> LoginOutc
         if not token:
             raise BadResponseError("The site did not hand out an access token.")
     session.add_secret(token)
-    return LoginOutcome(user_id=me.user_id or user_id, username=me.username or user.get("username"),
+    return LoginOutcome(user_id=me.user_id or user_id, username=me.username or remote_text(user.get("username")),
                         access_token=token, cookie=cookie)

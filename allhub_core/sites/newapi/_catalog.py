@@ -13,7 +13,7 @@ from ...net import (
     UnsupportedError,
     server_message,
 )
-from .._types import ModelPrice, Pricing, RedeemResult
+from .._types import ModelPrice, Pricing, RedeemResult, remote_text
 from .._variants import Variant
 from ._account import int_or_none as _int
 
@@ -24,7 +24,7 @@ async def list_models(session: SiteSession, variant: Variant) -> list[str]:
             if route == "onehub":
                 data = (await session.get("/api/available_model")).envelope()
                 if isinstance(data, dict):
-                    return sorted(str(k) for k in data)
+                    return sorted(filter(None, map(remote_text, data)))
                 raise BadResponseError("The model list is not in a known format.")
             data = (await session.get(route)).envelope()
         except HttpStatusError as exc:
@@ -32,9 +32,9 @@ async def list_models(session: SiteSession, variant: Variant) -> list[str]:
                 continue
             raise
         if isinstance(data, list):
-            return [str(m) for m in data if isinstance(m, (str, int))]
+            return [t for m in data if isinstance(m, (str, int)) and (t := remote_text(m))]
         if isinstance(data, dict):
-            return sorted(str(k) for k in data)
+            return sorted(filter(None, map(remote_text, data)))
         raise BadResponseError("The model list is not in a known format.")
     raise UnsupportedError("This site has no model list endpoint.")
 
@@ -62,7 +62,7 @@ async def get_pricing(session: SiteSession, variant: Variant) -> Pricing:
         rows = []
         for name, info in models.items():
             info = info if isinstance(info, dict) else {}
-            price = info.get("price") if isinstance(info.get("price"), dict) else {}
+            price = raw_price if isinstance(raw_price := info.get("price"), dict) else {}
             inp, out = _float(price.get("input")), _float(price.get("output"))
             per_call = price.get("type") == "times"
             rows.append(ModelPrice(
@@ -96,12 +96,12 @@ async def get_pricing(session: SiteSession, variant: Variant) -> Pricing:
             completion_ratio=_float(row.get("completion_ratio")),
             enable_groups=[str(g) for g in row.get("enable_groups") or []], owner_by=row.get("owner_by"),
         ))
-    ratio = body.get("group_ratio") if isinstance(body.get("group_ratio"), dict) else {}
+    ratio = raw_ratio if isinstance(raw_ratio := body.get("group_ratio"), dict) else {}
     usable = body.get("usable_group")
     if not isinstance(usable, dict):
-        names = body.get("group_names")
-        usable = {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else (
-            {str(n): str(n) for n in names} if isinstance(names, list) else {})
+        group_names = body.get("group_names")
+        usable = {str(k): str(v) for k, v in group_names.items()} if isinstance(group_names, dict) else (
+            {str(n): str(n) for n in group_names} if isinstance(group_names, list) else {})
     return Pricing(models=rows, group_ratio={str(k): f for k, r in ratio.items() if (f := _float(r)) is not None},
                    usable_group={str(k): str(v) for k, v in usable.items()})
 

@@ -1,0 +1,87 @@
+"""The Account JSON (the CLI contract's record of one account), read in sort order."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from allhub_core.accounts.model import parse_id
+from allhub_core.accounts.query import AccountFilter, list_accounts
+from allhub_core.errors import NotFound
+from allhub_core.store import Store
+
+__all__ = ["account_records", "get_account", "record"]
+
+
+def account_records(store: Store, ids: list[int] | None = None, f: AccountFilter | None = None,
+                    prefs: dict | None = None, include_secrets: bool = False) -> list[dict]:
+    """Account JSON records (cli.md), in sort order; secrets only when asked for."""
+    from allhub_core.accounts.preferences import get_preferences
+
+    prefs = prefs or get_preferences(store)
+    flt = f or AccountFilter()
+    if ids is not None:
+        flt = AccountFilter(**{**flt.__dict__, "ids": [int(i) for i in ids]})
+    df = list_accounts(store, flt, prefs)
+    records = [record(row) for row in df.to_dict("records")]
+    if include_secrets and records:
+        from allhub_core.accounts.write import get_secrets
+
+        secrets = get_secrets(store, [int(r["id"]) for r in records])
+        for r in records:
+            r.update(secrets.get(int(r["id"]), {}))
+    return records
+
+
+def _iso(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def record(row: dict) -> dict:
+    return {
+        "id": str(row["id"]),
+        "site_name": row["site_name"], "site_url": row["site_url"], "site_type": row["site_type"],
+        "user_id": str(row["user_id"]), "username": row["username"], "auth_type": row["auth_type"],
+        "tags": list(row["tags"]), "pinned": bool(row["pinned"]), "disabled": bool(row["disabled"]),
+        "health_status": row["health_status"], "health_reason": row["health_reason"],
+        "quota": int(row["quota"]),
+        "balance_usd": _num(row["balance_usd"]), "balance_cny": _num(row["balance_cny"]),
+        "today_consumption_usd": _num(row["today_consumption_usd"]),
+        "today_income_usd": _num(row["today_income_usd"]),
+        "exchange_rate": float(row["exchange_rate"]), "checkin_status": row["checkin_status"],
+        "last_sync_time": _iso(row["last_sync_time"]),
+        "notes": row["notes"],
+        "exclude_from_total_balance": bool(row["exclude_from_total_balance"]),
+        "exclude_from_today_income": bool(row["exclude_from_today_income"]),
+        "manual_balance_usd": _num(row["manual_balance_usd"]),
+        "auto_checkin": bool(row["auto_checkin"]),
+        "checkin_url": row["checkin_url"], "redeem_url": row["redeem_url"],
+        "created_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"]),
+    }
+
+
+def get_account(store: Store, account_id: Any) -> dict:
+    aid = parse_id(account_id)
+    recs = account_records(store, ids=[aid])
+    if not recs:
+        raise NotFound(f"Account {aid} does not exist.")
+    return recs[0]

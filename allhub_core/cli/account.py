@@ -1,0 +1,257 @@
+"""``allhub account``: add, list, show, change and remove accounts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from allhub_core.cli.output import Fail, Parser, emit, open_store, print_csv, print_json, read_secret, terminal_safe
+from allhub_core.errors import DuplicateAccount
+
+__all__ = ["register"]
+
+
+def cmd_account_add(args: argparse.Namespace) -> int:
+    from allhub_core.accounts import SITE_TYPES, AccountInput, check_credentials, get_account, parse_exchange_rate
+    from allhub_core.origin import normalize_site_url
+    from allhub_core.sync import host_of, onboard
+    from allhub_core.vocab import DEFAULT_EXCHANGE_RATE
+
+    store = open_store(args)
+    token, cookie, password = read_secret(args.token), read_secret(args.cookie), read_secret(args.password)
+    _refuse_empty_secret(args, token, cookie, "nothing was added")
+    if args.username and not password and not (token or cookie):
+        raise Fail(2, "--username needs --password (or use --token / --cookie).")
+    # Bad input is refused before any network work: URL, site type, secrets, user id, rate.
+    normalize_site_url(args.url)
+    if args.site_type and args.site_type not in SITE_TYPES:
+        raise Fail(2, f"'{args.site_type}' is not a known site type; use one of: {', '.join(SITE_TYPES)}.")
+    check_credentials(access_token=token, cookie=cookie, user_id=args.user_id)
+    if args.exchange_rate is not None:
+        parse_exchange_rate(args.exchange_rate)
+    data = AccountInput(
+        site_url=args.url, site_name=args.name or "", site_type=args.site_type or "unknown",
+        user_id=args.user_id or "", username=args.username or "",
+        auth_type="cookie" if args.cookie is not None else ("access_token" if (token or password) else "none"),
+        access_token=token or "", cookie=cookie or "", tags=args.tag or [], notes=args.notes or "",
+        exchange_rate=args.exchange_rate if args.exchange_rate is not None else DEFAULT_EXCHANGE_RATE,
+    )
+    if args.no_refresh and not data.site_name:
+        data.site_name = host_of(data.site_url)
+    try:
+        report = onboard(store, data, password=password, recognize_first=not args.no_refresh,
+                         explicit_site_type=bool(args.site_type), explicit_rate=args.exchange_rate is not None,
+                         allow_duplicate=args.allow_duplicate, provision_key=True if args.provision_key else None,
+                         refresh_after=not args.no_refresh)
+    except DuplicateAccount as exc:
+        raise Fail(1, f"{exc} Use --allow-duplicate to add it anyway.") from None
+    for note in report.notes:
+        emit(note, err=True)
+    if report.key_note:
+        emit(report.key_note, err=True)
+    rec = get_account(store, report.account_id)
+    if args.json:
+        print_json(rec)
+    else:
+        emit(f"Added account {rec['id']}: {rec['site_name']} ({rec['site_url']}), health {rec['health_status']}.")
+    return 0
+
+
+def _refuse_empty_secret(args: argparse.Namespace, token: str | None, cookie: str | None, outcome: str) -> None:
+    """``--token ''`` (or ``-`` with nothing on standard input) is a mistake, never "no auth"."""
+    for flag, given, value in (("access token", args.token, token), ("session cookie", args.cookie, cookie)):
+        if given is not None and not (value or "").strip():
+            source = " on standard input" if given == "-" else ""
+            raise Fail(2, f"The {flag}{source} is empty; {outcome}.")
+
+
+def _filter(args: argparse.Namespace):
+    from allhub_core.accounts import AccountFilter
+
+    return AccountFilter(tags=args.tag or [], search=args.search or "",
+                         status="all" if args.include_disabled else "enabled")
+
+
+def cmd_account_list(args: argparse.Namespace) -> int:
+    from allhub_core.accounts import account_records
+    from allhub_core.transfer import to_csv
+
+    store = open_store(args)
+    records = account_records(store, f=_filter(args))
+    if args.json:
+        print_json(records)
+    elif args.csv:
+        print_csv(to_csv(records))
+    else:
+        _print_table(records)
+    return 0
+
+
+def _print_table(records: list[dict]) -> None:
+    if not records:
+        emit("No accounts.")
+        return
+    cols = [("ID", "id"), ("NAME", "site_name"), ("SITE", "site_url"), ("TYPE", "site_type"),
+            ("USER", "username"), ("TAGS", "tags"), ("BALANCE $", "balance_usd"),
+            ("HEALTH", "health_status"), ("CHECK-IN", "checkin_status")]
+
+    def cell(r: dict, k: str) -> str:
+        v = r[k]
+        if k == "tags":
+            return ",".join(v)
+        if k == "balance_usd":
+            return f"{v:.2f}" if v is not None else "-"
+        if k == "site_name" and r["disabled"]:
+            return f"{v} (disabled)"
+        if k == "site_name" and r["pinned"]:
+            return f"* {v}"
+        return "" if v is None else str(v)
+
+    # Escaped before measuring, so widths count what the terminal shows.
+    rows = [[terminal_safe(cell(r, k)) for _, k in cols] for r in records]
+    widths = [min(max(len(h), *(len(row[i]) for row in rows)), 40) for i, (h, _) in enumerate(cols)]
+    emit("  ".join(h.ljust(w) for (h, _), w in zip(cols, widths, strict=True)))
+    for row in rows:
+        emit("  ".join(c[:w].ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
+def cmd_account_show(args: argparse.Namespace) -> int:
+    from allhub_core.accounts import get_account
+
+    rec = get_account(open_store(args), args.id)
+    if args.json:
+        print_json(rec)
+    else:
+        width = max(len(k) for k in rec)
+        for k, v in rec.items():
+            emit(f"{k.ljust(width)}  {', '.join(v) if isinstance(v, list) else ('' if v is None else v)}")
+    return 0
+
+
+def cmd_account_set(args: argparse.Namespace) -> int:
+    from allhub_core.accounts import (
+        check_credentials,
+        get_account,
+        parse_exchange_rate,
+        parse_id,
+        set_pinned,
+        set_secrets,
+        update_accounts,
+    )
+
+    store = open_store(args)
+    aid = parse_id(args.id)
+    current = get_account(store, aid)
+    changes: dict[str, Any] = {}
+    if args.name is not None:
+        changes["site_name"] = args.name
+    if args.notes is not None:
+        changes["notes"] = args.notes
+    if args.exchange_rate is not None:
+        changes["exchange_rate"] = args.exchange_rate
+    if args.disable or args.enable:
+        changes["disabled"] = bool(args.disable)
+    if args.tag or args.untag:
+        tags = [t for t in current["tags"] if t.casefold() not in {u.casefold() for u in args.untag or []}]
+        tags += [t for t in args.tag or [] if t.casefold() not in {x.casefold() for x in tags}]
+        changes["tags"] = tags
+    token, cookie = read_secret(args.token), read_secret(args.cookie)
+    _refuse_empty_secret(args, token, cookie, "nothing was changed")
+    check_credentials(access_token=token, cookie=cookie)
+    if args.exchange_rate is not None:
+        parse_exchange_rate(args.exchange_rate)
+    if not changes and not (args.pin or args.unpin or token or cookie):
+        raise Fail(2, "Nothing to change: give at least one option (see 'allhub account set --help').")
+    if changes:
+        update_accounts(store, {aid: changes})
+    if args.pin or args.unpin:
+        set_pinned(store, [aid], bool(args.pin))
+    if token or cookie:
+        set_secrets(store, aid, access_token=token, cookie=cookie)
+    rec = get_account(store, aid)
+    emit(f"Updated account {rec['id']}: {rec['site_name']}.")
+    return 0
+
+
+def cmd_account_rm(args: argparse.Namespace) -> int:
+    from allhub_core.accounts import account_records, delete_accounts, parse_id
+
+    store = open_store(args)
+    ids = [parse_id(i) for i in args.ids]
+    found = {int(r["id"]): r for r in account_records(store, ids=ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise Fail(2, f"Account {missing[0]} does not exist; nothing was deleted.")
+    if not args.yes:
+        names = ", ".join(f"{i} ({found[i]['site_name']})" for i in ids)
+        if not sys.stdin.isatty():
+            raise Fail(2, f"Refusing to delete {names} without --yes (no terminal to confirm on).")
+        answer = input(terminal_safe(f"Delete {names}? [y/N] "))
+        if answer.strip().lower() not in ("y", "yes"):
+            emit("Nothing deleted.")
+            return 0
+    n = delete_accounts(store, ids)
+    emit(f"Deleted {n} account(s).")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    acc = sub.add_parser("account", help="add, list, show, change and remove accounts")
+    asub = acc.add_subparsers(dest="account_command", metavar="ACTION", parser_class=Parser)
+    asub.required = True
+
+    a = asub.add_parser("add", help="add an account (detects the site unless --no-refresh)")
+    a.add_argument("--url", required=True, help="the site URL (reduced to its origin)")
+    auth = a.add_mutually_exclusive_group()
+    auth.add_argument("--token", help="access token (system token, not an sk- key); '-' reads stdin")
+    auth.add_argument("--cookie", help="session cookie header value; '-' reads stdin")
+    a.add_argument("--username", help="site username (with --password: log in and obtain the token)")
+    a.add_argument("--password", help="site password, used once to log in, never stored; '-' reads stdin")
+    a.add_argument("--user-id", help="the upstream user id (found automatically where the site allows)")
+    a.add_argument("--site-type", help="site type, e.g. new-api, one-api, Veloera, sub2api")
+    a.add_argument("--name", help="display name (default: the site's name)")
+    a.add_argument("--tag", action="append", help="tag (repeatable)")
+    a.add_argument("--notes", help="free-form notes")
+    a.add_argument("--exchange-rate", type=float, help="CNY per USD (default: from the site, else 7.2)")
+    a.add_argument("--no-refresh", action="store_true", help="save without contacting the site")
+    a.add_argument("--allow-duplicate", action="store_true", help="add even if the same origin + user id exists")
+    a.add_argument("--provision-key", action="store_true", help="create a default API key if the account has none")
+    a.add_argument("--json", action="store_true", help="print the stored account as JSON")
+    a.set_defaults(func=cmd_account_add)
+
+    ls = asub.add_parser("list", help="list accounts in the configured sort order")
+    fmt = ls.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print a JSON array")
+    fmt.add_argument("--csv", action="store_true", help="print CSV (formula-injection safe)")
+    ls.add_argument("--tag", action="append", help="only accounts with this tag (repeatable: any of them)")
+    ls.add_argument("--search", help="free text over name, username, URL, tags and notes")
+    ls.add_argument("--include-disabled", action="store_true", help="also list disabled accounts")
+    ls.set_defaults(func=cmd_account_list)
+
+    sh = asub.add_parser("show", help="show one account")
+    sh.add_argument("id")
+    sh.add_argument("--json", action="store_true", help="print JSON")
+    sh.set_defaults(func=cmd_account_show)
+
+    st = asub.add_parser("set", help="change an account")
+    st.add_argument("id")
+    st.add_argument("--name")
+    st.add_argument("--tag", action="append", help="add a tag (repeatable)")
+    st.add_argument("--untag", action="append", help="remove a tag (repeatable)")
+    pin = st.add_mutually_exclusive_group()
+    pin.add_argument("--pin", action="store_true", help="pin (pinned accounts sort first)")
+    pin.add_argument("--unpin", action="store_true", help="unpin")
+    dis = st.add_mutually_exclusive_group()
+    dis.add_argument("--disable", action="store_true", help="disable (skipped by refresh and totals)")
+    dis.add_argument("--enable", action="store_true", help="enable")
+    st.add_argument("--notes")
+    st.add_argument("--exchange-rate", help="CNY per USD, greater than 0")
+    st.add_argument("--token", help="replace the access token (e.g. after it expired); '-' reads stdin")
+    st.add_argument("--cookie", help="replace the session cookie; '-' reads stdin")
+    st.set_defaults(func=cmd_account_set)
+
+    rm = asub.add_parser("rm", help="delete accounts")
+    rm.add_argument("ids", nargs="+", metavar="ID")
+    rm.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rm.set_defaults(func=cmd_account_rm)

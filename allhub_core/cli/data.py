@@ -1,0 +1,101 @@
+"""``allhub dedupe`` and ``allhub export``: duplicate cleanup and the JSON/CSV exports."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+
+from allhub_core.cli.output import Fail, emit, open_store, print_csv, print_json
+
+__all__ = ["register"]
+
+
+def cmd_dedupe(args: argparse.Namespace) -> int:
+    from allhub_core.accounts import apply_dedupe, scan_duplicates
+
+    store = open_store(args)
+    scan = scan_duplicates(store, args.keep)
+    deleted = apply_dedupe(store, scan) if args.apply else 0
+    if args.json:
+        print_json({
+            "keep_rule": scan.rule, "applied": bool(args.apply), "deleted": deleted,
+            "unscannable": scan.unscannable,
+            "groups": [{"origin": g.origin, "user_id": g.user_id, "keep": str(g.keep_id),
+                        "delete": [str(i) for i in g.delete_ids], "reason": g.reason} for g in scan.groups],
+        })
+        return 0
+    skipped = f"; {scan.unscannable} account(s) without a user id were skipped" if scan.unscannable else ""
+    emit(scan.summary() + skipped)
+    for g in scan.groups:
+        keep = next(a for a in g.accounts if a["id"] == g.keep_id)
+        emit(f"- {g.origin} user {g.user_id}: keep {g.keep_id} ({keep['site_name']}; {g.reason}), "
+              f"delete {', '.join(map(str, g.delete_ids))}")
+    if args.apply:
+        emit(f"Deleted {deleted} account(s).")
+    elif scan.groups:
+        emit("Nothing deleted: run again with --apply to delete.")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from allhub_core.accounts import AccountFilter, account_records
+    from allhub_core.transfer import to_csv, to_json
+
+    store = open_store(args)
+    if args.format == "allhub":
+        raise Fail(2, "The All API Hub backup format is not available yet; use --format json or csv.")
+    if args.format == "csv" and args.include_secrets:
+        raise Fail(2, "CSV exports never contain secrets; use --format json --include-secrets.")
+    records = account_records(store, f=AccountFilter(), include_secrets=args.include_secrets)
+    text = to_json(records, include_secrets=args.include_secrets) if args.format == "json" else to_csv(records)
+    if args.out:
+        try:
+            if args.include_secrets:
+                _write_private(args.out, text)
+            else:
+                with open(args.out, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
+        except OSError as exc:
+            raise Fail(2, f"Cannot write {args.out}: {exc.strerror or type(exc).__name__}.") from None
+        emit(f"Exported {len(records)} account(s) to {args.out}.", err=True)
+    elif args.format == "csv":
+        print_csv(text)
+    else:
+        emit(text, end="", keep=("\n",))
+    return 0
+
+
+def _write_private(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` so that only the owner can read it, even if ``path`` existed
+    with looser permissions: a new 0600 file in the same folder replaces it (os.replace), so no
+    one can read it in between and a reader holding the old file open never sees the secrets."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    d = sub.add_parser("dedupe", help="find (and with --apply delete) duplicate accounts")
+    d.add_argument("--keep", choices=["pinned", "enabled", "recent"], default="pinned",
+                   help="which account of a duplicate set to keep (default: pinned)")
+    d.add_argument("--apply", action="store_true", help="delete the duplicates (default: preview only)")
+    d.add_argument("--json", action="store_true", help="print JSON")
+    d.set_defaults(func=cmd_dedupe)
+
+    e = sub.add_parser("export", help="export all accounts")
+    e.add_argument("--format", choices=["json", "csv", "allhub"], default="json")
+    e.add_argument("--out", help="write to this file instead of standard output")
+    e.add_argument("--include-secrets", action="store_true", help="include access tokens and cookies (JSON only)")
+    e.set_defaults(func=cmd_export)

@@ -1,0 +1,92 @@
+"""``allhub sandbox`` and ``allhub demo``: the simulated relay sites, and a demo database on them."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from allhub_core.cli.output import emit
+
+__all__ = ["register"]
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from allhub_core.sandbox import serve
+
+    serve(port=args.port, sites=args.sites, dialects=args.dialect or None, users_per_site=args.users,
+          latency_ms=args.latency_ms, seed=args.seed)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from allhub_core.accounts import set_preference
+    from allhub_core.sandbox import demo_accounts, start_sandbox
+    from allhub_core.store import Store, key_path_for
+    from allhub_core.sync import checkin, refresh
+
+    db = Path(args.demo_db)
+    for p in (db, db.with_name(db.name + ".wal"), key_path_for(db)):
+        if p.exists():
+            p.unlink()  # the demo database is rebuilt each time: the sandbox's data is regenerated too
+    with start_sandbox(port=args.sandbox_port) as sb:
+        store = Store(db, create_folder=True)  # the demo database is ours to place
+        set_preference(store, "per_site_rpm", 0)  # our own sandbox: no need to be polite
+        rows = demo_accounts(sb)
+        for row in rows:
+            _add_demo(store, row, name=f"{row['site_name']} · {row['username']}", tags=["demo", row["dialect"]])
+        # A few accounts that show what trouble looks like: a revoked token, a duplicate,
+        # and a site whose check-in wants a browser (Turnstile).
+        first = rows[0]
+        _add_demo(store, {**first, "access_token": "revoked-token-0000000000"}, name="Expired token example",
+                  tags=["demo", "needs attention"])
+        _add_demo(store, first, name=f"{first['site_name']} · {first['username']} (duplicate)", tags=["demo"])
+        sb.site("veloera").turnstile = True
+        report = refresh(store, force=True)
+        checkin(store, ids=None)
+        emit(f"Demo database {db}: {len(report.results)} accounts on {len(sb.sites)} sandbox sites; "
+              f"{report.summary()}", flush=True)
+        if args.no_dashboard:
+            return 0
+        # serve.py: app.py behind the origin/Host guard, as `make run` starts it
+        app = Path(__file__).resolve().parents[2] / "serve.py"
+        emit(f"Dashboard on http://127.0.0.1:{args.port} (Ctrl-C to stop).", flush=True)
+        env = {**os.environ, "ALLHUB_DB": str(db.resolve())}
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.address", "127.0.0.1",
+                                 "--server.port", str(args.port)], cwd=app.parent, env=env)
+        try:
+            proc.wait()
+        except KeyboardInterrupt:
+            proc.terminate()
+            proc.wait(10)
+    return 0
+
+
+def _add_demo(store, row: dict, name: str, tags: list[str]) -> int:
+    from allhub_core.accounts import AccountInput, add_account
+
+    return add_account(store, AccountInput(
+        site_url=row["site_url"], site_name=name, site_type=row["site_type"], user_id=row["user_id"],
+        username=row["username"], auth_type=row["auth_type"], access_token=row.get("access_token") or "",
+        cookie=row.get("cookie") or "", refresh_token=row.get("refresh_token") or "", tags=tags))
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("sandbox", help="run the local simulated relay sites (for trying allhub out)")
+    s.add_argument("--port", type=int, default=0,
+                   help="port of the first site; the others follow (default: free ports)")
+    s.add_argument("--sites", type=int, help="number of sites (default: one per dialect)")
+    s.add_argument("--dialect", action="append", help="only this dialect (repeatable)")
+    s.add_argument("--users", type=int, default=3, help="seeded users per site")
+    s.add_argument("--latency-ms", type=int, default=0, help="delay added to every response")
+    s.add_argument("--seed", type=int, default=1, help="seed of the generated data")
+    s.set_defaults(func=cmd_sandbox)
+
+    d = sub.add_parser("demo", help="sandbox sites + a demo database + the dashboard")
+    d.add_argument("--demo-db", default="data/demo.duckdb", help="the demo database (rebuilt each time)")
+    d.add_argument("--port", type=int, default=8502, help="dashboard port")
+    d.add_argument("--sandbox-port", type=int, default=0, help="port of the first sandbox site")
+    d.add_argument("--no-dashboard", action="store_true", help="only build the demo database")
+    d.set_defaults(func=cmd_demo)

@@ -1,0 +1,88 @@
+"""``allhub refresh`` and ``allhub checkin``: runs against the sites, rendered from their reports."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from allhub_core.cli.output import Fail, emit, print_json
+
+__all__ = ["register"]
+
+MAX_CONCURRENCY = 64
+MAX_RPM = 10_000.0
+
+
+def _limits(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--per-site-concurrency", type=int, metavar="N",
+                   help=f"requests in flight per site for this run (1 to {MAX_CONCURRENCY})")
+    p.add_argument("--per-site-rpm", type=float, metavar="N",
+                   help=f"requests per minute per site, 1 to {MAX_RPM:.0f} (0: no rate bucket)")
+
+
+def _check_limits(args: argparse.Namespace) -> None:
+    """Range checks for the two overrides, before the store is opened or a site is asked.
+
+    NaN and infinity parse as floats; a tiny positive rate (0.0001/min) would make a batch
+    wait for days, so a rate is 0 (no bucket) or at least 1 request per minute.
+    """
+    conc, rpm = args.per_site_concurrency, args.per_site_rpm
+    if conc is not None and not 1 <= conc <= MAX_CONCURRENCY:
+        raise Fail(2, f"--per-site-concurrency must be at least 1 and at most {MAX_CONCURRENCY}.")
+    if rpm is not None and not (rpm == 0 or (math.isfinite(rpm) and 1 <= rpm <= MAX_RPM)):
+        raise Fail(2, f"--per-site-rpm must be 0 (no limit) or a number from 1 to {MAX_RPM:.0f}.")
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from allhub_core.store import Store
+    from allhub_core.sync import politeness_for, refresh
+
+    _check_limits(args)
+    store = Store(args.db)
+    pol = politeness_for(store, args.per_site_concurrency, args.per_site_rpm)
+    with store.session():
+        report = refresh(store, args.ids or None, force=args.force or bool(args.ids), politeness=pol)
+    if args.json:
+        print_json(report.rows())
+    else:
+        for r in report.results:
+            mark = "ok  " if r.ok else "FAIL"
+            emit(f"{mark} {r.account_id:>5}  {r.health_status:<8} {r.health_reason}")
+        emit(report.summary())
+    return report.exit_code
+
+
+def cmd_checkin(args: argparse.Namespace) -> int:
+    from allhub_core.store import Store
+    from allhub_core.sync import checkin, politeness_for
+    from allhub_core.vocab import CheckInResult
+
+    _check_limits(args)
+    store = Store(args.db)
+    pol = politeness_for(store, args.per_site_concurrency, args.per_site_rpm)
+    with store.session():
+        report = checkin(store, args.ids or None, politeness=pol)
+    if args.json:
+        print_json(report.rows())
+    else:
+        for r in report.results:
+            extra = (f"  open {r.checkin_url} in a browser"
+                     if r.result == CheckInResult.NEEDS_BROWSER and r.checkin_url else "")
+            emit(f"{r.account_id:>5}  {r.result:<15} {r.message}{extra}")
+        emit(report.summary())
+    return report.exit_code
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser("refresh", help="refresh balances and today's figures from the sites")
+    r.add_argument("ids", nargs="*", metavar="ID", help="accounts to refresh (default: all enabled)")
+    r.add_argument("--force", action="store_true", help="ignore the per-account minimum interval")
+    r.add_argument("--json", action="store_true", help="print one JSON object per account")
+    _limits(r)
+    r.set_defaults(func=cmd_refresh)
+
+    c = sub.add_parser("checkin", help="check in for today's free quota")
+    c.add_argument("ids", nargs="*", metavar="ID", help="accounts to check in (default: all enabled with check-in)")
+    c.add_argument("--json", action="store_true", help="print one JSON object per account")
+    _limits(c)
+    c.set_defaults(func=cmd_checkin)

@@ -16,7 +16,7 @@ from allhub_core.accounts import (
     HEALTH_BADGE,  # noqa: F401  (re-exported for pages)
     set_secrets,
 )
-from allhub_core.errors import AllhubError
+from allhub_core.errors import AllhubError, SiteError
 from allhub_core.store import Store, default_db_path
 
 _rerouted = threading.Event()
@@ -83,11 +83,14 @@ def open_store() -> Store:
 
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
-    """Show an AllhubError as one sentence instead of a traceback."""
+    """Show any AllhubError as one sentence instead of a traceback (the one place pages catch it).
+
+    A site's error quotes the site's own words, so it is shown as text, never as markdown.
+    """
     try:
         yield
     except AllhubError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(esc(exc) if isinstance(exc, SiteError) else str(exc), icon=":material/error:")
 
 
 _MD_SPECIAL = set("\\`*_[]$~<>")

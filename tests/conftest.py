@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/shared.py for every test folder
+
+from shared import fast_politeness, shared_sandbox, stop_all  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -23,6 +26,20 @@ def _isolated_env(monkeypatch, tmp_path):
     """No test touches data/allhub.duckdb or a real key: each gets its own paths."""
     monkeypatch.setenv("ALLHUB_DB", str(tmp_path / "allhub.duckdb"))
     monkeypatch.delenv("ALLHUB_SECRET_KEY", raising=False)
+
+
+@pytest.fixture(scope="session")
+def fast():
+    """One fast politeness for loopback sites (no rate bucket, tiny backoffs)."""
+    return fast_politeness()
+
+
+@pytest.fixture(scope="session")
+def sandbox_factory():
+    """``sandbox_factory(dialects=[...], users_per_site=2, seed=3)``: one running sandbox per
+    set of arguments for the whole session, reset before it is handed out again."""
+    yield shared_sandbox
+    stop_all()
 
 
 @pytest.fixture

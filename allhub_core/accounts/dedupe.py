@@ -14,7 +14,7 @@ from typing import Any
 
 from allhub_core.accounts.write import delete_rows, require_ids
 from allhub_core.errors import ValidationError
-from allhub_core.store.db import Store, one_row
+from allhub_core.store import Store, one_row
 
 __all__ = ["KEEP_RULES", "DuplicateGroup", "DedupeScan", "scan_duplicates", "apply_dedupe"]
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from allhub_core.vocab import CheckInState, Health
+
 __all__ = ["GRID_EDITABLE", "grid_frame", "grid_changes", "selected_ids"]
 
 #: Columns the user may edit in the grid -> account field name.
@@ -23,8 +25,10 @@ GRID_EDITABLE = {
     "exclude_from_today_income": "exclude_from_today_income",
 }
 
-HEALTH_BADGE = {"healthy": "🟢 healthy", "warning": "🟡 warning", "error": "🔴 error", "unknown": "⚪ unknown"}
-CHECKIN_BADGE = {"checked": "✅ checked", "not_checked": "⏳ to do", "unsupported": "— n/a", "unknown": "? unknown"}
+HEALTH_BADGE = {Health.HEALTHY: "🟢 healthy", Health.WARNING: "🟡 warning", Health.ERROR: "🔴 error",
+                Health.UNKNOWN: "⚪ unknown"}
+CHECKIN_BADGE = {CheckInState.CHECKED: "✅ checked", CheckInState.NOT_CHECKED: "⏳ to do",
+                 CheckInState.UNSUPPORTED: "— n/a", CheckInState.UNKNOWN: "? unknown"}
 
 
 def grid_frame(df: pd.DataFrame, currency: str, selected: bool = False) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from allhub_core.errors import ValidationError
-from allhub_core.store.db import Store
+from allhub_core.store import Store
 
 __all__ = ["SORT_CRITERIA", "SORT_FIELDS", "DEFAULTS", "get_preferences", "set_preference",
            "normalize_sorting", "CURRENCIES"]

@@ -15,14 +15,13 @@ from typing import Any
 import pandas as pd
 
 from allhub_core.origin import origin_key
-from allhub_core.store.db import Store, one_row
+from allhub_core.store import Store, one_row
+from allhub_core.vocab import HEALTH_VALUES, QUOTA_PER_USD
 
 __all__ = ["AccountFilter", "ACCOUNT_VIEW", "order_by_sql", "where_sql", "list_accounts",
            "count_accounts", "totals", "facet_counts", "QUOTA_PER_USD", "HEALTH_VALUES",
            "CHECKIN_FILTERS"]
 
-QUOTA_PER_USD = 500_000
-HEALTH_VALUES = ("healthy", "warning", "error", "unknown")
 #: check-in filter values -> label
 CHECKIN_FILTERS = {
     "checked": "Checked in today",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import duckdb
 
 from allhub_core.errors import NotFound, ValidationError
-from allhub_core.store.db import Store, one_row
+from allhub_core.store import Store, one_row
 
 __all__ = ["normalize_tag_name", "list_tags", "create_tag", "rename_tag", "delete_tag",
            "resolve_tag_ids"]

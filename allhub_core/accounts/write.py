@@ -15,8 +15,7 @@ from allhub_core.accounts.model import AccountInput, check_credentials, clean_va
 from allhub_core.accounts.tags import resolve_tag_ids
 from allhub_core.errors import DuplicateAccount, NotFound, ValidationError
 from allhub_core.origin import origin_key
-from allhub_core.store import Store, mask_secret
-from allhub_core.store.db import one_row
+from allhub_core.store import Store, mask_secret, one_row
 
 __all__ = ["add_account", "find_duplicates", "duplicate_message", "update_accounts", "set_disabled", "add_tag",
            "remove_tag", "delete_accounts", "delete_rows", "set_pinned", "set_manual_order", "get_secrets",

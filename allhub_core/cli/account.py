@@ -8,6 +8,7 @@ from typing import Any
 
 from allhub_core.cli.output import Fail, Parser, emit, open_store, print_csv, print_json, read_secret, terminal_safe
 from allhub_core.errors import DuplicateAccount
+from allhub_core.vocab import DEFAULT_EXCHANGE_RATE
 
 __all__ = ["register"]
 
@@ -213,7 +214,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--name", help="display name (default: the site's name)")
     a.add_argument("--tag", action="append", help="tag (repeatable)")
     a.add_argument("--notes", help="free-form notes")
-    a.add_argument("--exchange-rate", type=float, help="CNY per USD (default: from the site, else 7.2)")
+    a.add_argument("--exchange-rate", type=float,
+                   help=f"CNY per USD (default: from the site, else {DEFAULT_EXCHANGE_RATE})")
     a.add_argument("--no-refresh", action="store_true", help="save without contacting the site")
     a.add_argument("--allow-duplicate", action="store_true", help="add even if the same origin + user id exists")
     a.add_argument("--provision-key", action="store_true", help="create a default API key if the account has none")

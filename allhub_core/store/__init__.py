@@ -6,6 +6,6 @@ See docs/architecture.md.
 """
 
 from allhub_core.store.crypto import KEY_ENV, SecretBox, key_path_for, mask_secret
-from allhub_core.store.db import DEFAULT_DB, Store, default_db_path
+from allhub_core.store.db import DEFAULT_DB, Store, default_db_path, one_row
 
-__all__ = ["KEY_ENV", "SecretBox", "key_path_for", "mask_secret", "DEFAULT_DB", "Store", "default_db_path"]
+__all__ = ["KEY_ENV", "SecretBox", "key_path_for", "mask_secret", "DEFAULT_DB", "Store", "default_db_path", "one_row"]

@@ -7,15 +7,14 @@ import pytest
 from allhub_core import accounts as acc
 from allhub_core.accounts import AccountInput, add_account
 from allhub_core.accounts import set_preference
-from allhub_core.sandbox import demo_accounts, start_sandbox
+from allhub_core.sandbox import demo_accounts
 
 from appsupport import start, texts
 
 
 @pytest.fixture(scope="module")
-def sandbox():
-    with start_sandbox(dialects=["new-api", "one-api", "veloera"], users_per_site=1, seed=7) as sb:
-        yield sb
+def sandbox(sandbox_factory):
+    return sandbox_factory(dialects=["new-api", "one-api", "veloera"], users_per_site=1, seed=7)
 
 
 @pytest.fixture

@@ -10,15 +10,14 @@ from playwright.sync_api import Page, expect
 from allhub_core.accounts import AccountInput, add_account
 from allhub_core.store import Store
 from allhub_core.accounts import set_preference
-from allhub_core.sandbox import demo_accounts, start_sandbox
+from allhub_core.sandbox import demo_accounts
 
 from .helpers import button, grid_column, main_text, open_page, shot, wait_for_run
 
 
 @pytest.fixture(scope="module")
-def sandbox():
-    with start_sandbox(dialects=["new-api", "veloera"], users_per_site=2, seed=5) as sb:
-        yield sb
+def sandbox(sandbox_factory):
+    return sandbox_factory(dialects=["new-api", "veloera"], users_per_site=2, seed=5)
 
 
 def test_refresh_all_turns_badges_and_shows_reasons(page: Page, dashboard, sandbox):

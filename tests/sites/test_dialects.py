@@ -7,21 +7,21 @@ import asyncio
 
 import pytest
 
-from allhub_core.net import Politeness
-from allhub_core.sandbox import DIALECTS, start_sandbox, today_window
+from shared import fast_politeness
+
+from allhub_core.sandbox import DIALECTS, today_window
 from allhub_core.sites import (
     SiteCredentials, checkin_accounts, create_token, get_pricing, list_models, list_tokens, recognize,
     refresh_accounts, reveal_token,
 )
 
-FAST = Politeness(per_site_rpm=0, log_spacing_ms=0, backoff_base=0.01, retry_after_max=0.2)
+FAST = fast_politeness()
 CHECKIN_DIALECTS = {"new-api", "new-api-modern", "veloera", "anyrouter", "wong-gongyi"}
 
 
 @pytest.fixture(scope="module")
-def sandbox():
-    with start_sandbox(users_per_site=3, seed=1) as sb:
-        yield sb
+def sandbox(sandbox_factory):
+    return sandbox_factory(users_per_site=3, seed=1)
 
 
 def _recognise(site, user):

@@ -6,22 +6,21 @@ import json
 
 import pytest
 
+from shared import fast_politeness
+
 from allhub_core import accounts as acc
 from allhub_core.accounts import AccountInput, add_account
 from allhub_core.cli.main import main
-from allhub_core.net import Politeness
-from allhub_core.sandbox import demo_accounts, start_sandbox
+from allhub_core.sandbox import demo_accounts
 from allhub_core.sync import checkin, recognize_and_fill, refresh, todays_checkins
 from allhub_core.errors import ValidationError
 
-FAST = Politeness(per_site_rpm=0, log_spacing_ms=0, backoff_base=0.01, retry_after_max=0.2,
-                  read_timeout=1.0, retries=1, retries_429=1)
+FAST = fast_politeness(read_timeout=1.0, retries=1, retries_429=1)
 
 
 @pytest.fixture(scope="module")
-def sandbox():
-    with start_sandbox(users_per_site=2, seed=3) as sb:
-        yield sb
+def sandbox(sandbox_factory):
+    return sandbox_factory(users_per_site=2, seed=3)
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 """Exports: golden files over one dataset that holds every hard value, plus the CSV rules.
 
-The golden files in ``tests/golden/`` are compared byte for byte. After an intended change,
-regenerate them with ``UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_export.py``
+The golden files in ``tests/transfer/golden/`` are compared byte for byte. After an intended change,
+regenerate them with ``UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/transfer/test_tabular.py``
 and read the diff before committing: the files are the specification.
 
 NUL is kept out of the golden dataset (git would call the CSV binary and hide its diffs);

@@ -1,7 +1,7 @@
 """CLI hardening: hostile text never drives the terminal, bad secrets and numbers are refused up
 front with one sentence, JSON never holds NaN/Infinity, and a secrets export is private.
 
-Invoked like tests/test_cli.py (``main(argv)`` with capsys) on the real DuckDB file the
+Invoked like tests/cli/test_cli.py (``main(argv)`` with capsys) on the real DuckDB file the
 autouse fixture puts in tmp_path (ALLHUB_DB).
 """
 

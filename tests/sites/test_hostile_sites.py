@@ -13,24 +13,21 @@ import unicodedata
 
 import pytest
 
+from shared import fast_politeness
+
 from allhub_core.accounts import AccountInput, add_account
-from allhub_core.net import Politeness
-from allhub_core.sandbox import start_sandbox
 from allhub_core.sync import checkin, recognize_and_fill, refresh
 from allhub_core.sites import recognize
 
-FAST = Politeness(per_site_rpm=0, log_spacing_ms=0, backoff_base=0.01, retry_after_max=0.2,
-                  read_timeout=2.0, retries=0, retries_429=0)
+FAST = fast_politeness(read_timeout=2.0, retries=0, retries_429=0)
 HOSTILE = "\x1b]0;PWNED\x07\x1b[2J\x1b[H all accounts healthy"
 LOGIN_PATHS = {"new-api": "/api/user/login", "new-api-modern": "/api/user/login", "veloera": "/api/user/login",
                "sub2api": "/api/v1/auth/login"}
 
 
 @pytest.fixture(scope="module")
-def sandbox():
-    with start_sandbox(dialects=["new-api", "new-api-modern", "veloera", "sub2api", "anyrouter"],
-                       users_per_site=2, seed=5) as sb:
-        yield sb
+def sandbox(sandbox_factory):
+    return sandbox_factory(dialects=["new-api", "new-api-modern", "veloera", "sub2api", "anyrouter"], users_per_site=2, seed=5)
 
 
 @pytest.fixture(autouse=True)

@@ -10,18 +10,16 @@ import time
 
 import pytest
 
-from allhub_core.net import Politeness
-from allhub_core.sandbox import start_sandbox
+from shared import fast_politeness
+
 from allhub_core.sites import SiteCredentials, checkin_accounts, refresh_accounts
 
-FAST = Politeness(per_site_rpm=0, log_spacing_ms=0, backoff_base=0.01, retry_after_max=0.2,
-                  read_timeout=1.0, retries=1, retries_429=1)
+FAST = fast_politeness(read_timeout=1.0, retries=1, retries_429=1)
 
 
 @pytest.fixture(scope="module")
-def sandbox():
-    with start_sandbox(dialects=["new-api", "sub2api", "veloera"], users_per_site=3, seed=2) as sb:
-        yield sb
+def sandbox(sandbox_factory):
+    return sandbox_factory(dialects=["new-api", "sub2api", "veloera"], users_per_site=3, seed=2)
 
 
 @pytest.fixture(autouse=True)

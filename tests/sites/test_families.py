@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 
-from allhub_core.net import Auth, Politeness, Transport, UnsupportedError
-from allhub_core.sandbox import DIALECTS, start_sandbox
+from shared import fast_politeness
+
+from allhub_core.net import Auth, Transport, UnsupportedError
+from allhub_core.sandbox import DIALECTS
 from allhub_core.sites import (
     FAMILIES,
     SiteCredentials,
@@ -29,7 +31,7 @@ from allhub_core.sites import (
 from allhub_core.sites.family import BaseFamily, SiteFamily
 from allhub_core.vocab import CheckInResult, CheckInState, Health, SiteType
 
-FAST = Politeness(per_site_rpm=0, log_spacing_ms=0, backoff_base=0.01, retry_after_max=0.2)
+FAST = fast_politeness()
 
 # The first sandbox dialect of each site type ("new-api", not "new-api-modern").
 SERVED: dict[SiteType, str] = {}
@@ -45,9 +47,8 @@ NOT_SUPPORTED_SENTENCE = "VoAPI v2 sites are not supported yet."
 
 
 @pytest.fixture(scope="module")
-def sandbox():
-    with start_sandbox(users_per_site=2, seed=11) as sb:
-        yield sb
+def sandbox(sandbox_factory):
+    return sandbox_factory(users_per_site=2, seed=11)
 
 
 def test_every_site_type_has_its_family():

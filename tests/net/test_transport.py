@@ -16,6 +16,8 @@ import time
 from collections import defaultdict
 
 import pytest
+
+from shared import fast_politeness
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -29,8 +31,7 @@ from allhub_core.net import (
 
 SECRET = "tok-SUPERSECRET-123456"
 COOKIE = "session=COOKIESECRET-abcdef"
-FAST = Politeness(per_site_rpm=0, log_spacing_ms=0, backoff_base=0.01, backoff_max=0.05,
-                  retry_after_max=0.2, read_timeout=2.0, connect_timeout=1.0)
+FAST = fast_politeness(read_timeout=2.0, connect_timeout=1.0)
 
 
 class State:

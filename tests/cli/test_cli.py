@@ -10,7 +10,7 @@ import pytest
 
 from allhub_core.cli.main import build_parser, main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "sk-CLI-SECRET-0123456789abcdef"
 
 

@@ -25,7 +25,7 @@ from allhub_core.store import key_path_for
 from allhub_core.store import Store
 from allhub_core.errors import StoreError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "sk-OPENING-SECRET-0123456789abcdef"
 
 

@@ -9,23 +9,21 @@ import threading
 import time
 
 import pytest
+
+from shared import fast_politeness
 import uvicorn
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from allhub_core.net import Politeness
-from allhub_core.sandbox import start_sandbox
 from allhub_core.sites import recognize
 
-FAST = Politeness(per_site_rpm=0, log_spacing_ms=0, backoff_base=0.01, retry_after_max=0.2, retries=0)
+FAST = fast_politeness(retries=0)
 
 
 @pytest.fixture(scope="module")
-def sandbox():
-    with start_sandbox(dialects=["new-api", "new-api-modern", "one-api", "veloera", "sub2api", "anyrouter"],
-                       users_per_site=3, seed=3) as sb:
-        yield sb
+def sandbox(sandbox_factory):
+    return sandbox_factory(dialects=["new-api", "new-api-modern", "one-api", "veloera", "sub2api", "anyrouter"], users_per_site=3, seed=3)
 
 
 @pytest.fixture(scope="module")

@@ -88,8 +88,8 @@ def _label(label: str) -> str:
         return label.encode("idna").decode("ascii")
     except (UnicodeError, ValueError) as exc:  # idna.IDNAError is a UnicodeError
         if "too long" in str(exc).lower():
-            raise _Bad(f"a part of the host name is longer than {MAX_LABEL} characters") from None
-        raise _Bad("the host name is not a valid domain name") from None
+            raise _Bad(f"a part of the host name is longer than {MAX_LABEL} characters") from exc
+        raise _Bad("the host name is not a valid domain name") from exc
 
 
 @functools.lru_cache(maxsize=4096)  # every request asks for its origin; hosts repeat

@@ -163,7 +163,7 @@ def parse_id(value: Any) -> int:
     try:
         return int(str(value).strip())
     except ValueError:
-        raise ValidationError(f"'{value}' is not an account id (ids are numbers, see 'allhub account list').") from None
+        raise ValidationError(f"'{value}' is not an account id (ids are whole numbers).") from None
 
 
 def clean_value(name: str, value: Any) -> Any:

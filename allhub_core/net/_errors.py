@@ -1,6 +1,6 @@
 """Domain errors of the network layer, each carrying its account health.
 
-product.md "Health" is the contract: any HTTP status error is ``warning`` with
+docs/health.md is the contract: any HTTP status error is ``warning`` with
 ``HTTP <code>: <server message>``; a network failure or timeout is ``error``; a
 response that is not the expected JSON is ``unknown``, except an HTML challenge
 page, which is ``warning`` telling the user the site wants a browser check.
@@ -11,11 +11,12 @@ transport scrubs server text before it builds one of these).
 from __future__ import annotations
 
 from allhub_core.errors import SiteError
+from allhub_core.vocab import Health
 
-HEALTHY = "healthy"
-WARNING = "warning"
-ERROR = "error"
-UNKNOWN = "unknown"
+HEALTHY = Health.HEALTHY.value
+WARNING = Health.WARNING.value
+ERROR = Health.ERROR.value
+UNKNOWN = Health.UNKNOWN.value
 
 
 class NetworkError(SiteError):

@@ -1,4 +1,4 @@
-"""Request headers for the New API family (site-api.md section 2.1).
+"""Request headers for the New API family (docs/site-api.md).
 
 ``Authorization: Bearer <token>`` whenever an access token is known (raw for
 VoAPI v2), the user id under every compatible header name (each fork reads a

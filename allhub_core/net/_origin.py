@@ -27,7 +27,7 @@ def normalize_site_url(url: str) -> str:
     """Reduce a typed address to ``scheme://host[:port]`` (see ``allhub_core.origin``).
 
     A bare host gets ``https://``; path, query and fragment are dropped and a
-    default port is omitted (site-api.md section 11).
+    default port is omitted (docs/site-api.md).
     """
     key = _origin_key(url)
     if key is None:

@@ -27,7 +27,7 @@ class Politeness:
     backoff_base / backoff_max: exponential backoff (base * 2**attempt, capped), seconds.
     retry_after_max: cap on an honoured ``Retry-After`` (seconds).
     retries_429: extra attempts after HTTP 429.
-    max_redirects: same-origin redirects followed per request.
+    max_redirects: redirects followed per request (a cross-origin one only by a GET with no secret).
     log_page_limit: pages of usage logs read per metric before a figure is "partial".
     verify_tls: verify certificates (tests against self-signed servers may turn it off).
     """

@@ -95,7 +95,7 @@ class Reply:
             return ""
 
     def envelope(self, *, require_data: bool = True) -> Any:
-        """Unwrap ``{success, message, data}`` (site-api.md 2.2) and return ``data``."""
+        """Unwrap ``{success, message, data}`` (docs/site-api.md) and return ``data``."""
         body = self.json_object()
         success = body.get("success")
         if success is False:

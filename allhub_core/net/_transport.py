@@ -231,7 +231,7 @@ class Transport:
                     await asyncio.sleep(p.backoff(retries))
                     retries += 1
                     continue
-                raise err from None
+                raise err from exc
 
             status = reply.status
             if status in _REDIRECTS and reply.location:

@@ -3,7 +3,7 @@ One API, Veloera, OneHub, DoneHub, AnyRouter, WONG公益站, Sub2API and the gen
 forks, with seeded users, fault injection and request recording.
 
 Used by the tests, the benchmarks and ``allhub sandbox`` / ``allhub demo``. The HTTP
-contract simulated is ``site-api.md``; per-dialect differences are in ``_dialects``.
+contract simulated is ``docs/site-api.md``; per-dialect differences are in ``_dialects``.
 
     with start_sandbox(dialects=["new-api", "sub2api"], users_per_site=3) as sb:
         site = sb.site("new-api")

@@ -1,4 +1,4 @@
-"""Daily check-in in the four flavours of site-api.md section 6.
+"""Daily check-in in the four flavours of docs/site-api.md.
 
 All flavours share one rule: one check-in per user per local day, the reward is
 added to the quota and written as a system log (type 4). They differ in routes,

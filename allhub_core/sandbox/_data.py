@@ -4,7 +4,7 @@ Everything is drawn from ``random.Random`` seeded with (seed, dialect, site inde
 user index), so the same integer seed gives the same users, passwords, tokens,
 balances and log amounts on every run. Only timestamps move with the clock: log
 rows are placed inside *today's* local-time window (plus a few from yesterday)
-because that is the window clients query (site-api.md 5.1).
+because that is the window clients query (docs/site-api.md).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def mask_key(key: str) -> str:
 
 
 def today_window(now: float | None = None) -> tuple[int, int]:
-    """Local midnight and 23:59:59 of today, epoch seconds (site-api.md 5.1)."""
+    """Local midnight and 23:59:59 of today, epoch seconds (docs/site-api.md)."""
     dt = datetime.fromtimestamp(now if now is not None else time.time())
     start = dt.replace(hour=0, minute=0, second=0, microsecond=0)
     return int(start.timestamp()), int(start.timestamp()) + 86399

@@ -3,7 +3,7 @@
 Every sandbox site runs the same handlers; what differs between New API, One API,
 Veloera, OneHub, Sub2API... is captured here so the handlers can ask "does this
 dialect check a user-id header?" instead of branching on names everywhere.
-The values follow ``/work/shared/spec/site-api.md`` sections 1-9; where the spec
+The values follow ``docs/site-api.md``; where the spec
 leaves a point open the choice is noted on the field.
 """
 
@@ -19,7 +19,7 @@ class Dialect:
     name: str
     """Sandbox dialect name (``new-api``, ``one-api``, ``sub2api``...)."""
     site_type: str
-    """The exact ``site_type`` string a client should detect (site-api.md section 1)."""
+    """The exact ``site_type`` string a client should detect (docs/site-api.md)."""
     title: str
     """``<title>`` of ``/`` and ``system_name`` of ``/api/status``."""
     family: str = "newapi"

@@ -1,6 +1,6 @@
 """NewApiFamily routes: status, login, user, logs, models/pricing, redemption.
 
-The auth rules (site-api.md 2.3/2.4) live in :func:`require_user`: classic New
+The auth rules (docs/site-api.md) live in :func:`require_user`: classic New
 API and its forks demand the dialect's user-id header and answer the exact 401
 messages a client can use for detection; One API/OneHub do not; modern New API
 answers 401 with a string ``code``. Token and check-in routes are in

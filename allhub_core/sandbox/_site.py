@@ -32,7 +32,7 @@ from ._recording import DEFAULT_REQUEST_LOG_CAP, RecordedRequest, Recorder, read
 
 Handler = Callable[..., Response]
 
-#: Every user-id header name a client may send (site-api.md 2.1), lower-case.
+#: Every user-id header name a client may send (docs/site-api.md), lower-case.
 USER_ID_HEADERS = ("new-api-user", "x-modelflare-user", "veloera-user", "x-api-user",
                    "voapi-user", "user-id", "rix-api-user", "neo-api-user")
 

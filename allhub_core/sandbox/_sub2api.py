@@ -4,7 +4,7 @@ Access JWTs are short-lived (15 min; tests expire them at will with
 ``site.expire_access_tokens()``); ``POST /api/v1/auth/refresh`` issues a new pair and
 invalidates the refresh token it was given. Balances and key quotas are USD.
 Auth failures are HTTP 401 with a *string* ``code`` (that string is also the
-detection signal of ``GET /api/v1/auth/me``, site-api.md 1.1).
+detection signal of ``GET /api/v1/auth/me``, docs/site-api.md).
 """
 
 from __future__ import annotations

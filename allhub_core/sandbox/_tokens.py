@@ -1,6 +1,6 @@
 """Relay keys (``/api/token/...``) with each dialect's pagination and masking.
 
-Pagination styles (site-api.md 7.1): New API and its forks page 1-based with
+Pagination styles (docs/site-api.md): New API and its forks page 1-based with
 ``p``/``page_size`` (``size`` is ignored, as upstream) and answer
 ``{page,page_size,total,items}``; One API pages 0-based by a fixed 10 and answers a
 bare array; Veloera pages 0-based, honours ``size`` (<= 100), bare array;

@@ -1,9 +1,9 @@
-"""Daily check-in on New API family sites, one dialect per fork (site-api.md 6).
+"""Daily check-in on New API family sites, one dialect per fork (docs/site-api.md).
 
 A check-in POST is not idempotent, so it is never resent blindly: when the
 outcome is ambiguous (timeout after sending, 5xx) the read-only status is
-re-read first, and the POST is repeated only if the status proves nothing
-happened.  Sites that ask for Turnstile get ``needs_browser``: a headless
+re-read first and the POST is never repeated in the same run (a later run sees
+the true state).  Sites that ask for Turnstile get ``needs_browser``: a headless
 client cannot solve it, the user opens the page.
 """
 
@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from ..net import HttpStatusError, Reply, SiteError, SiteSession, server_message
+from ..vocab import CheckInResult as R
 from ..vocab import CheckInState
 from ._variants import Variant
 
@@ -35,7 +36,7 @@ def needs_turnstile(message: str) -> bool:
 
 @dataclass
 class Outcome:
-    result: str  # success | already_checked | failed | unsupported | needs_browser
+    result: str  # a CheckInResult value
     message: str
     reward_quota: int | None = None
     error: SiteError | None = None  # set when the failure was a transport/site error
@@ -105,49 +106,49 @@ def _map_newapi(body: dict[str, Any], clean) -> Outcome:
     message = clean(server_message(body))
     data = _obj(body.get("data"))
     if body.get("success") is True:
-        return Outcome("success", message or "Checked in.", _num(data.get("quota_awarded", data.get("quota"))))
+        return Outcome(R.SUCCESS, message or "Checked in.", _num(data.get("quota_awarded", data.get("quota"))))
     if is_already(message):
-        return Outcome("already_checked", message or "Already checked in today.")
+        return Outcome(R.ALREADY_CHECKED, message or "Already checked in today.")
     if needs_turnstile(message):
-        return Outcome("needs_browser", "The site wants a Turnstile check for check-in; open it in a browser.")
-    return Outcome("failed", message or "The site refused the check-in.")
+        return Outcome(R.NEEDS_BROWSER, "The site wants a Turnstile check for check-in; open it in a browser.")
+    return Outcome(R.FAILED, message or "The site refused the check-in.")
 
 
 def _map_veloera(body: dict[str, Any], clean) -> Outcome:
     message = clean(server_message(body))
     data = _obj(body.get("data"))
     if is_already(message):
-        return Outcome("already_checked", message)
+        return Outcome(R.ALREADY_CHECKED, message)
     if body.get("success") is True:
-        return Outcome("success", message or "Checked in.", _num(data.get("quota")))
-    return Outcome("failed", message or "The site refused the check-in.")
+        return Outcome(R.SUCCESS, message or "Checked in.", _num(data.get("quota")))
+    return Outcome(R.FAILED, message or "The site refused the check-in.")
 
 
 def _map_anyrouter(body: dict[str, Any], clean) -> Outcome:
     message = clean(server_message(body))
     if body.get("success") is False:
         if is_already(message):
-            return Outcome("already_checked", message)
-        return Outcome("failed", message or "The site refused the check-in.")
+            return Outcome(R.ALREADY_CHECKED, message)
+        return Outcome(R.FAILED, message or "The site refused the check-in.")
     low = message.lower()
     if "success" in low or "签到成功" in message:
         data = _obj(body.get("data"))
-        return Outcome("success", message, _num(data.get("quota", data.get("quota_awarded"))))
+        return Outcome(R.SUCCESS, message, _num(data.get("quota", data.get("quota_awarded"))))
     if not message or is_already(message):
-        return Outcome("already_checked", message or "Already checked in today.")
-    return Outcome("success", message)
+        return Outcome(R.ALREADY_CHECKED, message or "Already checked in today.")
+    return Outcome(R.SUCCESS, message)
 
 
 def _map_wong(body: dict[str, Any], clean) -> Outcome:
     message = clean(server_message(body))
     data = _obj(body.get("data"))
     if data.get("enabled") is False:
-        return Outcome("failed", message or "Check-in is disabled on this site.")
+        return Outcome(R.FAILED, message or "Check-in is disabled on this site.")
     if is_already(message) or (body.get("success") is not True and data.get("checked_in") is True):
-        return Outcome("already_checked", message or "Already checked in today.")
+        return Outcome(R.ALREADY_CHECKED, message or "Already checked in today.")
     if body.get("success") is True:
-        return Outcome("success", message or "Checked in.", _num(data.get("quota")))
-    return Outcome("failed", message or "The site refused the check-in.")
+        return Outcome(R.SUCCESS, message or "Checked in.", _num(data.get("quota")))
+    return Outcome(R.FAILED, message or "The site refused the check-in.")
 
 
 _Mapper = Callable[[dict[str, Any], Callable[[str], str]], Outcome]
@@ -165,35 +166,35 @@ async def _post(session: SiteSession, dialect: str) -> Outcome:
     reply = await session.post(path, json=body, headers=headers, idempotent=False)
     outcome = mapper(_body(reply), reply.clean)
     # Every dialect's Turnstile refusal means the same thing: a browser has to do it.
-    if outcome.result == "failed" and needs_turnstile(outcome.message):
-        return Outcome("needs_browser", "The site wants a Turnstile check for check-in; open it in a browser.")
+    if outcome.result == R.FAILED and needs_turnstile(outcome.message):
+        return Outcome(R.NEEDS_BROWSER, "The site wants a Turnstile check for check-in; open it in a browser.")
     return outcome
 
 
 async def check_in(session: SiteSession, variant: Variant) -> Outcome:
     dialect = variant.checkin
     if dialect is None:
-        return Outcome("unsupported", "This site type has no check-in.")
+        return Outcome(R.UNSUPPORTED, "This site type has no check-in.")
     before = await checkin_status(session, variant)
     if before == CHECKED:
-        return Outcome("already_checked", "Already checked in today.")
+        return Outcome(R.ALREADY_CHECKED, "Already checked in today.")
     if before == UNSUPPORTED and dialect != "anyrouter":
-        return Outcome("unsupported", "Check-in is not enabled on this site.")
+        return Outcome(R.UNSUPPORTED, "Check-in is not enabled on this site.")
     try:
         return await _post(session, dialect)
     except HttpStatusError as exc:
         if exc.http_status in (404, 405):
-            return Outcome("unsupported", "This site has no check-in endpoint.")
+            return Outcome(R.UNSUPPORTED, "This site has no check-in endpoint.")
         if not exc.ambiguous:
-            return Outcome("failed", str(exc), error=exc)
+            return Outcome(R.FAILED, str(exc), error=exc)
         err: SiteError = exc
     except SiteError as exc:
         if not exc.ambiguous:
-            return Outcome("failed", str(exc), error=exc)
+            return Outcome(R.FAILED, str(exc), error=exc)
         err = exc
     # Ambiguous: the POST may have gone through (or may still be running on the
     # server).  Look, and never resend: a later run will see the true state.
     after = await checkin_status(session, variant)
     if after == CHECKED:
-        return Outcome("success", "Checked in (confirmed by re-reading the check-in status).")
-    return Outcome("failed", f"{err} The check-in may or may not have happened; not resent.", error=err)
+        return Outcome(R.SUCCESS, "Checked in (confirmed by re-reading the check-in status).")
+    return Outcome(R.FAILED, f"{err} The check-in may or may not have happened; not resent.", error=err)

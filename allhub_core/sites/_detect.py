@@ -1,4 +1,4 @@
-"""Which kind of relay site is this?  (site-api.md 1.1, in the extension's order.)
+"""Which kind of relay site is this?  (docs/site-api.md, in the extension's order.)
 
 1. host table; 2. ``/api/user/info`` anonymously (VoAPI v2); 3. ``/api/v1/auth/me``
 anonymously (Sub2API answers with a string ``code``); 4. the home page

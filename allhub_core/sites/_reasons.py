@@ -15,7 +15,7 @@ def reason(exc: BaseException, secrets: list[str]) -> str:
     if isinstance(exc, SiteError):
         return short(scrub(str(exc), secrets))
     # Never str() an unexpected exception into a reason: it might quote a request.
-    return f"Unexpected error ({type(exc).__name__}); see the log."
+    return f"Unexpected error ({type(exc).__name__}) in allhub while talking to the site; please report it."
 
 
 def health(exc: BaseException) -> str:

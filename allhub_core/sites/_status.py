@@ -1,7 +1,7 @@
 """Public site facts: ``/api/status`` parsing, exchange rate and site name.
 
 The exchange rate is the first positive of ``price``, ``stripe_unit_price``,
-``PaymentUSDRate``, else ``vocab.DEFAULT_EXCHANGE_RATE`` (site-api.md 3.3).  Check-in support reads
+``PaymentUSDRate``, else ``vocab.DEFAULT_EXCHANGE_RATE`` (docs/site-api.md).  Check-in support reads
 ``checkin_enabled`` and, unlike the extension, Veloera's ``check_in_enabled``
 spelling too.  A site name that is just a product name ("New API") is replaced
 by the domain's label, which tells accounts apart in a list.

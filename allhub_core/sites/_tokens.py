@@ -1,4 +1,4 @@
-"""Relay API keys on New API family sites: list, create, reveal (site-api.md 7).
+"""Relay API keys on New API family sites: list, create, reveal (docs/site-api.md).
 
 Pagination differs per fork (1-based objects, 0-based bare arrays, OneHub's
 ``page``/``size``); one loop reads any of them, guarded by a 100-page cap and by

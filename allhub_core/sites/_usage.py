@@ -4,7 +4,7 @@ Consumption first tries ``/api/log/self/stat`` (one request); token and request
 counts need the log rows, so ``/api/log/self`` is paged too, up to a page limit.
 A figure read to the end is ``complete``; one cut off by the page limit is
 ``partial``; one that could not be read is ``unavailable`` with the reason.
-The window is the local-time day (site-api.md 5.1), frozen once per refresh.
+The window is the local-time day (docs/site-api.md), frozen once per refresh.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The New API family as a table: one row per ``site_type``.
 
 Most relay sites are forks of New API / One API that differ only in a handful
-of routes and payload shapes (site-api.md section 1).  Keeping those
+of routes and payload shapes (docs/site-api.md).  Keeping those
 differences as data lets one adapter serve them all.  The ``site_type`` strings
 are exact, odd casing included (``Veloera``, ``neo-Api``): every key is a
 ``vocab.SiteType`` value, and ``registry.FAMILIES`` holds one ``NewApiFamily`` per row.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..net import USER_ID_HEADERS
 from ..vocab import SiteType
 
 
@@ -102,6 +103,5 @@ def type_from_user_id_message(message: str) -> str | None:
     return None
 
 
-USER_ID_HEADERS_LOWER = tuple(h.lower() for h in (
-    "New-Api-User", "X-ModelFlare-User", "Veloera-User", "X-Api-User", "voapi-user", "Rix-Api-User", "neo-api-user",
-))
+# The user-id headers are the transport's (one list, allhub_core/net/_headers.py).
+USER_ID_HEADERS_LOWER = tuple(h.lower() for h in USER_ID_HEADERS)

@@ -1,4 +1,4 @@
-"""Recognise a site and an account from what the user typed (site-api.md 3).
+"""Recognise a site and an account from what the user typed (docs/site-api.md).
 
 One public read of ``/api/status``, then the site type (the one the user chose, else
 ``_detect``), then that type's family identifies the account.  Whatever goes wrong comes

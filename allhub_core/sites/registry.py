@@ -2,7 +2,7 @@
 
 Adding a kind of relay site is a module implementing ``SiteFamily`` plus one line here
 (a New API fork is a row in ``_variants.VARIANTS`` instead, which adds its line itself).
-Every ``SiteType`` member has an entry; ``tests/test_site_families.py`` holds us to it.
+Every ``SiteType`` member has an entry; ``tests/sites/test_families.py`` holds us to it.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Sub2API: ``/api/v1`` routes, ``{code,message,data}`` envelope, a short-lived
-JWT and a refresh token that rotates on every use (site-api.md 2.5).
+JWT and a refresh token that rotates on every use (docs/site-api.md).
 
 Because each refresh invalidates the old refresh token, the new pair must reach
 the store even when the rest of the refresh fails: ``Sub2ApiClient.rotated``

@@ -1,4 +1,4 @@
-"""VoAPI v2: a rewrite with its own ``/api/user/info`` routes and a raw JWT (site-api.md 2.6).
+"""VoAPI v2: a rewrite with its own ``/api/user/info`` routes and a raw JWT (docs/site-api.md).
 
 Not supported yet.  Detection still recognises it (``_detect``), so a user who adds
 such a site is told so in one sentence instead of getting a New API error, and every

@@ -91,7 +91,7 @@ def _read_key_file(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise StoreError(f"The key file {path} cannot be read ({exc.strerror}).") from None
+        raise StoreError(f"The key file {path} cannot be read ({exc.strerror}).") from exc
     return data
 
 
@@ -149,7 +149,7 @@ def _create_key_file(path: Path) -> bytes:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
     except OSError as exc:
-        raise StoreError(f"The key file {path} cannot be written ({exc.strerror or exc}).") from None
+        raise StoreError(f"The key file {path} cannot be written ({exc.strerror or exc}).") from exc
     return key
 
 

@@ -102,13 +102,13 @@ class Store:
                         raise StoreBusy(
                             f"The database {self.path} is in use by another allhub process; "
                             "try again in a moment."
-                        ) from None
+                        ) from exc
                     time.sleep(delay)
                     delay = min(delay * 2, 0.5)
                     continue
-                raise StoreError(self._describe_open_error(exc)) from None
+                raise StoreError(self._describe_open_error(exc)) from exc
             except duckdb.Error as exc:
-                raise StoreError(self._describe_open_error(exc)) from None
+                raise StoreError(self._describe_open_error(exc)) from exc
 
     def _describe_open_error(self, exc: Exception) -> str:
         text = str(exc)
@@ -117,7 +117,7 @@ class Store:
         if "Read-only file system" in text:
             return f"{self.path} cannot be opened for writing: it is on a read-only file system."
         if "not a valid DuckDB database" in text or "Invalid Input" in text and "database" in text:
-            return f"{self.path} is not a DuckDB database; point --db at an allhub database file."
+            return f"{self.path} is not a DuckDB database; choose an allhub database file."
         if "version" in text.lower() and "storage" in text.lower():
             return f"{self.path} was written by an incompatible DuckDB version."
         if "Permission denied" in text:
@@ -237,7 +237,7 @@ class Store:
                         except duckdb.Error as exc:
                             raise StoreError(
                                 f"Upgrading the database schema of {self.path} failed: {str(exc).splitlines()[0]}"
-                            ) from None
+                            ) from exc
                         self._check_key(con)
                 except StoreError as exc:
                     if creating and not isinstance(exc, StoreBusy):
@@ -257,7 +257,7 @@ class Store:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"The folder {folder} cannot be created ({exc.strerror}).") from None
+            raise StoreError(f"The folder {folder} cannot be created ({exc.strerror}).") from exc
 
     def _check_writable(self, folder: Path) -> None:
         """A new database needs a folder it can write (the file, its WAL and the key file)."""
@@ -322,9 +322,9 @@ class Store:
             with open(self.path, "rb") as fh:
                 head = fh.read(16)
         except OSError as exc:
-            raise StoreError(f"{self.path} cannot be read ({exc.strerror}).") from None
+            raise StoreError(f"{self.path} cannot be read ({exc.strerror}).") from exc
         if len(head) < 12 or head[8:12] != b"DUCK":
-            raise StoreError(f"{self.path} is not a DuckDB database; point --db at an allhub database file.")
+            raise StoreError(f"{self.path} is not a DuckDB database; choose an allhub database file.")
 
     def _check_key(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
         box = self._box
@@ -361,7 +361,7 @@ class Store:
             with self._connection() as con:
                 yield con
         except duckdb.Error as exc:
-            raise StoreError(f"Reading the database failed: {str(exc).splitlines()[0]}") from None
+            raise StoreError(f"Reading the database failed: {str(exc).splitlines()[0]}") from exc
 
     @contextlib.contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -375,5 +375,5 @@ class Store:
                 with contextlib.suppress(duckdb.Error):
                     con.execute("ROLLBACK")
                 if isinstance(exc, duckdb.Error):
-                    raise StoreError(f"Saving to the database failed: {str(exc).splitlines()[0]}") from None
+                    raise StoreError(f"Saving to the database failed: {str(exc).splitlines()[0]}") from exc
                 raise

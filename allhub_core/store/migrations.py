@@ -114,6 +114,21 @@ def _m002_checkin_log(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def _m003_normalise_site_urls(con: duckdb.DuckDBPyConnection) -> None:
+    # The site-address rules grew (NFKC, IDNA, compressed IPv6): a Unicode host and its punycode
+    # are one site. Stored addresses are rewritten to the current origin so duplicate checks,
+    # search and the per-origin limits see one site; an address the rules now refuse is kept.
+    from allhub_core.origin import origin_key
+
+    for aid, url in con.execute("SELECT id, site_url FROM accounts").fetchall():
+        try:
+            key = origin_key(url)
+        except ValueError:
+            continue
+        if key and key != url:
+            con.execute("UPDATE accounts SET site_url = ? WHERE id = ?", [key, aid])
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -124,6 +139,7 @@ class Migration:
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial accounts, tags, pins, order, preferences", _m001_initial),
     Migration(2, "check-in log", _m002_checkin_log),
+    Migration(3, "site addresses in the current normal form (NFKC, IDNA)", _m003_normalise_site_urls),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

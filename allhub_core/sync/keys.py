@@ -15,7 +15,8 @@ from allhub_core.vocab import AuthType, SiteType
 __all__ = ["DEFAULT_KEY_NAME", "provision_default_key"]
 
 DEFAULT_KEY_NAME = "user group (auto)"
-# Sites whose keys are not plain New API tokens: the extension does not auto-create there.
+# Sites whose keys are not plain New API tokens: the extension does not auto-create there
+# (AIHubMix and openrouter are the extension's names; we do not store those types yet).
 _NO_AUTO_KEY = (SiteType.SUB2API, "AIHubMix", "openrouter")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field, replace
 
-from allhub_core.accounts import AccountInput, add_account, get_preferences
+from allhub_core.accounts import AccountInput, add_account, check_credentials, get_preferences
 from allhub_core.errors import ValidationError
 from allhub_core.origin import origin_key
 from allhub_core.sites import Politeness, RecognizeResult, RefreshResult, recognize
@@ -33,6 +33,11 @@ def host_of(url: str) -> str:
 def recognize_input(data: AccountInput, *, password: str | None = None,
                     politeness: Politeness | None = None) -> RecognizeResult:
     """Ask the site who this is (login, token or cookie); never raises for bad input."""
+    try:  # a credential no HTTP header can carry is refused here, before any request
+        check_credentials(access_token=data.access_token, cookie=data.cookie, user_id=data.user_id,
+                          refresh_token=data.refresh_token)
+    except ValidationError as exc:
+        return RecognizeResult(ok=False, message=str(exc))
     site_type = data.site_type if data.site_type and data.site_type != SiteType.UNKNOWN else None
     return asyncio.run(recognize(data.site_url, username=data.username or None, password=password,
                                  access_token=data.access_token or None, cookie=data.cookie or None,

@@ -53,7 +53,7 @@ def test_a_file_that_is_not_duckdb_is_one_sentence(db_path, content):
     at = run_app()
 
     assert not at.exception
-    assert texts(at.error) == [f"{db_path} is not a DuckDB database; point --db at an allhub database file."]
+    assert texts(at.error) == [f"{db_path} is not a DuckDB database; choose an allhub database file."]
     assert not at.data_editor
     assert db_path.read_bytes() == content  # left alone
 

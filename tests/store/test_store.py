@@ -50,6 +50,18 @@ def test_failed_migration_leaves_nothing_behind(tmp_path, monkeypatch):
     assert "accounts" in tables  # the good migrations before it stay applied
 
 
+def test_migration_3_rewrites_stored_site_addresses_to_one_normal_form(tmp_path):
+    # Rows saved before the IDNA/NFKC rules: a Unicode host and a full-width one become punycode
+    # and ASCII, so the duplicate check sees one site; an unusable address is left as it was.
+    con = duckdb.connect(str(tmp_path / "m.duckdb"))
+    migrate(con, stop_before=3)
+    for url in ("https://bücher.example", "https://ｅｘａｍｐｌｅ.com", "https://relay.example.com", "not a url"):
+        con.execute("INSERT INTO accounts (site_name, site_url) VALUES ('x', ?)", [url])
+    assert migrate(con) == [3]
+    urls = [r[0] for r in con.execute("SELECT site_url FROM accounts ORDER BY id").fetchall()]
+    assert urls == ["https://xn--bcher-kva.example", "https://example.com", "https://relay.example.com", "not a url"]
+
+
 def test_key_file_is_created_0600_beside_the_database(db_path):
     Store(db_path)
     key = key_path_for(db_path)

@@ -278,3 +278,15 @@ def test_tls_error_is_one_sentence_and_error_health(store, sandbox, capsys):
     code = main(["account", "add", "--url", url, "--token", "tok-abcdefghijklmnop"])
     err = capsys.readouterr().err
     assert code == 2 and "TLS" in err and len(err.strip().splitlines()) == 1
+
+
+def test_recognise_refuses_a_credential_no_header_can_carry_before_any_request(sandbox):
+    # The Add page's "Recognise" step: a non-ASCII token is one sentence, and the site sees nothing.
+    from allhub_core.accounts import AccountInput
+    from allhub_core.sync import recognize_input
+
+    site = sandbox.site("new-api")
+    site.clear_requests()
+    res = recognize_input(AccountInput(site_url=site.url, access_token="tökén-123", user_id="1"))
+    assert not res.ok and res.message.startswith("The access token may contain only ASCII")
+    assert site.requests == []

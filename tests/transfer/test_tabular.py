@@ -329,7 +329,7 @@ def test_csv_bytes_bom(accounts):
 
 
 def test_export_does_not_import_streamlit():
-    code = "import sys, allhub_core.export; sys.exit('streamlit' in sys.modules)"
+    code = "import sys, allhub_core.transfer; sys.exit('streamlit' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 

@@ -1,4 +1,4 @@
-"""Models, prices and top-up codes on New API family sites (site-api.md 8-9)."""
+"""Models, prices and top-up codes on New API family sites (docs/site-api.md)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ async def get_pricing(session: SiteSession, variant: Variant) -> Pricing:
         body = (await session.get("/api/pricing")).json_object()
     except HttpStatusError as exc:
         if exc.http_status in (404, 405):
-            raise UnsupportedError("This site has no price list.") from None
+            raise UnsupportedError("This site has no price list.") from exc
         raise
     if body.get("success") is False:
         raise BusinessError(server_message(body), auth=False)

@@ -46,6 +46,7 @@ demo: install
 bench: install-test
 	$(PY) bench/bench_accounts.py
 	$(PY) bench/bench_refresh.py
+	$(PY) bench/bench_single.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

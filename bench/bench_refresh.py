@@ -32,10 +32,9 @@ account after another, peak memory < 300 MB, default bucket within 1.1x of what 
    dialect is covered), extrapolated to all accounts with each dialect's share; ratio =
    sequential estimate / concurrent time.
 5. **Bucket**: a second sandbox child (``--bucket-sites`` x ``--bucket-users``, same latency) and
-   ``refresh`` with the DEFAULT ``Politeness()`` (18/min, burst 4, 2 in flight, 200 ms log
-   spacing). Allowed time = max over origins of max(0, N - burst) x 60/rpm + latency, N = the
-   requests sent to that origin (the N-th start cannot come earlier; the last answer comes
-   one latency later).
+   ``refresh`` with the DEFAULT ``Politeness()`` (50 per 180 s, 2 in flight, 200 ms log
+   spacing). Allowed time = max over origins of the window, slot and log-spacing bounds (see
+   ``run_bucket``), N = the requests sent to that origin.
 6. Prints ``figure | measured | bound/target | ratio | OK/MISS`` and exits 1 on a miss, plus
    diagnostics: client CPU seconds vs wall (a CPU-bound client cannot reach the bound), the
    sandbox process's CPU seconds, peak requests in flight per origin and overall (from the
@@ -171,7 +170,7 @@ class Probe:
     """Wraps the limiter and the service phases to see what happened inside one refresh."""
 
     def __init__(self) -> None:
-        import allhub_core.services as services
+        import allhub_core.sync.refreshes as services
         from allhub_core.net import _limiter
 
         self.services, self.limiter_mod = services, _limiter
@@ -194,9 +193,9 @@ class Probe:
 
         @asynccontextmanager
         async def slot(lim, origin, path):
-            async with orig_slot(lim, origin, path):
+            async with orig_slot(lim, origin, path) as started:
                 probe.peak_total = max(probe.peak_total, sum(lim.in_flight.values()))
-                yield
+                yield started
 
         self._patch(lim_cls, "__init__", init)
         self._patch(lim_cls, "slot", slot)
@@ -217,7 +216,7 @@ class Probe:
 
         self._patch(connection_pool.AsyncConnectionPool, "create_connection", create_connection)
         self._patch(_synchronization, "current_async_library", current_async_library)
-        for fn in ("credentials_for", "refresh_accounts", "write_refresh_results"):
+        for fn in ("account_names", "refresh_accounts", "write_refresh_results"):
             self._patch(self.services, fn, self._timed(fn, getattr(self.services, fn)))
         return self
 
@@ -363,13 +362,19 @@ def run_bucket(tmp: Path, sites: int, users: int, latency_ms: int) -> dict[str, 
     per_origin: Counter[str] = Counter()
     for r in outcome.results:
         per_origin[rows[int(r.account_id)]["site_url"]] += r.requests_made
-    refill = 60.0 / p.per_site_rpm
-    allowed = {u: max(0, n - p.burst) * refill + latency_ms / 1000.0 for u, n in per_origin.items()}
-    # server-side: gaps between successive request arrivals per origin (should be ~refill)
-    spans = {}
+    # What the default politeness allows per origin (N requests, L of them log pages): the N-th
+    # start no earlier than floor((N-1)/window) windows, nor before N/2 answers of two slots, nor
+    # before L-1 log spacings; the last answer one latency later.
+    lat = latency_ms / 1000.0
+    spans, allowed = {}, {}
     for url, items in log.items():
         ts = sorted(i["time"] for i in items)
         spans[url] = (len(ts), ts[-1] - ts[0] if ts else 0.0)
+        n = len(ts)
+        logs = sum(1 for i in items if str(i.get("path", "")).startswith("/api/log"))
+        allowed[url] = max((n - 1) // p.window_requests * p.window_s if p.window_requests else 0.0,
+                           math.ceil(n / p.per_site_concurrency) * lat,
+                           max(0, logs - 1) * p.log_spacing_ms / 1000.0 + lat) + lat
     return {"wall": wall, "allowed": max(allowed.values()), "per_origin": dict(per_origin),
             "failed": sum(not r.ok for r in outcome.results), "phases": dict(probe.phases),
             "max_in_flight": probe.max_in_flight(), "server": spans, "politeness": p}
@@ -484,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
           f"x {worst['req_per_account']:g} req); slot bound incl. the shared /api/status {conc['slot_bound']:.2f} s; "
           f"aggregate throughput needed {conc['requests'] / conc['bound']:.0f} req/s, "
           f"measured {conc['requests'] / conc['wall']:.0f} req/s")
-    print(f"  phases: read+decrypt {ph.get('credentials_for', 0):.2f} s, network {ph.get('refresh_accounts', 0):.2f} s, "
+    print(f"  phases: read+decrypt {ph.get('account_names', 0):.2f} s, network {ph.get('refresh_accounts', 0):.2f} s, "
           f"write {ph.get('write_refresh_results', 0):.2f} s (wall {conc['wall']:.2f} s)")
     print(f"  client CPU {conc['cpu']:.2f} s over {conc['wall']:.2f} s wall ({conc['cpu'] / conc['wall']:.0%} of one core); "
           f"sandbox process CPU {srv_cpu:.2f} s ({srv_cpu / conc['wall']:.0%} of one core)")
@@ -510,10 +515,11 @@ def main(argv: list[str] | None = None) -> int:
     if bucket:
         p = bucket["politeness"]
         print("default bucket run:")
-        print(f"  Politeness() = {p.per_site_rpm:g}/min, burst {p.burst}, {p.per_site_concurrency} in flight, "
+        print(f"  Politeness() = {p.window_requests} per {p.window_s:g} s, {p.per_site_concurrency} in flight, "
               f"log spacing {p.log_spacing_ms} ms; requests per origin {bucket['per_origin']}; "
               f"{bucket['failed']} failed accounts")
-        print("  allowed = max(0, N - burst) x 60/rpm + latency; server arrival span per origin: "
+        print("  allowed = max(floor((N-1)/window) x W, ceil(N/2) x latency, (logs-1) x spacing + latency) + latency; "
+              "server arrival span per origin: "
               + ", ".join(f"{u.rsplit(':', 1)[1]} {n} req over {span:.1f} s" for u, (n, span) in bucket["server"].items()))
     if conc["profile"] is not None:
         import pstats

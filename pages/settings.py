@@ -1,4 +1,4 @@
-"""Settings: sorting priority, sort field, currency and add-account behaviour. Saved at once."""
+"""Settings: sorting priority, sort field, currency, add-account behaviour, politeness. Saved at once."""
 
 import pandas as pd
 import streamlit as st
@@ -68,13 +68,22 @@ if prov != prefs["auto_provision_key"]:
     st.toast("Saved.")
 
 st.subheader("Talking to the sites")
-st.caption("Politeness towards each relay site. A self-hosted site may allow more; a public one may want less.")
+st.caption("Politeness towards each relay site, modelled on New API's own limit (requests per client in a "
+           "sliding window, 180 s by default): a burst that fits the window goes at once, only sustained "
+           "traffic waits. A self-hosted site may allow more; a public one may want less.")
 n1, n2, n3 = st.columns(3)
 conc = n1.number_input("Requests in flight per site", 1, 16, prefs["per_site_concurrency"], key="pref_conc")
-rpm = n2.number_input("Requests per minute per site (0 = no limit)", 0, 600, prefs["per_site_rpm"], key="pref_rpm")
-guard = n3.number_input("Skip accounts refreshed in the last … seconds", 0, 86400, prefs["refresh_min_interval_s"],
+win_n = n2.number_input("Requests per window per site (0 = no limit)", 0, 10_000, prefs["per_site_window_requests"],
+                        key="pref_window_requests", help="Login, key reveal and top-up have their own tighter window")
+win_s = n3.number_input("Window length (seconds)", 1, 3_600, prefs["per_site_window_s"], key="pref_window_s")
+d1, d2, _ = st.columns(3)
+deadline = d1.number_input("Deadline per account (seconds, 0 = none)", 0, 3_600, prefs["account_deadline_s"],
+                           key="pref_deadline", help="One account's whole refresh or check-in, retries included; "
+                           "time spent waiting for the window does not count")
+guard = d2.number_input("Skip accounts refreshed in the last … seconds", 0, 86400, prefs["refresh_min_interval_s"],
                         key="pref_guard", help="Applies to scheduled and CLI refreshes without --force")
-for key, value in (("per_site_concurrency", conc), ("per_site_rpm", rpm), ("refresh_min_interval_s", guard)):
+for key, value in (("per_site_concurrency", conc), ("per_site_window_requests", win_n), ("per_site_window_s", win_s),
+                   ("account_deadline_s", deadline), ("refresh_min_interval_s", guard)):
     if value != prefs[key]:
         with user_errors():
             set_preference(store, key, value)

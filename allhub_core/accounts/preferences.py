@@ -1,4 +1,4 @@
-"""User preferences: sorting priority, add-account settings, currency.
+"""User preferences: sorting priority, add-account settings, currency, politeness.
 
 Stored as JSON values in the ``preferences`` table, merged over ``DEFAULTS`` on read so a new
 preference needs no migration. Sorting criteria follow the extension's canonical order (its
@@ -44,9 +44,13 @@ DEFAULTS: dict[str, Any] = {
     "currency": "USD",
     "warn_on_duplicate": True,
     "auto_provision_key": False,
-    # politeness towards each relay site (see allhub_core.net.Politeness)
+    # politeness towards each relay site (see allhub_core.net.Politeness): at most N requests
+    # in any W seconds per site (New API counts per 180 s; 0 requests = no limit)
     "per_site_concurrency": 2,
-    "per_site_rpm": 18,
+    "per_site_window_requests": 50,
+    "per_site_window_s": 180,
+    # one account's whole refresh or check-in may take this long (seconds; 0 = no deadline)
+    "account_deadline_s": 45,
     # a non-forced refresh skips accounts synced more recently than this (seconds)
     "refresh_min_interval_s": 120,
 }
@@ -58,8 +62,38 @@ DEFAULTS: dict[str, Any] = {
 WHOLE_NUMBER_LIMITS: dict[str, tuple[int, int, str]] = {
     "per_site_concurrency": (1, 64, "The number of requests in flight per site"),
     "per_site_rpm": (0, 10_000, "The number of requests per minute per site (0: no limit)"),
+    "per_site_window_requests": (0, 10_000, "The number of requests per window per site (0: no limit)"),
+    "per_site_window_s": (1, 3_600, "The window length, in seconds,"),
+    "account_deadline_s": (0, 3_600, "The deadline for one account, in seconds (0: none),"),
     "refresh_min_interval_s": (0, 86_400, "The minimum time between refreshes, in seconds,"),
 }
+
+
+#: ``per_site_rpm`` (the old token bucket's rate) is still accepted: R requests a minute is a
+#: window of R per 60 s, 0 is no limit. A value saved before the window existed is read that
+#: way (the old default, 18, as the new default window) and replaced by the window rows the
+#: next time a politeness setting is saved. ``get_preferences`` reports the current window as
+#: a rate under that name, so scripts that read it keep working.
+LEGACY_RPM = "per_site_rpm"
+_WINDOW_KEYS = ("per_site_window_requests", "per_site_window_s")
+_OLD_DEFAULT_RPM = 18
+
+
+def _window_of_saved_rpm(raw: str) -> dict[str, int]:
+    """The window rows a saved ``per_site_rpm`` stands for ({} = the default window)."""
+    try:
+        rate = _whole_number(LEGACY_RPM, json.loads(raw))
+    except (ValueError, ValidationError):
+        return {}
+    if rate == _OLD_DEFAULT_RPM:
+        return {}
+    return {"per_site_window_requests": rate, "per_site_window_s": 60} if rate else {"per_site_window_requests": 0}
+
+
+def rpm_of(prefs: dict[str, Any]) -> float:
+    """The window as requests per minute (0: no limit)."""
+    n, w = prefs["per_site_window_requests"], prefs["per_site_window_s"]
+    return round(n * 60 / w, 2) if n else 0
 
 
 def _whole_number(key: str, value: Any) -> int:
@@ -93,7 +127,7 @@ def normalize_sorting(value: Any) -> list[dict[str, Any]]:
 
 
 def _validate(key: str, value: Any) -> Any:
-    if key not in DEFAULTS:
+    if key not in DEFAULTS and key != LEGACY_RPM:
         raise ValidationError(f"'{key}' is not a preference.")
     if key == "sorting_priority":
         return normalize_sorting(value)
@@ -120,6 +154,9 @@ def get_preferences(store: Store) -> dict[str, Any]:
     prefs = {k: (list(v) if isinstance(v, list) else v) for k, v in DEFAULTS.items()}
     with store.read() as con:
         rows = con.execute("SELECT key, value FROM preferences").fetchall()
+    saved = dict(rows)
+    if LEGACY_RPM in saved and not any(k in saved for k in _WINDOW_KEYS):
+        prefs.update(_window_of_saved_rpm(saved[LEGACY_RPM]))
     for key, raw in rows:
         if key in DEFAULTS:
             try:
@@ -127,15 +164,28 @@ def get_preferences(store: Store) -> dict[str, Any]:
             except (ValueError, ValidationError):
                 pass  # a damaged value falls back to the default
     prefs["sorting_priority"] = normalize_sorting(prefs["sorting_priority"])
+    prefs[LEGACY_RPM] = rpm_of(prefs)
     return prefs
 
 
 def set_preference(store: Store, key: str, value: Any) -> Any:
     value = _validate(key, value)
+    rows = {key: value}
+    if key == LEGACY_RPM:  # R a minute: a window of R per 60 s (0: no limit)
+        rows = {"per_site_window_requests": value, "per_site_window_s": 60} if value else \
+            {"per_site_window_requests": 0}
     with store.write() as con:
-        con.execute(
-            "INSERT INTO preferences (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [key, json.dumps(value)],
-        )
+        if key in (LEGACY_RPM, *_WINDOW_KEYS):
+            legacy = con.execute("SELECT value FROM preferences WHERE key = ?", [LEGACY_RPM]).fetchone()
+            if legacy is not None:  # an old saved rate: its window first, then what is being set
+                con.execute("DELETE FROM preferences WHERE key = ?", [LEGACY_RPM])
+                taken = {k for (k,) in con.execute("SELECT key FROM preferences").fetchall()}
+                if not taken & set(_WINDOW_KEYS):
+                    rows = {**_window_of_saved_rpm(legacy[0]), **rows}
+        for k, v in rows.items():
+            con.execute(
+                "INSERT INTO preferences (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [k, json.dumps(v)],
+            )
     return value

@@ -4,42 +4,90 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import TYPE_CHECKING
 
 from allhub_core.cli.output import Fail, emit, print_json
+
+if TYPE_CHECKING:
+    from allhub_core.sites import Politeness
+    from allhub_core.store import Store
 
 __all__ = ["register"]
 
 MAX_CONCURRENCY = 64
 MAX_RPM = 10_000.0
+MAX_WINDOW_REQUESTS = 10_000
+MAX_WINDOW_S = 3_600.0
+MAX_DEADLINE_S = 3_600.0
 
 
 def _limits(p: argparse.ArgumentParser) -> None:
     p.add_argument("--per-site-concurrency", type=int, metavar="N",
                    help=f"requests in flight per site for this run (1 to {MAX_CONCURRENCY})")
+    p.add_argument("--per-site-window", metavar="N/W",
+                   help="at most N requests per site in any W seconds for this run, e.g. 50/180 (0: no limit)")
     p.add_argument("--per-site-rpm", type=float, metavar="N",
-                   help=f"requests per minute per site, 1 to {MAX_RPM:.0f} (0: no rate bucket)")
+                   help=f"requests per minute per site, 1 to {MAX_RPM:.0f}, i.e. a window of N/60 (0: no limit)")
+    p.add_argument("--account-deadline", type=float, metavar="S",
+                   help="seconds one account's whole run may take (0: no deadline)")
 
 
-def _check_limits(args: argparse.Namespace) -> None:
-    """Range checks for the two overrides, before the store is opened or a site is asked.
+def _parse_window(text: str) -> tuple[int, float] | None:
+    """``N/W`` as (N, W), ``0`` (or ``0/W``) as no limit; None when it is neither."""
+    n_text, sep, w_text = text.strip().partition("/")
+    try:
+        n = int(n_text)
+        w = float(w_text) if sep else 0.0
+    except ValueError:
+        return None
+    if n == 0:
+        return (0, 60.0) if not sep or (math.isfinite(w) and w > 0) else None
+    if not sep or not 1 <= n <= MAX_WINDOW_REQUESTS or not (math.isfinite(w) and 1 <= w <= MAX_WINDOW_S):
+        return None
+    return n, w
+
+
+def _check_limits(args: argparse.Namespace) -> tuple[int, float] | None:
+    """Range checks for the overrides, before the store is opened or a site is asked; returns
+    the window asked for, if any.
 
     NaN and infinity parse as floats; a tiny positive rate (0.0001/min) would make a batch
-    wait for days, so a rate is 0 (no bucket) or at least 1 request per minute.
+    wait for days, so a rate is 0 (no limit) or at least 1 request per minute.
     """
     conc, rpm = args.per_site_concurrency, args.per_site_rpm
     if conc is not None and not 1 <= conc <= MAX_CONCURRENCY:
         raise Fail(2, f"--per-site-concurrency must be at least 1 and at most {MAX_CONCURRENCY}.")
     if rpm is not None and not (rpm == 0 or (math.isfinite(rpm) and 1 <= rpm <= MAX_RPM)):
         raise Fail(2, f"--per-site-rpm must be 0 (no limit) or a number from 1 to {MAX_RPM:.0f}.")
+    deadline = args.account_deadline
+    if deadline is not None and not (math.isfinite(deadline) and 0 <= deadline <= MAX_DEADLINE_S):
+        raise Fail(2, f"--account-deadline must be 0 (none) or a number of seconds up to {MAX_DEADLINE_S:.0f}.")
+    if args.per_site_window is None:
+        return None
+    if rpm is not None:
+        raise Fail(2, "--per-site-window and --per-site-rpm say the same thing: give one of them.")
+    window = _parse_window(args.per_site_window)
+    if window is None:
+        raise Fail(2, f"--per-site-window must be N/W: 1 to {MAX_WINDOW_REQUESTS} requests in 1 to "
+                      f"{MAX_WINDOW_S:.0f} seconds, e.g. 50/180 (0: no limit).")
+    return window
+
+
+def _politeness(args: argparse.Namespace, store: Store) -> Politeness:
+    from allhub_core.sync import politeness_for
+
+    window = _check_limits(args)
+    return politeness_for(store, args.per_site_concurrency, args.per_site_rpm, per_site_window=window,
+                          account_deadline_s=args.account_deadline)
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     from allhub_core.store import Store
-    from allhub_core.sync import politeness_for, refresh
+    from allhub_core.sync import refresh
 
     _check_limits(args)
     store = Store(args.db)
-    pol = politeness_for(store, args.per_site_concurrency, args.per_site_rpm)
+    pol = _politeness(args, store)
     with store.session():
         report = refresh(store, args.ids or None, force=args.force or bool(args.ids), politeness=pol)
     if args.json:
@@ -54,12 +102,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 def cmd_checkin(args: argparse.Namespace) -> int:
     from allhub_core.store import Store
-    from allhub_core.sync import checkin, politeness_for
+    from allhub_core.sync import checkin
     from allhub_core.vocab import CheckInResult
 
     _check_limits(args)
     store = Store(args.db)
-    pol = politeness_for(store, args.per_site_concurrency, args.per_site_rpm)
+    pol = _politeness(args, store)
     with store.session():
         report = checkin(store, args.ids or None, politeness=pol)
     if args.json:

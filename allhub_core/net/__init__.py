@@ -3,6 +3,7 @@
 Knows nothing about the database; see ``allhub_core.sites`` for the adapters.
 """
 
+from ._deadline import AccountClock, SharedWork, current_clock
 from ._errors import (
     ERROR,
     HEALTHY,
@@ -19,9 +20,9 @@ from ._errors import (
     looks_like_auth_failure,
 )
 from ._headers import NO_AUTH, SENSITIVE_HEADERS, USER_ID_HEADERS, Auth
-from ._limiter import Limiter, is_log_path
+from ._limiter import CRITICAL_PATHS, Limiter, SlidingWindow, is_critical_path, is_log_path
 from ._origin import InvalidSiteUrl, host_of, normalize_site_url, origin_key, same_origin
-from ._politeness import Limits, Politeness
+from ._politeness import Limits, Politeness, window_from_rpm
 from ._redact import scrub, short, strip_controls
 from ._reply import Reply, looks_like_challenge, looks_like_html, server_message
 from ._transport import Meter, SiteSession, Transport, parse_retry_after
@@ -31,9 +32,10 @@ __all__ = [
     "BadResponseError", "BusinessError", "ChallengeError", "HttpStatusError", "NetworkError",
     "RedirectError", "SiteError", "UnsupportedError", "looks_like_auth_failure",
     "NO_AUTH", "SENSITIVE_HEADERS", "USER_ID_HEADERS", "Auth",
-    "Limiter", "is_log_path",
+    "AccountClock", "SharedWork", "current_clock",
+    "CRITICAL_PATHS", "Limiter", "SlidingWindow", "is_critical_path", "is_log_path",
     "InvalidSiteUrl", "host_of", "normalize_site_url", "origin_key", "same_origin",
-    "Limits", "Politeness", "scrub", "short", "strip_controls",
+    "Limits", "Politeness", "window_from_rpm", "scrub", "short", "strip_controls",
     "Reply", "looks_like_challenge", "looks_like_html", "server_message",
     "Meter", "SiteSession", "Transport", "parse_retry_after",
 ]

@@ -1,59 +1,107 @@
-"""Per-origin limiter: concurrency slots, a token bucket and log spacing.
+"""Per-origin limiter: concurrency slots, sliding windows and log spacing.
 
-Mirrors the extension's ``siteRequestLimiter``: at most N requests in flight
-per origin, a token bucket (rate per minute, burst), and at least
-``log_spacing_ms`` between the starts of ``/api/log*`` requests, because log
-paging is what trips relay-site rate limits first.  A global semaphore caps the
-whole batch.  Waiters are served first come, first served (asyncio primitives
-queue in FIFO order).
+Models New API's own limits (``GlobalAPIRateLimit`` and ``CriticalRateLimit``, counts per
+window): per origin at most ``window_requests`` request starts in any ``window_s`` seconds,
+the critical routes (login, key reveal, top-up) at most ``critical_requests`` in any
+``critical_window_s`` on top, at most ``per_site_concurrency`` in flight, and at least
+``log_spacing_ms`` between the starts of ``/api/log*`` requests.  A burst that fits the
+window goes at once; only sustained traffic waits.  A 429 halves that origin's window for
+the rest of the batch (once per generation: requests admitted before the last shrink do not
+shrink it again).  A global semaphore caps the whole batch; a request takes a global slot
+only once its origin admits it, so an origin that queues or hangs holds no more global slots
+than its own requests in flight.  Waiters are served first come, first served.
 
-All state lives in one ``Limiter`` created inside the running event loop, one
-per batch.
+All state lives in one ``Limiter`` created inside the running event loop, one per batch.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+from collections import deque
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
+from ._deadline import current_clock
 from ._politeness import Politeness
 
-
-class _TokenBucket:
-    def __init__(self, rate_per_minute: float, burst: int) -> None:
-        self._rate = rate_per_minute / 60.0
-        self._capacity = max(1, burst)
-        self._tokens = float(self._capacity)
-        self._stamp = time.monotonic()
-        self._lock = asyncio.Lock()
-
-    async def take(self) -> None:
-        async with self._lock:  # one waiter at a time keeps the order fair
-            while True:
-                now = time.monotonic()
-                self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
-                self._stamp = now
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
-                    return
-                await asyncio.sleep((1.0 - self._tokens) / self._rate)
-
-
-class _OriginGate:
-    def __init__(self, p: Politeness) -> None:
-        self.slots = asyncio.Semaphore(max(1, p.per_site_concurrency))
-        self.bucket = _TokenBucket(p.per_site_rpm, p.burst) if p.per_site_rpm > 0 else None
-        self.log_spacing = max(0, p.log_spacing_ms) / 1000.0
-        self.log_lock = asyncio.Lock()
-        self.last_log_start = float("-inf")
+#: Routes New API puts behind ``CriticalRateLimit`` (and their Sub2API/fork twins).
+CRITICAL_PATHS = frozenset({
+    "/api/user/login", "/api/user/register", "/api/user/topup",
+    "/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/redeem",
+})
+_KEY_REVEAL = re.compile(r"^/api/token/[^/]+/key/?$")
 
 
 def is_log_path(path: str) -> bool:
     """``/api/log`` and anything under it (``/api/log/self``, ``/api/log/self/stat``)."""
     bare = path.split("?", 1)[0]
     return bare == "/api/log" or bare.startswith("/api/log/")
+
+
+def is_critical_path(path: str) -> bool:
+    """Login, register, top-up/redeem and key reveal (``/api/token/{id}/key``)."""
+    bare = path.split("?", 1)[0]
+    return bare.rstrip("/") in CRITICAL_PATHS or bool(_KEY_REVEAL.match(bare))
+
+
+def window_margin(seconds: float) -> float:
+    """Slack added to a window: requests reach the server a little later, and not all equally
+    late, than we start them (3 % of the window, at least 0.1 s, at most 1 s)."""
+    return min(1.0, max(0.1, 0.03 * seconds))
+
+
+class SlidingWindow:
+    """At most ``limit`` starts in any ``seconds`` (+ ``margin``); remembers the starts it admitted."""
+
+    def __init__(self, limit: int, seconds: float, margin: float | None = None) -> None:
+        self.limit = max(1, int(limit))
+        self.seconds = float(seconds)
+        self.margin = window_margin(self.seconds) if margin is None else float(margin)
+        self._starts: deque[float] = deque()
+
+    def delay(self, now: float) -> float:
+        """Seconds until one more start fits (0: now)."""
+        starts = self._starts
+        span = self.seconds + self.margin
+        while starts and starts[0] + span <= now:
+            starts.popleft()
+        if len(starts) < self.limit:
+            return 0.0
+        # The oldest (len - limit + 1) starts must leave the window first.
+        return starts[len(starts) - self.limit] + span - now
+
+    def record(self, now: float) -> None:
+        self._starts.append(now)
+
+
+class _OriginGate:
+    def __init__(self, p: Politeness) -> None:
+        self.slots = asyncio.Semaphore(max(1, p.per_site_concurrency))
+        self.window = SlidingWindow(p.window_requests, p.window_s) if p.window_requests > 0 else None
+        self.critical = (SlidingWindow(p.critical_requests, p.critical_window_s)
+                         if p.critical_requests > 0 else None)
+        self.admit = asyncio.Lock()
+        self.critical_lock = asyncio.Lock()
+        self.log_spacing = max(0, p.log_spacing_ms) / 1000.0
+        self.last_log_start = float("-inf")
+        self.shrunk_at = float("-inf")
+
+    def delay(self, now: float, *, critical: bool, log: bool) -> float:
+        waits = [0.0]
+        if self.window is not None:
+            waits.append(self.window.delay(now))
+        if critical and self.critical is not None:
+            waits.append(self.critical.delay(now))
+        if log and self.log_spacing:
+            waits.append(self.last_log_start + self.log_spacing - now)
+        return max(waits)
+
+
+async def _sleep(seconds: float) -> None:
+    # A hair more than asked: the loop may wake a timer up to its clock resolution early.
+    await asyncio.sleep(seconds + 0.001)
 
 
 class Limiter:
@@ -72,24 +120,92 @@ class Limiter:
             gate = self._gates[origin] = _OriginGate(self._p)
         return gate
 
-    @asynccontextmanager
-    async def slot(self, origin: str, path: str) -> AsyncIterator[None]:
-        """Hold one request slot for ``origin`` until the block exits."""
+    def window_limit(self, origin: str) -> int | None:
+        """The origin's current window size (after any 429 shrink); None = no window."""
+        gate = self._gates.get(origin)
+        if gate is None:
+            return self._p.window_requests or None
+        return gate.window.limit if gate.window is not None else None
+
+    def shrink(self, origin: str, admitted_at: float) -> None:
+        """A 429: halve the origin's window for the rest of the batch.
+
+        Only a request admitted after the last shrink shrinks it again, so a burst of 429s
+        answered to requests sent under the old limit counts once.
+        """
         gate = self._gate(origin)
-        async with gate.slots:
-            if gate.bucket is not None:
-                await gate.bucket.take()
-            if gate.log_spacing and is_log_path(path):
-                async with gate.log_lock:
-                    wait = gate.last_log_start + gate.log_spacing - time.monotonic()
-                    if wait > 0:
-                        await asyncio.sleep(wait)
-                    gate.last_log_start = time.monotonic()
-            async with self._global:
-                n = self.in_flight.get(origin, 0) + 1
-                self.in_flight[origin] = n
-                self.max_in_flight[origin] = max(self.max_in_flight.get(origin, 0), n)
-                try:
-                    yield
-                finally:
-                    self.in_flight[origin] -= 1
+        if gate.window is None or admitted_at < gate.shrunk_at:
+            return
+        gate.window.limit = max(1, gate.window.limit // 2)
+        gate.shrunk_at = time.monotonic()
+
+    async def _admit(self, gate: _OriginGate, *, critical: bool, log: bool) -> float:
+        """Wait until the windows and the log spacing let one more request start, take a
+        global slot, record the start; return its time.  The caller holds the origin slot."""
+        async with gate.admit:
+            while True:
+                wait = gate.delay(time.monotonic(), critical=critical, log=log)
+                if wait > 0:
+                    await _sleep(wait)
+                    continue
+                await self._global.acquire()
+                now = time.monotonic()
+                if gate.delay(now, critical=critical, log=log) > 0:  # a 429 shrank it meanwhile
+                    self._global.release()
+                    continue
+                if gate.window is not None:
+                    gate.window.record(now)
+                if critical and gate.critical is not None:
+                    gate.critical.record(now)
+                if log:
+                    gate.last_log_start = now
+                return now
+
+    @asynccontextmanager
+    async def slot(self, origin: str, path: str) -> AsyncIterator[float]:
+        """Hold one request slot for ``origin`` until the block exits; yields the start time."""
+        gate = self._gate(origin)
+        critical = gate.critical is not None and is_critical_path(path)
+        log = bool(gate.log_spacing) and is_log_path(path)
+        clock = current_clock()
+        if clock is not None:
+            clock.wait_begin()
+        waiting = True
+        try:
+            if critical:
+                # Critical requests queue among themselves for the critical window first, so
+                # one that waits for it holds neither an origin slot nor the admit lock.
+                async with gate.critical_lock:
+                    assert gate.critical is not None
+                    while (wait := gate.critical.delay(time.monotonic())) > 0:
+                        await _sleep(wait)
+                    started = await self._slot_and_admit(gate, critical=True, log=log)
+            else:
+                started = await self._slot_and_admit(gate, critical=False, log=log)
+            if clock is not None:
+                clock.flight_begin()
+                clock.wait_end()
+            waiting = False
+            n = self.in_flight.get(origin, 0) + 1
+            self.in_flight[origin] = n
+            self.max_in_flight[origin] = max(self.max_in_flight.get(origin, 0), n)
+            try:
+                yield started
+            finally:
+                self.in_flight[origin] -= 1
+                self._global.release()
+                gate.slots.release()
+                if clock is not None:
+                    clock.flight_end()
+        finally:
+            if waiting and clock is not None:
+                clock.wait_end()
+
+    async def _slot_and_admit(self, gate: _OriginGate, *, critical: bool, log: bool) -> float:
+        """Take an origin slot, then admission (windows, spacing, a global slot)."""
+        await gate.slots.acquire()
+        try:
+            return await self._admit(gate, critical=critical, log=log)
+        except BaseException:
+            gate.slots.release()
+            raise

@@ -1,15 +1,29 @@
 """Politeness limits: how hard one batch may hit each relay site.
 
-Relay sites (New API and friends) rate-limit their web API (New API's default is
-60 requests per 180 s), and the browser extension we follow caps itself at two
-requests in flight and 18 requests a minute per origin.  Everything the transport
-does about pacing, timeouts and retries reads from one frozen dataclass so tests
-can shrink every delay without monkeypatching.
+New API wraps every ``/api`` route in a per-client rate limit over a sliding window (its
+defaults are counts per 180 s) and the critical routes (login, key reveal, top-up) in a
+tighter one.  The client models the server: per origin at most ``window_requests`` request
+starts in any ``window_s`` seconds (a burst that fits goes at once; only sustained traffic
+waits), the critical routes a second, tighter window on top, two requests in flight, and log
+pages spaced.  Everything the transport does about pacing, timeouts and retries reads from
+one frozen dataclass so tests can shrink every delay without monkeypatching.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+
+def window_from_rpm(rpm: float) -> tuple[int, float]:
+    """A legacy "requests per minute" as a window: ``N`` per 60 s (0: no limit).
+
+    A fractional rate keeps its pace: 1.5/min is 1 request per 40 s.
+    """
+    if not math.isfinite(rpm) or rpm <= 0:
+        return 0, 60.0
+    n = max(1, int(rpm))
+    return n, 60.0 * n / rpm
 
 
 @dataclass(frozen=True)
@@ -18,23 +32,34 @@ class Politeness:
 
     per_site_concurrency: requests in flight per origin (a slot is held until the
         response body has been read).
-    per_site_rpm: token-bucket refill rate per origin in requests/minute; 0 = no bucket.
-    burst: token-bucket capacity (requests that may start back to back).
+    window_requests / window_s: at most this many request starts per origin in any
+        ``window_s`` seconds; ``window_requests=0`` = no window.
+    critical_requests / critical_window_s: the same for the critical routes (login, key
+        reveal, top-up; ``net.is_critical_path``), on top of the origin's window;
+        ``critical_requests=0`` = no critical window.
     log_spacing_ms: minimum gap between starts of ``/api/log*`` requests per origin.
     global_concurrency: requests in flight across all origins.
     connect_timeout / read_timeout / write_timeout / pool_timeout: seconds.
     retries: extra attempts for idempotent requests after 5xx or network failures.
     backoff_base / backoff_max: exponential backoff (base * 2**attempt, capped), seconds.
     retry_after_max: cap on an honoured ``Retry-After`` (seconds).
-    retries_429: extra attempts after HTTP 429.
+    retries_429: extra attempts after HTTP 429 (each 429 also halves that origin's window
+        for the rest of the batch).
     max_redirects: redirects followed per request (a cross-origin one only by a GET with no secret).
     log_page_limit: pages of usage logs read per metric before a figure is "partial".
     verify_tls: verify certificates (tests against self-signed servers may turn it off).
+    account_deadline_s: one account's whole refresh or check-in, whatever retries happen
+        inside, may keep the site busy this long (time spent queueing in our own limiter
+        does not count); 0 = no deadline.
+    per_site_rpm: legacy "requests per minute"; when given it sets the origin window to
+        ``N`` per 60 s, and 0 turns off both windows (read once, then reset to None).
     """
 
     per_site_concurrency: int = 2
-    per_site_rpm: float = 18.0
-    burst: int = 4
+    window_requests: int = 50
+    window_s: float = 180.0
+    critical_requests: int = 5
+    critical_window_s: float = 60.0
     log_spacing_ms: int = 200
     global_concurrency: int = 128
     connect_timeout: float = 5.0
@@ -49,6 +74,19 @@ class Politeness:
     max_redirects: int = 5
     log_page_limit: int = 20
     verify_tls: bool = True
+    account_deadline_s: float = 45.0
+    per_site_rpm: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.per_site_rpm is None:
+            return
+        n, w = window_from_rpm(float(self.per_site_rpm))
+        object.__setattr__(self, "window_requests", n)
+        object.__setattr__(self, "window_s", w)
+        if n == 0:
+            object.__setattr__(self, "critical_requests", 0)
+        # Applied: ``dataclasses.replace`` must not re-apply it over a newer window.
+        object.__setattr__(self, "per_site_rpm", None)
 
     def backoff(self, attempt: int) -> float:
         """Delay before retry number ``attempt`` (0-based)."""

@@ -9,9 +9,10 @@ Why not httpx's own redirect following and retries:
   a body); anything else (an authenticated call, every non-GET, a login) gets a
   ``RedirectError`` and nothing is sent there.  Same-origin redirects are followed.
 * Retries: httpx retries only connect failures.  We also honour 429
-  ``Retry-After`` and retry idempotent GETs on 5xx and timeouts with bounded
-  backoff.  Non-idempotent calls (check-in POST) are retried only when the
-  request provably never reached the server; otherwise the error is marked
+  ``Retry-After`` (and halve that origin's request window for the rest of the
+  batch) and retry idempotent GETs on 5xx and timeouts with bounded backoff.
+  Non-idempotent calls (check-in POST) are retried only when the request
+  provably never reached the server; otherwise the error is marked
   ``ambiguous`` so the caller re-reads state first.
 
 The client's cookie jar is disabled: accounts of the same site share a batch
@@ -174,7 +175,7 @@ class Transport:
                          params: Any, json_body: Any, secrets: tuple[str, ...], meter: "Meter | None") -> Reply:
         origin = origin_key(url)
         path = urlsplit(url).path or "/"
-        async with self.limiter.slot(origin, path):
+        async with self.limiter.slot(origin, path) as admitted:
             self.requests_made += 1
             if meter is not None:
                 meter.count += 1
@@ -184,6 +185,8 @@ class Transport:
                 await resp.aread()
             finally:
                 await resp.aclose()
+            if resp.status_code == 429:  # the site says we are too fast: slow down for the rest of the batch
+                self.limiter.shrink(origin, admitted)
         log.debug("%s %s%s -> %s in %.0f ms", method, origin, path, resp.status_code,
                   (time.monotonic() - started) * 1000)
         cookies: dict[str, str] = {}

@@ -3,9 +3,12 @@
 Batch functions open one transport (one httpx client) inside the running loop,
 run every account concurrently under the per-origin limiter, and never raise
 for one account's failure: each account gets its own result with a health
-status and a short reason.  Single-account helpers raise ``SiteError`` (whose
-``str()`` is the reason).  Every reason passes through ``scrub`` with the
-account's secrets, so no token, cookie or password can leak into the store.
+status and a short reason.  Each account's whole refresh or check-in runs under
+a deadline (``Politeness.account_deadline_s``, paused while our own limiter holds
+it back), so a site that hangs fails its own accounts and delays no other site's.
+Single-account helpers raise ``SiteError`` (whose ``str()`` is the reason).
+Every reason passes through ``scrub`` with the account's secrets, so no token,
+cookie or password can leak into the store.
 
 Each operation looks its family up once (``registry.family_for``) and calls it;
 what a family lacks raises ``UnsupportedError``.  Recognition is in ``recognition``.
@@ -15,16 +18,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, TypeVar
 
 from ..net import (
+    AccountClock,
     Auth,
     ChallengeError,
     InvalidSiteUrl,
     Politeness,
+    SharedWork,
     SiteError,
     SiteSession,
     Transport,
+    current_clock,
     scrub,
     short,
 )
@@ -61,6 +68,27 @@ def _auth_for(creds: SiteCredentials, family: SiteFamily[Any]) -> Auth:
     return Auth(access_token=token, cookie=cookie, user_id=creds.user_id, raw_authorization=family.raw_authorization)
 
 
+def deadline_reason(seconds: float, *, checkin: bool = False) -> str:
+    """The health reason of an account whose run outlived its deadline."""
+    tail = ("the check-in may still have reached it; the next refresh will tell." if checkin
+            else "it may be down or overloaded; try again later.")
+    return f"The site did not finish answering within {seconds:g} s; {tail}"
+
+
+@dataclass
+class _Progress:
+    """What one account's run has opened so far, still readable after its deadline cancelled it."""
+
+    handle: AccountHandle | None = None
+    session: SiteSession | None = None
+
+    def rotated(self) -> dict[str, str]:
+        return dict(self.handle.rotated) if self.handle is not None else {}
+
+    def requests_made(self) -> int:
+        return self.session.requests_made if self.session is not None else 0
+
+
 def _notify(callback: Callable[[Any], None] | None, result: Any) -> None:
     if callback is None:
         return
@@ -74,26 +102,35 @@ class _StatusCache:
     """One ``/api/status`` per origin per batch, shared by that origin's accounts."""
 
     def __init__(self) -> None:
-        self._tasks: dict[str, asyncio.Future] = {}
+        self._tasks: dict[str, tuple[asyncio.Task[SiteStatus | None], SharedWork]] = {}
 
     async def get(self, session: SiteSession) -> SiteStatus | None:
-        task = self._tasks.get(session.origin)
-        if task is None:
-            task = self._tasks[session.origin] = asyncio.ensure_future(try_status(session))
-        return await asyncio.shield(task)
+        entry = self._tasks.get(session.origin)
+        if entry is None:
+            # The shared fetch counts on the deadline of each account awaiting it.
+            work = SharedWork()
+            task = asyncio.get_running_loop().create_task(try_status(session), context=work.context())
+            entry = self._tasks[session.origin] = (task, work)
+        task, work = entry
+        with work.awaited_by(current_clock()):
+            return await asyncio.shield(task)
+
+    def close(self) -> None:
+        """Cancel fetches nobody waits for any more (an account whose deadline passed)."""
+        for task, _ in self._tasks.values():
+            task.cancel()
 
 
 # -- refresh -----------------------------------------------------------------------
 
-async def _refresh_one(t: Transport, creds: SiteCredentials, statuses: _StatusCache) -> RefreshResult:
+async def _refresh_one(t: Transport, creds: SiteCredentials, statuses: _StatusCache,
+                       progress: _Progress) -> RefreshResult:
     secrets = creds.secrets()
     base = RefreshResult(account_id=creds.account_id, ok=False, health_status=Health.UNKNOWN.value, health_reason="")
-    handle: AccountHandle | None = None
-    session: SiteSession | None = None
     try:
         family = family_for(creds.site_type)
         try:
-            session = t.session(creds.site_url, _auth_for(creds, family), secrets)
+            session = progress.session = t.session(creds.site_url, _auth_for(creds, family), secrets)
         except InvalidSiteUrl as exc:
             base.health_status, base.health_reason = Health.WARNING.value, str(exc)
             return base
@@ -102,7 +139,7 @@ async def _refresh_one(t: Transport, creds: SiteCredentials, statuses: _StatusCa
             base.health_reason = "No access token or cookie is stored for this account."
             return base
         opened = session
-        handle = family.open(opened, creds)
+        handle = progress.handle = family.open(opened, creds)
         result = await family.refresh(handle, status=lambda: statuses.get(opened), exchange_rate=creds.exchange_rate)
         result.account_id = creds.account_id
         base = result
@@ -113,10 +150,22 @@ async def _refresh_one(t: Transport, creds: SiteCredentials, statuses: _StatusCa
         base.health_status, base.health_reason = _health(exc), _reason(exc, secrets)
         return base
     finally:
-        if handle is not None:
-            base.rotated = dict(handle.rotated)
-        if session is not None:
-            base.requests_made = session.requests_made
+        base.rotated = progress.rotated()
+        base.requests_made = progress.requests_made()
+
+
+async def _refresh_within_deadline(t: Transport, creds: SiteCredentials, statuses: _StatusCache) -> RefreshResult:
+    progress = _Progress()
+    clock = AccountClock(t.politeness.account_deadline_s)
+    try:
+        async with clock.running():
+            return await _refresh_one(t, creds, statuses, progress)
+    except TimeoutError:
+        if not clock.expired:
+            raise
+        return RefreshResult(account_id=creds.account_id, ok=False, health_status=Health.ERROR.value,
+                             health_reason=deadline_reason(clock.seconds), rotated=progress.rotated(),
+                             requests_made=progress.requests_made())
 
 
 async def refresh_accounts(creds: list[SiteCredentials], politeness: Politeness | None = None,
@@ -126,7 +175,7 @@ async def refresh_accounts(creds: list[SiteCredentials], politeness: Politeness 
         statuses = _StatusCache()
 
         async def one(c: SiteCredentials) -> RefreshResult:
-            result = await _refresh_one(t, c, statuses)
+            result = await _refresh_within_deadline(t, c, statuses)
             result.health_reason = short(scrub(result.health_reason, c.secrets()))
             # Availability reasons quote errors (stored as stats_reason): same rules as a reason.
             result.availability = {k: (state, short(scrub(why, c.secrets())))
@@ -134,25 +183,26 @@ async def refresh_accounts(creds: list[SiteCredentials], politeness: Politeness 
             _notify(on_result, result)
             return result
 
-        return list(await asyncio.gather(*(one(c) for c in creds)))
+        try:
+            return list(await asyncio.gather(*(one(c) for c in creds)))
+        finally:
+            statuses.close()
 
 
 # -- check-in ---------------------------------------------------------------------
 
-async def _checkin_one(t: Transport, creds: SiteCredentials) -> CheckInResult:
+async def _checkin_one(t: Transport, creds: SiteCredentials, progress: _Progress) -> CheckInResult:
     secrets = creds.secrets()
     out = CheckInResult(account_id=creds.account_id, result=Checked.FAILED.value, message="",
                         health_status=Health.UNKNOWN.value, health_reason="")
-    handle: AccountHandle | None = None
-    session: SiteSession | None = None
     try:
         family = family_for(creds.site_type)
         if not family.has_checkin:
             out.result, out.message = Checked.UNSUPPORTED.value, "This site type has no check-in."
             out.health_checked = False
             return out
-        session = t.session(creds.site_url, _auth_for(creds, family), secrets)
-        handle = family.open(session, creds)
+        session = progress.session = t.session(creds.site_url, _auth_for(creds, family), secrets)
+        handle = progress.handle = family.open(session, creds)
         outcome = await family.check_in(handle)
         out.result, out.message = outcome.result, short(scrub(outcome.message, secrets))
         out.reward_quota = outcome.reward_quota
@@ -182,10 +232,23 @@ async def _checkin_one(t: Transport, creds: SiteCredentials) -> CheckInResult:
             out.result, out.checkin_url = Checked.NEEDS_BROWSER.value, creds.checkin_url or creds.site_url
         return out
     finally:
-        if handle is not None:
-            out.rotated = dict(handle.rotated)
-        if session is not None:
-            out.requests_made = session.requests_made
+        out.rotated = progress.rotated()
+        out.requests_made = progress.requests_made()
+
+
+async def _checkin_within_deadline(t: Transport, creds: SiteCredentials) -> CheckInResult:
+    progress = _Progress()
+    clock = AccountClock(t.politeness.account_deadline_s)
+    try:
+        async with clock.running():
+            return await _checkin_one(t, creds, progress)
+    except TimeoutError:
+        if not clock.expired:
+            raise
+        reason = deadline_reason(clock.seconds, checkin=True)
+        return CheckInResult(account_id=creds.account_id, result=Checked.FAILED.value, message=reason,
+                             health_status=Health.ERROR.value, health_reason=reason, rotated=progress.rotated(),
+                             requests_made=progress.requests_made())
 
 
 async def checkin_accounts(creds: list[SiteCredentials], politeness: Politeness | None = None,
@@ -193,7 +256,7 @@ async def checkin_accounts(creds: list[SiteCredentials], politeness: Politeness 
     """Check every account in; one result per account, in input order."""
     async with Transport.open(politeness) as t:
         async def one(c: SiteCredentials) -> CheckInResult:
-            result = await _checkin_one(t, c)
+            result = await _checkin_within_deadline(t, c)
             _notify(on_result, result)
             return result
 

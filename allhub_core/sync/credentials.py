@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from allhub_core.accounts import get_preferences
 from allhub_core.accounts.status import credential_rows
 from allhub_core.errors import ValidationError
+from allhub_core.net import window_from_rpm
 from allhub_core.sites import Politeness, SiteCredentials
 from allhub_core.store import Store
 
@@ -14,16 +16,36 @@ __all__ = ["politeness_for", "credentials_for", "account_names"]
 
 
 def politeness_for(store: Store, per_site_concurrency: int | None = None,
-                   per_site_rpm: float | None = None) -> Politeness:
-    """The saved politeness settings, with per-run overrides (a rate of 0: no rate limit)."""
+                   per_site_rpm: float | None = None, *, per_site_window: tuple[int, float] | None = None,
+                   account_deadline_s: float | None = None) -> Politeness:
+    """The saved politeness settings, with per-run overrides.
+
+    ``per_site_window=(N, W)``: at most N requests per site in any W seconds (N = 0: no limit,
+    also for the critical routes). ``per_site_rpm`` (the old bucket's rate, kept for scripts)
+    is a window of that many per 60 s; 0 is no limit. ``account_deadline_s`` 0: no deadline.
+    """
     prefs = get_preferences(store)
     conc = per_site_concurrency if per_site_concurrency is not None else prefs["per_site_concurrency"]
-    rpm = per_site_rpm if per_site_rpm is not None else prefs["per_site_rpm"]
     if conc < 1:
         raise ValidationError("The number of requests in flight per site must be at least 1.")
-    if rpm < 0:
-        raise ValidationError("The requests per minute per site must be 0 (no limit) or more.")
-    return Politeness(per_site_concurrency=int(conc), per_site_rpm=float(rpm))
+    if per_site_window is not None and per_site_rpm is not None:
+        raise ValidationError("Give a request window or a rate per minute, not both.")
+    if per_site_rpm is not None:
+        if not per_site_rpm >= 0:
+            raise ValidationError("The requests per minute per site must be 0 (no limit) or more.")
+        n, w = window_from_rpm(per_site_rpm)
+    elif per_site_window is not None:
+        n, w = per_site_window
+    else:
+        n, w = prefs["per_site_window_requests"], prefs["per_site_window_s"]
+    if n < 0 or not w > 0 or not math.isfinite(w):
+        raise ValidationError("A request window is 0 (no limit) or more requests in a positive number of seconds.")
+    deadline = account_deadline_s if account_deadline_s is not None else prefs["account_deadline_s"]
+    if not deadline >= 0 or not math.isfinite(deadline):
+        raise ValidationError("The deadline per account must be 0 (none) or more seconds.")
+    critical = Politeness.critical_requests if n else 0  # no limit: not for the critical routes either
+    return Politeness(per_site_concurrency=int(conc), window_requests=int(n), window_s=float(w),
+                      critical_requests=critical, account_deadline_s=float(deadline))
 
 
 def _credentials(row: dict[str, Any]) -> SiteCredentials:

@@ -144,3 +144,27 @@ def test_the_two_toggles_persist(store):
 
     again.toggle(key="pref_warn").set_value(True).run()
     assert get_preferences(store)["warn_on_duplicate"] is True
+
+
+def test_politeness_window_and_deadline_persist_and_reach_a_run(store):
+    from allhub_core.sync import politeness_for
+
+    at = start(PAGE)
+    assert at.number_input(key="pref_window_requests").value == 50
+    assert at.number_input(key="pref_window_s").value == 180
+    assert at.number_input(key="pref_deadline").value == 45
+    at.number_input(key="pref_window_requests").set_value(30).run()
+    at.number_input(key="pref_window_s").set_value(120).run()
+    at.number_input(key="pref_deadline").set_value(20).run()
+
+    assert not at.exception
+    prefs = get_preferences(store)
+    assert (prefs["per_site_window_requests"], prefs["per_site_window_s"], prefs["account_deadline_s"]) == (30, 120, 20)
+    p = politeness_for(store)
+    assert (p.window_requests, p.window_s, p.account_deadline_s) == (30, 120.0, 20.0)
+    again = start(PAGE)
+    assert again.number_input(key="pref_window_requests").value == 30
+
+    again.number_input(key="pref_window_requests").set_value(0).run()  # no limit, critical routes included
+    p = politeness_for(store)
+    assert (p.window_requests, p.critical_requests) == (0, 0)

@@ -472,8 +472,8 @@ def test_global_concurrency_cap(server_url):
     assert STATE.max_in_flight == 1
 
 
-def test_token_bucket_and_log_spacing_still_complete_every_request(server_url):
-    p = Politeness(per_site_rpm=600, burst=2, log_spacing_ms=20)
+def test_window_and_log_spacing_still_complete_every_request(server_url):
+    p = Politeness(window_requests=2, window_s=0.2, log_spacing_ms=20)
 
     async def go(t):
         s = t.session(server_url)

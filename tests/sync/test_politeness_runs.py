@@ -1,0 +1,162 @@
+"""Politeness through the store: the per-account deadline, a hung site beside healthy ones,
+the window over a whole refresh, and the old per-minute setting carried over.
+
+Against sandbox sites over real HTTP; assertions count requests and order results, with
+wide margins where a duration is compared at all.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from shared import fast_politeness
+
+from allhub_core import accounts as acc
+from allhub_core.accounts import AccountInput, add_account, get_preferences, set_preference
+from allhub_core.cli.main import main
+from allhub_core.sandbox import demo_accounts
+from allhub_core.store import Store
+from allhub_core.sync import checkin, politeness_for, refresh
+
+# Read timeouts far longer than the deadline: only the deadline can end a hung account early.
+DEADLINE = 1.5
+SLOW = fast_politeness(read_timeout=20.0, retries=2, account_deadline_s=DEADLINE)
+
+
+@pytest.fixture(scope="module")
+def sandbox(sandbox_factory):
+    return sandbox_factory(dialects=["new-api", "veloera"], users_per_site=3, seed=13)
+
+
+@pytest.fixture(autouse=True)
+def clean(sandbox):
+    for site in sandbox.sites:
+        site.reset()
+    yield
+    for site in sandbox.sites:
+        site.clear_faults()
+
+
+def _load(store, sandbox) -> dict[str, list[int]]:
+    ids: dict[str, list[int]] = {}
+    for row in demo_accounts(sandbox):
+        aid = add_account(store, AccountInput(
+            site_url=row["site_url"], site_name=f"{row['site_name']} {row['username']}", site_type=row["site_type"],
+            user_id=row["user_id"], username=row["username"], auth_type=row["auth_type"],
+            access_token=row.get("access_token") or "", cookie=row.get("cookie") or ""))
+        ids.setdefault(row["dialect"], []).append(aid)
+    return ids
+
+
+def test_a_hung_site_fails_at_its_deadline_and_never_delays_another_site(store, sandbox):
+    ids = _load(store, sandbox)
+    hung, healthy = sandbox.site("new-api"), sandbox.site("veloera")
+    hung.inject("slow", ms=6_000)  # answers nothing for 6 s: longer than the deadline, shorter than a read timeout
+    order: list[str] = []
+    started = time.monotonic()
+    report = refresh(store, force=True, politeness=SLOW, on_result=lambda r: order.append(r.account_id))
+    elapsed = time.monotonic() - started
+
+    by_id = {int(r.account_id): r for r in report.results}
+    for aid in ids["veloera"]:
+        assert by_id[aid].ok and by_id[aid].health_status == "healthy", by_id[aid].health_reason
+    for aid in ids["new-api"]:
+        r = by_id[aid]
+        assert not r.ok and r.health_status == "error"
+        assert r.health_reason.startswith(f"The site did not finish answering within {DEADLINE:g} s;")
+    # Every healthy account was reported before the first hung one gave up ...
+    healthy_ids = {str(a) for a in ids["veloera"]}
+    assert set(order[:len(healthy_ids)]) == healthy_ids
+    # ... and the batch ended at the deadline, not when the site answered (6 s) or a read timed out.
+    assert elapsed < 5
+    stored = {r["id"]: r for r in acc.account_records(store)}
+    assert stored[str(ids["new-api"][0])]["health_reason"].startswith("The site did not finish answering")
+    assert healthy.requests and all(r.status == 200 for r in healthy.requests)
+
+
+def test_check_in_has_the_same_deadline(store, sandbox):
+    ids = _load(store, sandbox)
+    sandbox.site("veloera").inject("slow", ms=6_000)
+    started = time.monotonic()
+    report = checkin(store, ids["veloera"][:1] + ids["new-api"][:1], politeness=SLOW)
+    assert time.monotonic() - started < 5
+    by_id = {int(r.account_id): r for r in report.results}
+    slow = by_id[ids["veloera"][0]]
+    assert slow.result == "failed" and slow.health_status == "error"
+    assert slow.message.startswith(f"The site did not finish answering within {DEADLINE:g} s;")
+    assert by_id[ids["new-api"][0]].result in ("success", "already_checked")
+
+
+def test_a_refresh_of_many_accounts_keeps_to_the_window(store, sandbox):
+    """Six accounts on one site, at most 8 requests in any 1.5 s: every account still finishes
+    (queueing is not counted against a 1 s deadline) and the site never sees more."""
+    ids = _load(store, sandbox)
+    site = sandbox.site("new-api")
+    for _ in range(3):
+        u = site.add_user()
+        ids["new-api"].append(add_account(store, AccountInput(
+            site_url=site.url, site_name="extra", site_type=site.site_type, user_id=str(u.id),
+            username=u.username, auth_type="access_token", access_token=u.access_token)))
+    p = fast_politeness(window_requests=8, window_s=1.5, account_deadline_s=1.0, read_timeout=5.0)
+    report = refresh(store, ids["new-api"], force=True, politeness=p)
+    assert not report.failed, [(r.account_id, r.health_reason) for r in report.failed]
+    times = sorted(r.time for r in site.requests)
+    assert len(times) > 16  # enough traffic that the window had to hold it back
+    j = 0
+    for i, t in enumerate(times):
+        while times[j] <= t - 1.4:
+            j += 1
+        assert i - j + 1 <= 8
+
+
+def test_old_rate_setting_maps_to_a_window(store):
+    assert politeness_for(store).window_requests == 50 and politeness_for(store).window_s == 180
+    assert set_preference(store, "per_site_rpm", 30) == 30
+    prefs = get_preferences(store)
+    assert (prefs["per_site_window_requests"], prefs["per_site_window_s"], prefs["per_site_rpm"]) == (30, 60, 30)
+    set_preference(store, "per_site_rpm", 0)
+    p = politeness_for(store)
+    assert (p.window_requests, p.critical_requests) == (0, 0)
+    p = politeness_for(store, per_site_rpm=12)
+    assert (p.window_requests, p.window_s) == (12, 60.0)
+    p = politeness_for(store, per_site_window=(20, 90.0), account_deadline_s=7)
+    assert (p.window_requests, p.window_s, p.account_deadline_s, p.critical_requests) == (20, 90.0, 7.0, 5)
+
+
+@pytest.mark.parametrize("saved,expected", [(None, (50, 180)), ("18", (50, 180)), ("0", (0, 180)),
+                                            ("40", (40, 60)), ("\"x\"", (50, 180))])
+def test_a_rate_saved_before_the_window_is_read_as_one(store, saved, expected):
+    if saved is not None:
+        with store.write() as con:
+            con.execute("INSERT INTO preferences VALUES ('per_site_rpm', ?)", [saved])
+    prefs = get_preferences(store)
+    assert (prefs["per_site_window_requests"], prefs["per_site_window_s"]) == expected
+    p = politeness_for(store)
+    assert (p.window_requests, p.window_s) == expected
+    # Saving one politeness setting replaces the old row by the window it stood for.
+    set_preference(store, "account_deadline_s", 30)
+    set_preference(store, "per_site_window_s", expected[1])
+    with store.read() as con:
+        keys = {k for (k,) in con.execute("SELECT key FROM preferences").fetchall()}
+    assert "per_site_rpm" not in keys
+    prefs = get_preferences(store)
+    assert (prefs["per_site_window_requests"], prefs["per_site_window_s"]) == expected
+
+
+def test_cli_window_and_deadline_flags(store, sandbox, capsys):
+    ids = _load(store, sandbox)
+    code = main(["refresh", "--json", "--force", "--per-site-window", "0", "--account-deadline", "30",
+                 str(ids["veloera"][0])])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert json.loads(out.out)[0]["health_status"] == "healthy"
+    for bad in (["--per-site-window", "50"], ["--per-site-window", "5/0"], ["--per-site-window", "x/y"],
+                ["--per-site-window", "5/60", "--per-site-rpm", "5"], ["--account-deadline", "-1"],
+                ["--account-deadline", "nan"]):
+        code = main(["refresh", *bad])
+        err = capsys.readouterr().err
+        assert code == 2 and len(err.strip().splitlines()) == 1 and bad[0] in err, (bad, err)
+    Store()  # the database is still fine

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from allhub_core.cli.output import Fail, Parser, emit, open_store, print_csv, print_json, read_secret, terminal_safe
-from allhub_core.errors import DuplicateAccount
+from allhub_core.errors import DuplicateAccount, SiteError
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE
 
 __all__ = ["register"]
@@ -47,6 +47,8 @@ def cmd_account_add(args: argparse.Namespace) -> int:
                          refresh_after=not args.no_refresh)
     except DuplicateAccount as exc:
         raise Fail(1, f"{exc} Use --allow-duplicate to add it anyway.") from None
+    except SiteError as exc:  # the site said no (or could not answer): an item that failed, not bad usage
+        raise Fail(1, str(exc)) from None
     for note in report.notes:
         emit(note, err=True)
     if report.key_note:

@@ -1,6 +1,6 @@
 """Sandbox relay sites: real HTTP servers on 127.0.0.1 that behave like New API,
-One API, Veloera, OneHub, DoneHub, AnyRouter, WONG公益站, Sub2API and the generic
-forks, with seeded users, fault injection and request recording.
+One API, Veloera, OneHub, DoneHub, AnyRouter, WONG公益站, Sub2API, VoAPI v2 and the
+generic forks, with seeded users, fault injection and request recording.
 
 Used by the tests, the benchmarks and ``allhub sandbox`` / ``allhub demo``. The HTTP
 contract simulated is ``docs/site-api.md``; per-dialect differences are in ``_dialects``.

@@ -4,7 +4,8 @@ All flavours share one rule: one check-in per user per local day, the reward is
 added to the quota and written as a system log (type 4). They differ in routes,
 payloads and the "already checked in" answer:
 
-* ``new-api``  ``GET /api/user/checkin?month=`` + ``POST /api/user/checkin`` -> "今日已签到"
+* ``new-api``  ``GET /api/user/checkin?month=`` + ``POST /api/user/checkin`` -> "今日已签到";
+  with check-in off both answer ``success:false`` "签到功能未启用" and no data
 * ``veloera``  ``GET /api/user/check_in_status`` + ``POST /api/user/check_in`` -> "今天已经签到过了"
 * ``anyrouter`` ``POST /api/user/sign_in`` (cookie only) -> success with an *empty* message
 * ``wong``     ``GET``/``POST /api/user/checkin`` with ``checked_in``/``enabled`` -> "今日已签到"
@@ -56,6 +57,8 @@ def _checked_today(user: SandboxUser) -> bool:
 
 def newapi_status(site: "SandboxSite", req: Req) -> "Response":
     user = require_user(site, req)
+    if not site.checkin_enabled:
+        return fail("签到功能未启用")  # upstream: success:false and no data when check-in is off
     month = req.query.get("month", "") or local_date()[:7]
     records = [{"checkin_date": d, "quota_awarded": q}
                for d, q in sorted(user.checkins.items()) if d.startswith(month)]

@@ -23,7 +23,8 @@ class Dialect:
     title: str
     """``<title>`` of ``/`` and ``system_name`` of ``/api/status``."""
     family: str = "newapi"
-    """``newapi`` (``{success,message,data}`` under ``/api``) or ``sub2api``."""
+    """``newapi`` (``{success,message,data}`` under ``/api``), ``sub2api`` or ``voapi-v2``
+    (``{code,data,msg}``, raw JWT, ``/api/user/info``)."""
     user_id_header: str | None = None
     """Header that must carry the user id (401 when missing/bad/mismatched); None = not checked."""
     modern_auth: bool = False
@@ -37,7 +38,8 @@ class Dialect:
     array of 10), ``onehub`` (``page``/``size``/``log_type`` or ``p``/``page_size``/``type``,
     ``{data,page,size,total_count}``)."""
     checkin: str | None = "new-api"
-    """Check-in flavour: ``new-api``, ``veloera``, ``anyrouter``, ``wong`` or None (no routes)."""
+    """Check-in flavour: ``new-api``, ``veloera``, ``anyrouter``, ``wong``, ``voapi-v2`` (its own
+    routes, ``_voapi_v2``) or None (no routes)."""
     status_flavour: str = "newapi"
     """``newapi`` (price + checkin_enabled), ``oneapi`` (neither), ``veloera`` (check_in_enabled)."""
     masks_keys: bool = True
@@ -108,6 +110,11 @@ DIALECTS: dict[str, Dialect] = {
             extra_models_route="/api/user/available_models", pricing="vapi", group_strings=True,
         ),
         Dialect("voapi", "VoAPI", "VoAPI", user_id_header="voapi-user"),
+        Dialect(
+            "voapi-v2", "voapi-v2", "VoAPI公益站", family="voapi-v2", checkin="voapi-v2",
+            status_flavour="none", masks_keys=False, reveal_method=None, pricing=None,
+            user_models_route=None,
+        ),
         Dialect("super-api", "Super-API", "Super-API", user_id_header="User-id"),
         Dialect("rix-api", "Rix-Api", "Rix-Api", user_id_header="Rix-Api-User"),
         Dialect("neo-api", "neo-Api", "neo-Api", user_id_header="neo-api-user"),

@@ -208,6 +208,7 @@ def serve(
         print(f"{s.dialect:<15} {s.site_type:<12} {s.url}   {s.name}", file=out)
         for u in s.users:
             secret = f"refresh_token={u.refresh_token}" if s.spec.family == "sub2api" \
+                else f"jwt={u.access_token}" if s.spec.family == "voapi-v2" \
                 else f"access_token={u.access_token}  cookie={u.cookie}"
             print(f"    user {u.id} {u.username} / {u.password}  {secret}", file=out)
     print(f"redirect-sink   -            {sb.redirect_sink.url}", file=out)

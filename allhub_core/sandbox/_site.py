@@ -3,7 +3,7 @@
 Each ``SandboxSite`` is served on its own port (its own origin). The ASGI entry
 point reads the whole request, records it, applies latency and faults, then
 routes to the dialect's handlers (``_newapi``, ``_checkin``, ``_tokens``,
-``_sub2api``). Admin routes under ``/__sandbox/`` are neither recorded nor
+``_sub2api``, ``_voapi_v2``). Admin routes under ``/__sandbox/`` are neither recorded nor
 faulted. Handlers are synchronous and run under the site lock, so the Python API
 may change state from the test thread while the server thread is serving.
 """
@@ -37,6 +37,7 @@ USER_ID_HEADERS = ("new-api-user", "x-modelflare-user", "veloera-user", "x-api-u
                    "voapi-user", "user-id", "rix-api-user", "neo-api-user")
 
 JWT_TTL_S = 900  # Sub2API / modern New API access JWT lifetime (15 min)
+VOAPI_V2_JWT_TTL_S = 30 * 86400  # VoAPI v2 dashboard JWT: long-lived, no refresh token
 
 
 class SandboxSite:
@@ -101,6 +102,8 @@ class SandboxSite:
         self.sessions[u.session] = u.id
         if self.spec.family == "sub2api":
             self.issue_jwt(u)
+        if self.spec.family == "voapi-v2":
+            self.issue_jwt(u, ttl=VOAPI_V2_JWT_TTL_S)
         if self.spec.family == "sub2api" or self.spec.modern_auth:
             self.issue_refresh_token(u)
 
@@ -112,7 +115,7 @@ class SandboxSite:
         raise KeyError(key)
 
     def user_by_pat(self, token: str) -> SandboxUser | None:
-        if self.spec.family == "sub2api":
+        if self.spec.family in ("sub2api", "voapi-v2"):
             return None
         for u in self.users:
             if u.access_token == token:
@@ -161,6 +164,8 @@ class SandboxSite:
         sig = hmac.new(self._jwt_secret, f"{head}.{payload}".encode(), hashlib.sha256).digest()
         token = f"{head}.{payload}.{base64.urlsafe_b64encode(sig).rstrip(b'=').decode()}"
         self.jwts[token] = (u.id, exp)
+        if self.spec.family == "voapi-v2":
+            u.access_token = token  # the dashboard JWT is the account's only credential
         if self.spec.family == "sub2api":
             u.access_token = token
             u.token_expires_at = int(exp * 1000)
@@ -265,10 +270,12 @@ class SandboxSite:
     # ----- HTTP ---------------------------------------------------------------------------
 
     def _build_routes(self) -> list[tuple[str, re.Pattern[str], Handler]]:
-        from . import _checkin, _newapi, _sub2api, _tokens
+        from . import _checkin, _newapi, _sub2api, _tokens, _voapi_v2
 
         if self.spec.family == "sub2api":
             table = _sub2api.routes(self.spec)
+        elif self.spec.family == "voapi-v2":
+            table = _voapi_v2.routes()
         else:
             table = _newapi.routes(self.spec) + _tokens.routes(self.spec) + _checkin.routes(self.spec)
         return [(m, re.compile(f"^{p}$"), h) for m, p, h in table]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from ..net import HttpStatusError, Reply, SiteError, SiteSession, server_message
+from ..net import HttpStatusError, Reply, SiteError, SiteSession, looks_like_auth_failure, server_message
 from ..vocab import CheckInResult as R
 from ..vocab import CheckInState
 from ._variants import Variant
@@ -21,12 +21,19 @@ from ._variants import Variant
 CHECKED, NOT_CHECKED = CheckInState.CHECKED.value, CheckInState.NOT_CHECKED.value
 UNSUPPORTED, UNKNOWN = CheckInState.UNSUPPORTED.value, CheckInState.UNKNOWN.value
 _ALREADY = ("今天已经签到", "已经签到", "已签到", "already")
+_DISABLED = ("未启用", "未开启", "已关闭", "已禁用", "not enabled", "disabled", "turned off")
 _TURNSTILE_WORDS = ("token", "verify", "invalid", "failed", "校验", "为空", "失败")
 
 
 def is_already(message: str) -> bool:
     low = (message or "").lower()
     return any(m in low for m in _ALREADY)
+
+
+def is_disabled(message: str) -> bool:
+    """The site says check-in is switched off ("签到功能未启用")."""
+    low = (message or "").lower()
+    return any(m in low for m in _DISABLED)
 
 
 def needs_turnstile(message: str) -> bool:
@@ -57,8 +64,12 @@ def _num(value: Any) -> int | None:
 
 # -- read-only status --------------------------------------------------------
 
-async def checkin_status(session: SiteSession, variant: Variant) -> str:
-    """checked / not_checked / unsupported / unknown, without checking in."""
+async def checkin_status(session: SiteSession, variant: Variant, *, missing_is_unsupported: bool = True) -> str:
+    """checked / not_checked / unsupported / unknown, without checking in.
+
+    ``unsupported`` comes from the site saying check-in is off, or (``missing_is_unsupported``)
+    from a status route that answers 404/405.  Anything unreadable is ``unknown``.
+    """
     dialect = variant.checkin
     if dialect is None:
         return UNSUPPORTED
@@ -67,7 +78,14 @@ async def checkin_status(session: SiteSession, variant: Variant) -> str:
     try:
         if dialect == "new-api":
             month = datetime.now(timezone.utc).strftime("%Y-%m")
-            data = (await session.get("/api/user/checkin", params={"month": month})).envelope()
+            body = _body(await session.get("/api/user/checkin", params={"month": month}))
+            if body.get("success") is False:
+                # Check-in turned off: New API answers success:false, no data, "签到功能未启用".
+                # Any other refusal (not logged in, a database error, ...) leaves the status unread.
+                message = server_message(body)
+                off = body.get("data") is None and is_disabled(message) and not looks_like_auth_failure(message)
+                return UNSUPPORTED if off else UNKNOWN
+            data = body.get("data")
             if not isinstance(data, dict):
                 return UNKNOWN
             if data.get("enabled") is False:
@@ -92,7 +110,7 @@ async def checkin_status(session: SiteSession, variant: Variant) -> str:
                 return UNKNOWN
             return UNKNOWN if not isinstance(flag, bool) else (CHECKED if flag else NOT_CHECKED)
     except HttpStatusError as exc:
-        if exc.http_status in (404, 405):
+        if exc.http_status in (404, 405) and missing_is_unsupported:
             return UNSUPPORTED
         return UNKNOWN
     except SiteError:
@@ -109,6 +127,8 @@ def _map_newapi(body: dict[str, Any], clean) -> Outcome:
         return Outcome(R.SUCCESS, message or "Checked in.", _num(data.get("quota_awarded", data.get("quota"))))
     if is_already(message):
         return Outcome(R.ALREADY_CHECKED, message or "Already checked in today.")
+    if is_disabled(message):
+        return Outcome(R.UNSUPPORTED, message)
     if needs_turnstile(message):
         return Outcome(R.NEEDS_BROWSER, "The site wants a Turnstile check for check-in; open it in a browser.")
     return Outcome(R.FAILED, message or "The site refused the check-in.")
@@ -121,6 +141,8 @@ def _map_veloera(body: dict[str, Any], clean) -> Outcome:
         return Outcome(R.ALREADY_CHECKED, message)
     if body.get("success") is True:
         return Outcome(R.SUCCESS, message or "Checked in.", _num(data.get("quota")))
+    if is_disabled(message):
+        return Outcome(R.UNSUPPORTED, message)
     return Outcome(R.FAILED, message or "The site refused the check-in.")
 
 
@@ -175,7 +197,9 @@ async def check_in(session: SiteSession, variant: Variant) -> Outcome:
     dialect = variant.checkin
     if dialect is None:
         return Outcome(R.UNSUPPORTED, "This site type has no check-in.")
-    before = await checkin_status(session, variant)
+    # The user asked for a check-in: only the site saying it is off stops the POST; a status
+    # that cannot be read (error, odd shape, missing route) never does.
+    before = await checkin_status(session, variant, missing_is_unsupported=False)
     if before == CHECKED:
         return Outcome(R.ALREADY_CHECKED, "Already checked in today.")
     if before == UNSUPPORTED and dialect != "anyrouter":

@@ -12,7 +12,7 @@ import asyncio
 from dataclasses import dataclass, field, replace
 
 from allhub_core.accounts import AccountInput, add_account, check_credentials, get_preferences
-from allhub_core.errors import ValidationError
+from allhub_core.errors import SiteError, ValidationError
 from allhub_core.origin import origin_key
 from allhub_core.sites import Politeness, RecognizeResult, RefreshResult, recognize
 from allhub_core.store import Store
@@ -21,7 +21,15 @@ from allhub_core.sync.keys import provision_default_key
 from allhub_core.sync.refreshes import refresh
 from allhub_core.vocab import AuthType, Health, SiteType
 
-__all__ = ["OnboardReport", "onboard", "recognize_input", "recognize_and_fill", "host_of"]
+__all__ = ["AccountRefused", "OnboardReport", "onboard", "recognize_input", "recognize_and_fill", "host_of"]
+
+
+class AccountRefused(SiteError):
+    """The site was asked and said no (wrong token, wrong user id, login refused); nothing was
+    added.  Bad input refused before any request stays a ``ValidationError``."""
+
+    health_status = Health.WARNING.value
+    title = "The site did not accept the account"
 
 
 def host_of(url: str) -> str:
@@ -64,7 +72,8 @@ def recognize_and_fill(data: AccountInput, *, password: str | None = None, expli
 
     If the site cannot be reached but the user gave enough to save (URL, user id, secret), the
     account is saved with health ``warning`` and the reason, as the extension does; otherwise
-    the recognition message is raised as a ValidationError.
+    the recognition message is raised: ``AccountRefused`` when the site said no, else
+    ``ValidationError``.
     """
     result = recognize_input(data, password=password, politeness=politeness)
     if result.ok:
@@ -91,7 +100,16 @@ def recognize_and_fill(data: AccountInput, *, password: str | None = None, expli
         saved = replace(data, site_name=data.site_name or host_of(data.site_url),
                         health_status=Health.WARNING.value, health_reason=result.message)
         return saved, f"Saved without live data: {result.message}"
+    if _site_said_no(result):
+        raise AccountRefused(result.message)
     raise ValidationError(result.message)
+
+
+def _site_said_no(result: RecognizeResult) -> bool:
+    """The site's family was asked and refused (wrong token, wrong user id, login refused): such a
+    result names the type.  Input refused before any request, and a site that could not be
+    asked, do not."""
+    return bool(result.site_type) and not _unreachable(result)
 
 
 @dataclass

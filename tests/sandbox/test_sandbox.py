@@ -37,14 +37,14 @@ EXPECTED_SITE_TYPE = {
     "veloera": "Veloera", "one-hub": "one-hub", "done-hub": "done-hub",
     "anyrouter": "anyrouter", "wong-gongyi": "wong-gongyi", "sub2api": "sub2api",
     "v-api": "v-api", "voapi": "VoAPI", "super-api": "Super-API", "rix-api": "Rix-Api",
-    "neo-api": "neo-Api", "unknown": "unknown",
+    "neo-api": "neo-Api", "voapi-v2": "voapi-v2", "unknown": "unknown",
 }
 HEADER_DIALECTS = {
     "new-api": "New-Api-User", "veloera": "Veloera-User", "anyrouter": "New-Api-User",
     "wong-gongyi": "New-Api-User", "v-api": "X-Api-User", "voapi": "voapi-user",
     "super-api": "User-id", "rix-api": "Rix-Api-User", "neo-api": "neo-api-user",
 }
-NEWAPI_FAMILY = [d for d in DIALECTS if d != "sub2api"]
+NEWAPI_FAMILY = [d for d, spec in DIALECTS.items() if spec.family == "newapi"]
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +103,14 @@ HEADER_RULES = [("Veloera-User", "Veloera"), ("New-Api-User", "new-api"), ("X-Ap
 def detect(site) -> str:
     """A miniature of the extension's detection order, using only the sandbox's signals."""
     with client(site) as c:
+        info = c.get("/api/user/info")
+        try:
+            body = info.json()
+            if isinstance(body.get("code"), int) and body.get("data") is None \
+                    and re.search(r"unauthorized|auth expire|token|jwt", body.get("msg", ""), re.I):
+                return "voapi-v2"
+        except ValueError:
+            pass
         me = c.get("/api/v1/auth/me")
         try:
             if isinstance(me.json().get("code"), str):
@@ -152,6 +160,36 @@ def test_sub2api_public_signals(sb):
     assert r.status_code == 401 and isinstance(r.json()["code"], str)
     assert get(site, "/api/v1/settings/public").json()["data"]["site_name"] == "Sub2API"
     assert "<title>Sub2API</title>" in get(site, "/").text
+
+
+def test_voapi_v2_protocol(sb):
+    """Raw JWT, ``{code,data,msg}``, balances as USD strings, check-in once a day (site-api.md 2.6, 6.5)."""
+    site = sb.site("voapi-v2")
+    u = site.users[0]
+    raw = {"Authorization": u.access_token}
+    assert re.fullmatch(r"^(?:.* - )?VoAPI公益站$", re.search(r"<title>(.*?)</title>", get(site, "/").text).group(1))
+    assert get(site, "/api/status").status_code == 404
+    anon = get(site, "/api/user/info").json()
+    assert anon["code"] == 2 and anon["data"] is None and "unauthorized" in anon["msg"]
+    assert get(site, "/api/user/info", headers={"Authorization": f"Bearer {u.access_token}"}).json()["code"] == 2
+    info = get(site, "/api/user/info", headers=raw).json()
+    assert info["code"] == 0 and info["data"]["id"] == u.id and info["data"]["username"] == u.username
+    assert round(float(info["data"]["basicBalance"]) * QUOTA_PER_USD) == u.quota
+    start, end = today_window()
+    d = get(site, "/api/dash/statistics", headers=raw,
+            params={"t": "h", "s": start * 1000, "e": end * 1000 + 999}).json()["data"]["d"]
+    assert round(float(d["usedBasicBalance"]) * QUOTA_PER_USD) == u.today_consumption
+    assert d["requests"] == len([r for r in u.logs if r.type == 2 and start <= r.created_at <= end])
+    assert get(site, "/api/check_in/stats", headers=raw).json()["data"]["todaySigned"] is False
+    before = u.quota
+    first = post(site, "/api/check_in", headers=raw).json()
+    assert first["code"] == 0 and u.quota == before + round(float(first["data"]["amount"]) * QUOTA_PER_USD)
+    again = post(site, "/api/check_in", headers=raw).json()
+    assert again["code"] == 1 and "signed" in again["msg"]
+    assert get(site, "/api/check_in/stats", headers=raw).json()["data"]["todaySigned"] is True
+    site.checkin_enabled = False
+    off = post(site, "/api/check_in", headers={"Authorization": site.users[1].access_token}).json()
+    assert off["code"] not in (0, 1) and "not enabled" in off["msg"]
 
 
 # ----- auth rules ----------------------------------------------------------------------------
@@ -826,7 +864,7 @@ def test_fifty_sites_thousand_accounts_concurrently():
         async def hit_all():
             async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=100)) as c:
                 async def one(s):
-                    path = "/api/v1/settings/public" if s.spec.family == "sub2api" else "/api/status"
+                    path = {"sub2api": "/api/v1/settings/public", "voapi-v2": "/"}.get(s.spec.family, "/api/status")
                     return (await c.get(s.url + path)).status_code
                 return await asyncio.gather(*(one(s) for s in big.sites * 2))
 

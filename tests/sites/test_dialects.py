@@ -16,7 +16,8 @@ from allhub_core.sites import (
 )
 
 FAST = fast_politeness()
-CHECKIN_DIALECTS = {"new-api", "new-api-modern", "veloera", "anyrouter", "wong-gongyi"}
+CHECKIN_DIALECTS = {"new-api", "new-api-modern", "veloera", "anyrouter", "wong-gongyi", "voapi-v2"}
+NO_KEYS = {"voapi-v2"}  # API keys, models and prices of these sites are not supported yet
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +87,8 @@ def test_dialect_end_to_end(sandbox, dialect):
         assert first.result == second.result == "unsupported"
         assert not first.health_checked
 
+    if dialect in NO_KEYS:
+        return
     before = asyncio.run(list_tokens(creds, FAST))
     assert {t.id for t in before} == {str(t.id) for t in user.tokens}
     made = asyncio.run(create_token(creds, name="made-by-test", politeness=FAST))

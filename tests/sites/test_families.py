@@ -4,8 +4,8 @@ promise against the sandbox relay sites over real loopback HTTP.
 A type the sandbox serves is recognised with a token, refreshed and (when the family has
 check-in) checked in twice through the ``SiteFamily`` protocol itself.  ModelFlare has no
 sandbox dialect: it is a New API with its own user-id header, so the sandbox's New API
-site stands in for it with the type given explicitly.  VoAPI v2 is not supported: every
-operation says so in one sentence.
+site stands in for it with the type given explicitly.  VoAPI v2 has its own protocol (raw JWT,
+``{code,data,msg}``) and its own sandbox dialect; what it lacks says so in one sentence.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from allhub_core.sites import (
     recognize,
     refresh_accounts,
 )
-from allhub_core.sites.family import BaseFamily, SiteFamily
+from allhub_core.sites.family import SiteFamily
 from allhub_core.vocab import CheckInResult, CheckInState, Health, SiteType
 
 FAST = fast_politeness()
@@ -40,10 +40,10 @@ for _name, _dialect in DIALECTS.items():
 
 # Types without a dialect of their own, served by a dialect that speaks the same protocol.
 STAND_INS: dict[SiteType, str] = {SiteType.MODELFLARE: "new-api"}
-NOT_SUPPORTED = {SiteType.VOAPI_V2}
+NOT_SUPPORTED: set[SiteType] = set()
 # Check-in as the extension knows it (the sandbox offers it on more forks than that).
-CHECKIN_TYPES = {SiteType.NEW_API, SiteType.MODELFLARE, SiteType.VELOERA, SiteType.ANYROUTER, SiteType.WONG_GONGYI}
-NOT_SUPPORTED_SENTENCE = "VoAPI v2 sites are not supported yet."
+CHECKIN_TYPES = {SiteType.NEW_API, SiteType.MODELFLARE, SiteType.VELOERA, SiteType.ANYROUTER, SiteType.WONG_GONGYI,
+                 SiteType.VOAPI_V2}
 
 
 @pytest.fixture(scope="module")
@@ -161,36 +161,78 @@ def test_sub2api_lacks_models_prices_and_codes(sandbox):
                                     "Sub2API sites have no redemption codes."]
 
 
-def test_voapi_v2_is_not_supported_in_every_operation(sandbox):
-    family = FAMILIES[SiteType.VOAPI_V2]
-    assert isinstance(family, BaseFamily) and not family.has_checkin and family.raw_authorization
-    site = sandbox.site("new-api")  # any reachable site: the family must not even try
-    creds = SiteCredentials("v2", site.url, SiteType.VOAPI_V2.value, "access_token", access_token="v2-token")
+def test_voapi_v2_sends_the_raw_jwt_and_reads_its_own_routes(sandbox):
+    site = sandbox.site(SERVED[SiteType.VOAPI_V2])
+    user = site.users[1]
+    site.clear_requests()
+    r = asyncio.run(recognize(site.url, access_token=user.access_token, politeness=FAST))  # type detected
+    assert r.ok and r.site_type == SiteType.VOAPI_V2 and r.user_id == str(user.id), r.message
+    creds = SiteCredentials("v2", site.url, r.site_type, "access_token", access_token=r.access_token,
+                            user_id=r.user_id)
+    [res] = asyncio.run(refresh_accounts([creds], FAST))
+    assert res.ok and res.quota == user.quota and res.today_consumption == user.today_consumption
+    assert res.availability["consumption"][0] == "complete" and res.availability["requests"][0] == "complete"
+    assert res.availability["income"][0] == res.availability["tokens"][0] == "unavailable"
+    [checked] = asyncio.run(checkin_accounts([creds], FAST))
+    assert checked.result == CheckInResult.SUCCESS and checked.reward_quota, checked.message
+    authed = [q for q in site.requests if q.header("authorization")]
+    assert authed and all(q.header("authorization") == user.access_token for q in authed)  # no "Bearer "
+    assert {q.path for q in authed} >= {"/api/user/info", "/api/dash/statistics", "/api/check_in/stats",
+                                         "/api/check_in"}
 
-    async def every_operation() -> None:
+
+def test_voapi_v2_rejected_token_and_what_it_lacks(sandbox):
+    site = sandbox.site(SERVED[SiteType.VOAPI_V2])
+    user = site.users[0]
+    r = asyncio.run(recognize(site.url, access_token="not-a-jwt-0123456789", site_type="voapi-v2", politeness=FAST))
+    assert not r.ok and r.site_type == SiteType.VOAPI_V2 and "rejected the access token" in r.message
+    assert "not-a-jwt" not in r.message
+    r = asyncio.run(recognize(site.url, access_token=user.access_token, user_id=str(user.id + 5),
+                              site_type="voapi-v2", politeness=FAST))
+    assert not r.ok and "user id does not match" in r.message
+    bad = SiteCredentials("v2", site.url, "voapi-v2", "access_token", access_token="not-a-jwt-0123456789")
+    [refreshed] = asyncio.run(refresh_accounts([bad], FAST))
+    assert not refreshed.ok and refreshed.health_status == Health.WARNING
+    assert "not-a-jwt" not in refreshed.health_reason
+
+    family = FAMILIES[SiteType.VOAPI_V2]
+    creds = SiteCredentials("v2", site.url, "voapi-v2", "access_token", access_token=user.access_token)
+
+    async def lacks() -> list[str]:
         async with Transport.open(FAST) as t:
-            session = t.session(site.url, Auth(access_token="v2-token", raw_authorization=True), ["v2-token"])
-            with pytest.raises(UnsupportedError, match=NOT_SUPPORTED_SENTENCE):
-                family.open(session, creds)
-            handle: Any = object()
-            calls = [family.refresh(handle, status=_no_status), family.checkin_status(handle),
-                     family.check_in(handle), family.list_tokens(handle), family.create_token(handle, TokenSpec("k")),
-                     family.reveal_token(handle, "1"), family.list_models(handle), family.get_pricing(handle),
-                     family.redeem(handle, "CODE")]
-            for call in calls:
+            session = t.session(site.url, Auth(access_token=user.access_token, raw_authorization=True),
+                                creds.secrets())
+            handle = family.open(session, creds)
+            said = []
+            for call in (family.list_tokens(handle), family.create_token(handle, TokenSpec("k")),
+                         family.list_models(handle), family.get_pricing(handle), family.redeem(handle, "CODE")):
                 with pytest.raises(UnsupportedError) as caught:
                     await call
-                assert str(caught.value) == NOT_SUPPORTED_SENTENCE
+                said.append(str(caught.value))
             assert session.requests_made == 0
+            return said
 
-    asyncio.run(every_operation())
+    assert asyncio.run(lacks()) == ["API keys of VoAPI v2 sites are not supported yet."] * 2 + [
+        "The model list of VoAPI v2 sites is not supported yet.",
+        "The price list of VoAPI v2 sites is not supported yet.",
+        "VoAPI v2 sites have no redemption codes."]
 
-    r = asyncio.run(recognize(site.url, access_token="v2-token", site_type="VoAPI-v2", politeness=FAST))
-    assert not r.ok and r.message == NOT_SUPPORTED_SENTENCE and r.site_type == SiteType.VOAPI_V2
 
-    [refreshed] = asyncio.run(refresh_accounts([creds], FAST))
-    assert not refreshed.ok and refreshed.health_reason == NOT_SUPPORTED_SENTENCE
-    assert refreshed.health_status == Health.UNKNOWN
-    [checked] = asyncio.run(checkin_accounts([creds], FAST))
-    assert checked.result == CheckInResult.UNSUPPORTED and not checked.health_checked
-    assert checked.requests_made == 0
+def test_voapi_v2_checkin_off_and_already(sandbox):
+    site = sandbox.site(SERVED[SiteType.VOAPI_V2])
+    site.reset()  # nobody has checked in today
+    user = site.users[0]
+    creds = SiteCredentials("v2", site.url, "voapi-v2", "access_token", access_token=user.access_token)
+    site.checkin_enabled = False
+    try:
+        [off] = asyncio.run(checkin_accounts([creds], FAST))
+        assert off.result == CheckInResult.UNSUPPORTED, off.message
+    finally:
+        site.checkin_enabled = True
+    # The stats cannot be read: the check-in still goes out, and "code 1" is "already".
+    site.inject("500", path="/api/check_in/stats", method="GET")
+    [first] = asyncio.run(checkin_accounts([creds], FAST))
+    [second] = asyncio.run(checkin_accounts([creds], FAST))
+    site.clear_faults()
+    assert first.result == CheckInResult.SUCCESS, first.message
+    assert second.result == CheckInResult.ALREADY_CHECKED, second.message

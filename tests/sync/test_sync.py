@@ -226,17 +226,19 @@ def test_cli_account_add_recognises_by_token_and_by_login(sandbox, capsys):
 def test_cli_account_add_bad_inputs_one_sentence(sandbox, capsys):
     _no_bucket()
     site = sandbox.site("new-api")
+    # A site that answers "no" (wrong token, wrong user id) is an item that failed (exit 1);
+    # what the user must change before any site is asked, or could not be asked, is exit 2.
     cases = [
-        (["--url", "http://127.0.0.1:9", "--token", "tok-abcdefghijklmnop"], "connect"),
-        (["--url", site.url, "--token", "wrong-token-abcdefgh", "--user-id", "1001"], "access token"),
-        (["--url", site.url, "--token", site.users[0].access_token, "--user-id", "999999"], "user"),
-        (["--url", "http://127.0.0.1:9", "--token", "tok-abcdefghijklmnop", "--user-id", "1", "--site-type", "bogus"], "site type"),
-        (["--url", "https://nonexistent.invalid", "--token", "tok-abcdefghijklmnop"], "DNS"),
+        (["--url", "http://127.0.0.1:9", "--token", "tok-abcdefghijklmnop"], "connect", 2),
+        (["--url", site.url, "--token", "wrong-token-abcdefgh", "--user-id", "1001"], "access token", 1),
+        (["--url", site.url, "--token", site.users[0].access_token, "--user-id", "999999"], "user", 1),
+        (["--url", "http://127.0.0.1:9", "--token", "tok-abcdefghijklmnop", "--user-id", "1", "--site-type", "bogus"], "site type", 2),
+        (["--url", "https://nonexistent.invalid", "--token", "tok-abcdefghijklmnop"], "DNS", 2),
     ]
-    for extra, needle in cases:
+    for extra, needle, expected in cases:
         code = main(["account", "add", *extra])
         err = capsys.readouterr().err
-        assert code == 2, err
+        assert code == expected, err
         assert needle in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert json.loads((main(["account", "list", "--json"]), capsys.readouterr().out)[1]) == []
 

@@ -49,6 +49,20 @@ class Outcome:
     error: SiteError | None = None  # set when the failure was a transport/site error
 
 
+def post_failure(exc: SiteError) -> Outcome | None:
+    """What a failed check-in POST means, or None when it is ambiguous.
+
+    A missing route is "unsupported"; a failure that certainly did not check in is "failed";
+    an ambiguous one (timeout after sending, 5xx) returns None: the caller re-reads the state
+    and never resends.
+    """
+    if isinstance(exc, HttpStatusError) and exc.http_status in (404, 405):
+        return Outcome(R.UNSUPPORTED, "This site has no check-in endpoint.")
+    if not exc.ambiguous:
+        return Outcome(R.FAILED, str(exc), error=exc)
+    return None
+
+
 def _body(reply: Reply) -> dict[str, Any]:
     return reply.json_object()
 
@@ -206,15 +220,10 @@ async def check_in(session: SiteSession, variant: Variant) -> Outcome:
         return Outcome(R.UNSUPPORTED, "Check-in is not enabled on this site.")
     try:
         return await _post(session, dialect)
-    except HttpStatusError as exc:
-        if exc.http_status in (404, 405):
-            return Outcome(R.UNSUPPORTED, "This site has no check-in endpoint.")
-        if not exc.ambiguous:
-            return Outcome(R.FAILED, str(exc), error=exc)
-        err: SiteError = exc
     except SiteError as exc:
-        if not exc.ambiguous:
-            return Outcome(R.FAILED, str(exc), error=exc)
+        settled = post_failure(exc)
+        if settled is not None:
+            return settled
         err = exc
     # Ambiguous: the POST may have gone through (or may still be running on the
     # server).  Look, and never resend: a later run will see the true state.

@@ -35,7 +35,17 @@ from ..net import (
 )
 from ..vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD, AuthType, Health, SiteType
 from ..vocab import CheckInResult as R
-from ._checkin import CHECKED, NOT_CHECKED, UNKNOWN, UNSUPPORTED, Outcome, is_already, is_disabled, needs_turnstile
+from ._checkin import (
+    CHECKED,
+    NOT_CHECKED,
+    UNKNOWN,
+    UNSUPPORTED,
+    Outcome,
+    is_already,
+    is_disabled,
+    needs_turnstile,
+    post_failure,
+)
 from ._reasons import reason
 from ._status import site_name
 from ._types import (
@@ -200,15 +210,10 @@ async def check_in(handle: VoApiV2Handle) -> Outcome:
         data = unwrap(reply)
     except BusinessError as exc:
         return _refused(exc.server_message, exc)
-    except HttpStatusError as exc:
-        if exc.http_status in (404, 405):
-            return Outcome(R.UNSUPPORTED, "This site has no check-in endpoint.")
-        if not exc.ambiguous:
-            return Outcome(R.FAILED, str(exc), error=exc)
-        err: SiteError = exc
     except SiteError as exc:
-        if not exc.ambiguous:
-            return Outcome(R.FAILED, str(exc), error=exc)
+        settled = post_failure(exc)
+        if settled is not None:
+            return settled
         err = exc
     else:
         reward = amount_to_quota(data.get("amount")) if isinstance(data, dict) else None

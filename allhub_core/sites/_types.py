@@ -115,6 +115,9 @@ class RecognizeResult:
     needs_user_id: bool = False
     health_status: str | None = None
     health_reason: str | None = None
+    # The site could not answer at all (down, unreachable, busy, behind a browser check), as
+    # opposed to answering "no" or sending us elsewhere: the account may be saved without data.
+    unreachable: bool = False
 
 
 @dataclass

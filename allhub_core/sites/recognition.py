@@ -53,8 +53,10 @@ def _failure(exc: BaseException, secrets: list[str]) -> RecognizeResult:
         msg = "The site answered with something other than relay-site API data; check the address."
     else:
         msg = reason(exc, secrets)
+    busy = isinstance(exc, HttpStatusError) and (exc.http_status == 429 or (exc.http_status or 0) >= 500)
     return RecognizeResult(ok=False, message=short(scrub(msg, secrets)),
-                           health_status=health(exc), health_reason=reason(exc, secrets))
+                           health_status=health(exc), health_reason=reason(exc, secrets),
+                           unreachable=isinstance(exc, (NetworkError, ChallengeError)) or busy)
 
 
 async def _public_status(session: SiteSession) -> SiteStatus | None:

@@ -53,19 +53,6 @@ def recognize_input(data: AccountInput, *, password: str | None = None,
                                  refresh_token=data.refresh_token or None, politeness=politeness))
 
 
-def _unreachable(result: RecognizeResult) -> bool:
-    """The site could not answer (down, unreachable, busy, behind a browser check).
-
-    A site that answered "no" (wrong token, wrong user id) or sent us to another origin is not
-    unreachable: the user gets its message instead of a saved account.
-    """
-    reason = result.health_reason or result.message or ""
-    if "redirected to another origin" in reason:
-        return False
-    return (result.health_status == Health.ERROR or reason.startswith(("HTTP 5", "HTTP 429"))
-            or "browser check" in reason)
-
-
 def recognize_and_fill(data: AccountInput, *, password: str | None = None, explicit_site_type: bool = False,
                        explicit_rate: bool = False, politeness: Politeness | None = None) -> tuple[AccountInput, str]:
     """Fill what the site tells us into ``data``; returns the new input and a note for the user.
@@ -96,7 +83,7 @@ def recognize_and_fill(data: AccountInput, *, password: str | None = None, expli
         )
         return filled, ""
     enough = data.user_id and (data.access_token or data.cookie) and origin_key(data.site_url)
-    if enough and not result.needs_user_id and _unreachable(result):
+    if enough and not result.needs_user_id and result.unreachable:
         saved = replace(data, site_name=data.site_name or host_of(data.site_url),
                         health_status=Health.WARNING.value, health_reason=result.message)
         return saved, f"Saved without live data: {result.message}"
@@ -109,7 +96,7 @@ def _site_said_no(result: RecognizeResult) -> bool:
     """The site's family was asked and refused (wrong token, wrong user id, login refused): such a
     result names the type.  Input refused before any request, and a site that could not be
     asked, do not."""
-    return bool(result.site_type) and not _unreachable(result)
+    return bool(result.site_type) and not result.unreachable
 
 
 @dataclass

@@ -80,6 +80,20 @@ def test_login_redirect_through_services_raises_one_sentence_without_the_passwor
     assert user.password not in str(info.value) and "another origin" in str(info.value)
 
 
+def test_a_site_that_redirects_elsewhere_is_not_saved_as_merely_unreachable(sandbox):
+    # With a token and a user id, an unreachable site is saved "without live data"; a site that
+    # sends every call to another origin is not unreachable, so nothing is saved.
+    site = sandbox.site("new-api")
+    user = site.users[0]
+    site.inject("redirect", status=302)
+    from allhub_core.errors import ValidationError
+
+    with pytest.raises(ValidationError) as info:
+        recognize_and_fill(AccountInput(site_url=site.url, user_id=str(user.id), access_token=user.access_token),
+                           politeness=FAST)
+    assert "another origin" in str(info.value)
+
+
 def test_same_origin_login_redirect_still_works(sandbox):
     site = sandbox.site("new-api")
     user = site.users[0]

@@ -6,6 +6,7 @@ import argparse
 import math
 from typing import TYPE_CHECKING
 
+from allhub_core.accounts.preferences import WHOLE_NUMBER_LIMITS
 from allhub_core.cli.output import Fail, emit, print_json
 
 if TYPE_CHECKING:
@@ -14,11 +15,12 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-MAX_CONCURRENCY = 64
-MAX_RPM = 10_000.0
-MAX_WINDOW_REQUESTS = 10_000
-MAX_WINDOW_S = 3_600.0
-MAX_DEADLINE_S = 3_600.0
+# The same bounds as the saved settings (one table, in accounts/preferences.py).
+MAX_CONCURRENCY = WHOLE_NUMBER_LIMITS["per_site_concurrency"][1]
+MAX_RPM = float(WHOLE_NUMBER_LIMITS["per_site_rpm"][1])
+MAX_WINDOW_REQUESTS = WHOLE_NUMBER_LIMITS["per_site_window_requests"][1]
+MAX_WINDOW_S = float(WHOLE_NUMBER_LIMITS["per_site_window_s"][1])
+MAX_DEADLINE_S = float(WHOLE_NUMBER_LIMITS["account_deadline_s"][1])
 
 
 def _limits(p: argparse.ArgumentParser) -> None:
@@ -73,10 +75,9 @@ def _check_limits(args: argparse.Namespace) -> tuple[int, float] | None:
     return window
 
 
-def _politeness(args: argparse.Namespace, store: Store) -> Politeness:
+def _politeness(args: argparse.Namespace, store: Store, window: tuple[int, float] | None) -> Politeness:
     from allhub_core.sync import politeness_for
 
-    window = _check_limits(args)
     return politeness_for(store, args.per_site_concurrency, args.per_site_rpm, per_site_window=window,
                           account_deadline_s=args.account_deadline)
 
@@ -85,9 +86,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from allhub_core.store import Store
     from allhub_core.sync import refresh
 
-    _check_limits(args)
+    window = _check_limits(args)  # before the store is opened
     store = Store(args.db)
-    pol = _politeness(args, store)
+    pol = _politeness(args, store, window)
     with store.session():
         report = refresh(store, args.ids or None, force=args.force or bool(args.ids), politeness=pol)
     if args.json:
@@ -105,9 +106,9 @@ def cmd_checkin(args: argparse.Namespace) -> int:
     from allhub_core.sync import checkin
     from allhub_core.vocab import CheckInResult
 
-    _check_limits(args)
+    window = _check_limits(args)  # before the store is opened
     store = Store(args.db)
-    pol = _politeness(args, store)
+    pol = _politeness(args, store, window)
     with store.session():
         report = checkin(store, args.ids or None, politeness=pol)
     if args.json:

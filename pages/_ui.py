@@ -165,10 +165,10 @@ def finish(message: str, kind: str = "success") -> None:
 
 def run_refresh(store: Store, ids: list[int] | None, label: str) -> None:
     """Refresh with a progress bar, then a summary; the grid shows the new badges after rerun."""
-    from allhub_core.sync import credentials_for, refresh
+    from allhub_core.sync import count_in_run, refresh
 
     with user_errors():
-        total = len(ids) if ids is not None else len(credentials_for(store, None))
+        total = len(ids) if ids is not None else count_in_run(store)
         progress = _Progress(label, total)
         report = refresh(store, ids, force=True, on_result=progress)
         progress.settle()  # results are written by now
@@ -177,10 +177,10 @@ def run_refresh(store: Store, ids: list[int] | None, label: str) -> None:
 
 def run_checkin(store: Store, ids: list[int] | None, label: str) -> None:
     """Check in with a progress bar, then counts per result."""
-    from allhub_core.sync import checkin, credentials_for
+    from allhub_core.sync import checkin, count_in_run
 
     with user_errors():
-        total = len(ids) if ids is not None else len(credentials_for(store, None, checkin=True))
+        total = len(ids) if ids is not None else count_in_run(store, checkin=True)
         progress = _Progress(label, total)
         report = checkin(store, ids, on_result=progress)
         progress.settle()

@@ -7,7 +7,6 @@ fixtures) import them from here: ``from shared import fast_politeness, shared_sa
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 from typing import Any
 
@@ -28,7 +27,7 @@ def shared_sandbox(**kwargs: Any):
     """One running sandbox per distinct set of ``start_sandbox`` arguments, for the whole session.
 
     Modules asking for the same sites get the same sandbox; each is reset before it is handed
-    out again (faults and recordings cleared), and all are stopped when the session ends.
+    out again (faults and recordings cleared); ``stop_all`` (the fixture's teardown) stops them.
     """
     from allhub_core.sandbox import start_sandbox
 
@@ -38,7 +37,6 @@ def shared_sandbox(**kwargs: Any):
         ctx = start_sandbox(**kwargs)
         sandbox = ctx.__enter__()
         _SANDBOXES[key] = entry = (ctx, sandbox)
-        atexit.register(ctx.__exit__, None, None, None)
     else:
         for site in entry[1].sites:
             site.reset()

@@ -16,11 +16,11 @@ import pandas as pd
 
 from allhub_core.accounts.model import parse_id
 from allhub_core.accounts.write import get_secrets, require_ids
-from allhub_core.store import Store
+from allhub_core.store import Store, one_row
 from allhub_core.vocab import CheckInResult, CheckInState
 
-__all__ = ["credential_rows", "recently_synced", "write_refresh_rows", "record_checkins", "mark_custom_checked",
-           "todays_checkins"]
+__all__ = ["count_in_run", "credential_rows", "recently_synced", "write_refresh_rows", "record_checkins",
+           "mark_custom_checked", "todays_checkins"]
 
 _SECRET_COLUMNS = (("access_token", "access_token_enc"), ("refresh_token", "refresh_token_enc"),
                    ("cookie", "cookie_enc"))
@@ -28,16 +28,11 @@ _FIGURES = ["quota", "today_consumption", "today_income", "today_prompt_tokens",
             "today_requests"]
 
 
-def credential_rows(store: Store, ids: list[int] | None, *, only_enabled: bool = True,
-                    checkin: bool = False) -> list[dict[str, Any]]:
-    """What the network needs for each account (secrets decrypted), in id order.
-
-    ``ids`` None means every account (enabled ones when ``only_enabled``); ``checkin`` keeps
-    only accounts whose check-in support is not known to be missing.
-    """
-    sql = ("SELECT id, site_name, site_url, site_type, auth_type, user_id, checkin_url, exchange_rate "
-           "FROM accounts WHERE true")
-    params: list[Any] = []
+def _scope(ids: list[int] | None, only_enabled: bool, checkin: bool) -> tuple[str, list[Any]]:
+    """The WHERE clause of a run: ``ids`` None means every account (enabled ones when
+    ``only_enabled``); ``checkin`` keeps only accounts whose check-in support is not known to
+    be missing."""
+    sql, params = "WHERE true", []
     if ids is not None:
         sql += " AND list_contains(?, id)"
         params.append([int(i) for i in ids])
@@ -45,6 +40,22 @@ def credential_rows(store: Store, ids: list[int] | None, *, only_enabled: bool =
         sql += " AND NOT disabled"
     if checkin:
         sql += " AND coalesce(checkin_supported, true)"
+    return sql, params
+
+
+def count_in_run(store: Store, *, only_enabled: bool = True, checkin: bool = False) -> int:
+    """How many accounts a run over all accounts would take (for a progress bar; no secrets read)."""
+    where, params = _scope(None, only_enabled, checkin)
+    with store.read() as con:
+        return int(one_row(con.execute(f"SELECT count(*) FROM accounts {where}", params))[0])
+
+
+def credential_rows(store: Store, ids: list[int] | None, *, only_enabled: bool = True,
+                    checkin: bool = False) -> list[dict[str, Any]]:
+    """What the network needs for each account (secrets decrypted), in id order (see ``_scope``)."""
+    where, params = _scope(ids, only_enabled, checkin)
+    sql = ("SELECT id, site_name, site_url, site_type, auth_type, user_id, checkin_url, exchange_rate "
+           f"FROM accounts {where}")
     with store.read() as con:
         if ids is not None:
             require_ids(con, ids)

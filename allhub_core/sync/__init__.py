@@ -6,7 +6,7 @@ default key), ``provision_default_key``. The SQL they need lives in ``accounts.s
 See docs/architecture.md.
 """
 
-from allhub_core.accounts.status import mark_custom_checked, todays_checkins
+from allhub_core.accounts.status import count_in_run, mark_custom_checked, todays_checkins
 from allhub_core.sync.checkins import CheckInReport, checkin
 from allhub_core.sync.credentials import credentials_for, politeness_for
 from allhub_core.sync.keys import DEFAULT_KEY_NAME, provision_default_key
@@ -14,7 +14,8 @@ from allhub_core.sync.onboarding import OnboardReport, host_of, onboard, recogni
 from allhub_core.sync.refreshes import RefreshReport, refresh, write_refresh_results
 
 __all__ = [
-    "mark_custom_checked", "todays_checkins", "CheckInReport", "checkin", "credentials_for", "politeness_for",
+    "count_in_run", "mark_custom_checked", "todays_checkins", "CheckInReport", "checkin", "credentials_for",
+    "politeness_for",
     "DEFAULT_KEY_NAME", "provision_default_key", "OnboardReport", "host_of", "onboard", "recognize_and_fill",
     "recognize_input", "RefreshReport", "refresh", "write_refresh_results",
 ]

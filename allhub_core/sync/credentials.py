@@ -55,7 +55,7 @@ def _credentials(row: dict[str, Any]) -> SiteCredentials:
 def credentials_for(store: Store, ids: list[int] | None, *, only_enabled: bool = True,
                     checkin: bool = False) -> list[SiteCredentials]:
     """The accounts' credentials for the sites layer (see ``accounts.status.credential_rows``)."""
-    return [_credentials(r) for r in credential_rows(store, ids, only_enabled=only_enabled, checkin=checkin)]
+    return account_names(store, ids, only_enabled=only_enabled, checkin=checkin)[0]
 
 
 def account_names(store: Store, ids: list[int] | None, *, only_enabled: bool = True,

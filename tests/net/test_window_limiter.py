@@ -215,3 +215,20 @@ def test_unrelated_http_errors_are_untouched(site):
         with pytest.raises(HttpStatusError):
             await t.session(site.url).get("/api/status", public=True)
     _run(go, fast_politeness(retries=0))
+
+
+def test_shared_work_leaves_an_accounts_clock_as_it_found_it():
+    # An account that starts awaiting the batch's shared /api/status while that request queues
+    # takes the shared counts on, and gives back exactly what is left when it stops awaiting:
+    # a clock left "waiting" would pause whenever nothing of its own is in flight.
+    from allhub_core.net import AccountClock, SharedWork
+
+    shared, clock = SharedWork(), AccountClock(45)
+    shared.wait_begin()                 # the status request queues in our limiter
+    with shared.awaited_by(clock):
+        assert (clock._waiting, clock._flying) == (1, 0)
+        shared.wait_end()
+        shared.flight_begin()           # it is sent ...
+        assert (clock._waiting, clock._flying) == (0, 1)
+        shared.flight_end()             # ... and answered
+    assert (clock._waiting, clock._flying) == (0, 0)

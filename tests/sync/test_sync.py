@@ -292,3 +292,15 @@ def test_recognise_refuses_a_credential_no_header_can_carry_before_any_request(s
     res = recognize_input(AccountInput(site_url=site.url, access_token="tökén-123", user_id="1"))
     assert not res.ok and res.message.startswith("The access token may contain only ASCII")
     assert site.requests == []
+
+
+def test_the_progress_count_is_the_accounts_a_run_takes(store, sandbox):
+    # The pages size their progress bar with count_in_run (no secrets decrypted): it must be the
+    # number of accounts the run itself reads, for refresh and for check-in.
+    from allhub_core.accounts import set_disabled
+    from allhub_core.sync import count_in_run, credentials_for
+
+    ids = list(_load(store, sandbox).values())
+    set_disabled(store, ids[:1], True)
+    assert count_in_run(store) == len(credentials_for(store, None)) == len(ids) - 1
+    assert count_in_run(store, checkin=True) == len(credentials_for(store, None, checkin=True))

@@ -10,17 +10,23 @@ from pages._ui import page_store
 st.set_page_config(page_title="allhub", page_icon=":material/hub:", layout="wide")
 
 PAGES = {
+    "Dashboard": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+        st.Page("pages/balance_history.py", title="Balance history", icon=":material/timeline:",
+                url_path="balance_history"),
+        st.Page("pages/usage.py", title="Usage", icon=":material/query_stats:", url_path="usage"),
+    ],
     "Accounts": [
-        st.Page("pages/accounts.py", title="Accounts", icon=":material/table:", url_path="home", default=True),
+        st.Page("pages/accounts.py", title="Accounts", icon=":material/table:", url_path="accounts"),
         st.Page("pages/add_account.py", title="Add account", icon=":material/person_add:", url_path="add_account"),
         st.Page("pages/checkin.py", title="Check-in", icon=":material/event_available:", url_path="checkin"),
         st.Page("pages/duplicates.py", title="Duplicate cleanup", icon=":material/content_copy:", url_path="duplicates"),
         st.Page("pages/tags.py", title="Tags", icon=":material/sell:", url_path="tags"),
+        st.Page("pages/import_page.py", title="Import / Export", icon=":material/swap_vert:", url_path="import_page"),
     ],
-    # The default page lives at "/"; this hidden alias keeps /accounts links and bookmarks working.
-    "": [st.Page("pages/accounts.py", title="Accounts", url_path="accounts", visibility="hidden")],
     "Preferences": [
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
+        st.Page("pages/backup.py", title="Backup", icon=":material/cloud_sync:", url_path="backup"),
     ],
 }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
-    "SiteType", "AuthType", "Health", "CheckInState", "CheckInResult", "Availability",
+    "SiteType", "AuthType", "Health", "CheckInState", "CheckInResult", "CheckInMethod", "Availability",
     "QUOTA_PER_USD", "DEFAULT_EXCHANGE_RATE", "SITE_TYPES", "AUTH_TYPES", "HEALTH_VALUES",
     "canonical_site_type",
 ]
@@ -84,11 +84,13 @@ class CheckInState(_Labelled):
 class CheckInResult(_Labelled):
     """What one check-in attempt came to."""
 
-    SUCCESS = "success", "Checked in"
+    # The five categories a user can act on (issue 8): done now, done before, nothing to do
+    # here, the user must act (browser check, Turnstile, a custom page), or failed with a reason.
+    SUCCESS = "success", "Checked in now"
     ALREADY_CHECKED = "already_checked", "Already checked in"
-    FAILED = "failed", "Failed"
     UNSUPPORTED = "unsupported", "Not supported"
-    NEEDS_BROWSER = "needs_browser", "Needs a browser"
+    NEEDS_BROWSER = "needs_browser", "Needs you"
+    FAILED = "failed", "Failed"
 
     @property
     def done(self) -> bool:
@@ -99,6 +101,20 @@ class CheckInResult(_Labelled):
     def ok(self) -> bool:
         """Nothing for the user to do (the exit status of ``allhub checkin`` follows this)."""
         return self.done or self is CheckInResult.UNSUPPORTED
+
+
+class CheckInMethod(_Labelled):
+    """How an account checks in: picked from its site type, one built-in chosen by the user (the
+    extension's method ids, ``src/constants/checkIn.ts``, so imported choices keep their meaning),
+    or the user's own request."""
+
+    AUTO = "auto", "Automatic (the site type's own check-in)"
+    NEW_API = "new-api:daily-checkin", "New API daily check-in"
+    VELOERA = "veloera:daily-checkin", "Veloera daily check-in"
+    WONG_GONGYI = "wong-gongyi:daily-checkin", "WONG公益站 daily check-in"
+    ANYROUTER = "anyrouter:daily-checkin", "AnyRouter sign-in"
+    VOAPI_V2 = "voapi-v2:daily-checkin", "VoAPI v2 daily check-in"
+    CUSTOM = "custom", "A custom request (for forks with their own check-in)"
 
 
 class Availability(_Labelled):

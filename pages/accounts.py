@@ -17,6 +17,7 @@ from allhub_core.accounts import (
     set_preference,
     totals,
 )
+from allhub_core.history import sparklines
 from allhub_core.transfer import to_csv, to_json
 from pages._ui import finish, money, open_store, replace_secret_form, run_checkin, run_refresh, show_flash, user_errors
 
@@ -41,7 +42,8 @@ if checkin_all:
 # ---- filters -----------------------------------------------------------------------------
 flt = AccountFilter(
     search=ss.get("f_search", ""), tags=ss.get("f_tags", []), status=ss.get("f_status", "all"),
-    site_types=ss.get("f_types", []), health=ss.get("f_health", []), checkin=ss.get("f_checkin", []))
+    site_types=ss.get("f_types", []), health=ss.get("f_health", []), checkin=ss.get("f_checkin", []),
+    attention=ss.get("f_attention", False))
 facets = facet_counts(store, flt)
 with st.container(border=True):
     c1, c2, c3 = st.columns([3, 3, 2])
@@ -58,6 +60,8 @@ with st.container(border=True):
                    format_func=lambda h: f"{h} ({facets['health'].get(h, 0)})" if h != "never_synced" else "never synced")
     c6.multiselect("Check-in", list(CHECKIN_FILTERS), key="f_checkin",
                    format_func=lambda c: f"{CHECKIN_FILTERS[c]} ({facets['checkin'].get(c, 0)})")
+    st.toggle(f"Needs attention only ({facets['attention']['attention']})", key="f_attention",
+              help="An error or warning, or today's check-in failed or needs you")
 
 # ---- totals ------------------------------------------------------------------------------
 cur = st.segmented_control("Currency", ["USD", "CNY"], default=prefs["currency"], key="currency")
@@ -68,7 +72,11 @@ tot = totals(store, flt)
 low = currency.lower()
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Accounts shown", f"{tot['accounts']}", help=f"{tot['enabled']} enabled")
-m2.metric("Total balance", money(tot[f"balance_{low}"], currency), help="Enabled accounts not excluded from the total")
+m2.metric("Total balance", money(tot[f"balance_{low}"], currency),
+          help="Wallet balances of enabled accounts not excluded from the total; subscription quota is not in it")
+if tot["subscription_covered"]:
+    m2.caption(f"+ subscriptions {money(tot[f'subscription_{low}'], currency)} "
+               f"({tot['subscription_covered']} account(s), summed apart)")
 m3.metric("Today's consumption", money(tot[f"consumption_{low}"], currency),
           help=f"{tot['consumption_covered']} account(s) reported today's figures")
 m4.metric("Today's income", money(tot[f"income_{low}"], currency),
@@ -80,10 +88,15 @@ pages = max(1, -(-n // PAGE_SIZE))
 page = st.number_input(f"Page (of {pages}, {PAGE_SIZE} per page)", 1, pages, 1, key="page") if pages > 1 else 1
 frame = grid_frame(list_accounts(store, flt, prefs, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
                    currency, selected=ss.get("select_all", False))
+spark = sparklines(store, days=30)  # the last 30 days of each account's balance, in USD
+frame.insert(frame.columns.get_loc("balance") + 1, "trend", [spark.get(int(i), []) for i in frame["id"]])
+if frame["subscription"].isna().all():  # no New API plans on this page: no empty column
+    frame = frame.drop(columns="subscription")
 # Edits are positional: a different set of rows (filter, sort, page) must start a fresh editor.
 grid_key = f"grid_{ss.grid_version}_{hash(tuple(frame['id']))}"
 if n == 0:
-    filtered = bool(flt.search or flt.tags or flt.site_types or flt.health or flt.checkin or flt.status != "all")
+    filtered = bool(flt.search or flt.tags or flt.site_types or flt.health or flt.checkin or flt.attention
+                    or flt.status != "all")
     if filtered:
         st.info("No accounts match these filters.")
     else:
@@ -96,7 +109,7 @@ sym = "$" if currency == "USD" else "¥"
 st.data_editor(
     frame, key=grid_key, hide_index=True, num_rows="fixed", width="stretch",
     height=min(36 + 35 * max(len(frame), 1), 740), placeholder="—",
-    disabled=["id", "site_url", "site_type", "username", "balance", "today_consumption", "today_income",
+    disabled=["id", "site_url", "site_type", "username", "balance", "subscription", "trend", "today_consumption", "today_income",
               "health", "health_reason", "checkin", "secret", "last_sync_time"],
     column_config={
         "select": cc.CheckboxColumn("✓", help="Select for bulk actions", width="small"),
@@ -106,7 +119,10 @@ st.data_editor(
         "site_type": cc.TextColumn("Type"),
         "username": cc.TextColumn("User"),
         "tags": cc.MultiselectColumn("Tags", options=tag_names, accept_new_options=True),
-        "balance": cc.NumberColumn(f"Balance {sym}", format="%.2f"),
+        "balance": cc.NumberColumn(f"Balance {sym}", format="%.2f", help="Wallet balance"),
+        "subscription": cc.NumberColumn(f"Subscription {sym}", format="%.2f",
+                                        help="What is left of the account's active plans (New API); not in the balance"),
+        "trend": cc.LineChartColumn("30 days (USD)", width="small", help="Balance over the last 30 days"),
         "today_consumption": cc.NumberColumn(f"Today used {sym}", format="%.2f"),
         "today_income": cc.NumberColumn(f"Today income {sym}", format="%.2f"),
         "health": cc.TextColumn("Health"),

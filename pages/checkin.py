@@ -1,8 +1,19 @@
-"""Check-in: each enabled account's state today, the last attempt's message, and a run button."""
+"""Check-in: today's state and last result per account (five categories), a run button, and how
+each account checks in (the site's own method or a custom request)."""
+
+import json
 
 import streamlit as st
 
-from allhub_core.sync import mark_custom_checked, todays_checkins
+from allhub_core.sync import (
+    CHECKIN_METHOD_LABELS,
+    EXAMPLE_CHECKIN_REQUEST,
+    auto_checkin_label,
+    mark_custom_checked,
+    set_checkin_method,
+    todays_checkins,
+)
+from allhub_core.vocab import CheckInResult
 from pages._ui import flash, open_store, run_checkin, show_flash, user_errors
 
 store = open_store()
@@ -17,37 +28,74 @@ if run:
 rows = todays_checkins(store)
 STATE = {"checked": "✅ checked in", "not_checked": "⏳ not yet", "unsupported": "— no check-in",
          "unknown": "? not seen today"}
-RESULT = {"success": "success", "already_checked": "already checked", "failed": "failed",
-          "unsupported": "unsupported", "needs_browser": "needs a browser"}
+ICON = {"success": "✅", "already_checked": "☑️", "unsupported": "—", "needs_browser": "🖐", "failed": "❌"}
+ATTENTION = ("failed", "needs_browser")
 if not rows:
     st.info("No enabled accounts.")
+    st.stop()
+
+counts = {r: sum(1 for x in rows if x["result"] == r.value) for r in CheckInResult}
+for col, r in zip(st.columns(5), CheckInResult, strict=True):
+    col.metric(f"{ICON[r.value]} {r.label}", counts[r],
+               help={"needs_browser": "A browser check, Turnstile or a custom page: open the site and check in "
+                                      "by hand, then mark it below."}.get(r.value))
+only = st.toggle(f"Needs attention only ({sum(counts[CheckInResult(a)] for a in ATTENTION)})", key="ci_attention",
+                 help="Accounts whose last attempt today failed or needs you.")
+shown = [r for r in rows if not only or r["result"] in ATTENTION]
+table = [{"ID": r["id"], "Name": r["site_name"], "Type": r["site_type"],
+          "Method": {"auto": "automatic", "custom": "custom"}.get(r["checkin_method"], r["checkin_method"]),
+          "Today": STATE.get(r["state"], r["state"]),
+          "Last result": f"{ICON[r['result']]} {CheckInResult(r['result']).label}" if r["result"] else "",
+          "Message": r["message"] or "", "Check-in page": r["checkin_url"] or ""} for r in shown]
+if table and not any(t["Check-in page"] for t in table):
+    for t in table:
+        del t["Check-in page"]
+if not table:
+    st.success("Nothing needs your attention today.")
 else:
-    done = sum(1 for r in rows if r["state"] == "checked")
-    todo = sum(1 for r in rows if r["state"] in ("not_checked", "unknown"))
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Checked in today", done)
-    c2.metric("Still to do or unknown", todo)
-    c3.metric("Need a browser", sum(1 for r in rows if r["result"] == "needs_browser"))
-    table = [{"ID": r["id"], "Name": r["site_name"], "Type": r["site_type"], "Today": STATE.get(r["state"], r["state"]),
-              "Last attempt": RESULT.get(r["result"], "") if r["result"] else "", "Message": r["message"] or "",
-              "Check-in page": r["checkin_url"] or ""} for r in rows]
-    if not any(t["Check-in page"] for t in table):
-        for t in table:
-            del t["Check-in page"]
     st.dataframe(
-        table,
-        hide_index=True, width="stretch", placeholder="",
+        table, hide_index=True, width="stretch", placeholder="",
         column_config={"Check-in page": st.column_config.LinkColumn("Check-in page", validate=r"^https?://",
                                                                     display_text="open site")})
-    st.caption("Sites that demand a Turnstile or browser check cannot be checked in from here: open them with the "
-               "link and check in by hand.")
+st.caption("Results: checked in now, already checked in, not supported, needs you (a browser check, Turnstile or "
+           "a custom page: open the link and check in by hand), failed (with the reason).")
 
-    by_hand = {r["id"]: r["site_name"] for r in rows if r["checkin_url"] and r["state"] != "checked"}
-    if by_hand:
-        with st.form("by_hand"):
-            chosen = st.multiselect("Checked in by hand on the site today", list(by_hand), format_func=by_hand.get,
-                                    key="by_hand_ids")
-            if st.form_submit_button("Mark as checked in today"):
-                with user_errors():
-                    flash(f"Marked {mark_custom_checked(store, chosen)} account(s) as checked in today.")
-                    st.rerun()
+by_hand = {r["id"]: r["site_name"] for r in rows if r["checkin_url"] and r["state"] != "checked"}
+if by_hand:
+    with st.form("by_hand"):
+        chosen = st.multiselect("Checked in by hand on the site today", list(by_hand), format_func=by_hand.get,
+                                key="by_hand_ids")
+        if st.form_submit_button("Mark as checked in today"):
+            with user_errors():
+                flash(f"Marked {mark_custom_checked(store, chosen)} account(s) as checked in today.")
+                st.rerun()
+
+# ---- how an account checks in -------------------------------------------------------------
+st.subheader("Check-in method")
+names = {r["id"]: f"{r['id']} · {r['site_name']}" for r in rows}
+aid = st.selectbox("Account", list(names), format_func=names.get, key="cm_account")
+current = next(r for r in rows if r["id"] == aid)
+method = st.selectbox("Method", list(CHECKIN_METHOD_LABELS), format_func=CHECKIN_METHOD_LABELS.get, key=f"cm_{aid}",
+                      index=list(CHECKIN_METHOD_LABELS).index(current["checkin_method"]),
+                      help="Automatic follows the site type; choose a built-in when a fork checks in like "
+                           "another family, or write a custom request.")
+if method == "auto":
+    st.caption(f"For a {current['site_type']} site this runs: {auto_checkin_label(current['site_type'])}.")
+request = ""
+if method == "custom":
+    saved = current.get("checkin_request") or ""
+    request = st.text_area(
+        "Request (JSON)", value=json.dumps(json.loads(saved), indent=2, ensure_ascii=False) if saved
+        else json.dumps(EXAMPLE_CHECKIN_REQUEST, indent=2), height=260, key=f"cm_req_{aid}",
+        help="url (a path on the site), method, headers and body. Secrets only through the placeholders "
+             "{access_token}, {user_id} and {cookie}. Rules: success and already, each "
+             '{"path": "data.status", "equals": VALUE} or {"contains": "text"}.')
+save, test = st.columns([1, 4])
+if save.button("Save method", key="cm_save", type="primary"):
+    with user_errors():
+        set_checkin_method(store, [aid], method, request or None)
+        how = "its custom request" if method == "custom" else CHECKIN_METHOD_LABELS[method].lower()
+        flash(f"Account {aid} now checks in with {how}.")
+        st.rerun()
+if test.button("Check in this account now", key="cm_test"):
+    run_checkin(store, [aid], "Checking in")

@@ -108,6 +108,24 @@ def dashboard(tmp_path_factory):
     d.stop()
 
 
+@pytest.fixture
+def dav_server(tmp_path_factory):
+    """``dav_server(mode="normal"|"no_move"|"conflict_on_move"|"redirect_away")``: a real wsgidav
+    server on 127.0.0.1 over a fresh folder (tests/webdav_server.py), stopped after the test."""
+    from webdav_server import DavServer
+
+    started: list[DavServer] = []
+
+    def start(mode: str = "normal", **kw) -> DavServer:
+        server = DavServer(tmp_path_factory.mktemp("dav"), mode, **kw)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
 def pytest_collection_modifyitems(config, items):
     """Browser tests last: Playwright's sync API leaves an event loop running in the main
     thread for the rest of the session, and asyncio.run() refuses to start inside one."""

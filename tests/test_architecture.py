@@ -80,8 +80,8 @@ def test_no_module_imports_another_packages_private_modules():
     assert offenders == []
 
 
-FACADES = {"allhub_core.accounts", "allhub_core.sync", "allhub_core.transfer", "allhub_core.store",
-           "allhub_core.errors", "allhub_core.vocab", "allhub_core.origin"}
+FACADES = {"allhub_core.accounts", "allhub_core.history", "allhub_core.sync", "allhub_core.transfer",
+           "allhub_core.store", "allhub_core.errors", "allhub_core.vocab", "allhub_core.origin"}
 
 
 def _imports(path: Path) -> list[str]:

@@ -38,14 +38,18 @@ from allhub_core.accounts.query import (
 from allhub_core.accounts.records import account_records, get_account
 from allhub_core.accounts.tags import create_tag, delete_tag, list_tags, normalize_tag_name, rename_tag
 from allhub_core.accounts.write import (
+    CHECKIN_METHODS,
     add_account,
     add_tag,
+    checkin_methods,
     delete_accounts,
+    delete_rows,
     duplicate_message,
     find_duplicates,
     get_secrets,
     remove_tag,
     require_ids,
+    set_checkin_method,
     set_disabled,
     set_manual_order,
     set_pinned,
@@ -63,8 +67,8 @@ __all__ = [
     "create_tag", "delete_tag", "list_tags", "normalize_tag_name", "rename_tag",
     "AUTH_TYPES", "check_credentials", "EDITABLE_FIELDS", "SITE_TYPES", "AccountInput", "account_records",
     "add_account", "add_tag",
-    "delete_accounts", "duplicate_message", "find_duplicates", "get_account", "get_secrets",
+    "delete_accounts", "delete_rows", "duplicate_message", "find_duplicates", "get_account", "get_secrets",
     "parse_exchange_rate", "parse_id", "remove_tag", "require_ids", "set_disabled", "set_manual_order",
-    "set_pinned", "set_secrets", "update_accounts",
+    "set_pinned", "set_secrets", "update_accounts", "CHECKIN_METHODS", "checkin_methods", "set_checkin_method",
     "DEFAULT_EXCHANGE_RATE", "QUOTA_PER_USD", "MAX_EXCHANGE_RATE",
 ]

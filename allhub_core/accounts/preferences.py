@@ -53,6 +53,14 @@ DEFAULTS: dict[str, Any] = {
     "account_deadline_s": 45,
     # a non-forced refresh skips accounts synced more recently than this (seconds)
     "refresh_min_interval_s": 120,
+    # history (allhub_core.history): days of balance snapshots and of usage rows kept; usage is
+    # synced after a refresh when the last sync is older than the interval (seconds; 0 = never
+    # after a refresh, only on demand), at most this many log pages and rows per account per run
+    "history_retention_days": 365,
+    "usage_retention_days": 90,
+    "usage_sync_interval_s": 3600,
+    "usage_sync_page_limit": 20,
+    "usage_sync_row_limit": 5000,
 }
 
 
@@ -66,6 +74,11 @@ WHOLE_NUMBER_LIMITS: dict[str, tuple[int, int, str]] = {
     "per_site_window_s": (1, 3_600, "The window length, in seconds,"),
     "account_deadline_s": (0, 3_600, "The deadline for one account, in seconds (0: none),"),
     "refresh_min_interval_s": (0, 86_400, "The minimum time between refreshes, in seconds,"),
+    "history_retention_days": (1, 36_500, "The days of balance history kept"),
+    "usage_retention_days": (1, 36_500, "The days of usage logs kept"),
+    "usage_sync_interval_s": (0, 604_800, "The time between usage syncs, in seconds (0: only on demand),"),
+    "usage_sync_page_limit": (1, 1_000, "The log pages read per account per usage sync"),
+    "usage_sync_row_limit": (1, 1_000_000, "The log rows read per account per usage sync"),
 }
 
 

@@ -10,13 +10,14 @@ status counts only for the day it was observed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from allhub_core.origin import origin_key
 from allhub_core.store import Store, one_row
 from allhub_core.vocab import HEALTH_VALUES, QUOTA_PER_USD
+
+if TYPE_CHECKING:  # list_accounts returns a frame (DuckDB imports pandas when it makes one)
+    import pandas as pd
 
 __all__ = ["AccountFilter", "ACCOUNT_VIEW", "order_by_sql", "where_sql", "list_accounts",
            "count_accounts", "totals", "facet_counts", "QUOTA_PER_USD", "HEALTH_VALUES",
@@ -75,6 +76,13 @@ class AccountFilter:
     checkin: list[str] = field(default_factory=list)     # keys of CHECKIN_FILTERS
     search: str = ""
     ids: list[int] | None = None
+    attention: bool = False                              # only accounts that need the user (ATTENTION_SQL)
+
+
+#: An account needs the user when its health is an error or a warning, or when today's latest
+#: check-in attempt failed or needs them (a browser check, Turnstile, a custom page).
+ATTENTION_SQL = ("(v.health_status IN ('error', 'warning') OR (SELECT arg_max(l.result, l.id) FROM checkin_log l "
+                 "WHERE l.account_id = v.id AND l.day = current_date) IN ('failed', 'needs_browser'))")
 
 
 def _search_clause(text: str, params: list[Any]) -> list[str]:
@@ -134,6 +142,8 @@ def where_sql(f: AccountFilter | None, params: list[Any], skip: str | None = Non
         if "unsupported" in f.checkin:
             parts.append("v.checkin_today = 'unsupported'")
         clauses.append("(" + (" OR ".join(parts) or "false") + ")")
+    if f.attention and skip != "attention":
+        clauses.append(ATTENTION_SQL)
     if f.search and f.search.strip() and skip != "search":
         clauses.extend(_search_clause(f.search, params))
     return ("WHERE " + " AND ".join(clauses)) if clauses else ""
@@ -192,6 +202,8 @@ GRID_COLUMNS = """
     v.eff_quota AS quota,
     round(v.eff_quota / {q}, 6) AS balance_usd,
     round(v.eff_quota / {q} * v.exchange_rate, 6) AS balance_cny,
+    round(v.subscription_quota / {q}, 6) AS subscription_usd,
+    round(v.subscription_quota / {q} * v.exchange_rate, 6) AS subscription_cny,
     round(v.cons_today / {q}, 6) AS today_consumption_usd,
     round(v.inc_today / {q}, 6) AS today_income_usd,
     round(v.cons_today / {q} * v.exchange_rate, 6) AS today_consumption_cny,
@@ -201,6 +213,7 @@ GRID_COLUMNS = """
     CASE WHEN v.stats_today THEN v.today_prompt_tokens END AS today_prompt_tokens,
     CASE WHEN v.stats_today THEN v.today_completion_tokens END AS today_completion_tokens,
     v.exchange_rate, v.checkin_today AS checkin_status, v.checkin_supported, v.auto_checkin,
+    v.checkin_method, v.checkin_request, v.subscription_quota,
     v.checkin_url, v.redeem_url, v.notes,
     v.exclude_from_total_balance, v.exclude_from_today_income, v.manual_balance_usd,
     v.last_sync_time, v.created_at, v.updated_at, v.user_updated_at, v.manual_position
@@ -240,7 +253,9 @@ def count_accounts(store: Store, f: AccountFilter | None) -> int:
 def totals(store: Store, f: AccountFilter | None) -> dict[str, Any]:
     """Totals of the filtered set, both currencies (CNY uses each account's own rate).
 
-    Balance: enabled and not excluded from the total. Consumption: enabled, figures of today.
+    Balance: the wallets of enabled accounts not excluded from the total. Subscription: what is
+    left of New API plans on the same accounts, summed apart (``subscription_covered`` accounts
+    have one), never added to the balance. Consumption: enabled, figures of today.
     Income: enabled, not excluded from income, figures of today. Coverage counts say how many
     accounts had figures at all.
     """
@@ -253,6 +268,9 @@ def totals(store: Store, f: AccountFilter | None) -> dict[str, Any]:
       count(*) FILTER (WHERE NOT v.disabled) AS enabled,
       coalesce(sum(v.eff_quota / {q}) FILTER (WHERE {bal}), 0) AS balance_usd,
       coalesce(sum(v.eff_quota / {q} * v.exchange_rate) FILTER (WHERE {bal}), 0) AS balance_cny,
+      coalesce(sum(v.subscription_quota / {q}) FILTER (WHERE {bal}), 0) AS subscription_usd,
+      coalesce(sum(v.subscription_quota / {q} * v.exchange_rate) FILTER (WHERE {bal}), 0) AS subscription_cny,
+      count(v.subscription_quota) FILTER (WHERE {bal}) AS subscription_covered,
       coalesce(sum(v.cons_today / {q}) FILTER (WHERE NOT v.disabled), 0) AS consumption_usd,
       coalesce(sum(v.cons_today / {q} * v.exchange_rate) FILTER (WHERE NOT v.disabled), 0) AS consumption_cny,
       coalesce(sum(v.inc_today / {q}) FILTER (WHERE {inc}), 0) AS income_usd,
@@ -297,4 +315,9 @@ def facet_counts(store: Store, f: AccountFilter | None) -> dict[str, dict[str, i
             f"{ACCOUNT_VIEW} SELECT v.checkin_today, count(*) FROM v {w} GROUP BY 1", params).fetchall())
         out["checkin"] = {"checked": raw.get("checked", 0), "not_checked": raw.get("not_checked", 0),
                           "outdated": raw.get("unknown", 0), "unsupported": raw.get("unsupported", 0)}
+        params = []
+        w = where_sql(f, params, skip="attention")
+        w = f"{w} AND {ATTENTION_SQL}" if w else f"WHERE {ATTENTION_SQL}"
+        out["attention"] = {"attention": one_row(con.execute(f"{ACCOUNT_VIEW} SELECT count(*) FROM v {w}",
+                                                             params))[0]}
     return out

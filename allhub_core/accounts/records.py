@@ -74,6 +74,9 @@ def record(row: dict) -> dict:
         "exclude_from_today_income": bool(row["exclude_from_today_income"]),
         "manual_balance_usd": _num(row["manual_balance_usd"]),
         "auto_checkin": bool(row["auto_checkin"]),
+        "checkin_method": row["checkin_method"], "checkin_request": row["checkin_request"],
+        "subscription_quota": None if _num(row["subscription_quota"]) is None else int(row["subscription_quota"]),
+        "subscription_usd": _num(row["subscription_usd"]),
         "checkin_url": row["checkin_url"], "redeem_url": row["redeem_url"],
         "created_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"]),
     }

@@ -24,8 +24,8 @@ __all__ = ["count_in_run", "credential_rows", "recently_synced", "write_refresh_
 
 _SECRET_COLUMNS = (("access_token", "access_token_enc"), ("refresh_token", "refresh_token_enc"),
                    ("cookie", "cookie_enc"))
-_FIGURES = ["quota", "today_consumption", "today_income", "today_prompt_tokens", "today_completion_tokens",
-            "today_requests"]
+_FIGURES = ["quota", "subscription_quota", "today_consumption", "today_income", "today_prompt_tokens",
+            "today_completion_tokens", "today_requests"]
 
 
 def _scope(ids: list[int] | None, only_enabled: bool, checkin: bool) -> tuple[str, list[Any]]:
@@ -39,7 +39,7 @@ def _scope(ids: list[int] | None, only_enabled: bool, checkin: bool) -> tuple[st
     if only_enabled:
         sql += " AND NOT disabled"
     if checkin:
-        sql += " AND coalesce(checkin_supported, true)"
+        sql += " AND (checkin_method = 'custom' OR coalesce(checkin_supported, true))"
     return sql, params
 
 
@@ -54,8 +54,8 @@ def credential_rows(store: Store, ids: list[int] | None, *, only_enabled: bool =
                     checkin: bool = False) -> list[dict[str, Any]]:
     """What the network needs for each account (secrets decrypted), in id order (see ``_scope``)."""
     where, params = _scope(ids, only_enabled, checkin)
-    sql = ("SELECT id, site_name, site_url, site_type, auth_type, user_id, checkin_url, exchange_rate "
-           f"FROM accounts {where}")
+    sql = ("SELECT id, site_name, site_url, site_type, auth_type, user_id, checkin_url, exchange_rate, "
+           f"checkin_method, checkin_request FROM accounts {where}")
     with store.read() as con:
         if ids is not None:
             require_ids(con, ids)
@@ -63,7 +63,7 @@ def credential_rows(store: Store, ids: list[int] | None, *, only_enabled: bool =
     secrets = get_secrets(store, [r[0] for r in rows])
     return [{"account_id": str(r[0]), "site_name": r[1], "site_url": r[2], "site_type": r[3], "auth_type": r[4],
              "user_id": r[5] or None, "checkin_url": r[6] or None, "exchange_rate": r[7],
-             **secrets.get(r[0], {})} for r in rows]
+             "checkin_method": r[8], "checkin_request": r[9] or None, **secrets.get(r[0], {})} for r in rows]
 
 
 def recently_synced(store: Store, ids: Iterable[int], min_interval_s: float) -> set[int]:
@@ -83,46 +83,53 @@ def _save_rotated(store: Store, con: duckdb.DuckDBPyConnection, account_id: Any,
 
 
 def write_refresh_rows(store: Store, ok_rows: list[dict[str, Any]], failed_rows: list[dict[str, Any]],
-                       rotated: dict[int, dict[str, str]] | None = None) -> None:
+                       rotated: dict[int, dict[str, str]] | None = None,
+                       con: duckdb.DuckDBPyConnection | None = None) -> None:
     """One transaction for a refresh batch.
 
     ``failed_rows``: id, health_status, health_reason. ``ok_rows``: those plus every figure
-    (quota, today's consumption/income/tokens/requests, the four availability states,
+    (quota, subscription quota (None: no active plan), today's consumption/income/tokens/requests,
+    the four availability states,
     stats_reason), checkin_supported, checkin_today (checked / not_checked / None), username,
-    user_id (filled in only where the account has none yet).
+    user_id (filled in only where the account has none yet). ``con``: write inside the caller's
+    transaction (``sync.refreshes`` adds the day's balance snapshots to it) instead of opening one.
     """
-    with store.write() as con:
-        for aid, tokens in (rotated or {}).items():
-            _save_rotated(store, con, aid, tokens)
-        if failed_rows:
-            con.register("refresh_failed", pd.DataFrame(failed_rows))
-            con.execute("""UPDATE accounts SET health_status = f.health_status, health_reason = f.health_reason,
-                               last_sync_time = now(), updated_at = now()
-                           FROM refresh_failed f WHERE accounts.id = f.id""")
-            con.unregister("refresh_failed")
-        if ok_rows:
-            frame = pd.DataFrame(ok_rows)
-            for col in _FIGURES:
-                frame[col] = frame[col].astype("Int64")
-            frame["checkin_supported"] = frame["checkin_supported"].astype("boolean")
-            con.register("refresh_ok", frame)
-            con.execute("""UPDATE accounts SET health_status = r.health_status, health_reason = r.health_reason,
-                    last_sync_time = now(), updated_at = now(), quota = coalesce(r.quota, accounts.quota),
-                    today_consumption = r.today_consumption, today_income = r.today_income,
-                    today_prompt_tokens = r.today_prompt_tokens, today_completion_tokens = r.today_completion_tokens,
-                    today_requests = r.today_requests, consumption_availability = r.consumption_availability,
-                    income_availability = r.income_availability, tokens_availability = r.tokens_availability,
-                    requests_availability = r.requests_availability, stats_reason = r.stats_reason,
-                    stats_date = current_date,
-                    checkin_supported = coalesce(r.checkin_supported, accounts.checkin_supported),
-                    checkin_status = coalesce(r.checkin_today, accounts.checkin_status),
-                    checkin_date = CASE WHEN r.checkin_today IS NOT NULL THEN current_date
-                                        ELSE accounts.checkin_date END,
-                    username = CASE WHEN accounts.username = '' THEN coalesce(r.username, '')
-                                    ELSE accounts.username END,
-                    user_id = CASE WHEN accounts.user_id = '' THEN coalesce(r.user_id, '') ELSE accounts.user_id END
-                FROM refresh_ok r WHERE accounts.id = r.id""")
-            con.unregister("refresh_ok")
+    if con is None:
+        with store.write() as own:
+            write_refresh_rows(store, ok_rows, failed_rows, rotated, con=own)
+        return
+    for aid, tokens in (rotated or {}).items():
+        _save_rotated(store, con, aid, tokens)
+    if failed_rows:
+        con.register("refresh_failed", pd.DataFrame(failed_rows))
+        con.execute("""UPDATE accounts SET health_status = f.health_status, health_reason = f.health_reason,
+                           last_sync_time = now(), updated_at = now()
+                       FROM refresh_failed f WHERE accounts.id = f.id""")
+        con.unregister("refresh_failed")
+    if ok_rows:
+        frame = pd.DataFrame(ok_rows)
+        for col in _FIGURES:
+            frame[col] = frame[col].astype("Int64")
+        frame["checkin_supported"] = frame["checkin_supported"].astype("boolean")
+        con.register("refresh_ok", frame)
+        con.execute("""UPDATE accounts SET health_status = r.health_status, health_reason = r.health_reason,
+                last_sync_time = now(), updated_at = now(), quota = coalesce(r.quota, accounts.quota),
+                subscription_quota = r.subscription_quota,
+                today_consumption = r.today_consumption, today_income = r.today_income,
+                today_prompt_tokens = r.today_prompt_tokens, today_completion_tokens = r.today_completion_tokens,
+                today_requests = r.today_requests, consumption_availability = r.consumption_availability,
+                income_availability = r.income_availability, tokens_availability = r.tokens_availability,
+                requests_availability = r.requests_availability, stats_reason = r.stats_reason,
+                stats_date = current_date,
+                checkin_supported = coalesce(r.checkin_supported, accounts.checkin_supported),
+                checkin_status = coalesce(r.checkin_today, accounts.checkin_status),
+                checkin_date = CASE WHEN r.checkin_today IS NOT NULL THEN current_date
+                                    ELSE accounts.checkin_date END,
+                username = CASE WHEN accounts.username = '' THEN coalesce(r.username, '')
+                                ELSE accounts.username END,
+                user_id = CASE WHEN accounts.user_id = '' THEN coalesce(r.user_id, '') ELSE accounts.user_id END
+            FROM refresh_ok r WHERE accounts.id = r.id""")
+        con.unregister("refresh_ok")
 
 
 def record_checkins(store: Store, rows: list[dict[str, Any]]) -> None:
@@ -170,9 +177,9 @@ def todays_checkins(store: Store) -> list[dict]:
         SELECT account_id, result, message, checkin_url, attempted_at FROM checkin_log WHERE day = current_date
         QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY attempted_at DESC, id DESC) = 1
     )
-    SELECT a.id, a.site_name, a.site_url, a.site_type,
+    SELECT a.id, a.site_name, a.site_url, a.site_type, a.checkin_method, a.auto_checkin,
            CASE WHEN a.custom_checkin_date = current_date THEN 'checked'
-                WHEN a.checkin_supported = false THEN 'unsupported'
+                WHEN a.checkin_supported = false AND a.checkin_method <> 'custom' THEN 'unsupported'
                 WHEN a.checkin_date = current_date THEN a.checkin_status ELSE 'unknown' END AS state,
            l.result, l.message, coalesce(nullif(a.checkin_url, ''), l.checkin_url) AS checkin_url, l.attempted_at
     FROM accounts a LEFT JOIN last l ON l.account_id = a.id

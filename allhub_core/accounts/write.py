@@ -16,10 +16,11 @@ from allhub_core.accounts.tags import resolve_tag_ids
 from allhub_core.errors import DuplicateAccount, NotFound, ValidationError
 from allhub_core.origin import origin_key
 from allhub_core.store import Store, mask_secret, one_row
+from allhub_core.vocab import CheckInMethod
 
 __all__ = ["add_account", "find_duplicates", "duplicate_message", "update_accounts", "set_disabled", "add_tag",
            "remove_tag", "delete_accounts", "delete_rows", "set_pinned", "set_manual_order", "get_secrets",
-           "set_secrets", "require_ids"]
+           "set_secrets", "require_ids", "CHECKIN_METHODS", "set_checkin_method", "checkin_methods"]
 
 
 def find_duplicates(store: Store, site_url: str, user_id: str | None = None,
@@ -201,9 +202,15 @@ def delete_accounts(store: Store, ids: list[Any]) -> int:
     return len(aids)
 
 
-def delete_rows(con: duckdb.DuckDBPyConnection, aids: list[int]) -> None:
+def delete_rows(con: duckdb.DuckDBPyConnection, aids: list[int], *, tombstone: bool = True) -> None:
     if not aids:
         return
+    if tombstone:  # a deleted-entry record, so a later import merge does not bring the account back
+        con.execute("DELETE FROM tombstones WHERE id IN (SELECT ext_id FROM accounts WHERE list_contains(?, id))",
+                    [aids])
+        con.execute("INSERT INTO tombstones (id, kind, deleted_at, entry_updated_at) SELECT ext_id, 'account', "
+                    "epoch_ms(now()), epoch_ms(user_updated_at) FROM accounts "
+                    "WHERE list_contains(?, id) AND ext_id IS NOT NULL", [aids])
     for table in ("account_tags", "pins", "manual_order"):
         con.execute(f"DELETE FROM {table} WHERE list_contains(?, account_id)", [aids])
     con.execute("DELETE FROM accounts WHERE list_contains(?, id)", [aids])
@@ -256,3 +263,37 @@ def set_secrets(store: Store, account_id: Any, *, access_token: str | None = Non
     else:
         with store.write() as c:
             run(c)
+
+
+CHECKIN_METHODS = CheckInMethod.values()
+
+
+def set_checkin_method(store: Store, ids: list[Any], method: str, request_json: str = "") -> int:
+    """Store how these accounts check in: ``auto``, a chosen built-in (``vocab.CheckInMethod``) or
+    ``custom`` with the request as checked JSON (``sync.set_checkin_method`` checks the request
+    against each account's site, and a built-in against its site type)."""
+    if method not in CHECKIN_METHODS:
+        raise ValidationError(f"The check-in method is one of: {', '.join(CHECKIN_METHODS)}.")
+    if method == "custom" and not request_json:
+        raise ValidationError("A custom check-in method needs its request.")
+    aids = [parse_id(i) for i in ids]
+    with store.write() as con:
+        require_ids(con, aids)
+        # Switching back to auto keeps the request, so switching again does not lose it.
+        con.execute("UPDATE accounts SET checkin_method = ?, "
+                    "checkin_request = CASE WHEN ? = '' THEN checkin_request ELSE ? END, "
+                    "checkin_supported = CASE WHEN ? = 'custom' THEN true ELSE checkin_supported END, "
+                    "user_updated_at = now(), updated_at = now() WHERE list_contains(?, id)",
+                    [method, request_json, request_json, method, aids])
+    return len(aids)
+
+
+def checkin_methods(store: Store, ids: list[Any]) -> list[dict[str, Any]]:
+    """id, site_url, site_type, checkin_method and checkin_request of these accounts (no secrets)."""
+    aids = [parse_id(i) for i in ids]
+    with store.read() as con:
+        require_ids(con, aids)
+        rows = con.execute("SELECT id, site_url, site_type, checkin_method, checkin_request FROM accounts "
+                           "WHERE list_contains(?, id) ORDER BY id", [aids]).fetchall()
+    return [{"id": r[0], "site_url": r[1], "site_type": r[2], "checkin_method": r[3], "checkin_request": r[4]}
+            for r in rows]

@@ -8,7 +8,7 @@ from typing import Any
 
 from allhub_core.cli.output import Fail, Parser, emit, open_store, print_csv, print_json, read_secret, terminal_safe
 from allhub_core.errors import DuplicateAccount, SiteError
-from allhub_core.vocab import DEFAULT_EXCHANGE_RATE
+from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, CheckInMethod
 
 __all__ = ["register"]
 
@@ -73,7 +73,8 @@ def _filter(args: argparse.Namespace):
     from allhub_core.accounts import AccountFilter
 
     return AccountFilter(tags=args.tag or [], search=args.search or "",
-                         status="all" if args.include_disabled else "enabled")
+                         status="all" if args.include_disabled else "enabled",
+                         attention=bool(getattr(args, "needs_attention", False)))
 
 
 def cmd_account_list(args: argparse.Namespace) -> int:
@@ -164,7 +165,8 @@ def cmd_account_set(args: argparse.Namespace) -> int:
     check_credentials(access_token=token, cookie=cookie)
     if args.exchange_rate is not None:
         parse_exchange_rate(args.exchange_rate)
-    if not changes and not (args.pin or args.unpin or token or cookie):
+    method, request = _checkin_method_args(args, current)
+    if not changes and not (args.pin or args.unpin or token or cookie or method):
         raise Fail(2, "Nothing to change: give at least one option (see 'allhub account set --help').")
     if changes:
         update_accounts(store, {aid: changes})
@@ -172,9 +174,38 @@ def cmd_account_set(args: argparse.Namespace) -> int:
         set_pinned(store, [aid], bool(args.pin))
     if token or cookie:
         set_secrets(store, aid, access_token=token, cookie=cookie)
+    if method:
+        from allhub_core.sync import set_checkin_method
+
+        set_checkin_method(store, [aid], method, request)
     rec = get_account(store, aid)
     emit(f"Updated account {rec['id']}: {rec['site_name']}.")
     return 0
+
+
+_NOT_BUILT_IN = (CheckInMethod.AUTO, CheckInMethod.CUSTOM)
+
+
+def _checkin_method_args(args: argparse.Namespace, current: dict[str, Any]) -> tuple[str | None, str | None]:
+    """``--checkin-method`` and ``--checkin-request`` (JSON, @FILE or - for stdin), checked before
+    anything is written so a bad request changes nothing."""
+    from allhub_core.sites import parse_checkin_request
+
+    raw = args.checkin_request
+    if raw is None:
+        if args.checkin_method == "custom" and not current.get("checkin_request"):
+            raise Fail(2, "A custom check-in method needs --checkin-request (JSON, @FILE or - for stdin).")
+        return args.checkin_method, None
+    if raw == "-":
+        raw = sys.stdin.read()
+    elif raw.startswith("@"):
+        try:
+            with open(raw[1:], encoding="utf-8") as fh:
+                raw = fh.read()
+        except OSError as exc:
+            raise Fail(2, f"Cannot read {raw[1:]}: {exc.strerror or type(exc).__name__}.") from None
+    parse_checkin_request(raw, current["site_url"])
+    return args.checkin_method or "custom", raw
 
 
 def cmd_account_rm(args: argparse.Namespace) -> int:
@@ -231,6 +262,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--tag", action="append", help="only accounts with this tag (repeatable: any of them)")
     ls.add_argument("--search", help="free text over name, username, URL, tags and notes")
     ls.add_argument("--include-disabled", action="store_true", help="also list disabled accounts")
+    ls.add_argument("--needs-attention", action="store_true",
+                    help="only accounts with an error or warning, or whose check-in today failed or needs you")
     ls.set_defaults(func=cmd_account_list)
 
     sh = asub.add_parser("show", help="show one account")
@@ -253,6 +286,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--exchange-rate", help="CNY per USD, greater than 0")
     st.add_argument("--token", help="replace the access token (e.g. after it expired); '-' reads stdin")
     st.add_argument("--cookie", help="replace the session cookie; '-' reads stdin")
+    st.add_argument("--checkin-method", choices=CheckInMethod.values(), metavar="METHOD",
+                    help="auto (the site type's own check-in), a built-in chosen by its id ("
+                         + ", ".join(m.value for m in CheckInMethod if m not in _NOT_BUILT_IN)
+                         + "), or custom: the request given with --checkin-request")
+    st.add_argument("--checkin-request", metavar="JSON",
+                    help="the custom check-in request as JSON, @FILE or - (stdin): url, method, headers and "
+                         "body with {access_token} {user_id} {cookie} placeholders, and success/already rules "
+                         "({\"path\": P, \"equals\": V} or {\"contains\": TEXT}); see the README")
     st.set_defaults(func=cmd_account_set)
 
     rm = asub.add_parser("rm", help="delete accounts")

@@ -1,4 +1,4 @@
-"""``allhub dedupe`` and ``allhub export``: duplicate cleanup and the JSON/CSV exports."""
+"""``allhub dedupe`` and ``allhub export``: duplicate cleanup, the JSON/CSV exports and the backups."""
 
 from __future__ import annotations
 
@@ -43,8 +43,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from allhub_core.transfer import to_csv, to_json
 
     store = open_store(args)
-    if args.format == "allhub":
-        raise Fail(2, "The All API Hub backup format is not available yet; use --format json or csv.")
+    if args.format in ("allhub", "backup"):
+        return _export_backup(args, store)
+    if args.accounts_only or args.password_stdin:
+        raise Fail(2, "--accounts-only and --password-stdin apply to --format allhub or backup only.")
     if args.format == "csv" and args.include_secrets:
         raise Fail(2, "CSV exports never contain secrets; use --format json --include-secrets.")
     records = account_records(store, f=AccountFilter(), include_secrets=args.include_secrets)
@@ -61,6 +63,41 @@ def cmd_export(args: argparse.Namespace) -> int:
         emit(f"Exported {len(records)} account(s) to {args.out}.", err=True)
     elif args.format == "csv":
         print_csv(text)
+    else:
+        emit(text, end="", keep=("\n",))
+    return 0
+
+
+def _export_backup(args: argparse.Namespace, store) -> int:
+    """An All API Hub 4.0 backup (``allhub``) or our own full backup (``backup``), optionally
+    encrypted into the extension's envelope with a password read from standard input."""
+    import json
+
+    from allhub_core.cli.transfer import read_password
+    from allhub_core.transfer import build_extension_backup, build_own_backup, encrypt_backup
+
+    if args.format == "backup" and args.accounts_only:
+        raise Fail(2, "--accounts-only applies to --format allhub only.")
+    password = read_password(args)
+    if args.format == "allhub":
+        obj = build_extension_backup(store, include_secrets=args.include_secrets, accounts_only=args.accounts_only)
+        count = len(obj["accounts"]["accounts"])
+    else:
+        obj = build_own_backup(store, include_secrets=args.include_secrets)
+        count = len(obj["accounts"])
+    text = json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
+    if password:
+        text = encrypt_backup(text, password) + "\n"
+    if args.out:
+        try:
+            if args.include_secrets or password:
+                _write_private(args.out, text)
+            else:
+                with open(args.out, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
+        except OSError as exc:
+            raise Fail(2, f"Cannot write {args.out}: {exc.strerror or type(exc).__name__}.") from None
+        emit(f"Exported {count} account(s) to {args.out}{' (encrypted)' if password else ''}.", err=True)
     else:
         emit(text, end="", keep=("\n",))
     return 0
@@ -95,7 +132,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(func=cmd_dedupe)
 
     e = sub.add_parser("export", help="export all accounts")
-    e.add_argument("--format", choices=["json", "csv", "allhub"], default="json")
+    e.add_argument("--format", choices=["json", "csv", "allhub", "backup"], default="json",
+                   help="json, csv, allhub (an All API Hub 4.0 backup the extension imports) or backup "
+                        "(allhub's own full backup)")
     e.add_argument("--out", help="write to this file instead of standard output")
-    e.add_argument("--include-secrets", action="store_true", help="include access tokens and cookies (JSON only)")
+    e.add_argument("--include-secrets", action="store_true",
+                   help="include access tokens, cookies and refresh tokens (not in CSV)")
+    e.add_argument("--accounts-only", action="store_true",
+                   help="with --format allhub: the extension's accounts-only file")
+    e.add_argument("--password-stdin", action="store_true",
+                   help="with --format allhub or backup: encrypt with a password read from standard input "
+                        "(the extension's encrypted backup envelope)")
     e.set_defaults(func=cmd_export)

@@ -23,9 +23,10 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from allhub_core.accounts import set_preference
+    from allhub_core.history import seed_demo_history
     from allhub_core.sandbox import demo_accounts, start_sandbox
     from allhub_core.store import Store, key_path_for
-    from allhub_core.sync import checkin, refresh
+    from allhub_core.sync import checkin, refresh, sync_usage
 
     db = Path(args.demo_db)
     for p in (db, db.with_name(db.name + ".wal"), key_path_for(db)):
@@ -43,11 +44,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _add_demo(store, {**first, "access_token": "revoked-token-0000000000"}, name="Expired token example",
                   tags=["demo", "needs attention"])
         _add_demo(store, first, name=f"{first['site_name']} · {first['username']} (duplicate)", tags=["demo"])
+        from allhub_core.sandbox import DEMO_BOOKMARKS
+        from allhub_core.transfer import add_bookmarks
+
+        add_bookmarks(store, DEMO_BOOKMARKS)
         sb.site("veloera").turnstile = True
         report = refresh(store, force=True)
         checkin(store, ids=None)
+        # 60 days of made-up balances and usage before today, then the sites' own recent logs
+        seeded = seed_demo_history(store, days=60)
+        usage = sync_usage(store)
         emit(f"Demo database {db}: {len(report.results)} accounts on {len(sb.sites)} sandbox sites; "
-              f"{report.summary()}", flush=True)
+              f"{report.summary()} History: {seeded['snapshots']} daily balances, "
+              f"{seeded['usage_rows'] + sum(usage.added.values())} usage rows.", flush=True)
         if args.no_dashboard:
             return 0
         # serve.py: app.py behind the origin/Host guard, as `make run` starts it

@@ -25,7 +25,17 @@ from ._origin import InvalidSiteUrl, host_of, normalize_site_url, origin_key, sa
 from ._politeness import Limits, Politeness, window_from_rpm
 from ._redact import scrub, short, strip_controls
 from ._reply import Reply, looks_like_challenge, looks_like_html, server_message
-from ._transport import Meter, SiteSession, Transport, parse_retry_after
+from ._transport import Meter, SiteSession, Transport, parse_retry_after, session_limit_code
+from .webdav import (
+    WebdavAuthError,
+    WebdavClient,
+    WebdavConfigError,
+    WebdavError,
+    backup_dir_url,
+    display_url,
+    ensure_filename,
+    temp_file_name,
+)
 
 __all__ = [
     "ERROR", "HEALTHY", "UNKNOWN", "WARNING",
@@ -37,5 +47,7 @@ __all__ = [
     "InvalidSiteUrl", "host_of", "normalize_site_url", "origin_key", "same_origin",
     "Limits", "Politeness", "window_from_rpm", "scrub", "short", "strip_controls",
     "Reply", "looks_like_challenge", "looks_like_html", "server_message",
-    "Meter", "SiteSession", "Transport", "parse_retry_after",
+    "Meter", "SiteSession", "Transport", "parse_retry_after", "session_limit_code",
+    "WebdavAuthError", "WebdavClient", "WebdavConfigError", "WebdavError", "backup_dir_url", "display_url",
+    "ensure_filename", "temp_file_name",
 ]

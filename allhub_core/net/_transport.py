@@ -35,6 +35,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from ._deadline import AccountClock, current_clock
 from ._errors import ChallengeError, HttpStatusError, NetworkError, RedirectError
 from ._headers import BASE_HEADERS, NO_AUTH, SENSITIVE_HEADERS, Auth
 from ._limiter import Limiter
@@ -135,6 +136,22 @@ class Transport:
         # One SSL context for every client: building one costs ~20 ms.
         self._verify: ssl.SSLContext | bool = httpx.create_ssl_context(verify=True) if p.verify_tls else False
         self._clients: dict[str, httpx.AsyncClient] = {}
+        # Sites whose account outlived its deadline in this run: their other accounts' requests
+        # fail at once instead of each waiting out a deadline of its own (see mark_unresponsive).
+        self._unresponsive: dict[str, float] = {}
+
+    def mark_unresponsive(self, site_url: str, deadline_s: float) -> None:
+        """An account of this site outlived its deadline: send it nothing more in this run."""
+        try:
+            self._unresponsive.setdefault(origin_key(site_url), deadline_s)
+        except ValueError:
+            pass
+
+    def _refuse_if_unresponsive(self, origin: str) -> None:
+        seconds = self._unresponsive.get(origin)
+        if seconds is not None:
+            raise NetworkError(f"The site did not answer another account within {seconds:g} s earlier in this run; "
+                               "it was not asked again until the next run.", kind="timeout")
 
     def _client(self, origin: str) -> httpx.AsyncClient:
         """One small pool per origin, sized to the per-site limit.
@@ -175,16 +192,27 @@ class Transport:
                          params: Any, json_body: Any, secrets: tuple[str, ...], meter: "Meter | None") -> Reply:
         origin = origin_key(url)
         path = urlsplit(url).path or "/"
+        self._refuse_if_unresponsive(origin)
         async with self.limiter.slot(origin, path) as admitted:
+            self._refuse_if_unresponsive(origin)  # the wait for a slot may have been long
             self.requests_made += 1
             if meter is not None:
                 meter.count += 1
             started = time.monotonic()
-            resp = await self._client(origin).request(method, url, headers=headers, params=params, json=json_body)
             try:
-                await resp.aread()
-            finally:
-                await resp.aclose()
+                resp = await self._client(origin).request(method, url, headers=headers, params=params,
+                                                          json=json_body)
+                try:
+                    await resp.aread()
+                finally:
+                    await resp.aclose()
+            except asyncio.CancelledError:
+                # The account's deadline ended this request: mark the site before the slot is
+                # released, so no queued account of it slips in and waits out a deadline too.
+                clock = current_clock()
+                if isinstance(clock, AccountClock) and clock.expired:
+                    self.mark_unresponsive(origin, clock.seconds)
+                raise
             if resp.status_code == 429:  # the site says we are too fast: slow down for the rest of the batch
                 self.limiter.shrink(origin, admitted)
         log.debug("%s %s%s -> %s in %.0f ms", method, origin, path, resp.status_code,
@@ -263,7 +291,7 @@ class Transport:
             if status == 429:
                 if body_html and retry_after is None:
                     raise ChallengeError(status)
-                if retries_429 < p.retries_429:
+                if retries_429 < p.retries_429 and not _session_limit(reply.text):
                     await asyncio.sleep(retry_after if retry_after is not None else p.backoff(retries_429))
                     retries_429 += 1
                     continue
@@ -287,6 +315,26 @@ class Transport:
             status_err = HttpStatusError(status, message, ambiguous=(not idempotent and status >= 500))
             status_err.body = parsed  # for detection probes (Sub2API's string ``code``); never in str()
             raise status_err
+
+
+#: Modern New API's login limits (409 too many active sessions, 429 too many new ones): waiting
+#: a few seconds does not lift them, so they are never retried (docs/site-api.md, errors).
+SESSION_LIMIT_CODES = ("AUTH_SESSION_LIMIT", "AUTH_SESSION_ISSUANCE_LIMIT")
+
+
+def _session_limit(text: str) -> bool:
+    return "AUTH_SESSION" in text and session_limit_code(text) is not None
+
+
+def session_limit_code(body: Any) -> str | None:
+    """The session-limit code of a reply body (text or parsed JSON), if it names one."""
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return None
+    code = body.get("code") if isinstance(body, dict) else None
+    return code if code in SESSION_LIMIT_CODES else None
 
 
 class Meter:

@@ -19,7 +19,7 @@ available over HTTP on every site under ``/__sandbox/`` (see ``_admin``), for a 
 """
 
 from ._data import QUOTA_PER_USD, LogRow, SandboxToken, SandboxUser, today_window
-from ._demo import demo_accounts
+from ._demo import DEMO_BOOKMARKS, demo_accounts
 from ._dialects import DIALECTS, Dialect, get_dialect
 from ._faults import FAULT_KINDS, Fault
 from ._newapi import TURNSTILE_OK
@@ -30,6 +30,6 @@ from ._site import USER_ID_HEADERS, SandboxSite
 __all__ = [
     "DIALECTS", "FAULT_KINDS", "QUOTA_PER_USD", "TURNSTILE_OK", "USER_ID_HEADERS", "Dialect",
     "Fault", "LogRow", "RecordedRequest", "RedirectSink", "Sandbox", "SandboxSite",
-    "SandboxToken", "SandboxUser", "demo_accounts", "get_dialect", "serve", "start_sandbox",
+    "SandboxToken", "SandboxUser", "DEMO_BOOKMARKS", "demo_accounts", "get_dialect", "serve", "start_sandbox",
     "today_window",
 ]

@@ -10,6 +10,15 @@ payloads and the "already checked in" answer:
 * ``anyrouter`` ``POST /api/user/sign_in`` (cookie only) -> success with an *empty* message
 * ``wong``     ``GET``/``POST /api/user/checkin`` with ``checked_in``/``enabled`` -> "今日已签到"
 
+Every New API family site also has a fork's own check-in that no built-in method knows, for
+the custom check-in request of an account:
+
+* ``POST /api/fork/sign`` with header ``X-Sign-Token: <access token>`` and JSON body
+  ``{"uid": "<user id>"}`` -> ``{"code": 0, "msg": "sign ok", "data": {"reward": N}}``, then
+  ``{"code": 1, "msg": "today signed"}``; a wrong token or uid answers HTTP 401.
+* ``GET /fork/checkin.php?uid=<user id>`` with the ``session`` cookie -> plain text
+  ``签到成功，获得 N 额度`` then ``今日已签到``.
+
 With site Turnstile on, every check-in POST answers "Turnstile token 为空" unless
 ``?turnstile=sandbox-ok`` is given.
 """
@@ -138,8 +147,37 @@ def wong_do(site: "SandboxSite", req: Req) -> "Response":
     return ok(_wong_data(site, user), _success(site))
 
 
+# ----- a fork's own check-in (for custom check-in requests) ----------------------------------
+
+def fork_sign(site: "SandboxSite", req: Req) -> "Response":
+    token = req.headers.get("x-sign-token", "")
+    user = site.user_by_pat(token) if token else None
+    uid = str(req.json_object().get("uid", ""))
+    if user is None or uid != str(user.id):
+        return JSONResponse({"code": 401, "msg": "bad sign token"}, 401)
+    if _checked_today(user):
+        return JSONResponse({"code": 1, "msg": "today signed"})
+    _, quota = _award(site, user)
+    return JSONResponse({"code": 0, "msg": "sign ok", "data": {"reward": quota}})
+
+
+def fork_checkin_page(site: "SandboxSite", req: Req) -> "Response":
+    from starlette.responses import PlainTextResponse
+
+    user = site.user_by_session(req.cookies.get("session"))
+    if user is None or req.query.get("uid") != str(user.id):
+        return PlainTextResponse("请先登录", 403)
+    if _checked_today(user):
+        return PlainTextResponse("今日已签到")
+    _, quota = _award(site, user)
+    return PlainTextResponse(f"签到成功，获得 {quota} 额度")
+
+
+FORK_ROUTES = [("POST", "/api/fork/sign", fork_sign), ("GET", "/fork/checkin.php", fork_checkin_page)]
+
+
 def routes(d: Dialect) -> list[tuple[str, str, Any]]:
-    return {
+    return FORK_ROUTES + {
         "new-api": [("GET", "/api/user/checkin", newapi_status), ("POST", "/api/user/checkin", newapi_do)],
         "veloera": [("GET", "/api/user/check_in_status", veloera_status),
                     ("POST", "/api/user/check_in", veloera_do)],

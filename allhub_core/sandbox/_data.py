@@ -130,6 +130,8 @@ class SandboxUser:
     logs: list[LogRow] = field(default_factory=list, repr=False)
     checkins: dict[str, int] = field(default_factory=dict, repr=False)
     """Local date ``YYYY-MM-DD`` -> quota awarded."""
+    subscriptions: list[dict] = field(default_factory=list, repr=False)
+    """New API plans (``UserSubscription`` rows): active and expired."""
 
     @property
     def cookie(self) -> str:
@@ -245,6 +247,22 @@ class IdCounter:
     def next_log(self) -> int:
         self._log += 1
         return self._log
+
+
+def seed_subscriptions(user: SandboxUser, index: int, now: float) -> None:
+    """Users 1, 3, 5... hold an active 100 USD plan, partly used, and an expired one."""
+    if index % 2 == 0:
+        return
+    t = int(now)
+    user.subscriptions = [
+        {"id": 10 * user.id + 1, "user_id": user.id, "plan_id": 1, "amount_total": 100 * QUOTA_PER_USD,
+         "amount_used": index * 7 * QUOTA_PER_USD, "start_time": t - 5 * 86400, "end_time": t + 25 * 86400,
+         "status": "active", "source": "order", "last_reset_time": t - 5 * 86400,
+         "next_reset_time": t + 25 * 86400},
+        {"id": 10 * user.id, "user_id": user.id, "plan_id": 1, "amount_total": 100 * QUOTA_PER_USD,
+         "amount_used": 100 * QUOTA_PER_USD, "start_time": t - 40 * 86400, "end_time": t - 10 * 86400,
+         "status": "expired", "source": "order"},
+    ]
 
 
 def seed_redemption_codes(seed: int, dialect: str, site_index: int, n: int = 5) -> dict[str, int]:

@@ -14,6 +14,15 @@ if TYPE_CHECKING:
     from ._server import Sandbox
 
 
+#: bookmarks for the demo database (the Import / Export page lists them)
+DEMO_BOOKMARKS: list[dict[str, Any]] = [
+    {"id": "bookmark-demo-status", "name": "Relay status page", "url": "https://status.example.com",
+     "notes": "check here before filing a ticket", "tags": ["demo"]},
+    {"id": "bookmark-demo-docs", "name": "API documentation", "url": "https://docs.example.com/api",
+     "notes": "", "tags": ["demo", "docs"]},
+]
+
+
 def demo_accounts(sandbox: "Sandbox") -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for site in sandbox.sites:

@@ -63,6 +63,8 @@ class Dialect:
     """``number`` (``data: quota``) or ``veloera`` (``data: {quota, is_gift}``)."""
     default_auth: str = "access_token"
     """Auth mode the extension defaults to for this type (``cookie`` for anyrouter)."""
+    subscriptions: bool = False
+    """Newer New API: ``/api/subscription/self`` lists the user's plans (users 1, 3, 5... have one)."""
 
 
 
@@ -70,7 +72,7 @@ DIALECTS: dict[str, Dialect] = {
     d.name: d
     for d in [
         Dialect("new-api", "new-api", "New API", user_id_header="New-Api-User"),
-        Dialect("new-api-modern", "new-api", "New API", modern_auth=True),
+        Dialect("new-api-modern", "new-api", "New API", modern_auth=True, subscriptions=True),
         Dialect(
             "one-api", "one-api", "One API", token_pages="oneapi", log_pages="oneapi",
             checkin=None, status_flavour="oneapi", masks_keys=False, reveal_method=None,

@@ -29,6 +29,8 @@ FAULT_KINDS = {
     "malformed_json": "HTTP 200 application/json whose body is truncated JSON",
     "redirect": "HTTP `status` (302 default, or 307) to `target` (default: the sandbox redirect "
     "sink, another origin) + the same path and query",
+    "session_limit": "modern New API's login limit: HTTP 409 `AUTH_SESSION_LIMIT` (too many active "
+    "sessions), or with status 429 `AUTH_SESSION_ISSUANCE_LIMIT` (too many new sessions; `Retry-After: 60`)",
     "echo_secret": "HTTP `status` (401 default) whose message quotes the credential the client sent "
     "(bearer token, else session cookie value, else JSON `password`), altered by `alter`: "
     "`drop_last` (default: all but its last character), `change_one` (its middle character "
@@ -177,6 +179,13 @@ def fault_response(fault: Fault, req: Req, *, family: str, modern: bool, sink_ur
         base = (fault.target or sink_url).rstrip("/")
         location = base + req.path + (f"?{req.query_string}" if req.query_string else "")
         return Response(b"", status_code=fault.status or 302, headers={"Location": location})
+    if k == "session_limit":
+        if fault.status == 429:
+            return JSONResponse({"success": False, "code": "AUTH_SESSION_ISSUANCE_LIMIT",
+                                 "message": fault.message or "登录过于频繁，请稍后再试"},
+                                status_code=429, headers={"Retry-After": "60"})
+        return JSONResponse({"success": False, "code": "AUTH_SESSION_LIMIT",
+                             "message": fault.message or "活跃会话数量已达上限，请先退出其他设备"}, status_code=409)
     if k == "echo_secret":
         secret = _altered(_sent_secret(req), fault.alter or "drop_last")
         msg = (fault.message or "access token {secret} 无效").replace("{secret}", secret)

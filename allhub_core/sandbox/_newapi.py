@@ -199,6 +199,14 @@ def get_self(site: "SandboxSite", req: Req) -> Response:
     return ok(self_json(site.spec, require_user(site, req)))
 
 
+def subscription_self(site: "SandboxSite", req: Req) -> Response:
+    """Newer New API (``controller/subscription.go``): the user's plans, active first."""
+    user = require_user(site, req)
+    return ok({"billing_preference": "subscription_first",
+               "subscriptions": [{"subscription": s} for s in user.subscriptions if s["status"] == "active"],
+               "all_subscriptions": [{"subscription": s} for s in user.subscriptions]})
+
+
 def generate_access_token(site: "SandboxSite", req: Req) -> Response:
     return ok(site.rotate_access_token(require_user(site, req)))
 
@@ -288,6 +296,24 @@ def logs_self_stat(site: "SandboxSite", req: Req) -> Response:
                "total_quota": quota, "total_tokens": tokens})
 
 
+def data_self(site: "SandboxSite", req: Req) -> Response:
+    """New API's hourly usage (``QuotaData``): type-2 logs summed per hour and model in the window."""
+    user = require_user(site, req)
+    start, end = req.int_arg("start_timestamp", 0), req.int_arg("end_timestamp", 0)
+    cells: dict[tuple[int, str], dict[str, Any]] = {}
+    for r in user.logs:
+        if r.type != 2 or (start and r.created_at < start) or (end and r.created_at > end):
+            continue
+        hour = r.created_at - r.created_at % 3600
+        cell = cells.setdefault((hour, r.model_name), {
+            "id": 0, "user_id": user.id, "username": user.username, "model_name": r.model_name,
+            "created_at": hour, "token_used": 0, "count": 0, "quota": 0})
+        cell["token_used"] += r.prompt_tokens + r.completion_tokens
+        cell["count"] += 1
+        cell["quota"] += r.quota
+    return ok([cells[k] for k in sorted(cells)])
+
+
 # ----- models / groups / pricing ------------------------------------------------------------
 
 def user_models(site: "SandboxSite", req: Req) -> Response:
@@ -352,8 +378,12 @@ def routes(d: Dialect) -> list[tuple[str, str, Any]]:
         ("GET", "/api/log/self", logs_self),
         ("GET", "/api/log/self/stat", logs_self_stat),
     ]
+    if d.site_type == "new-api":  # the hourly usage of New API proper (not of its forks)
+        table.append(("GET", "/api/data/self", data_self))
     if d.modern_auth:
         table.append(("POST", "/api/user/auth/refresh", auth_refresh))
+    if d.subscriptions:
+        table.append(("GET", "/api/subscription/self", subscription_self))
     for route in (d.user_models_route, d.extra_models_route):
         if route:
             table.append(("GET", route, user_models))

@@ -24,7 +24,7 @@ from typing import Any, Callable
 from starlette.responses import JSONResponse, Response
 
 from . import _admin
-from ._data import IdCounter, SandboxUser, seed_redemption_codes, seed_user
+from ._data import IdCounter, SandboxUser, seed_redemption_codes, seed_subscriptions, seed_user
 from ._dialects import Dialect
 from ._faults import FaultSet, fault_response, make_fault
 from ._http import Reject, Req, not_found
@@ -95,8 +95,10 @@ class SandboxSite:
         self.jwts: dict[str, tuple[int, float]] = {}  # jwt -> (user id, expiry epoch s)
         self.refresh_tokens: dict[str, int] = {}  # refresh token -> user id
         self.sessions: dict[str, int] = {}
-        for u in self.users:
+        for i, u in enumerate(self.users):
             self._index_user(u)
+            if self.spec.subscriptions:
+                seed_subscriptions(u, i, now)
 
     def _index_user(self, u: SandboxUser) -> None:
         self.sessions[u.session] = u.id

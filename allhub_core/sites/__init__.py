@@ -37,10 +37,12 @@ from ._types import (
     TokenSpec,
     TypedInput,
 )
+from ._usage_logs import UsageLogResult, UsageLogRow, UsageLogs, UsageQuery, fetch_usage_logs
 from ._variants import VARIANTS
+from .custom_checkin import EXAMPLE_REQUEST, PLACEHOLDERS, CheckinRequest, parse_checkin_request
 from .family import SiteFamily
 from .recognition import recognize
-from .registry import FAMILIES, family_for
+from .registry import FAMILIES, checkin_family, default_checkin_method, family_for
 
 __all__ = [
     "Limits", "Politeness", "SiteError",
@@ -50,4 +52,7 @@ __all__ = [
     "ApiToken", "CheckInResult", "ModelPrice", "Pricing", "RecognizeResult", "RedeemResult", "RefreshResult",
     "SiteCredentials", "SITE_TYPES", "VARIANTS", "canonical_site_type",
     "FAMILIES", "SiteFamily", "TokenSpec", "TypedInput", "family_for",
+    "CheckinRequest", "EXAMPLE_REQUEST", "PLACEHOLDERS", "parse_checkin_request", "checkin_family",
+    "default_checkin_method",
+    "UsageLogResult", "UsageLogRow", "UsageLogs", "UsageQuery", "fetch_usage_logs",
 ]

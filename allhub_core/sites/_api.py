@@ -21,7 +21,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, TypeVar
 
+from ..errors import ValidationError
 from ..net import (
+    NO_AUTH,
     AccountClock,
     Auth,
     ChallengeError,
@@ -35,7 +37,7 @@ from ..net import (
     scrub,
     short,
 )
-from ..vocab import AuthType, Health
+from ..vocab import AuthType, CheckInState, Health
 from ..vocab import CheckInResult as Checked
 from ._reasons import health as _health
 from ._reasons import reason as _reason
@@ -50,8 +52,9 @@ from ._types import (
     SiteStatus,
     TokenSpec,
 )
+from .custom_checkin import custom_check_in, parse_checkin_request
 from .family import AccountHandle, SiteFamily
-from .registry import family_for
+from .registry import checkin_family, family_for
 
 log = logging.getLogger("allhub_core.sites")
 T = TypeVar("T")
@@ -128,7 +131,10 @@ async def _refresh_one(t: Transport, creds: SiteCredentials, statuses: _StatusCa
     secrets = creds.secrets()
     base = RefreshResult(account_id=creds.account_id, ok=False, health_status=Health.UNKNOWN.value, health_reason="")
     try:
-        family = family_for(creds.site_type)
+        try:  # a chosen built-in check-in also reads its own status
+            family = checkin_family(creds.site_type, creds.checkin_method)
+        except ValidationError:
+            family = family_for(creds.site_type)
         try:
             session = progress.session = t.session(creds.site_url, _auth_for(creds, family), secrets)
         except InvalidSiteUrl as exc:
@@ -142,6 +148,9 @@ async def _refresh_one(t: Transport, creds: SiteCredentials, statuses: _StatusCa
         handle = progress.handle = family.open(opened, creds)
         result = await family.refresh(handle, status=lambda: statuses.get(opened), exchange_rate=creds.exchange_rate)
         result.account_id = creds.account_id
+        if creds.checkin_method == "custom":
+            # The built-in status says nothing about a fork's own check-in: only its runs do.
+            result.checkin_status, result.checkin_supported = CheckInState.UNKNOWN.value, None
         base = result
         return result
     except Exception as exc:  # noqa: BLE001 - one account's failure is its own result
@@ -163,6 +172,7 @@ async def _refresh_within_deadline(t: Transport, creds: SiteCredentials, statuse
     except TimeoutError:
         if not clock.expired:
             raise
+        t.mark_unresponsive(creds.site_url, clock.seconds)
         return RefreshResult(account_id=creds.account_id, ok=False, health_status=Health.ERROR.value,
                              health_reason=deadline_reason(clock.seconds), rotated=progress.rotated(),
                              requests_made=progress.requests_made())
@@ -196,14 +206,20 @@ async def _checkin_one(t: Transport, creds: SiteCredentials, progress: _Progress
     out = CheckInResult(account_id=creds.account_id, result=Checked.FAILED.value, message="",
                         health_status=Health.UNKNOWN.value, health_reason="")
     try:
-        family = family_for(creds.site_type)
-        if not family.has_checkin:
+        family = checkin_family(creds.site_type, creds.checkin_method)
+        if creds.checkin_method == "custom":
+            spec = parse_checkin_request(creds.checkin_request or "", creds.site_url)
+            session = progress.session = t.session(creds.site_url, NO_AUTH, secrets)
+            outcome = await custom_check_in(session, spec, access_token=creds.access_token,
+                                            user_id=creds.user_id, cookie=creds.cookie)
+        elif not family.has_checkin:
             out.result, out.message = Checked.UNSUPPORTED.value, "This site type has no check-in."
             out.health_checked = False
             return out
-        session = progress.session = t.session(creds.site_url, _auth_for(creds, family), secrets)
-        handle = progress.handle = family.open(session, creds)
-        outcome = await family.check_in(handle)
+        else:
+            session = progress.session = t.session(creds.site_url, _auth_for(creds, family), secrets)
+            handle = progress.handle = family.open(session, creds)
+            outcome = await family.check_in(handle)
         out.result, out.message = outcome.result, short(scrub(outcome.message, secrets))
         out.reward_quota = outcome.reward_quota
         if outcome.error is not None:
@@ -222,6 +238,9 @@ async def _checkin_one(t: Transport, creds: SiteCredentials, progress: _Progress
     except InvalidSiteUrl as exc:
         out.message = out.health_reason = str(exc)
         out.health_status = Health.WARNING.value
+        return out
+    except ValidationError as exc:  # a stored custom request that no longer reads
+        out.message, out.health_checked = str(exc), False
         return out
     except Exception as exc:  # noqa: BLE001
         if not isinstance(exc, SiteError):
@@ -245,6 +264,7 @@ async def _checkin_within_deadline(t: Transport, creds: SiteCredentials) -> Chec
     except TimeoutError:
         if not clock.expired:
             raise
+        t.mark_unresponsive(creds.site_url, clock.seconds)
         reason = deadline_reason(clock.seconds, checkin=True)
         return CheckInResult(account_id=creds.account_id, result=Checked.FAILED.value, message=reason,
                              health_status=Health.ERROR.value, health_reason=reason, rotated=progress.rotated(),

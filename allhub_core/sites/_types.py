@@ -50,6 +50,8 @@ class SiteCredentials:
     user_id: str | None = None
     refresh_token: str | None = None  # sub2api
     checkin_url: str | None = None  # custom check-in URL, if any (informational)
+    checkin_method: str = "auto"  # "auto" (the family's built-in) | "custom" (checkin_request)
+    checkin_request: str | None = None  # the custom request as JSON (sites.custom_checkin)
     exchange_rate: float | None = None  # used to read "¥" amounts in income log rows
 
     def secrets(self) -> list[str]:
@@ -63,6 +65,9 @@ class RefreshResult:
     health_status: str
     health_reason: str
     quota: int | None = None
+    # New API plans: what is left of the active subscriptions, in quota units, beside the
+    # wallet ``quota``; None when the site has no plans or the account has none active.
+    subscription_quota: int | None = None
     username: str | None = None
     user_id: str | None = None
     site_name: str | None = None

@@ -33,6 +33,8 @@ class Variant:
     title: regex matched against the home page ``<title>`` (detection step 4).
     always_send_cookie: send a stored cookie along with the access token (AnyRouter's
         sign-in is cookie-only).
+    subscriptions: the site may have New API's plans (``/api/subscription/self``); asked on
+        every refresh, a 404 or a refusal means "no subscription quota", never a failure.
     """
 
     site_type: str
@@ -46,12 +48,14 @@ class Variant:
     title: str | None = None
     redeem: bool = True
     always_send_cookie: bool = False
+    subscriptions: bool = False
 
 
 VARIANTS: dict[str, Variant] = {
     v.site_type: v
     for v in (
-        Variant("new-api", "New-Api-User", checkin="new-api", token_paging="newapi", title=r"\bnew[-_ ]?api\b"),
+        Variant("new-api", "New-Api-User", checkin="new-api", token_paging="newapi", title=r"\bnew[-_ ]?api\b",
+                subscriptions=True),
         Variant("ModelFlare", "X-ModelFlare-User", checkin="new-api", token_paging="newapi"),
         Variant("one-api", None, token_paging="oneapi", log_paging="oneapi",
                 model_routes=("/api/user/available_models", "/api/user/models"), pricing=None,

@@ -35,6 +35,7 @@ from ._types import (
     TokenSpec,
     TypedInput,
 )
+from ._usage_logs import UsageLogs
 
 __all__ = ["AccountHandle", "BaseFamily", "CheckInOutcome", "SiteFamily", "StatusSource"]
 
@@ -114,6 +115,11 @@ class SiteFamily(Protocol[H]):
     async def redeem(self, handle: H, code: str) -> RedeemResult:
         ...
 
+    async def usage_logs(self, handle: H, window: tuple[int, int], *, page_limit: int, row_limit: int) -> UsageLogs:
+        """Consume-log rows in ``window`` (epoch seconds, both ends included), newest first, at most
+        ``page_limit`` pages and ``row_limit`` rows (``_usage_logs``)."""
+        ...
+
 
 class BaseFamily(Generic[H]):
     """A family that can do nothing: subclasses override what their sites offer."""
@@ -164,4 +170,7 @@ class BaseFamily(Generic[H]):
 
     async def redeem(self, handle: H, code: str) -> RedeemResult:
         raise self._unsupported("have no redemption codes")
+
+    async def usage_logs(self, handle: H, window: tuple[int, int], *, page_limit: int, row_limit: int) -> UsageLogs:
+        raise self._unsupported("have no usage logs")
 

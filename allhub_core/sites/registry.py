@@ -7,16 +7,18 @@ Every ``SiteType`` member has an entry; ``tests/sites/test_families.py`` holds u
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from ..vocab import SiteType, canonical_site_type
+from ..errors import ValidationError
+from ..vocab import CheckInMethod, SiteType, canonical_site_type
 from ._variants import VARIANTS
 from .family import SiteFamily
 from .newapi import NewApiFamily
 from .sub2api import Sub2ApiFamily
 from .voapi_v2 import VoApiV2Family
 
-__all__ = ["FAMILIES", "family_for"]
+__all__ = ["FAMILIES", "family_for", "checkin_family", "default_checkin_method"]
 
 FAMILIES: dict[SiteType, SiteFamily[Any]] = {
     **{SiteType(v.site_type): NewApiFamily(v) for v in VARIANTS.values()},
@@ -28,3 +30,44 @@ FAMILIES: dict[SiteType, SiteFamily[Any]] = {
 def family_for(site_type: str | None) -> SiteFamily[Any]:
     """The family for a stored ``site_type`` (any casing); unknown types act as ``unknown``."""
     return FAMILIES.get(canonical_site_type(site_type) or SiteType.UNKNOWN) or FAMILIES[SiteType.UNKNOWN]
+
+
+#: A built-in check-in the user may choose -> the New API family's check-in dialect it runs.
+_DIALECT_OF = {CheckInMethod.NEW_API: "new-api", CheckInMethod.VELOERA: "veloera",
+               CheckInMethod.WONG_GONGYI: "wong", CheckInMethod.ANYROUTER: "anyrouter"}
+_METHOD_OF = {v: k for k, v in _DIALECT_OF.items()}
+
+
+def default_checkin_method(site_type: str | None) -> CheckInMethod | None:
+    """The built-in check-in "automatic" runs for a site type, or None when it has none."""
+    family = family_for(site_type)
+    if isinstance(family, VoApiV2Family):
+        return CheckInMethod.VOAPI_V2
+    if isinstance(family, NewApiFamily) and family.variant.checkin:
+        return _METHOD_OF.get(family.variant.checkin)
+    return None
+
+
+def checkin_family(site_type: str | None, method: str | None) -> SiteFamily[Any]:
+    """The family whose check-in an account runs: its site type's (``auto``), or the site type's
+    family with the chosen built-in dialect. ``ValidationError`` when the two cannot go together."""
+    family = family_for(site_type)
+    if not method or method in (CheckInMethod.AUTO, CheckInMethod.CUSTOM):
+        return family
+    try:
+        chosen = CheckInMethod(method)
+    except ValueError:
+        raise ValidationError(f"Unknown check-in method {method!r}.") from None
+    if chosen is CheckInMethod.VOAPI_V2:
+        if isinstance(family, VoApiV2Family):
+            return family
+        raise ValidationError("The VoAPI v2 check-in works only on VoAPI v2 sites (their own login).")
+    if not isinstance(family, NewApiFamily):
+        raise ValidationError(f"The {chosen.label} works only on New API family sites, not on "
+                              f"{family.site_type.label} sites.")
+    dialect = _DIALECT_OF[chosen]
+    if family.variant.checkin == dialect:
+        return family
+    return NewApiFamily(dataclasses.replace(family.variant, checkin=dialect,
+                                            always_send_cookie=family.variant.always_send_cookie
+                                            or dialect == "anyrouter"))

@@ -46,6 +46,7 @@ from ._types import (
     UserInfo,
     remote_text,
 )
+from ._usage_logs import UsageLogs, sub2api_usage_logs
 from .family import BaseFamily, StatusSource
 from .newapi import login_refusal
 
@@ -256,6 +257,10 @@ class Sub2ApiFamily(BaseFamily[Sub2ApiClient]):
             if token.id == str(token_id):
                 return token.key
         raise SiteError(f"No key with id {token_id} on this account.")
+
+    async def usage_logs(self, handle: Sub2ApiClient, window: tuple[int, int], *, page_limit: int,
+                         row_limit: int) -> UsageLogs:
+        return await sub2api_usage_logs(handle.call, window, page_limit=page_limit, row_limit=row_limit)
 
     async def recognize(self, session: SiteSession, origin: str, status: SiteStatus | None,
                         typed: TypedInput) -> RecognizeResult:

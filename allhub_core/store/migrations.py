@@ -129,6 +129,93 @@ def _m003_normalise_site_urls(con: duckdb.DuckDBPyConnection) -> None:
             con.execute("UPDATE accounts SET site_url = ? WHERE id = ?", [key, aid])
 
 
+def _m004_checkin_method_subscription(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 8: how each account checks in ('auto' = the site family's built-in; 'custom' = the
+    # JSON request in checkin_request; 'none' = never), and New API's subscription quota, kept
+    # beside the wallet balance (NULL: the site has no subscriptions or did not say).
+    con.execute("ALTER TABLE accounts ADD COLUMN checkin_method VARCHAR NOT NULL DEFAULT 'auto'")
+    con.execute("ALTER TABLE accounts ADD COLUMN checkin_request VARCHAR NOT NULL DEFAULT ''")
+    con.execute("ALTER TABLE accounts ADD COLUMN subscription_quota BIGINT")
+
+
+def _m005_history(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 10, history and analytics. No keys or indexes (see the module docstring): the
+    # history room writes a day's snapshot as "delete then insert" and de-duplicates usage
+    # rows by fingerprint itself, inside the writing transaction.
+    # One balance snapshot per account per local day; money in quota units. income_estimated:
+    # the site gave no income, so it is today's balance minus yesterday's plus consumption.
+    con.execute("""
+        CREATE TABLE balance_snapshots (
+            account_id BIGINT NOT NULL,
+            day DATE NOT NULL,
+            quota BIGINT,
+            subscription_quota BIGINT,
+            consumption BIGINT,
+            income BIGINT,
+            income_estimated BOOLEAN NOT NULL DEFAULT false,
+            captured_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            source VARCHAR NOT NULL DEFAULT 'refresh'
+        )""")
+    # Consume-log rows (source 'log') or hourly aggregates (source 'hourly', requests > 1);
+    # created_at in epoch seconds as the site gave it, ts the same instant in local time.
+    con.execute("""
+        CREATE TABLE usage_logs (
+            account_id BIGINT NOT NULL,
+            created_at BIGINT NOT NULL,
+            ts TIMESTAMP NOT NULL,
+            model VARCHAR NOT NULL DEFAULT '',
+            token_id VARCHAR NOT NULL DEFAULT '',
+            token_name VARCHAR NOT NULL DEFAULT '',
+            requests INTEGER NOT NULL DEFAULT 1,
+            prompt_tokens BIGINT NOT NULL DEFAULT 0,
+            completion_tokens BIGINT NOT NULL DEFAULT 0,
+            quota BIGINT NOT NULL DEFAULT 0,
+            latency_s DOUBLE,
+            source VARCHAR NOT NULL DEFAULT 'log',
+            fingerprint VARCHAR NOT NULL
+        )""")
+    # Where each account's usage sync stands: rows up to last_ts are stored; backlog_end is the
+    # oldest time read by a run that was cut short (its older rows are read next).
+    con.execute("""
+        CREATE TABLE usage_sync_state (
+            account_id BIGINT NOT NULL,
+            last_ts BIGINT,
+            backlog_end BIGINT,
+            status VARCHAR NOT NULL DEFAULT '',
+            message VARCHAR NOT NULL DEFAULT '',
+            rows_added BIGINT NOT NULL DEFAULT 0,
+            synced_at TIMESTAMPTZ
+        )""")
+
+
+def _m006_transfer(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 9 (import/export): the extension's account id (stable across round trips; a new row
+    # gets a fresh one), the extension fields we have no column for (JSON, written back on
+    # export), bookmarks, and deleted-entry records (tombstones) so a merge resurrects nothing.
+    con.execute("ALTER TABLE accounts ADD COLUMN ext_id VARCHAR DEFAULT ('account-' || gen_random_uuid()::VARCHAR)")
+    con.execute("ALTER TABLE accounts ADD COLUMN ext_extra VARCHAR NOT NULL DEFAULT '{}'")
+    con.execute("""
+        CREATE TABLE bookmarks (
+            id VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            url VARCHAR NOT NULL,
+            notes VARCHAR NOT NULL DEFAULT '',
+            tags VARCHAR[] NOT NULL DEFAULT []::VARCHAR[],
+            pin_seq BIGINT,
+            position INTEGER,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )""")
+    # kind 'account' or 'bookmark'; times in epoch milliseconds, as the extension writes them.
+    con.execute("""
+        CREATE TABLE tombstones (
+            id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            deleted_at BIGINT NOT NULL,
+            entry_updated_at BIGINT NOT NULL DEFAULT 0
+        )""")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -140,6 +227,9 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "initial accounts, tags, pins, order, preferences", _m001_initial),
     Migration(2, "check-in log", _m002_checkin_log),
     Migration(3, "site addresses in the current normal form (NFKC, IDNA)", _m003_normalise_site_urls),
+    Migration(4, "check-in method per account; subscription quota", _m004_checkin_method_subscription),
+    Migration(5, "history: balance snapshots, usage logs, usage sync state", _m005_history),
+    Migration(6, "transfer: extension account ids and extras, bookmarks, tombstones", _m006_transfer),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -7,15 +7,39 @@ See docs/architecture.md.
 """
 
 from allhub_core.accounts.status import count_in_run, mark_custom_checked, todays_checkins
-from allhub_core.sync.checkins import CheckInReport, checkin
+from allhub_core.sites import EXAMPLE_REQUEST as EXAMPLE_CHECKIN_REQUEST
+from allhub_core.sync.backup import SYNC_MODES as BACKUP_SYNC_MODES
+from allhub_core.sync.backup import (
+    BackupReport,
+    BackupSettings,
+    get_backup_settings,
+    last_backup_result,
+    save_backup_settings,
+)
+from allhub_core.sync.backup import pull as backup_pull
+from allhub_core.sync.backup import push as backup_push
+from allhub_core.sync.backup import sync as backup_sync
+from allhub_core.sync.backup import test_connection as backup_test
+from allhub_core.sync.checkins import (
+    CHECKIN_METHOD_LABELS,
+    CheckInReport,
+    auto_checkin_label,
+    checkin,
+    set_checkin_method,
+)
 from allhub_core.sync.credentials import credentials_for, politeness_for
 from allhub_core.sync.keys import DEFAULT_KEY_NAME, provision_default_key
 from allhub_core.sync.onboarding import OnboardReport, host_of, onboard, recognize_and_fill, recognize_input
 from allhub_core.sync.refreshes import RefreshReport, refresh, write_refresh_results
+from allhub_core.sync.usage import UsageSyncReport, sync_usage
 
 __all__ = [
     "count_in_run", "mark_custom_checked", "todays_checkins", "CheckInReport", "checkin", "credentials_for",
+    "CHECKIN_METHOD_LABELS", "set_checkin_method", "EXAMPLE_CHECKIN_REQUEST", "auto_checkin_label",
     "politeness_for",
     "DEFAULT_KEY_NAME", "provision_default_key", "OnboardReport", "host_of", "onboard", "recognize_and_fill",
     "recognize_input", "RefreshReport", "refresh", "write_refresh_results",
+    "BACKUP_SYNC_MODES", "BackupReport", "BackupSettings", "get_backup_settings", "save_backup_settings",
+    "last_backup_result", "backup_test", "backup_push", "backup_pull", "backup_sync",
+    "UsageSyncReport", "sync_usage",
 ]

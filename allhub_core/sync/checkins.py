@@ -6,15 +6,26 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from allhub_core.accounts import parse_id
+from allhub_core.accounts import checkin_methods, parse_id
+from allhub_core.accounts import set_checkin_method as _store_checkin_method
 from allhub_core.accounts.status import record_checkins
+from allhub_core.errors import ValidationError
 from allhub_core.sites import CheckInResult as SiteCheckIn
-from allhub_core.sites import Politeness, checkin_accounts
+from allhub_core.sites import (
+    Politeness,
+    checkin_accounts,
+    checkin_family,
+    default_checkin_method,
+    parse_checkin_request,
+)
 from allhub_core.store import Store
 from allhub_core.sync.credentials import account_names, politeness_for
-from allhub_core.vocab import CheckInResult
+from allhub_core.vocab import CheckInMethod, CheckInResult
 
-__all__ = ["CheckInReport", "checkin"]
+__all__ = ["CheckInReport", "checkin", "set_checkin_method", "CHECKIN_METHOD_LABELS", "auto_checkin_label"]
+
+#: How an account checks in, as the page and ``account set --checkin-method`` offer it.
+CHECKIN_METHOD_LABELS = {m.value: m.label for m in CheckInMethod}
 
 
 @dataclass
@@ -47,7 +58,7 @@ class CheckInReport:
     def summary(self) -> str:
         if not self.results:
             return "No accounts to check in."
-        text = ", ".join(f"{n} {k.value.replace('_', ' ')}" for k, n in self.counts().items())
+        text = ", ".join(f"{n} {k.label.lower()}" for k, n in self.counts().items())
         return f"Check-in finished: {text}."
 
     def rows(self) -> list[dict[str, Any]]:
@@ -75,3 +86,33 @@ def checkin(store: Store, ids: list[Any] | None = None, *, politeness: Politenes
                              "checkin_url": r.checkin_url, "rotated": r.rotated, "health_checked": r.health_checked,
                              "health_status": r.health_status, "health_reason": r.health_reason} for r in results])
     return CheckInReport(results, names)
+
+
+def set_checkin_method(store: Store, ids: list[Any], method: str, request: str | dict[str, Any] | None = None) -> int:
+    """Choose how accounts check in: ``auto``, a built-in by its id (``new-api:daily-checkin``...,
+    as the extension names them) or ``custom`` with its request (JSON text or object).
+
+    A built-in must suit each account's site type; a request is checked against each account's
+    site (an address on another site is refused) and stored in its normal form. Nothing changes
+    when one account fails the check.
+    """
+    method = (method or "").strip()
+    if method not in CHECKIN_METHOD_LABELS:
+        raise ValidationError(f"The check-in method is one of: {', '.join(CHECKIN_METHOD_LABELS)}.")
+    text = ""
+    rows = checkin_methods(store, ids)
+    if method == CheckInMethod.CUSTOM or request:
+        if request in (None, "", {}):
+            raise ValidationError("A custom check-in method needs its request (a JSON object with at least a url).")
+        assert request is not None
+        for row in rows:
+            text = parse_checkin_request(request, row["site_url"]).to_json()
+    for row in rows:
+        checkin_family(row["site_type"], method)
+    return _store_checkin_method(store, ids, method, text)
+
+
+def auto_checkin_label(site_type: str | None) -> str:
+    """What "automatic" runs for a site type, in words (for the page and ``account show``)."""
+    method = default_checkin_method(site_type)
+    return method.label if method else "none (this site type has no built-in check-in)"

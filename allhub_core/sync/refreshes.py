@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from allhub_core.accounts import get_preferences, parse_id
 from allhub_core.accounts.status import recently_synced, write_refresh_rows
+from allhub_core.history import record_snapshots
 from allhub_core.sites import Politeness, RefreshResult, refresh_accounts
 from allhub_core.store import Store
 from allhub_core.sync.credentials import account_names, politeness_for
@@ -81,7 +82,8 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
 
 
 def write_refresh_results(store: Store, results: list[RefreshResult]) -> None:
-    """Turn the sites' results into the rows ``accounts.status`` writes (one transaction)."""
+    """Turn the sites' results into the rows ``accounts.status`` writes, and each successful
+    account's balance snapshot of the day (``history.record_snapshots``), in one transaction."""
     ok_rows, failed_rows = [], []
     for r in results:
         if not r.ok:
@@ -93,7 +95,8 @@ def write_refresh_results(store: Store, results: list[RefreshResult]) -> None:
         checked = r.checkin_status if r.checkin_status in (CheckInState.CHECKED, CheckInState.NOT_CHECKED) else None
         ok_rows.append({
             "id": int(r.account_id), "health_status": r.health_status, "health_reason": r.health_reason,
-            "quota": r.quota, "today_consumption": r.today_consumption, "today_income": r.today_income,
+            "quota": r.quota, "subscription_quota": r.subscription_quota,
+            "today_consumption": r.today_consumption, "today_income": r.today_income,
             "today_prompt_tokens": r.today_prompt_tokens, "today_completion_tokens": r.today_completion_tokens,
             "today_requests": r.today_requests, "consumption_availability": status["consumption"],
             "income_availability": status["income"], "tokens_availability": status["tokens"],
@@ -102,4 +105,8 @@ def write_refresh_results(store: Store, results: list[RefreshResult]) -> None:
             "checkin_supported": False if r.checkin_status == CheckInState.UNSUPPORTED else r.checkin_supported,
             "checkin_today": checked, "username": r.username, "user_id": r.user_id})
     rotated = {int(r.account_id): r.rotated for r in results if r.rotated}
-    write_refresh_rows(store, ok_rows, failed_rows, rotated)
+    retention = get_preferences(store)["history_retention_days"] if ok_rows else None
+    with store.write() as con:  # the figures and the day's balance snapshots, all or nothing
+        write_refresh_rows(store, ok_rows, failed_rows, rotated, con=con)
+        if ok_rows:
+            record_snapshots(con, ok_rows, retention_days=retention)

@@ -1,9 +1,40 @@
 """Transfer (layer L3): data in and out of allhub.
 
 ``tabular`` writes the JSON and CSV exports (formula-safe CSV, secrets only on request).
-Later: our own backup envelope, the All API Hub extension's formats, client exports.
+``extension`` reads the All API Hub extension's backups (envelopes 1.0-4.0, account config
+versions up to 7) and writes its 4.0 backup; ``envelope`` is its encrypted (WebDAV) envelope;
+``backup`` is our own full backup and ``parse_backup``, which recognises every file; ``importer``
+previews and applies an import (merge or replace, one transaction); ``csv_import`` bulk-adds
+accounts from CSV. ``snapshot`` is the one read both exports are built from.
 """
 
+from allhub_core.transfer.backup import build_own_backup, own_file_name, parse_backup
+from allhub_core.transfer.bundle import Bundle, IncomingAccount, IncomingBookmark, Tombstone
+from allhub_core.transfer.csv_import import CSV_TEMPLATE, CsvImportReport, import_csv, looks_like_csv
+from allhub_core.transfer.envelope import PasswordRequired, encrypt_backup, is_encrypted_envelope
+from allhub_core.transfer.extension import (
+    BACKUP_VERSION,
+    SUPPORTED_VERSIONS,
+    build_extension_backup,
+    extension_file_name,
+    upgrade_account,
+)
+from allhub_core.transfer.importer import (
+    MODES,
+    ImportPreview,
+    ImportReport,
+    add_bookmarks,
+    apply_import,
+    preview_import,
+)
+from allhub_core.transfer.snapshot import list_bookmarks
 from allhub_core.transfer.tabular import CSV_COLUMNS, SECRET_KEYS, csv_safe, json_text, to_csv, to_csv_bytes, to_json
 
-__all__ = ["CSV_COLUMNS", "SECRET_KEYS", "csv_safe", "to_csv", "to_csv_bytes", "to_json", "json_text"]
+__all__ = [
+    "CSV_COLUMNS", "SECRET_KEYS", "csv_safe", "to_csv", "to_csv_bytes", "to_json", "json_text",
+    "parse_backup", "build_own_backup", "own_file_name", "Bundle", "IncomingAccount", "IncomingBookmark",
+    "Tombstone", "CSV_TEMPLATE", "CsvImportReport", "import_csv", "looks_like_csv", "PasswordRequired",
+    "encrypt_backup", "is_encrypted_envelope", "BACKUP_VERSION", "SUPPORTED_VERSIONS", "build_extension_backup",
+    "extension_file_name", "upgrade_account", "MODES", "ImportPreview", "ImportReport", "apply_import",
+    "preview_import", "list_bookmarks", "add_bookmarks",
+]

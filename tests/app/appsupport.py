@@ -20,12 +20,16 @@ from allhub_core.accounts import QUOTA_PER_USD
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start(page: str | None = None) -> AppTest:
-    """The app run once through app.py, then switched to ``page`` (e.g. ``pages/tags.py``)."""
+ACCOUNTS = "pages/accounts.py"
+
+
+def start(page: str | None = ACCOUNTS) -> AppTest:
+    """The app run once through app.py, then switched to ``page`` (Accounts unless told;
+    ``None`` stays on the landing page, Overview)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     at.run()
     if page:
-        # (only the page under test must run cleanly: the first run shows Accounts)
+        # (only the page under test must run cleanly: the first run shows Overview)
         at.switch_page(page).run()
     assert not at.exception, at.exception
     return at

@@ -59,7 +59,7 @@ def test_refresh_and_checkin_selected_only(store, loaded):
                                                "deleted_rows": []}
     at.run()
     at.button(key="bulk_checkin").click().run()
-    assert any("1 success" in s for s in texts(at.success)), texts(at.success)
+    assert any("1 checked in now" in s for s in texts(at.success)), texts(at.success)
     assert acc.get_account(store, loaded["new-api"])["checkin_status"] == "checked"
 
 
@@ -70,14 +70,17 @@ def test_checkin_page_lists_states_and_runs(store, sandbox, loaded):
     at.button(key="checkin_page_all").click().run()
     assert not at.exception
     table = at.dataframe[0].value
-    by_name = dict(zip(table["Name"], table["Last attempt"]))
-    assert by_name["new-api"] == "success" and by_name["veloera"] == "needs a browser"
+    by_name = dict(zip(table["Name"], table["Last result"]))
+    assert by_name["new-api"] == "✅ Checked in now" and by_name["veloera"] == "🖐 Needs you"
     assert "Check-in page" in table.columns
     link = dict(zip(table["Name"], table["Check-in page"]))["veloera"]
     assert link == sandbox.site("veloera").url
-    assert "one-api" not in by_name or by_name["one-api"] in ("", "unsupported")
+    assert "one-api" not in by_name or by_name["one-api"] in ("", "— Not supported")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Need a browser"] == "1" and metrics["Checked in today"] == "1"
+    assert metrics["🖐 Needs you"] == "1" and metrics["✅ Checked in now"] == "1"
+    # Needs attention: only the account that needs the user is left.
+    at.toggle(key="ci_attention").set_value(True).run()
+    assert list(at.dataframe[0].value["Name"]) == ["veloera"]
 
 
 def test_mark_checked_by_hand_on_custom_checkin_page(store):

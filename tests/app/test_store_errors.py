@@ -59,7 +59,8 @@ def test_a_file_that_is_not_duckdb_is_one_sentence(db_path, content):
 
 
 @pytest.mark.parametrize("page", ["pages/add_account.py", "pages/tags.py", "pages/settings.py",
-                                  "pages/duplicates.py"])
+                                  "pages/duplicates.py", "pages/accounts.py", "pages/balance_history.py",
+                                  "pages/usage.py"])
 def test_every_page_shows_the_sentence(db_path, page):
     db_path.write_bytes(b"not duckdb" * 100)
     at = run_app(page)

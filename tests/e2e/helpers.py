@@ -34,11 +34,12 @@ def wait_for_run(page: Page) -> None:
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
 
 
-def open_page(page: Page, base_url: str, path: str = "") -> None:
+def open_page(page: Page, base_url: str, path: str = "accounts") -> None:
     """Load ``base_url/path`` and wait for the page's first run to finish.
 
-    Accounts is the default page, at ``base_url/``; the others are at their file names
-    (``add_account``, ``duplicates``, ``tags``, ``settings``, ``checkin``).
+    Each page is at its file name (``accounts``, ``add_account``, ``duplicates``, ``tags``,
+    ``settings``, ``checkin``, ``balance_history``, ``usage``); Overview, the default page, is
+    also at ``base_url/`` (``path=""``). Without a path this opens Accounts.
     """
     page.goto(f"{base_url}/{path}")
     page.get_by_test_id("stMain").wait_for()

@@ -139,6 +139,7 @@ def read_accounts_page(port: int, origin: str, host: str = "127.0.0.1") -> bytes
                  open_timeout=10, max_size=None) as ws:
         back = BackMsg()
         back.rerun_script.query_string = ""
+        back.rerun_script.page_name = "accounts"  # the Accounts page (the default page is Overview)
         ws.send(back.SerializeToString())
         received = b""
         deadline = time.monotonic() + 30

@@ -145,9 +145,10 @@ def test_a_bookmarked_page_opens_first_on_a_fresh_server(page: Page, dashboard):
     expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name="Add account")).to_be_visible()
 
 
-def test_accounts_alias_url_works_without_page_not_found(page: Page, dashboard):
-    """Old links to /accounts land on the Accounts page (the default page lives at /)."""
-    open_page(page, dashboard.url)
+def test_root_is_overview_and_accounts_has_its_own_url(page: Page, dashboard):
+    """/ lands on Overview (the default page); /accounts opens the Accounts grid, no "Page not found"."""
+    open_page(page, dashboard.url, "")
+    expect(page.get_by_test_id("stHeading").first).to_have_text("Overview")
     page.goto(dashboard.url + "/accounts")
     wait_for_run(page)
     expect(page.get_by_test_id("stHeading").first).to_have_text("Accounts")

@@ -31,7 +31,7 @@ def test_refresh_all_turns_badges_and_shows_reasons(page: Page, dashboard, sandb
     # one site refuses everything: its accounts must turn "warning" with the HTTP reason
     sandbox.site("veloera").inject("401")
 
-    open_page(page, dashboard.url)  # Accounts is the default page, at /
+    open_page(page, dashboard.url)  # Accounts, at /accounts
     before = grid_column(page, "Health")
     assert before and all("unknown" in h for h in before), before
 

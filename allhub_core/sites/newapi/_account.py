@@ -11,9 +11,19 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ...net import Auth, BadResponseError, SiteError, SiteSession, server_message
+from ...net import (
+    Auth,
+    BadResponseError,
+    BusinessError,
+    HttpStatusError,
+    SiteError,
+    SiteSession,
+    server_message,
+    session_limit_code,
+)
 from ...vocab import DEFAULT_EXCHANGE_RATE
 from .._checkin import CHECKED, NOT_CHECKED, UNSUPPORTED, checkin_status
+from .._concurrent import together
 from .._status import site_name
 from .._types import RefreshResult, SiteStatus, UserInfo, remote_text
 from .._usage import today_usage
@@ -47,6 +57,40 @@ async def fetch_self(session: SiteSession) -> UserInfo:
     return parse_user((await session.get("/api/user/self")).envelope())
 
 
+def subscription_remaining(data: Any) -> int | None:
+    """What is left of the active plans in ``/api/subscription/self`` data, in quota units.
+
+    ``data.subscriptions`` lists the active ones as ``{"subscription": {amount_total,
+    amount_used, status, ...}}``; a plan with ``amount_total`` 0 has no quota limit and adds
+    nothing. None when there is no active plan with a quota.
+    """
+    subs = data.get("subscriptions") if isinstance(data, dict) else None
+    if not isinstance(subs, list):
+        return None
+    left, seen = 0, False
+    for item in subs:
+        sub = item.get("subscription", item) if isinstance(item, dict) else None
+        if not isinstance(sub, dict) or str(sub.get("status") or "active").lower() != "active":
+            continue
+        total, used = int_or_none(sub.get("amount_total")), int_or_none(sub.get("amount_used")) or 0
+        if total is None or total <= 0:
+            continue
+        left += max(total - used, 0)
+        seen = True
+    return left if seen else None
+
+
+async def fetch_subscription_quota(session: SiteSession) -> int | None:
+    """Subscription quota left, or None where the site has no plans (404/405, ``success:false``)."""
+    try:
+        data = (await session.get("/api/subscription/self")).envelope(require_data=False)
+    except (HttpStatusError, BusinessError):
+        # No plans route, or a refusal of it alone: the user call already proved the account,
+        # so the plans are simply unknown (None), never a failed refresh.
+        return None
+    return subscription_remaining(data)
+
+
 def checkin_supported(variant: Variant, status: SiteStatus | None, state: str) -> bool | None:
     """Whether the account can check in: the variant, then /api/status, then what the status call saw."""
     if variant.checkin is None:
@@ -58,19 +102,30 @@ def checkin_supported(variant: Variant, status: SiteStatus | None, state: str) -
     return True if state in (CHECKED, NOT_CHECKED) else (False if state == UNSUPPORTED else None)
 
 
+async def _no_subscription() -> None:
+    return None
+
+
 async def refresh(session: SiteSession, variant: Variant, status: SiteStatus | None, *,
-                  exchange_rate: float | None = None) -> RefreshResult:
-    """Balance, today's figures and check-in state; ``SiteError`` if the user call fails."""
-    user = await fetch_self(session)
+                  exchange_rate: float | None = None, user: UserInfo | None = None) -> RefreshResult:
+    """Balance, today's figures and check-in state; ``SiteError`` if the user call fails.
+
+    Once the user call has answered (``user``, when the caller already made it), today's
+    figures, the check-in state and the plans are asked for together: the per-site limits
+    still decide how many go at once, but one account no longer waits for each in turn.
+    """
+    user = user or await fetch_self(session)
     rate = exchange_rate or (status.exchange_rate if status else None) or DEFAULT_EXCHANGE_RATE
-    usage = await today_usage(session, variant, exchange_rate=rate, page_limit=session.politeness.log_page_limit)
-    state = await checkin_status(session, variant)
+    usage, state, subscription = await together(
+        today_usage(session, variant, exchange_rate=rate, page_limit=session.politeness.log_page_limit),
+        checkin_status(session, variant),
+        fetch_subscription_quota(session) if variant.subscriptions else _no_subscription())
     supported = checkin_supported(variant, status, state)
     if supported is False:
         state = UNSUPPORTED
     return RefreshResult(
         account_id="", ok=True, health_status="healthy", health_reason="",
-        quota=user.quota, username=user.username, user_id=user.user_id,
+        quota=user.quota, subscription_quota=subscription, username=user.username, user_id=user.user_id,
         site_name=site_name(status.system_name if status else None, session.origin),
         today_consumption=usage.consumption, today_income=usage.income,
         today_prompt_tokens=usage.prompt_tokens, today_completion_tokens=usage.completion_tokens,
@@ -103,6 +158,15 @@ class LoginOutcome:
     cookie: str | None
 
 
+def session_limit_error(code: str) -> LoginError:
+    """New API's session limits: not retried (another login would only hit them again)."""
+    if code == "AUTH_SESSION_ISSUANCE_LIMIT":
+        return LoginError("This site has had too many logins for this user in a short time; wait a few "
+                          f"minutes before logging in again, or {USE_TOKEN}")
+    return LoginError("This user already has as many active login sessions as the site allows; log out of "
+                      f"one on the site (its sessions list) and try again, or {USE_TOKEN}")
+
+
 def login_refusal(message: str) -> LoginError:
     if _TURNSTILE.search(message):
         return LoginError(f"This site wants a Turnstile/captcha check to log in; {USE_TOKEN}")
@@ -116,8 +180,14 @@ def login_refusal(message: str) -> LoginError:
 async def login(session: SiteSession, username: str, password: str) -> LoginOutcome:
     """``POST /api/user/login`` then read (rotate) the access token with that session."""
     session.add_secret(password)
-    reply = await session.post("/api/user/login", json={"username": username, "password": password},
-                               public=True, idempotent=False)
+    try:
+        reply = await session.post("/api/user/login", json={"username": username, "password": password},
+                                   public=True, idempotent=False)
+    except HttpStatusError as exc:
+        limit = session_limit_code(exc.body)
+        if limit is None:
+            raise
+        raise session_limit_error(limit) from exc
     body = reply.json_object()
     message = reply.clean(server_message(body))
     if body.get("success") is not True:

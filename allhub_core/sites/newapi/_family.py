@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from ...net import Auth, BusinessError, HttpStatusError, SiteError, SiteSession
 from ...vocab import DEFAULT_EXCHANGE_RATE, AuthType, Health, SiteType
 from .. import _checkin, _tokens
+from .._concurrent import together
 from .._reasons import reason
 from .._status import site_name
 from .._types import (
@@ -24,6 +25,7 @@ from .._types import (
     TokenSpec,
     TypedInput,
 )
+from .._usage_logs import UsageLogs, newapi_usage_logs
 from .._variants import USER_ID_HEADERS_LOWER, Variant
 from ..family import BaseFamily, CheckInOutcome, StatusSource
 from . import _account, _catalog
@@ -63,8 +65,10 @@ class NewApiFamily(BaseFamily[NewApiHandle]):
 
     async def refresh(self, handle: NewApiHandle, *, status: StatusSource,
                       exchange_rate: float | None = None) -> RefreshResult:
-        site_status = await status()
-        return await _account.refresh(handle.session, self.variant, site_status, exchange_rate=exchange_rate)
+        # The public status (shared by the batch) and the account's own user call go together.
+        site_status, user = await together(status(), _account.fetch_self(handle.session))
+        return await _account.refresh(handle.session, self.variant, site_status, exchange_rate=exchange_rate,
+                                      user=user)
 
     async def checkin_status(self, handle: NewApiHandle) -> str:
         return await _checkin.checkin_status(handle.session, self.variant)
@@ -96,6 +100,11 @@ class NewApiFamily(BaseFamily[NewApiHandle]):
         if not self.variant.redeem:
             raise self._unsupported("have no redemption codes")
         return await _catalog.redeem(handle.session, code)
+
+    async def usage_logs(self, handle: NewApiHandle, window: tuple[int, int], *, page_limit: int,
+                         row_limit: int) -> UsageLogs:
+        return await newapi_usage_logs(handle.session, self.variant, window, page_limit=page_limit,
+                                       row_limit=row_limit)
 
     # -- recognise ---------------------------------------------------------------
 

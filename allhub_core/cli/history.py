@@ -1,0 +1,144 @@
+"""``allhub history``, ``allhub usage`` and ``allhub usage sync``: the balance history, the usage
+aggregates, and the usage-log sync, for scripts (JSON or formula-safe CSV) and people (a table)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import math
+from datetime import date, timedelta
+from typing import Any
+
+from allhub_core.cli.output import Fail, emit, open_store, print_csv, print_json
+
+__all__ = ["register"]
+
+MAX_DAYS = 3650
+_BY = ("model", "account", "day", "token", "latency", "weekday_hour")
+
+
+def _days(args: argparse.Namespace) -> tuple[date, date]:
+    if not 1 <= args.days <= MAX_DAYS:
+        raise Fail(2, f"--days must be a whole number from 1 to {MAX_DAYS}.")
+    end = date.today()
+    return end - timedelta(days=args.days - 1), end
+
+
+def _plain(value: Any) -> Any:
+    """A frame cell as a JSON/CSV value: dates as ISO text, NaN as None, numpy numbers as Python's."""
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else round(value, 6)
+    return value
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    from allhub_core.transfer import csv_safe
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else csv_safe(row.get(c)) for c in columns])
+    return out.getvalue()
+
+
+def _output(args: argparse.Namespace, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    if args.json:
+        print_json(rows)
+    elif args.csv:
+        print_csv(_csv(rows, columns))
+    else:
+        widths = {c: max(len(c), *(len(_cell(r.get(c))) for r in rows)) if rows else len(c) for c in columns}
+        emit("  ".join(c.ljust(widths[c]) for c in columns).rstrip())
+        for r in rows:
+            emit("  ".join(_cell(r.get(c)).ljust(widths[c]) for c in columns).rstrip())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from allhub_core.history import balance_history
+
+    start, end = _days(args)
+    store = open_store(args)
+    frame = balance_history(store, start=start, end=end, tag=args.tag, per_account=args.per_account)
+    rows = _records(frame)
+    columns = list(frame.columns)
+    _output(args, rows, columns)
+    if not args.json and not args.csv and not any(r.get("balance_usd") is not None for r in rows):
+        emit("No balance history yet: each refresh records the day's balances.", err=True)
+    return 0
+
+
+def cmd_usage(args: argparse.Namespace) -> int:
+    from allhub_core.history import usage_by, usage_totals
+
+    start, end = _days(args)
+    store = open_store(args)
+    frame = usage_by(store, args.by, start=start, end=end)
+    rows = _records(frame)
+    _output(args, rows, list(frame.columns))
+    if not args.json and not args.csv:
+        t = usage_totals(store, start=start, end=end)
+        emit(f"Total {start}..{end}: {t['requests']:,} requests, {t['prompt_tokens'] + t['completion_tokens']:,} "
+             f"tokens, ${t['cost_usd']:,.2f}.")
+    return 0
+
+
+def cmd_usage_sync(args: argparse.Namespace) -> int:
+    from allhub_core.sync import sync_usage
+
+    store = open_store(args)
+    with store.session():
+        report = sync_usage(store, args.ids or None)
+    if args.json:
+        print_json(report.rows())
+    else:
+        for r in report.rows():
+            emit(f"{r['id']:>5}  {r['status']:<11} {r['rows_added']:>6} new  {r['message']}")
+        emit(report.summary())
+    return report.exit_code()
+
+
+def _formats(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true", help="print JSON")
+    g.add_argument("--csv", action="store_true", help="print CSV")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    h = sub.add_parser("history", help="daily balance, income and expense of your accounts")
+    h.add_argument("--days", type=int, default=30, help="days up to today (default 30)")
+    h.add_argument("--tag", help="only accounts with this tag")
+    h.add_argument("--per-account", action="store_true", help="one row per day and account")
+    _formats(h)
+    h.set_defaults(func=cmd_history)
+
+    u = sub.add_parser("usage", help="usage from the synced logs (requests, tokens, cost); 'usage sync' fetches them")
+    u.add_argument("--by", choices=_BY, default="model", help="group by (default: model)")
+    u.add_argument("--days", type=int, default=30, help="days up to today (default 30)")
+    u.add_argument("--db", default=argparse.SUPPRESS, help="the DuckDB file (same as the global --db)")
+    _formats(u)
+    u.set_defaults(func=cmd_usage)
+    usub = u.add_subparsers(dest="usage_command", metavar="sync")
+    s = usub.add_parser("sync", help="fetch new usage-log rows from the sites")
+    s.add_argument("ids", nargs="*", metavar="ID", help="accounts to sync (default: all enabled)")
+    s.add_argument("--json", action="store_true", help="print one JSON object per account")
+    s.set_defaults(func=cmd_usage_sync)

@@ -1,0 +1,114 @@
+"""``allhub import``: All API Hub backups (1.0-4.0, plain or encrypted), our own backups and CSV.
+
+``--dry-run`` prints the preview and writes nothing; otherwise the whole import is one
+transaction. Exit status: 0 done, 1 some entries were rejected (the rest was imported), 2 the
+input cannot be read (nothing changed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from allhub_core.cli.output import Fail, emit, open_store, print_json
+
+__all__ = ["register", "read_password"]
+
+
+def read_password(args: argparse.Namespace) -> str | None:
+    if not getattr(args, "password_stdin", False):
+        return None
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise Fail(2, "The password read from standard input is empty.")
+    return password
+
+
+def _read_input(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise Fail(2, f"Cannot read {path}: {exc.strerror or type(exc).__name__}.") from None
+
+
+def _line(row: dict) -> str:
+    what = f"{row['action']}: {row['name']}" + (f" ({row['site_url']})" if row.get("site_url") else "")
+    if row.get("kind") == "bookmark":
+        what = "bookmark " + what
+    if row.get("changes"):
+        what += " — changes " + ", ".join(row["changes"])
+    if row.get("reason"):
+        what += f" — {row['reason']}"
+    return f"- {what}"
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from allhub_core.transfer import (
+        PasswordRequired,
+        apply_import,
+        import_csv,
+        looks_like_csv,
+        parse_backup,
+        preview_import,
+    )
+
+    if args.file == "-" and args.password_stdin:
+        raise Fail(2, "The backup and its password cannot both come from standard input; give the file's path.")
+    password = read_password(args)
+    data = _read_input(args.file)
+    text = data.decode("utf-8", errors="replace")
+    if args.file.lower().endswith(".csv") or looks_like_csv(text):
+        if args.mode == "replace":
+            raise Fail(2, "A CSV file only adds accounts; use --mode merge (the default).")
+        store = open_store(args)
+        csv_report = import_csv(store, data, dry_run=args.dry_run)
+        if args.json:
+            print_json({"dry_run": bool(args.dry_run), "summary": csv_report.summary(), "rows": csv_report.rows()})
+        else:
+            emit(csv_report.summary())
+            for r in csv_report.rows():
+                if r["status"] != "added":
+                    emit(f"- row {r['row']}: {r['status']} ({r['url'] or 'no url'}) — {r['reason']}")
+        return csv_report.exit_code()
+    try:
+        bundle = parse_backup(data, password=password)
+    except PasswordRequired:
+        raise Fail(2, "This backup is encrypted; give its password on standard input with --password-stdin.") from None
+    store = open_store(args)
+    if args.dry_run:
+        preview = preview_import(store, bundle, args.mode)
+        rejected = any(r["action"] == "rejected" for r in preview.rows())
+        if args.json:
+            print_json({"dry_run": True, "mode": args.mode, "summary": preview.summary(), "rows": preview.rows()})
+        else:
+            emit(preview.summary())
+            for row in preview.rows():
+                if row["action"] != "unchanged":
+                    emit(_line(row))
+            emit("Nothing written (dry run).")
+        return 1 if rejected else 0
+    report = apply_import(store, bundle, args.mode)
+    if args.json:
+        print_json({"dry_run": False, "mode": args.mode, "summary": report.summary(), "rows": report.rows()})
+    else:
+        emit(report.summary())
+        for row in report.rows():
+            if row["action"] in ("rejected", "duplicate", "tombstoned"):
+                emit(_line(row))
+    return report.exit_code()
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import", help="import an All API Hub backup, an allhub backup, or a CSV of accounts")
+    p.add_argument("file", metavar="FILE", help="the file to import ('-' reads standard input)")
+    p.add_argument("--mode", choices=["merge", "replace"], default="merge",
+                   help="merge (default: newer entries win, nothing deleted unless the backup deleted it) or "
+                        "replace (the backup becomes your account list)")
+    p.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password of an encrypted backup from standard input")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_import)

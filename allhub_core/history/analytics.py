@@ -1,0 +1,279 @@
+"""Balance analytics over the snapshots, as SQL: the Overview, history, a day's spread, sparklines.
+
+Money comes back in USD floats (quota / ``QUOTA_PER_USD``); frames are pandas DataFrames; every
+filter is applied in SQL with parameters. A balance on a day is the account's latest snapshot
+on or before that day (an ASOF join), so a day without a refresh does not dip the sum; before
+an account's first snapshot it has no balance. Income and expense of a day are that day's
+snapshot figures only. Which accounts count:
+
+- ``account_ids`` given: exactly those;
+- otherwise the enabled accounts (with ``tag``: those carrying it, ignoring case), and a summed
+  balance leaves out the accounts excluded from the total balance, a summed income those
+  excluded from today's income.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from allhub_core.errors import ValidationError
+from allhub_core.store import Store
+from allhub_core.vocab import QUOTA_PER_USD, CheckInState, Health
+
+
+def _first(con: Any) -> tuple[Any, ...]:
+    """The one row of a statement that always yields one, fetched to the end (DuckDB 2 wants that
+    before the connection runs the next statement)."""
+    rows = con.fetchall()
+    assert rows, "this statement always yields a row"
+    return tuple(rows[0])
+
+__all__ = ["Overview", "overview", "balance_history", "balance_table", "day_distribution", "sparklines"]
+
+Q = float(QUOTA_PER_USD)
+MAX_RANGE_DAYS = 3660
+
+
+@dataclass
+class Overview:
+    """What the Overview page shows; money in USD."""
+
+    total_balance_usd: float
+    total_subscription_usd: float | None
+    today_consumption_usd: float
+    today_income_usd: float
+    complete: int
+    partial: int
+    by_health: dict[str, int]
+    by_checkin: dict[str, int]
+    trend: pd.DataFrame
+    """day, balance_usd: the summed balance of the last 30 days that have one (oldest first)."""
+    attention: list[dict[str, Any]] = field(default_factory=list)
+    has_history: bool = False
+
+
+def _range(start: date, end: date) -> tuple[date, date]:
+    if not isinstance(start, date) or not isinstance(end, date):
+        raise ValidationError("A date range needs a start and an end date.")
+    if end < start:
+        raise ValidationError("The end of the date range is before its start.")
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise ValidationError(f"A date range may span at most {MAX_RANGE_DAYS} days.")
+    return start, end
+
+
+def _ids(account_ids: list[int] | None) -> list[int] | None:
+    if account_ids is None:
+        return None
+    try:
+        return [int(i) for i in account_ids]
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("Account ids are whole numbers.") from exc
+
+
+def _accounts_cte(account_ids: list[int] | None, tag: str | None, params: list[Any]) -> str:
+    """``sel``: the accounts in scope (id, site_name, in_balance, in_income)."""
+    if account_ids is not None:
+        where = "list_contains(?, a.id)"
+        params.append(account_ids)
+        in_balance = in_income = "true"
+    else:
+        where = "NOT a.disabled"
+        in_balance, in_income = "NOT a.exclude_from_total_balance", "NOT a.exclude_from_today_income"
+    if tag:
+        where += (" AND EXISTS (SELECT 1 FROM account_tags lk JOIN tags t ON t.id = lk.tag_id "
+                  "WHERE lk.account_id = a.id AND t.name_key = ?)")
+        params.append(tag.strip().casefold())
+    return (f"sel AS (SELECT a.id, a.site_name, {in_balance} AS in_balance, {in_income} AS in_income "
+            f"FROM accounts a WHERE {where})")
+
+
+def _frame(con: Any, sql: str, params: list[Any]) -> pd.DataFrame:
+    return con.execute(sql, params).df()
+
+
+def _daily(store: Store, start: date, end: date, account_ids: list[int] | None, tag: str | None,
+           per_account: bool) -> pd.DataFrame:
+    params: list[Any] = []
+    sel = _accounts_cte(account_ids, tag, params)
+    params += [start, end]
+    sql = f"""
+    WITH {sel},
+    days AS (SELECT CAST(d AS DATE) AS day FROM generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 DAY) g(d)),
+    grid AS (SELECT days.day, sel.id AS account_id, sel.site_name, sel.in_balance, sel.in_income FROM days, sel),
+    mine AS (SELECT account_id, day, quota FROM balance_snapshots
+             WHERE account_id IN (SELECT id FROM sel) AND day <= (SELECT max(day) FROM days)),
+    -- the range itself, plus each account's last snapshot before it (what the first days carry)
+    snaps AS (SELECT * FROM mine WHERE day >= (SELECT min(day) FROM days)
+              UNION ALL
+              SELECT account_id, max(day), arg_max(quota, day) FROM mine
+              WHERE day < (SELECT min(day) FROM days) GROUP BY account_id),
+    bal AS (
+        SELECT g.day, g.account_id, g.site_name, g.in_balance, g.in_income, s.quota
+        FROM grid g ASOF LEFT JOIN snaps s ON g.account_id = s.account_id AND g.day >= s.day
+    )
+    SELECT b.day, b.account_id, b.site_name, b.in_balance, b.in_income,
+           b.quota / {Q} AS balance_usd, t.income / {Q} AS income_usd, t.consumption / {Q} AS expense_usd
+    FROM bal b LEFT JOIN balance_snapshots t ON t.account_id = b.account_id AND t.day = b.day
+    """
+    if per_account:
+        sql = f"""SELECT day, account_id, site_name, balance_usd, income_usd, expense_usd,
+                         CASE WHEN income_usd IS NOT NULL OR expense_usd IS NOT NULL
+                              THEN coalesce(income_usd, 0) - coalesce(expense_usd, 0) END AS net_usd
+                  FROM ({sql}) ORDER BY day, account_id"""
+    else:
+        sql = f"""SELECT day,
+                         sum(balance_usd) FILTER (WHERE in_balance) AS balance_usd,
+                         sum(income_usd) FILTER (WHERE in_income) AS income_usd,
+                         sum(expense_usd) AS expense_usd,
+                         CASE WHEN count(income_usd) FILTER (WHERE in_income) + count(expense_usd) > 0
+                              THEN coalesce(sum(income_usd) FILTER (WHERE in_income), 0)
+                                   - coalesce(sum(expense_usd), 0) END AS net_usd
+                  FROM ({sql}) GROUP BY day ORDER BY day"""
+    with store.read() as con:
+        frame = _frame(con, sql, params)
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    return frame
+
+
+def balance_history(store: Store, *, start: date, end: date, account_ids: list[int] | None = None,
+                    tag: str | None = None, per_account: bool = False) -> pd.DataFrame:
+    """Daily balance, income, expense and net (income - expense) in USD, from ``start`` to ``end``.
+
+    Summed: one row per day (``day, balance_usd, income_usd, expense_usd, net_usd``); a column
+    is NaN on a day no account had a figure (net counts a missing income or expense as 0, and is
+    NaN when both are missing). ``per_account``:
+    one row per day and account, with ``account_id`` and ``site_name``.
+    """
+    start, end = _range(start, end)
+    return _daily(store, start, end, _ids(account_ids), tag, per_account)
+
+
+def balance_table(store: Store, *, start: date, end: date, account_ids: list[int] | None = None,
+                  tag: str | None = None) -> pd.DataFrame:
+    """Per account: balance at the start and at the end of the range (the latest snapshot on or
+    before each day), the change, and how many days of the range have a snapshot."""
+    start, end = _range(start, end)
+    params: list[Any] = []
+    sel = _accounts_cte(_ids(account_ids), tag, params)
+    params += [start, end, start, end, (end - start).days + 1]
+    sql = f"""
+    WITH {sel},
+    s AS (SELECT * FROM balance_snapshots WHERE account_id IN (SELECT id FROM sel))
+    SELECT sel.id AS account_id, sel.site_name,
+           (SELECT arg_max(quota, day) FROM s WHERE s.account_id = sel.id AND s.day <= ?) / {Q} AS start_usd,
+           (SELECT arg_max(quota, day) FROM s WHERE s.account_id = sel.id AND s.day <= ?) / {Q} AS end_usd,
+           (SELECT count(*) FROM s WHERE s.account_id = sel.id AND s.day BETWEEN ? AND ?) AS days_covered,
+           ? AS days_in_range
+    FROM sel ORDER BY sel.id"""
+    with store.read() as con:
+        frame = _frame(con, sql, params)
+    frame.insert(4, "net_usd", frame["end_usd"] - frame["start_usd"])
+    frame["days_covered"] = frame["days_covered"].astype("int64")
+    frame["days_in_range"] = frame["days_in_range"].astype("int64")
+    return frame
+
+
+def day_distribution(store: Store, day: date, *, tag: str | None = None) -> pd.DataFrame:
+    """Each enabled account's balance on ``day`` (its latest snapshot on or before it), largest first;
+    accounts with no snapshot by then are left out."""
+    if not isinstance(day, date):
+        raise ValidationError("Pick a day.")
+    params: list[Any] = []
+    sel = _accounts_cte(None, tag, params)
+    params.append(day)
+    sql = f"""
+    WITH {sel}
+    SELECT sel.id AS account_id, sel.site_name, arg_max(s.quota, s.day) / {Q} AS balance_usd
+    FROM sel JOIN balance_snapshots s ON s.account_id = sel.id AND s.day <= ?
+    GROUP BY sel.id, sel.site_name ORDER BY balance_usd DESC, account_id"""
+    with store.read() as con:
+        return _frame(con, sql, params)
+
+
+def sparklines(store: Store, *, days: int = 30) -> dict[int, list[float]]:
+    """Account id -> its daily balance in USD over the last ``days`` days, oldest first (days
+    before its first snapshot are left out; accounts without any snapshot are absent)."""
+    if not 1 <= int(days) <= MAX_RANGE_DAYS:
+        raise ValidationError(f"Sparklines cover 1 to {MAX_RANGE_DAYS} days.")
+    end = date.today()
+    start = end - timedelta(days=int(days) - 1)
+    sql = f"""
+    WITH days AS (SELECT CAST(d AS DATE) AS day
+                  FROM generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 DAY) g(d)),
+    acc AS (SELECT DISTINCT account_id FROM balance_snapshots WHERE day <= ?
+            AND account_id IN (SELECT id FROM accounts)),
+    grid AS (SELECT days.day, acc.account_id FROM days, acc)
+    SELECT g.account_id, list(s.quota / {Q} ORDER BY g.day) FILTER (WHERE s.quota IS NOT NULL) AS values
+    FROM grid g ASOF LEFT JOIN balance_snapshots s ON g.account_id = s.account_id AND g.day >= s.day
+    GROUP BY g.account_id"""
+    with store.read() as con:
+        rows = con.execute(sql, [start, end, end]).fetchall()
+    return {int(aid): [float(v) for v in values] for aid, values in rows if values}
+
+
+def overview(store: Store, *, low_balance_usd: float | None = None) -> Overview:
+    """Totals of today (the same rules as the Accounts page's totals), counts by health and by
+    check-in state of the enabled accounts, the 30-day balance trend, and the accounts that
+    need attention: an error health, a balance under ``low_balance_usd``, or a check-in still
+    to do today."""
+    from allhub_core.accounts import AccountFilter, totals
+
+    t = totals(store, AccountFilter(status="enabled"))
+    today = date.today()
+    checkin_today = f"""CASE WHEN a.custom_checkin_date = current_date THEN '{CheckInState.CHECKED.value}'
+                             WHEN a.checkin_supported = false THEN '{CheckInState.UNSUPPORTED.value}'
+                             WHEN a.checkin_date = current_date THEN a.checkin_status
+                             ELSE '{CheckInState.UNKNOWN.value}' END"""
+    eff = (f"CASE WHEN a.manual_balance_usd IS NOT NULL THEN a.manual_balance_usd "
+           f"ELSE a.quota / {Q} END")
+    with store.read() as con:
+        by_health = dict(con.execute(
+            "SELECT health_status, count(*) FROM accounts WHERE NOT disabled GROUP BY 1 ORDER BY 1").fetchall())
+        by_checkin = dict(con.execute(
+            f"SELECT {checkin_today}, count(*) FROM accounts a WHERE NOT a.disabled GROUP BY 1 ORDER BY 1").fetchall())
+        complete, partial = _first(con.execute("""
+            WITH f AS (
+                SELECT CASE WHEN stats_date = current_date THEN consumption_availability ELSE 'unavailable' END AS c,
+                       CASE WHEN exclude_from_today_income THEN NULL
+                            WHEN stats_date = current_date THEN income_availability ELSE 'unavailable' END AS i
+                FROM accounts WHERE NOT disabled)
+            SELECT count(*) FILTER (WHERE c = 'complete' AND coalesce(i, 'complete') = 'complete'),
+                   count(*) FILTER (WHERE NOT (c = 'complete' AND coalesce(i, 'complete') = 'complete')
+                                    AND (c <> 'unavailable' OR coalesce(i, 'unavailable') <> 'unavailable'))
+            FROM f"""))
+        has_history = bool(_first(con.execute("SELECT count(*) > 0 FROM balance_snapshots"))[0])
+        attention: list[dict[str, Any]] = []
+        for aid, name, why in con.execute(
+                "SELECT id, site_name, health_reason FROM accounts WHERE NOT disabled AND health_status = ? "
+                "ORDER BY id", [Health.ERROR.value]).fetchall():
+            attention.append({"id": int(aid), "site_name": name, "kind": "error",
+                              "reason": f"Error: {why}" if why else "Error"})
+        if low_balance_usd is not None:
+            for aid, name, usd in con.execute(
+                    f"SELECT a.id, a.site_name, {eff} FROM accounts a WHERE NOT a.disabled "
+                    f"AND NOT a.exclude_from_total_balance AND a.last_sync_time IS NOT NULL AND {eff} < ? "
+                    "ORDER BY 3, 1", [float(low_balance_usd)]).fetchall():
+                attention.append({"id": int(aid), "site_name": name, "kind": "low_balance",
+                                  "reason": f"Low balance: ${usd:,.2f}"})
+        for aid, name in con.execute(
+                f"SELECT a.id, a.site_name FROM accounts a WHERE NOT a.disabled AND a.checkin_supported = true "
+                f"AND a.checkin_method <> 'none' "
+                f"AND {checkin_today} <> '{CheckInState.CHECKED.value}' ORDER BY a.id").fetchall():
+            attention.append({"id": int(aid), "site_name": name, "kind": "not_checked_in",
+                              "reason": "Not checked in today"})
+    trend = balance_history(store, start=today - timedelta(days=29), end=today)[["day", "balance_usd"]]
+    trend = trend.dropna(subset=["balance_usd"])  # days before the first snapshot
+    return Overview(
+        total_balance_usd=float(t["balance_usd"] or 0.0),
+        total_subscription_usd=float(t["subscription_usd"]) if t.get("subscription_covered") else None,
+        today_consumption_usd=float(t["consumption_usd"] or 0.0),
+        today_income_usd=float(t["income_usd"] or 0.0),
+        complete=int(complete), partial=int(partial),
+        by_health={str(k): int(v) for k, v in by_health.items()},
+        by_checkin={str(k): int(v) for k, v in by_checkin.items()},
+        trend=trend.reset_index(drop=True), attention=attention, has_history=has_history)

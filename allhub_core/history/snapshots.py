@@ -1,0 +1,118 @@
+"""Balance snapshots: one row per account per local day, written by every successful refresh.
+
+``record_snapshots`` runs inside the refresh's own transaction (``sync.refreshes`` opens it), so
+an account's figures and its snapshot of the day are saved together or not at all. A second
+refresh on the same day replaces that day's row (delete then insert: the table has no key, see
+``store.migrations``). Where a site reports no income, it is estimated from the balance:
+today's balance minus yesterday's plus today's consumption (never below 0), and marked
+``income_estimated``. Money is in quota units (``vocab.QUOTA_PER_USD`` = 1 USD).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from allhub_core.errors import ValidationError
+from allhub_core.store import Store
+
+
+def _first(con: Any) -> tuple[Any, ...]:
+    """The one row of a statement that always yields one, fetched to the end (DuckDB 2 wants that
+    before the connection runs the next statement)."""
+    rows = con.fetchall()
+    assert rows, "this statement always yields a row"
+    return tuple(rows[0])
+
+__all__ = ["record_snapshots", "prune_history", "snapshot_count", "SNAPSHOT_SOURCES"]
+
+#: Where a snapshot came from: a refresh, the demo, or an import.
+SNAPSHOT_SOURCES = ("refresh", "demo", "import")
+
+_INT_COLUMNS = ("quota", "subscription_quota", "consumption", "income")
+
+
+def _changed(con: duckdb.DuckDBPyConnection) -> int:
+    """The number of rows an INSERT, UPDATE or DELETE just changed (DuckDB answers it as a row)."""
+    rows = con.fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+def _frame(rows: list[dict[str, Any]], source: str) -> pd.DataFrame:
+    frame = pd.DataFrame([{
+        "account_id": int(r["id"] if "id" in r else r["account_id"]),
+        "quota": r.get("quota"), "subscription_quota": r.get("subscription_quota"),
+        "consumption": r.get("today_consumption", r.get("consumption")),
+        "income": r.get("today_income", r.get("income")),
+        "source": r.get("source") or source,
+    } for r in rows])
+    frame = frame.drop_duplicates("account_id", keep="last")
+    for col in _INT_COLUMNS:
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def record_snapshots(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], *, day: date | None = None,
+                     source: str = "refresh", retention_days: int | None = None) -> int:
+    """Write today's (or ``day``'s) snapshot of each account in ``rows``, in the caller's transaction.
+
+    Each row: ``id`` (or ``account_id``), ``quota`` (None: the stored balance of the account),
+    ``subscription_quota``, ``today_consumption`` and ``today_income`` (None when unavailable).
+    Rows of accounts that no longer exist are ignored. With ``retention_days``, snapshots older
+    than that many days are deleted in the same transaction. Returns the rows written.
+    """
+    if source not in SNAPSHOT_SOURCES:
+        raise ValidationError(f"'{source}' is not a snapshot source.")
+    day = day or date.today()
+    written = 0
+    if rows:
+        con.register("snap_in", _frame(rows, source))
+        try:
+            con.execute("DELETE FROM balance_snapshots WHERE day = ? "
+                        "AND account_id IN (SELECT account_id FROM snap_in)", [day])
+            written = _changed(con.execute("""
+                INSERT INTO balance_snapshots (account_id, day, quota, subscription_quota, consumption, income,
+                                               income_estimated, captured_at, source)
+                SELECT s.account_id, ?, coalesce(s.quota, a.quota), s.subscription_quota, s.consumption,
+                       coalesce(s.income, CASE WHEN y.quota IS NOT NULL AND s.consumption IS NOT NULL
+                            THEN greatest(0, coalesce(s.quota, a.quota) - y.quota + s.consumption) END),
+                       s.income IS NULL AND y.quota IS NOT NULL AND s.consumption IS NOT NULL,
+                       now(), s.source
+                FROM snap_in s
+                JOIN accounts a ON a.id = s.account_id
+                LEFT JOIN balance_snapshots y ON y.account_id = s.account_id AND y.day = ?""",
+                [day, day - timedelta(days=1)]))
+        finally:
+            con.unregister("snap_in")
+    if retention_days is not None:
+        con.execute("DELETE FROM balance_snapshots WHERE day < ?", [day - timedelta(days=int(retention_days))])
+    return written
+
+
+def prune_history(store: Store, *, history_days: int | None = None, usage_days: int | None = None) -> dict[str, int]:
+    """Delete snapshots and usage rows older than their retention (the saved settings when not
+    given), and the rows of deleted accounts. Returns how many rows of each went."""
+    from allhub_core.accounts import get_preferences
+
+    prefs = get_preferences(store)
+    history_days = int(history_days if history_days is not None else prefs["history_retention_days"])
+    usage_days = int(usage_days if usage_days is not None else prefs["usage_retention_days"])
+    today = date.today()
+    out = {}
+    with store.write() as con:
+        out["snapshots"] = _changed(con.execute(
+            "DELETE FROM balance_snapshots WHERE day < ? OR account_id NOT IN (SELECT id FROM accounts)",
+            [today - timedelta(days=history_days)]))
+        out["usage_rows"] = _changed(con.execute(
+            "DELETE FROM usage_logs WHERE ts < ? OR account_id NOT IN (SELECT id FROM accounts)",
+            [today - timedelta(days=usage_days)]))
+        con.execute("DELETE FROM usage_sync_state WHERE account_id NOT IN (SELECT id FROM accounts)")
+    return out
+
+
+def snapshot_count(store: Store) -> int:
+    with store.read() as con:
+        return int(_first(con.execute("SELECT count(*) FROM balance_snapshots"))[0])

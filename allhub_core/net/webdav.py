@@ -1,0 +1,476 @@
+"""A WebDAV client for the backup file, speaking as the All API Hub extension does.
+
+Users point the extension and allhub at one folder, so the names and steps are the
+extension's (``src/services/webdav/webdavService.ts``):
+
+- The address: a URL ending in ``.json`` is the file itself; any other URL is a folder under
+  which the file is ``all-api-hub-backup/all-api-hub-1-0.json`` (``ensure_filename``).
+- Test: ``GET`` a file URL, ``PROPFIND`` (Depth 0) a folder URL; 401/403 is a refused login,
+  any other answer below 500 means the server is reachable.
+- Safe upload: ``MKCOL`` the backup folder (any answer is accepted: 405 usually means it
+  exists), remove this program's temporary files older than 24 hours (``PROPFIND`` Depth 1,
+  then ``DELETE``; best effort), ``PUT`` the content to ``<name>.tmp.<YYYYMMDDTHHMMSSZ>.<random>``
+  in the same folder, ``GET`` it back (425 "still processing" is retried) and compare, then
+  ``MOVE`` it onto the real name with ``Overwrite: T``. A server that answers that MOVE with 409
+  or 500 (Nutstore, cstcloud) gets ``DELETE`` of the target and the ``MOVE`` again. A failed
+  upload deletes its temporary file.
+- Our addition: a server without MOVE (405 or 501) gets a non-atomic upload: ``PUT`` straight
+  onto the real name, read back and compared, and the temporary file deleted. A server without
+  MKCOL still gets the PUT (some create folders on write); if the folder is missing the error
+  says so.
+- Download: ``GET``; 404, or 409 with ``AncestorsNotFound`` (Nutstore), means no file yet.
+
+Credentials are Basic auth and only ever go to the configured origin: redirects are followed
+by hand, within that origin only. Error messages name the server by scheme, host and path,
+never a user name, password, query string or the server's own text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator
+from urllib.parse import quote, unquote, urljoin, urlsplit
+from xml.etree import ElementTree
+
+import httpx
+
+from ..errors import SiteError, ValidationError
+from ._origin import same_origin
+from ._redact import short
+
+__all__ = [
+    "CONFIG_VERSION", "PROGRAM_NAME", "BACKUP_FOLDER_NAME", "STALE_TEMP_MAX_AGE",
+    "WebdavError", "WebdavAuthError", "WebdavConfigError",
+    "WebdavClient", "UploadResult", "ProbeResult", "DavEntry",
+    "ensure_filename", "backup_dir_url", "temp_prefix", "temp_file_name", "display_url", "check_url",
+]
+
+CONFIG_VERSION = "1-0"
+PROGRAM_NAME = "all-api-hub"
+BACKUP_FOLDER_NAME = f"{PROGRAM_NAME}-backup"
+STALE_TEMP_MAX_AGE = timedelta(hours=24)
+ANCESTORS_NOT_FOUND = "AncestorsNotFound"
+TOO_EARLY = 425
+READBACK_ATTEMPTS = 10
+_REDIRECTS = (301, 302, 303, 307, 308)
+_MAX_REDIRECTS = 5
+_NO_METHOD = (405, 501)
+
+
+class WebdavError(SiteError):
+    """The WebDAV server could not be used; ``str()`` is one sentence without secrets."""
+
+    title = "WebDAV server problem"
+    kind = "webdav"
+
+
+class WebdavAuthError(WebdavError):
+    """The server refused the user name or password (401/403)."""
+
+    title = "WebDAV login refused"
+
+
+class WebdavConfigError(ValidationError):
+    """The WebDAV settings are incomplete or not a usable address."""
+
+    title = "WebDAV settings"
+
+
+# -- names ----------------------------------------------------------------------------------
+def ensure_filename(url: str, version: str = CONFIG_VERSION) -> str:
+    """The backup file's URL: ``url`` itself when it names a ``.json`` file, else
+    ``<url>/all-api-hub-backup/all-api-hub-1-0.json`` (the extension's ``ensureFilename``)."""
+    if re.search(r"\.json($|\?)", url, re.IGNORECASE):
+        return url
+    sep = "" if url.endswith("/") else "/"
+    return f"{url}{sep}{BACKUP_FOLDER_NAME}/{PROGRAM_NAME}-{version}.json"
+
+
+def backup_dir_url(target_url: str) -> str:
+    """The folder the backup file lives in, without a trailing slash (``getBackupDirUrl``)."""
+    marker = f"{BACKUP_FOLDER_NAME}/"
+    idx = target_url.find(marker)
+    if idx == -1:
+        cut = target_url.rfind("/")
+        return target_url[:cut] if cut > 0 else target_url
+    return target_url[: idx + len(marker) - 1]
+
+
+def _file_name(target_url: str) -> str:
+    clean = re.split(r"[?#]", target_url, maxsplit=1)[0]
+    return clean[clean.rfind("/") + 1:]
+
+
+def temp_prefix(target_url: str) -> str:
+    """``all-api-hub-1-0.json.tmp.``: what every temporary name of this target starts with."""
+    return f"{_file_name(target_url) or f'{PROGRAM_NAME}-{CONFIG_VERSION}.json'}.tmp."
+
+
+def _random_suffix() -> str:
+    # as the extension: six random bytes, each in base 36 padded to two characters
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+    def b36(n: int) -> str:
+        return digits[n] if n < 36 else b36(n // 36) + digits[n % 36]
+
+    return "".join(b36(b).rjust(2, "0") for b in os.urandom(6))
+
+
+def temp_file_name(target_url: str, now: datetime | None = None) -> str:
+    """``all-api-hub-1-0.json.tmp.20250101T120000Z.k3j9x0a1b2c3`` (UTC, whole seconds)."""
+    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{temp_prefix(target_url)}{stamp}.{_random_suffix()}"
+
+
+def _join(base_url: str, name: str) -> str:
+    sep = "" if base_url.endswith("/") else "/"
+    return f"{base_url}{sep}{quote(name, safe='-_.!~*()' + chr(39))}"
+
+
+def _temp_time(name: str, prefixes: list[str]) -> datetime | None:
+    for prefix in prefixes:
+        m = re.fullmatch(re.escape(prefix) + r"(\d{8}T\d{6}Z)\.[a-z0-9]+", name)
+        if m:
+            try:
+                return datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+            except ValueError:
+                return None
+    return None
+
+
+def display_url(url: str) -> str:
+    """``scheme://host[:port]/path``: how a message names a WebDAV address (no user, password
+    or query string)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "the WebDAV address"
+    return short(f"{parts.scheme}://{host}{port}{unquote(parts.path)}", 160)
+
+
+def check_url(url: str) -> str:
+    """The address trimmed, or ``WebdavConfigError`` saying what is wrong with it."""
+    url = (url or "").strip()
+    if not url:
+        raise WebdavConfigError("The WebDAV address is empty.")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise WebdavConfigError("The WebDAV address is not a valid URL.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise WebdavConfigError("The WebDAV address must start with http:// or https:// and name a server.")
+    if parts.username is not None or parts.password is not None:
+        raise WebdavConfigError("The WebDAV address must not contain a user name or password; "
+                                "enter them in their own fields.")
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        raise WebdavConfigError("The WebDAV address must not contain spaces or control characters.")
+    return url
+
+
+# -- results --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DavEntry:
+    """One ``<response>`` of a PROPFIND: its absolute URL, last path segment, and kind."""
+
+    url: str
+    name: str
+    is_folder: bool
+    size: int | None = None
+    modified: str = ""
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    url: str
+    method: str
+    status: int
+
+    def summary(self) -> str:
+        return f"The WebDAV server at {display_url(self.url)} is reachable and accepted the login."
+
+
+@dataclass
+class UploadResult:
+    """What an upload did: ``atomic`` is False for the no-MOVE fallback."""
+
+    url: str
+    size: int
+    atomic: bool = True
+    overwrite_retried: bool = False
+    stale_removed: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        how = "" if self.atomic else " (without MOVE: written in place)"
+        return f"Uploaded {self.size:,} bytes to {display_url(self.url)}{how}."
+
+
+# -- the client -----------------------------------------------------------------------------
+class WebdavClient:
+    """Basic-auth WebDAV on one configured address. Use as a context manager (or ``close()``)."""
+
+    def __init__(self, url: str, username: str, password: str, *, timeout: float = 30.0,
+                 readback_delay: float = 1.0) -> None:
+        self.url = check_url(url)
+        if not username:
+            raise WebdavConfigError("The WebDAV user name is empty.")
+        if not password:
+            raise WebdavConfigError("The WebDAV password is empty.")
+        self.target_url = ensure_filename(self.url)
+        self.folder_url = backup_dir_url(self.target_url)
+        self._auth = httpx.BasicAuth(username, password)
+        self._client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+        self._readback_delay = readback_delay
+
+    def __repr__(self) -> str:
+        return f"WebdavClient({display_url(self.url)!r})"
+
+    def __enter__(self) -> "WebdavClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- one request, redirects kept within the origin --------------------------------------
+    def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
+                content: bytes | None = None) -> httpx.Response:
+        """Send one request with the credentials; a redirect is followed only within the
+        configured origin (a redirect elsewhere raises, and nothing is sent there)."""
+        current = url
+        for _ in range(_MAX_REDIRECTS + 1):
+            try:
+                res = self._client.request(method, current, headers=headers, content=content, auth=self._auth)
+                res.read()
+            except httpx.TimeoutException as exc:
+                raise WebdavError(f"The WebDAV server at {display_url(self.url)} did not answer in time.") from exc
+            except httpx.HTTPError as exc:
+                raise WebdavError(
+                    f"The WebDAV server at {display_url(self.url)} cannot be reached ({type(exc).__name__})."
+                ) from exc
+            location = res.headers.get("location")
+            if res.status_code not in _REDIRECTS or not location:
+                return res
+            nxt = urljoin(current, location)
+            if not same_origin(nxt, self.url):
+                raise WebdavError(
+                    f"The WebDAV server at {display_url(self.url)} redirected to another server, which was not "
+                    "followed so your password was not sent there; check the address.",
+                    http_status=res.status_code)
+            current = nxt
+        raise WebdavError(f"The WebDAV server at {display_url(self.url)} redirected too many times.")
+
+    def _fail(self, res: httpx.Response, what: str) -> WebdavError:
+        if res.status_code in (401, 403):
+            return WebdavAuthError(
+                f"The WebDAV server at {display_url(self.url)} refused the user name or password "
+                f"(HTTP {res.status_code}).", http_status=res.status_code)
+        return WebdavError(f"{what} failed: the WebDAV server answered HTTP {res.status_code}.",
+                           http_status=res.status_code)
+
+    # -- the methods ---------------------------------------------------------------------------
+    def test(self) -> ProbeResult:
+        """The extension's connection test (GET a .json URL, PROPFIND Depth 0 a folder URL)."""
+        is_file = urlsplit(self.url).path.lower().endswith(".json")
+        method = "GET" if is_file else "PROPFIND"
+        res = self.request(method, self.url, headers=None if is_file else {"Depth": "0"})
+        if res.status_code in (401, 403) or res.status_code >= 500:
+            raise self._fail(res, "The connection test")
+        return ProbeResult(self.url, method, res.status_code)
+
+    def get(self, url: str | None = None) -> bytes | None:
+        """The file's bytes, or None when there is none (404; Nutstore's 409 AncestorsNotFound)."""
+        url = url or self.target_url
+        res = self.request("GET", url, headers={"Accept": "application/json"})
+        if 200 <= res.status_code < 300:
+            return res.content
+        if res.status_code == 404 or (res.status_code == 409 and ANCESTORS_NOT_FOUND in res.text):
+            return None
+        raise self._fail(res, f"Downloading {display_url(url)}")
+
+    def download(self) -> str | None:
+        """The backup file as text, or None when it does not exist yet (or is empty)."""
+        data = self.get()
+        if data is None or not data.strip():
+            return None
+        return data.decode("utf-8", errors="replace")
+
+    def put(self, url: str, content: bytes) -> None:
+        res = self.request("PUT", url, headers={"Content-Type": "application/json"}, content=content)
+        if not 200 <= res.status_code < 300:
+            if res.status_code == 409 or (res.status_code == 404 and url != self.target_url):
+                raise WebdavError(
+                    f"Uploading failed: the folder {display_url(self.folder_url)} does not exist on the WebDAV "
+                    f"server (HTTP {res.status_code}) and it could not be created; create it there, or set the "
+                    "address to a .json file in a folder that exists.", http_status=res.status_code)
+            raise self._fail(res, f"Uploading to {display_url(url)}")
+
+    def mkcol(self, url: str) -> int:
+        """Create a folder; returns the status (any answer is accepted, as the extension does)."""
+        res = self.request("MKCOL", url)
+        if res.status_code in (401, 403):
+            raise self._fail(res, "Creating the backup folder")
+        if not (200 <= res.status_code < 300 or res.status_code == 405) and not url.endswith("/"):
+            res2 = self.request("MKCOL", url + "/")
+            if res2.status_code in (401, 403):
+                raise self._fail(res2, "Creating the backup folder")
+            return res2.status_code
+        return res.status_code
+
+    def move(self, source: str, destination: str) -> int:
+        """MOVE with Overwrite: T; returns the status (the caller decides on non-2xx)."""
+        res = self.request("MOVE", source, headers={"Destination": str(httpx.URL(destination)), "Overwrite": "T"})
+        if res.status_code in (401, 403):
+            raise self._fail(res, "Moving the uploaded file into place")
+        return res.status_code
+
+    def delete(self, url: str) -> int:
+        res = self.request("DELETE", url)
+        if res.status_code in (401, 403):
+            raise self._fail(res, f"Deleting {display_url(url)}")
+        return res.status_code
+
+    def propfind(self, url: str, depth: int = 1) -> list[DavEntry]:
+        """The entries of a PROPFIND (Depth 0 or 1); hrefs resolved against ``url``."""
+        res = self.request("PROPFIND", url, headers={"Depth": str(depth), "Content-Type": "application/xml"})
+        if res.status_code != 207 and not 200 <= res.status_code < 300:
+            raise self._fail(res, f"Listing {display_url(url)}")
+        return list(_parse_multistatus(res.content, url))
+
+    def list_folder(self) -> list[DavEntry]:
+        """The entries directly in the backup folder (not the folder itself)."""
+        base = self.folder_url.rstrip("/") + "/"
+        return [e for e in self.propfind(base, 1) if e.url.rstrip("/") != base.rstrip("/")]
+
+    # -- the safe upload -----------------------------------------------------------------------
+    def cleanup_stale_temps(self, now: datetime | None = None) -> list[str]:
+        """Delete this program's temporary files in the backup folder older than 24 hours
+        (current and legacy hidden names). Best effort: a failure here never fails an upload."""
+        now = now or datetime.now(timezone.utc)
+        prefix = temp_prefix(self.target_url)
+        prefixes = [prefix, "." + prefix]
+        base = self.folder_url.rstrip("/") + "/"
+        removed: list[str] = []
+        try:
+            entries = self.propfind(base, 1)
+        except WebdavError:
+            return removed
+        base_path = urlsplit(base).path
+        for entry in entries:
+            created = _temp_time(entry.name, prefixes)
+            if created is None or now - created <= STALE_TEMP_MAX_AGE or entry.is_folder:
+                continue
+            path = urlsplit(entry.url).path
+            if not same_origin(entry.url, self.url) or not path.startswith(base_path) \
+                    or "/" in path[len(base_path):].strip("/"):
+                continue
+            try:
+                if 200 <= self.delete(entry.url) < 300:
+                    removed.append(entry.name)
+            except WebdavError:
+                continue
+        return removed
+
+    def _read_back(self, url: str, expected: bytes) -> None:
+        for attempt in range(1, READBACK_ATTEMPTS + 1):
+            res = self.request("GET", url, headers={"Accept": "application/json"})
+            if res.status_code == TOO_EARLY and attempt < READBACK_ATTEMPTS:
+                time.sleep(self._readback_delay)
+                continue
+            if res.status_code == TOO_EARLY:
+                raise WebdavError("Uploading failed: the WebDAV server was still processing the file; "
+                                  "try again in a minute.", http_status=TOO_EARLY)
+            if not 200 <= res.status_code < 300:
+                raise self._fail(res, "Checking the uploaded file")
+            if res.content != expected:
+                raise WebdavError("Uploading failed: the file read back from the WebDAV server differs from "
+                                  "what was sent.")
+            return
+
+    def upload(self, content: str | bytes, *, now: datetime | None = None) -> UploadResult:
+        """The safe upload described in the module docstring; raises ``WebdavError``."""
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        _check_backup_json(data)
+        result = UploadResult(self.target_url, len(data))
+        self.mkcol(self.folder_url)
+        result.stale_removed = self.cleanup_stale_temps(now)
+        temp_url = _join(self.folder_url, temp_file_name(self.target_url, now))
+        uploaded = False
+        try:
+            self.put(temp_url, data)
+            uploaded = True
+            self._read_back(temp_url, data)
+            status = self.move(temp_url, self.target_url)
+            if status in (409, 500):
+                gone = self.delete(self.target_url)
+                if not (200 <= gone < 300 or gone == 404):
+                    raise WebdavError(f"Replacing the backup file failed: the WebDAV server answered DELETE "
+                                      f"with HTTP {gone}.", http_status=gone)
+                result.overwrite_retried = True
+                status = self.move(temp_url, self.target_url)
+            if status in _NO_METHOD:
+                # no MOVE on this server: write in place (not atomic), then drop the temporary file
+                result.atomic = False
+                self.put(self.target_url, data)
+                self._read_back(self.target_url, data)
+                self._delete_quietly(temp_url)
+                uploaded = False
+            elif 200 <= status < 300:
+                uploaded = False
+            else:
+                raise WebdavError(f"Moving the uploaded file into place failed: the WebDAV server answered "
+                                  f"HTTP {status}.", http_status=status)
+        finally:
+            if uploaded:
+                self._delete_quietly(temp_url)
+        return result
+
+    def _delete_quietly(self, url: str) -> None:
+        try:
+            self.delete(url)
+        except WebdavError:
+            pass
+
+
+def _check_backup_json(data: bytes) -> None:
+    try:
+        json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise WebdavError("The backup to upload is not valid JSON; nothing was uploaded.") from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def _parse_multistatus(xml: bytes, base: str) -> Iterator[DavEntry]:
+    try:
+        root = ElementTree.fromstring(xml)  # noqa: S314 - the stdlib parser expands no external entities
+    except ElementTree.ParseError:
+        return
+    for resp in root.iter():
+        if _local(resp.tag) != "response":
+            continue
+        href = next((el.text for el in resp.iter() if _local(el.tag) == "href" and el.text), None)
+        if not href:
+            continue
+        url = urljoin(base, href.strip())
+        segments = [s for s in urlsplit(url).path.split("/") if s]
+        name = unquote(segments[-1]) if segments else ""
+        props: dict[str, Any] = {_local(el.tag): el for el in resp.iter()}
+        is_folder = "collection" in props
+        size_el = props.get("getcontentlength")
+        size = int(size_el.text) if size_el is not None and (size_el.text or "").strip().isdigit() else None
+        mod_el = props.get("getlastmodified")
+        yield DavEntry(url, name, is_folder, size, (mod_el.text or "").strip() if mod_el is not None else "")

@@ -1,0 +1,46 @@
+"""Named secrets: a password the app keeps for itself (the WebDAV login, a backup password).
+
+Each is one ``meta`` row keyed ``secret:<name>``, its value encrypted with the store's key
+(``SecretBox``) in ``value_blob``, so a copied database holds no readable password. Setting an
+empty value deletes it.
+"""
+
+from __future__ import annotations
+
+from allhub_core.store.db import Store
+
+__all__ = ["get_secret", "set_secret", "delete_secret", "has_secret"]
+
+_PREFIX = "secret:"
+
+
+def get_secret(store: Store, name: str) -> str | None:
+    """The secret's plain text, or None when it is not set."""
+    with store.read() as con:
+        row = con.execute("SELECT value_blob FROM meta WHERE key = ?", [_PREFIX + name]).fetchone()
+    return store.box.decrypt(row[0]) if row and row[0] is not None else None
+
+
+def has_secret(store: Store, name: str) -> bool:
+    with store.read() as con:
+        row = con.execute("SELECT value_blob IS NOT NULL FROM meta WHERE key = ?", [_PREFIX + name]).fetchone()
+    return bool(row and row[0])
+
+
+def set_secret(store: Store, name: str, value: str | None) -> None:
+    """Store ``value`` encrypted (None or '' deletes the secret)."""
+    if not value:
+        delete_secret(store, name)
+        return
+    blob = store.box.encrypt(value)
+    with store.write() as con:
+        con.execute(
+            "INSERT INTO meta (key, value_blob) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value_blob = excluded.value_blob",
+            [_PREFIX + name, blob],
+        )
+
+
+def delete_secret(store: Store, name: str) -> None:
+    with store.write() as con:
+        con.execute("DELETE FROM meta WHERE key = ?", [_PREFIX + name])

@@ -1,0 +1,463 @@
+"""Preview and apply an import: merge (by the extension's account id; the newer ``updated_at``
+wins; tombstones honoured) or replace (the backup becomes the store), in ONE transaction.
+
+The plan is computed inside the same transaction that writes it, so the preview a user saw and
+what is written follow one rule; an error or a kill half way rolls everything back (DuckDB's
+transaction), leaving the store exactly as it was. Rows and summaries never hold a secret.
+
+Actions per entry: ``new``, ``update`` (with the fields that change), ``unchanged`` (this store's
+copy is as new or newer), ``duplicate`` (another account here has the same site and user id; not
+added), ``tombstoned`` (deleted before and not edited since; not brought back), ``delete``
+(replace: not in the backup; merge: deleted in the backup), ``rejected`` (unreadable, with why).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from allhub_core.accounts import delete_rows
+from allhub_core.errors import ValidationError
+from allhub_core.store import SecretBox, Store, mask_secret, one_row
+from allhub_core.transfer.bundle import (
+    SECRET_FIELDS,
+    Bundle,
+    IncomingAccount,
+    IncomingBookmark,
+    Tombstone,
+    iso_to_ms,
+    jsonable,
+    ms_to_iso,
+)
+from allhub_core.transfer.snapshot import SKIP_COLUMNS, account_columns
+
+__all__ = ["MODES", "ImportPreview", "ImportReport", "PlanRow", "preview_import", "apply_import",
+           "insert_accounts", "add_bookmarks"]
+
+MODES = ("merge", "replace")
+#: written but not listed as a change a person would notice
+_QUIET = {"updated_at", "user_updated_at", "last_sync_time", "stats_date", "ext_extra", "created_at"}
+_ORDER = ("new", "update", "unchanged", "duplicate", "tombstoned", "delete", "rejected")
+_WORDS = {"new": "add {n}", "update": "update {n}", "unchanged": "leave {n} unchanged",
+          "duplicate": "skip {n} duplicate(s)", "tombstoned": "skip {n} deleted earlier",
+          "delete": "delete {n}", "rejected": "reject {n}"}
+_DONE = {"new": "{n} added", "update": "{n} updated", "unchanged": "{n} unchanged",
+         "duplicate": "{n} skipped as duplicate(s)", "tombstoned": "{n} skipped (deleted earlier)",
+         "delete": "{n} deleted", "rejected": "{n} rejected"}
+
+
+@dataclass
+class PlanRow:
+    kind: str  # "account" or "bookmark"
+    action: str
+    entry_id: str
+    name: str
+    site_url: str = ""
+    local_id: int | None = None
+    changes: list[str] = field(default_factory=list)
+    reason: str = ""
+    incoming: IncomingAccount | IncomingBookmark | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "action": self.action, "id": self.entry_id,
+                "account_id": str(self.local_id) if self.local_id is not None else None, "name": self.name,
+                "site_url": self.site_url, "changes": list(self.changes), "reason": self.reason}
+
+
+@dataclass
+class ImportPreview:
+    bundle: Bundle
+    mode: str
+    plan: list[PlanRow]
+    new_tags: list[str] = field(default_factory=list)
+
+    def counts(self, kind: str = "account") -> dict[str, int]:
+        out = {a: 0 for a in _ORDER}
+        for r in self.plan:
+            if r.kind == kind:
+                out[r.action] += 1
+        return out
+
+    def _head(self) -> str:
+        b = self.bundle
+        n_acc = len(b.accounts)
+        text = (f"{b.description} of {b.time_text}{' (encrypted)' if b.encrypted else ''}: {n_acc} account(s), "
+                f"{len(b.tags)} tag(s), {len(b.bookmarks)} bookmark(s)")
+        if b.upgraded:
+            text += f"; {b.upgraded} account(s) upgraded from an older config version"
+        return text + "."
+
+    def summary(self) -> str:
+        c = self.counts()
+        parts = [_WORDS[a].format(n=c[a]) for a in _ORDER if c[a]]
+        plan = ", ".join(parts) if parts else "change no account"
+        text = f"{self._head()} {self.mode.capitalize()} would {plan}"
+        bc = self.counts("bookmark")
+        if any(bc.values()):
+            text += "; bookmarks: " + ", ".join(_WORDS[a].format(n=bc[a]) for a in _ORDER if bc[a])
+        if self.new_tags:
+            text += f"; create {len(self.new_tags)} tag(s)"
+        return text + "."
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [r.as_dict() for r in self.plan]
+
+
+@dataclass
+class ImportReport(ImportPreview):
+    def summary(self) -> str:
+        c = self.counts()
+        parts = [_DONE[a].format(n=c[a]) for a in _ORDER if c[a]]
+        text = f"Import ({self.mode}) done: " + (", ".join(parts) if parts else "no account changed")
+        bc = self.counts("bookmark")
+        if any(bc.values()):
+            text += "; bookmarks: " + ", ".join(_DONE[a].format(n=bc[a]) for a in _ORDER if bc[a])
+        if self.new_tags:
+            text += f"; {len(self.new_tags)} tag(s) created"
+        if self.bundle.preferences is not None:
+            text += "; preferences restored" if self.mode == "replace" else "; preferences left as they are"
+        return text + "."
+
+    def exit_code(self) -> int:
+        return 1 if any(r.action == "rejected" for r in self.plan) else 0
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise ValidationError(f"The import mode must be merge or replace, not '{mode}'.")
+
+
+def preview_import(store: Store, bundle: Bundle, mode: str = "merge") -> ImportPreview:
+    """What ``apply_import`` would do, without writing anything."""
+    _check_mode(mode)
+    with store.read() as con:
+        return _plan(con, store.box, bundle, mode)
+
+
+def apply_import(store: Store, bundle: Bundle, mode: str = "merge") -> ImportReport:
+    """Merge or replace in one transaction; any failure leaves the store as it was."""
+    _check_mode(mode)
+    with store.write() as con:
+        preview = _plan(con, store.box, bundle, mode)
+        report = ImportReport(bundle, mode, preview.plan, preview.new_tags)
+        _apply(con, store.box, report)
+    return report
+
+
+def add_bookmarks(store: Store, items: list[dict[str, Any]]) -> int:
+    """Store bookmarks given as ``{"id", "name", "url", "notes"?, "tags"?}`` (merged by id); how many were added."""
+    marks = [IncomingBookmark(id=str(i["id"]), name=str(i["name"]), url=str(i["url"]), notes=str(i.get("notes", "")),
+                              tags=[str(t) for t in i.get("tags", [])]) for i in items]
+    bundle = Bundle(kind="allhub", version="1", description="bookmarks", bookmarks=marks,
+                    tags=sorted({t for b in marks for t in b.tags}))
+    return apply_import(store, bundle).counts("bookmark")["new"]
+
+
+# -- planning -----------------------------------------------------------------------------------
+
+def _same(a: Any, b: Any, col_type: str) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if "TIME ZONE" in col_type or col_type.startswith("TIMESTAMP"):
+        return iso_to_ms(a) == iso_to_ms(b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(float(a) - float(b)) < 1e-9
+    return bool(a == b)
+
+
+def _local_accounts(con: duckdb.DuckDBPyConnection, cols: dict[str, str]) -> list[dict[str, Any]]:
+    names = [c for c in cols if c not in SKIP_COLUMNS]
+    rows = con.execute(f"SELECT id, ext_id, access_token_enc, cookie_enc, refresh_token_enc, "
+                       f"{', '.join(chr(34) + c + chr(34) for c in names)} FROM accounts ORDER BY id").fetchall()
+    tags: dict[int, list[str]] = {}
+    for aid, name in con.execute("SELECT lk.account_id, t.name FROM account_tags lk JOIN tags t "
+                                 "ON t.id = lk.tag_id").fetchall():
+        tags.setdefault(aid, []).append(name)
+    return [{"id": r[0], "ext_id": r[1], "enc": dict(zip(SECRET_FIELDS, r[2:5], strict=True)),
+             "values": dict(zip(names, map(jsonable, r[5:]), strict=True)), "tags": tags.get(r[0], [])} for r in rows]
+
+
+def _local_tombstones(con: duckdb.DuckDBPyConnection) -> dict[str, Tombstone]:
+    return {r[0]: Tombstone(r[1], int(r[2]), int(r[3])) for r in con.execute(
+        "SELECT id, kind, deleted_at, entry_updated_at FROM tombstones").fetchall()}
+
+
+def _merged_tombstones(local: dict[str, Tombstone], incoming: dict[str, Tombstone]) -> dict[str, Tombstone]:
+    out = dict(local)
+    for tid, t in incoming.items():
+        if tid not in out or t.deleted_at > out[tid].deleted_at:
+            out[tid] = t
+    return out
+
+
+def _day(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).strftime("%Y-%m-%d")
+
+
+def _plan(con: duckdb.DuckDBPyConnection, box: SecretBox, bundle: Bundle, mode: str) -> ImportPreview:
+    cols = account_columns(con)
+    local = _local_accounts(con, cols)
+    by_ext = {a["ext_id"]: a for a in local if a["ext_id"]}
+    local_ts = _local_tombstones(con)
+    tombs = _merged_tombstones(local_ts, bundle.tombstones) if mode == "merge" else dict(bundle.tombstones)
+    plan: list[PlanRow] = []
+    seen: set[str] = set()
+    kept_local: set[int] = set()
+    site_user = {(a["values"].get("site_url"), str(a["values"].get("user_id") or "").strip()): a["id"]
+                 for a in local if str(a["values"].get("user_id") or "").strip()}
+    for acc in bundle.accounts:
+        row = PlanRow("account", "new", acc.ext_id, acc.name, str(acc.values.get("site_url") or ""), incoming=acc)
+        plan.append(row)
+        mine = by_ext.get(acc.ext_id)
+        if acc.problem:
+            row.action, row.reason = "rejected", acc.problem
+            if mine:
+                kept_local.add(mine["id"])
+            continue
+        if acc.ext_id in seen:
+            row.action, row.reason = "rejected", "The backup holds this account id twice; the first one is used."
+            continue
+        seen.add(acc.ext_id)
+        ts = tombs.get(acc.ext_id)
+        if ts and ts.kind == "account" and acc.user_updated_ms <= ts.point:
+            where = "here" if acc.ext_id in local_ts else "in the backup"
+            row.action, row.reason = "tombstoned", f"Deleted {where} on {_day(ts.deleted_at)} and not edited since."
+            continue
+        if mine:
+            row.local_id = mine["id"]
+            kept_local.add(mine["id"])
+            row.changes = _changes(box, acc, mine, cols)
+            if mode == "merge" and acc.updated_ms <= iso_to_ms(mine["values"].get("updated_at")):
+                row.action, row.reason = "unchanged", "This store's copy is as new or newer."
+            elif not row.changes:
+                row.action, row.reason = "unchanged", "Nothing to change."
+            else:
+                row.action = "update"
+            continue
+        dup = site_user.get((acc.values.get("site_url"), str(acc.values.get("user_id") or "").strip()))
+        if mode == "merge" and dup is not None:
+            row.action, row.local_id = "duplicate", dup
+            row.reason = f"Account {dup} here has the same site and user ID."
+            continue
+    for a in local:
+        if a["id"] in kept_local:
+            continue
+        name = str(a["values"].get("site_name") or "")
+        if mode == "replace":
+            plan.append(PlanRow("account", "delete", a["ext_id"] or "", name, str(a["values"].get("site_url")),
+                                local_id=a["id"], reason="Not in the backup."))
+            continue
+        ts = bundle.tombstones.get(a["ext_id"] or "")
+        if ts and ts.kind == "account" and (iso_to_ms(a["values"].get("user_updated_at"))
+                                            or iso_to_ms(a["values"].get("updated_at"))) <= ts.point:
+            plan.append(PlanRow("account", "delete", a["ext_id"], name, str(a["values"].get("site_url")),
+                                local_id=a["id"], reason=f"Deleted in the backup on {_day(ts.deleted_at)}."))
+    plan += _plan_bookmarks(con, bundle, mode, tombs)
+    have = {r[0].casefold() for r in con.execute("SELECT name FROM tags").fetchall()}
+    wanted = list(bundle.tags) + [t for r in plan if r.action in ("new", "update") and r.incoming
+                                  for t in r.incoming.tags]
+    new_tags: list[str] = []
+    for t in wanted:
+        if t.casefold() not in have:
+            have.add(t.casefold())
+            new_tags.append(t)
+    return ImportPreview(bundle, mode, plan, new_tags)
+
+
+def _changes(box: SecretBox, acc: IncomingAccount, mine: dict, cols: dict[str, str]) -> list[str]:
+    out = [c for c, v in acc.values.items() if c in cols and c not in SKIP_COLUMNS and c not in _QUIET
+           and not _same(mine["values"].get(c), v, cols[c])]
+    if {t.casefold() for t in acc.tags} != {t.casefold() for t in mine["tags"]}:
+        out.append("tags")
+    for name, value in acc.secrets.items():
+        if box.decrypt(mine["enc"][name]) != value:
+            out.append(name)
+    return out
+
+
+def _plan_bookmarks(con: duckdb.DuckDBPyConnection, bundle: Bundle, mode: str,
+                    tombs: dict[str, Tombstone]) -> list[PlanRow]:
+    local = {r[0]: (r[1], iso_to_ms(jsonable(r[2])), r[3], r[4], list(r[5] or [])) for r in con.execute(
+        "SELECT id, name, updated_at, url, notes, tags FROM bookmarks").fetchall()}
+    plan: list[PlanRow] = []
+    seen: set[str] = set()
+    for b in bundle.bookmarks:
+        if b.id in seen:
+            continue
+        seen.add(b.id)
+        row = PlanRow("bookmark", "new", b.id, b.name, b.url, incoming=b)
+        plan.append(row)
+        ts = tombs.get(b.id)
+        if ts and ts.kind == "bookmark" and b.updated_ms <= ts.point:
+            row.action, row.reason = "tombstoned", f"Deleted on {_day(ts.deleted_at)} and not edited since."
+            seen.discard(b.id)
+            continue
+        if b.id in local:
+            name, updated, url, notes, tags = local[b.id]
+            row.changes = [f for f, x, y in (("name", name, b.name), ("url", url, b.url), ("notes", notes, b.notes),
+                                            ("tags", sorted(tags), sorted(b.tags))) if x != y]
+            if (mode == "merge" and b.updated_ms <= updated) or not row.changes:
+                row.action, row.reason = "unchanged", "This store's copy is as new or newer."
+            else:
+                row.action = "update"
+    for bid, (name, updated, url, _notes, _tags) in local.items():
+        if bid in seen:
+            continue
+        ts = bundle.tombstones.get(bid)
+        if mode == "replace":
+            plan.append(PlanRow("bookmark", "delete", bid, name, url, reason="Not in the backup."))
+        elif ts and ts.kind == "bookmark" and updated <= ts.point:
+            plan.append(PlanRow("bookmark", "delete", bid, name, url, reason="Deleted in the backup."))
+    return plan
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+def _tag_ids(con: duckdb.DuckDBPyConnection, names: list[str],
+             times: dict[str, tuple[int, int]] | None = None) -> list[int]:
+    ids: list[int] = []
+    for name in names:
+        row = con.execute("SELECT id FROM tags WHERE name_key = ?", [name.casefold()]).fetchone()
+        created, updated = (times or {}).get(name, (0, 0))
+        tid = row[0] if row else one_row(con.execute(
+            "INSERT INTO tags (name, name_key, created_at, updated_at) VALUES (?, ?, "
+            "coalesce(CAST(? AS TIMESTAMPTZ), now()), coalesce(CAST(? AS TIMESTAMPTZ), now())) RETURNING id",
+            [name, name.casefold(), ms_to_iso(created) if created > 0 else None,
+             ms_to_iso(updated or created) if (updated or created) > 0 else None]))[0]
+        if tid not in ids:
+            ids.append(tid)
+    return ids
+
+
+def _set_tags(con: duckdb.DuckDBPyConnection, aid: int, names: list[str]) -> None:
+    con.execute("DELETE FROM account_tags WHERE account_id = ?", [aid])
+    for tid in _tag_ids(con, names):
+        con.execute("INSERT INTO account_tags VALUES (?, ?)", [aid, tid])
+
+
+def _secret_params(box: SecretBox, secrets: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {SECRET_FIELDS[k]: box.encrypt(v) for k, v in secrets.items() if v}
+    hint = secrets.get("access_token") or secrets.get("cookie")
+    if hint:
+        out["secret_hint"] = mask_secret(hint)
+    return out
+
+
+def insert_accounts(con: duckdb.DuckDBPyConnection, box: SecretBox, accounts: list[IncomingAccount]) -> list[int]:
+    """Insert accounts (values, ext id, secrets, tags) inside the caller's transaction; new ids."""
+    cols = account_columns(con)
+    ids = []
+    for acc in accounts:
+        values = {c: v for c, v in acc.values.items() if c in cols and c not in SKIP_COLUMNS}
+        if acc.ext_id:
+            values["ext_id"] = acc.ext_id
+        params = {**values, **_secret_params(box, acc.secrets)}
+        names = ", ".join(f'"{c}"' for c in params)
+        marks = ", ".join(f"CAST(? AS {cols[c]})" if c in values else "?" for c in params)
+        aid = one_row(con.execute(f"INSERT INTO accounts ({names}) VALUES ({marks}) RETURNING id",
+                                  list(params.values())))[0]
+        _set_tags(con, aid, acc.tags)
+        ids.append(aid)
+    return ids
+
+
+def _update_account(con: duckdb.DuckDBPyConnection, box: SecretBox, aid: int, acc: IncomingAccount,
+                    cols: dict[str, str]) -> None:
+    values = {c: v for c, v in acc.values.items() if c in cols and c not in SKIP_COLUMNS}
+    params = {**values, **_secret_params(box, acc.secrets)}
+    if params:
+        sets = ", ".join(f'"{c}" = CAST(? AS {cols[c]})' if c in values else f'"{c}" = ?' for c in params)
+        con.execute(f"UPDATE accounts SET {sets} WHERE id = ?", [*params.values(), aid])
+    _set_tags(con, aid, acc.tags)
+
+
+def _apply(con: duckdb.DuckDBPyConnection, box: SecretBox, report: ImportReport) -> None:
+    bundle, mode = report.bundle, report.mode
+    cols = account_columns(con)
+    accounts = [r for r in report.plan if r.kind == "account"]
+    gone = [r.local_id for r in accounts if r.action == "delete" and r.local_id is not None]
+    delete_rows(con, gone, tombstone=False)  # the tombstones are settled below, all at once
+    _tag_ids(con, report.new_tags, bundle.tag_times)  # first, so they keep the backup's times
+    for r in accounts:
+        if r.action == "update" and r.local_id is not None and isinstance(r.incoming, IncomingAccount):
+            _update_account(con, box, r.local_id, r.incoming, cols)
+    new_rows = [r for r in accounts if r.action == "new" and isinstance(r.incoming, IncomingAccount)]
+    for r, aid in zip(new_rows, insert_accounts(con, box, [r.incoming for r in new_rows  # type: ignore[misc]
+                                                          ]), strict=True):
+        r.local_id = aid
+    if mode == "replace":
+        con.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM account_tags) AND NOT list_contains(?, "
+                    "name_key)", [[t.casefold() for t in bundle.tags]])
+    _write_bookmarks(con, report)
+    _write_pins_and_order(con, bundle, mode)
+    _write_tombstones(con, bundle, mode)
+    if bundle.preferences is not None and mode == "replace":
+        con.execute("DELETE FROM preferences WHERE NOT starts_with(key, 'webdav_')")  # this device's own
+        for key, value in bundle.preferences.items():
+            if str(key).startswith("webdav_"):
+                continue
+            con.execute("INSERT INTO preferences VALUES (?, ?)", [str(key), json.dumps(value)])
+
+
+def _write_bookmarks(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+    for r in report.plan:
+        if r.kind != "bookmark":
+            continue
+        if r.action in ("delete", "update"):
+            con.execute("DELETE FROM bookmarks WHERE id = ?", [r.entry_id])
+        if r.action in ("new", "update") and isinstance(r.incoming, IncomingBookmark):
+            b = r.incoming
+            con.execute("INSERT INTO bookmarks (id, name, url, notes, tags, created_at, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ))",
+                        [b.id, b.name, b.url, b.notes, b.tags, ms_to_iso(b.created_ms or b.updated_ms),
+                         ms_to_iso(b.updated_ms or b.created_ms)])
+
+
+def _entries(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], set[str]]:
+    accounts = {r[0]: r[1] for r in con.execute("SELECT ext_id, id FROM accounts WHERE ext_id IS NOT NULL").fetchall()}
+    bookmarks = {r[0] for r in con.execute("SELECT id FROM bookmarks").fetchall()}
+    return accounts, bookmarks
+
+
+def _write_pins_and_order(con: duckdb.DuckDBPyConnection, bundle: Bundle, mode: str) -> None:
+    accounts, bookmarks = _entries(con)
+    valid = set(accounts) | bookmarks
+    local_pins = [r[0] for r in con.execute(
+        "SELECT e, s FROM (SELECT a.ext_id AS e, max(p.seq) AS s FROM pins p JOIN accounts a ON a.id = p.account_id "
+        "GROUP BY a.ext_id UNION ALL SELECT id, pin_seq FROM bookmarks WHERE pin_seq IS NOT NULL) ORDER BY s DESC"
+    ).fetchall()]
+    local_order = [r[0] for r in con.execute(
+        "SELECT e, p FROM (SELECT a.ext_id AS e, min(m.position) AS p FROM manual_order m JOIN accounts a "
+        "ON a.id = m.account_id GROUP BY a.ext_id UNION ALL SELECT id, position FROM bookmarks "
+        "WHERE position IS NOT NULL) ORDER BY p").fetchall()]
+    base_pins, base_order = (local_pins, local_order) if mode == "merge" else ([], [])
+    pins = [i for i in dict.fromkeys(base_pins + bundle.pinned) if i in valid]
+    order = [i for i in dict.fromkeys(base_order + bundle.ordered) if i in valid]
+    con.execute("DELETE FROM pins")
+    con.execute("UPDATE bookmarks SET pin_seq = NULL, position = NULL")
+    for eid in reversed(pins):  # newest pin first = highest sequence number
+        if eid in accounts:
+            con.execute("INSERT INTO pins VALUES (?, nextval('pin_seq'))", [accounts[eid]])
+        else:
+            con.execute("UPDATE bookmarks SET pin_seq = nextval('pin_seq') WHERE id = ?", [eid])
+    con.execute("DELETE FROM manual_order")
+    for pos, eid in enumerate(order, start=1):
+        if eid in accounts:
+            con.execute("INSERT INTO manual_order VALUES (?, ?)", [accounts[eid], pos])
+        else:
+            con.execute("UPDATE bookmarks SET position = ? WHERE id = ?", [pos, eid])
+
+
+def _write_tombstones(con: duckdb.DuckDBPyConnection, bundle: Bundle, mode: str) -> None:
+    local = _local_tombstones(con)
+    tombs = _merged_tombstones(local, bundle.tombstones) if mode == "merge" else dict(bundle.tombstones)
+    accounts, bookmarks = _entries(con)
+    con.execute("DELETE FROM tombstones")
+    for tid, t in tombs.items():
+        if tid in accounts or tid in bookmarks:  # the entry lives: its old deletion no longer applies
+            continue
+        con.execute("INSERT INTO tombstones VALUES (?, ?, ?, ?)", [tid, t.kind, t.deleted_at, t.entry_updated_at])

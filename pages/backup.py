@@ -1,0 +1,87 @@
+"""Backup: WebDAV settings, test, upload, download, sync with the extension's file, last result."""
+
+import streamlit as st
+
+from allhub_core.sync import (
+    BACKUP_SYNC_MODES,
+    backup_pull,
+    backup_push,
+    backup_sync,
+    backup_test,
+    get_backup_settings,
+    last_backup_result,
+    save_backup_settings,
+)
+from pages._ui import esc, flash, open_store, show_flash, user_errors
+
+store = open_store()
+
+st.title("Backup")
+st.caption("Back up to any WebDAV server (Nextcloud, Nutstore, Alist, a NAS) in the All API Hub extension's "
+           "format and file name, so both can use one folder. Passwords are kept encrypted in the database.")
+show_flash()
+settings = get_backup_settings(store)
+
+with st.form("webdav_settings"):
+    st.markdown("**WebDAV settings**")
+    url = st.text_input("WebDAV address", value=settings.url, key="dav_url",
+                        placeholder="https://dav.example.com/remote.php/dav/files/me/",
+                        help="A folder (the file goes in all-api-hub-backup/all-api-hub-1-0.json) or a .json file.")
+    user = st.text_input("User name", value=settings.username, key="dav_user")
+    password = st.text_input("Password", type="password", key="dav_password",
+                             placeholder="saved; leave empty to keep it" if settings.has_password else "")
+    encrypt = st.checkbox("Encrypt the uploaded file (the extension reads it with the same password)",
+                          value=settings.encrypt, key="dav_encrypt")
+    backup_password = st.text_input(
+        "Backup password", type="password", key="dav_backup_password",
+        placeholder="saved; leave empty to keep it" if settings.has_backup_password else "",
+        help="Encrypts uploads when the box above is ticked, and opens an encrypted file when downloading.")
+    if st.form_submit_button("Save settings"):
+        with user_errors():
+            save_backup_settings(store, url=url, username=user, password=password or None, encrypt=encrypt,
+                                 backup_password=backup_password or None)
+            for typed in ("dav_password", "dav_backup_password"):  # saved: do not keep it in the field
+                st.session_state.pop(typed, None)
+            flash("WebDAV settings saved.")
+            st.rerun()
+
+if settings.file_url:
+    st.caption(f"Backup file: {esc(settings.file_url)}")
+if not settings.complete:
+    st.info("Save a WebDAV address, user name and password to test, upload, download or sync.")
+
+
+def run(label: str, action, **kw) -> None:
+    """Run one backup action; its sentence shows after the rerun (errors show here)."""
+    with user_errors():
+        with st.spinner(label):
+            report = action(store, **kw)
+        flash(report.summary(), "success" if report.ok else "warning")
+        st.rerun()
+
+
+off = not settings.complete
+c1, c2, c3 = st.columns(3)
+if c1.button("Test connection", key="backup_test", disabled=off, icon=":material/lan:"):
+    run("Testing the connection…", backup_test)
+if c2.button("Upload now", key="backup_push", disabled=off, icon=":material/cloud_upload:",
+             help="Replace the file on the server with this database's accounts."):
+    run("Uploading…", backup_push)
+if c3.button("Download and merge", key="backup_pull", disabled=off, icon=":material/cloud_download:",
+             help="Merge the file into this database: the newer record wins; deletions are honoured."):
+    run("Downloading…", backup_pull)
+
+st.markdown("**Sync with the extension's file**")
+mode = st.radio("Strategy", list(BACKUP_SYNC_MODES), format_func=BACKUP_SYNC_MODES.get, key="sync_mode",
+                horizontal=True)
+if st.button("Sync now", key="backup_sync", disabled=off, icon=":material/sync:"):
+    run("Syncing…", backup_sync, mode=mode)
+
+last = last_backup_result(store)
+st.markdown("**Last result**")
+if last:
+    when = str(last.get("time", "")).replace("T", " ").replace("+00:00", " UTC")
+    line = f"{when} · {last.get('action', '')}: {last.get('summary', '')}"
+    (st.success if last.get("ok") else st.error)(esc(line))
+else:
+    st.caption("No backup action yet.")

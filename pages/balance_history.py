@@ -1,0 +1,100 @@
+"""Balance history: the daily balance, income, expense and net of any set of accounts, one
+day's spread, and a per-account table of the range (all filtering is SQL in allhub_core.history)."""
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from allhub_core.accounts import AccountFilter, get_preferences, list_accounts, list_tags
+from allhub_core.history import balance_history, balance_table, day_distribution
+from pages import _charts as ch
+from pages._ui import open_store, run_refresh, show_flash, user_errors
+
+store = open_store()
+ss = st.session_state
+today = date.today()
+QUICK = {"7 days": 7, "30 days": 30, "90 days": 90, "All": None}
+
+head, b_refresh = st.columns([5, 1], vertical_alignment="bottom")
+head.title("Balance history")
+refresh_all = b_refresh.button("Refresh all", icon=":material/refresh:", key="bh_refresh",
+                               help="Refresh every enabled account now; each refresh records the day's balance")
+show_flash()
+if refresh_all:
+    run_refresh(store, None, "Refreshing all enabled accounts")
+
+accounts = list_accounts(store, AccountFilter(status="enabled"), get_preferences(store))
+if accounts.empty:
+    st.info("No enabled accounts yet: add one on the **Add account** page, then refresh to start recording.")
+    st.page_link("pages/add_account.py", label="Add account", icon=":material/person_add:")
+    st.stop()
+names = dict(zip(accounts["id"].astype(int), accounts["site_name"], strict=True))
+rates = dict(zip(accounts["id"].astype(int), accounts["exchange_rate"].astype(float), strict=True))
+
+
+def _quick_range() -> None:
+    days = QUICK.get(ss.get("bh_quick") or "", 30)
+    if days is None:  # "All": from the first day any account has a balance
+        whole = balance_history(store, start=today - timedelta(days=3000), end=today)
+        days = (today - ch.first_day(whole, default=today)).days + 1
+    ss.bh_range = (today - timedelta(days=days - 1), today)
+
+
+# ---- filters ---------------------------------------------------------------------------------
+ss.setdefault("bh_range", (today - timedelta(days=29), today))
+with st.container(border=True):
+    c1, c2, c3, c4 = st.columns([3, 2, 2, 1.3])
+    c1.segmented_control("Quick range", list(QUICK), default="30 days", key="bh_quick", on_change=_quick_range)
+    picked = c2.date_input("Dates", key="bh_range", max_value=today, format="YYYY-MM-DD")
+    tag = c3.selectbox("Tag", [t["name"] for t in list_tags(store)], index=None, placeholder="any tag", key="bh_tag")
+    currency = c4.segmented_control("Currency", ["USD", "CNY"], default=get_preferences(store)["currency"],
+                                    key="bh_currency") or "USD"
+    c5, c6, c7 = st.columns([3, 3, 1], vertical_alignment="bottom")
+    chosen = c5.multiselect("Accounts", list(names), format_func=lambda i: f"{names.get(i, i)} (#{i})",
+                            key="bh_accounts", placeholder="all enabled accounts")
+    metric = c6.segmented_control("Measure", list(ch.METRICS), format_func=ch.METRICS.get, default="balance",
+                                  key="bh_metric") or "balance"
+    per_account = c7.toggle("Per account", key="bh_per_account")
+if not isinstance(picked, tuple) or len(picked) != 2:
+    st.info("Pick the last day of the range too.")
+    st.stop()
+start, end = picked
+ids = chosen or None
+
+# ---- trend -----------------------------------------------------------------------------------
+with user_errors():
+    if per_account or currency == "CNY":  # CNY: each account at its own rate, then summed
+        frame = ch.to_currency(balance_history(store, start=start, end=end, account_ids=ids, tag=tag,
+                                               per_account=True), currency, rates)
+        if not per_account:
+            every = set(names) if ids else None
+            frame = ch.sum_by_day(
+                frame, balance_ids=every or set(accounts["id"][~accounts["exclude_from_total_balance"]]),
+                income_ids=every or set(accounts["id"][~accounts["exclude_from_today_income"]]))
+    else:
+        frame = balance_history(store, start=start, end=end, account_ids=ids, tag=tag)
+    if ch.first_day(frame) is None:
+        st.info("No balance recorded in this range: **refresh to start recording**. Each refresh saves the "
+                "day's balance of every account.", icon=":material/timeline:")
+    else:
+        st.plotly_chart(ch.balance_trend(frame, metric, per_account=per_account, currency=currency), key="bh_trend")
+
+    # ---- one day, and the table ------------------------------------------------------------------
+    left, right = st.columns([2, 3])
+    with left:
+        day = st.date_input("Spread on", value=end, min_value=start, max_value=end, key="bh_day", format="YYYY-MM-DD")
+        spread = (balance_history(store, start=day, end=day, account_ids=ids, tag=tag, per_account=True) if ids
+                  else day_distribution(store, day, tag=tag))
+        spread = ch.to_currency(spread, currency, rates)
+        st.plotly_chart(ch.day_distribution_bar(spread, day, currency=currency), key="bh_spread")
+    with right:
+        table = ch.to_currency(balance_table(store, start=start, end=end, account_ids=ids, tag=tag), currency, rates)
+        st.subheader("Start, end and change per account")
+        view = ch.balance_table_view(table, currency)
+        st.dataframe(view, hide_index=True, key="bh_table",
+                     column_config={c: st.column_config.NumberColumn(format="%.2f") for c in view.columns[1:4]})
+        d1, d2 = st.columns(2)
+        d1.download_button("Download CSV", ch.frame_csv(table), f"balance-{start}-{end}.csv", "text/csv",
+                           on_click="ignore", key="bh_dl_csv", icon=":material/download:")
+        d2.download_button("Download JSON", ch.frame_json(table), f"balance-{start}-{end}.json",
+                           "application/json", on_click="ignore", key="bh_dl_json", icon=":material/download:")

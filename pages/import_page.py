@@ -1,0 +1,105 @@
+"""Import and export: All API Hub backups (plain or encrypted), allhub backups and CSV; bookmarks."""
+
+import datetime as dt
+
+import streamlit as st
+
+from allhub_core.transfer import (
+    CSV_TEMPLATE,
+    apply_import,
+    build_extension_backup,
+    build_own_backup,
+    encrypt_backup,
+    extension_file_name,
+    import_csv,
+    json_text,
+    list_bookmarks,
+    looks_like_csv,
+    own_file_name,
+    parse_backup,
+    preview_import,
+)
+from pages._ui import flash, open_store, show_flash, user_errors
+
+store = open_store()
+ss = st.session_state
+MODES = {"merge": "Merge (newer entries win; nothing of yours is removed unless the backup deleted it)",
+         "replace": "Replace (the backup becomes your account list)"}
+EXPORTS = {"full": "All API Hub backup (the extension imports it)", "accounts": "All API Hub accounts-only file",
+           "own": "allhub full backup (accounts, tags, bookmarks, preferences)"}
+
+st.title("Import and export")
+show_flash()
+tab_in, tab_out, tab_marks = st.tabs(["Import", "Export", "Bookmarks"], key="io_tabs", on_change="rerun")
+
+
+def _finish(summary: str, code: int) -> None:
+    flash(summary, "success" if code == 0 else "warning")
+    for key in ("imp_text", "imp_password"):
+        ss.pop(key, None)
+    st.rerun()
+
+
+with tab_in:
+    st.caption("An All API Hub backup (versions 1.0 to 4.0, also its encrypted WebDAV file), an allhub backup, "
+               "or a CSV of accounts. Nothing is written until you confirm.")
+    upload = st.file_uploader("Backup or CSV file", type=["json", "csv"], key="imp_file")
+    pasted = st.text_area("…or paste its content", key="imp_text", height=120)
+    password = st.text_input("Password (encrypted backups only)", type="password", key="imp_password")
+    mode = st.radio("Mode", list(MODES), format_func=MODES.__getitem__, key="imp_mode")
+    st.download_button("Download the CSV template", CSV_TEMPLATE, "allhub-accounts-template.csv", "text/csv",
+                       key="imp_template")
+    data = upload.getvalue() if upload is not None else (pasted or "").encode("utf-8")
+    if data.strip():
+        with user_errors():
+            if looks_like_csv(data.decode("utf-8", "replace")):
+                csv_preview = import_csv(store, data, dry_run=True)
+                st.info(csv_preview.summary())
+                st.dataframe([{"Row": r["row"], "Site": r["url"], "User ID": r["user_id"], "Result": r["status"],
+                               "Why": r["reason"]} for r in csv_preview.rows()], hide_index=True, key="imp_csv_rows")
+                if st.button("Add these accounts", type="primary", key="imp_confirm_csv"):
+                    done = import_csv(store, data)
+                    _finish(done.summary(), done.exit_code())
+            else:
+                bundle = parse_backup(data, password=password or None)
+                preview = preview_import(store, bundle, mode)
+                st.info(preview.summary())
+                st.dataframe([{"Kind": r["kind"], "Action": r["action"], "Name": r["name"], "Site": r["site_url"],
+                               "Changes": ", ".join(r["changes"]), "Why": r["reason"]} for r in preview.rows()],
+                             hide_index=True, key="imp_rows")
+                if st.button(f"Import ({mode})", type="primary", key="imp_confirm"):
+                    report = apply_import(store, bundle, mode)
+                    _finish(report.summary(), report.exit_code())
+
+with tab_out:
+    kind = st.radio("What to export", list(EXPORTS), format_func=EXPORTS.__getitem__, key="exp_kind")
+    secrets = st.checkbox("Include secrets (access tokens, cookies, refresh tokens)", key="exp_secrets")
+    exp_password = st.text_input("Encrypt with this password (optional; the extension's encrypted format)",
+                                 type="password", key="exp_password")
+    if secrets and not exp_password:
+        st.warning("The file will hold your tokens and cookies in plain text; consider a password.")
+    if st.button("Prepare the file", key="exp_prepare"):
+        with user_errors():
+            if kind == "own":
+                obj = build_own_backup(store, include_secrets=secrets)
+                name = own_file_name(dt.date.today().isoformat())
+            else:
+                obj = build_extension_backup(store, include_secrets=secrets, accounts_only=kind == "accounts")
+                name = extension_file_name(kind == "accounts")
+            text = json_text(obj)
+            if exp_password:
+                text = encrypt_backup(text, exp_password)
+            ss["exp_file"] = (name, text.encode("utf-8"))
+    if "exp_file" in ss:
+        name, payload = ss["exp_file"]
+        st.download_button(f"Download {name}", payload, name, "application/json", key="exp_download",
+                           on_click="ignore")
+
+with tab_marks:
+    marks = list_bookmarks(store)
+    if marks:
+        st.dataframe([{"Name": b["name"], "URL": b["url"], "Tags": ", ".join(b["tags"]), "Notes": b["notes"],
+                       "Pinned": b["pinned"]} for b in marks], hide_index=True, key="bookmarks",
+                     column_config={"URL": st.column_config.LinkColumn("URL")})
+    else:
+        st.info("No bookmarks yet. Bookmarks come with an All API Hub backup.")

@@ -1,0 +1,132 @@
+"""A real WebDAV server on 127.0.0.1 for the tests: wsgidav over cheroot, in a thread.
+
+``DavServer(root, mode=...)`` serves the folder ``root`` to one user (Basic auth only) and
+records every request it answers as ``(method, path, status, destination)``, so a test can
+watch the upload sequence from the server side. Modes, as real servers behave:
+
+- ``"normal"``: a full WebDAV server (MKCOL, MOVE with Overwrite).
+- ``"no_move"``: MOVE and MKCOL answered 501 (or ``refuse_status``), as some popular servers do.
+- ``"conflict_on_move"``: MOVE onto an existing file answered 409, as Nutstore does.
+- ``"redirect_away"``: every request answered 302 to another origin.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import unquote, urlsplit
+
+from cheroot import wsgi
+from wsgidav.wsgidav_app import WsgiDAVApp
+
+USER = "alice"
+PASSWORD = "dav-Pa55word-VERY-secret-42"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Refuser:
+    """WSGI middleware: the server's quirks, and the request log."""
+
+    def __init__(self, app: Callable, server: "DavServer") -> None:
+        self.app = app
+        self.server = server
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        method = environ["REQUEST_METHOD"]
+        path = unquote(environ.get("PATH_INFO", ""))
+        dest = environ.get("HTTP_DESTINATION", "")
+        mode = self.server.mode
+        # logged on arrival, status filled in by start_response (before the client sees the answer)
+        entry = [method, path, 0, unquote(urlsplit(dest).path)]
+        self.server.log.append(entry)
+
+        def record(status: str, headers: list, exc_info: Any = None) -> Any:
+            entry[2] = int(status.split()[0])
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        def answer(code: int, reason: str, extra: list | None = None) -> list[bytes]:
+            record(f"{code} {reason}", [("Content-Length", "0"), *(extra or [])])
+            return [b""]
+
+        if mode == "redirect_away":
+            body = answer(302, "Found", [("Location", self.server.redirect_to + path)])
+        elif mode == "no_move" and method in ("MOVE", "MKCOL") and self.server.authorized(environ):
+            body = answer(self.server.refuse_status, "Not Implemented" if self.server.refuse_status == 501
+                          else "Method Not Allowed")
+        elif (mode == "conflict_on_move" and method == "MOVE" and self.server.authorized(environ)
+              and self.server.path(unquote(urlsplit(dest).path)).is_file()):
+            body = answer(409, "Conflict")
+        else:
+            body = self.app(environ, record)
+        return body
+
+
+class DavServer:
+    def __init__(self, root: Path, mode: str = "normal", *, refuse_status: int = 501) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.mode = mode
+        self.refuse_status = refuse_status
+        self.redirect_to = "http://127.0.0.2:9"  # "redirect_away": where to (tests set another server)
+        self.log: list[list[Any]] = []  # [method, path, status, destination path]
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        config = {
+            "host": "127.0.0.1", "port": self.port,
+            "provider_mapping": {"/": str(self.root)},
+            "simple_dc": {"user_mapping": {"*": {USER: {"password": PASSWORD}}}},
+            "http_authenticator": {"accept_basic": True, "accept_digest": False, "default_to_digest": False,
+                                   "trusted_auth_header": None},
+            "verbose": 0,
+            "logging": {"enable": False, "enable_loggers": []},
+            "property_manager": True,
+            "lock_storage": True,
+            "dir_browser": {"enable": False},
+        }
+        app = _Refuser(WsgiDAVApp(config), self)
+        self._server = wsgi.Server(("127.0.0.1", self.port), app, numthreads=4)
+        self._server.prepare()
+        self._thread = threading.Thread(target=self._server.serve, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+    def authorized(self, environ: dict[str, Any]) -> bool:
+        import base64
+
+        want = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        return environ.get("HTTP_AUTHORIZATION") == want
+
+    def path(self, url_path: str) -> Path:
+        return self.root / url_path.lstrip("/")
+
+    def url(self, path: str = "/") -> str:
+        return self.base + path
+
+    def methods(self) -> list[str]:
+        return [m for m, *_ in self.log]
+
+    def calls(self) -> list[tuple[str, str, int]]:
+        """(method, path with the temporary name's time and random part as ``<tmp>``, status)."""
+        import re
+
+        return [(m, re.sub(r"\.tmp\.\d{8}T\d{6}Z\.[a-z0-9]+$", ".tmp.<tmp>", p), st) for m, p, st, _ in self.log]
+
+    def stop(self) -> None:
+        self._server.stop()
+        self._thread.join(timeout=5)

@@ -187,6 +187,16 @@ def run_checkin(store: Store, ids: list[int] | None, label: str) -> None:
         finish(report.summary(), "warning" if report.needs_attention else "success")
 
 
+def run_recognize_refresh(store: Store, ids: list[int], label: str):
+    """After a CSV import: recognise the added accounts' sites and refresh them, with progress."""
+    from allhub_core.sync import recognize_and_refresh
+
+    progress = _Progress(label, len(ids))
+    report = recognize_and_refresh(store, ids, on_result=progress)
+    progress.settle()
+    return report
+
+
 def replace_secret_form(store: Store, account_id: int) -> None:
     """Replace one account's access token or cookie (e.g. after it expired); never shows the old one."""
     with st.form(f"secret_form_{account_id}", clear_on_submit=True):

@@ -19,7 +19,7 @@ from allhub_core.transfer import (
     parse_backup,
     preview_import,
 )
-from pages._ui import flash, open_store, show_flash, user_errors
+from pages._ui import flash, open_store, run_recognize_refresh, show_flash, user_errors
 
 store = open_store()
 ss = st.session_state
@@ -57,8 +57,14 @@ with tab_in:
                 st.info(csv_preview.summary())
                 st.dataframe([{"Row": r["row"], "Site": r["url"], "User ID": r["user_id"], "Result": r["status"],
                                "Why": r["reason"]} for r in csv_preview.rows()], hide_index=True, key="imp_csv_rows")
+                then = st.checkbox("Then recognise each added account's site and refresh it", value=True,
+                                   key="imp_csv_refresh")
                 if st.button("Add these accounts", type="primary", key="imp_confirm_csv"):
                     done = import_csv(store, data)
+                    if then and done.added_ids:
+                        refreshed = run_recognize_refresh(store, done.added_ids, "Recognising and refreshing")
+                        _finish(f"{done.summary()} {refreshed.summary(details=3)}",
+                                max(done.exit_code(), refreshed.exit_code))
                     _finish(done.summary(), done.exit_code())
             else:
                 bundle = parse_backup(data, password=password or None)

@@ -65,14 +65,22 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise Fail(2, "A CSV file only adds accounts; use --mode merge (the default).")
         store = open_store(args)
         csv_report = import_csv(store, data, dry_run=args.dry_run)
+        refreshed = None
+        if args.refresh and not args.dry_run and csv_report.added_ids:
+            from allhub_core.sync import recognize_and_refresh
+
+            refreshed = recognize_and_refresh(store, csv_report.added_ids)
         if args.json:
-            print_json({"dry_run": bool(args.dry_run), "summary": csv_report.summary(), "rows": csv_report.rows()})
+            print_json({"dry_run": bool(args.dry_run), "summary": csv_report.summary(), "rows": csv_report.rows(),
+                        **({"refresh": refreshed.rows()} if refreshed is not None else {})})
         else:
             emit(csv_report.summary())
             for r in csv_report.rows():
                 if r["status"] != "added":
                     emit(f"- row {r['row']}: {r['status']} ({r['url'] or 'no url'}) — {r['reason']}")
-        return csv_report.exit_code()
+            if refreshed is not None:
+                emit(refreshed.summary(details=5))
+        return max(csv_report.exit_code(), refreshed.exit_code if refreshed is not None else 0)
     try:
         bundle = parse_backup(data, password=password)
     except PasswordRequired:
@@ -110,5 +118,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
     p.add_argument("--password-stdin", action="store_true",
                    help="read the password of an encrypted backup from standard input")
+    p.add_argument("--refresh", action="store_true",
+                   help="CSV only: then recognise each added account's site (type, name, rate) and refresh it")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_import)

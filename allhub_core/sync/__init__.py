@@ -29,7 +29,14 @@ from allhub_core.sync.checkins import (
 )
 from allhub_core.sync.credentials import credentials_for, politeness_for
 from allhub_core.sync.keys import DEFAULT_KEY_NAME, provision_default_key
-from allhub_core.sync.onboarding import OnboardReport, host_of, onboard, recognize_and_fill, recognize_input
+from allhub_core.sync.onboarding import (
+    OnboardReport,
+    host_of,
+    onboard,
+    recognize_and_fill,
+    recognize_and_refresh,
+    recognize_input,
+)
 from allhub_core.sync.refreshes import RefreshReport, refresh, write_refresh_results
 from allhub_core.sync.usage import UsageSyncReport, sync_usage
 
@@ -38,7 +45,7 @@ __all__ = [
     "CHECKIN_METHOD_LABELS", "set_checkin_method", "EXAMPLE_CHECKIN_REQUEST", "auto_checkin_label",
     "politeness_for",
     "DEFAULT_KEY_NAME", "provision_default_key", "OnboardReport", "host_of", "onboard", "recognize_and_fill",
-    "recognize_input", "RefreshReport", "refresh", "write_refresh_results",
+    "recognize_input", "recognize_and_refresh", "RefreshReport", "refresh", "write_refresh_results",
     "BACKUP_SYNC_MODES", "BackupReport", "BackupSettings", "get_backup_settings", "save_backup_settings",
     "last_backup_result", "backup_test", "backup_push", "backup_pull", "backup_sync",
     "UsageSyncReport", "sync_usage",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from allhub_core.accounts import AccountInput, add_account, check_credentials, get_preferences
 from allhub_core.errors import SiteError, ValidationError
@@ -18,10 +19,11 @@ from allhub_core.sites import Politeness, RecognizeResult, RefreshResult, recogn
 from allhub_core.store import Store
 from allhub_core.sync.credentials import politeness_for
 from allhub_core.sync.keys import provision_default_key
-from allhub_core.sync.refreshes import refresh
+from allhub_core.sync.refreshes import RefreshReport, refresh
 from allhub_core.vocab import AuthType, Health, SiteType
 
-__all__ = ["AccountRefused", "OnboardReport", "onboard", "recognize_input", "recognize_and_fill", "host_of"]
+__all__ = ["AccountRefused", "OnboardReport", "onboard", "recognize_input", "recognize_and_fill", "host_of",
+           "recognize_and_refresh"]
 
 
 class AccountRefused(SiteError):
@@ -162,3 +164,46 @@ def onboard(store: Store, data: AccountInput, *, password: str | None = None, re
     if want_key and report.refreshed is not None and report.refreshed.ok:
         report.key_note = provision_default_key(store, new_id)
     return report
+
+
+def recognize_and_refresh(store: Store, ids: list[int], *, politeness: Politeness | None = None,
+                          on_result: Callable[[RefreshResult], None] | None = None) -> RefreshReport:
+    """After a bulk add (CSV import): ask each site what it is, then refresh the accounts.
+
+    Accounts saved as ``unknown`` get the site type, exchange rate and user name the site
+    reports (and its name, where the account only had its host name); recognition never
+    changes a credential or adds anything. Then one refresh over all of them (``on_result``
+    per account, for a progress bar). A site that cannot be recognised is left as it was and
+    its refresh says why.
+    """
+    from allhub_core.accounts import get_account, update_accounts
+    from allhub_core.sync.credentials import credentials_for
+
+    politeness = politeness or politeness_for(store)
+    creds = [c for c in credentials_for(store, list(ids), only_enabled=False) if c.site_type == SiteType.UNKNOWN]
+
+    async def ask_all() -> list[RecognizeResult]:
+        return list(await asyncio.gather(*(recognize(
+            c.site_url, access_token=c.access_token, cookie=c.cookie, user_id=c.user_id,
+            refresh_token=c.refresh_token, politeness=politeness) for c in creds)))
+
+    if creds:
+        with store.released():
+            found = asyncio.run(ask_all())
+        changes: dict[int, dict[str, object]] = {}
+        for c, r in zip(creds, found, strict=True):
+            if not r.ok or not r.site_type or r.site_type == SiteType.UNKNOWN:
+                continue
+            aid = int(c.account_id)
+            change: dict[str, object] = {"site_type": r.site_type}
+            if r.exchange_rate:
+                change["exchange_rate"] = r.exchange_rate
+            current = get_account(store, aid)
+            if r.username and not current["username"]:
+                change["username"] = r.username
+            if r.site_name and current["site_name"] == host_of(c.site_url):
+                change["site_name"] = r.site_name
+            changes[aid] = change
+        if changes:
+            update_accounts(store, changes)
+    return refresh(store, list(ids), force=True, politeness=politeness, on_result=on_result)

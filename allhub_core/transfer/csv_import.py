@@ -51,6 +51,11 @@ class CsvImportReport:
     def exit_code(self) -> int:
         return 1 if self._count("rejected") else 0
 
+    @property
+    def added_ids(self) -> list[int]:
+        """The accounts this import added (to recognise and refresh next)."""
+        return [int(r["id"]) for r in self.results if r["status"] == "added" and r.get("id")]
+
 
 def looks_like_csv(text: str) -> bool:
     first = text.lstrip("\ufeff").lstrip().split("\n", 1)[0].lower()

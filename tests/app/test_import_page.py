@@ -79,9 +79,27 @@ def test_csv_paste_reports_each_row(store):
                                         "not a url,2,tok-bbbbbbbbbbbbbbbbbb\n").run()
     rows = frame(at, "Result")
     assert list(rows["Result"]) == ["added", "rejected"]
+    at.checkbox(key="imp_csv_refresh").uncheck().run()  # no site to ask here
     button(at, "Add these accounts").click().run()
     assert texts(at.warning)[0] == "CSV import: 1 added, 0 skipped (duplicate), 1 rejected."
     assert [r["site_name"] for r in account_records(store)] == ["a.example.com"]
+
+
+def test_csv_rows_are_recognised_and_refreshed_after_the_import(store, sandbox_factory):
+    from allhub_core.accounts import set_preference
+
+    site = sandbox_factory(dialects=["veloera"], users_per_site=2, seed=63).site("veloera")
+    set_preference(store, "per_site_rpm", 0)
+    csv_text = "url,user_id,token\n" + "".join(f"{site.url},{u.id},{u.access_token}\n" for u in site.users)
+    at = start(PAGE)
+    at.text_area(key="imp_text").input(csv_text).run()
+    assert at.checkbox(key="imp_csv_refresh").value is True
+    button(at, "Add these accounts").click().run()
+    assert not at.exception
+    message = texts(at.success)[0]
+    assert message.startswith("CSV import: 2 added") and "Refresh complete: 2 succeeded" in message, message
+    recs = account_records(store)
+    assert {r["site_type"] for r in recs} == {"Veloera"} and {r["health_status"] for r in recs} == {"healthy"}
 
 
 def test_export_downloads_and_bookmarks_list(store, downloads):

@@ -293,7 +293,7 @@ def run_concurrent(store, rows, politeness, latency_s: float, profile: bool) -> 
         t0 = time.perf_counter()
         if prof:
             prof.enable()
-        outcome = services.refresh(store, force=True, politeness=politeness)
+        outcome = services.refresh(store, force=True, politeness=politeness, sync_usage_when_due=False)
         if prof:
             prof.disable()
         wall = time.perf_counter() - t0
@@ -356,7 +356,7 @@ def run_bucket(tmp: Path, sites: int, users: int, latency_ms: int) -> dict[str, 
         store, rows = build_store(tmp, sp.accounts, "bucket")
         with Probe() as probe:
             t0 = time.perf_counter()
-            outcome = services.refresh(store, force=True, politeness=p)
+            outcome = services.refresh(store, force=True, politeness=p, sync_usage_when_due=False)
             wall = time.perf_counter() - t0
         log = sp.request_log()
     per_origin: Counter[str] = Counter()

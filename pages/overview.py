@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from allhub_core.accounts import AccountFilter, count_accounts
+from allhub_core.accounts import AccountFilter, count_accounts, get_preferences, set_preference
 from allhub_core.history import day_distribution, overview
 from pages import _charts as ch
 from pages._ui import esc, money, open_store, run_refresh, show_flash, user_errors
@@ -21,7 +21,8 @@ show_flash()
 if refresh_all:
     run_refresh(store, None, "Refreshing all enabled accounts")
 
-ov = overview(store, low_balance_usd=ss.get("ov_low", 1.0) or None)
+low = float(get_preferences(store)["low_balance_usd"])
+ov = overview(store, low_balance_usd=low or None)
 if count_accounts(store, AccountFilter()) == 0:
     st.info("No accounts yet: add one on the **Add account** page. To look around first, run `allhub demo`: "
             "it fills a separate demo database with accounts, 60 days of history and usage.")
@@ -57,8 +58,9 @@ with right:
 # ---- attention -------------------------------------------------------------------------------
 a_head, a_low = st.columns([4, 1], vertical_alignment="bottom")
 a_head.subheader(f"Needs attention · {len(ov.attention)}")
-a_low.number_input("Low balance below ($)", min_value=0.0, value=1.0, step=1.0, key="ov_low",
-                   help="Accounts whose balance is under this show up here (0 = off)")
+a_low.number_input("Low balance below ($)", min_value=0.0, value=low, step=1.0, key="ov_low",
+                   on_change=lambda: set_preference(store, "low_balance_usd", ss["ov_low"]),
+                   help="Accounts whose balance is under this show up here (0 = off); saved for next time")
 if ov.attention:
     st.dataframe([{"ID": a["id"], "Name": a["site_name"], "Why": a["reason"]} for a in ov.attention],
                  hide_index=True, key="ov_attention",

@@ -61,6 +61,8 @@ DEFAULTS: dict[str, Any] = {
     "usage_sync_interval_s": 3600,
     "usage_sync_page_limit": 20,
     "usage_sync_row_limit": 5000,
+    # Overview: an account whose balance (USD) is under this needs attention (0 = never)
+    "low_balance_usd": 1.0,
 }
 
 
@@ -160,6 +162,14 @@ def _validate(key: str, value: Any) -> Any:
         return bool(value)
     if key in WHOLE_NUMBER_LIMITS:
         return _whole_number(key, value)
+    if key == "low_balance_usd":
+        try:
+            number = float(value) if not isinstance(value, bool) else math.nan
+        except (TypeError, ValueError, OverflowError):
+            number = math.nan
+        if not math.isfinite(number) or not 0 <= number <= 1_000_000:
+            raise ValidationError("The low-balance threshold must be a number of US dollars from 0 to 1,000,000.")
+        return number
     return value
 
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 import duckdb
-import pandas as pd
 
 from allhub_core.accounts.model import parse_id
 from allhub_core.accounts.write import get_secrets, require_ids
-from allhub_core.store import Store, one_row
+from allhub_core.store import Store, one_row, rows_table
 from allhub_core.vocab import CheckInResult, CheckInState
 
 __all__ = ["count_in_run", "credential_rows", "recently_synced", "write_refresh_rows", "record_checkins",
@@ -26,6 +25,12 @@ _SECRET_COLUMNS = (("access_token", "access_token_enc"), ("refresh_token", "refr
                    ("cookie", "cookie_enc"))
 _FIGURES = ["quota", "subscription_quota", "today_consumption", "today_income", "today_prompt_tokens",
             "today_completion_tokens", "today_requests"]
+_OK_COLUMNS = {"id": "BIGINT", "health_status": "VARCHAR", "health_reason": "VARCHAR",
+               **{c: "BIGINT" for c in _FIGURES},
+               **{c: "VARCHAR" for c in ("consumption_availability", "income_availability", "tokens_availability",
+                                         "requests_availability", "stats_reason", "checkin_today", "username",
+                                         "user_id")},
+               "checkin_supported": "BOOLEAN"}
 
 
 def _scope(ids: list[int] | None, only_enabled: bool, checkin: bool) -> tuple[str, list[Any]]:
@@ -101,17 +106,14 @@ def write_refresh_rows(store: Store, ok_rows: list[dict[str, Any]], failed_rows:
     for aid, tokens in (rotated or {}).items():
         _save_rotated(store, con, aid, tokens)
     if failed_rows:
-        con.register("refresh_failed", pd.DataFrame(failed_rows))
+        rows_table(con, "refresh_failed", {"id": "BIGINT", "health_status": "VARCHAR", "health_reason": "VARCHAR"},
+                   failed_rows)
         con.execute("""UPDATE accounts SET health_status = f.health_status, health_reason = f.health_reason,
                            last_sync_time = now(), updated_at = now()
                        FROM refresh_failed f WHERE accounts.id = f.id""")
-        con.unregister("refresh_failed")
+        con.execute("DROP TABLE refresh_failed")
     if ok_rows:
-        frame = pd.DataFrame(ok_rows)
-        for col in _FIGURES:
-            frame[col] = frame[col].astype("Int64")
-        frame["checkin_supported"] = frame["checkin_supported"].astype("boolean")
-        con.register("refresh_ok", frame)
+        rows_table(con, "refresh_ok", _OK_COLUMNS, ok_rows)
         con.execute("""UPDATE accounts SET health_status = r.health_status, health_reason = r.health_reason,
                 last_sync_time = now(), updated_at = now(), quota = coalesce(r.quota, accounts.quota),
                 subscription_quota = r.subscription_quota,
@@ -129,7 +131,7 @@ def write_refresh_rows(store: Store, ok_rows: list[dict[str, Any]], failed_rows:
                                 ELSE accounts.username END,
                 user_id = CASE WHEN accounts.user_id = '' THEN coalesce(r.user_id, '') ELSE accounts.user_id END
             FROM refresh_ok r WHERE accounts.id = r.id""")
-        con.unregister("refresh_ok")
+        con.execute("DROP TABLE refresh_ok")
 
 
 def record_checkins(store: Store, rows: list[dict[str, Any]]) -> None:

@@ -15,7 +15,7 @@ from allhub_core.cli.output import Fail, emit, open_store, print_csv, print_json
 __all__ = ["register"]
 
 MAX_DAYS = 3650
-_BY = ("model", "account", "day", "token", "latency", "weekday_hour")
+_BY = ("model", "account", "day", "key", "token", "latency", "weekday_hour")  # key = token (cli.md's word)
 
 
 def _days(args: argparse.Namespace) -> tuple[date, date]:
@@ -73,14 +73,32 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _account_ids(args: argparse.Namespace) -> list[int] | None:
+    from allhub_core.accounts import parse_id
+
+    return [parse_id(a) for a in args.account] if args.account else None
+
+
+#: ``allhub history`` columns (shared/spec/cli.md): one row per account and day.
+_HISTORY_COLUMNS = ["date", "account_id", "site_name", "quota", "balance_usd", "consumption_usd", "income_usd",
+                    "net_usd"]
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     from allhub_core.history import balance_history
+    from allhub_core.vocab import QUOTA_PER_USD
 
     start, end = _days(args)
     store = open_store(args)
-    frame = balance_history(store, start=start, end=end, tag=args.tag, per_account=args.per_account)
+    per_account = not args.summed
+    frame = balance_history(store, start=start, end=end, tag=args.tag, per_account=per_account,
+                            account_ids=_account_ids(args))
+    frame = frame.rename(columns={"day": "date", "expense_usd": "consumption_usd"})
     rows = _records(frame)
-    columns = list(frame.columns)
+    for r in rows:
+        r["quota"] = None if r.get("balance_usd") is None else round(r["balance_usd"] * QUOTA_PER_USD)
+    columns = [c for c in _HISTORY_COLUMNS if per_account or c not in ("account_id", "site_name")]
+    rows = [{c: r.get(c) for c in columns} for r in rows]
     _output(args, rows, columns)
     if not args.json and not args.csv and not any(r.get("balance_usd") is not None for r in rows):
         emit("No balance history yet: each refresh records the day's balances.", err=True)
@@ -92,11 +110,12 @@ def cmd_usage(args: argparse.Namespace) -> int:
 
     start, end = _days(args)
     store = open_store(args)
-    frame = usage_by(store, args.by, start=start, end=end)
+    ids = _account_ids(args)
+    frame = usage_by(store, "token" if args.by == "key" else args.by, start=start, end=end, account_ids=ids)
     rows = _records(frame)
     _output(args, rows, list(frame.columns))
     if not args.json and not args.csv:
-        t = usage_totals(store, start=start, end=end)
+        t = usage_totals(store, start=start, end=end, account_ids=ids)
         emit(f"Total {start}..{end}: {t['requests']:,} requests, {t['prompt_tokens'] + t['completion_tokens']:,} "
              f"tokens, ${t['cost_usd']:,.2f}.")
     return 0
@@ -127,13 +146,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     h = sub.add_parser("history", help="daily balance, income and expense of your accounts")
     h.add_argument("--days", type=int, default=30, help="days up to today (default 30)")
     h.add_argument("--tag", help="only accounts with this tag")
-    h.add_argument("--per-account", action="store_true", help="one row per day and account")
+    h.add_argument("--account", action="append", metavar="ID", help="only this account (repeatable)")
+    h.add_argument("--summed", action="store_true", help="one row per day, all accounts summed")
+    h.add_argument("--per-account", action="store_true", help=argparse.SUPPRESS)  # the default; kept for scripts
     _formats(h)
     h.set_defaults(func=cmd_history)
 
     u = sub.add_parser("usage", help="usage from the synced logs (requests, tokens, cost); 'usage sync' fetches them")
     u.add_argument("--by", choices=_BY, default="model", help="group by (default: model)")
     u.add_argument("--days", type=int, default=30, help="days up to today (default 30)")
+    u.add_argument("--account", action="append", metavar="ID", help="only this account (repeatable)")
     u.add_argument("--db", default=argparse.SUPPRESS, help="the DuckDB file (same as the global --db)")
     _formats(u)
     u.set_defaults(func=cmd_usage)

@@ -49,15 +49,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         add_bookmarks(store, DEMO_BOOKMARKS)
         sb.site("veloera").turnstile = True
-        report = refresh(store, force=True)
+        report = refresh(store, force=True, sync_usage_when_due=False)
         checkin(store, ids=None)
         # 60 days of made-up balances and usage before today, then the sites' own recent logs
         seeded = seed_demo_history(store, days=60)
         usage = sync_usage(store)
+        dav, backup = _demo_backup(store, db)
         emit(f"Demo database {db}: {len(report.results)} accounts on {len(sb.sites)} sandbox sites; "
               f"{report.summary()} History: {seeded['snapshots']} daily balances, "
-              f"{seeded['usage_rows'] + sum(usage.added.values())} usage rows.", flush=True)
+              f"{seeded['usage_rows'] + sum(usage.added.values())} usage rows. Backup: {backup}", flush=True)
         if args.no_dashboard:
+            dav.stop()
             return 0
         # serve.py: app.py behind the origin/Host guard, as `make run` starts it
         app = Path(__file__).resolve().parents[2] / "serve.py"
@@ -70,7 +72,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             proc.terminate()
             proc.wait(10)
+        finally:
+            dav.stop()
     return 0
+
+
+def _demo_backup(store, db: Path):
+    """A local WebDAV folder beside the demo database, set as the backup target, one upload done:
+    the Backup page then has a server to test, a file to pull and a last result to show."""
+    import shutil
+
+    from allhub_core.sandbox import DEMO_PASSWORD, DEMO_USER, DemoWebdav
+    from allhub_core.sync import backup_push, save_backup_settings
+
+    root = db.with_name(db.stem + "-webdav")
+    shutil.rmtree(root, ignore_errors=True)
+    dav = DemoWebdav(root)
+    save_backup_settings(store, url=dav.url, username=DEMO_USER, password=DEMO_PASSWORD)
+    return dav, backup_push(store).summary()
 
 
 def _add_demo(store, row: dict, name: str, tags: list[str]) -> int:

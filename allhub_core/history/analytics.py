@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store
 from allhub_core.vocab import QUOTA_PER_USD, CheckInState, Health
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: refresh and the CLI need not pay for it
+    import pandas as pd
 
 
 def _first(con: Any) -> tuple[Any, ...]:
@@ -136,6 +137,8 @@ def _daily(store: Store, start: date, end: date, account_ids: list[int] | None, 
                   FROM ({sql}) GROUP BY day ORDER BY day"""
     with store.read() as con:
         frame = _frame(con, sql, params)
+    import pandas as pd
+
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     return frame
 

@@ -14,10 +14,9 @@ from datetime import date, timedelta
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from allhub_core.errors import ValidationError
-from allhub_core.store import Store
+from allhub_core.store import Store, rows_table
 
 
 def _first(con: Any) -> tuple[Any, ...]:
@@ -32,7 +31,6 @@ __all__ = ["record_snapshots", "prune_history", "snapshot_count", "SNAPSHOT_SOUR
 #: Where a snapshot came from: a refresh, the demo, or an import.
 SNAPSHOT_SOURCES = ("refresh", "demo", "import")
 
-_INT_COLUMNS = ("quota", "subscription_quota", "consumption", "income")
 
 
 def _changed(con: duckdb.DuckDBPyConnection) -> int:
@@ -41,18 +39,19 @@ def _changed(con: duckdb.DuckDBPyConnection) -> int:
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
 
-def _frame(rows: list[dict[str, Any]], source: str) -> pd.DataFrame:
-    frame = pd.DataFrame([{
-        "account_id": int(r["id"] if "id" in r else r["account_id"]),
-        "quota": r.get("quota"), "subscription_quota": r.get("subscription_quota"),
-        "consumption": r.get("today_consumption", r.get("consumption")),
-        "income": r.get("today_income", r.get("income")),
-        "source": r.get("source") or source,
-    } for r in rows])
-    frame = frame.drop_duplicates("account_id", keep="last")
-    for col in _INT_COLUMNS:
-        frame[col] = frame[col].astype("Int64")
-    return frame
+_SNAP_COLUMNS = {"account_id": "BIGINT", "quota": "BIGINT", "subscription_quota": "BIGINT",
+                 "consumption": "BIGINT", "income": "BIGINT", "source": "VARCHAR"}
+
+
+def _snap_rows(rows: list[dict[str, Any]], source: str) -> list[dict[str, Any]]:
+    """One row per account (the last one given wins), in the snapshot's own column names."""
+    out: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        aid = int(r["id"] if "id" in r else r["account_id"])
+        out[aid] = {"account_id": aid, "quota": r.get("quota"), "subscription_quota": r.get("subscription_quota"),
+                    "consumption": r.get("today_consumption", r.get("consumption")),
+                    "income": r.get("today_income", r.get("income")), "source": r.get("source") or source}
+    return list(out.values())
 
 
 def record_snapshots(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], *, day: date | None = None,
@@ -69,7 +68,7 @@ def record_snapshots(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]],
     day = day or date.today()
     written = 0
     if rows:
-        con.register("snap_in", _frame(rows, source))
+        rows_table(con, "snap_in", _SNAP_COLUMNS, _snap_rows(rows, source))
         try:
             con.execute("DELETE FROM balance_snapshots WHERE day = ? "
                         "AND account_id IN (SELECT account_id FROM snap_in)", [day])
@@ -86,7 +85,7 @@ def record_snapshots(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]],
                 LEFT JOIN balance_snapshots y ON y.account_id = s.account_id AND y.day = ?""",
                 [day, day - timedelta(days=1)]))
         finally:
-            con.unregister("snap_in")
+            con.execute("DROP TABLE IF EXISTS snap_in")
     if retention_days is not None:
         con.execute("DELETE FROM balance_snapshots WHERE day < ?", [day - timedelta(days=int(retention_days))])
     return written

@@ -19,14 +19,16 @@ import hashlib
 import time
 from collections import Counter
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store
 from allhub_core.vocab import QUOTA_PER_USD
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: refresh and the CLI need not pay for it
+    import pandas as pd
 
 
 def _first(con: Any) -> tuple[Any, ...]:
@@ -104,6 +106,8 @@ def usage_due(store: Store, ids: list[int], interval_s: float) -> list[int]:
 
 
 def _usage_frame(account_id: int, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    import pandas as pd
+
     fps = fingerprint_rows(rows)
     frame = pd.DataFrame({
         "account_id": [account_id] * len(rows),
@@ -291,6 +295,8 @@ def usage_by(store: Store, by: str, *, start: date, end: date, account_ids: list
     with store.read() as con:
         frame = con.execute(sql, params).df()
     if by == "day":
+        import pandas as pd
+
         frame["day"] = pd.to_datetime(frame["day"]).dt.date
     for col in ("requests", "tokens"):
         if col in frame:

@@ -26,10 +26,11 @@ from ._newapi import TURNSTILE_OK
 from ._recording import RecordedRequest, RedirectSink
 from ._server import Sandbox, serve, start_sandbox
 from ._site import USER_ID_HEADERS, SandboxSite
+from ._webdav import DEMO_PASSWORD, DEMO_USER, DemoWebdav
 
 __all__ = [
     "DIALECTS", "FAULT_KINDS", "QUOTA_PER_USD", "TURNSTILE_OK", "USER_ID_HEADERS", "Dialect",
     "Fault", "LogRow", "RecordedRequest", "RedirectSink", "Sandbox", "SandboxSite",
     "SandboxToken", "SandboxUser", "DEMO_BOOKMARKS", "demo_accounts", "get_dialect", "serve", "start_sandbox",
-    "today_window",
+    "today_window", "DemoWebdav", "DEMO_USER", "DEMO_PASSWORD",
 ]

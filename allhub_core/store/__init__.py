@@ -6,8 +6,9 @@ See docs/architecture.md.
 """
 
 from allhub_core.store.crypto import KEY_ENV, SecretBox, key_path_for, mask_secret
-from allhub_core.store.db import DEFAULT_DB, Store, default_db_path, one_row
+from allhub_core.store.db import DEFAULT_DB, Store, default_db_path, one_row, rows_table
 from allhub_core.store.secrets import delete_secret, get_secret, has_secret, set_secret
 
 __all__ = ["KEY_ENV", "SecretBox", "key_path_for", "mask_secret", "DEFAULT_DB", "Store", "default_db_path", "one_row",
+           "rows_table",
            "get_secret", "set_secret", "delete_secret", "has_secret"]

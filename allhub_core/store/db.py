@@ -56,6 +56,20 @@ def one_row(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
     return row
 
 
+def rows_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str],
+               rows: list[dict[str, Any]]) -> None:
+    """A TEMP table ``name`` (column -> DuckDB type) holding ``rows``, for set-based SQL.
+
+    One INSERT of unnested list parameters: ~5 ms for a thousand rows, and no pandas, whose
+    import alone costs a one-account ``allhub refresh`` a third of a second. Drop it after use
+    (``DROP TABLE``); it lives in the caller's transaction.
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+    if rows:
+        select = ", ".join(f"unnest(?::{t}[]) AS {c}" for c, t in columns.items())
+        con.execute(f"INSERT INTO {name} SELECT {select}", [[r.get(c) for r in rows] for c in columns])
+
+
 def _is_lock_error(exc: Exception) -> bool:
     return "Could not set lock" in str(exc) or "Conflicting lock" in str(exc)
 

@@ -32,6 +32,7 @@ class RefreshReport:
     results: list[RefreshResult]
     skipped: list[int]
     names: dict[str, str] = field(default_factory=dict)
+    usage: Any = None  # the UsageSyncReport of a refresh-all that found usage logs due
 
     @property
     def failed(self) -> list[RefreshResult]:
@@ -46,6 +47,8 @@ class RefreshReport:
             shown = "; ".join(f"{self.names.get(r.account_id, r.account_id)}: {r.health_reason}"
                               for r in self.failed[:details])
             text += f" {shown}" + (" …" if len(self.failed) > details else "")
+        if self.usage is not None and (self.usage.results or []):
+            text += f" {self.usage.summary()}"
         return text
 
     def rows(self) -> list[dict[str, Any]]:
@@ -62,8 +65,13 @@ class RefreshReport:
 
 
 def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, politeness: Politeness | None = None,
-            on_result: Callable[[RefreshResult], None] | None = None) -> RefreshReport:
-    """Refresh the given (or all enabled) accounts and write the results in one transaction."""
+            on_result: Callable[[RefreshResult], None] | None = None,
+            sync_usage_when_due: bool = True) -> RefreshReport:
+    """Refresh the given (or all enabled) accounts and write the results in one transaction.
+
+    A refresh of all accounts then syncs the usage logs of those whose last sync is older than
+    the usage interval (``sync_usage_when_due``); ``report.usage`` says what that did.
+    """
     aids = [parse_id(i) for i in ids] if ids is not None else None
     politeness = politeness or politeness_for(store)
     creds, names = account_names(store, aids, only_enabled=aids is None)
@@ -78,7 +86,16 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
     with store.released():
         results = asyncio.run(refresh_accounts(creds, politeness, on_result=on_result))
     write_refresh_results(store, results)
-    return RefreshReport(results, skipped, names)
+    report = RefreshReport(results, skipped, names)
+    if aids is None and sync_usage_when_due:
+        # A refresh of everything also brings in the usage logs that are due (hourly by default);
+        # a single account's refresh stays a handful of requests.
+        from allhub_core.sync.usage import sync_usage
+
+        ok_ids = [r.account_id for r in results if r.ok]
+        if ok_ids:
+            report.usage = sync_usage(store, ok_ids, politeness=politeness, due_only=True)
+    return report
 
 
 def write_refresh_results(store: Store, results: list[RefreshResult]) -> None:

@@ -66,6 +66,12 @@ def test_attention_lists_errors_low_balances_and_missing_checkins_by_the_thresho
     assert ("Alpha", "Low balance: $12.00") in why and not any(n == "Charlie" for n, _ in why)  # excluded
     at.number_input(key="ov_low").set_value(0.0).run()  # 0 = no low-balance rule
     assert not any(w.startswith("Low balance") for w in at.dataframe[0].value["Why"])
+    at.number_input(key="ov_low").set_value(20.0).run()
+    from allhub_core.accounts import get_preferences
+
+    assert get_preferences(store)["low_balance_usd"] == 20.0  # kept for the next visit
+    again = start(None)
+    assert again.number_input(key="ov_low").value == 20.0
     assert "Open the Accounts grid" in [p.label for p in at.get("page_link")]
 
 

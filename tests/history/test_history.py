@@ -292,12 +292,22 @@ def test_history_and_usage_cli(store, usage, db_path, capsys):
 
     from allhub_core.cli.main import main
 
-    assert main(["--db", str(db_path), "history", "--days", "4", "--json"]) == 0
+    assert main(["--db", str(db_path), "history", "--days", "4", "--json", "--summed"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["balance_usd"] for r in rows] == [10.0, 8.0, 8.0, 9.0]
-    assert main(["--db", str(db_path), "history", "--days", "2", "--csv", "--per-account"]) == 0
+    assert [r["quota"] for r in rows] == [5_000_000, 4_000_000, 4_000_000, 4_500_000]
+    # The contract's default (shared/spec/cli.md): one row per account and day.
+    assert main(["--db", str(db_path), "history", "--days", "2", "--csv"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("day,account_id,site_name,balance_usd") and "\r\n" in out
+    assert out.startswith("date,account_id,site_name,quota,balance_usd,consumption_usd,income_usd") and "\r\n" in out
+    assert main(["--db", str(db_path), "history", "--days", "4", "--json"]) == 0
+    per_account = json.loads(capsys.readouterr().out)
+    first = per_account[0]["account_id"]
+    assert main(["--db", str(db_path), "history", "--days", "4", "--json", "--account", str(first)]) == 0
+    only = json.loads(capsys.readouterr().out)
+    assert only and {r["account_id"] for r in only} == {first}
+    assert main(["--db", str(db_path), "usage", "--by", "key", "--days", "4", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)
     assert main(["--db", str(db_path), "usage", "--by", "model", "--days", "4", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0] == {"model": "m1", "requests": 6, "tokens": 1300, "cost_usd": 4.0}
     assert main(["--db", str(db_path), "usage", "--days", "4"]) == 0

@@ -657,7 +657,7 @@ def test_sub2api_login(sb):
 
 def test_fault_kinds_are_documented():
     assert set(FAULT_KINDS) == {"latency", "slow", "429", "403_html", "403_json", "html_200", "401", "500",
-                                "business_error", "malformed_json", "redirect", "echo_secret"}
+                                "business_error", "malformed_json", "redirect", "echo_secret", "session_limit"}
     with pytest.raises(ValueError):
         SandboxSite(get_dialect("new-api")).inject("teapot")
     with pytest.raises(ValueError):

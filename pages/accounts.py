@@ -75,7 +75,7 @@ m1.metric("Accounts shown", f"{tot['accounts']}", help=f"{tot['enabled']} enable
 m2.metric("Total balance", money(tot[f"balance_{low}"], currency),
           help="Wallet balances of enabled accounts not excluded from the total; subscription quota is not in it")
 if tot["subscription_covered"]:
-    m2.caption(f"+ subscriptions {money(tot[f'subscription_{low}'], currency)} "
+    m2.caption(f"Not in it: {money(tot[f'subscription_{low}'], currency)} of subscription quota "
                f"({tot['subscription_covered']} account(s), summed apart)")
 m3.metric("Today's consumption", money(tot[f"consumption_{low}"], currency),
           help=f"{tot['consumption_covered']} account(s) reported today's figures")

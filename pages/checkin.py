@@ -35,6 +35,9 @@ if not rows:
     st.stop()
 
 counts = {r: sum(1 for x in rows if x["result"] == r.value) for r in CheckInResult}
+# Accounts known to have no check-in are not attempted at all: they count as "not supported" too.
+counts[CheckInResult.UNSUPPORTED] = sum(1 for x in rows if x["result"] == "unsupported" or
+                                        (not x["result"] and x["state"] == "unsupported"))
 for col, r in zip(st.columns(5), CheckInResult, strict=True):
     col.metric(f"{ICON[r.value]} {r.label}", counts[r],
                help={"needs_browser": "A browser check, Turnstile or a custom page: open the site and check in "

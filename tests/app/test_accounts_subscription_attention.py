@@ -23,7 +23,8 @@ def test_subscription_column_and_totals_say_what_they_sum(store):
     assert subs["Planned"] == 93.0 and subs["Wallet only"] != subs["Wallet only"]  # NaN: no plan
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Total balance"] == "$15.00"  # wallets only
-    assert any("+ subscriptions $93.00" in c.value and "summed apart" in c.value for c in at.caption)
+    assert any("Not in it: $93.00 of subscription quota" in c.value and "summed apart" in c.value
+               for c in at.caption)
     tot = acc.totals(store, acc.AccountFilter())
     assert (tot["balance_usd"], tot["subscription_usd"], tot["subscription_covered"]) == (15.0, 93.0, 1)
     rec = acc.get_account(store, planned)
@@ -34,7 +35,7 @@ def test_no_plans_no_empty_column(store):
     seed(store, "Plain", usd=1.0)
     at = start()
     assert "subscription" not in at.data_editor[0].value.columns
-    assert not any("subscriptions" in c.value for c in at.caption)
+    assert not any("subscription quota" in c.value for c in at.caption)
 
 
 def test_needs_attention_filter(store):

@@ -220,9 +220,8 @@ GRID_COLUMNS = """
 """.format(q=QUOTA_PER_USD)
 
 
-def list_accounts(store: Store, f: AccountFilter | None, prefs: dict[str, Any],
-                  limit: int | None = None, offset: int = 0) -> pd.DataFrame:
-    """The filtered, sorted accounts (one page when ``limit`` is given) as a DataFrame."""
+def _list_sql(f: AccountFilter | None, prefs: dict[str, Any], limit: int | None,
+              offset: int) -> tuple[str, list[Any]]:
     params: list[Any] = []
     where = where_sql(f, params)
     order = order_by_sql(prefs)[len("ORDER BY "):]
@@ -237,10 +236,30 @@ def list_accounts(store: Store, f: AccountFilter | None, prefs: dict[str, Any],
            WHERE lk.account_id IN (SELECT id FROM page) GROUP BY lk.account_id)
     SELECT page.* EXCLUDE (rn), coalesce(tg.tags, []::VARCHAR[]) AS tags
     FROM page LEFT JOIN tg ON tg.account_id = page.id ORDER BY page.rn"""
+    return sql, params
+
+
+def list_accounts(store: Store, f: AccountFilter | None, prefs: dict[str, Any],
+                  limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """The filtered, sorted accounts (one page when ``limit`` is given) as a DataFrame."""
+    sql, params = _list_sql(f, prefs, limit, offset)
     with store.read() as con:
         df = con.execute(sql, params).df()
     df["tags"] = df["tags"].map(lambda v: [] if v is None else [str(x) for x in v])
     return df
+
+
+def account_rows(store: Store, f: AccountFilter | None, prefs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The same rows as ``list_accounts``, as plain dicts: the CLI's records need no pandas
+    (whose import alone is a third of a second of ``allhub account add``)."""
+    sql, params = _list_sql(f, prefs, None, 0)
+    with store.read() as con:
+        cur = con.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    for r in rows:
+        r["tags"] = [str(x) for x in (r["tags"] or [])]
+    return rows
 
 
 def count_accounts(store: Store, f: AccountFilter | None) -> int:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 from allhub_core.accounts.model import parse_id
-from allhub_core.accounts.query import AccountFilter, list_accounts
+from allhub_core.accounts.query import AccountFilter, account_rows
 from allhub_core.errors import NotFound
 from allhub_core.store import Store
 
@@ -22,8 +23,7 @@ def account_records(store: Store, ids: list[int] | None = None, f: AccountFilter
     flt = f or AccountFilter()
     if ids is not None:
         flt = AccountFilter(**{**flt.__dict__, "ids": [int(i) for i in ids]})
-    df = list_accounts(store, flt, prefs)
-    records = [record(row) for row in df.to_dict("records")]
+    records = [record(row) for row in account_rows(store, flt, prefs)]
     if include_secrets and records:
         from allhub_core.accounts.write import get_secrets
 
@@ -36,13 +36,9 @@ def account_records(store: Store, ids: list[int] | None = None, f: AccountFilter
 def _iso(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
+    pd = sys.modules.get("pandas")  # a frame's NaT, only where pandas is already in use
+    if pd is not None and value is pd.NaT:
+        return None
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 

@@ -40,20 +40,22 @@ def cmd_account_add(args: argparse.Namespace) -> int:
     )
     if args.no_refresh and not data.site_name:
         data.site_name = host_of(data.site_url)
-    try:
-        report = onboard(store, data, password=password, recognize_first=not args.no_refresh,
-                         explicit_site_type=bool(args.site_type), explicit_rate=args.exchange_rate is not None,
-                         allow_duplicate=args.allow_duplicate, provision_key=True if args.provision_key else None,
-                         refresh_after=not args.no_refresh)
-    except DuplicateAccount as exc:
-        raise Fail(1, f"{exc} Use --allow-duplicate to add it anyway.") from None
-    except SiteError as exc:  # the site said no (or could not answer): an item that failed, not bad usage
-        raise Fail(1, str(exc)) from None
+    # One connection for the whole command (the file is let go while the sites are asked).
+    with store.session():
+        try:
+            report = onboard(store, data, password=password, recognize_first=not args.no_refresh,
+                             explicit_site_type=bool(args.site_type), explicit_rate=args.exchange_rate is not None,
+                             allow_duplicate=args.allow_duplicate,
+                             provision_key=True if args.provision_key else None, refresh_after=not args.no_refresh)
+        except DuplicateAccount as exc:
+            raise Fail(1, f"{exc} Use --allow-duplicate to add it anyway.") from None
+        except SiteError as exc:  # the site said no (or could not answer): an item that failed, not bad usage
+            raise Fail(1, str(exc)) from None
+        rec = get_account(store, report.account_id)
     for note in report.notes:
         emit(note, err=True)
     if report.key_note:
         emit(report.key_note, err=True)
-    rec = get_account(store, report.account_id)
     if args.json:
         print_json(rec)
     else:

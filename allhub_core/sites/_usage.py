@@ -14,7 +14,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from ..net import SiteError, SiteSession
 from ._types import COMPLETE, PARTIAL, QUOTA_PER_USD, UNAVAILABLE, TodayUsage
@@ -104,8 +104,10 @@ def income_of(row: dict, exchange_rate: float) -> int:
     return round(amount * QUOTA_PER_USD)
 
 
-async def today_usage(session: SiteSession, variant: Variant, *, exchange_rate: float,
+async def today_usage(session: SiteSession, variant: Variant, *, exchange_rate: float | Callable[[], Awaitable[float]],
                       page_limit: int, window: tuple[int, int] | None = None) -> TodayUsage:
+    """``exchange_rate``: CNY per USD, or a coroutine function giving it, awaited only when the
+    income rows are read (so the figures need not wait for the site's public status)."""
     window = window or today_window()
     usage = TodayUsage()
 
@@ -142,9 +144,12 @@ async def today_usage(session: SiteSession, variant: Variant, *, exchange_rate: 
     try:
         income = 0
         complete = True
+        rate = exchange_rate if isinstance(exchange_rate, (int, float)) else None
         for log_type in (LOG_TOPUP, LOG_SYSTEM):
             part = await page_logs(session, variant, log_type, window, page_limit)
-            income += sum(income_of(r, exchange_rate) for r in part.rows)
+            if rate is None and part.rows:
+                rate = await exchange_rate()  # type: ignore[operator]
+            income += sum(income_of(r, rate or 0) for r in part.rows)
             complete = complete and part.complete
         usage.income = income
         usage.availability["income"] = (COMPLETE, "") if complete else (

@@ -25,7 +25,8 @@ from ..net import (
     short,
 )
 from ..vocab import canonical_site_type
-from ._detect import detect_site_type
+from ._concurrent import together
+from ._detect import anonymous_probes, detect_site_type, known_host
 from ._reasons import health, reason
 from ._status import parse_status
 from ._types import RecognizeResult, SiteStatus, TypedInput
@@ -91,10 +92,13 @@ async def recognize(site_url: str, *, username: str | None = None, password: str
     try:
         async with Transport.open(politeness) as t:
             session = t.session(origin, Auth(), secrets)
-            status = await _public_status(session)
-            kind: str | None = canonical_site_type(site_type) if site_type else None
-            if kind is None:
-                kind = await detect_site_type(session, status, auth=Auth(cookie=cookie) if cookie else None)
+            kind: str | None = canonical_site_type(site_type) if site_type else known_host(origin)
+            if kind is None:  # the public status and the anonymous probes go together
+                status, probes = await together(_public_status(session), anonymous_probes(session))
+                kind = await detect_site_type(session, status, auth=Auth(cookie=cookie) if cookie else None,
+                                              probes=probes)
+            else:
+                status = await _public_status(session)
             return await family_for(kind).recognize(session, origin, status, typed)
     except Exception as exc:  # noqa: BLE001 - bad input gets a sentence, not a traceback
         if not isinstance(exc, SiteError):

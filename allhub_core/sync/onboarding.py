@@ -148,8 +148,9 @@ def onboard(store: Store, data: AccountInput, *, password: str | None = None, re
     politeness = politeness or politeness_for(store)
     notes: list[str] = []
     if recognize_first:
-        data, note = recognize_and_fill(data, password=password, explicit_site_type=explicit_site_type,
-                                        explicit_rate=explicit_rate, politeness=politeness)
+        with store.released():  # no file lock held while the site is asked
+            data, note = recognize_and_fill(data, password=password, explicit_site_type=explicit_site_type,
+                                            explicit_rate=explicit_rate, politeness=politeness)
         if note:
             notes.append(note)
     new_id = add_account(store, data, allow_duplicate=allow_duplicate or not prefs["warn_on_duplicate"])

@@ -7,6 +7,7 @@ credentials and returns plain dataclasses; what differs between forks lives in
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from .._status import site_name
 from .._types import RefreshResult, SiteStatus, UserInfo, remote_text
 from .._usage import today_usage
 from .._variants import Variant
+from ..family import StatusSource
 
 
 def int_or_none(value: Any) -> int | None:
@@ -106,32 +108,42 @@ async def _no_subscription() -> None:
     return None
 
 
-async def refresh(session: SiteSession, variant: Variant, status: SiteStatus | None, *,
-                  exchange_rate: float | None = None, user: UserInfo | None = None) -> RefreshResult:
+async def refresh(session: SiteSession, variant: Variant, status: SiteStatus | None | StatusSource, *,
+                  exchange_rate: float | None = None) -> RefreshResult:
     """Balance, today's figures and check-in state; ``SiteError`` if the user call fails.
 
-    Once the user call has answered (``user``, when the caller already made it), today's
-    figures, the check-in state and the plans are asked for together: the per-site limits
-    still decide how many go at once, but one account no longer waits for each in turn.
+    Everything is asked for together, as the extension does (docs/site-api.md, refresh): the
+    user call, today's figures (once the public status has given the exchange rate), the
+    check-in state and the plans. The per-site limits still decide how many go at once; the
+    first failure (the user call refused) cancels the rest. ``status`` is the parsed status or
+    the batch's shared source of it.
     """
-    user = user or await fetch_self(session)
-    rate = exchange_rate or (status.exchange_rate if status else None) or DEFAULT_EXCHANGE_RATE
-    usage, state, subscription = await together(
+    async def site_status() -> SiteStatus | None:
+        return await status() if callable(status) else status
+
+    status_task = asyncio.ensure_future(site_status())
+
+    async def rate() -> float:
+        st = await status_task
+        return exchange_rate or (st.exchange_rate if st else None) or DEFAULT_EXCHANGE_RATE
+
+    st, usage, user, state, subscription = await together(
+        status_task,
         today_usage(session, variant, exchange_rate=rate, page_limit=session.politeness.log_page_limit),
-        checkin_status(session, variant),
+        fetch_self(session), checkin_status(session, variant),
         fetch_subscription_quota(session) if variant.subscriptions else _no_subscription())
-    supported = checkin_supported(variant, status, state)
+    supported = checkin_supported(variant, st, state)
     if supported is False:
         state = UNSUPPORTED
     return RefreshResult(
         account_id="", ok=True, health_status="healthy", health_reason="",
         quota=user.quota, subscription_quota=subscription, username=user.username, user_id=user.user_id,
-        site_name=site_name(status.system_name if status else None, session.origin),
+        site_name=site_name(st.system_name if st else None, session.origin),
         today_consumption=usage.consumption, today_income=usage.income,
         today_prompt_tokens=usage.prompt_tokens, today_completion_tokens=usage.completion_tokens,
         today_requests=usage.requests, availability=usage.availability,
         checkin_supported=supported, checkin_status=state,
-        exchange_rate=status.exchange_rate if status else None, site_type=variant.site_type,
+        exchange_rate=st.exchange_rate if st else None, site_type=variant.site_type,
     )
 
 

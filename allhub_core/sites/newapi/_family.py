@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from ...net import Auth, BusinessError, HttpStatusError, SiteError, SiteSession
 from ...vocab import DEFAULT_EXCHANGE_RATE, AuthType, Health, SiteType
 from .. import _checkin, _tokens
-from .._concurrent import together
 from .._reasons import reason
 from .._status import site_name
 from .._types import (
@@ -65,10 +64,7 @@ class NewApiFamily(BaseFamily[NewApiHandle]):
 
     async def refresh(self, handle: NewApiHandle, *, status: StatusSource,
                       exchange_rate: float | None = None) -> RefreshResult:
-        # The public status (shared by the batch) and the account's own user call go together.
-        site_status, user = await together(status(), _account.fetch_self(handle.session))
-        return await _account.refresh(handle.session, self.variant, site_status, exchange_rate=exchange_rate,
-                                      user=user)
+        return await _account.refresh(handle.session, self.variant, status, exchange_rate=exchange_rate)
 
     async def checkin_status(self, handle: NewApiHandle) -> str:
         return await _checkin.checkin_status(handle.session, self.variant)

@@ -178,7 +178,10 @@ def page_child(db: str, runs: int, profile: bool) -> None:
 
     def one(at: Any | None, filtered: bool) -> tuple[float, dict[str, list[float]], Any]:
         if at is None:
+            # The landing page is Overview: open the app, then go to Accounts (the timed run).
             at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+            at.run()
+            at.switch_page("pages/accounts.py")
             if filtered:
                 at.session_state["f_tags"] = list(FILTER_TAGS)
                 at.session_state["f_status"] = FILTER_STATUS

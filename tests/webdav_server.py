@@ -8,6 +8,8 @@ watch the upload sequence from the server side. Modes, as real servers behave:
 - ``"no_move"``: MOVE and MKCOL answered 501 (or ``refuse_status``), as some popular servers do.
 - ``"conflict_on_move"``: MOVE onto an existing file answered 409, as Nutstore does.
 - ``"redirect_away"``: every request answered 302 to another origin.
+- ``"insufficient_storage"``: every upload (PUT) answered 507, as a full quota does.
+- ``"html"``: every request answered 200 with an HTML sign-in page (a portal or proxy).
 """
 
 from __future__ import annotations
@@ -56,7 +58,13 @@ class _Refuser:
             record(f"{code} {reason}", [("Content-Length", "0"), *(extra or [])])
             return [b""]
 
-        if mode == "redirect_away":
+        if mode == "insufficient_storage" and method == "PUT" and self.server.authorized(environ):
+            body = answer(507, "Insufficient Storage")
+        elif mode == "html":  # a login portal or a proxy's error page instead of WebDAV
+            page = b"<!doctype html><html><head><title>Sign in</title></head><body>Sign in</body></html>"
+            record("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(page)))])
+            body = [page]
+        elif mode == "redirect_away":
             body = answer(302, "Found", [("Location", self.server.redirect_to + path)])
         elif mode == "no_move" and method in ("MOVE", "MKCOL") and self.server.authorized(environ):
             body = answer(self.server.refuse_status, "Not Implemented" if self.server.refuse_status == 501

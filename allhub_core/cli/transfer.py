@@ -25,11 +25,15 @@ def read_password(args: argparse.Namespace) -> str | None:
 
 
 def _read_input(path: str) -> bytes:
+    """The file (or standard input), read no further than one byte past the import limit: a huge
+    file is refused with one sentence (``check_size``) without being held in memory."""
+    from allhub_core.transfer.backup import MAX_IMPORT_BYTES
+
     if path == "-":
-        return sys.stdin.buffer.read()
+        return sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)
     try:
         with open(path, "rb") as fh:
-            return fh.read()
+            return fh.read(MAX_IMPORT_BYTES + 1)
     except OSError as exc:
         raise Fail(2, f"Cannot read {path}: {exc.strerror or type(exc).__name__}.") from None
 

@@ -287,6 +287,10 @@ class WebdavClient:
         res = self.request(method, self.url, headers=None if is_file else {"Depth": "0"})
         if res.status_code in (401, 403) or res.status_code >= 500:
             raise self._fail(res, "The connection test")
+        if 200 <= res.status_code < 300 and "html" in res.headers.get("content-type", "").lower():
+            # A sign-in portal or a proxy's page answers 200 too; a WebDAV server never sends HTML here.
+            raise WebdavError(f"{display_url(self.url)} answered with a web page, not WebDAV; check that the "
+                              "address is the WebDAV folder (or file) URL.")
         return ProbeResult(self.url, method, res.status_code)
 
     def get(self, url: str | None = None) -> bytes | None:

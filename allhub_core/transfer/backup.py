@@ -97,9 +97,22 @@ def _ms(value: Any) -> int | None:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else None
 
 
+#: The largest file an import reads: a 5,000-account extension backup is about 10 MB.
+MAX_IMPORT_BYTES = 32 * 1024 * 1024
+
+
+def check_size(data: bytes | str, what: str) -> None:
+    """One sentence, before any parsing, for a file too large to be an allhub import."""
+    size = len(data) if isinstance(data, (bytes, bytearray)) else len(data.encode("utf-8", "surrogatepass"))
+    if size > MAX_IMPORT_BYTES:
+        raise ValidationError(f"The {what} is over {MAX_IMPORT_BYTES // 1024 // 1024} MB, the most allhub "
+                              "imports; no backup or account list is that large.")
+
+
 def parse_backup(data: bytes | str, *, password: str | None = None) -> Bundle:
     """Read any backup allhub knows: the extension's 1.0-4.0 files (full or accounts only, plain or
     in its encrypted envelope) and our own. One sentence for anything it cannot read."""
+    check_size(data, "backup")
     if isinstance(data, (bytes, bytearray)):
         try:
             data = bytes(data).decode("utf-8-sig")

@@ -68,6 +68,9 @@ def _site_name(url: str) -> str:
 
 def import_csv(store: Store, data: bytes | str, *, dry_run: bool = False) -> CsvImportReport:
     """Validate every row, then add the good ones in one transaction (none with ``dry_run``)."""
+    from allhub_core.transfer.backup import check_size
+
+    check_size(data, "CSV file")
     if isinstance(data, (bytes, bytearray)):
         try:
             data = bytes(data).decode("utf-8-sig")

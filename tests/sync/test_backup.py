@@ -269,3 +269,27 @@ def test_sync_to_a_server_without_move_still_works(store, dav_server):
     report = backup.sync(store)
     assert report.remote_found is False and not report.upload.atomic
     assert "written in place" in report.summary() and remote_names(dav) == ["Local"]
+
+
+@pytest.mark.parametrize("mode, action, words", [
+    ("insufficient_storage", "push", "507"),
+    ("html", "pull", ""),
+    ("html", "test", ""),
+])
+def test_a_full_or_odd_server_is_one_sentence_and_changes_nothing(store, dav_server, mode, action, words):
+    """A server out of space (507) or answering HTML instead of WebDAV: one sentence, no traceback,
+    the password nowhere, and the store as it was."""
+    dav = dav_server(mode)
+    acc.add_account(store, acc.AccountInput(site_url="https://keep.example.com", site_name="Keep", user_id="1",
+                                            access_token=TOKEN))
+    backup.save_backup_settings(store, url=dav.url("/"), username=USER, password=PASSWORD)
+    before = [(r["id"], r["site_name"], r["updated_at"]) for r in acc.account_records(store)]
+    fn = {"push": backup.push, "pull": backup.pull, "test": backup.test_connection}[action]
+    try:
+        report = fn(store)
+        message, ok = report.summary(), report.ok
+    except Exception as exc:  # noqa: BLE001 - what the user sees either way
+        message, ok = str(exc), False
+    assert not ok and "\n" not in message and "Traceback" not in message and words in message
+    assert PASSWORD not in message and TOKEN not in message
+    assert [(r["id"], r["site_name"], r["updated_at"]) for r in acc.account_records(store)] == before

@@ -47,6 +47,10 @@ bench: install-test
 	$(PY) bench/bench_accounts.py
 	$(PY) bench/bench_refresh.py
 	$(PY) bench/bench_single.py
+	$(PY) bench/bench_transfer.py
+	$(PY) bench/bench_history.py
+	$(PY) bench/bench_history_pages.py
+	$(PY) bench/bench_usage_sync.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

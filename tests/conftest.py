@@ -26,6 +26,9 @@ def _isolated_env(monkeypatch, tmp_path):
     """No test touches data/allhub.duckdb or a real key: each gets its own paths."""
     monkeypatch.setenv("ALLHUB_DB", str(tmp_path / "allhub.duckdb"))
     monkeypatch.delenv("ALLHUB_SECRET_KEY", raising=False)
+    # No scheduler and no refresh-on-open in dashboards the tests start (AppTest or a server),
+    # unless a test turns them on (tests/app/test_automation_page.py, tests/e2e/test_automation_flow.py).
+    monkeypatch.setenv("ALLHUB_NO_BACKGROUND", "1")
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +43,18 @@ def sandbox_factory():
     set of arguments for the whole session, reset before it is handed out again."""
     yield shared_sandbox
     stop_all()
+
+
+@pytest.fixture
+def fresh_sites(request):
+    """The module's ``sandbox`` fixture reset before each test (its data as seeded) and its
+    faults cleared after: ``pytestmark = pytest.mark.usefixtures("fresh_sites")``."""
+    sandbox = request.getfixturevalue("sandbox")
+    for site in sandbox.sites:
+        site.reset()
+    yield sandbox
+    for site in sandbox.sites:
+        site.clear_faults()
 
 
 @pytest.fixture

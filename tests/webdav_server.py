@@ -14,24 +14,14 @@ watch the upload sequence from the server side. Modes, as real servers behave:
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 
-from cheroot import wsgi
-from wsgidav.wsgidav_app import WsgiDAVApp
+from allhub_core.sandbox import DemoWebdav
 
 USER = "alice"
 PASSWORD = "dav-Pa55word-VERY-secret-42"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Refuser:
@@ -85,34 +75,9 @@ class DavServer:
         self.refuse_status = refuse_status
         self.redirect_to = "http://127.0.0.2:9"  # "redirect_away": where to (tests set another server)
         self.log: list[list[Any]] = []  # [method, path, status, destination path]
-        self.port = _free_port()
+        self._dav = DemoWebdav(self.root, user=USER, password=PASSWORD, wrap=lambda app: _Refuser(app, self))
+        self.port = self._dav.port
         self.base = f"http://127.0.0.1:{self.port}"
-        config = {
-            "host": "127.0.0.1", "port": self.port,
-            "provider_mapping": {"/": str(self.root)},
-            "simple_dc": {"user_mapping": {"*": {USER: {"password": PASSWORD}}}},
-            "http_authenticator": {"accept_basic": True, "accept_digest": False, "default_to_digest": False,
-                                   "trusted_auth_header": None},
-            "verbose": 0,
-            "logging": {"enable": False, "enable_loggers": []},
-            "property_manager": True,
-            "lock_storage": True,
-            "dir_browser": {"enable": False},
-        }
-        app = _Refuser(WsgiDAVApp(config), self)
-        self._server = wsgi.Server(("127.0.0.1", self.port), app, numthreads=4)
-        self._server.prepare()
-        self._thread = threading.Thread(target=self._server.serve, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
 
     def authorized(self, environ: dict[str, Any]) -> bool:
         import base64
@@ -136,5 +101,4 @@ class DavServer:
         return [(m, re.sub(r"\.tmp\.\d{8}T\d{6}Z\.[a-z0-9]+$", ".tmp.<tmp>", p), st) for m, p, st, _ in self.log]
 
     def stop(self) -> None:
-        self._server.stop()
-        self._thread.join(timeout=5)
+        self._dav.stop()

@@ -11,13 +11,18 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import Any, Callable
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-webdav-password"
 
 
 class DemoWebdav:
-    def __init__(self, root: Path, port: int = 0) -> None:
+    """``wrap``: a WSGI middleware around wsgidav (the tests' server adds real servers' quirks
+    and a request log this way); ``user``/``password``: the one Basic-auth login."""
+
+    def __init__(self, root: Path, port: int = 0, *, user: str = DEMO_USER, password: str = DEMO_PASSWORD,
+                 wrap: Callable[[Any], Any] | None = None) -> None:
         from cheroot import wsgi
         from wsgidav.wsgidav_app import WsgiDAVApp  # type: ignore[import-untyped]
 
@@ -31,13 +36,14 @@ class DemoWebdav:
         self.url = f"http://127.0.0.1:{port}/"
         config = {
             "host": "127.0.0.1", "port": port, "provider_mapping": {"/": str(self.root)},
-            "simple_dc": {"user_mapping": {"*": {DEMO_USER: {"password": DEMO_PASSWORD}}}},
+            "simple_dc": {"user_mapping": {"*": {user: {"password": password}}}},
             "http_authenticator": {"accept_basic": True, "accept_digest": False, "default_to_digest": False,
                                    "trusted_auth_header": None},
             "verbose": 0, "logging": {"enable": False, "enable_loggers": []},
             "property_manager": True, "lock_storage": True, "dir_browser": {"enable": False},
         }
-        self._server = wsgi.Server(("127.0.0.1", port), WsgiDAVApp(config), numthreads=4)
+        app = WsgiDAVApp(config)
+        self._server = wsgi.Server(("127.0.0.1", port), wrap(app) if wrap else app, numthreads=4)
         self._server.prepare()
         self._thread = threading.Thread(target=self._server.serve, daemon=True)
         self._thread.start()

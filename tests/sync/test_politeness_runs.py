@@ -31,13 +31,7 @@ def sandbox(sandbox_factory):
     return sandbox_factory(dialects=["new-api", "veloera"], users_per_site=3, seed=13)
 
 
-@pytest.fixture(autouse=True)
-def clean(sandbox):
-    for site in sandbox.sites:
-        site.reset()
-    yield
-    for site in sandbox.sites:
-        site.clear_faults()
+pytestmark = pytest.mark.usefixtures("fresh_sites")  # each test starts from the seeded sites
 
 
 def _load(store, sandbox) -> dict[str, list[int]]:

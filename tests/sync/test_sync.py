@@ -23,13 +23,7 @@ def sandbox(sandbox_factory):
     return sandbox_factory(users_per_site=2, seed=3)
 
 
-@pytest.fixture(autouse=True)
-def clean(sandbox):
-    for site in sandbox.sites:
-        site.reset()
-    yield
-    for site in sandbox.sites:
-        site.clear_faults()
+pytestmark = pytest.mark.usefixtures("fresh_sites")  # each test starts from the seeded sites
 
 
 def _load(store, sandbox, dialects=None):

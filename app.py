@@ -5,7 +5,7 @@ Each url_path equals its page file's name: see pages/_ui.py `_leave_legacy_pages
 
 import streamlit as st
 
-from pages._ui import page_store
+from pages._ui import background_allowed, background_progress, db_path, page_store, refresh_stale_once
 
 st.set_page_config(page_title="allhub", page_icon=":material/hub:", layout="wide")
 
@@ -27,8 +27,28 @@ PAGES = {
     "Preferences": [
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
         st.Page("pages/backup.py", title="Backup", icon=":material/cloud_sync:", url_path="backup"),
+        st.Page("pages/automation.py", title="Automation", icon=":material/schedule:", url_path="automation"),
+        st.Page("pages/notifications.py", title="Notifications", icon=":material/notifications:",
+                url_path="notifications"),
     ],
 }
 
+
+@st.cache_resource(show_spinner=False)
+def scheduler(path: str):
+    """Once per server process (not per tab or rerun); the core's start is idempotent, so a
+    reloaded app.py (a new cache key) still gets the one running scheduler."""
+    from allhub_core.automation import start_scheduler_thread
+
+    return start_scheduler_thread(path)
+
+
+if background_allowed():
+    scheduler(db_path())
+refresh_stale_once()
+
 with page_store():
-    st.navigation(PAGES).run()
+    page = st.navigation(PAGES, expanded=True)  # every page listed, no "View more"
+    with st.sidebar:
+        background_progress()
+    page.run()

@@ -18,13 +18,13 @@ import sys
 from typing import Iterator, Sequence
 
 from allhub_core import __version__
-from allhub_core.cli import account, backup, data, history, sandbox, sites, transfer
+from allhub_core.cli import account, automation, backup, data, history, notify, sandbox, sites, transfer
 from allhub_core.cli.output import Fail, Parser, emit
 from allhub_core.errors import AllhubError, StoreBusy
 
 __all__ = ["main", "build_parser"]
 
-GROUPS = (account, sites, data, history, sandbox, backup, transfer)
+GROUPS = (account, sites, data, history, sandbox, backup, transfer, notify, automation)
 
 
 def build_parser() -> argparse.ArgumentParser:

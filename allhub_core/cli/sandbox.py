@@ -23,10 +23,11 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from allhub_core.accounts import set_preference
+    from allhub_core.automation import run_job, save_settings
     from allhub_core.history import seed_demo_history
     from allhub_core.sandbox import demo_accounts, start_sandbox
     from allhub_core.store import Store, key_path_for
-    from allhub_core.sync import checkin, refresh, sync_usage
+    from allhub_core.sync import sync_usage
 
     db = Path(args.demo_db)
     for p in (db, db.with_name(db.name + ".wal"), key_path_for(db)):
@@ -49,13 +50,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         add_bookmarks(store, DEMO_BOOKMARKS)
         sb.site("veloera").turnstile = True
-        report = refresh(store, force=True, sync_usage_when_due=False)
-        checkin(store, ids=None)
+        # through the automation jobs, so the run log has entries; auto check-in on, so the
+        # Automation page shows a schedule (today's check-in is done by this run)
+        report = run_job(store, "refresh", trigger="demo", sync_usage=False)
+        run_job(store, "checkin", trigger="demo")
+        save_settings(store, checkin_enabled=True, refresh_enabled=True, retry_enabled=True)
         # 60 days of made-up balances and usage before today, then the sites' own recent logs
         seeded = seed_demo_history(store, days=60)
         usage = sync_usage(store)
         dav, backup = _demo_backup(store, db)
-        emit(f"Demo database {db}: {len(report.results)} accounts on {len(sb.sites)} sandbox sites; "
+        emit(f"Demo database {db}: {len(report.rows())} accounts on {len(sb.sites)} sandbox sites; "
               f"{report.summary()} History: {seeded['snapshots']} daily balances, "
               f"{seeded['usage_rows'] + sum(usage.added.values())} usage rows. Backup: {backup}", flush=True)
         if args.no_dashboard:

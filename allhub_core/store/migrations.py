@@ -216,6 +216,79 @@ def _m006_transfer(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def _m007_automation(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 11, automation (allhub_core.automation). No keys on the log tables (see the module
+    # docstring): runs are updated while they go (progress, heartbeat) and their results added.
+    # The run log: one row per job run; times are the scheduler clock's, counts/notify JSON.
+    con.execute("CREATE SEQUENCE automation_run_seq START 1")
+    con.execute("""
+        CREATE TABLE automation_runs (
+            id BIGINT NOT NULL DEFAULT nextval('automation_run_seq'),
+            job VARCHAR NOT NULL,
+            trigger VARCHAR NOT NULL,
+            status VARCHAR NOT NULL DEFAULT 'running',
+            day DATE,
+            holder VARCHAR NOT NULL DEFAULT '',
+            started_at TIMESTAMPTZ NOT NULL,
+            finished_at TIMESTAMPTZ,
+            heartbeat_at TIMESTAMPTZ,
+            done INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL DEFAULT 0,
+            counts VARCHAR NOT NULL DEFAULT '{}',
+            summary VARCHAR NOT NULL DEFAULT '',
+            notify VARCHAR NOT NULL DEFAULT '[]'
+        )""")
+    # Per-account results of a run; day is the local day of the run (check-ins once a day).
+    con.execute("""
+        CREATE TABLE automation_run_results (
+            run_id BIGINT NOT NULL,
+            account_id BIGINT,
+            name VARCHAR NOT NULL DEFAULT '',
+            ok BOOLEAN NOT NULL,
+            result VARCHAR NOT NULL DEFAULT '',
+            message VARCHAR NOT NULL DEFAULT '',
+            day DATE,
+            recorded_at TIMESTAMPTZ
+        )""")
+    # The scheduler lease: one row per name ('scheduler'); a holder renews it with a heartbeat.
+    con.execute("""
+        CREATE TABLE automation_lease (
+            name VARCHAR NOT NULL,
+            holder VARCHAR NOT NULL,
+            acquired_at TIMESTAMPTZ NOT NULL,
+            heartbeat_at TIMESTAMPTZ NOT NULL,
+            expires_at TIMESTAMPTZ NOT NULL
+        )""")
+    # Settings (JSON values over the defaults in code) and the scheduler's state: the day's
+    # chosen check-in time, the day's daily run, last run times per job.
+    con.execute("CREATE TABLE automation_settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+    con.execute("CREATE TABLE automation_state (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+
+
+def _m008_notify(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 11, notifications (allhub_core.automation.notify). A channel is one Apprise URL,
+    # encrypted (it holds bot tokens, webhook keys, SMTP passwords); the rest is plain.
+    con.execute("CREATE SEQUENCE notify_channel_seq START 1")
+    con.execute("""
+        CREATE TABLE notify_channels (
+            id BIGINT PRIMARY KEY DEFAULT nextval('notify_channel_seq'),
+            name VARCHAR NOT NULL UNIQUE,
+            kind VARCHAR NOT NULL,
+            url_enc BLOB NOT NULL,
+            policy VARCHAR NOT NULL DEFAULT 'always',
+            jobs VARCHAR NOT NULL DEFAULT 'refresh,checkin',
+            daily_summary BOOLEAN NOT NULL DEFAULT false,
+            enabled BOOLEAN NOT NULL DEFAULT true,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            last_sent_at TIMESTAMPTZ,
+            last_ok BOOLEAN,
+            last_message VARCHAR NOT NULL DEFAULT ''
+        )""")
+    # Digests of the last run per channel and job (the "change" policy), the day the daily
+    # summary went out, its time, and the last run of each job (for the summary).
+    con.execute("CREATE TABLE notify_state (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -230,6 +303,8 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "check-in method per account; subscription quota", _m004_checkin_method_subscription),
     Migration(5, "history: balance snapshots, usage logs, usage sync state", _m005_history),
     Migration(6, "transfer: extension account ids and extras, bookmarks, tombstones", _m006_transfer),
+    Migration(7, "automation: run log, run results, scheduler lease, settings and state", _m007_automation),
+    Migration(8, "notifications: channels (URLs encrypted), change digests, daily summary", _m008_notify),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

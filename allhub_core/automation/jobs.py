@@ -1,0 +1,308 @@
+"""Running one job: refresh, check-in, usage sync, WebDAV sync; each run logged in DuckDB.
+
+``run_job`` claims the run (one live run per job across processes), does the work through
+the ``sync`` room, records progress as accounts finish, writes per-account results, counts
+and one summary sentence, and for refresh and check-in runs calls the notifications hook
+(``allhub_core.automation.notify.notify_after_run``, when it exists), storing what it says.
+A notifier failure never fails the job. A job's own failure is a ``failed`` run with its
+sentence, never an exception, except that a job already running is ``JobBusy``.
+
+Check-ins: only accounts not checked in today are taken (decided from the store, see
+``schedule.checkin_candidates``), so no account is checked in twice a day whatever restarts,
+reloads or second processes happen; a retry takes only today's failures.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+from allhub_core.automation import runlog
+from allhub_core.automation.clock import Clock, SystemClock
+from allhub_core.automation.schedule import JOBS, checkin_candidates, failed_today, retries_done
+from allhub_core.automation.settings import get_settings
+from allhub_core.errors import AllhubError, StoreBusy, ValidationError
+from allhub_core.store import Store
+
+__all__ = ["JOBS", "TRIGGERS", "RunReport", "JobBusy", "run_job", "start_background_run", "refresh_if_stale",
+           "JOB_LABELS"]
+
+log = logging.getLogger("allhub.automation")
+
+TRIGGERS = ("schedule", "catch-up", "retry", "manual", "open", "demo")
+JOB_LABELS = {"refresh": "Refresh", "checkin": "Check-in", "usage_sync": "Usage sync", "webdav_sync": "WebDAV sync"}
+_NOTIFIED_JOBS = ("refresh", "checkin")
+
+
+class JobBusy(StoreBusy):
+    """The job is running already (in this or another process); like a busy database, try again later."""
+
+
+@dataclass
+class RunReport:
+    """One logged run: ``summary()`` (one sentence), ``rows()`` (per account), ``exit_code()``."""
+
+    run_id: int
+    job: str
+    trigger: str
+    status: str = "running"
+    text: str = ""
+    results: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, Any] = field(default_factory=dict)
+    notify: list[dict[str, Any]] = field(default_factory=list)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    detail: Any = None  # the sync room's own report
+
+    def summary(self) -> str:
+        return self.text
+
+    def rows(self) -> list[dict[str, Any]]:
+        """account_id, name, ok, result, message for each account the run took."""
+        return [dict(r) for r in self.results]
+
+    def exit_code(self) -> int:
+        return 0 if self.status == "ok" else 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.run_id, "job": self.job, "trigger": self.trigger, "status": self.status,
+                "summary": self.text, "counts": self.counts, "notify": self.notify,
+                "started_at": self.started_at.isoformat() if self.started_at else None,
+                "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+                "results": self.rows()}
+
+
+def _status(results: list[dict[str, Any]], failed_outright: bool = False) -> str:
+    if failed_outright:
+        return "failed"
+    bad = sum(1 for r in results if not r["ok"])
+    if not bad:
+        return "ok"
+    return "failed" if bad == len(results) else "partial"
+
+
+class _Progress:
+    """Counts accounts as they finish and writes done/total (and the heartbeat) to the run row."""
+
+    def __init__(self, store: Store, run_id: int, total: int, clock: Clock):
+        self.store, self.run_id, self.total, self.clock = store, run_id, total, clock
+        self.done = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, _result: Any = None) -> None:
+        with self._lock:
+            self.done = min(self.done + 1, max(self.total, self.done + 1))
+            self.total = max(self.total, self.done)
+            done, total = self.done, self.total
+        try:
+            runlog.update_progress(self.store, self.run_id, done, total, self.clock.now())
+        except AllhubError as exc:  # progress is a courtesy; the run goes on
+            log.debug("progress of run %s not written: %s", self.run_id, exc)
+
+
+# -- the jobs -------------------------------------------------------------------------------
+def _refresh(store: Store, progress: _Progress, politeness: Any,
+             sync_usage: bool = True) -> tuple[list[dict[str, Any]], str, dict, Any]:
+    from allhub_core.sync import refresh
+
+    report = refresh(store, force=False, politeness=politeness, on_result=progress, sync_usage_when_due=sync_usage)
+    names = report.names
+    rows = [{"account_id": r.account_id, "name": names.get(str(r.account_id), ""), "ok": r.ok,
+             "result": "refreshed" if r.ok else "failed", "message": r.health_reason} for r in report.results]
+    rows += [{"account_id": str(i), "name": names.get(str(i), ""), "ok": True, "result": "skipped",
+              "message": "Refreshed recently; skipped."} for i in report.skipped]
+    counts = {"refreshed": len(report.results) - len(report.failed), "failed": len(report.failed),
+              "skipped": len(report.skipped)}
+    if report.usage is not None:
+        counts["usage_rows_added"] = sum(report.usage.added.values())
+    return rows, report.summary(), counts, report
+
+
+def _checkin(store: Store, ids: list[int], names: dict[int, str], progress: _Progress,
+             politeness: Any) -> tuple[list[dict[str, Any]], str, dict, Any]:
+    from allhub_core.sync import checkin
+    from allhub_core.vocab import CheckInResult
+
+    if not ids:
+        return [], "No accounts to check in: every account with auto check-in is checked in today.", {}, None
+    report = checkin(store, ids, politeness=politeness, on_result=progress)
+    rows = [{"account_id": r.account_id, "name": names.get(int(r.account_id), report.names.get(r.account_id, "")),
+             "ok": CheckInResult(r.result).ok, "result": r.result, "message": r.message} for r in report.results]
+    counts = {k.value: v for k, v in report.counts().items()}
+    return rows, report.summary(), counts, report
+
+
+def _usage(store: Store, progress: _Progress, politeness: Any) -> tuple[list[dict[str, Any]], str, dict, Any]:
+    from allhub_core.sync import sync_usage
+
+    report = sync_usage(store, politeness=politeness, on_result=progress, due_only=True)
+    rows = [{"account_id": r["id"], "name": r["name"], "ok": r["status"] != "failed", "result": r["status"],
+             "message": f"{r['rows_added']} new row(s)" + (f"; {r['message']}" if r["message"] else "")}
+            for r in report.rows()]
+    counts = {"accounts": len(report.results), "rows_added": sum(report.added.values()),
+              "failed": len(report.failed), "not_due": len(report.skipped)}
+    return rows, report.summary(), counts, report
+
+
+def _webdav(store: Store, mode: str) -> tuple[list[dict[str, Any]], str, dict, Any]:
+    from allhub_core.sync import backup_sync, get_backup_settings
+
+    if not get_backup_settings(store).complete:
+        raise ValidationError("WebDAV is not set up: save its address, user name and password first.")
+    report = backup_sync(store, mode=mode)
+    return [], report.summary(), {"ok": int(report.ok), "mode": mode}, report
+
+
+def _count(store: Store, job: str, day: Any, retry: bool) -> tuple[int, list[int], dict[int, str]]:
+    """How many accounts the run will take (for progress), and for check-ins which ones."""
+    if job == "checkin":
+        pairs = failed_today(store, day) if retry else checkin_candidates(store, day)
+        return len(pairs), [p[0] for p in pairs], dict(pairs)
+    if job in ("refresh", "usage_sync"):
+        with store.read() as con:
+            row = con.execute("SELECT count(*) FROM accounts WHERE NOT disabled").fetchone()
+        return int(row[0]) if row else 0, [], {}
+    return 0, [], {}
+
+
+def _notify(store: Store, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """The notifications hook, if the notify module is there; whatever happens, a list."""
+    try:
+        module = importlib.import_module("allhub_core.automation.notify")
+    except ImportError:
+        return []
+    except Exception as exc:  # noqa: BLE001 - a broken notifier never fails a job
+        log.warning("notifications unavailable: %s", type(exc).__name__)
+        return [{"channel": "notify", "ok": False, "message": f"Notifications could not load ({type(exc).__name__})."}]
+    hook: Callable[..., Any] | None = getattr(module, "notify_after_run", None)
+    if hook is None:
+        return []
+    try:
+        out = hook(store, run)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("notification hook failed: %s", type(exc).__name__)
+        return [{"channel": "notify", "ok": False, "message": f"Notifications failed ({type(exc).__name__})."}]
+    return [dict(x) for x in out or [] if isinstance(x, dict)]
+
+
+def _claim(store: Store, job: str, trigger: str, clock: Clock) -> tuple[int, int, list[int], dict[int, str]]:
+    if job not in JOBS:
+        raise ValidationError(f"'{job}' is not a job; use one of {', '.join(JOBS)}.")
+    if trigger not in TRIGGERS:
+        raise ValidationError(f"'{trigger}' is not a run trigger; use one of {', '.join(TRIGGERS)}.")
+    now = clock.now()
+    total, ids, names = _count(store, job, now.date(), trigger == "retry")
+    rid = runlog.claim_run(store, job, trigger, now, day=now.date(), total=total,
+                           state={f"last_start:{job}": now.isoformat()})
+    if rid is None:
+        raise JobBusy(f"A {JOB_LABELS[job].lower()} run is already going on; wait for it to finish.")
+    return rid, total, ids, names
+
+
+def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | None = None,
+            politeness: Any = None, sync_usage: bool = True,
+            _claimed: tuple[int, int, list[int], dict[int, str]] | None = None) -> RunReport:
+    """Run ``job`` now and log it; returns the finished run's report (``JobBusy`` when that job
+    is running already). ``politeness`` overrides the saved one (tests use a fast one);
+    ``sync_usage=False`` keeps a refresh from syncing the usage logs that are due."""
+    clock = clock or SystemClock()
+    rid, total, ids, names = _claimed or _claim(store, job, trigger, clock)
+    started = clock.now()
+    day = started.date()
+    report = RunReport(rid, job, trigger, started_at=started)
+    progress = _Progress(store, rid, total, clock)
+    failed_outright = transient = False
+    try:
+        if job == "refresh":
+            rows, text, counts, detail = _refresh(store, progress, politeness, sync_usage)
+        elif job == "checkin":
+            rows, text, counts, detail = _checkin(store, ids, names, progress, politeness)
+        elif job == "usage_sync":
+            rows, text, counts, detail = _usage(store, progress, politeness)
+        else:
+            rows, text, counts, detail = _webdav(store, get_settings(store).webdav_sync_mode)
+            failed_outright = not detail.ok
+    except AllhubError as exc:
+        rows, text, counts, detail, failed_outright = [], str(exc), {}, None, True
+        transient = isinstance(exc, StoreBusy)
+    except Exception as exc:  # noqa: BLE001 - a bug is a failed run with a sentence, the scheduler goes on
+        log.exception("the %s job failed unexpectedly", job)
+        text = f"The job stopped on an unexpected internal error ({type(exc).__name__})."
+        rows, counts, detail = [], {}, None
+        failed_outright = True
+    report.results, report.text, report.counts, report.detail = rows, text, counts, detail
+    report.status = _status(rows, failed_outright)
+    report.finished_at = clock.now()
+    state: dict[str, str] = {}
+    if job == "checkin":
+        if trigger == "retry":
+            state[f"checkin_retries:{day.isoformat()}"] = str(retries_done(store, day) + 1)
+        elif not transient:
+            # today's check-in has run (a busy database is the one failure tried again next tick)
+            state[f"checkin_daily:{day.isoformat()}"] = str(rid)
+    done = len(rows) if job != "webdav_sync" else int(not failed_outright)
+    try:
+        runlog.add_results(store, rid, rows, day, report.finished_at)
+    finally:
+        runlog.finish_run(store, rid, status=report.status, now=report.finished_at, summary=text, counts=counts,
+                          done=max(done, progress.done), total=max(total, done, progress.done), state=state)
+    if job in _NOTIFIED_JOBS:
+        run = runlog.get_run(store, rid) or {}
+        run["results"] = report.rows()
+        report.notify = _notify(store, run)
+        if report.notify:
+            try:
+                runlog.set_notify(store, rid, report.notify)
+            except AllhubError as exc:
+                log.warning("notification results of run %s not saved: %s", rid, exc)
+    return report
+
+
+def start_background_run(db_path: str | Path, job: str, trigger: str = "manual", *,
+                         clock: Clock | None = None, politeness: Any = None) -> bool:
+    """Start ``job`` in a thread with its own Store and return at once; False when that job is
+    running already. The page polls ``current_run`` / ``list_runs`` for its progress."""
+    clock = clock or SystemClock()
+    store = Store(db_path)
+    try:
+        claimed = _claim(store, job, trigger, clock)
+    except JobBusy:
+        return False
+
+    def work() -> None:
+        try:
+            run_job(Store(db_path), job, trigger=trigger, clock=clock, politeness=politeness, _claimed=claimed)
+        except Exception:  # noqa: BLE001 - the run row says what happened; a thread has no caller
+            log.exception("background %s run failed", job)
+
+    threading.Thread(target=work, name=f"allhub-{job}-run", daemon=True).start()
+    return True
+
+
+def refresh_if_stale(store: Store, *, clock: Clock | None = None, politeness: Any = None) -> RunReport | None:
+    """For the dashboard's open: when "refresh on open" is on and some enabled account's data is
+    older than the per-account minimum interval, refresh (non-forced) now; else None. A refresh
+    run going on, or one started within that interval, also means None."""
+    clock = clock or SystemClock()
+    s = get_settings(store)
+    if not s.refresh_on_open:
+        return None
+    now = clock.now()
+    last = runlog.get_state(store, "last_start:refresh")
+    if last and (now - datetime.fromisoformat(last)).total_seconds() < s.refresh_min_interval_s:
+        return None
+    with store.read() as con:
+        row = con.execute("SELECT count(*) FROM accounts WHERE NOT disabled AND (last_sync_time IS NULL "
+                          "OR last_sync_time < ?)", [now - timedelta(seconds=s.refresh_min_interval_s)]).fetchone()
+    if not row or not row[0]:
+        return None
+    try:
+        return run_job(store, "refresh", trigger="open", clock=clock, politeness=politeness)
+    except JobBusy:
+        return None
+

@@ -1,0 +1,204 @@
+"""``allhub daemon`` and the automation commands: --once against the sandbox over real HTTP,
+two daemons on one file, SIGTERM in a subprocess, exit codes, and the CLI contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from allhub_core.accounts import AccountInput, add_account, set_preference
+from allhub_core.automation import list_runs, save_settings
+from allhub_core.cli.main import main
+from allhub_core.sandbox import demo_accounts
+from allhub_core.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+DIALECTS = ["new-api", "veloera", "one-api"]
+
+
+@pytest.fixture(scope="module")
+def sandbox(sandbox_factory):
+    return sandbox_factory(dialects=DIALECTS, users_per_site=2, seed=7)
+
+
+@pytest.fixture(autouse=True)
+def clean(sandbox, monkeypatch):
+    monkeypatch.setitem(sys.modules, "allhub_core.automation.notify", None)  # no notifier in these tests
+    for site in sandbox.sites:
+        site.reset()
+    yield
+
+
+def load(db_path, sandbox) -> list[int]:
+    store = Store(db_path)
+    set_preference(store, "per_site_rpm", 0)  # our own sandbox: no need to be polite
+    ids = []
+    for row in demo_accounts(sandbox):
+        ids.append(add_account(store, AccountInput(
+            site_url=row["site_url"], site_name=f"{row['dialect']} {row['username']}", site_type=row["site_type"],
+            user_id=row["user_id"], username=row["username"], auth_type=row["auth_type"],
+            access_token=row.get("access_token") or "", cookie=row.get("cookie") or "")))
+    return ids
+
+
+def checkin_posts(sandbox) -> list[tuple[str, int | None]]:
+    return [(site.url, r.user_id) for site in sandbox.sites for r in site.requests
+            if r.method == "POST" and "check" in r.path]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+def test_daemon_once_runs_what_is_due_and_exits_0(db_path, sandbox, capsys):
+    ids = load(db_path, sandbox)
+    assert main(["--db", str(db_path), "automation", "set", "--refresh", "on", "--checkin", "on",
+                 "--checkin-time", "00:00"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db_path), "daemon", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "scheduler active" in out
+    assert "Check-in (catch-up): ok: Check-in finished:" in out and "Refresh (schedule): ok: Refresh complete:" in out
+    runs = {r["job"]: r for r in list_runs(Store(db_path))}
+    assert runs["checkin"]["status"] == "ok" and runs["checkin"]["done"] == len(ids)
+    assert runs["refresh"]["status"] == "ok"
+    posts = checkin_posts(sandbox)
+    assert len(posts) == len(set(posts)) == 4  # new-api and veloera users; one-api has no check-in
+    # again: nothing is due (refresh not before its interval, check-in done today)
+    assert main(["--db", str(db_path), "daemon", "--once"]) == 0
+    assert "nothing is due" in capsys.readouterr().out
+    assert checkin_posts(sandbox) == posts
+
+
+def test_two_daemons_on_one_file_check_each_account_in_once(db_path, sandbox):
+    load(db_path, sandbox)
+    save_settings(Store(db_path), checkin_enabled=True, checkin_mode="fixed", checkin_time="00:00")
+    cmd = [sys.executable, "-m", "allhub_core", "--db", str(db_path), "daemon", "--once"]
+    procs = [subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for _ in range(3)]
+    outs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outs
+    posts = checkin_posts(sandbox)
+    assert len(posts) == len(set(posts)) == 4, outs
+    assert [r["job"] for r in list_runs(Store(db_path))].count("checkin") == 1
+
+
+def _reader(proc: subprocess.Popen) -> queue.Queue:
+    lines: queue.Queue = queue.Queue()
+
+    def pump() -> None:
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def _wait_for(lines: queue.Queue, text: str, seen: list[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if line is None:
+            break
+        seen.append(line)
+        if text in line:
+            return
+    raise AssertionError(f"{text!r} not logged; got {''.join(seen)}")
+
+
+def test_daemon_stops_cleanly_on_sigterm_and_logs_to_stdout(db_path, sandbox):
+    load(db_path, sandbox)
+    save_settings(Store(db_path), refresh_enabled=True)
+    proc = subprocess.Popen([sys.executable, "-m", "allhub_core", "--db", str(db_path), "daemon"], cwd=ROOT,
+                            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines, seen = _reader(proc), []
+        _wait_for(lines, "scheduler active", seen)
+        _wait_for(lines, "Refresh (schedule): ok", seen)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        _wait_for(lines, "allhub daemon stopped", seen)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = "".join(seen)
+    assert "stopping on SIGTERM" in text and proc.stderr.read() == ""
+    from allhub_core.automation import lease_holder
+
+    assert lease_holder(Store(db_path)) is None  # given up on the way out
+
+
+def test_a_second_daemon_waits_for_the_first(db_path, sandbox):
+    load(db_path, sandbox)
+    cmd = [sys.executable, "-m", "allhub_core", "--db", str(db_path), "daemon"]
+    first = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    second = None
+    try:
+        l1, s1 = _reader(first), []
+        _wait_for(l1, "scheduler active", s1)
+        second = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True)
+        l2, s2 = _reader(second), []
+        _wait_for(l2, "waiting: ", s2)
+        second.send_signal(signal.SIGINT)
+        first.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=60) == 0 and first.wait(timeout=60) == 0
+    finally:
+        for p in (first, second):
+            if p is not None and p.poll() is None:
+                p.kill()
+
+
+def test_daemon_exit_codes_for_bad_config_and_a_broken_store(db_path, tmp_path, capsys):
+    store = Store(db_path)
+    with store.write() as con:
+        con.execute("INSERT INTO automation_settings VALUES ('refresh_interval_s', '5')")
+    assert main(["--db", str(db_path), "daemon", "--once"]) == 2
+    out = capsys.readouterr().out
+    assert "bad configuration" in out and "refresh_interval_s" in out and "Traceback" not in out
+    assert main(["--db", str(tmp_path / "missing" / "x.duckdb"), "daemon"]) == 1
+    assert "cannot use the database" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exited:
+        main(["daemon", "--log-level", "LOUD"])
+    assert exited.value.code == 2
+
+
+def test_automation_show_set_and_runs(db_path, capsys):
+    db = ["--db", str(db_path)]
+    assert main([*db, "automation", "set", "--checkin", "on", "--checkin-window", "22:00-02:00",
+                 "--retry-interval", "600", "--retry-max", "2", "--usage-sync", "on", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    s = info["settings"]
+    assert s["checkin_enabled"] and (s["checkin_window_start"], s["checkin_window_end"]) == ("22:00", "02:00")
+    assert s["retry_enabled"] and s["retry_interval_s"] == 600 and s["retry_max"] == 2 and s["usage_sync_enabled"]
+    assert [r["job"] for r in info["next_runs"]] == ["refresh", "checkin", "checkin_retry", "usage_sync", "webdav_sync"]
+    assert "random in 22:00–02:00" in info["next_runs"][1]["note"]
+    assert main([*db, "automation", "show"]) == 0
+    out = capsys.readouterr().out
+    assert "Auto check-in:  on" in out and "Scheduler:      none running" in out
+    for bad in (["--checkin-window", "9-5"], ["--refresh-interval", "10"], ["--checkin-time", "25:61"], []):
+        assert main([*db, "automation", "set", *bad]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("allhub: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert main([*db, "automation", "run", "usage_sync", "--json"]) == 0
+    run = json.loads(capsys.readouterr().out)
+    assert run["job"] == "usage_sync" and run["trigger"] == "manual" and run["status"] == "ok"
+    assert main([*db, "runs", "--json"]) == 0
+    [logged] = json.loads(capsys.readouterr().out)
+    assert logged["id"] == run["id"] and logged["results"] == [] and logged["notify"] == []
+    assert main([*db, "runs"]) == 0
+    assert "usage_sync  manual" in capsys.readouterr().out
+    assert main([*db, "runs", "--limit", "0"]) == 2

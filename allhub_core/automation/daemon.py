@@ -12,9 +12,11 @@ import logging
 import signal
 import sys
 import threading
+from datetime import datetime
 from typing import Any
 
 from allhub_core.automation.clock import Clock
+from allhub_core.automation.runlog import PROCESS, interrupt_runs
 from allhub_core.automation.scheduler import TICK_S, Scheduler
 from allhub_core.automation.settings import AutomationSettings, get_settings
 from allhub_core.errors import StoreError, ValidationError
@@ -44,8 +46,9 @@ def describe_settings(s: AutomationSettings) -> str:
 
 def run_daemon(db_path: str | None, *, once: bool = False, log_level: str = "INFO", clock: Clock | None = None,
                stop_event: threading.Event | None = None, tick_s: float = TICK_S, politeness: Any = None,
-               install_signals: bool = True) -> int:
-    """Run the scheduler until SIGTERM/SIGINT (or one tick with ``once``); the exit status."""
+               install_signals: bool = True, stop_grace_s: float = STOP_GRACE_S) -> int:
+    """Run the scheduler until SIGTERM/SIGINT (or one tick with ``once``); the exit status.
+    ``stop_grace_s``: how long a stop waits for a running job before recording it interrupted."""
     root = logging.getLogger("allhub")
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
@@ -55,7 +58,7 @@ def run_daemon(db_path: str | None, *, once: bool = False, log_level: str = "INF
     root.propagate = False
     try:
         return _run(db_path, once=once, clock=clock, stop_event=stop_event, tick_s=tick_s, politeness=politeness,
-                    install_signals=install_signals)
+                    install_signals=install_signals, stop_grace_s=stop_grace_s)
     finally:
         handler.flush()
         root.removeHandler(handler)
@@ -64,7 +67,7 @@ def run_daemon(db_path: str | None, *, once: bool = False, log_level: str = "INF
 
 
 def _run(db_path: str | None, *, once: bool, clock: Clock | None, stop_event: threading.Event | None,
-         tick_s: float, politeness: Any, install_signals: bool) -> int:
+         tick_s: float, politeness: Any, install_signals: bool, stop_grace_s: float = STOP_GRACE_S) -> int:
     try:
         store = Store(db_path)
         settings = get_settings(store, strict=True)
@@ -103,10 +106,14 @@ def _run(db_path: str | None, *, once: bool, clock: Clock | None, stop_event: th
     while not stop.wait(0.5):
         if not worker.is_alive():  # pragma: no cover - run_forever only returns when stopped
             break
-    worker.join(STOP_GRACE_S)
+    worker.join(stop_grace_s)
     if worker.is_alive():
-        log.warning("a %s run is still going on; leaving it (its run is closed as interrupted later)",
-                    sched.running_job or "job")
+        job = sched.running_job or "job"
+        try:  # the run stays in the log, closed as interrupted with what it had done
+            interrupt_runs(store, PROCESS, datetime.now().astimezone(), "the daemon was stopped")
+        except StoreError as exc:
+            log.error("could not close the %s run: %s", job, exc)
+        log.warning("a %s run was still going on; it is recorded as interrupted", job)
         sched.release()
     log.info("allhub daemon stopped")
     return 0

@@ -86,6 +86,18 @@ def _close_dead_runs(con: duckdb.DuckDBPyConnection, job: str | None, now: datet
                         "summary = 'Interrupted: the process running it stopped.' WHERE id = ?", [now, rid])
 
 
+def interrupt_runs(store: Store, holder: str, now: datetime, why: str) -> int:
+    """Close this process's runs that are still going (a daemon stopping before its job ends):
+    the entry stays in the log, marked failed with what was done; what was written stays."""
+    with store.write() as con:
+        rows = con.execute("SELECT id, done, total FROM automation_runs WHERE status = 'running' AND holder = ?",
+                           [holder]).fetchall()
+        for rid, done, total in rows:
+            con.execute("UPDATE automation_runs SET status = 'failed', finished_at = ?, summary = ? WHERE id = ?",
+                        [now, f"Interrupted: {why} after {done or 0} of {total or 0} account(s).", rid])
+    return len(rows)
+
+
 def claim_run(store: Store, job: str, trigger: str, now: datetime, *, holder: str = PROCESS,
               day: date | None = None, total: int = 0, state: dict[str, str] | None = None) -> int | None:
     """Start a run of ``job`` (its id), or None when a live run of that job exists already.

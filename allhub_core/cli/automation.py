@@ -33,7 +33,7 @@ def _time(value: Any) -> str:
 def cmd_daemon(args: argparse.Namespace) -> int:
     from allhub_core.automation import run_daemon
 
-    return run_daemon(args.db, once=args.once, log_level=args.log_level)
+    return run_daemon(args.db, once=args.once, log_level=args.log_level, stop_grace_s=args.stop_grace)
 
 
 def _show(store: Any) -> dict[str, Any]:
@@ -168,6 +168,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     d = sub.add_parser("daemon", help="run the scheduler headless until SIGTERM (logs to stdout)")
     d.add_argument("--once", action="store_true", help="run whatever is due now, then exit")
     d.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, default="INFO", help="default INFO")
+    d.add_argument("--stop-grace", type=float, default=30.0, metavar="S",
+                   help="on SIGTERM, wait this long for a running job, then record it as interrupted (default 30)")
     d.set_defaults(func=cmd_daemon)
 
     a = sub.add_parser("automation", help="what runs by itself: show or change the schedule, run a job now")

@@ -202,3 +202,40 @@ def test_automation_show_set_and_runs(db_path, capsys):
     assert main([*db, "runs"]) == 0
     assert "usage_sync  manual" in capsys.readouterr().out
     assert main([*db, "runs", "--limit", "0"]) == 2
+
+
+def test_sigterm_mid_run_keeps_the_store_and_records_the_run_as_interrupted(db_path, sandbox):
+    """The sites answer slowly (2 s a request), so the refresh is still going when SIGTERM comes:
+    the daemon stops within its grace, the run stays in the log as interrupted with what it had
+    done, and the database opens and reads as before (nothing half-written)."""
+    from allhub_core.automation import list_runs
+
+    ids = load(db_path, sandbox)
+    save_settings(Store(db_path), refresh_enabled=True)
+    for site in sandbox.sites:
+        site.inject("latency", ms=2000)
+    proc = subprocess.Popen([sys.executable, "-m", "allhub_core", "--db", str(db_path), "daemon", "--stop-grace", "1"],
+                            cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines, seen = _reader(proc), []
+        _wait_for(lines, "scheduler active", seen)
+        deadline = time.monotonic() + 60
+        while not any(r["status"] == "running" for r in list_runs(Store(db_path))):
+            assert time.monotonic() < deadline, "the refresh never started"
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        _wait_for(lines, "allhub daemon stopped", seen)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for site in sandbox.sites:
+            site.clear_faults()
+    text = "".join(seen)
+    assert "recorded as interrupted" in text, text
+    [run] = [r for r in list_runs(Store(db_path)) if r["job"] == "refresh"]
+    assert run["status"] == "failed" and run["summary"].startswith("Interrupted: the daemon was stopped")
+    assert run["finished_at"] is not None
+    from allhub_core.accounts import account_records
+
+    assert sorted(int(r["id"]) for r in account_records(Store(db_path))) == sorted(ids)  # the store reads whole

@@ -94,7 +94,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         preview = preview_import(store, bundle, args.mode)
         rejected = any(r["action"] == "rejected" for r in preview.rows())
         if args.json:
-            print_json({"dry_run": True, "mode": args.mode, "summary": preview.summary(), "rows": preview.rows()})
+            print_json(preview.as_json(dry_run=True))
         else:
             emit(preview.summary())
             for row in preview.rows():
@@ -104,7 +104,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 1 if rejected else 0
     report = apply_import(store, bundle, args.mode)
     if args.json:
-        print_json({"dry_run": False, "mode": args.mode, "summary": report.summary(), "rows": report.rows()})
+        print_json(report.as_json(dry_run=False))
     else:
         emit(report.summary())
         for row in report.rows():

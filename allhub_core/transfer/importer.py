@@ -106,6 +106,17 @@ class ImportPreview:
     def rows(self) -> list[dict[str, Any]]:
         return [r.as_dict() for r in self.plan]
 
+    def as_json(self, *, dry_run: bool) -> dict[str, Any]:
+        """The ``allhub import --json`` object (shared/spec/cli.md): counts by what happens to
+        the accounts and bookmarks, the tags created, then the summary and every row."""
+        c, bc = self.counts(), self.counts("bookmark")
+        return {"accounts": {"new": c["new"], "updated": c["update"], "duplicates": c["duplicate"],
+                             "rejected": c["rejected"], "unchanged": c["unchanged"], "deleted": c["delete"],
+                             "tombstoned": c["tombstoned"]},
+                "tags": {"created": len(self.new_tags)},
+                "bookmarks": {"new": bc["new"], "updated": bc["update"], "deleted": bc["delete"]},
+                "dry_run": dry_run, "mode": self.mode, "summary": self.summary(), "rows": self.rows()}
+
 
 @dataclass
 class ImportReport(ImportPreview):

@@ -40,6 +40,10 @@ def test_dry_run_previews_and_writes_nothing(capsys):
     code, out, _ = run(capsys, "import", FULL, "--dry-run", "--json")
     doc = json.loads(out)
     assert doc["dry_run"] is True and [r["action"] for r in doc["rows"]] == ["new"] * 5
+    # the contract's shape (shared/spec/cli.md): counts of accounts, tags and bookmarks
+    assert {k: doc["accounts"][k] for k in ("new", "updated", "duplicates", "rejected")} == \
+        {"new": 4, "updated": 0, "duplicates": 0, "rejected": 0}
+    assert doc["tags"] == {"created": 3} and doc["bookmarks"]["new"] == 1
 
 
 def test_import_merge_then_again_is_unchanged(capsys):

@@ -80,7 +80,7 @@ d1, d2, _ = st.columns(3)
 deadline = d1.number_input("Deadline per account (seconds, 0 = none)", 0, 3_600, prefs["account_deadline_s"],
                            key="pref_deadline", help="One account's whole refresh or check-in, retries included; "
                            "time spent waiting for the window does not count")
-guard = d2.number_input("Skip accounts refreshed in the last … seconds", 0, 86400, prefs["refresh_min_interval_s"],
+guard = d2.number_input("Skip accounts refreshed in the last … seconds", 30, 86400, prefs["refresh_min_interval_s"],
                         key="pref_guard", help="Applies to scheduled and CLI refreshes without --force")
 for key, value in (("per_site_concurrency", conc), ("per_site_window_requests", win_n), ("per_site_window_s", win_s),
                    ("account_deadline_s", deadline), ("refresh_min_interval_s", guard)):

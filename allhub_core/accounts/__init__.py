@@ -23,9 +23,11 @@ from allhub_core.accounts.preferences import (
     DEFAULTS,
     SORT_CRITERIA,
     SORT_FIELDS,
+    WHOLE_NUMBER_LIMITS,
     get_preferences,
     normalize_sorting,
     set_preference,
+    whole_number,
 )
 from allhub_core.accounts.query import (
     CHECKIN_FILTERS,
@@ -62,7 +64,7 @@ __all__ = [
     "KEEP_RULES", "DedupeScan", "DuplicateGroup", "apply_dedupe", "scan_duplicates",
     "CHECKIN_BADGE", "GRID_EDITABLE", "HEALTH_BADGE", "grid_changes", "grid_frame", "selected_ids",
     "CURRENCIES", "DEFAULTS", "SORT_CRITERIA", "SORT_FIELDS", "get_preferences", "normalize_sorting",
-    "set_preference",
+    "set_preference", "WHOLE_NUMBER_LIMITS", "whole_number",
     "CHECKIN_FILTERS", "AccountFilter", "count_accounts", "facet_counts", "list_accounts", "totals",
     "create_tag", "delete_tag", "list_tags", "normalize_tag_name", "rename_tag",
     "AUTH_TYPES", "check_credentials", "EDITABLE_FIELDS", "SITE_TYPES", "AccountInput", "account_records",

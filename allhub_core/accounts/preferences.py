@@ -15,7 +15,7 @@ from allhub_core.errors import ValidationError
 from allhub_core.store import Store
 
 __all__ = ["SORT_CRITERIA", "SORT_FIELDS", "DEFAULTS", "get_preferences", "set_preference",
-           "normalize_sorting", "CURRENCIES"]
+           "normalize_sorting", "CURRENCIES", "WHOLE_NUMBER_LIMITS", "whole_number"]
 
 #: criterion id -> label shown in Settings, in the default priority order.
 SORT_CRITERIA: dict[str, str] = {
@@ -54,8 +54,8 @@ DEFAULTS: dict[str, Any] = {
     # a non-forced refresh skips accounts synced more recently than this (seconds)
     "refresh_min_interval_s": 120,
     # history (allhub_core.history): days of balance snapshots and of usage rows kept; usage is
-    # synced after a refresh when the last sync is older than the interval (seconds; 0 = never
-    # after a refresh, only on demand), at most this many log pages and rows per account per run
+    # synced after a refresh of all accounts when the last sync is older than the interval
+    # (seconds), at most this many log pages and rows per account per run
     "history_retention_days": 365,
     "usage_retention_days": 90,
     "usage_sync_interval_s": 3600,
@@ -75,10 +75,10 @@ WHOLE_NUMBER_LIMITS: dict[str, tuple[int, int, str]] = {
     "per_site_window_requests": (0, 10_000, "The number of requests per window per site (0: no limit)"),
     "per_site_window_s": (1, 3_600, "The window length, in seconds,"),
     "account_deadline_s": (0, 3_600, "The deadline for one account, in seconds (0: none),"),
-    "refresh_min_interval_s": (0, 86_400, "The minimum time between refreshes, in seconds,"),
+    "refresh_min_interval_s": (30, 86_400, "The minimum time between refreshes of an account, in seconds,"),
     "history_retention_days": (1, 36_500, "The days of balance history kept"),
     "usage_retention_days": (1, 36_500, "The days of usage logs kept"),
-    "usage_sync_interval_s": (0, 604_800, "The time between usage syncs, in seconds (0: only on demand),"),
+    "usage_sync_interval_s": (60, 604_800, "The usage sync interval, in seconds,"),
     "usage_sync_page_limit": (1, 1_000, "The log pages read per account per usage sync"),
     "usage_sync_row_limit": (1, 1_000_000, "The log rows read per account per usage sync"),
 }
@@ -113,12 +113,17 @@ def rpm_of(prefs: dict[str, Any]) -> float:
 
 def _whole_number(key: str, value: Any) -> int:
     low, high, what = WHOLE_NUMBER_LIMITS[key]
+    return whole_number(value, low, high, what)
+
+
+def whole_number(value: Any, low: int, high: int, what: str, unit: str = "") -> int:
+    """``value`` as a whole number in ``[low, high]``, or one sentence naming ``what``."""
     try:
         number = float(value) if not isinstance(value, bool) else math.nan
     except (TypeError, ValueError, OverflowError):
         number = math.nan
     if not math.isfinite(number) or number != int(number) or not low <= number <= high:
-        raise ValidationError(f"{what} must be a whole number from {low} to {high:,}.")
+        raise ValidationError(f"{what} must be a whole number from {low:,} to {high:,}{unit}.")
     return int(number)
 
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import re
 from dataclasses import dataclass, fields
 from typing import Any
 
-from allhub_core.accounts import get_preferences, set_preference
+from allhub_core.accounts import WHOLE_NUMBER_LIMITS, get_preferences, set_preference, whole_number
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store
 
@@ -65,16 +64,16 @@ class AutomationSettings:
 SETTING_KEYS = tuple(f.name for f in fields(AutomationSettings))
 _DEFAULTS = AutomationSettings()
 
-#: whole-number settings: (lowest, highest, what the sentence calls it)
+#: whole-number settings: (lowest, highest, what the sentence calls it); the two that are
+#: preferences (``_PREFERENCE_KEYS``) use the preferences' own bounds, so both pages agree.
 _LIMITS: dict[str, tuple[int, int, str]] = {
     "refresh_interval_s": (60, 604_800, "The auto-refresh interval"),
-    "refresh_min_interval_s": (30, 86_400, "The minimum time between refreshes of an account"),
     "retry_interval_s": (60, 86_400, "The time between check-in retries"),
     "retry_max": (1, 24, "The number of check-in retries a day"),
-    "usage_sync_interval_s": (60, 604_800, "The usage sync interval"),
     "webdav_sync_interval_s": (300, 604_800, "The WebDAV sync interval"),
+    **{k: WHOLE_NUMBER_LIMITS[k] for k in _PREFERENCE_KEYS},
 }
-_UNITS = {"retry_max": ""}
+_UNITS = {"retry_max": "", **{k: "" for k in _PREFERENCE_KEYS}}  # the preferences' sentences say "seconds"
 _HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -98,14 +97,7 @@ def _bool(key: str, value: Any) -> bool:
 
 def _whole(key: str, value: Any) -> int:
     low, high, what = _LIMITS[key]
-    try:
-        number = float(value) if not isinstance(value, bool) else math.nan
-    except (TypeError, ValueError, OverflowError):
-        number = math.nan
-    if not math.isfinite(number) or number != int(number) or not low <= number <= high:
-        unit = _UNITS.get(key, " seconds")
-        raise ValidationError(f"{what} must be a whole number from {low:,} to {high:,}{unit}.")
-    return int(number)
+    return whole_number(value, low, high, what, _UNITS.get(key, " seconds"))
 
 
 def _validate(key: str, value: Any) -> Any:
@@ -148,7 +140,7 @@ def get_settings(store: Store, *, strict: bool = False) -> AutomationSettings:
             if strict:
                 raise ValidationError(f"The saved automation setting '{key}' is not valid: {exc}") from exc
     prefs = get_preferences(store)
-    for key in _PREFERENCE_KEYS:
+    for key in _PREFERENCE_KEYS:  # read through the preferences, which check them on read
         values[key] = int(prefs[key])
     settings = AutomationSettings(**values)
     if strict and settings.checkin_window_start == settings.checkin_window_end:

@@ -118,6 +118,13 @@ def _file_mode(p: argparse.ArgumentParser, what: str) -> None:
     g.add_argument("--plain", "--no-encrypt", action="store_true", help=f"{what} as plain JSON")
 
 
+def _password_and_json(p: argparse.ArgumentParser, help_text: str) -> None:
+    """What push, pull and sync share: the backup password from stdin (never argv), and --json."""
+    p.add_argument("--backup-password-stdin", action="store_true", help=help_text)
+    p.add_argument("--password", "--backup-password", nargs="?", action=_NoPasswordOnArgv, help=argparse.SUPPRESS)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser("backup", help="WebDAV backup and sync with the All API Hub extension's file")
     bsub = b.add_subparsers(dest="backup_command", metavar="ACTION", parser_class=type(b))
@@ -141,19 +148,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     pu = bsub.add_parser("push", help="upload this database as the extension's backup file")
     _file_mode(pu, "upload")
-    pu.add_argument("--backup-password-stdin", action="store_true",
-                    help="read the backup (encryption) password from standard input")
-    pu.add_argument("--password", "--backup-password", nargs="?", action=_NoPasswordOnArgv, help=argparse.SUPPRESS)
-    pu.add_argument("--json", action="store_true", help="print JSON")
+    _password_and_json(pu, "read the backup (encryption) password from standard input")
     pu.set_defaults(func=cmd_push)
 
     pl = bsub.add_parser("pull", help="download the backup file and import it")
     pl.add_argument("--mode", choices=["merge", "replace"], default="merge",
                     help="merge: the newer record wins, deletions honoured (default); replace: the file wins")
-    pl.add_argument("--backup-password-stdin", action="store_true",
-                    help="read the password of an encrypted file from standard input")
-    pl.add_argument("--password", "--backup-password", nargs="?", action=_NoPasswordOnArgv, help=argparse.SUPPRESS)
-    pl.add_argument("--json", action="store_true", help="print JSON")
+    _password_and_json(pl, "read the password of an encrypted file from standard input")
     pl.set_defaults(func=cmd_pull)
 
     s = bsub.add_parser("sync", help="sync with the backup file (merge both ways, upload only, download only)")
@@ -161,8 +162,5 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="merge: download, merge, upload (default); upload: this database wins; "
                         "download: merge the file into this database")
     _file_mode(s, "upload")
-    s.add_argument("--backup-password-stdin", action="store_true",
-                   help="read the backup (encryption) password from standard input")
-    s.add_argument("--password", "--backup-password", nargs="?", action=_NoPasswordOnArgv, help=argparse.SUPPRESS)
-    s.add_argument("--json", action="store_true", help="print JSON")
+    _password_and_json(s, "read the backup (encryption) password from standard input")
     s.set_defaults(func=cmd_sync)

@@ -52,20 +52,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     records = account_records(store, f=AccountFilter(), include_secrets=args.include_secrets)
     text = to_json(records, include_secrets=args.include_secrets) if args.format == "json" else to_csv(records)
     if args.out:
-        try:
-            if args.include_secrets:
-                _write_private(args.out, text)
-            else:
-                with open(args.out, "w", encoding="utf-8", newline="") as fh:
-                    fh.write(text)
-        except OSError as exc:
-            raise Fail(2, f"Cannot write {args.out}: {exc.strerror or type(exc).__name__}.") from None
+        _write_out(args.out, text, private=args.include_secrets)
         emit(f"Exported {len(records)} account(s) to {args.out}.", err=True)
     elif args.format == "csv":
         print_csv(text)
     else:
         emit(text, end="", keep=("\n",))
     return 0
+
+
+def _write_out(path: str, text: str, *, private: bool) -> None:
+    """Write an export; one with secrets (or encrypted) goes through ``_write_private`` (0600)."""
+    try:
+        if private:
+            _write_private(path, text)
+        else:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+    except OSError as exc:
+        raise Fail(2, f"Cannot write {path}: {exc.strerror or type(exc).__name__}.") from None
 
 
 def _export_backup(args: argparse.Namespace, store) -> int:
@@ -89,14 +94,7 @@ def _export_backup(args: argparse.Namespace, store) -> int:
     if password:
         text = encrypt_backup(text, password) + "\n"
     if args.out:
-        try:
-            if args.include_secrets or password:
-                _write_private(args.out, text)
-            else:
-                with open(args.out, "w", encoding="utf-8", newline="") as fh:
-                    fh.write(text)
-        except OSError as exc:
-            raise Fail(2, f"Cannot write {args.out}: {exc.strerror or type(exc).__name__}.") from None
+        _write_out(args.out, text, private=bool(args.include_secrets or password))
         emit(f"Exported {count} account(s) to {args.out}{' (encrypted)' if password else ''}.", err=True)
     else:
         emit(text, end="", keep=("\n",))

@@ -177,7 +177,7 @@ def recognize_and_refresh(store: Store, ids: list[int], *, politeness: Politenes
     per account, for a progress bar). A site that cannot be recognised is left as it was and
     its refresh says why.
     """
-    from allhub_core.accounts import get_account, update_accounts
+    from allhub_core.accounts import account_records, update_accounts
     from allhub_core.sync.credentials import credentials_for
 
     politeness = politeness or politeness_for(store)
@@ -192,6 +192,7 @@ def recognize_and_refresh(store: Store, ids: list[int], *, politeness: Politenes
         with store.released():
             found = asyncio.run(ask_all())
         changes: dict[int, dict[str, object]] = {}
+        current_of = {int(a["id"]): a for a in account_records(store, ids=[int(c.account_id) for c in creds])}
         for c, r in zip(creds, found, strict=True):
             if not r.ok or not r.site_type or r.site_type == SiteType.UNKNOWN:
                 continue
@@ -199,7 +200,7 @@ def recognize_and_refresh(store: Store, ids: list[int], *, politeness: Politenes
             change: dict[str, object] = {"site_type": r.site_type}
             if r.exchange_rate:
                 change["exchange_rate"] = r.exchange_rate
-            current = get_account(store, aid)
+            current = current_of[aid]
             if r.username and not current["username"]:
                 change["username"] = r.username
             if r.site_name and current["site_name"] == host_of(c.site_url):

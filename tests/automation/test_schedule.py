@@ -195,3 +195,20 @@ def test_interval_jobs(db_path, monkeypatch):
     assert [r.job for r in sched.tick()] == ["refresh"]
     state = json.loads(json.dumps([r["status"] for r in list_runs(store)]))
     assert state == ["ok", "ok"]
+
+
+def test_the_two_shared_settings_have_one_set_of_bounds(store):
+    """refresh_min_interval_s and usage_sync_interval_s are preferences the Settings page and the
+    Automation page both edit: one table of bounds, so a value one page saves never breaks the
+    other, and a value saved before these bounds falls back to its default."""
+    from allhub_core.accounts import get_preferences, set_preference
+
+    for key, bad in (("refresh_min_interval_s", 0), ("usage_sync_interval_s", 0)):
+        with pytest.raises(ValidationError):
+            set_preference(store, key, bad)
+        with pytest.raises(ValidationError):
+            save_settings(store, **{key: bad})
+    with store.write() as con:  # what an older version let the Settings page save
+        con.execute("INSERT INTO preferences VALUES ('refresh_min_interval_s', '0')")
+    assert get_preferences(store)["refresh_min_interval_s"] == 120  # checked on read: the default
+    assert get_settings(store).refresh_min_interval_s == 120

@@ -1,4 +1,4 @@
-"""The shared httpx transport: one batch, a small AsyncClient pool per origin, politeness, retries.
+"""The shared httpx transport: one batch, a small connection pool per origin, politeness, retries.
 
 Why not httpx's own redirect following and retries:
 * Redirects: httpx strips ``Authorization`` across origins but not our user-id
@@ -15,9 +15,17 @@ Why not httpx's own redirect following and retries:
   provably never reached the server; otherwise the error is marked
   ``ambiguous`` so the caller re-reads state first.
 
-The client's cookie jar is disabled: accounts of the same site share a batch
-client, so a ``Set-Cookie`` from one account must never reach another.  Cookies
-a caller needs (login) are handed back on the ``Reply``.
+No cookie jar: accounts of the same site share a batch pool, so a ``Set-Cookie``
+from one account must never reach another.  Cookies a caller needs (login) are
+handed back on the ``Reply``.
+
+Why ``httpx.AsyncHTTPTransport`` and not ``httpx.AsyncClient``: everything the
+client adds on top of the transport (base-URL and header merging, a cookie jar,
+auth flows, redirects, event hooks) is either done here or must not happen, and
+it cost about a third of the client's CPU per request, which is what bounds a
+refresh of 1,000 accounts (bench/bench_refresh.py).  Proxies from the
+environment (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) are
+honoured per origin as the client would.
 """
 
 from __future__ import annotations
@@ -29,9 +37,9 @@ import logging
 import ssl
 import time
 from contextlib import asynccontextmanager
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, AsyncIterator, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
+from urllib.request import getproxies_environment, proxy_bypass
 
 import httpx
 
@@ -41,6 +49,7 @@ from ._headers import BASE_HEADERS, NO_AUTH, SENSITIVE_HEADERS, Auth
 from ._limiter import Limiter
 from ._origin import normalize_site_url, origin_key
 from ._politeness import Politeness
+from ._pool import DirectPool
 from ._redact import scrub, short
 from ._reply import Reply, looks_like_challenge, looks_like_html, server_message
 
@@ -119,8 +128,20 @@ def _not_sent(exc: httpx.HTTPError) -> bool:
     return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
 
 
-def _blocked_cookie_jar() -> httpx.Cookies:
-    return httpx.Cookies(CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
+#: Sent with every request, as httpx's client would (the Host header httpx.Request adds itself).
+_CLIENT_HEADERS = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
+
+
+def _env_proxy(origin: str) -> str | None:
+    """The proxy the environment names for this origin (``*_PROXY``, minus ``NO_PROXY``)."""
+    proxies = getproxies_environment()
+    if not proxies:
+        return None
+    parts = urlsplit(origin)
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or proxy_bypass(parts.hostname or ""):
+        return None
+    return proxy if "://" in proxy else "http://" + proxy
 
 
 class Transport:
@@ -132,10 +153,9 @@ class Transport:
         self.requests_made = 0
         p = politeness
         self._timeout = httpx.Timeout(p.read_timeout, connect=p.connect_timeout, write=p.write_timeout,
-                                      pool=p.pool_timeout)
-        # One SSL context for every client: building one costs ~20 ms.
-        self._verify: ssl.SSLContext | bool = httpx.create_ssl_context(verify=True) if p.verify_tls else False
-        self._clients: dict[str, httpx.AsyncClient] = {}
+                                      pool=p.pool_timeout).as_dict()
+        self._ssl: ssl.SSLContext | None = None
+        self._pools: dict[str, DirectPool | httpx.AsyncHTTPTransport] = {}
         # Sites whose account outlived its deadline in this run: their other accounts' requests
         # fail at once instead of each waiting out a deadline of its own (see mark_unresponsive).
         self._unresponsive: dict[str, float] = {}
@@ -153,7 +173,13 @@ class Transport:
             raise NetworkError(f"The site did not answer another account within {seconds:g} s earlier in this run; "
                                "it was not asked again until the next run.", kind="timeout")
 
-    def _client(self, origin: str) -> httpx.AsyncClient:
+    def _ssl_context(self) -> ssl.SSLContext:
+        """One SSL context for every pool, built when the first https site is asked (~20 ms)."""
+        if self._ssl is None:
+            self._ssl = httpx.create_ssl_context(verify=self.politeness.verify_tls)
+        return self._ssl
+
+    def _pool(self, origin: str) -> DirectPool | httpx.AsyncHTTPTransport:
         """One small pool per origin, sized to the per-site limit.
 
         Why not one big pool: httpcore 1.0's pool closes *every* idle connection once more
@@ -161,20 +187,23 @@ class Transport:
         whole pool on each request; with 50 sites in one pool nearly every request opened a
         new TCP connection. Per-origin pools keep connections alive and scans short.
         """
-        client = self._clients.get(origin)
-        if client is None:
+        pool = self._pools.get(origin)
+        if pool is None:
             n = max(1, self.politeness.per_site_concurrency)
-            client = httpx.AsyncClient(
-                timeout=self._timeout, limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
-                follow_redirects=False, verify=self._verify, cookies=_blocked_cookie_jar(),
-                headers={"User-Agent": USER_AGENT})
-            self._clients[origin] = client
-        return client
+            proxy = _env_proxy(origin)
+            if proxy:
+                pool = httpx.AsyncHTTPTransport(
+                    verify=self._ssl_context(), limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
+                    proxy=proxy)
+            else:
+                pool = DirectPool(self._ssl_context() if origin.startswith("https:") else None, max_connections=n)
+            self._pools[origin] = pool
+        return pool
 
     async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            await pool.aclose()
 
     @classmethod
     @asynccontextmanager
@@ -200,8 +229,9 @@ class Transport:
                 meter.count += 1
             started = time.monotonic()
             try:
-                resp = await self._client(origin).request(method, url, headers=headers, params=params,
-                                                          json=json_body)
+                request = httpx.Request(method, url, params=params, headers=headers, json=json_body,
+                                        extensions={"timeout": self._timeout})
+                resp = await self._pool(origin).handle_async_request(request)
                 try:
                     await resp.aread()
                 finally:
@@ -222,7 +252,7 @@ class Transport:
             name, _, value = raw.split(";", 1)[0].partition("=")
             if name.strip():
                 cookies[name.strip()] = value.strip()
-        reply = Reply(status=resp.status_code, url=str(resp.url), content_type=resp.headers.get("content-type", ""),
+        reply = Reply(status=resp.status_code, url=str(request.url), content_type=resp.headers.get("content-type", ""),
                       text=resp.text, set_cookies=cookies, secrets=secrets,
                       location=resp.headers.get("location"), retry_after=resp.headers.get("retry-after"))
         return reply
@@ -245,7 +275,7 @@ class Transport:
         retries = retries_429 = redirects = 0
         while True:
             current_origin = origin_key(url)
-            send_headers = dict(BASE_HEADERS)
+            send_headers = {**_CLIENT_HEADERS, **BASE_HEADERS}
             if current_origin == first_origin:
                 send_headers.update(auth.headers())
             if headers:

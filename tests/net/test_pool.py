@@ -1,0 +1,174 @@
+"""The transport's own socket layer (net/_pool.py) over real loopback connections: TLS with a
+certificate that is and is not trusted, a gzip body, a server that drops idle connections,
+and a proxy named by the environment.
+
+Each server here is a small threaded ``http.server`` that records what it saw.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import gzip
+import http.server
+import ipaddress
+import json
+import socket
+import ssl
+import threading
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from shared import fast_politeness
+
+from allhub_core.net import NetworkError, Transport
+
+FAST = fast_politeness(read_timeout=3.0, connect_timeout=2.0)
+
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with a JSON envelope; ``/gzip`` gzips it; ``/drop`` answers and then
+    closes the connection without saying so (as a server whose keep-alive ran out)."""
+
+    protocol_version = "HTTP/1.1"
+    seen: list[tuple[str, int]]  # (request line target, client port), set per server
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.seen.append((self.path, self.client_address[1]))
+        body = json.dumps({"success": True, "message": "", "data": {"path": self.path}}).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.path.endswith("/gzip"):
+            body, headers["Content-Encoding"] = gzip.compress(body), "gzip"
+        self.send_response(200)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+        if self.path.endswith("/drop"):
+            self.close_connection = True
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def serve(tls: ssl.SSLContext | None = None):
+    seen: list[tuple[str, int]] = []
+    handler = type("Handler", (Recorder,), {"seen": seen})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, seen
+
+
+@pytest.fixture(scope="module")
+def cert(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (not in any trust store)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .sign(key, hashes.SHA256()))
+    folder = tmp_path_factory.mktemp("tls")
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+@pytest.fixture
+def tls_server(cert):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(*cert)
+    server, seen = serve(ctx)
+    yield f"https://127.0.0.1:{server.server_address[1]}", seen
+    server.shutdown()
+
+
+@pytest.fixture
+def plain_server():
+    server, seen = serve()
+    yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    server.shutdown()
+
+
+def get_all(politeness, url: str, paths: list[str], gap_s: float = 0.0):
+    async def main():
+        replies = []
+        async with Transport.open(politeness) as t:
+            session = t.session(url)
+            for path in paths:
+                replies.append(await session.get(path))
+                await asyncio.sleep(gap_s)
+        return replies
+
+    return asyncio.run(main())
+
+
+def test_an_untrusted_certificate_is_a_tls_error_and_nothing_is_asked(tls_server):
+    url, seen = tls_server
+    with pytest.raises(NetworkError) as info:
+        get_all(FAST, url, ["/api/user/self"])
+    assert info.value.kind == "tls"
+    assert "certificate verify failed" in str(info.value)
+    assert seen == []  # the handshake failed before any request was sent
+
+
+def test_tls_without_verification_answers_on_one_kept_alive_connection(tls_server):
+    url, seen = tls_server
+    replies = get_all(fast_politeness(verify_tls=False), url, ["/api/status", "/api/user/self", "/api/x/gzip"])
+    assert [r.envelope()["path"] for r in replies] == ["/api/status", "/api/user/self", "/api/x/gzip"]
+    assert len({port for _, port in seen}) == 1  # one TLS connection, reused
+
+
+def test_a_gzip_body_is_decoded(plain_server):
+    url, _ = plain_server
+    (reply,) = get_all(FAST, url, ["/api/log/gzip"])
+    assert reply.envelope() == {"path": "/api/log/gzip"}
+
+
+def test_a_connection_the_server_dropped_is_not_reused(plain_server):
+    """The server closes each connection after answering ``/drop``; the next request must go
+    out on a new connection instead of failing on the dead one."""
+    url, seen = plain_server
+    replies = get_all(fast_politeness(retries=0), url, ["/a/drop", "/b/drop", "/c"], gap_s=0.05)
+    assert [r.envelope()["path"] for r in replies] == ["/a/drop", "/b/drop", "/c"]
+    assert len({port for _, port in seen}) == 3
+
+
+def test_a_closed_port_is_a_connect_error():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound but not listening: connections are refused
+        with pytest.raises(NetworkError) as info:
+            get_all(fast_politeness(retries=0), f"http://127.0.0.1:{port}", ["/api/status"])
+    assert info.value.kind == "connect"
+
+
+def test_the_proxy_the_environment_names_is_used_and_no_proxy_is_honoured(plain_server, monkeypatch):
+    proxy_url, proxy_seen = plain_server  # answers any request, so it stands in for a forward proxy
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    (reply,) = get_all(FAST, "http://relay.example.invalid", ["/api/status"])
+    # A forward proxy is asked for the absolute address; the site itself does not resolve.
+    assert proxy_seen == [("http://relay.example.invalid/api/status", proxy_seen[0][1])]
+    assert reply.envelope() == {"path": "http://relay.example.invalid/api/status"}
+
+    monkeypatch.setenv("NO_PROXY", "relay.example.invalid")
+    with pytest.raises(NetworkError) as info:
+        get_all(fast_politeness(retries=0), "http://relay.example.invalid", ["/api/status"])
+    assert info.value.kind == "dns"
+    assert len(proxy_seen) == 1

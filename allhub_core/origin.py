@@ -174,6 +174,7 @@ def origin_problem(url: str | None) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked several times per request
 def origin_key(url: str | None) -> str | None:
     """Return ``scheme://host[:port]`` (host lower-case, IDNA ASCII), or None when the text
     is not a usable URL.

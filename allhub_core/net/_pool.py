@@ -4,20 +4,26 @@ Why: a refresh of 1,000 accounts is bound by the client's CPU per request, and m
 was spent in the layers around the HTTP/1.1 code, not in it: httpx's client (header and
 URL merging, a cookie jar we do not use, auth and redirect machinery we do ourselves) and
 the AnyIO socket layer (a cancel scope per read and write, an async-library lookup per
-lock). The HTTP engine stays httpx's own (httpcore's pool and h11), requests and replies
-stay ``httpx.Request`` / ``httpx.Response``, and errors come out as httpx's exceptions;
-only the socket layer is asyncio's streams with ``asyncio.timeout``
-(bench/bench_refresh.py prints the client CPU per request).
+lock). The HTTP engine stays httpx's own (httpcore's pool and h11), and errors come out as
+httpx's exceptions. What is ours: the request is handed to the pool
+as bytes (no ``httpx.Request``/``Response`` objects: their URL and header models cost as much
+as the HTTP/1.1 code itself), the body is decoded here (gzip and deflate, the encodings we ask
+for), and the socket layer is asyncio's streams with ``asyncio.timeout``.
+bench/bench_refresh.py prints the client CPU per request.
 
-A proxied origin uses ``httpx.AsyncHTTPTransport(proxy=...)`` instead (see ``_transport``).
+Proxies the environment names go through httpcore's own proxy pools, set up as httpx sets
+them up (``httpx.Proxy`` reads the address).
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import select
 import ssl
-from typing import Any, Iterable
+import zlib
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
 
 import httpcore
 import httpx
@@ -136,31 +142,115 @@ class _Backend(httpcore.AsyncNetworkBackend):
         await asyncio.sleep(seconds)
 
 
-class DirectPool:
-    """Keep-alive connections to one origin: ``await pool.handle_async_request(httpx.Request)``
-    gives an ``httpx.Response`` with its body read, as ``httpx.AsyncHTTPTransport`` would."""
+@dataclass
+class RawReply:
+    """What a site answered: status, headers (lower-case names, every value), the decoded body."""
 
-    def __init__(self, ssl_context: ssl.SSLContext | None, max_connections: int, keepalive_expiry: float = 5.0) -> None:
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context, max_connections=max_connections,
-            max_keepalive_connections=max_connections, keepalive_expiry=keepalive_expiry,
-            network_backend=_Backend())
+    status: int
+    headers: dict[str, list[str]]
+    content: bytes
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
-            headers=request.headers.raw, content=request.stream, extensions=request.extensions)
+    def header(self, name: str) -> str | None:
+        values = self.headers.get(name)
+        return values[0] if values else None
+
+    @property
+    def text(self) -> str:
+        """The body as text: the charset the reply names, else UTF-8, as httpx decodes it."""
+        charset = "utf-8"
+        for param in (self.header("content-type") or "").split(";")[1:]:
+            key, _, value = param.strip().partition("=")
+            if key.lower() == "charset" and value.strip(' "'):
+                charset = value.strip(' "')
         try:
-            reply = await self._pool.handle_async_request(core_request)
+            return self.content.decode(charset, errors="replace")
+        except LookupError:
+            return self.content.decode("utf-8", errors="replace")
+
+
+def _decode(content: bytes, encoding: str | None) -> bytes:
+    """Undo the ``Content-Encoding`` we asked for (gzip, deflate)."""
+    encoding = (encoding or "").strip().lower()
+    if encoding in ("", "identity"):
+        return content
+    try:
+        if encoding in ("gzip", "x-gzip"):
+            return zlib.decompress(content, zlib.MAX_WBITS | 16)
+        if encoding == "deflate":
+            try:
+                return zlib.decompress(content)
+            except zlib.error:
+                return zlib.decompress(content, -zlib.MAX_WBITS)  # raw deflate, as some servers send
+    except zlib.error as exc:
+        raise httpx.DecodingError(f"the {encoding} body could not be decoded") from exc
+    raise httpx.DecodingError(f"the site answered in an encoding we did not ask for ({encoding})")
+
+
+def _core_pool(ssl_context: Callable[[], ssl.SSLContext], scheme: str, max_connections: int,
+               proxy: str | None) -> httpcore.AsyncConnectionPool:
+    common: dict[str, Any] = {"max_connections": max_connections, "max_keepalive_connections": max_connections,
+                              "keepalive_expiry": KEEPALIVE_S, "network_backend": _Backend()}
+    if scheme == "https":
+        common["ssl_context"] = ssl_context()
+    if not proxy:
+        return httpcore.AsyncConnectionPool(**common)
+    # Read the proxy address as httpx does (user:password@ becomes Basic auth).
+    try:
+        spec = httpx.Proxy(proxy)
+    except ValueError:
+        raise httpx.ProxyError("its address is not an http, https or socks5 proxy address") from None
+    url = httpcore.URL(scheme=spec.url.raw_scheme, host=spec.url.raw_host, port=spec.url.port,
+                       target=spec.url.raw_path)
+    if spec.url.scheme in ("http", "https"):
+        return httpcore.AsyncHTTPProxy(proxy_url=url, proxy_headers=spec.headers.raw,
+                                       proxy_ssl_context=spec.ssl_context, **common)
+    if spec.url.scheme in ("socks5", "socks5h"):
+        if importlib.util.find_spec("socksio") is None:  # httpcore's SOCKS support needs it
+            raise httpx.ProxyError("a SOCKS proxy needs the socksio package: pip install socksio")
+        return httpcore.AsyncSOCKSProxy(proxy_url=url, proxy_auth=spec.raw_auth, **common)
+    raise httpx.ProxyError("its address is not an http, https or socks5 proxy address")
+
+
+KEEPALIVE_S = 5.0  # httpx's default keep-alive expiry
+
+
+class OriginPool:
+    """Kept-alive connections to one origin (directly or through the proxy the environment
+    names). ``await pool.send(method, target, headers, body, timeout)`` gives a ``RawReply``;
+    errors are httpx's exceptions, as ``httpx.AsyncHTTPTransport`` would raise them."""
+
+    def __init__(self, origin: str, ssl_context: Callable[[], ssl.SSLContext], max_connections: int,
+                 proxy: str | None = None) -> None:
+        url = httpx.URL(origin)  # once per origin: IDNA host, default port
+        self._scheme, self._host, self._port = url.raw_scheme, url.raw_host, url.port
+        default_port = {b"http": 80, b"https": 443}.get(self._scheme)
+        host = self._host if self._port in (None, default_port) else self._host + b":%d" % self._port
+        self._host_header = (b"Host", host)
+        self._pool = _core_pool(ssl_context, url.scheme, max_connections, proxy)
+
+    async def send(self, method: str, target: str, headers: dict[str, str], body: bytes | None,
+                   timeout: dict[str, float | None]) -> RawReply:
+        raw_headers = [self._host_header]
+        raw_headers.extend((name.encode(), value.encode()) for name, value in headers.items())
+        if body is not None:
+            raw_headers.append((b"Content-Length", b"%d" % len(body)))
+        request = httpcore.Request(
+            method=method.encode(), url=httpcore.URL(scheme=self._scheme, host=self._host, port=self._port,
+                                                     target=target.encode()),
+            headers=raw_headers, content=body, extensions={"timeout": timeout})
+        try:
+            reply = await self._pool.handle_async_request(request)
             try:
                 content = await reply.aread()
             finally:
                 await reply.aclose()
         except _CORE_ERRORS as exc:
             raise _as_httpx(exc) from exc
-        return httpx.Response(reply.status, headers=reply.headers, content=content, extensions=reply.extensions)
+        found: dict[str, list[str]] = {}
+        for name, value in reply.headers:
+            found.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+        encoding = found.get("content-encoding")
+        return RawReply(reply.status, found, _decode(content, encoding[0]) if encoding else content)
 
     async def aclose(self) -> None:
         await self._pool.aclose()

@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import json
 import logging
 import ssl
 import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Iterable, Iterator
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, quote_plus, urljoin, urlsplit
 from urllib.request import getproxies_environment, proxy_bypass
 
 import httpx
@@ -49,7 +50,7 @@ from ._headers import BASE_HEADERS, NO_AUTH, SENSITIVE_HEADERS, Auth
 from ._limiter import Limiter
 from ._origin import normalize_site_url, origin_key
 from ._politeness import Politeness
-from ._pool import DirectPool
+from ._pool import OriginPool
 from ._redact import scrub, short
 from ._reply import Reply, looks_like_challenge, looks_like_html, server_message
 
@@ -117,6 +118,10 @@ def _network_error(exc: httpx.HTTPError, *, ambiguous: bool) -> NetworkError:
                  "temporary failure in name resolution", "no address associated", "name resolution")
     if any(h in text for h in dns_hints):
         return NetworkError("DNS lookup failed: the host name does not resolve.", kind="dns", ambiguous=ambiguous)
+    if isinstance(exc, httpx.ProxyError):
+        detail = short(str(exc).rstrip(".")) or "the proxy refused or failed"
+        return NetworkError(f"Could not reach the site through the proxy set in the environment ({detail}).",
+                            kind="connect", ambiguous=ambiguous)
     if isinstance(exc, httpx.ConnectError):
         return NetworkError("Could not connect to the site (connection refused or unreachable).",
                             kind="connect", ambiguous=ambiguous)
@@ -144,6 +149,34 @@ def _env_proxy(origin: str) -> str | None:
     return proxy if "://" in proxy else "http://" + proxy
 
 
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_QUERY_SAFE = "/%:@!$&'()*+,;=-._~?"
+
+
+def _param(value: Any) -> str:
+    """A query value as httpx writes it (``true``/``false``, ``None`` as empty)."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return "" if value is None else str(value)
+
+
+@functools.lru_cache(maxsize=4096)  # the same names and values recur for every account
+def _quoted(text: str) -> str:
+    return quote_plus(text)
+
+
+def _target(path: str, query: str, params: Any) -> str:
+    """Path and query, percent-encoded where needed; ``params`` (a mapping or pairs) appended,
+    encoded as httpx encodes them (a space as ``+``)."""
+    target = quote(path or "/", safe=_PATH_SAFE)
+    pairs = list(params.items()) if isinstance(params, dict) else list(params or ())
+    parts = [quote(query, safe=_QUERY_SAFE + "=")] if query else []
+    parts.extend(f"{_quoted(str(k))}={_quoted(_param(v))}" for k, v in pairs)
+    return target + ("?" + "&".join(parts) if parts else "")
+
+
 class Transport:
     """Sends requests for one batch.  Use ``async with Transport.open(p) as t``."""
 
@@ -155,7 +188,7 @@ class Transport:
         self._timeout = httpx.Timeout(p.read_timeout, connect=p.connect_timeout, write=p.write_timeout,
                                       pool=p.pool_timeout).as_dict()
         self._ssl: ssl.SSLContext | None = None
-        self._pools: dict[str, DirectPool | httpx.AsyncHTTPTransport] = {}
+        self._pools: dict[str, OriginPool] = {}
         # Sites whose account outlived its deadline in this run: their other accounts' requests
         # fail at once instead of each waiting out a deadline of its own (see mark_unresponsive).
         self._unresponsive: dict[str, float] = {}
@@ -179,7 +212,7 @@ class Transport:
             self._ssl = httpx.create_ssl_context(verify=self.politeness.verify_tls)
         return self._ssl
 
-    def _pool(self, origin: str) -> DirectPool | httpx.AsyncHTTPTransport:
+    def _pool(self, origin: str) -> OriginPool:
         """One small pool per origin, sized to the per-site limit.
 
         Why not one big pool: httpcore 1.0's pool closes *every* idle connection once more
@@ -189,14 +222,8 @@ class Transport:
         """
         pool = self._pools.get(origin)
         if pool is None:
-            n = max(1, self.politeness.per_site_concurrency)
-            proxy = _env_proxy(origin)
-            if proxy:
-                pool = httpx.AsyncHTTPTransport(
-                    verify=self._ssl_context(), limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
-                    proxy=proxy)
-            else:
-                pool = DirectPool(self._ssl_context() if origin.startswith("https:") else None, max_connections=n)
+            pool = OriginPool(origin, self._ssl_context, max(1, self.politeness.per_site_concurrency),
+                              proxy=_env_proxy(origin))
             self._pools[origin] = pool
         return pool
 
@@ -220,7 +247,12 @@ class Transport:
     async def _send_once(self, method: str, url: str, headers: dict[str, str],
                          params: Any, json_body: Any, secrets: tuple[str, ...], meter: "Meter | None") -> Reply:
         origin = origin_key(url)
-        path = urlsplit(url).path or "/"
+        parts = urlsplit(url)
+        path = parts.path or "/"
+        target = _target(path, parts.query, params)
+        body = None
+        if json_body is not None:
+            body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
         self._refuse_if_unresponsive(origin)
         async with self.limiter.slot(origin, path) as admitted:
             self._refuse_if_unresponsive(origin)  # the wait for a slot may have been long
@@ -229,13 +261,7 @@ class Transport:
                 meter.count += 1
             started = time.monotonic()
             try:
-                request = httpx.Request(method, url, params=params, headers=headers, json=json_body,
-                                        extensions={"timeout": self._timeout})
-                resp = await self._pool(origin).handle_async_request(request)
-                try:
-                    await resp.aread()
-                finally:
-                    await resp.aclose()
+                resp = await self._pool(origin).send(method, target, headers, body, self._timeout)
             except asyncio.CancelledError:
                 # The account's deadline ended this request: mark the site before the slot is
                 # released, so no queued account of it slips in and waits out a deadline too.
@@ -243,18 +269,18 @@ class Transport:
                 if isinstance(clock, AccountClock) and clock.expired:
                     self.mark_unresponsive(origin, clock.seconds)
                 raise
-            if resp.status_code == 429:  # the site says we are too fast: slow down for the rest of the batch
+            if resp.status == 429:  # the site says we are too fast: slow down for the rest of the batch
                 self.limiter.shrink(origin, admitted)
-        log.debug("%s %s%s -> %s in %.0f ms", method, origin, path, resp.status_code,
+        log.debug("%s %s%s -> %s in %.0f ms", method, origin, path, resp.status,
                   (time.monotonic() - started) * 1000)
         cookies: dict[str, str] = {}
-        for raw in resp.headers.get_list("set-cookie"):
+        for raw in resp.headers.get("set-cookie", ()):
             name, _, value = raw.split(";", 1)[0].partition("=")
             if name.strip():
                 cookies[name.strip()] = value.strip()
-        reply = Reply(status=resp.status_code, url=str(request.url), content_type=resp.headers.get("content-type", ""),
+        reply = Reply(status=resp.status, url=origin + target, content_type=resp.header("content-type") or "",
                       text=resp.text, set_cookies=cookies, secrets=secrets,
-                      location=resp.headers.get("location"), retry_after=resp.headers.get("retry-after"))
+                      location=resp.header("location"), retry_after=resp.header("retry-after"))
         return reply
 
     async def send(self, method: str, url: str, *, auth: Auth = NO_AUTH, params: Any = None,

@@ -172,3 +172,41 @@ def test_the_proxy_the_environment_names_is_used_and_no_proxy_is_honoured(plain_
         get_all(fast_politeness(retries=0), "http://relay.example.invalid", ["/api/status"])
     assert info.value.kind == "dns"
     assert len(proxy_seen) == 1
+
+
+@pytest.mark.parametrize("proxy, words", [
+    ("ftp://127.0.0.1:1", "not an http, https or socks5 proxy address"),
+    ("socks5://user:pw-SECRET@127.0.0.1:1", "socksio"),
+])
+def test_a_proxy_we_cannot_use_is_one_sentence_without_its_password(proxy, words, monkeypatch):
+    if "socks" in proxy:
+        import importlib.util
+
+        assert importlib.util.find_spec("socksio") is None  # the case this test is about
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    with pytest.raises(NetworkError) as info:
+        get_all(fast_politeness(retries=0), "http://relay.example.invalid", ["/api/status"])
+    message = str(info.value)
+    assert message.startswith("Could not reach the site through the proxy set in the environment")
+    assert words in message and "pw-SECRET" not in message
+    assert message.count(".") <= 2 and "\n" not in message
+
+
+def test_query_parameters_are_encoded_as_httpx_encodes_them(plain_server):
+    url, seen = plain_server
+
+    async def main():
+        async with Transport.open(FAST) as t:
+            session = t.session(url)
+            await session.get("/api/log/self?fixed=a-b", params=[("p", 1), ("token_name", ""),
+                                                                  ("model_name", "gpt 4o/mini & co"),
+                                                                  ("note", "日本"), ("flag", True)])
+            await session.get("/api/user/checkin", params={"month": "2026-12"})
+
+    asyncio.run(main())
+    assert [path for path, _ in seen] == [
+        "/api/log/self?fixed=a-b&p=1&token_name=&model_name=gpt+4o%2Fmini+%26+co"
+        "&note=%E6%97%A5%E6%9C%AC&flag=true",
+        "/api/user/checkin?month=2026-12",
+    ]

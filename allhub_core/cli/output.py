@@ -7,10 +7,13 @@ confirmation prompt). It shows each C0 control character, DEL and each C1 contro
 (U+0080-U+009F) as a visible Python-style escape instead of sending it to the terminal:
 ``\t``, ``\n``, ``\r`` for tab, newline and carriage return, ``\xNN`` for the others, so ESC
 prints as the four characters ``\x1b`` and one stored value can neither move the cursor, clear
-the screen, set the window title nor span lines. Human output is written line by line, so
+the screen, set the window title nor span lines. The bidirectional formatting characters
+(U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) are shown as ``\uXXXX`` the same way,
+so a name cannot reorder the text around it. Human output is written line by line, so
 newlines and tabs inside a value are escaped too (one account is one table row). JSON output
-keeps its structure and stays valid: C0 is escaped by ``json``, DEL/C1/U+2028/U+2029 are
-written as ``\uXXXX`` (``transfer.json_text``), and NaN/Infinity are written as ``null``. CSV on
+keeps its structure and stays valid: C0 is escaped by ``json``, DEL/C1/U+2028/U+2029 and the
+bidirectional formatting characters are written as ``\uXXXX`` (``transfer.json_text``), and
+NaN/Infinity are written as ``null``. CSV on
 standard output keeps its ``\r\n`` row ends and escapes every other control character; CSV
 and JSON written to a file with ``--out`` are the exact export (JSON with the escapes above).
 """
@@ -24,7 +27,10 @@ from typing import Any, NoReturn
 
 __all__ = ["terminal_safe", "emit", "print_json", "print_csv", "Parser", "Fail", "read_secret", "open_store"]
 
-_CONTROLS = re.compile("\r\n|[\x00-\x1f\x7f-\x9f]")
+# Bidirectional formatting characters (ALM, LRM, RLM, LRE..RLO, LRI..PDI) reorder what a
+# terminal shows ("Trojan Source"): a name could make one account's row read as another's.
+BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROLS = re.compile(f"\r\n|[\x00-\x1f\x7f-\x9f{BIDI}]")
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -36,7 +42,8 @@ def terminal_safe(text: Any, keep: tuple[str, ...] = ()) -> str:
         seq = m.group()
         if seq in keep:
             return seq
-        return "".join(c if c in keep else _NAMED.get(c, f"\\x{ord(c):02x}") for c in seq)
+        return "".join(c if c in keep else _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else
+                                                             f"\\u{ord(c):04x}") for c in seq)
 
     return _CONTROLS.sub(escape, str(text))
 

@@ -39,7 +39,9 @@ _ESCAPE_SEQUENCE = re.compile(
     r"|\x1b(?![\[\]PX^_])[ -/]*[0-~]"
 )
 _LAYOUT_CONTROLS = re.compile(r"[\t\n\v\f\r]")
-_OTHER_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0/C1 controls, DEL and the bidirectional formatting characters (a site's name or message
+# must not reorder the text shown around it).
+_OTHER_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def strip_controls(text: str | None) -> str:

@@ -19,11 +19,12 @@ No cookie jar: accounts of the same site share a batch pool, so a ``Set-Cookie``
 from one account must never reach another.  Cookies a caller needs (login) are
 handed back on the ``Reply``.
 
-Why ``httpx.AsyncHTTPTransport`` and not ``httpx.AsyncClient``: everything the
-client adds on top of the transport (base-URL and header merging, a cookie jar,
-auth flows, redirects, event hooks) is either done here or must not happen, and
-it cost about a third of the client's CPU per request, which is what bounds a
-refresh of 1,000 accounts (bench/bench_refresh.py).  Proxies from the
+Why not ``httpx.AsyncClient``: everything the client adds on top of httpx's
+connection pool (URL and header models and merging, a cookie jar, auth flows,
+redirects, event hooks) is either done here or must not happen, and it cost
+about half of the client's CPU per request, which is what bounds a refresh of
+1,000 accounts (bench/bench_refresh.py).  Requests go to httpx's own pool
+(httpcore, h11) through ``_pool.OriginPool``, one per origin.  Proxies from the
 environment (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) are
 honoured per origin as the client would.
 """

@@ -95,7 +95,7 @@ _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 _ESCAPE = "'"
 _CRLF = "\r\n"
 # What json.dumps(ensure_ascii=False) leaves raw but a terminal or a JavaScript parser acts on.
-_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def csv_safe(value: Any) -> Any:
@@ -166,7 +166,8 @@ def to_json(records: Iterable[Mapping[str, Any]], include_secrets: bool = False)
 def json_text(value: Any, indent: int | None = 2) -> str:
     """``value`` (dicts, lists, str, numbers, bool, None) as JSON text, without a final newline.
 
-    Non-ASCII text is written as is, except DEL, C1 controls and U+2028/U+2029, which become
+    Non-ASCII text is written as is, except DEL, C1 controls, U+2028/U+2029 and the
+    bidirectional formatting characters (U+061C, U+200E/F, U+202A-E, U+2066-9), which become
     ``\\uXXXX`` escapes (C0 controls are escaped by ``json`` itself), so the text is safe to
     print on a terminal. A non-finite float becomes ``null``; NaN/Infinity are never written.
     """

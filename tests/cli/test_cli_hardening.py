@@ -113,6 +113,25 @@ def test_table_escapes_newlines_and_tabs_so_one_account_is_one_line(store, capsy
     assert all(line.split()[0] in acc.get_account(store, 1) for line in out.splitlines())
 
 
+BIDI = "\u202e\u2066\u200f"  # right-to-left override, left-to-right isolate, right-to-left mark
+
+
+@pytest.mark.parametrize("argv", [["account", "list"], ["account", "list", "--json"], ["account", "list", "--csv"],
+                                  ["account", "show", "{id}"], ["export"]])
+def test_bidi_controls_cannot_reorder_what_the_terminal_shows(store, capsys, argv):
+    """A name with a right-to-left override would make the rest of its row read backwards
+    ("Trojan Source"): every output shows those characters as escapes instead."""
+    aid = seed(store, site_name="Good" + BIDI + "lana", notes="n" + BIDI, health_reason="r" + BIDI)
+    code, out, err = run(capsys, *[a.replace("{id}", str(aid)) for a in argv])
+    assert code == 0, err
+    assert not any(c in out + err for c in BIDI)
+    assert "\\u202e" in out
+    if "--json" in argv or argv == ["export"]:
+        data = json.loads(out)
+        rec = next(r for r in (data if isinstance(data, list) else [data]) if r["id"] == str(aid))
+        assert rec["site_name"] == "Good" + BIDI + "lana"  # the exact value, once parsed
+
+
 def test_error_sentences_quoting_user_input_are_neutralised(capsys):
     for argv in (["account", "show", EVIL],
                  ["account", "add", "--url", EVIL, "--token", TOKEN, "--user-id", "1", "--no-refresh"],

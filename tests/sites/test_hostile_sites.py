@@ -163,6 +163,7 @@ def test_strip_controls_keeps_visible_text():
     assert strip_controls(HOSTILE) == " all accounts healthy"
     assert strip_controls("a\tb\nc\r\nd") == "a b c  d"
     assert strip_controls("x\x00y\x7fz\x85w\x9b31mv") == "xyzwv"
+    assert strip_controls("pay\u202egnp.exe\u2066\u200f") == "paygnp.exe"  # bidi controls too
     assert strip_controls("签到成功，获得 $1.00 额度") == "签到成功，获得 $1.00 额度"
     assert strip_controls("\x1b[31mred\x1b[0m \x1bPdcs\x1b\\ok \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\") == "red ok link"
     assert strip_controls("\x1b]0;never terminated") == "]0;never terminated"

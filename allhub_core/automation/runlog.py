@@ -6,7 +6,8 @@ daemon, or a button and the scheduler) never run one job twice at once; its prog
 heartbeat are updated while it runs (a page polls them); its per-account results, counts,
 summary and notification results are written when it ends. A ``running`` row whose process
 is gone (same host, dead pid) or whose heartbeat is older than ``STALE_S`` is closed as
-``failed`` by the next claim. ``automation_state`` holds small keyed values: the day's
+``failed`` by the next claim; until then, readers (the run log, the progress in the sidebar)
+already show a dead process's row as failed. ``automation_state`` holds small keyed values: the day's
 chosen check-in time, the day's daily run, the last start of each job.
 """
 
@@ -67,10 +68,17 @@ def set_state(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])
 
 
+_DIED = "Interrupted: the process running it stopped."
+
+
 def _row(cur_row: tuple[Any, ...]) -> dict[str, Any]:
     run = dict(zip(_RUN_COLUMNS, cur_row, strict=True))
     run["counts"] = json.loads(run["counts"] or "{}")
     run["notify"] = json.loads(run["notify"] or "[]")
+    if run["status"] == "running" and not holder_alive(run["holder"]):
+        # Shown as it will be written by the next claim (a reader does not write): a process
+        # killed mid-run must not look as if it were still going.
+        run["status"], run["summary"] = "failed", _DIED
     return run
 
 
@@ -82,8 +90,8 @@ def _close_dead_runs(con: duckdb.DuckDBPyConnection, job: str | None, now: datet
         params.append(job)
     for rid, holder, beat in con.execute(sql, params).fetchall():
         if not holder_alive(holder) or beat < now - timedelta(seconds=STALE_S):
-            con.execute("UPDATE automation_runs SET status = 'failed', finished_at = ?, "
-                        "summary = 'Interrupted: the process running it stopped.' WHERE id = ?", [now, rid])
+            con.execute("UPDATE automation_runs SET status = 'failed', finished_at = ?, summary = ? WHERE id = ?",
+                        [now, _DIED, rid])
 
 
 def interrupt_runs(store: Store, holder: str, now: datetime, why: str) -> int:
@@ -180,8 +188,9 @@ def run_results(store: Store, run_id: int) -> list[dict[str, Any]]:
 
 
 def current_run(store: Store) -> dict[str, Any] | None:
-    """The newest run still running (a page polls its done/total), or None."""
+    """The newest run still running (a page polls its done/total), or None. A run whose process
+    is gone is not running, whatever its row says until the next claim closes it."""
     with store.read() as con:
-        row = con.execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM automation_runs WHERE status = 'running' "
-                          "ORDER BY started_at DESC, id DESC LIMIT 1").fetchone()
-    return None if row is None else _row(row)
+        rows = con.execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM automation_runs WHERE status = 'running' "
+                           "ORDER BY started_at DESC, id DESC").fetchall()
+    return next((run for run in map(_row, rows) if run["status"] == "running"), None)

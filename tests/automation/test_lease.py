@@ -13,7 +13,7 @@ from automation_helpers import FakeCheckin, add_accounts, today_at
 from allhub_core import sync
 from allhub_core.automation import FakeClock, JobBusy, Scheduler, lease_holder, list_runs, run_job, save_settings
 from allhub_core.automation.lease import LEASE_TTL_S
-from allhub_core.automation.runlog import claim_run
+from allhub_core.automation.runlog import claim_run, current_run
 from allhub_core.store import Store
 
 
@@ -118,3 +118,20 @@ def test_one_live_run_per_job_and_a_dead_ones_row_is_closed(db_path):
         run_job(store, "usage_sync", clock=clock)
     clock.advance(601)
     assert run_job(store, "usage_sync", clock=clock).status == "ok"
+
+
+def test_a_run_whose_process_was_killed_is_shown_failed_before_anything_closes_it(db_path):
+    """SIGKILL leaves the row 'running'; the log and the progress poll must not say it still is."""
+    store = Store(db_path)
+    clock = FakeClock(today_at("08:00"))
+    rid = claim_run(store, "refresh", "manual", clock.now())
+    assert current_run(store)["id"] == rid
+    with store.write() as con:
+        con.execute("UPDATE automation_runs SET holder = ?", [f"{socket.gethostname()}:{_dead_pid()}"])
+    (run,) = list_runs(store)
+    assert run["status"] == "failed" and run["summary"] == "Interrupted: the process running it stopped."
+    assert current_run(store) is None
+    with store.read() as con:  # nothing was written by reading: the next claim closes the row
+        assert con.execute("SELECT status FROM automation_runs").fetchone()[0] == "running"
+    assert run_job(store, "refresh", clock=clock).status == "ok"
+    assert [r["status"] for r in list_runs(store)] == ["ok", "failed"]

@@ -10,6 +10,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .
+	$(PY) -m compileall -q allhub_core pages app.py serve.py
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed

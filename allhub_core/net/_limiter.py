@@ -9,7 +9,8 @@ window goes at once; only sustained traffic waits.  A 429 halves that origin's w
 the rest of the batch (once per generation: requests admitted before the last shrink do not
 shrink it again).  A global semaphore caps the whole batch; a request takes a global slot
 only once its origin admits it, so an origin that queues or hangs holds no more global slots
-than its own requests in flight.  Waiters are served first come, first served.
+than its own requests in flight.  Waiters are served first come, first served, except that a
+log request waits out its spacing holding no slot and then goes first (``_Slots``).
 
 All state lives in one ``Limiter`` created inside the running event loop, one per batch.
 """
@@ -76,14 +77,53 @@ class SlidingWindow:
         self._starts.append(now)
 
 
+class _Slots:
+    """An origin's request slots: first come, first served, except that a log request whose
+    spacing has passed goes before the other waiters. The log requests are an account's longest
+    chain (each waits ``log_spacing_ms`` after the last), so a slot they wait for is time added
+    to the whole refresh; the spacing itself keeps them from crowding the others out."""
+
+    def __init__(self, n: int) -> None:
+        self._free = n
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._normal: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, *, urgent: bool = False) -> None:
+        if self._free > 0 and not self._urgent and not self._normal:
+            self._free -= 1
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._normal
+        queue.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed a slot in the same moment: pass it on
+            else:
+                queue.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        """Hand the slot to the next waiter (an urgent one first), or free it."""
+        for queue in (self._urgent, self._normal):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
+                    return
+        self._free += 1
+
+
 class _OriginGate:
     def __init__(self, p: Politeness) -> None:
-        self.slots = asyncio.Semaphore(max(1, p.per_site_concurrency))
+        self.slots = _Slots(max(1, p.per_site_concurrency))
         self.window = SlidingWindow(p.window_requests, p.window_s) if p.window_requests > 0 else None
         self.critical = (SlidingWindow(p.critical_requests, p.critical_window_s)
                          if p.critical_requests > 0 else None)
         self.admit = asyncio.Lock()
         self.critical_lock = asyncio.Lock()
+        self.log_lock = asyncio.Lock()
         self.log_spacing = max(0, p.log_spacing_ms) / 1000.0
         self.last_log_start = float("-inf")
         self.shrunk_at = float("-inf")
@@ -180,8 +220,15 @@ class Limiter:
                     while (wait := gate.critical.delay(time.monotonic())) > 0:
                         await _sleep(wait)
                     started = await self._slot_and_admit(gate, critical=True, log=log)
+            elif log:
+                # Log pages likewise wait out their spacing among themselves, holding no origin
+                # slot meanwhile: the account's other calls go on in the gaps between pages.
+                async with gate.log_lock:
+                    while (wait := gate.last_log_start + gate.log_spacing - time.monotonic()) > 0:
+                        await _sleep(wait)
+                    started = await self._slot_and_admit(gate, critical=False, log=True)
             else:
-                started = await self._slot_and_admit(gate, critical=False, log=log)
+                started = await self._slot_and_admit(gate, critical=False, log=False)
             if clock is not None:
                 clock.flight_begin()
                 clock.wait_end()
@@ -203,7 +250,7 @@ class Limiter:
 
     async def _slot_and_admit(self, gate: _OriginGate, *, critical: bool, log: bool) -> float:
         """Take an origin slot, then admission (windows, spacing, a global slot)."""
-        await gate.slots.acquire()
+        await gate.slots.acquire(urgent=log)
         try:
             return await self._admit(gate, critical=critical, log=log)
         except BaseException:

@@ -9,6 +9,7 @@ The window is the local-time day (docs/site-api.md), frozen once per refresh.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 import time
@@ -17,6 +18,7 @@ from datetime import datetime
 from typing import Any, Awaitable, Callable
 
 from ..net import SiteError, SiteSession
+from ._concurrent import together
 from ._types import COMPLETE, PARTIAL, QUOTA_PER_USD, UNAVAILABLE, TodayUsage
 from ._variants import Variant
 
@@ -104,43 +106,30 @@ def income_of(row: dict, exchange_rate: float) -> int:
     return round(amount * QUOTA_PER_USD)
 
 
-async def today_usage(session: SiteSession, variant: Variant, *, exchange_rate: float | Callable[[], Awaitable[float]],
-                      page_limit: int, window: tuple[int, int] | None = None) -> TodayUsage:
-    """``exchange_rate``: CNY per USD, or a coroutine function giving it, awaited only when the
-    income rows are read (so the figures need not wait for the site's public status)."""
-    window = window or today_window()
-    usage = TodayUsage()
-
-    stat_error = ""
+async def _stat(session: SiteSession, variant: Variant, window: tuple[int, int]) -> tuple[int | None, str]:
+    """Today's consumption from ``/api/log/self/stat``: (quota, '') or (None, why not)."""
     try:
         stat = (await session.get("/api/log/self/stat", params=_params(variant, 1, LOG_CONSUME, window))).envelope()
         value = _finite(stat.get("quota")) if isinstance(stat, dict) else None
         if value is None:
             raise SiteError("the stat endpoint gave no quota")
-        usage.consumption = int(value)
-        usage.availability["consumption"] = (COMPLETE, "")
+        return int(value), ""
     except SiteError as exc:
-        stat_error = str(exc)
+        return None, str(exc)
 
+
+async def _consumed(session: SiteSession, variant: Variant, window: tuple[int, int],
+                    page_limit: int) -> LogRows | SiteError:
     try:
-        consumed = await page_logs(session, variant, LOG_CONSUME, window, page_limit)
-        state = COMPLETE if consumed.complete else PARTIAL
-        why = "" if consumed.complete else f"only the first {page_limit} log pages were read"
-        usage.prompt_tokens = sum(int(_finite(r.get("prompt_tokens")) or 0) for r in consumed.rows)
-        usage.completion_tokens = sum(int(_finite(r.get("completion_tokens")) or 0) for r in consumed.rows)
-        usage.requests = len(consumed.rows)
-        usage.availability["tokens"] = (state, why)
-        usage.availability["requests"] = (state, why)
-        if usage.consumption is None:
-            usage.consumption = sum(int(_finite(r.get("quota")) or 0) for r in consumed.rows)
-            usage.availability["consumption"] = (state, why)
+        return await page_logs(session, variant, LOG_CONSUME, window, page_limit)
     except SiteError as exc:
-        reason = f"usage logs unavailable: {exc}"
-        usage.availability["tokens"] = (UNAVAILABLE, reason)
-        usage.availability["requests"] = (UNAVAILABLE, reason)
-        if usage.consumption is None:
-            usage.availability["consumption"] = (UNAVAILABLE, f"usage stats unavailable: {stat_error or exc}")
+        return exc
 
+
+async def _income(session: SiteSession, variant: Variant, window: tuple[int, int], page_limit: int,
+                  exchange_rate: float | Callable[[], Awaitable[float]]) -> tuple[int, bool] | SiteError:
+    """Today's income from the top-up and system log rows (one type after the other, as the
+    extension reads them): (quota, read to the end) or the error."""
     try:
         income = 0
         complete = True
@@ -151,9 +140,57 @@ async def today_usage(session: SiteSession, variant: Variant, *, exchange_rate: 
                 rate = await exchange_rate()  # type: ignore[operator]
             income += sum(income_of(r, rate or 0) for r in part.rows)
             complete = complete and part.complete
-        usage.income = income
+        return income, complete
+    except SiteError as exc:
+        return exc
+
+
+async def today_usage(session: SiteSession, variant: Variant, *, exchange_rate: float | Callable[[], Awaitable[float]],
+                      page_limit: int, window: tuple[int, int] | None = None) -> TodayUsage:
+    """``exchange_rate``: CNY per USD, or a coroutine function giving it, awaited only when the
+    income rows are read (so the figures need not wait for the site's public status).
+
+    The stat, the consumption pages and the income pages are asked for together, as the
+    extension does; the per-site limiter still spaces every ``/api/log*`` start (so they go
+    one after another, while the account's other calls use the gaps)."""
+    window = window or today_window()
+    usage = TodayUsage()
+    # The stat is asked in this task, so it reaches the site's queue at once; the pages follow.
+    pages = asyncio.ensure_future(together(_consumed(session, variant, window, page_limit),
+                                           _income(session, variant, window, page_limit, exchange_rate)))
+    try:
+        stat_value, stat_error = await _stat(session, variant, window)
+        consumed, income = await pages
+    except BaseException:
+        pages.cancel()
+        await asyncio.gather(pages, return_exceptions=True)
+        raise
+
+    if stat_value is not None:
+        usage.consumption = stat_value
+        usage.availability["consumption"] = (COMPLETE, "")
+    if isinstance(consumed, LogRows):
+        state = COMPLETE if consumed.complete else PARTIAL
+        why = "" if consumed.complete else f"only the first {page_limit} log pages were read"
+        usage.prompt_tokens = sum(int(_finite(r.get("prompt_tokens")) or 0) for r in consumed.rows)
+        usage.completion_tokens = sum(int(_finite(r.get("completion_tokens")) or 0) for r in consumed.rows)
+        usage.requests = len(consumed.rows)
+        usage.availability["tokens"] = (state, why)
+        usage.availability["requests"] = (state, why)
+        if usage.consumption is None:
+            usage.consumption = sum(int(_finite(r.get("quota")) or 0) for r in consumed.rows)
+            usage.availability["consumption"] = (state, why)
+    else:
+        reason = f"usage logs unavailable: {consumed}"
+        usage.availability["tokens"] = (UNAVAILABLE, reason)
+        usage.availability["requests"] = (UNAVAILABLE, reason)
+        if usage.consumption is None:
+            usage.availability["consumption"] = (UNAVAILABLE, f"usage stats unavailable: {stat_error or consumed}")
+
+    if isinstance(income, SiteError):
+        usage.availability["income"] = (UNAVAILABLE, f"income logs unavailable: {income}")
+    else:
+        usage.income, complete = income
         usage.availability["income"] = (COMPLETE, "") if complete else (
             PARTIAL, f"only the first {page_limit} log pages were read")
-    except SiteError as exc:
-        usage.availability["income"] = (UNAVAILABLE, f"income logs unavailable: {exc}")
     return usage

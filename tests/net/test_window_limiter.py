@@ -232,3 +232,35 @@ def test_shared_work_leaves_an_accounts_clock_as_it_found_it():
         assert (clock._waiting, clock._flying) == (0, 1)
         shared.flight_end()             # ... and answered
     assert (clock._waiting, clock._flying) == (0, 0)
+
+
+def test_log_requests_wait_out_their_spacing_without_a_slot_then_go_first(site):
+    """One slot, 100 ms answers, 350 ms between log requests: while a log request waits for its
+    spacing the slot serves other calls, and once the spacing has passed it goes before the
+    calls still queued (the log chain is the longest part of a refresh)."""
+    site.latency_ms = 100
+    p = fast_politeness(read_timeout=5.0, per_site_concurrency=1, log_spacing_ms=350)
+
+    async def quiet(call):
+        try:
+            await call
+        except SiteError:
+            pass  # the sandbox refuses an anonymous log read; only the arrival times matter
+
+    async def go(t):
+        s = t.session(site.url)
+        logs = [asyncio.ensure_future(quiet(s.get("/api/log/self", public=True))) for _ in range(3)]
+        await asyncio.sleep(0)
+        others = [asyncio.ensure_future(quiet(s.get("/api/status", public=True))) for _ in range(8)]
+        await asyncio.gather(*logs, *others)
+
+    try:
+        _run(go, p)
+    finally:
+        site.latency_ms = 0
+    logs, others = _times(site, "/api/log/self"), _times(site, "/api/status")
+    assert len(logs) == 3 and len(others) == 8
+    assert all(b - a >= 0.3 for a, b in zip(logs, logs[1:]))  # the spacing holds
+    between = [t for t in others if logs[0] < t < logs[1]]
+    assert len(between) >= 2  # the slot was not held idle through the spacing
+    assert logs[2] < others[-1]  # the last log page did not queue behind every other call

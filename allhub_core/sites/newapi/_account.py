@@ -121,15 +121,16 @@ async def refresh(session: SiteSession, variant: Variant, status: SiteStatus | N
     async def site_status() -> SiteStatus | None:
         return await status() if callable(status) else status
 
-    status_task = asyncio.ensure_future(site_status())
-
     async def rate() -> float:
         st = await status_task
         return exchange_rate or (st.exchange_rate if st else None) or DEFAULT_EXCHANGE_RATE
 
+    # Today's figures first: their log requests are spaced apart, the longest chain of the refresh.
+    usage_task = asyncio.ensure_future(
+        today_usage(session, variant, exchange_rate=rate, page_limit=session.politeness.log_page_limit))
+    status_task = asyncio.ensure_future(site_status())
     st, usage, user, state, subscription = await together(
-        status_task,
-        today_usage(session, variant, exchange_rate=rate, page_limit=session.politeness.log_page_limit),
+        status_task, usage_task,
         fetch_self(session), checkin_status(session, variant),
         fetch_subscription_quota(session) if variant.subscriptions else _no_subscription())
     supported = checkin_supported(variant, st, state)

@@ -4,12 +4,13 @@ Why: a refresh of 1,000 accounts is bound by the client's CPU per request, and m
 was spent in the layers around the HTTP/1.1 code, not in it: httpx's client (header and
 URL merging, a cookie jar we do not use, auth and redirect machinery we do ourselves) and
 the AnyIO socket layer (a cancel scope per read and write, an async-library lookup per
-lock). The HTTP engine stays httpx's own (httpcore's pool and h11), and errors come out as
-httpx's exceptions. What is ours: the request is handed to the pool
-as bytes (no ``httpx.Request``/``Response`` objects: their URL and header models cost as much
-as the HTTP/1.1 code itself), the body is decoded here (gzip and deflate, the encodings we ask
-for), and the socket layer is asyncio's streams with ``asyncio.timeout``.
-bench/bench_refresh.py prints the client CPU per request.
+lock). The HTTP engine stays httpx's own (httpcore's pool and h11) and so do its errors
+(httpcore's exceptions, ``TRANSPORT_ERRORS``). What is ours: the request is handed to the
+pool as bytes (no ``httpx.Request``/``Response`` objects: their URL and header models cost as
+much as the HTTP/1.1 code itself), the body is decoded here (gzip and deflate, the encodings
+we ask for), and the socket layer is asyncio's streams with ``asyncio.timeout``.
+bench/bench_refresh.py prints the client CPU per request. ``httpx`` itself (0.1 s to import,
+its command-line extras included) is imported only for a proxy.
 
 Proxies the environment names go through httpcore's own proxy pools, set up as httpx sets
 them up (``httpx.Proxy`` reads the address).
@@ -24,21 +25,17 @@ import ssl
 import zlib
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
+from urllib.parse import urlsplit
 
 import httpcore
-import httpx
 
-# The httpcore errors a request can raise; each has an httpx twin of the same name.
-_CORE_ERRORS = (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError,
-                httpcore.ProxyError, httpcore.UnsupportedProtocol)
+#: What a request can fail with below HTTP: timeouts, network and protocol errors, a proxy.
+TRANSPORT_ERRORS = (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError,
+                    httpcore.ProxyError, httpcore.UnsupportedProtocol)
 
 
-def _as_httpx(exc: Exception) -> httpx.TransportError:
-    """The httpx exception httpx's own transport would raise for an httpcore one."""
-    cls = getattr(httpx, type(exc).__name__, None)
-    if not (isinstance(cls, type) and issubclass(cls, httpx.TransportError)):
-        cls = httpx.TransportError
-    return cls(str(exc))
+class DecodingError(httpcore.ProtocolError):
+    """The body's ``Content-Encoding`` could not be undone."""
 
 
 def _readable(sock: Any) -> bool:
@@ -182,8 +179,8 @@ def _decode(content: bytes, encoding: str | None) -> bytes:
             except zlib.error:
                 return zlib.decompress(content, -zlib.MAX_WBITS)  # raw deflate, as some servers send
     except zlib.error as exc:
-        raise httpx.DecodingError(f"the {encoding} body could not be decoded") from exc
-    raise httpx.DecodingError(f"the site answered in an encoding we did not ask for ({encoding})")
+        raise DecodingError(f"the {encoding} body could not be decoded") from exc
+    raise DecodingError(f"the site answered in an encoding we did not ask for ({encoding})")
 
 
 def _core_pool(ssl_context: Callable[[], ssl.SSLContext], scheme: str, max_connections: int,
@@ -195,10 +192,12 @@ def _core_pool(ssl_context: Callable[[], ssl.SSLContext], scheme: str, max_conne
     if not proxy:
         return httpcore.AsyncConnectionPool(**common)
     # Read the proxy address as httpx does (user:password@ becomes Basic auth).
+    import httpx
+
     try:
         spec = httpx.Proxy(proxy)
     except ValueError:
-        raise httpx.ProxyError("its address is not an http, https or socks5 proxy address") from None
+        raise httpcore.ProxyError("its address is not an http, https or socks5 proxy address") from None
     url = httpcore.URL(scheme=spec.url.raw_scheme, host=spec.url.raw_host, port=spec.url.port,
                        target=spec.url.raw_path)
     if spec.url.scheme in ("http", "https"):
@@ -206,9 +205,9 @@ def _core_pool(ssl_context: Callable[[], ssl.SSLContext], scheme: str, max_conne
                                        proxy_ssl_context=spec.ssl_context, **common)
     if spec.url.scheme in ("socks5", "socks5h"):
         if importlib.util.find_spec("socksio") is None:  # httpcore's SOCKS support needs it
-            raise httpx.ProxyError("a SOCKS proxy needs the socksio package: pip install socksio")
+            raise httpcore.ProxyError("a SOCKS proxy needs the socksio package: pip install socksio")
         return httpcore.AsyncSOCKSProxy(proxy_url=url, proxy_auth=spec.raw_auth, **common)
-    raise httpx.ProxyError("its address is not an http, https or socks5 proxy address")
+    raise httpcore.ProxyError("its address is not an http, https or socks5 proxy address")
 
 
 KEEPALIVE_S = 5.0  # httpx's default keep-alive expiry
@@ -217,16 +216,18 @@ KEEPALIVE_S = 5.0  # httpx's default keep-alive expiry
 class OriginPool:
     """Kept-alive connections to one origin (directly or through the proxy the environment
     names). ``await pool.send(method, target, headers, body, timeout)`` gives a ``RawReply``;
-    errors are httpx's exceptions, as ``httpx.AsyncHTTPTransport`` would raise them."""
+    errors are httpcore's (``TRANSPORT_ERRORS``)."""
 
     def __init__(self, origin: str, ssl_context: Callable[[], ssl.SSLContext], max_connections: int,
                  proxy: str | None = None) -> None:
-        url = httpx.URL(origin)  # once per origin: IDNA host, default port
-        self._scheme, self._host, self._port = url.raw_scheme, url.raw_host, url.port
-        default_port = {b"http": 80, b"https": 443}.get(self._scheme)
-        host = self._host if self._port in (None, default_port) else self._host + b":%d" % self._port
-        self._host_header = (b"Host", host)
-        self._pool = _core_pool(ssl_context, url.scheme, max_connections, proxy)
+        # ``origin`` is already normalised (``origin_key``): scheme://host[:port], the host
+        # lower-case IDNA ASCII (an IPv6 address in brackets), no default port.
+        parts = urlsplit(origin)
+        self._scheme = parts.scheme.encode("ascii")
+        self._host = (parts.hostname or "").encode("ascii")
+        self._port = parts.port  # None: the scheme's default (and a proxy is asked without it)
+        self._host_header = (b"Host", parts.netloc.encode("ascii"))
+        self._pool = _core_pool(ssl_context, parts.scheme, max_connections, proxy)
 
     async def send(self, method: str, target: str, headers: dict[str, str], body: bytes | None,
                    timeout: dict[str, float | None]) -> RawReply:
@@ -238,14 +239,11 @@ class OriginPool:
             method=method.encode(), url=httpcore.URL(scheme=self._scheme, host=self._host, port=self._port,
                                                      target=target.encode()),
             headers=raw_headers, content=body, extensions={"timeout": timeout})
+        reply = await self._pool.handle_async_request(request)
         try:
-            reply = await self._pool.handle_async_request(request)
-            try:
-                content = await reply.aread()
-            finally:
-                await reply.aclose()
-        except _CORE_ERRORS as exc:
-            raise _as_httpx(exc) from exc
+            content = await reply.aread()
+        finally:
+            await reply.aclose()
         found: dict[str, list[str]] = {}
         for name, value in reply.headers:
             found.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))

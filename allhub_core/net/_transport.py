@@ -36,14 +36,16 @@ import email.utils
 import functools
 import json
 import logging
+import os
 import ssl
 import time
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Any, AsyncIterator, Iterable, Iterator
 from urllib.parse import quote, quote_plus, urljoin, urlsplit
 from urllib.request import getproxies_environment, proxy_bypass
 
-import httpx
+import httpcore
 
 from ._deadline import AccountClock, current_clock
 from ._errors import ChallengeError, HttpStatusError, NetworkError, RedirectError
@@ -51,7 +53,7 @@ from ._headers import BASE_HEADERS, NO_AUTH, SENSITIVE_HEADERS, Auth
 from ._limiter import Limiter
 from ._origin import normalize_site_url, origin_key
 from ._politeness import Politeness
-from ._pool import OriginPool
+from ._pool import TRANSPORT_ERRORS, DecodingError, OriginPool
 from ._redact import scrub, short
 from ._reply import Reply, looks_like_challenge, looks_like_html, server_message
 
@@ -105,12 +107,12 @@ def _carries_secret(url: str, auth: Auth, headers: dict[str, str] | None, params
     return any(secret in text for text in texts for secret in secrets)
 
 
-def _network_error(exc: httpx.HTTPError, *, ambiguous: bool) -> NetworkError:
+def _network_error(exc: Exception, *, ambiguous: bool) -> NetworkError:
     text = str(exc).lower()
     cause = exc.__cause__ or exc.__context__
     chain = [cause, getattr(cause, "__cause__", None), getattr(cause, "__context__", None)]
-    if isinstance(exc, httpx.TimeoutException):
-        phase = "connecting to" if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)) else "waiting for"
+    if isinstance(exc, httpcore.TimeoutException):
+        phase = "connecting to" if isinstance(exc, (httpcore.ConnectTimeout, httpcore.PoolTimeout)) else "waiting for"
         return NetworkError(f"Timed out {phase} the site.", kind="timeout", ambiguous=ambiguous)
     if any(isinstance(c, ssl.SSLError) for c in chain) or "ssl" in text or "certificate" in text:
         detail = "certificate verify failed" if "certificate" in text else "TLS handshake failed"
@@ -119,19 +121,45 @@ def _network_error(exc: httpx.HTTPError, *, ambiguous: bool) -> NetworkError:
                  "temporary failure in name resolution", "no address associated", "name resolution")
     if any(h in text for h in dns_hints):
         return NetworkError("DNS lookup failed: the host name does not resolve.", kind="dns", ambiguous=ambiguous)
-    if isinstance(exc, httpx.ProxyError):
+    if isinstance(exc, DecodingError):
+        return NetworkError(f"The site's answer could not be read ({exc}).", kind="protocol", ambiguous=ambiguous)
+    if isinstance(exc, httpcore.ProxyError):
         detail = short(str(exc).rstrip(".")) or "the proxy refused or failed"
         return NetworkError(f"Could not reach the site through the proxy set in the environment ({detail}).",
                             kind="connect", ambiguous=ambiguous)
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, httpcore.ConnectError):
         return NetworkError("Could not connect to the site (connection refused or unreachable).",
                             kind="connect", ambiguous=ambiguous)
     return NetworkError("The connection to the site broke off.", kind="protocol", ambiguous=ambiguous)
 
 
-def _not_sent(exc: httpx.HTTPError) -> bool:
+def _not_sent(exc: Exception) -> bool:
     """True when the request certainly never reached the server."""
-    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    return isinstance(exc, (httpcore.ConnectError, httpcore.ConnectTimeout, httpcore.PoolTimeout))
+
+
+def create_ssl_context(verify: bool) -> ssl.SSLContext:
+    """The TLS settings httpx's client uses: the ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` trust
+    store when set, else certifi's; with ``verify`` off, no certificate or host name check."""
+    if not verify:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+    if os.environ.get("SSL_CERT_FILE"):
+        return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+    if os.environ.get("SSL_CERT_DIR"):
+        return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def _reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 #: Sent with every request, as httpx's client would (the Host header httpx.Request adds itself).
@@ -186,8 +214,8 @@ class Transport:
         self.limiter = Limiter(politeness)
         self.requests_made = 0
         p = politeness
-        self._timeout = httpx.Timeout(p.read_timeout, connect=p.connect_timeout, write=p.write_timeout,
-                                      pool=p.pool_timeout).as_dict()
+        self._timeout: dict[str, float | None] = {"connect": p.connect_timeout, "read": p.read_timeout,
+                                                  "write": p.write_timeout, "pool": p.pool_timeout}
         self._ssl: ssl.SSLContext | None = None
         self._pools: dict[str, OriginPool] = {}
         # Sites whose account outlived its deadline in this run: their other accounts' requests
@@ -210,7 +238,7 @@ class Transport:
     def _ssl_context(self) -> ssl.SSLContext:
         """One SSL context for every pool, built when the first https site is asked (~20 ms)."""
         if self._ssl is None:
-            self._ssl = httpx.create_ssl_context(verify=self.politeness.verify_tls)
+            self._ssl = create_ssl_context(self.politeness.verify_tls)
         return self._ssl
 
     def _pool(self, origin: str) -> OriginPool:
@@ -309,7 +337,7 @@ class Transport:
                 send_headers.update(headers)
             try:
                 reply = await self._send_once(method, url, send_headers, params, json_body, all_secrets, meter)
-            except httpx.HTTPError as exc:
+            except TRANSPORT_ERRORS as exc:
                 ambiguous = not idempotent and not _not_sent(exc)
                 err = _network_error(exc, ambiguous=ambiguous)
                 log.debug("%s %s%s failed: %s", method, current_origin, urlsplit(url).path, err.kind)
@@ -368,7 +396,7 @@ class Transport:
                 except ValueError:
                     parsed = None
             message = short(scrub(server_message(parsed), all_secrets))
-            message = message or httpx.codes.get_reason_phrase(status) or "request failed"
+            message = message or _reason_phrase(status) or "request failed"
             status_err = HttpStatusError(status, message, ambiguous=(not idempotent and status >= 500))
             status_err.body = parsed  # for detection probes (Sub2API's string ``code``); never in str()
             raise status_err

@@ -33,15 +33,16 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import quote, unquote, urljoin, urlsplit
 from xml.etree import ElementTree
-
-import httpx
 
 from ..errors import SiteError, ValidationError
 from ._origin import same_origin
 from ._redact import short
+
+if TYPE_CHECKING:
+    import httpx  # imported when a client is made: the sites' requests do not need it
 
 __all__ = [
     "CONFIG_VERSION", "PROGRAM_NAME", "BACKUP_FOLDER_NAME", "STALE_TEMP_MAX_AGE",
@@ -227,6 +228,8 @@ class WebdavClient:
             raise WebdavConfigError("The WebDAV password is empty.")
         self.target_url = ensure_filename(self.url)
         self.folder_url = backup_dir_url(self.target_url)
+        import httpx
+
         self._auth = httpx.BasicAuth(username, password)
         self._client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
         self._readback_delay = readback_delay
@@ -248,6 +251,8 @@ class WebdavClient:
                 content: bytes | None = None) -> httpx.Response:
         """Send one request with the credentials; a redirect is followed only within the
         configured origin (a redirect elsewhere raises, and nothing is sent there)."""
+        import httpx
+
         current = url
         for _ in range(_MAX_REDIRECTS + 1):
             try:
@@ -334,6 +339,8 @@ class WebdavClient:
 
     def move(self, source: str, destination: str) -> int:
         """MOVE with Overwrite: T; returns the status (the caller decides on non-2xx)."""
+        import httpx
+
         res = self.request("MOVE", source, headers={"Destination": str(httpx.URL(destination)), "Overwrite": "T"})
         if res.status_code in (401, 403):
             raise self._fail(res, "Moving the uploaded file into place")

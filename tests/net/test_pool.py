@@ -43,6 +43,8 @@ class Recorder(http.server.BaseHTTPRequestHandler):
         headers = {"Content-Type": "application/json"}
         if self.path.endswith("/gzip"):
             body, headers["Content-Encoding"] = gzip.compress(body), "gzip"
+        elif self.path.endswith("/badgzip"):
+            body, headers["Content-Encoding"] = b"not gzip at all", "gzip"
         self.send_response(200)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -137,6 +139,13 @@ def test_a_gzip_body_is_decoded(plain_server):
     url, _ = plain_server
     (reply,) = get_all(FAST, url, ["/api/log/gzip"])
     assert reply.envelope() == {"path": "/api/log/gzip"}
+
+
+def test_a_damaged_gzip_body_is_one_sentence(plain_server):
+    url, _ = plain_server
+    with pytest.raises(NetworkError) as info:
+        get_all(fast_politeness(retries=0), url, ["/api/user/badgzip"])
+    assert str(info.value) == "The site's answer could not be read (the gzip body could not be decoded)."
 
 
 def test_a_connection_the_server_dropped_is_not_reused(plain_server):

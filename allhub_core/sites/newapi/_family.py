@@ -6,6 +6,7 @@ called with that row; nothing here branches on a type name.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from ...net import Auth, BusinessError, HttpStatusError, SiteError, SiteSession
@@ -135,22 +136,30 @@ class NewApiFamily(BaseFamily[NewApiHandle]):
         who = session.with_auth(Auth(access_token=access_token if by_token else None,
                                      cookie=None if by_token else cookie, user_id=user_id))
         who.add_secret(access_token)
+        # The check-in state is asked beside the user call (it is dropped if the user call fails).
+        state_task = asyncio.ensure_future(_checkin.checkin_status(who, self.variant))
         try:
-            user = await _account.fetch_self(who)
-        except HttpStatusError as exc:
-            if exc.http_status == 401 and _needs_user_id(exc):
-                if user_id and _user_id_mismatch(exc.server_message):
-                    return refused("The user id does not match this account; check the number on your profile page.")
-                return refused("This site also needs your user id (the number shown on your profile page).",
-                               needs_user_id=True)
-            if exc.http_status == 401:
-                return refused(f"The site rejected the {what} ({reason(exc, secrets)}).")
-            raise
-        except BusinessError as exc:
-            return refused(f"The site rejected the {what}: {reason(exc, secrets)[len('Site refused: '):]}")
+            try:
+                user = await _account.fetch_self(who)
+            except HttpStatusError as exc:
+                if exc.http_status == 401 and _needs_user_id(exc):
+                    if user_id and _user_id_mismatch(exc.server_message):
+                        return refused("The user id does not match this account; check the number on your "
+                                       "profile page.")
+                    return refused("This site also needs your user id (the number shown on your profile page).",
+                                   needs_user_id=True)
+                if exc.http_status == 401:
+                    return refused(f"The site rejected the {what} ({reason(exc, secrets)}).")
+                raise
+            except BusinessError as exc:
+                return refused(f"The site rejected the {what}: {reason(exc, secrets)[len('Site refused: '):]}")
+            state = await state_task
+        finally:
+            if not state_task.done():
+                state_task.cancel()
+                await asyncio.gather(state_task, return_exceptions=True)
         if by_token and not access_token and user.access_token:
             access_token = user.access_token
-        state = await _checkin.checkin_status(who, self.variant)
         return RecognizeResult(
             ok=True, message="Recognised.", site_url=origin, site_type=kind,
             site_name=site_name(status.system_name if status else None, origin),

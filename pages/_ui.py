@@ -126,6 +126,19 @@ def show_flash() -> None:
         getattr(st, kind)(message)
 
 
+def forget_typed(*keys: str) -> None:
+    """Empty these text inputs (typed secrets, once saved) on the next run. They are assigned ''
+    before the widgets exist (``clear_typed``), not deleted: the browser only replaces a value
+    it is told to replace, so a deleted key would leave the secret in the field."""
+    st.session_state["_forget_typed"] = [*st.session_state.get("_forget_typed", []), *keys]
+
+
+def clear_typed() -> None:
+    """Call at the top of a page that uses ``forget_typed``, before its widgets."""
+    for key in st.session_state.pop("_forget_typed", []):
+        st.session_state[key] = ""
+
+
 class _Progress:
     """A progress bar advanced once per finished account.
 

@@ -12,9 +12,10 @@ from allhub_core.sync import (
     last_backup_result,
     save_backup_settings,
 )
-from pages._ui import esc, flash, open_store, show_flash, user_errors
+from pages._ui import clear_typed, esc, flash, forget_typed, open_store, show_flash, user_errors
 
 store = open_store()
+clear_typed()
 
 st.title("Backup")
 st.caption("Back up to any WebDAV server (Nextcloud, Nutstore, Alist, a NAS) in the All API Hub extension's "
@@ -40,8 +41,7 @@ with st.form("webdav_settings"):
         with user_errors():
             save_backup_settings(store, url=url, username=user, password=password or None, encrypt=encrypt,
                                  backup_password=backup_password or None)
-            for typed in ("dav_password", "dav_backup_password"):  # saved: do not keep it in the field
-                st.session_state.pop(typed, None)
+            forget_typed("dav_password", "dav_backup_password")  # saved: do not keep it in the field
             flash("WebDAV settings saved.")
             st.rerun()
 

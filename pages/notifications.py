@@ -14,9 +14,10 @@ from allhub_core.automation.notify import (
     set_channel,
     set_summary_time,
 )
-from pages._ui import esc, flash, open_store, show_flash, user_errors
+from pages._ui import clear_typed, esc, flash, forget_typed, open_store, show_flash, user_errors
 
 store = open_store()
+clear_typed()
 
 st.title("Notifications")
 st.caption("After a refresh or check-in run, and once a day, allhub can tell you how it went: a webhook, Telegram, "
@@ -80,8 +81,7 @@ with st.form("nf_add", clear_on_submit=False):
             url = values.pop("url", None) if kind == "apprise" else None
             added = add_channel(store, name.strip() or spec.label, kind, fields=values or None, url=url, policy=policy,
                                 jobs=jobs, daily_summary=daily)
-            for f in spec.fields:  # saved: do not keep secrets in the fields
-                st.session_state.pop(f"nf_{kind}_{f.name}", None)
+            forget_typed(*(f"nf_{kind}_{f.name}" for f in spec.fields if not f.choices))  # saved: empty the fields
             flash(f"Added the channel {added['name']}; send it a test message to check it.")
             st.rerun()
 

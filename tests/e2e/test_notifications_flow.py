@@ -1,0 +1,72 @@
+"""The Notifications page in Chromium: add a webhook channel, send it a test message that a real
+local HTTP server receives, turn it off, and never see the hook's secret on the page."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from allhub_core.automation.notify import list_channels
+from allhub_core.store import Store
+
+from .helpers import button, open_page, shot, textbox, wait_for_run
+
+HOOK_SECRET = "hook-SECRET-7f3a9c"
+
+
+@pytest.fixture
+def receiver():
+    got: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            got.append({"path": self.path, "body": json.loads(body or b"{}")})
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"ok": true}')
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", got
+    server.shutdown()
+    server.server_close()
+
+
+def test_add_a_webhook_send_a_test_and_turn_it_off(page: Page, dashboard, receiver):
+    base, got = receiver
+    open_page(page, dashboard.url, "notifications")
+    expect(page.get_by_text("No channel yet")).to_be_visible()
+
+    textbox(page, "Name").fill("team hook")
+    address = textbox(page, "Webhook address")
+    assert address.get_attribute("type") == "password"  # typed secrets are not shown
+    address.fill(f"{base}/hooks/{HOOK_SECRET}")
+    button(page, "Add channel").click()
+    expect(page.get_by_text(re.compile(r"Added the channel team hook"))).to_be_visible(timeout=30_000)
+    wait_for_run(page)
+    body = page.get_by_test_id("stMain").inner_text()
+    assert "team hook" in body and HOOK_SECRET not in body
+    assert textbox(page, "Webhook address").input_value() == ""  # not kept in the field
+
+    button(page, "Send test").click()
+    expect(page.get_by_text("Test message sent to team hook.")).to_be_visible(timeout=30_000)
+    wait_for_run(page)
+    assert [g["path"] for g in got] == [f"/hooks/{HOOK_SECRET}"]
+    assert got[0]["body"]["title"] == "allhub test notification"
+    expect(page.get_by_text(re.compile(r"Last message delivered"))).to_be_visible()
+    shot(page, "notifications-channel-tested")
+
+    button(page, "Turn off").click()
+    expect(page.get_by_text(re.compile(r"team hook.*· off"))).to_be_visible(timeout=30_000)
+    (channel,) = list_channels(Store(dashboard.db))
+    assert channel["enabled"] is False and HOOK_SECRET not in json.dumps(channel, default=str)

@@ -81,7 +81,8 @@ with st.form("nf_add", clear_on_submit=False):
             url = values.pop("url", None) if kind == "apprise" else None
             added = add_channel(store, name.strip() or spec.label, kind, fields=values or None, url=url, policy=policy,
                                 jobs=jobs, daily_summary=daily)
-            forget_typed(*(f"nf_{kind}_{f.name}" for f in spec.fields if not f.choices))  # saved: empty the fields
+            # saved: empty the fields (the secrets above all) for the next channel
+            forget_typed("nf_name", *(f"nf_{kind}_{f.name}" for f in spec.fields if not f.choices))
             flash(f"Added the channel {added['name']}; send it a test message to check it.")
             st.rerun()
 

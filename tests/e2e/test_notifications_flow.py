@@ -57,6 +57,7 @@ def test_add_a_webhook_send_a_test_and_turn_it_off(page: Page, dashboard, receiv
     body = page.get_by_test_id("stMain").inner_text()
     assert "team hook" in body and HOOK_SECRET not in body
     assert textbox(page, "Webhook address").input_value() == ""  # not kept in the field
+    assert textbox(page, "Name").input_value() == ""  # ready for the next channel
 
     button(page, "Send test").click()
     expect(page.get_by_text("Test message sent to team hook.")).to_be_visible(timeout=30_000)

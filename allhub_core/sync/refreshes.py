@@ -47,6 +47,8 @@ class RefreshReport:
             shown = "; ".join(f"{self.names.get(r.account_id, r.account_id)}: {r.health_reason}"
                               for r in self.failed[:details])
             text += f" {shown}" + (" …" if len(self.failed) > details else "")
+            if not text.endswith((".", "…", "!", "?", "。", "！", "？")):
+                text += "."  # a site's reason may end bare; the next sentence must not run on
         if self.usage is not None and (self.usage.results or []):
             text += f" {self.usage.summary()}"
         return text

@@ -298,3 +298,18 @@ def test_the_progress_count_is_the_accounts_a_run_takes(store, sandbox):
     set_disabled(store, ids[:1], True)
     assert count_in_run(store) == len(credentials_for(store, None)) == len(ids) - 1
     assert count_in_run(store, checkin=True) == len(credentials_for(store, None, checkin=True))
+
+
+def test_the_refresh_summary_ends_each_sentence_before_the_next():
+    """A site's reason may end without a full stop; the usage-sync sentence must not run on."""
+    from types import SimpleNamespace
+
+    from allhub_core.sites import RefreshResult
+    from allhub_core.sync import RefreshReport
+
+    failed = RefreshResult(account_id="3", ok=False, health_status="warning",
+                           health_reason="HTTP 401: invalid access token")
+    usage = SimpleNamespace(results=[object()], summary=lambda: "Usage sync: 2 account(s), 37 new row(s).")
+    report = RefreshReport([failed], [], {"3": "veloera user1"}, usage=usage)
+    assert report.summary(details=3) == ("Refresh complete: 0 succeeded, 1 failed. veloera user1: HTTP 401: "
+                                         "invalid access token. Usage sync: 2 account(s), 37 new row(s).")

@@ -66,7 +66,7 @@ if ov.attention:
                  hide_index=True, key="ov_attention",
                  column_config={"ID": st.column_config.NumberColumn(format="%d", width="small")})
 else:
-    st.success("Nothing needs attention: no errors, no low balances, every check-in done.")
+    st.success("Nothing needs attention: no errors or warnings, no low balances, every check-in done.")
 st.page_link("pages/accounts.py", label="Open the Accounts grid", icon=":material/table:")
 
 # ---- share -----------------------------------------------------------------------------------

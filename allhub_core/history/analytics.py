@@ -222,8 +222,8 @@ def sparklines(store: Store, *, days: int = 30) -> dict[int, list[float]]:
 def overview(store: Store, *, low_balance_usd: float | None = None) -> Overview:
     """Totals of today (the same rules as the Accounts page's totals), counts by health and by
     check-in state of the enabled accounts, the 30-day balance trend, and the accounts that
-    need attention: an error health, a balance under ``low_balance_usd``, or a check-in still
-    to do today."""
+    need attention: an error or warning health, a balance under ``low_balance_usd``, or a
+    check-in still to do today."""
     from allhub_core.accounts import AccountFilter, totals
 
     t = totals(store, AccountFilter(status="enabled"))
@@ -251,11 +251,15 @@ def overview(store: Store, *, low_balance_usd: float | None = None) -> Overview:
             FROM f"""))
         has_history = bool(_first(con.execute("SELECT count(*) > 0 FROM balance_snapshots"))[0])
         attention: list[dict[str, Any]] = []
-        for aid, name, why in con.execute(
-                "SELECT id, site_name, health_reason FROM accounts WHERE NOT disabled AND health_status = ? "
-                "ORDER BY id", [Health.ERROR.value]).fetchall():
-            attention.append({"id": int(aid), "site_name": name, "kind": "error",
-                              "reason": f"Error: {why}" if why else "Error"})
+        # Errors, then warnings (a rejected token, a challenge page): the health rule of the
+        # Accounts page's "Needs attention" (accounts.query.ATTENTION_SQL).
+        for aid, name, health, why in con.execute(
+                "SELECT id, site_name, health_status, health_reason FROM accounts WHERE NOT disabled "
+                "AND health_status IN (?, ?) ORDER BY health_status = ? DESC, id",
+                [Health.ERROR.value, Health.WARNING.value, Health.ERROR.value]).fetchall():
+            label = "Error" if health == Health.ERROR.value else "Warning"
+            attention.append({"id": int(aid), "site_name": name, "kind": health,
+                              "reason": f"{label}: {why}" if why else label})
         if low_balance_usd is not None:
             for aid, name, usd in con.execute(
                     f"SELECT a.id, a.site_name, {eff} FROM accounts a WHERE NOT a.disabled "

@@ -318,3 +318,15 @@ def test_history_and_usage_cli(store, usage, db_path, capsys):
         with pytest.raises(SystemExit) as exc:
             main(["--db", str(db_path), *bad])
         assert exc.value.code == 2
+
+
+def test_overview_lists_warnings_as_needing_attention_with_their_reason(store, known):
+    """A rejected token is a warning, not an error, and the user must still act on it (the same
+    rule as the Accounts page's "Needs attention")."""
+    a, b = known["a"], known["b"]
+    write_refresh_results(store, [
+        RefreshResult(account_id=str(a), ok=False, health_status="error", health_reason="The site is down"),
+        RefreshResult(account_id=str(b), ok=False, health_status="warning", health_reason="HTTP 401: invalid token")])
+    health = [(x["id"], x["kind"], x["reason"]) for x in history.overview(store).attention
+              if x["kind"] != "not_checked_in"]
+    assert health == [(a, "error", "Error: The site is down"), (b, "warning", "Warning: HTTP 401: invalid token")]

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/shared.py for every test folder
 
 from shared import fast_politeness, shared_sandbox, stop_all  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -29,6 +30,16 @@ def _isolated_env(monkeypatch, tmp_path):
     # No scheduler and no refresh-on-open in dashboards the tests start (AppTest or a server),
     # unless a test turns them on (tests/app/test_automation_page.py, tests/e2e/test_automation_flow.py).
     monkeypatch.setenv("ALLHUB_NO_BACKGROUND", "1")
+
+
+@pytest.fixture
+def sink():
+    """A local HTTP server that records what notifications POST to it (``shared.Sink``)."""
+    from shared import Sink
+
+    server = Sink()
+    yield server
+    server.close()
 
 
 @pytest.fixture(scope="session")

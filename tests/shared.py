@@ -1,4 +1,5 @@
-"""What many test modules share: one fast politeness, and one sandbox per set of arguments.
+"""What many test modules share: one fast politeness, one sandbox per set of arguments, and
+``Sink``, a local HTTP server that records what notifications POST to it.
 
 ``tests/conftest.py`` puts this folder on ``sys.path`` and exposes both as fixtures (``fast``,
 ``sandbox_factory``); modules that need them at import time (default arguments, module-scoped
@@ -8,6 +9,9 @@ fixtures) import them from here: ``from shared import fast_politeness, shared_sa
 from __future__ import annotations
 
 import dataclasses
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from allhub_core.net import Politeness
@@ -47,3 +51,38 @@ def stop_all() -> None:
     while _SANDBOXES:
         _, (ctx, _sb) = _SANDBOXES.popitem()
         ctx.__exit__(None, None, None)
+
+
+class Sink:
+    """A tiny HTTP server that records each POST (path, headers, body) and answers 200."""
+
+    def __init__(self) -> None:
+        self.got: list[dict] = []
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("content-length") or 0)).decode()
+                sink.got.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"code": 200, "message": "success"}')
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def json(self, i: int = -1) -> dict:
+        return json.loads(self.got[i]["body"])
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -8,10 +8,8 @@ import io
 import json
 import socket
 import sys
-import threading
 import time
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -27,48 +25,6 @@ HOOK_SECRET = "HOOKSECRETpath77"
 NTFY_TOKEN = "tk_NTFYSECRET0123456789"
 BARK_KEY = "BARKDEVICESECRET42"
 SMTP_PASSWORD = "SMTP-PASS-SECRET-99"
-
-
-class Sink:
-    """A tiny HTTP server that records each POST (path, headers, body) and answers 200."""
-
-    def __init__(self) -> None:
-        self.got: list[dict] = []
-        sink = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("content-length") or 0)).decode()
-                sink.got.append({"path": self.path, "headers": dict(self.headers), "body": body})
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.end_headers()
-                self.wfile.write(b'{"code": 200, "message": "success"}')
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def json(self, i: int = -1) -> dict:
-        return json.loads(self.got[i]["body"])
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def sink():
-    s = Sink()
-    yield s
-    s.close()
 
 
 @pytest.fixture

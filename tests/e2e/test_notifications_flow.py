@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from allhub_core.automation.notify import list_channels
@@ -19,31 +16,8 @@ from .helpers import button, open_page, shot, textbox, wait_for_run
 HOOK_SECRET = "hook-SECRET-7f3a9c"
 
 
-@pytest.fixture
-def receiver():
-    got: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server's name)
-            body = self.rfile.read(int(self.headers.get("content-length") or 0))
-            got.append({"path": self.path, "body": json.loads(body or b"{}")})
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.end_headers()
-            self.wfile.write(b'{"ok": true}')
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", got
-    server.shutdown()
-    server.server_close()
-
-
-def test_add_a_webhook_send_a_test_and_turn_it_off(page: Page, dashboard, receiver):
-    base, got = receiver
+def test_add_a_webhook_send_a_test_and_turn_it_off(page: Page, dashboard, sink):
+    base = sink.url("").rstrip("/")
     open_page(page, dashboard.url, "notifications")
     expect(page.get_by_text("No channel yet")).to_be_visible()
 
@@ -62,8 +36,8 @@ def test_add_a_webhook_send_a_test_and_turn_it_off(page: Page, dashboard, receiv
     button(page, "Send test").click()
     expect(page.get_by_text("Test message sent to team hook.")).to_be_visible(timeout=30_000)
     wait_for_run(page)
-    assert [g["path"] for g in got] == [f"/hooks/{HOOK_SECRET}"]
-    assert got[0]["body"]["title"] == "allhub test notification"
+    assert [g["path"] for g in sink.got] == [f"/hooks/{HOOK_SECRET}"]
+    assert sink.json(0)["title"] == "allhub test notification"
     expect(page.get_by_text(re.compile(r"Last message delivered"))).to_be_visible()
     shot(page, "notifications-channel-tested")
 

@@ -43,6 +43,8 @@ def _readable(sock: Any) -> bool:
     fd = sock.fileno() if sock is not None else -1
     if fd < 0:
         return True
+    if not hasattr(select, "poll"):  # Windows has no poll(); select() takes sockets there
+        return bool(select.select([fd], [], [], 0)[0])
     poller = select.poll()
     poller.register(fd, select.POLLIN)
     return bool(poller.poll(0))

@@ -219,3 +219,19 @@ def test_query_parameters_are_encoded_as_httpx_encodes_them(plain_server):
         "&note=%E6%97%A5%E6%9C%AC&flag=true",
         "/api/user/checkin?month=2026-12",
     ]
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_tls_settings_are_httpx_own(verify, monkeypatch):
+    """``create_ssl_context`` repeats httpx's (to spare the sites' path its import): same trust
+    store, same checks."""
+    import httpx
+
+    from allhub_core.net._transport import create_ssl_context
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    ours, theirs = create_ssl_context(verify), httpx.create_ssl_context(verify=verify)
+    assert (ours.verify_mode, ours.check_hostname) == (theirs.verify_mode, theirs.check_hostname)
+    assert ours.cert_store_stats() == theirs.cert_store_stats()
+    assert ours.minimum_version == theirs.minimum_version and ours.options == theirs.options

@@ -59,6 +59,13 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONUNBUFFERED": "1"}
 
 
+def _daemon(db_path, *extra: str, merge_stderr: bool = True) -> subprocess.Popen:
+    """``allhub --db DB daemon EXTRA...`` in its own process, output read as text."""
+    return subprocess.Popen([sys.executable, "-m", "allhub_core", "--db", str(db_path), "daemon", *extra], cwd=ROOT,
+                            env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE, text=True)
+
+
 def test_daemon_once_runs_what_is_due_and_exits_0(db_path, sandbox, capsys):
     ids = load(db_path, sandbox)
     assert main(["--db", str(db_path), "automation", "set", "--refresh", "on", "--checkin", "on",
@@ -82,9 +89,7 @@ def test_daemon_once_runs_what_is_due_and_exits_0(db_path, sandbox, capsys):
 def test_two_daemons_on_one_file_check_each_account_in_once(db_path, sandbox):
     load(db_path, sandbox)
     save_settings(Store(db_path), checkin_enabled=True, checkin_mode="fixed", checkin_time="00:00")
-    cmd = [sys.executable, "-m", "allhub_core", "--db", str(db_path), "daemon", "--once"]
-    procs = [subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for _ in range(3)]
+    procs = [_daemon(db_path, "--once") for _ in range(3)]
     outs = [p.communicate(timeout=120)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], outs
     posts = checkin_posts(sandbox)
@@ -119,18 +124,22 @@ def _wait_for(lines: queue.Queue, text: str, seen: list[str], timeout: float = 6
     raise AssertionError(f"{text!r} not logged; got {''.join(seen)}")
 
 
+def _sigterm(proc: subprocess.Popen, lines: queue.Queue, seen: list[str]) -> None:
+    """SIGTERM: the daemon exits 0 and says it stopped."""
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+    _wait_for(lines, "allhub daemon stopped", seen)
+
+
 def test_daemon_stops_cleanly_on_sigterm_and_logs_to_stdout(db_path, sandbox):
     load(db_path, sandbox)
     save_settings(Store(db_path), refresh_enabled=True)
-    proc = subprocess.Popen([sys.executable, "-m", "allhub_core", "--db", str(db_path), "daemon"], cwd=ROOT,
-                            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = _daemon(db_path, merge_stderr=False)
     try:
         lines, seen = _reader(proc), []
         _wait_for(lines, "scheduler active", seen)
         _wait_for(lines, "Refresh (schedule): ok", seen)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 0
-        _wait_for(lines, "allhub daemon stopped", seen)
+        _sigterm(proc, lines, seen)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -143,14 +152,12 @@ def test_daemon_stops_cleanly_on_sigterm_and_logs_to_stdout(db_path, sandbox):
 
 def test_a_second_daemon_waits_for_the_first(db_path, sandbox):
     load(db_path, sandbox)
-    cmd = [sys.executable, "-m", "allhub_core", "--db", str(db_path), "daemon"]
-    first = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first = _daemon(db_path)
     second = None
     try:
         l1, s1 = _reader(first), []
         _wait_for(l1, "scheduler active", s1)
-        second = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  text=True)
+        second = _daemon(db_path)
         l2, s2 = _reader(second), []
         _wait_for(l2, "waiting: ", s2)
         second.send_signal(signal.SIGINT)
@@ -214,8 +221,7 @@ def test_sigterm_mid_run_keeps_the_store_and_records_the_run_as_interrupted(db_p
     save_settings(Store(db_path), refresh_enabled=True)
     for site in sandbox.sites:
         site.inject("latency", ms=2000)
-    proc = subprocess.Popen([sys.executable, "-m", "allhub_core", "--db", str(db_path), "daemon", "--stop-grace", "1"],
-                            cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = _daemon(db_path, "--stop-grace", "1", merge_stderr=False)
     try:
         lines, seen = _reader(proc), []
         _wait_for(lines, "scheduler active", seen)
@@ -223,9 +229,7 @@ def test_sigterm_mid_run_keeps_the_store_and_records_the_run_as_interrupted(db_p
         while not any(r["status"] == "running" for r in list_runs(Store(db_path))):
             assert time.monotonic() < deadline, "the refresh never started"
             time.sleep(0.2)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 0
-        _wait_for(lines, "allhub daemon stopped", seen)
+        _sigterm(proc, lines, seen)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import print_load  # noqa: E402
 PAGES = {"Overview": None, "Balance history": "pages/balance_history.py", "Usage": "pages/usage.py"}
 PAGE_TARGET_S, MEMORY_TARGET_MB = 2.0, 500.0
 
@@ -69,11 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from bench_history import build
 
-    try:
-        load = os.getloadavg()
-        print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
-    except OSError:
-        pass
+    print_load()
     with tempfile.TemporaryDirectory(prefix="allhub-bench-pages-") as tmp:
         db = str(Path(tmp) / "history.duckdb")
         t0 = time.perf_counter()

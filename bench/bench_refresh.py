@@ -64,6 +64,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import print_load  # noqa: E402
 
 CONC_FACTOR = 1.25     # refresh-all within 1.25x of the ideal bound
 SEQ_FACTOR = 10.0      # at least 10x faster than one after another
@@ -429,9 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     latency_s = args.latency_ms / 1000.0
     extra = {} if args.global_concurrency is None else {"global_concurrency": args.global_concurrency}
     conc_p = Politeness(per_site_concurrency=2, per_site_rpm=0, log_spacing_ms=0, **extra)
-    load = os.getloadavg()
-    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs "
-          f"(a busy machine inflates every figure)")
+    print_load(" (a busy machine inflates every figure)")
     print(f"concurrent politeness: per_site_concurrency={conc_p.per_site_concurrency} per_site_rpm=0 (no bucket) "
           f"log_spacing_ms=0 (not part of this bound) global_concurrency={conc_p.global_concurrency}")
     t_start = time.perf_counter()

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -32,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _common import print_load  # noqa: E402
 FIXTURE = ROOT / "tests" / "transfer" / "fixtures" / "extension_v4_full.json"
 TARGETS = {"preview_s": 1.0, "import_s": 3.0, "export_s": 1.0, "peak_mb": 300.0}
 
@@ -93,11 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         child(args.child)
         return 0
-    try:
-        load = os.getloadavg()
-        print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
-    except OSError:
-        pass
+    print_load()
     with tempfile.TemporaryDirectory(prefix="allhub-bench-transfer-src-") as tmp:
         path = Path(tmp) / "all-api-hub-backup.json"
         path.write_bytes(build_backup(args.accounts))

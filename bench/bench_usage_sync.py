@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import random
 import resource
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _common import print_load  # noqa: E402
 TARGET_S = 10.0
 
 
@@ -42,11 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     from allhub_core.store import Store
     from allhub_core.sync import sync_usage
 
-    try:
-        load = os.getloadavg()
-        print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
-    except OSError:
-        pass
+    print_load()
     politeness = dataclasses.replace(Politeness(), window_requests=0, critical_requests=0)
     print(f"politeness: {politeness.per_site_concurrency} in flight per site, no request window, "
           f"{politeness.log_spacing_ms} ms between log pages per site; {args.sites} sites x 1 account, "

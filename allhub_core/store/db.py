@@ -15,6 +15,12 @@ Why this shape:
   an explicitly chosen path in a missing folder (an unmounted disk in cron) is refused, and a
   read-only or unwritable folder is one sentence, with nothing created. A creation that fails
   half way (a full disk) removes the partial database file it made, so the next run starts clean.
+- Files are for their owner only: opening a store sets this process's umask to include 077, so
+  the database, its WAL (DuckDB makes a new one after every checkpoint), its temp files and the
+  key file are created 0600 and a folder the store creates (``data/``) 0700. A path that is not a
+  regular file (``/dev/null``, a FIFO, a symlink to one) is refused; a symlink to a regular file
+  is followed, never replaced.
+- A damaged file (cut short, overwritten) is named as damaged, with the way back: a backup.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ _MIN_DUCKDB_SIZE = 3 * 4096
 
 # One writer per process, whatever the number of Store objects on the same file.
 _WRITE_LOCK = threading.RLock()
+# DuckDB's words for a file that is cut short or overwritten.
+_DAMAGE = ("Could not read enough bytes", "Corrupt database file", "does not match stored checksum")
 # Paths already migrated and key-checked in this process.
 _READY: set[tuple[str, str]] = set()
 _READY_LOCK = threading.Lock()
@@ -68,6 +76,22 @@ def rows_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str
     if rows:
         select = ", ".join(f"unnest(?::{t}[]) AS {c}" for c, t in columns.items())
         con.execute(f"INSERT INTO {name} SELECT {select}", [[r.get(c) for r in rows] for c in columns])
+
+
+def owner_only_files() -> None:
+    """From now on this process creates files 0600 and folders 0700 (umask |= 077): the database,
+    its WAL and temp files, exports and backups hold the user's data."""
+    os.umask(os.umask(0o077) | 0o077)
+
+
+def damaged_message(path: str) -> str:
+    return (f"The database {path} is damaged (cut short or overwritten) and cannot be read. Move it aside, "
+            "then restore your accounts from a backup into a new database: an export or WebDAV backup "
+            "through the Import / Export or Backup page, or 'allhub import FILE' / 'allhub backup pull'.")
+
+
+def _is_damage(exc: Exception) -> bool:
+    return any(word in str(exc) for word in _DAMAGE)
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -142,6 +166,8 @@ class Store:
             if 0 < os.path.getsize(self.path) < _MIN_DUCKDB_SIZE:
                 return (f"{self.path} is an incomplete database file (its creation was interrupted, e.g. by a "
                         "full disk) and holds no data; delete it and try again.")
+        if _is_damage(exc):
+            return damaged_message(self.path)
         first = text.splitlines()[0] if text else type(exc).__name__
         return f"{self.path} cannot be opened: {first}"
 
@@ -199,11 +225,15 @@ class Store:
                 self._pinned = new
 
     def _ensure_ready(self) -> None:
+        owner_only_files()
         real = os.path.realpath(self.path)
         db = Path(self.path)
         self._check_folder(db.parent)
         if db.is_dir():
             raise StoreError(f"{self.path} is a folder, not a database file.")
+        if db.exists() and not db.is_file():  # /dev/null, a FIFO, a socket (or a symlink to one)
+            what = f"a link to {real}, which" if db.is_symlink() else "it"
+            raise StoreError(f"{self.path} cannot be a database: {what} is not a regular file.")
         existed = db.exists()
         creating = not existed or db.stat().st_size == 0
         if creating:
@@ -249,6 +279,8 @@ class Store:
                         try:
                             migrate(con)
                         except duckdb.Error as exc:
+                            if _is_damage(exc):
+                                raise StoreError(damaged_message(self.path)) from exc
                             raise StoreError(
                                 f"Upgrading the database schema of {self.path} failed: {str(exc).splitlines()[0]}"
                             ) from exc
@@ -269,7 +301,7 @@ class Store:
                 f"The folder {folder} does not exist; create it first (or check that its disk is mounted)."
             )
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"The folder {folder} cannot be created ({exc.strerror}).") from exc
 
@@ -303,7 +335,8 @@ class Store:
         return f"{self.path} is a DuckDB database of another program; allhub will not change it."
 
     def _drop_empty_file(self) -> None:
-        """DuckDB will not open a 0-byte file: remove one no process holds; the new database replaces it."""
+        """DuckDB will not open a 0-byte file: remove one no process holds; the new database replaces it.
+        A symlink stays: its (regular, empty) target is removed and DuckDB creates it through the link."""
         try:
             import fcntl
         except ImportError:  # Windows: DuckDB's own error is reported
@@ -317,8 +350,9 @@ class Store:
                 fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # DuckDB's lock: held while one creates it
             except OSError:
                 return  # another process is creating it right now; connecting waits for it
-            if os.fstat(fd).st_size == 0 and os.path.samestat(os.fstat(fd), os.stat(self.path)):
-                os.unlink(self.path)
+            target = os.path.realpath(self.path)
+            if os.fstat(fd).st_size == 0 and os.path.samestat(os.fstat(fd), os.stat(target)):
+                os.unlink(target)
         except OSError:
             pass
         finally:
@@ -375,6 +409,8 @@ class Store:
             with self._connection() as con:
                 yield con
         except duckdb.Error as exc:
+            if _is_damage(exc):
+                raise StoreError(damaged_message(self.path)) from exc
             raise StoreError(f"Reading the database failed: {str(exc).splitlines()[0]}") from exc
 
     @contextlib.contextmanager
@@ -388,6 +424,8 @@ class Store:
             except BaseException as exc:
                 with contextlib.suppress(duckdb.Error):
                     con.execute("ROLLBACK")
+                if isinstance(exc, duckdb.Error) and _is_damage(exc):
+                    raise StoreError(damaged_message(self.path)) from exc
                 if isinstance(exc, duckdb.Error):
                     raise StoreError(f"Saving to the database failed: {str(exc).splitlines()[0]}") from exc
                 raise

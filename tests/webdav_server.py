@@ -10,10 +10,16 @@ watch the upload sequence from the server side. Modes, as real servers behave:
 - ``"redirect_away"``: every request answered 302 to another origin.
 - ``"insufficient_storage"``: every upload (PUT) answered 507, as a full quota does.
 - ``"html"``: every request answered 200 with an HTML sign-in page (a portal or proxy).
+- ``"drip"``: a GET gets its headers at once, then one byte every ``drip_every`` seconds.
+- ``"huge"``: a GET announces ``Content-Length`` 300 MB and streams zeros; ``"endless"`` streams
+  zeros with no ``Content-Length`` and no end. ``sent`` counts the body bytes handed to the
+  server for sending (a client that refuses early leaves it far below the size).
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
@@ -54,6 +60,8 @@ class _Refuser:
             page = b"<!doctype html><html><head><title>Sign in</title></head><body>Sign in</body></html>"
             record("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(page)))])
             body = [page]
+        elif mode in ("drip", "huge", "endless") and method == "GET" and self.server.authorized(environ):
+            body = self.server.stream(mode, record)
         elif mode == "redirect_away":
             body = answer(302, "Found", [("Location", self.server.redirect_to + path)])
         elif mode == "no_move" and method in ("MOVE", "MKCOL") and self.server.authorized(environ):
@@ -75,6 +83,9 @@ class DavServer:
         self.refuse_status = refuse_status
         self.redirect_to = "http://127.0.0.2:9"  # "redirect_away": where to (tests set another server)
         self.log: list[list[Any]] = []  # [method, path, status, destination path]
+        self.drip_every = 1.0  # "drip": seconds between bytes
+        self.sent = 0  # "drip", "huge", "endless": body bytes handed over for sending
+        self._closing = threading.Event()
         self._dav = DemoWebdav(self.root, user=USER, password=PASSWORD, wrap=lambda app: _Refuser(app, self))
         self.port = self._dav.port
         self.base = f"http://127.0.0.1:{self.port}"
@@ -100,5 +111,25 @@ class DavServer:
 
         return [(m, re.sub(r"\.tmp\.\d{8}T\d{6}Z\.[a-z0-9]+$", ".tmp.<tmp>", p), st) for m, p, st, _ in self.log]
 
+    def stream(self, mode: str, record: Callable) -> Any:
+        """The body of a "drip", "huge" or "endless" GET (ends when the client goes or the server stops)."""
+        size = 300 * 1024 * 1024
+        headers = [("Content-Type", "application/json")]
+        if mode != "endless":
+            headers.append(("Content-Length", str(size if mode == "huge" else 1000)))
+        record("200 OK", headers)
+
+        def body() -> Any:
+            chunk = b"{" if mode == "drip" else bytes(1024 * 1024)
+            while not self._closing.is_set() and self.sent < size:
+                self.sent += len(chunk)
+                yield chunk
+                if mode == "drip":
+                    chunk = b" "
+                    self._closing.wait(self.drip_every)
+
+        return body()
+
     def stop(self) -> None:
+        self._closing.set()
         self._dav.stop()

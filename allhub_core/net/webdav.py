@@ -20,6 +20,10 @@ extension's (``src/services/webdav/webdavService.ts``):
   says so.
 - Download: ``GET``; 404, or 409 with ``AncestorsNotFound`` (Nutstore), means no file yet.
 
+Every request has one deadline (``timeout``, default 120 s) for everything from connecting to
+the last byte of the body, and an answer's body is streamed and bounded (``max_body``): a
+server that drips or sends a huge answer is cut off in one sentence (``_dav_request``).
+
 Credentials are Basic auth and only ever go to the configured origin: redirects are followed
 by hand, within that origin only. Error messages name the server by scheme, host and path,
 never a user name, password, query string or the server's own text.
@@ -33,19 +37,17 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator
 from urllib.parse import quote, unquote, urljoin, urlsplit
 from xml.etree import ElementTree
 
 from ..errors import SiteError, ValidationError
+from ._dav_request import DavAnswer, DavSession, DeadlinePassed, TooLarge, Unreachable, size_text
 from ._origin import same_origin
 from ._redact import short
 
-if TYPE_CHECKING:
-    import httpx  # imported when a client is made: the sites' requests do not need it
-
 __all__ = [
-    "CONFIG_VERSION", "PROGRAM_NAME", "BACKUP_FOLDER_NAME", "STALE_TEMP_MAX_AGE",
+    "CONFIG_VERSION", "PROGRAM_NAME", "BACKUP_FOLDER_NAME", "STALE_TEMP_MAX_AGE", "DEFAULT_DEADLINE_S",
     "WebdavError", "WebdavAuthError", "WebdavConfigError",
     "WebdavClient", "UploadResult", "ProbeResult", "DavEntry",
     "ensure_filename", "backup_dir_url", "temp_prefix", "temp_file_name", "display_url", "check_url",
@@ -61,6 +63,8 @@ READBACK_ATTEMPTS = 10
 _REDIRECTS = (301, 302, 303, 307, 308)
 _MAX_REDIRECTS = 5
 _NO_METHOD = (405, 501)
+#: each request's one deadline (connect, headers, redirects, whole body) unless the caller sets one
+DEFAULT_DEADLINE_S = 120.0
 
 
 class WebdavError(SiteError):
@@ -219,8 +223,11 @@ class UploadResult:
 class WebdavClient:
     """Basic-auth WebDAV on one configured address. Use as a context manager (or ``close()``)."""
 
-    def __init__(self, url: str, username: str, password: str, *, timeout: float = 30.0,
-                 readback_delay: float = 1.0) -> None:
+    def __init__(self, url: str, username: str, password: str, *, timeout: float = DEFAULT_DEADLINE_S,
+                 max_body: int | None = None, until: float | None = None, readback_delay: float = 1.0) -> None:
+        """``timeout``: each request's one deadline in seconds (connect, headers, redirects, the
+        whole body); ``max_body``: the most bytes an answer may have (None: no limit); ``until``:
+        a ``time.monotonic()`` value by which every request of this client ends."""
         self.url = check_url(url)
         if not username:
             raise WebdavConfigError("The WebDAV user name is empty.")
@@ -231,7 +238,8 @@ class WebdavClient:
         import httpx
 
         self._auth = httpx.BasicAuth(username, password)
-        self._client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+        self._session = DavSession(timeout, until=until)
+        self.max_body = max_body
         self._readback_delay = readback_delay
 
     def __repr__(self) -> str:
@@ -244,39 +252,45 @@ class WebdavClient:
         self.close()
 
     def close(self) -> None:
-        self._client.close()
+        self._session.close()
 
     # -- one request, redirects kept within the origin --------------------------------------
     def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
-                content: bytes | None = None) -> httpx.Response:
-        """Send one request with the credentials; a redirect is followed only within the
-        configured origin (a redirect elsewhere raises, and nothing is sent there)."""
-        import httpx
-
+                content: bytes | None = None, limit: int | None = None) -> DavAnswer:
+        """Send one request with the credentials within the deadline; a redirect is followed only
+        within the configured origin (a redirect elsewhere raises, and nothing is sent there).
+        ``limit``: the most bytes the answer may have (default ``max_body``)."""
+        where = display_url(self.url)
+        limit = self.max_body if limit is None else limit
         current = url
         for _ in range(_MAX_REDIRECTS + 1):
             try:
-                res = self._client.request(method, current, headers=headers, content=content, auth=self._auth)
-                res.read()
-            except httpx.TimeoutException as exc:
-                raise WebdavError(f"The WebDAV server at {display_url(self.url)} did not answer in time.") from exc
-            except httpx.HTTPError as exc:
-                raise WebdavError(
-                    f"The WebDAV server at {display_url(self.url)} cannot be reached ({type(exc).__name__})."
-                ) from exc
+                res = self._session.send(method, current, auth=self._auth, headers=headers, content=content,
+                                         limit=limit)
+            except DeadlinePassed as exc:
+                if exc.by_until:
+                    raise WebdavError(f"The WebDAV server at {where} did not finish answering before the run's "
+                                      "time limit; nothing more was sent to it.") from None
+                raise WebdavError(f"The WebDAV server at {where} did not finish answering within "
+                                  f"{self._session.deadline_s:g} s.") from None
+            except TooLarge:
+                raise WebdavError(f"The WebDAV server's answer for {display_url(current)} is over "
+                                  f"{size_text(limit or 0)}, more than allhub reads; it was not read.") from None
+            except Unreachable as exc:
+                raise WebdavError(f"The WebDAV server at {where} cannot be reached ({exc.kind}).") from None
             location = res.headers.get("location")
             if res.status_code not in _REDIRECTS or not location:
                 return res
             nxt = urljoin(current, location)
             if not same_origin(nxt, self.url):
                 raise WebdavError(
-                    f"The WebDAV server at {display_url(self.url)} redirected to another server, which was not "
+                    f"The WebDAV server at {where} redirected to another server, which was not "
                     "followed so your password was not sent there; check the address.",
                     http_status=res.status_code)
             current = nxt
-        raise WebdavError(f"The WebDAV server at {display_url(self.url)} redirected too many times.")
+        raise WebdavError(f"The WebDAV server at {where} redirected too many times.")
 
-    def _fail(self, res: httpx.Response, what: str) -> WebdavError:
+    def _fail(self, res: DavAnswer, what: str) -> WebdavError:
         if res.status_code in (401, 403):
             return WebdavAuthError(
                 f"The WebDAV server at {display_url(self.url)} refused the user name or password "
@@ -395,7 +409,8 @@ class WebdavClient:
 
     def _read_back(self, url: str, expected: bytes) -> None:
         for attempt in range(1, READBACK_ATTEMPTS + 1):
-            res = self.request("GET", url, headers={"Accept": "application/json"})
+            limit = None if self.max_body is None else max(self.max_body, len(expected))
+            res = self.request("GET", url, headers={"Accept": "application/json"}, limit=limit)
             if res.status_code == TOO_EARLY and attempt < READBACK_ATTEMPTS:
                 time.sleep(self._readback_delay)
                 continue

@@ -4,6 +4,7 @@ import streamlit as st
 
 from allhub_core.sync import (
     BACKUP_SYNC_MODES,
+    BACKUP_TIMEOUT_LIMITS,
     backup_pull,
     backup_push,
     backup_sync,
@@ -37,10 +38,15 @@ with st.form("webdav_settings"):
         "Backup password", type="password", key="dav_backup_password",
         placeholder="saved; leave empty to keep it" if settings.has_backup_password else "",
         help="Encrypts uploads when the box above is ticked, and opens an encrypted file when downloading.")
+    timeout = st.number_input(
+        "Deadline for each request (seconds)", min_value=BACKUP_TIMEOUT_LIMITS[0], max_value=BACKUP_TIMEOUT_LIMITS[1],
+        value=settings.timeout_s, step=10, key="dav_timeout",
+        help="A server that has not sent its whole answer by then is given up on, so a slow or stalled server "
+             "cannot hold a backup (or the scheduled sync) forever.")
     if st.form_submit_button("Save settings"):
         with user_errors():
             save_backup_settings(store, url=url, username=user, password=password or None, encrypt=encrypt,
-                                 backup_password=backup_password or None)
+                                 backup_password=backup_password or None, timeout_s=timeout)
             forget_typed("dav_password", "dav_backup_password")  # saved: do not keep it in the field
             flash("WebDAV settings saved.")
             st.rerun()

@@ -39,7 +39,7 @@ def cmd_config(args: argparse.Namespace) -> int:
     encrypt = True if args.encrypt else False if args.plain else None
     store = open_store(args)
     settings = save_backup_settings(store, url=args.url, username=args.user, password=login, encrypt=encrypt,
-                                     backup_password=backup)
+                                     backup_password=backup, timeout_s=args.timeout)
     if args.json:
         print_json(settings.as_dict())
         return 0
@@ -49,6 +49,7 @@ def cmd_config(args: argparse.Namespace) -> int:
     emit(f"Password:       {'set (encrypted at rest)' if settings.has_password else 'not set'}")
     emit(f"File mode:      {'encrypted' if settings.encrypt else 'plain'}"
          f"{' (backup password set)' if settings.has_backup_password else ''}")
+    emit(f"Deadline:       {settings.timeout_s} s for each request (connecting to the last byte)")
     return 0
 
 
@@ -135,6 +136,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--user", help="the WebDAV user name")
     c.add_argument("--password-stdin", action="store_true", help="read the WebDAV password from standard input")
     c.add_argument("--clear-password", action="store_true", help="forget the saved WebDAV password")
+    c.add_argument("--timeout", metavar="SECONDS",
+                   help="the deadline of each WebDAV request, from connecting to its last byte (default 120)")
     c.add_argument("--backup-password-stdin", action="store_true",
                    help="read the backup (encryption) password from standard input (after the WebDAV password)")
     _file_mode(c, "upload")

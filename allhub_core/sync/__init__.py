@@ -9,6 +9,7 @@ See docs/architecture.md.
 from allhub_core.accounts.status import count_in_run, mark_custom_checked, todays_checkins
 from allhub_core.sites import EXAMPLE_REQUEST as EXAMPLE_CHECKIN_REQUEST
 from allhub_core.sync.backup import SYNC_MODES as BACKUP_SYNC_MODES
+from allhub_core.sync.backup import TIMEOUT_LIMITS as BACKUP_TIMEOUT_LIMITS
 from allhub_core.sync.backup import (
     BackupReport,
     BackupSettings,
@@ -46,7 +47,7 @@ __all__ = [
     "politeness_for",
     "DEFAULT_KEY_NAME", "provision_default_key", "OnboardReport", "host_of", "onboard", "recognize_and_fill",
     "recognize_input", "recognize_and_refresh", "RefreshReport", "refresh", "write_refresh_results",
-    "BACKUP_SYNC_MODES", "BackupReport", "BackupSettings", "get_backup_settings", "save_backup_settings",
-    "last_backup_result", "backup_test", "backup_push", "backup_pull", "backup_sync",
+    "BACKUP_SYNC_MODES", "BACKUP_TIMEOUT_LIMITS", "BackupReport", "BackupSettings", "get_backup_settings",
+    "save_backup_settings", "last_backup_result", "backup_test", "backup_push", "backup_pull", "backup_sync",
     "UsageSyncReport", "sync_usage",
 ]

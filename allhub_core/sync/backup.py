@@ -2,7 +2,9 @@
 
 Settings: the address, user name and file mode (plain or encrypted) are rows of the
 ``preferences`` table (``webdav_*``); the WebDAV password and the backup (encryption) password
-are named secrets, encrypted at rest with the store's key (``store.secrets``).
+are named secrets, encrypted at rest with the store's key (``store.secrets``). The deadline of
+each WebDAV request (``webdav_timeout_s``, default 120 s) is a preference too; a download is
+bounded by the import limit (``transfer.backup.MAX_IMPORT_BYTES``) before it is read whole.
 
 User actions, each returning a ``BackupReport`` (``summary()``, ``rows()``) and recording the
 last result (time, action, outcome) in ``preferences`` for the Backup page:
@@ -22,12 +24,15 @@ The network work runs with the database released (``store.released()``).
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from allhub_core.accounts import whole_number
 from allhub_core.errors import AllhubError, ValidationError
 from allhub_core.net.webdav import (
+    DEFAULT_DEADLINE_S,
     UploadResult,
     WebdavClient,
     WebdavConfigError,
@@ -49,6 +54,15 @@ PULL_MODES = ("merge", "replace")
 PASSWORD_SECRET = "webdav_password"
 BACKUP_PASSWORD_SECRET = "webdav_backup_password"
 _URL, _USER, _ENCRYPT, _LAST = "webdav_url", "webdav_username", "webdav_encrypt", "webdav_last_result"
+_TIMEOUT = "webdav_timeout_s"
+#: the WebDAV deadline's bounds in seconds (each request, from connecting to its last byte)
+TIMEOUT_LIMITS = (1, 3_600)
+DEFAULT_TIMEOUT_S = int(DEFAULT_DEADLINE_S)
+
+
+def check_timeout(value: Any) -> int:
+    """The WebDAV deadline as whole seconds in ``TIMEOUT_LIMITS``, or one sentence."""
+    return whole_number(value, *TIMEOUT_LIMITS, "The WebDAV deadline, in seconds,")
 
 
 # -- settings ---------------------------------------------------------------------------------
@@ -59,6 +73,7 @@ class BackupSettings:
     encrypt: bool = False
     has_password: bool = False
     has_backup_password: bool = False
+    timeout_s: int = DEFAULT_TIMEOUT_S
 
     @property
     def file_url(self) -> str:
@@ -71,7 +86,8 @@ class BackupSettings:
 
     def as_dict(self) -> dict[str, Any]:
         return {"url": self.url, "username": self.username, "file": self.file_url, "encrypt": self.encrypt,
-                "password_set": self.has_password, "backup_password_set": self.has_backup_password}
+                "password_set": self.has_password, "backup_password_set": self.has_backup_password,
+                "timeout_s": self.timeout_s}
 
 
 def _read_prefs(store: Store, *keys: str) -> dict[str, Any]:
@@ -95,22 +111,30 @@ def _write_prefs(store: Store, values: dict[str, Any]) -> None:
 
 
 def get_backup_settings(store: Store) -> BackupSettings:
-    p = _read_prefs(store, _URL, _USER, _ENCRYPT)
+    p = _read_prefs(store, _URL, _USER, _ENCRYPT, _TIMEOUT)
     url, user = p.get(_URL), p.get(_USER)
+    try:
+        timeout = check_timeout(p.get(_TIMEOUT, DEFAULT_TIMEOUT_S))
+    except ValidationError:
+        timeout = DEFAULT_TIMEOUT_S  # a damaged value reads as unset
     return BackupSettings(
         url=url if isinstance(url, str) else "",
         username=user if isinstance(user, str) else "",
         encrypt=p.get(_ENCRYPT) is True,
         has_password=has_secret(store, PASSWORD_SECRET),
         has_backup_password=has_secret(store, BACKUP_PASSWORD_SECRET),
+        timeout_s=timeout,
     )
 
 
 def save_backup_settings(store: Store, *, url: str | None = None, username: str | None = None,
                          password: str | None = None, encrypt: bool | None = None,
-                         backup_password: str | None = None) -> BackupSettings:
-    """Save what is given (None keeps a value; an empty password deletes the saved one)."""
+                         backup_password: str | None = None, timeout_s: Any = None) -> BackupSettings:
+    """Save what is given (None keeps a value; an empty password deletes the saved one).
+    ``timeout_s``: the deadline of each WebDAV request in seconds (``TIMEOUT_LIMITS``)."""
     values: dict[str, Any] = {}
+    if timeout_s is not None:
+        values[_TIMEOUT] = check_timeout(timeout_s)
     if url is not None:
         values[_URL] = check_url(url) if url.strip() else ""
     if username is not None:
@@ -210,13 +234,19 @@ def _sentence(report: Any) -> str:
 
 
 # -- the actions ------------------------------------------------------------------------------
-def _client(store: Store) -> tuple[WebdavClient, BackupSettings]:
+def _client(store: Store, time_limit_s: float | None = None) -> tuple[WebdavClient, BackupSettings]:
+    """The client on the saved settings: each request within the saved deadline, answers no larger
+    than an import may be; with ``time_limit_s`` every request also ends within that many seconds."""
+    from allhub_core.transfer.backup import MAX_IMPORT_BYTES
+
     s = get_backup_settings(store)
     if not s.url:
         raise WebdavConfigError("No WebDAV address is set; save the WebDAV settings first.")
     if not s.username or not s.has_password:
         raise WebdavConfigError("The WebDAV user name or password is not set; save the WebDAV settings first.")
-    return WebdavClient(s.url, s.username, get_secret(store, PASSWORD_SECRET) or ""), s
+    until = None if time_limit_s is None else time.monotonic() + time_limit_s
+    return WebdavClient(s.url, s.username, get_secret(store, PASSWORD_SECRET) or "", timeout=s.timeout_s,
+                        max_body=MAX_IMPORT_BYTES, until=until), s
 
 
 def _run(store: Store, action: str, work: Any) -> BackupReport:
@@ -328,14 +358,15 @@ def pull(store: Store, *, mode: str = "merge", password: str | None = None) -> B
 
 
 def sync(store: Store, *, mode: str = "merge", password: str | None = None,
-         encrypted: bool | None = None) -> BackupReport:
+         encrypted: bool | None = None, time_limit_s: float | None = None) -> BackupReport:
     """``merge``: pull and merge (when a file exists), then push the result; ``upload``: push;
-    ``download``: pull and merge."""
+    ``download``: pull and merge. ``time_limit_s``: no request goes on past that many seconds
+    from now (the scheduled sync's limit)."""
     if mode not in SYNC_MODES:
         raise ValidationError(f"'{mode}' is not a sync mode; use merge, upload or download.")
 
     def work() -> BackupReport:
-        client, s = _client(store)
+        client, s = _client(store, time_limit_s)
         report = BackupReport("sync", s.file_url, mode=mode)
         with client:
             keep: dict[str, Any] = {}

@@ -70,3 +70,14 @@ def test_a_bad_address_is_refused_and_nothing_saved(store):
     assert "must not contain a user name or password" in texts(at.error)[0]
     assert PASSWORD not in " ".join(texts(at.error))
     assert backup.get_backup_settings(store).url == ""
+
+
+def test_the_deadline_is_shown_and_saved(store, dav_server):
+    dav = dav_server()
+    at = start(PAGE)
+    assert at.number_input(key="dav_timeout").value == 120
+    at.number_input(key="dav_timeout").set_value(15)
+    at = save(at, dav.url("/"))
+    assert texts(at.success)[0] == "WebDAV settings saved."
+    assert backup.get_backup_settings(store).timeout_s == 15
+    assert start(PAGE).number_input(key="dav_timeout").value == 15

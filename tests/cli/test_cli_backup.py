@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def test_config_shows_the_file_and_never_the_password(capsys, monkeypatch, dav, 
     code, out, _ = run(capsys, monkeypatch, "backup", "config", "--json")
     assert code == 0 and json.loads(out) == {
         "url": dav.url("/"), "username": USER, "file": dav.url("/" + FILE), "encrypt": False,
-        "password_set": True, "backup_password_set": False}
+        "password_set": True, "backup_password_set": False, "timeout_s": 120}
 
 
 def test_the_password_is_only_read_from_stdin(capsys, monkeypatch):
@@ -113,3 +114,32 @@ def test_an_unreachable_server_is_exit_1_in_a_real_process(tmp_path, dav_server)
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.startswith(f"allhub: The WebDAV server at {dav.url('/')} cannot be reached")
     assert PASSWORD not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_a_pull_from_a_dripping_server_stops_at_the_deadline_in_a_real_process(tmp_path, dav_server):
+    """`backup config --timeout 2`, then `backup pull` from a server that sends its headers and
+    then one byte every half second: exit 1 within seconds, one sentence, the accounts kept."""
+    dav = dav_server("drip")
+    dav.drip_every = 0.5
+    db = tmp_path / "cli.duckdb"
+    cmd = [sys.executable, "-m", "allhub_core", "--db", str(db)]
+    subprocess.run([*cmd, "account", "add", "--url", "https://keep.example.com", "--token", TOKEN, "--user-id", "7",
+                    "--name", "Keep", "--no-refresh"], check=True, cwd=ROOT, capture_output=True, timeout=60)
+    conf = subprocess.run([*cmd, "backup", "config", "--url", dav.url("/"), "--user", USER, "--password-stdin",
+                           "--timeout", "2"], input=PASSWORD + "\n", text=True, cwd=ROOT, capture_output=True)
+    assert conf.returncode == 0 and "Deadline:       2 s for each request" in conf.stdout, conf.stderr
+    before = subprocess.run([*cmd, "account", "list", "--json"], cwd=ROOT, capture_output=True, text=True).stdout
+    started = time.monotonic()
+    proc = subprocess.run([*cmd, "backup", "pull"], text=True, cwd=ROOT, capture_output=True, timeout=60)
+    assert time.monotonic() - started < 15
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr == f"allhub: The WebDAV server at {dav.url('/')} did not finish answering within 2 s.\n"
+    after = subprocess.run([*cmd, "account", "list", "--json"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert after == before and "Keep" in after
+
+
+def test_a_bad_deadline_is_refused_in_one_sentence(capsys, monkeypatch, configured):
+    code, _, err = run(capsys, monkeypatch, "backup", "config", "--timeout", "0")
+    assert code == 2 and err == "allhub: The WebDAV deadline, in seconds, must be a whole number from 1 to 3,600.\n"
+    code, out, _ = run(capsys, monkeypatch, "backup", "config", "--json")
+    assert json.loads(out)["timeout_s"] == 120

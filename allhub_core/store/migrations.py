@@ -289,6 +289,22 @@ def _m008_notify(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE notify_state (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
 
 
+def _m009_no_future_dates(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 16: a backup's deletion records (and other times) dated in the future were stored as
+    # they came; a deletion dated next year refuses the account until then. Every time an import
+    # wrote is moved down to now when it lies more than 5 minutes ahead (the skew imports allow
+    # now, transfer.times); a day after tomorrow is forgotten. Tombstones are epoch milliseconds.
+    now_ms = "CAST(epoch_ms(now()) AS BIGINT)"
+    for col in ("deleted_at", "entry_updated_at"):
+        con.execute(f"UPDATE tombstones SET {col} = {now_ms} WHERE {col} > {now_ms} + 300000")
+    for table, cols in (("accounts", ("created_at", "updated_at", "user_updated_at", "last_sync_time")),
+                        ("tags", ("created_at", "updated_at")), ("bookmarks", ("created_at", "updated_at"))):
+        for col in cols:
+            con.execute(f"UPDATE {table} SET {col} = now() WHERE {col} > now() + INTERVAL 5 MINUTE")
+    for col in ("checkin_date", "custom_checkin_date", "stats_date"):
+        con.execute(f"UPDATE accounts SET {col} = NULL WHERE {col} > current_date + 1")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -305,6 +321,8 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "transfer: extension account ids and extras, bookmarks, tombstones", _m006_transfer),
     Migration(7, "automation: run log, run results, scheduler lease, settings and state", _m007_automation),
     Migration(8, "notifications: channels (URLs encrypted), change digests, daily summary", _m008_notify),
+    Migration(9, "no stored date from the future (times from backup files moved down to now)",
+              _m009_no_future_dates),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -29,8 +29,8 @@ from allhub_core.automation.settings import get_settings
 from allhub_core.errors import AllhubError, StoreBusy, ValidationError
 from allhub_core.store import Store
 
-__all__ = ["JOBS", "TRIGGERS", "RunReport", "JobBusy", "run_job", "start_background_run", "refresh_if_stale",
-           "JOB_LABELS"]
+__all__ = ["JOBS", "TRIGGERS", "RunReport", "JobBusy", "RunGuard", "run_job", "start_background_run",
+           "refresh_if_stale", "JOB_LABELS"]
 
 log = logging.getLogger("allhub.automation")
 
@@ -41,6 +41,17 @@ _NOTIFIED_JOBS = ("refresh", "checkin")
 
 class JobBusy(StoreBusy):
     """The job is running already (in this or another process); like a busy database, try again later."""
+
+
+class RunGuard:
+    """Shared by a run and whoever waits for it (``watchdog``): once ``given_up`` is set (the run
+    passed its deadline and was recorded failed), the run writes nothing more to its log entry;
+    ``finished`` says the run has begun recording its end, so it is not given up any more."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.given_up = False
+        self.finished = False
 
 
 @dataclass
@@ -152,9 +163,11 @@ def _usage(store: Store, progress: _Progress, politeness: Any) -> tuple[list[dic
 def _webdav(store: Store, mode: str) -> tuple[list[dict[str, Any]], str, dict, Any]:
     from allhub_core.sync import backup_sync, get_backup_settings
 
-    if not get_backup_settings(store).complete:
+    settings = get_backup_settings(store)
+    if not settings.complete:
         raise ValidationError("WebDAV is not set up: save its address, user name and password first.")
-    report = backup_sync(store, mode=mode)
+    # the whole sync within the WebDAV deadline, so the job ends by itself (watchdog adds a margin)
+    report = backup_sync(store, mode=mode, time_limit_s=settings.timeout_s)
     return [], report.summary(), {"ok": int(report.ok), "mode": mode}, report
 
 
@@ -206,7 +219,8 @@ def _claim(store: Store, job: str, trigger: str, clock: Clock) -> tuple[int, int
 
 def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | None = None,
             politeness: Any = None, sync_usage: bool = True,
-            _claimed: tuple[int, int, list[int], dict[int, str]] | None = None) -> RunReport:
+            _claimed: tuple[int, int, list[int], dict[int, str]] | None = None,
+            _guard: RunGuard | None = None) -> RunReport:
     """Run ``job`` now and log it; returns the finished run's report (``JobBusy`` when that job
     is running already). ``politeness`` overrides the saved one (tests use a fast one);
     ``sync_usage=False`` keeps a refresh from syncing the usage logs that are due."""
@@ -246,11 +260,18 @@ def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | N
             # today's check-in has run (a busy database is the one failure tried again next tick)
             state[f"checkin_daily:{day.isoformat()}"] = str(rid)
     done = len(rows) if job != "webdav_sync" else int(not failed_outright)
-    try:
-        runlog.add_results(store, rid, rows, day, report.finished_at)
-    finally:
-        runlog.finish_run(store, rid, status=report.status, now=report.finished_at, summary=text, counts=counts,
-                          done=max(done, progress.done), total=max(total, done, progress.done), state=state)
+    guard = _guard or RunGuard()
+    with guard.lock:
+        if guard.given_up:  # recorded failed at its deadline; what the sync room wrote stays
+            log.warning("the %s run %s ended after its deadline: %s", job, rid, text)
+            return report
+        guard.finished = True
+        try:
+            runlog.add_results(store, rid, rows, day, report.finished_at)
+        finally:
+            runlog.finish_run(store, rid, status=report.status, now=report.finished_at, summary=text,
+                              counts=counts, done=max(done, progress.done), total=max(total, done, progress.done),
+                              state=state)
     if job in _NOTIFIED_JOBS:
         run = runlog.get_run(store, rid) or {}
         run["results"] = report.rows()

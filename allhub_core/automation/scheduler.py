@@ -4,6 +4,8 @@ Each ``tick`` takes or renews the lease (``lease``); without it the scheduler wa
 so once. With it, it runs what ``schedule.due_jobs`` says is due, one job after another,
 renewing the lease after each (and, in ``run_forever``, from a heartbeat thread while a long
 job runs), then sends the daily notification summary when the notify module says it is due.
+Each job runs within its own deadline (``watchdog``): one that passes it is recorded failed
+and the tick goes on to the next due job.
 ``start_scheduler_thread`` starts at most one scheduler thread per database per process (a
 registry that survives Streamlit reruns and page reloads).
 """
@@ -22,9 +24,10 @@ from typing import Any
 
 from allhub_core.automation import runlog
 from allhub_core.automation.clock import Clock, SystemClock
-from allhub_core.automation.jobs import JOB_LABELS, JobBusy, RunReport, run_job
+from allhub_core.automation.jobs import JOB_LABELS, JobBusy, RunReport
 from allhub_core.automation.lease import _MINE, LEASE_TTL_S, acquire, new_holder, release
 from allhub_core.automation.schedule import due_jobs
+from allhub_core.automation.watchdog import run_within_deadline
 from allhub_core.errors import AllhubError
 from allhub_core.store import Store
 
@@ -95,7 +98,8 @@ class Scheduler:
             job = "checkin" if entry["job"] == "checkin_retry" else entry["job"]
             self.running_job = job
             try:
-                report = run_job(store, job, trigger=entry["trigger"], clock=self.clock, politeness=self.politeness)
+                report = run_within_deadline(store, job, trigger=entry["trigger"], clock=self.clock,
+                                             politeness=self.politeness)
             except JobBusy as exc:
                 log.info("%s: %s", job, exc)
                 continue

@@ -23,6 +23,26 @@ st.title("Add account")
 show_flash()
 messages = st.container()  # errors and the duplicate warning show here, not below a long form
 
+
+def duplicate_prompt(message: str, prefix: str, on_continue: dict, on_cancel: dict, note: str = "") -> None:
+    """The duplicate question: Continue, Don't warn again and continue, or Cancel."""
+    with messages.container(border=True):
+        st.warning("**Duplicate account** · " + esc(message))
+        if note:
+            st.caption(note)
+        b1, b2, b3 = st.columns(3)
+        if b1.button("Continue", key=f"{prefix}_continue"):
+            ss.update(on_continue)
+            st.rerun()
+        if b2.button("Don't warn again and continue", key=f"{prefix}_never"):
+            set_preference(store, "warn_on_duplicate", False)
+            ss.update({k: v for k, v in on_continue.items() if not k.endswith("dup_ack")})
+            st.rerun()
+        if b3.button("Cancel", key=f"{prefix}_cancel"):
+            ss.update(on_cancel)
+            st.rerun()
+
+
 with st.expander("1 · Recognise from the site (optional)", expanded=not ss.get("recognized"),
                  icon=":material/travel_explore:"):
     with st.form("recognize_form"):
@@ -37,25 +57,42 @@ with st.expander("1 · Recognise from the site (optional)", expanded=not ss.get(
         r_uid = st.text_input("User ID (only if the site asks for it)", key="rec_user_id")
         go = st.form_submit_button("Recognise", icon=":material/search:")
     if go:
+        ss.pending_recognize, ss.rec_dup_ack, ss.rec_duplicate = True, None, None
+    rec_key = origin_key(r_url)
+    if ss.get("pending_recognize"):
+        ss.pending_recognize = None  # asked once: a rerun does not log in again
         data = AccountInput(site_url=r_url, user_id=r_uid, username=r_user,
                             access_token=r_secret if how == "access_token" else "",
                             cookie=r_secret if how == "cookie" else "")
-        with st.spinner("Asking the site…"):
-            res = recognize_input(data, password=r_secret if how == "login" else None,
-                                  politeness=politeness_for(store))
-        if res.ok:
-            for key, value in (("add_url", res.site_url), ("add_site_type", res.site_type or "unknown"),
-                               ("add_name", res.site_name or ""), ("add_user_id", res.user_id or ""),
-                               ("add_username", res.username or ""), ("add_auth", res.auth_type or "access_token"),
-                               ("add_rate", str(res.exchange_rate or DEFAULT_EXCHANGE_RATE))):
-                ss[key] = value
-            ss.recognized = {"secret": res.access_token or res.cookie or "", "refresh_token": res.refresh_token or "",
-                             "quota": res.quota, "checkin_supported": res.checkin_supported}
-            flash(f"Recognised {res.site_type} site “{res.site_name}”, user {res.username or res.user_id}. "
-                  "Review the form below and save.")
-            st.rerun()
+        try:
+            with st.spinner("Asking the site…"):
+                # A login stops at the duplicate rule before the site hands out a new access token.
+                res = recognize_input(data, password=r_secret if how == "login" else None,
+                                      politeness=politeness_for(store), store=store,
+                                      allow_duplicate=rec_key is not None and ss.get("rec_dup_ack") == rec_key)
+        except DuplicateAccount as exc:
+            ss.rec_duplicate = str(exc)
         else:
-            st.error(esc(res.message), icon=":material/error:")
+            if res.ok:
+                for key, value in (("add_url", res.site_url), ("add_site_type", res.site_type or "unknown"),
+                                   ("add_name", res.site_name or ""), ("add_user_id", res.user_id or ""),
+                                   ("add_username", res.username or ""), ("add_auth", res.auth_type or "access_token"),
+                                   ("add_rate", str(res.exchange_rate or DEFAULT_EXCHANGE_RATE))):
+                    ss[key] = value
+                ss.recognized = {"secret": res.access_token or res.cookie or "",
+                                 "refresh_token": res.refresh_token or "", "quota": res.quota,
+                                 "checkin_supported": res.checkin_supported, "dup_ack": ss.get("rec_dup_ack")}
+                flash(f"Recognised {res.site_type} site “{res.site_name}”, user {res.username or res.user_id}. "
+                      "Review the form below and save.")
+                st.rerun()
+            else:
+                st.error(esc(res.message), icon=":material/error:")
+if ss.get("rec_duplicate"):
+    duplicate_prompt(ss.rec_duplicate, "rec_dup",
+                     on_continue={"rec_dup_ack": rec_key, "pending_recognize": True, "rec_duplicate": None},
+                     on_cancel={"rec_duplicate": None},
+                     note="Logging in again may make the site hand out a new access token (New API does): "
+                          "the stored account's token would then stop working.")
 
 rec = ss.get("recognized") or {}
 st.subheader("2 · Account details")
@@ -97,20 +134,10 @@ if pending is not None:
     key = origin_key(pending.site_url)
     try:
         with st.spinner("Saving, then reading the balance and today's figures…"):
-            report = onboard(store, pending, recognize_first=False, allow_duplicate=ss.get("dup_ack") == key)
+            report = onboard(store, pending, recognize_first=False,
+                             allow_duplicate=key is not None and key in (ss.get("dup_ack"), rec.get("dup_ack")))
     except DuplicateAccount as exc:
-        with messages.container(border=True):
-            st.warning("**Duplicate account** · " + esc(exc))
-            b1, b2, b3 = st.columns(3)
-            if b1.button("Continue", key="dup_continue"):
-                ss.dup_ack = key
-                st.rerun()
-            if b2.button("Don't warn again and continue", key="dup_never"):
-                set_preference(store, "warn_on_duplicate", False)
-                st.rerun()
-            if b3.button("Cancel", key="dup_cancel"):
-                ss.pending_add = None
-                st.rerun()
+        duplicate_prompt(str(exc), "dup", on_continue={"dup_ack": key}, on_cancel={"pending_add": None})
     except AllhubError as exc:
         messages.error(esc(exc), icon=":material/error:")
         ss.pending_add = None

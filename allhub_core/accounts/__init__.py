@@ -49,6 +49,7 @@ from allhub_core.accounts.write import (
     duplicate_message,
     find_duplicates,
     get_secrets,
+    refuse_duplicate,
     remove_tag,
     require_ids,
     set_checkin_method,
@@ -70,7 +71,8 @@ __all__ = [
     "AUTH_TYPES", "check_credentials", "EDITABLE_FIELDS", "SITE_TYPES", "AccountInput", "account_records",
     "add_account", "add_tag",
     "delete_accounts", "delete_rows", "duplicate_message", "find_duplicates", "get_account", "get_secrets",
-    "parse_exchange_rate", "parse_id", "remove_tag", "require_ids", "set_disabled", "set_manual_order",
+    "parse_exchange_rate", "parse_id", "refuse_duplicate", "remove_tag", "require_ids", "set_disabled",
+    "set_manual_order",
     "set_pinned", "set_secrets", "update_accounts", "CHECKIN_METHODS", "checkin_methods", "set_checkin_method",
     "DEFAULT_EXCHANGE_RATE", "QUOTA_PER_USD", "MAX_EXCHANGE_RATE",
 ]

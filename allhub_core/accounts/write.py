@@ -18,7 +18,8 @@ from allhub_core.origin import origin_key
 from allhub_core.store import Store, mask_secret, one_row
 from allhub_core.vocab import CheckInMethod
 
-__all__ = ["add_account", "find_duplicates", "duplicate_message", "update_accounts", "set_disabled", "add_tag",
+__all__ = ["add_account", "find_duplicates", "duplicate_message", "refuse_duplicate", "update_accounts",
+           "set_disabled", "add_tag",
            "remove_tag", "delete_accounts", "delete_rows", "set_pinned", "set_manual_order", "get_secrets",
            "set_secrets", "require_ids", "CHECKIN_METHODS", "set_checkin_method", "checkin_methods"]
 
@@ -50,13 +51,19 @@ def duplicate_message(site_url: str, user_id: str | None, dups: list[dict]) -> s
     return f"You already have {len(dups)} account(s) for {site_url}."
 
 
+def refuse_duplicate(store: Store, site_url: str, user_id: str | None) -> None:
+    """The add-time duplicate rule: ``DuplicateAccount`` when an account with this origin and user
+    id exists (or, without a user id, one on this origin without a user id)."""
+    dups = find_duplicates(store, site_url, user_id or None)
+    if dups and (user_id or not any(d["user_id"] for d in dups)):
+        raise DuplicateAccount(duplicate_message(site_url, user_id, dups), dups)
+
+
 def add_account(store: Store, data: AccountInput, *, allow_duplicate: bool = True) -> int:
     """Validate and insert one account; returns its id. Nothing is written on any error."""
     acc = data.validated()
     if not allow_duplicate:
-        dups = find_duplicates(store, acc.site_url, acc.user_id or None)
-        if dups and (acc.user_id or not any(d["user_id"] for d in dups)):
-            raise DuplicateAccount(duplicate_message(acc.site_url, acc.user_id, dups), dups)
+        refuse_duplicate(store, acc.site_url, acc.user_id)
     box = store.box
     hint = mask_secret(acc.access_token or acc.cookie)
     with store.write() as con:

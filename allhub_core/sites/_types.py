@@ -8,7 +8,7 @@ sandbox sites alone.  Money is integer quota units (``vocab.QUOTA_PER_USD`` = 1 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from ..net import strip_controls
 from ..vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD, Availability
@@ -131,6 +131,12 @@ class TypedInput:
 
     ``secrets`` is the caller's list of values to scrub from every message; a family appends
     the tokens it obtains (by logging in) so that a later failure cannot quote them.
+
+    ``check_duplicate(origin, user_id)`` is the caller's duplicate rule: a family that logs in
+    calls it as soon as the login has told the user id, before any request that changes the
+    site's state (New API's ``/api/user/token`` hands out a new access token and kills the old
+    one, so a second add of a stored account would break it). It raises to stop; ``recognize``
+    lets that error through.
     """
 
     username: str | None = None
@@ -140,6 +146,7 @@ class TypedInput:
     user_id: str | None = None
     refresh_token: str | None = None
     secrets: list[str] = field(default_factory=list)
+    check_duplicate: Callable[[str, str], None] | None = None
 
 
 @dataclass

@@ -9,7 +9,9 @@ gets a sentence, never a traceback, and never a secret the user typed.
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
+from ..errors import DuplicateAccount
 from ..net import (
     Auth,
     ChallengeError,
@@ -77,8 +79,14 @@ async def _public_status(session: SiteSession) -> SiteStatus | None:
 async def recognize(site_url: str, *, username: str | None = None, password: str | None = None,
                     access_token: str | None = None, cookie: str | None = None, user_id: str | None = None,
                     site_type: str | None = None, refresh_token: str | None = None,
-                    politeness: Politeness | None = None) -> RecognizeResult:
-    """Identify a site and an account from what the user typed; never raises for bad input."""
+                    politeness: Politeness | None = None,
+                    check_duplicate: Callable[[str, str], None] | None = None) -> RecognizeResult:
+    """Identify a site and an account from what the user typed; never raises for bad input.
+
+    ``check_duplicate(origin, user_id)`` (``TypedInput.check_duplicate``) is asked before a
+    login whose user id was typed, and by the family as soon as a login has told it; the
+    ``DuplicateAccount`` it raises comes out of here, with no state-changing request made.
+    """
     secrets = [s for s in (password, access_token, cookie, refresh_token) if s]
     try:
         origin = normalize_site_url(site_url)
@@ -88,7 +96,10 @@ async def recognize(site_url: str, *, username: str | None = None, password: str
         return RecognizeResult(ok=False, site_url=origin,
                                message="Give a username and password, an access token or a session cookie.")
     typed = TypedInput(username=username, password=password, access_token=access_token, cookie=cookie,
-                       user_id=user_id, refresh_token=refresh_token, secrets=secrets)
+                       user_id=user_id, refresh_token=refresh_token, secrets=secrets,
+                       check_duplicate=check_duplicate)
+    if check_duplicate and username and password and user_id and user_id.strip():
+        check_duplicate(origin, user_id.strip())  # known before the login: not even that is sent
     try:
         async with Transport.open(politeness) as t:
             session = t.session(origin, Auth(), secrets)
@@ -100,6 +111,8 @@ async def recognize(site_url: str, *, username: str | None = None, password: str
             else:
                 status = await _public_status(session)
             return await family_for(kind).recognize(session, origin, status, typed)
+    except DuplicateAccount:
+        raise  # the caller's own rule said no (check_duplicate): its sentence, not a site failure
     except Exception as exc:  # noqa: BLE001 - bad input gets a sentence, not a traceback
         if not isinstance(exc, SiteError):
             log.error("recognise failed with %s", type(exc).__name__)

@@ -268,7 +268,7 @@ class Sub2ApiFamily(BaseFamily[Sub2ApiClient]):
         access_token, refresh_token = typed.access_token, typed.refresh_token
         if typed.username and typed.password and not access_token:
             try:
-                access_token, refresh_token, _ = await login(session, typed.username, typed.password)
+                access_token, refresh_token, who = await login(session, typed.username, typed.password)
             except BusinessError as exc:
                 return RecognizeResult(ok=False, site_url=origin, site_type=kind,
                                        message=reason(login_refusal(exc.server_message), secrets))
@@ -276,6 +276,8 @@ class Sub2ApiFamily(BaseFamily[Sub2ApiClient]):
                 return RecognizeResult(ok=False, site_url=origin, site_type=kind,
                                        message=f"Login failed: {reason(exc, secrets)}")
             secrets += [s for s in (access_token, refresh_token) if s]
+            if typed.check_duplicate and who.user_id:
+                typed.check_duplicate(origin, who.user_id)  # before anything else is asked
         client = Sub2ApiClient(session, access_token=access_token, refresh_token=refresh_token,
                                user_id=typed.user_id)
         try:

@@ -12,7 +12,7 @@ import asyncio
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from allhub_core.accounts import AccountInput, add_account, check_credentials, get_preferences
+from allhub_core.accounts import AccountInput, add_account, check_credentials, get_preferences, refuse_duplicate
 from allhub_core.errors import SiteError, ValidationError
 from allhub_core.origin import origin_key
 from allhub_core.sites import Politeness, RecognizeResult, RefreshResult, recognize
@@ -40,9 +40,22 @@ def host_of(url: str) -> str:
     return key.split("://", 1)[1] if key else ""
 
 
-def recognize_input(data: AccountInput, *, password: str | None = None,
-                    politeness: Politeness | None = None) -> RecognizeResult:
-    """Ask the site who this is (login, token or cookie); never raises for bad input."""
+def duplicate_rule(store: Store, *, allow_duplicate: bool = False) -> Callable[[str, str], None] | None:
+    """The add-time duplicate rule as recognition's ``check_duplicate``: None when duplicates are
+    allowed (``allow_duplicate``, or the *warn on duplicate* preference off)."""
+    if allow_duplicate or not get_preferences(store)["warn_on_duplicate"]:
+        return None
+    return lambda origin, user_id: refuse_duplicate(store, origin, user_id)
+
+
+def recognize_input(data: AccountInput, *, password: str | None = None, politeness: Politeness | None = None,
+                    store: Store | None = None, allow_duplicate: bool = False) -> RecognizeResult:
+    """Ask the site who this is (login, token or cookie); never raises for bad input.
+
+    With ``store``, a login stops with ``DuplicateAccount`` as soon as the user id is known to
+    be stored already (unless ``allow_duplicate`` or the preference allows it), before the
+    request that would hand out a new access token and break the stored account's.
+    """
     try:  # a credential no HTTP header can carry is refused here, before any request
         check_credentials(access_token=data.access_token, cookie=data.cookie, user_id=data.user_id,
                           refresh_token=data.refresh_token)
@@ -52,11 +65,14 @@ def recognize_input(data: AccountInput, *, password: str | None = None,
     return asyncio.run(recognize(data.site_url, username=data.username or None, password=password,
                                  access_token=data.access_token or None, cookie=data.cookie or None,
                                  user_id=data.user_id or None, site_type=site_type,
-                                 refresh_token=data.refresh_token or None, politeness=politeness))
+                                 refresh_token=data.refresh_token or None, politeness=politeness,
+                                 check_duplicate=duplicate_rule(store, allow_duplicate=allow_duplicate)
+                                 if store is not None else None))
 
 
 def recognize_and_fill(data: AccountInput, *, password: str | None = None, explicit_site_type: bool = False,
-                       explicit_rate: bool = False, politeness: Politeness | None = None) -> tuple[AccountInput, str]:
+                       explicit_rate: bool = False, politeness: Politeness | None = None,
+                       store: Store | None = None, allow_duplicate: bool = False) -> tuple[AccountInput, str]:
     """Fill what the site tells us into ``data``; returns the new input and a note for the user.
 
     If the site cannot be reached but the user gave enough to save (URL, user id, secret), the
@@ -64,7 +80,8 @@ def recognize_and_fill(data: AccountInput, *, password: str | None = None, expli
     the recognition message is raised: ``AccountRefused`` when the site said no, else
     ``ValidationError``.
     """
-    result = recognize_input(data, password=password, politeness=politeness)
+    result = recognize_input(data, password=password, politeness=politeness, store=store,
+                             allow_duplicate=allow_duplicate)
     if result.ok:
         filled = replace(
             data,
@@ -138,7 +155,8 @@ def onboard(store: Store, data: AccountInput, *, password: str | None = None, re
     1. ``recognize_first``: ask the site (login, token or cookie) and fill in what it says; an
        unreachable site still saves with health warning when enough was given.
     2. Duplicate rule: with the *warn on duplicate* preference on, an account with the same
-       origin and user id raises ``DuplicateAccount`` unless ``allow_duplicate``.
+       origin and user id raises ``DuplicateAccount`` unless ``allow_duplicate``; a login is
+       stopped as soon as the user id is known, before the site hands out a new access token.
     3. Add it (one transaction), then ``refresh_after``: read today's figures (not for an
        account saved without live data, nor one without credentials).
     4. Default key: ``provision_key`` True/False, or None for the preference; only after a
@@ -150,7 +168,8 @@ def onboard(store: Store, data: AccountInput, *, password: str | None = None, re
     if recognize_first:
         with store.released():  # no file lock held while the site is asked
             data, note = recognize_and_fill(data, password=password, explicit_site_type=explicit_site_type,
-                                            explicit_rate=explicit_rate, politeness=politeness)
+                                            explicit_rate=explicit_rate, politeness=politeness, store=store,
+                                            allow_duplicate=allow_duplicate)
         if note:
             notes.append(note)
     new_id = add_account(store, data, allow_duplicate=allow_duplicate or not prefs["warn_on_duplicate"])

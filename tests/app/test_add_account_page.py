@@ -243,8 +243,8 @@ def test_recognise_then_save_against_a_sandbox_site(store, monkeypatch):
     # the default politeness (18 rpm, ~7 s for its 6 requests), so give it the same setting here.
     set_preference(store, "per_site_rpm", 0)
     recognize = services.recognize_input
-    monkeypatch.setattr(services, "recognize_input", lambda data, *, password=None, politeness=None: recognize(
-        data, password=password, politeness=politeness or Politeness(per_site_rpm=0)))
+    monkeypatch.setattr(services, "recognize_input", lambda data, *, politeness=None, **kw: recognize(
+        data, politeness=politeness or Politeness(per_site_rpm=0), **kw))
     with start_sandbox(dialects=["new-api"], users_per_site=1, seed=5) as sb:
         site = sb.site("new-api")
         user = site.users[0]
@@ -269,3 +269,57 @@ def test_recognise_then_save_against_a_sandbox_site(store, monkeypatch):
         assert row["site_url"] == site.url and row["user_id"] == str(user.id)
         assert row["health_status"] == "healthy" and row["last_sync_time"] is not None
         assert get_secrets(store, [row["id"]])[row["id"]]["access_token"] == user.access_token
+
+
+# ---- the Recognise step: a login stops at the duplicate rule ------------------------------
+@pytest.fixture
+def login_site(store, sandbox_factory):
+    set_preference(store, "per_site_rpm", 0)  # our own loopback site
+    site = sandbox_factory(dialects=["new-api"], users_per_site=1, seed=13).site("new-api")
+    user = site.users[0]
+    aid = seed(store, "Stored", url=site.url, user_id=str(user.id), username=user.username,
+               token=user.access_token)
+    site.clear_requests()
+    return site, user, aid
+
+
+def recognise_by_login(at, site, user):
+    at.text_input(key="rec_url").input(site.url)
+    at.radio(key="rec_how").set_value("login")
+    at.text_input(key="rec_username").input(user.username)
+    at.text_input(key="rec_secret").input(user.password)
+    return button(at, "Recognise").click().run()
+
+
+@pytest.mark.real_refresh
+def test_recognise_by_login_of_a_stored_account_asks_before_the_token_is_rotated(store, login_site):
+    site, user, aid = login_site
+    token = user.access_token
+    at = recognise_by_login(start(PAGE), site, user)
+
+    assert not at.exception and not at.error, texts(at.error)
+    assert dup_warnings(at) == [f"**Duplicate account** · An account for {site.url} with user ID {user.id} "
+                                f"already exists ({user.username}) (id {aid})."]
+    assert "/api/user/token" not in [r.path for r in site.requests]
+    assert user.access_token == token and get_secrets(store, [aid])[aid]["access_token"] == token
+    assert at.text_input(key="add_user_id").value == ""  # nothing recognised yet
+    asked = len(site.requests)
+    at.run()  # a rerun while the question is open does not log in again
+    assert len(site.requests) == asked and len(dup_warnings(at)) == 1
+
+    at.button(key="rec_dup_cancel").click().run()
+    assert not dup_warnings(at) and list(snapshot(store)) == [aid] and user.access_token == token
+
+
+@pytest.mark.real_refresh
+def test_recognise_continue_logs_in_and_the_save_does_not_ask_again(store, login_site):
+    site, user, aid = login_site
+    at = recognise_by_login(start(PAGE), site, user)
+    at.button(key="rec_dup_continue").click().run()
+
+    assert not at.exception and not at.error, texts(at.error)
+    assert not dup_warnings(at) and texts(at.success)[0].startswith("Recognised ")
+    assert at.text_input(key="add_user_id").value == str(user.id)
+    button(at, "Save account").click().run()
+    assert not dup_warnings(at) and not at.exception
+    assert len(snapshot(store)) == 2

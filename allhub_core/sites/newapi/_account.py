@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from ...net import (
     Auth,
@@ -190,8 +190,14 @@ def login_refusal(message: str) -> LoginError:
     return LoginError(f"Login failed: {message or 'wrong username or password'}.")
 
 
-async def login(session: SiteSession, username: str, password: str) -> LoginOutcome:
-    """``POST /api/user/login`` then read (rotate) the access token with that session."""
+async def login(session: SiteSession, username: str, password: str, *,
+                check_user: Callable[[str], None] | None = None) -> LoginOutcome:
+    """``POST /api/user/login`` then read (rotate) the access token with that session.
+
+    ``check_user(user_id)`` is called once the site has said who logged in, before the token
+    request: that request rotates the account's access token, so whatever ``check_user`` raises
+    (a duplicate of a stored account) stops the login with the stored token still working.
+    """
     session.add_secret(password)
     try:
         reply = await session.post("/api/user/login", json={"username": username, "password": password},
@@ -228,6 +234,8 @@ async def login(session: SiteSession, username: str, password: str) -> LoginOutc
         raise LoginError(f"The site logged in but gave no session to continue with; {USE_TOKEN}")
     who = session.with_auth(auth)
     me = parse_user((await who.get("/api/user/self")).envelope())
+    if check_user is not None:
+        check_user(me.user_id or user_id)
     token = me.access_token
     if not token:
         data = (await who.get("/api/user/token", idempotent=False)).envelope()

@@ -121,7 +121,9 @@ class NewApiFamily(BaseFamily[NewApiHandle]):
         auth_type = AuthType.COOKIE.value if cookie_only else AuthType.ACCESS_TOKEN.value
         if typed.username and typed.password and not access_token and not cookie:
             try:
-                outcome = await _account.login(session, typed.username, typed.password)
+                check = typed.check_duplicate
+                outcome = await _account.login(session, typed.username, typed.password,
+                                               check_user=(lambda uid: check(origin, uid)) if check else None)
             except HttpStatusError as exc:
                 if exc.http_status in (404, 405):
                     raise

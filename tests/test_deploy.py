@@ -217,3 +217,39 @@ def test_compose_runs_daemon_and_dashboard_over_one_volume(venv, tmp_path):
     port = free_port()
     argv = [a.replace("--server.port=8501", f"--server.port={port}") for a in dash["command"]]
     check_dashboard(argv, {**env, "HOME": str(tmp_path)}, port)
+
+
+def test_the_daemon_service_is_healthy_while_its_scheduler_beats(venv, tmp_path):
+    """compose's health check for the daemon, run as written: healthy once the scheduler holds
+    its lease, unhealthy once it has stopped, and unhealthy when the heartbeat is 5 minutes old."""
+    from datetime import datetime, timedelta, timezone
+
+    from allhub_core.automation.lease import acquire
+    from allhub_core.store import Store
+
+    daemon = compose()["services"]["daemon"]
+    check = daemon["healthcheck"]
+    assert check["test"][0] == "CMD" and "automation" in check["test"][-1]
+    data = tmp_path / "data"
+    data.mkdir()
+    env = env_for(venv, ALLHUB_DB=str(data / "allhub.duckdb"))
+
+    def healthy() -> bool:
+        return run(check["test"][1:], venv, env).returncode == 0
+
+    proc = subprocess.Popen(daemon["command"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 40
+        while not healthy():
+            assert proc.poll() is None and time.monotonic() < deadline, "the daemon never became healthy"
+            time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert not healthy()  # stopped: the lease was given up
+    acquire(Store(data / "allhub.duckdb"), "elsewhere:1:gone", datetime.now(timezone.utc) - timedelta(seconds=300),
+            600)
+    assert not healthy()  # a scheduler whose heartbeat stopped 5 minutes ago
+

@@ -54,6 +54,8 @@ class Overview:
     trend: pd.DataFrame
     """day, balance_usd: the summed balance of the last 30 days that have one (oldest first)."""
     attention: list[dict[str, Any]] = field(default_factory=list)
+    """One row per account that needs the user: id, site_name, kinds (why, as words such as
+    ``error``, ``low_balance``, ``not_checked_in``) and reason (the sentences, "; " between)."""
     has_history: bool = False
 
 
@@ -223,7 +225,8 @@ def overview(store: Store, *, low_balance_usd: float | None = None) -> Overview:
     """Totals of today (the same rules as the Accounts page's totals), counts by health and by
     check-in state of the enabled accounts, the 30-day balance trend, and the accounts that
     need attention: an error or warning health, a balance under ``low_balance_usd``, or a
-    check-in still to do today."""
+    check-in still to do today. Each account is listed once, with all its reasons (``kinds``,
+    and ``reason`` joined with "; "), in the order of its first reason."""
     from allhub_core.accounts import AccountFilter, totals
 
     t = totals(store, AccountFilter(status="enabled"))
@@ -250,7 +253,7 @@ def overview(store: Store, *, low_balance_usd: float | None = None) -> Overview:
                                     AND (c <> 'unavailable' OR coalesce(i, 'unavailable') <> 'unavailable'))
             FROM f"""))
         has_history = bool(_first(con.execute("SELECT count(*) > 0 FROM balance_snapshots"))[0])
-        attention: list[dict[str, Any]] = []
+        reasons: list[tuple[int, str, str, str]] = []  # (id, name, kind, reason), most pressing first
         # Errors, then warnings (a rejected token, a challenge page): the health rule of the
         # Accounts page's "Needs attention" (accounts.query.ATTENTION_SQL).
         for aid, name, health, why in con.execute(
@@ -258,21 +261,18 @@ def overview(store: Store, *, low_balance_usd: float | None = None) -> Overview:
                 "AND health_status IN (?, ?) ORDER BY health_status = ? DESC, id",
                 [Health.ERROR.value, Health.WARNING.value, Health.ERROR.value]).fetchall():
             label = "Error" if health == Health.ERROR.value else "Warning"
-            attention.append({"id": int(aid), "site_name": name, "kind": health,
-                              "reason": f"{label}: {why}" if why else label})
+            reasons.append((int(aid), name, health, f"{label}: {why}" if why else label))
         if low_balance_usd is not None:
             for aid, name, usd in con.execute(
                     f"SELECT a.id, a.site_name, {eff} FROM accounts a WHERE NOT a.disabled "
                     f"AND NOT a.exclude_from_total_balance AND a.last_sync_time IS NOT NULL AND {eff} < ? "
                     "ORDER BY 3, 1", [float(low_balance_usd)]).fetchall():
-                attention.append({"id": int(aid), "site_name": name, "kind": "low_balance",
-                                  "reason": f"Low balance: ${usd:,.2f}"})
+                reasons.append((int(aid), name, "low_balance", f"Low balance: ${usd:,.2f}"))
         for aid, name in con.execute(
                 f"SELECT a.id, a.site_name FROM accounts a WHERE NOT a.disabled AND a.checkin_supported = true "
                 f"AND a.checkin_method <> 'none' "
                 f"AND {checkin_today} <> '{CheckInState.CHECKED.value}' ORDER BY a.id").fetchall():
-            attention.append({"id": int(aid), "site_name": name, "kind": "not_checked_in",
-                              "reason": "Not checked in today"})
+            reasons.append((int(aid), name, "not_checked_in", "Not checked in today"))
     trend = balance_history(store, start=today - timedelta(days=29), end=today)[["day", "balance_usd"]]
     trend = trend.dropna(subset=["balance_usd"])  # days before the first snapshot
     return Overview(
@@ -283,4 +283,16 @@ def overview(store: Store, *, low_balance_usd: float | None = None) -> Overview:
         complete=int(complete), partial=int(partial),
         by_health={str(k): int(v) for k, v in by_health.items()},
         by_checkin={str(k): int(v) for k, v in by_checkin.items()},
-        trend=trend.reset_index(drop=True), attention=attention, has_history=has_history)
+        trend=trend.reset_index(drop=True), attention=_one_row_each(reasons), has_history=has_history)
+
+
+def _one_row_each(reasons: list[tuple[int, str, str, str]]) -> list[dict[str, Any]]:
+    """One row per account with every reason it has, in the order of its first one."""
+    rows: dict[int, dict[str, Any]] = {}
+    for aid, name, kind, why in reasons:
+        row = rows.setdefault(aid, {"id": aid, "site_name": name, "kinds": [], "reasons": []})
+        row["kinds"].append(kind)
+        row["reasons"].append(why)
+    for row in rows.values():
+        row["reason"] = "; ".join(row.pop("reasons"))
+    return list(rows.values())

@@ -59,13 +59,16 @@ def test_figures_trend_and_states_come_from_the_history_room(store, three):
 def test_attention_lists_errors_low_balances_and_missing_checkins_by_the_threshold(store, three):
     at = start(None)
     table = at.dataframe[0].value
-    assert set(zip(table["Name"], table["Why"], strict=True)) == {
-        ("Bravo", "Error"), ("Bravo", "Low balance: $0.40"), ("Bravo", "Not checked in today")}
+    # one row per account, with all its reasons (issue 16: Bravo was listed three times)
+    assert list(zip(table["Name"], table["Why"], strict=True)) == [
+        ("Bravo", "Error; Low balance: $0.40; Not checked in today")]
+    assert [s.value for s in at.subheader if s.value.startswith("Needs attention")] == ["Needs attention · 1"]
     at.number_input(key="ov_low").set_value(20.0).run()
-    why = set(zip(at.dataframe[0].value["Name"], at.dataframe[0].value["Why"], strict=True))
-    assert ("Alpha", "Low balance: $12.00") in why and not any(n == "Charlie" for n, _ in why)  # excluded
+    why = list(zip(at.dataframe[0].value["Name"], at.dataframe[0].value["Why"], strict=True))
+    assert why == [("Bravo", "Error; Low balance: $0.40; Not checked in today"),
+                   ("Alpha", "Low balance: $12.00")]  # Charlie is excluded from the balance
     at.number_input(key="ov_low").set_value(0.0).run()  # 0 = no low-balance rule
-    assert not any(w.startswith("Low balance") for w in at.dataframe[0].value["Why"])
+    assert list(at.dataframe[0].value["Why"]) == ["Error; Not checked in today"]
     at.number_input(key="ov_low").set_value(20.0).run()
     from allhub_core.accounts import get_preferences
 

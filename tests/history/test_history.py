@@ -191,10 +191,10 @@ def test_overview(store, known):
     assert (o.complete, o.partial) == (1, 0)
     assert o.by_health == {"healthy": 1, "unknown": 1}
     assert o.has_history and o.trend["balance_usd"].tolist()[-4:] == [10.0, 8.0, 8.0, 9.0]
-    kinds = {(x["id"], x["kind"]) for x in o.attention}
-    assert kinds == {(a, "not_checked_in")}  # b is excluded from the balance, never "low"
+    kinds = [(x["id"], x["kinds"]) for x in o.attention]
+    assert kinds == [(a, ["not_checked_in"])]  # b is excluded from the balance, never "low"
     o = history.overview(store, low_balance_usd=10)
-    assert (a, "low_balance") in {(x["id"], x["kind"]) for x in o.attention}
+    assert [(x["id"], x["kinds"]) for x in o.attention] == [(a, ["low_balance", "not_checked_in"])]
 
 
 def test_overview_without_history(store):
@@ -327,6 +327,19 @@ def test_overview_lists_warnings_as_needing_attention_with_their_reason(store, k
     write_refresh_results(store, [
         RefreshResult(account_id=str(a), ok=False, health_status="error", health_reason="The site is down"),
         RefreshResult(account_id=str(b), ok=False, health_status="warning", health_reason="HTTP 401: invalid token")])
-    health = [(x["id"], x["kind"], x["reason"]) for x in history.overview(store).attention
-              if x["kind"] != "not_checked_in"]
+    health = [(x["id"], x["kinds"][0], x["reason"].split("; ")[0]) for x in history.overview(store).attention]
     assert health == [(a, "error", "Error: The site is down"), (b, "warning", "Warning: HTTP 401: invalid token")]
+
+
+def test_overview_lists_an_account_with_several_reasons_once_with_all_of_them(store, known):
+    """Issue 16: an error, a low balance and a missing check-in were three rows of one account."""
+    a, b = known["a"], known["b"]
+    write_refresh_results(store, [_ok(a, 2 * U, checkin_status="not_checked", checkin_supported=True)])
+    write_refresh_results(store, [
+        RefreshResult(account_id=str(a), ok=False, health_status="error", health_reason="The site is down"),
+        RefreshResult(account_id=str(b), ok=False, health_status="warning", health_reason="HTTP 401")])
+    rows = [(x["id"], x["kinds"], x["reason"]) for x in history.overview(store, low_balance_usd=5).attention]
+    assert rows == [
+        (a, ["error", "low_balance", "not_checked_in"], "Error: The site is down; Low balance: $2.00; "
+                                                        "Not checked in today"),
+        (b, ["warning"], "Warning: HTTP 401")]

@@ -21,10 +21,12 @@ from allhub_core.transfer.extension import (
 )
 from allhub_core.transfer.importer import (
     MODES,
+    DeletionsNeedConfirmation,
     ImportPreview,
     ImportReport,
     add_bookmarks,
     apply_import,
+    deletion_limit,
     preview_import,
 )
 from allhub_core.transfer.snapshot import list_bookmarks
@@ -36,5 +38,5 @@ __all__ = [
     "Tombstone", "CSV_TEMPLATE", "CsvImportReport", "import_csv", "looks_like_csv", "PasswordRequired",
     "encrypt_backup", "is_encrypted_envelope", "BACKUP_VERSION", "SUPPORTED_VERSIONS", "build_extension_backup",
     "extension_file_name", "upgrade_account", "MODES", "ImportPreview", "ImportReport", "apply_import",
-    "preview_import", "list_bookmarks", "add_bookmarks",
+    "preview_import", "list_bookmarks", "add_bookmarks", "DeletionsNeedConfirmation", "deletion_limit",
 ]

@@ -26,6 +26,7 @@ from allhub_core.transfer.bundle import (
 from allhub_core.transfer.envelope import decrypt_envelope, is_encrypted_envelope
 from allhub_core.transfer.extension import _tombstones, parse_extension
 from allhub_core.transfer.snapshot import read_snapshot
+from allhub_core.transfer.times import FileClock, ImpossibleTime
 
 __all__ = ["OWN_FORMAT", "OWN_VERSION", "build_own_backup", "parse_own", "parse_backup", "own_file_name"]
 
@@ -55,13 +56,60 @@ def own_file_name(day: str) -> str:
     return f"allhub-backup-{day}.json"
 
 
+#: the account columns that hold a time (TIMESTAMPTZ) or a day (DATE); tests hold this to the schema
+TIME_COLUMNS = ("created_at", "updated_at", "user_updated_at", "last_sync_time")
+DAY_COLUMNS = ("checkin_date", "custom_checkin_date", "stats_date")
+
+
+def _own_times(values: dict, clock: FileClock) -> str:
+    """Check an account's times in place: ISO-8601 texts, the future read as now (a day after
+    tomorrow dropped), a missing one left to the column's default; returns why the entry is
+    rejected ('' when every time is possible)."""
+    try:
+        for col in TIME_COLUMNS:
+            if col in values:
+                values[col] = clock.iso(values[col], col)
+                if values[col] is None and col != "last_sync_time":
+                    del values[col]  # NOT NULL: a missing one takes the column's default
+        for col in DAY_COLUMNS:
+            if col in values:
+                values[col] = clock.day(values[col], col)
+    except ImpossibleTime as exc:
+        return str(exc)
+    return ""
+
+
+def _own_bookmark(b: dict, clock: FileClock) -> IncomingBookmark:
+    mark = IncomingBookmark(id=str(b["id"]), name=str(b["name"]), url=str(b["url"]), notes=str(b.get("notes") or ""),
+                            tags=[str(t) for t in b.get("tags") or []])
+    try:
+        mark.created_ms = iso_to_ms(clock.iso(b.get("created_at"), "created_at"))
+        mark.updated_ms = iso_to_ms(clock.iso(b.get("updated_at"), "updated_at"))
+    except ImpossibleTime as exc:
+        mark.problem = str(exc)
+    return mark
+
+
+def _tag_time(clock: FileClock, value: object) -> int:
+    try:
+        return iso_to_ms(clock.iso(value, "time"))
+    except ImpossibleTime:
+        return 0  # a tag's date only decorates it: an impossible one reads as missing
+
+
 def parse_own(obj: dict, *, encrypted: bool = False) -> Bundle:
+    """Our own backup. Times: see ``transfer.times``; an account or bookmark with an impossible
+    time is rejected, a deletion record with one makes the file unreadable, a tag's or the
+    file's own impossible date reads as missing."""
     version = obj.get("version")
     if version != OWN_VERSION:
         raise ValidationError(f"This allhub backup has format version {str(version)[:20]}; this allhub reads "
                               f"version {OWN_VERSION}.")
     if not isinstance(obj.get("accounts"), list):
         raise ValidationError("This allhub backup is damaged: it has no account list.")
+    clock = FileClock()
+    deletions = FileClock(now=clock.now)
+    tombstones = _tombstones(obj.get("tombstones"), deletions)
     accounts = []
     for raw in obj["accounts"]:
         raw = raw if isinstance(raw, dict) else {}
@@ -73,28 +121,24 @@ def parse_own(obj: dict, *, encrypted: bool = False) -> Bundle:
                               secrets={k: str(v).strip() for k, v in secrets.items() if k in SECRET_FIELDS and v})
         if not ext_id or not values.get("site_url"):
             acc.problem = "The entry has no account id or no site address."
+        acc.problem = acc.problem or _own_times(acc.values, clock)
         accounts.append(acc)
     bookmarks = []
     for b in obj.get("bookmarks") or []:
         if isinstance(b, dict) and b.get("id") and b.get("name") and b.get("url"):
-            bookmarks.append(IncomingBookmark(
-                id=str(b["id"]), name=str(b["name"]), url=str(b["url"]), notes=str(b.get("notes") or ""),
-                tags=[str(t) for t in b.get("tags") or []], created_ms=iso_to_ms(b.get("created_at")),
-                updated_ms=iso_to_ms(b.get("updated_at"))))
+            bookmarks.append(_own_bookmark(b, clock))
     prefs = obj.get("preferences")
     return Bundle(
-        kind="allhub", version=str(OWN_VERSION), description="allhub backup", timestamp_ms=_ms(obj.get("timestamp")),
+        kind="allhub", version=str(OWN_VERSION), description="allhub backup",
+        timestamp_ms=clock.lenient_ms(obj.get("timestamp")) or None,
         accounts=accounts, bookmarks=bookmarks, pinned=[str(i) for i in obj.get("pinned") or []],
-        ordered=[str(i) for i in obj.get("ordered") or []], tombstones=_tombstones(obj.get("tombstones")),
+        ordered=[str(i) for i in obj.get("ordered") or []], tombstones=tombstones,
         tags=[str(t.get("name")) for t in obj.get("tags") or [] if isinstance(t, dict) and t.get("name")],
-        tag_times={str(t["name"]): (iso_to_ms(t.get("created_at")), iso_to_ms(t.get("updated_at")))
+        tag_times={str(t["name"]): (_tag_time(clock, t.get("created_at")), _tag_time(clock, t.get("updated_at")))
                    for t in obj.get("tags") or [] if isinstance(t, dict) and t.get("name")},
         preferences=prefs if isinstance(prefs, dict) else None, encrypted=encrypted,
+        future_deletions=deletions.clamped, future_times=clock.clamped,
     )
-
-
-def _ms(value: Any) -> int | None:
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else None
 
 
 #: The largest file an import reads: a 5,000-account extension backup is about 10 MB.

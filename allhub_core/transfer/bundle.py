@@ -89,6 +89,7 @@ class IncomingBookmark:
     tags: list[str] = field(default_factory=list)
     created_ms: int = 0
     updated_ms: int = 0
+    problem: str = ""  # why it cannot be imported (then it is reported as rejected)
 
 
 @dataclass
@@ -121,6 +122,21 @@ class Bundle:
     preferences: dict[str, Any] | None = None
     encrypted: bool = False
     accounts_only: bool = False
+    future_deletions: int = 0  # deletion records dated in the future, read as dated now (``transfer.times``)
+    future_times: int = 0  # other times from the future read as now (or a future day dropped)
+
+    def notes(self) -> list[str]:
+        """Sentences about what reading the file changed, for the preview and the report."""
+        out = []
+        if self.future_deletions:
+            n = self.future_deletions
+            out.append(f"{n} deletion record{'s were' if n != 1 else ' was'} dated in the future and "
+                       f"{'are' if n != 1 else 'is'} treated as dated now")
+        if self.future_times:
+            n = self.future_times
+            out.append(f"{n} other time{'s' if n != 1 else ''} in the future {'were' if n != 1 else 'was'} "
+                       "treated as now")
+        return out
 
     @property
     def upgraded(self) -> int:

@@ -33,6 +33,7 @@ from allhub_core.transfer.bundle import (
     now_ms,
 )
 from allhub_core.transfer.snapshot import read_snapshot
+from allhub_core.transfer.times import FileClock, ImpossibleTime
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, HEALTH_VALUES, CheckInMethod, canonical_site_type
 
 __all__ = ["BACKUP_VERSION", "SUPPORTED_VERSIONS", "CURRENT_CONFIG_VERSION", "parse_extension", "upgrade_account",
@@ -111,23 +112,27 @@ def parse_extension(obj: dict, *, encrypted: bool = False) -> Bundle:
             bookmarks = data.get("bookmarks")
     if not isinstance(accounts, list) and not isinstance(bookmarks, list):
         raise ValidationError("No importable data found: this backup holds no account data.")
-    timestamp = _int(obj.get("timestamp"), None) or _int(config.get("last_updated"), None)
+    clock = FileClock()
+    deletions = FileClock(now=clock.now)
+    tombstones = _tombstones(config.get("deletedEntryRecords"), deletions)
+    timestamp = clock.lenient_ms(obj.get("timestamp")) or clock.lenient_ms(config.get("last_updated")) or None
     tag_store = _record(obj.get("tagStore") or data.get("tagStore"))
     tag_names = _tag_names(tag_store)
-    tag_times = {tag_names[tid]: (_int(_record(t).get("createdAt")) or 0, _int(_record(t).get("updatedAt")) or 0)
+    tag_times = {tag_names[tid]: (clock.lenient_ms(_record(t).get("createdAt")),
+                                  clock.lenient_ms(_record(t).get("updatedAt")))
                  for tid, t in _record(tag_store.get("tagsById")).items() if tid in tag_names}
-    now = now_ms()
-    incoming = [_account(raw, tag_names, now) for raw in (accounts if isinstance(accounts, list) else [])]
+    incoming = [_account(raw, tag_names, clock) for raw in (accounts if isinstance(accounts, list) else [])]
     kind = "accounts only" if obj.get("type") == "accounts" else "full"
     bundle = Bundle(
         kind="extension", version=version, description=f"All API Hub {version} backup ({kind})",
         timestamp_ms=timestamp, accounts=incoming,
-        bookmarks=[b for b in (_bookmark(raw, tag_names) for raw in
+        bookmarks=[b for b in (_bookmark(raw, tag_names, clock) for raw in
                                (bookmarks if isinstance(bookmarks, list) else [])) if b],
         pinned=_ids(config.get("pinnedAccountIds")), ordered=_ids(config.get("orderedAccountIds")),
-        tombstones=_tombstones(config.get("deletedEntryRecords")),
+        tombstones=tombstones,
         tags=sorted(set(tag_names.values()) | {t for a in incoming for t in a.tags}, key=str.casefold),
         tag_times=tag_times, encrypted=encrypted, accounts_only=obj.get("type") == "accounts",
+        future_deletions=deletions.clamped, future_times=clock.clamped,
     )
     return bundle
 
@@ -160,26 +165,50 @@ def _tags(raw: dict, tag_names: dict[str, str]) -> list[str]:
     return out
 
 
-def _tombstones(value: Any) -> dict[str, Tombstone]:
+def _tombstones(value: Any, clock: FileClock | None = None) -> dict[str, Tombstone]:
+    """The deletion records (``deletedEntryRecords``; our own backup's ``tombstones``).
+
+    A date in the future is read as now (counted in ``clock.clamped``, which the preview tells):
+    it would otherwise delete entries edited today and refuse them until that date. A date that
+    is no possible time makes the whole file unreadable with one sentence, since dropping the
+    record would bring a deleted entry back and keeping it would be a guess. A record without a
+    date (or dated 0) is skipped, as before.
+    """
+    clock = clock or FileClock()
     out: dict[str, Tombstone] = {}
     for tid, rec in _record(value).items():
         rec = _record(rec)
-        deleted = _int(rec.get("deletedAt"), 0) or 0
-        if not tid or tid in ("__proto__", "constructor", "prototype") or deleted <= 0:
+        if not tid or tid in ("__proto__", "constructor", "prototype"):
             continue
         if rec.get("kind") not in ("account", "bookmark"):
             continue
-        out[str(tid)] = Tombstone(rec["kind"], deleted, _int(rec.get("entryUpdatedAt"), 0) or 0)
+        before = clock.clamped
+        try:
+            deleted = clock.ms(rec.get("deletedAt"), "deletion date")
+            entry_updated = clock.ms(rec.get("entryUpdatedAt"), "date of the last edit")
+        except ImpossibleTime as exc:
+            raise ValidationError(f"This backup cannot be imported: the {exc.what} of its deletion record "
+                                  f"{str(tid)[:60]!r} ({exc.shown}) is not a possible time.") from None
+        clock.clamped = min(clock.clamped, before + 1)  # counted once per record
+        if deleted > 0:
+            out[str(tid)] = Tombstone(rec["kind"], deleted, entry_updated)
     return out
 
 
-def _bookmark(raw: Any, tag_names: dict[str, str]) -> IncomingBookmark | None:
+def _bookmark(raw: Any, tag_names: dict[str, str], clock: FileClock) -> IncomingBookmark | None:
+    """A bookmark; one whose time is no possible time is rejected (with why), one from the future
+    is read as made now."""
     raw = _record(raw)
     bid, name, url = _text(raw.get("id")).strip(), _text(raw.get("name")).strip(), _text(raw.get("url")).strip()
     if not (bid and name and url):  # the extension drops these too (sanitizeBookmarks)
         return None
-    return IncomingBookmark(id=bid, name=name, url=url, notes=_text(raw.get("notes")), tags=_tags(raw, tag_names),
-                            created_ms=_int(raw.get("created_at")) or 0, updated_ms=_int(raw.get("updated_at")) or 0)
+    mark = IncomingBookmark(id=bid, name=name, url=url, notes=_text(raw.get("notes")), tags=_tags(raw, tag_names))
+    try:
+        mark.created_ms = clock.ms(raw.get("created_at"), "created_at")
+        mark.updated_ms = clock.ms(raw.get("updated_at"), "updated_at")
+    except ImpossibleTime as exc:
+        mark.problem = str(exc)
+    return mark
 
 
 # -- the account migrations (accountDataMigration.ts), on plain dicts --------------------------
@@ -312,7 +341,18 @@ def upgrade_account(raw: dict) -> tuple[dict, int | None]:
 
 # -- one account onto our columns -----------------------------------------------------------
 
-def _account(raw: Any, tag_names: dict[str, str], now: int) -> IncomingAccount:
+def _times(a: dict, clock: FileClock) -> tuple[int, int, int, int, str]:
+    """created_at, updated_at, user_updated_at, last_sync_time (ms, 0 when missing, the future
+    read as now) and why the entry is rejected ('' when its times are possible)."""
+    try:
+        return (clock.ms(a.get("created_at"), "created_at"), clock.ms(a.get("updated_at"), "updated_at"),
+                clock.ms(a.get("user_updated_at"), "user_updated_at"),
+                clock.ms(a.get("last_sync_time"), "last_sync_time"), "")
+    except ImpossibleTime as exc:
+        return 0, 0, 0, 0, str(exc)
+
+
+def _account(raw: Any, tag_names: dict[str, str], clock: FileClock) -> IncomingAccount:
     if not isinstance(raw, dict):
         return IncomingAccount(ext_id=f"account-{uuid.uuid4()}", values={}, problem="The entry is not an account.")
     a, upgraded_from = upgrade_account(raw)
@@ -332,11 +372,10 @@ def _account(raw: Any, tag_names: dict[str, str], now: int) -> IncomingAccount:
     custom = _record(checkin.get("customCheckIn"))
     manual = _num(a.get("manualBalanceUsd"), None)
     stats = _record(info.get("todayStatsAvailability"))
-    created = _int(a.get("created_at")) or 0
-    updated = _int(a.get("updated_at")) or 0
-    user_updated = _int(a.get("user_updated_at"), None)
-    user_updated = updated if user_updated is None else user_updated
-    last_sync = _int(a.get("last_sync_time")) or 0
+    now = clock.now
+    created, updated, user_updated, last_sync, bad_time = _times(a, clock)
+    checked_day = _day(custom.get("lastCheckInDate")) if custom.get("isCheckedInToday") else None
+    checked_day = clock.day(checked_day, "check-in day") if checked_day else None
     values: dict[str, Any] = {
         "site_name": " ".join(_text(a.get("site_name")).split()),
         "site_url": _text(a.get("site_url")).strip(),
@@ -350,7 +389,7 @@ def _account(raw: Any, tag_names: dict[str, str], now: int) -> IncomingAccount:
         "checkin_method": _chosen_method(checkin),
         "checkin_url": _text(custom.get("url")).strip(), "redeem_url": _text(custom.get("redeemUrl")).strip(),
         "checkin_supported": _supported(checkin),
-        "custom_checkin_date": _day(custom.get("lastCheckInDate")) if custom.get("isCheckedInToday") else None,
+        "custom_checkin_date": checked_day,
         "health_status": health.get("status") if health.get("status") in HEALTH_VALUES else "unknown",
         "health_reason": _text(health.get("reason")),
         "quota": _int(info.get("quota")) or 0,
@@ -384,7 +423,7 @@ def _account(raw: Any, tag_names: dict[str, str], now: int) -> IncomingAccount:
                                          ("refresh_token", _text(sub2.get("refreshToken")))) if v.strip()}
     acc = IncomingAccount(ext_id=ext_id, values=values, tags=_tags(a, tag_names), secrets=secrets,
                           upgraded_from=upgraded_from)
-    acc.problem = _problem(acc)
+    acc.problem = bad_time or _problem(acc)
     if not values["site_name"]:
         values["site_name"] = values["username"] or values["site_url"]
     return acc

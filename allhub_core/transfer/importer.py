@@ -36,7 +36,7 @@ from allhub_core.transfer.bundle import (
 from allhub_core.transfer.snapshot import SKIP_COLUMNS, account_columns
 
 __all__ = ["MODES", "ImportPreview", "ImportReport", "PlanRow", "preview_import", "apply_import",
-           "insert_accounts", "add_bookmarks"]
+           "insert_accounts", "add_bookmarks", "DeletionsNeedConfirmation", "deletion_limit"]
 
 MODES = ("merge", "replace")
 #: written but not listed as a change a person would notice
@@ -48,6 +48,28 @@ _WORDS = {"new": "add {n}", "update": "update {n}", "unchanged": "leave {n} unch
 _DONE = {"new": "{n} added", "update": "{n} updated", "unchanged": "{n} unchanged",
          "duplicate": "{n} skipped as duplicate(s)", "tombstoned": "{n} skipped (deleted earlier)",
          "delete": "{n} deleted", "rejected": "{n} rejected"}
+
+
+class DeletionsNeedConfirmation(ValidationError):
+    """The import would delete more accounts than the caller allowed (``max_deletes``); nothing
+    was written. ``count`` and ``names`` say which, so a surface can ask and try again."""
+
+    title = "Deletions need your confirmation"
+
+    def __init__(self, count: int, names: list[str]) -> None:
+        self.count, self.names = count, names
+        listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        super().__init__(f"This would delete {count} account{'s' if count != 1 else ''} ({listed}); nothing was "
+                         "changed, and the deletions need your confirmation.")
+
+
+def deletion_limit(bundle: Bundle, mode: str, allowed: int | None) -> int | None:
+    """The ``max_deletes`` for importing ``bundle``: ``allowed`` (0 until a person confirmed; the
+    count they confirmed; None: no limit) for a merge, whose deletions come from the file's
+    deletion records, and for a replace by a file that holds no accounts (it would empty the
+    list); no limit for a replace by a file with accounts (choosing replace says that file
+    becomes the list, and the preview shows what goes)."""
+    return None if mode == "replace" and bundle.accounts else allowed
 
 
 @dataclass
@@ -91,6 +113,13 @@ class ImportPreview:
             text += f"; {b.upgraded} account(s) upgraded from an older config version"
         return text + "."
 
+    def deletions(self) -> list[PlanRow]:
+        """The accounts this import deletes."""
+        return [r for r in self.plan if r.kind == "account" and r.action == "delete"]
+
+    def _notes(self) -> str:
+        return "".join(f" {n[:1].upper()}{n[1:]}." for n in self.bundle.notes())
+
     def summary(self) -> str:
         c = self.counts()
         parts = [_WORDS[a].format(n=c[a]) for a in _ORDER if c[a]]
@@ -101,7 +130,7 @@ class ImportPreview:
             text += "; bookmarks: " + ", ".join(_WORDS[a].format(n=bc[a]) for a in _ORDER if bc[a])
         if self.new_tags:
             text += f"; create {len(self.new_tags)} tag(s)"
-        return text + "."
+        return text + "." + self._notes()
 
     def rows(self) -> list[dict[str, Any]]:
         return [r.as_dict() for r in self.plan]
@@ -115,7 +144,8 @@ class ImportPreview:
                              "tombstoned": c["tombstoned"]},
                 "tags": {"created": len(self.new_tags)},
                 "bookmarks": {"new": bc["new"], "updated": bc["update"], "deleted": bc["delete"]},
-                "dry_run": dry_run, "mode": self.mode, "summary": self.summary(), "rows": self.rows()}
+                "dry_run": dry_run, "mode": self.mode, "summary": self.summary(), "rows": self.rows(),
+                "future_deletions": self.bundle.future_deletions, "notes": self.bundle.notes()}
 
 
 @dataclass
@@ -131,7 +161,7 @@ class ImportReport(ImportPreview):
             text += f"; {len(self.new_tags)} tag(s) created"
         if self.bundle.preferences is not None:
             text += "; preferences restored" if self.mode == "replace" else "; preferences left as they are"
-        return text + "."
+        return text + "." + self._notes()
 
     def exit_code(self) -> int:
         return 1 if any(r.action == "rejected" for r in self.plan) else 0
@@ -149,11 +179,18 @@ def preview_import(store: Store, bundle: Bundle, mode: str = "merge") -> ImportP
         return _plan(con, store.box, bundle, mode)
 
 
-def apply_import(store: Store, bundle: Bundle, mode: str = "merge") -> ImportReport:
-    """Merge or replace in one transaction; any failure leaves the store as it was."""
+def apply_import(store: Store, bundle: Bundle, mode: str = "merge", *, max_deletes: int | None = None) -> ImportReport:
+    """Merge or replace in one transaction; any failure leaves the store as it was.
+
+    ``max_deletes``: the most accounts this import may delete (None: no limit). When the plan,
+    made inside the writing transaction, deletes more, ``DeletionsNeedConfirmation`` is raised
+    and nothing is written (``deletion_limit`` says what the surfaces ask for)."""
     _check_mode(mode)
     with store.write() as con:
         preview = _plan(con, store.box, bundle, mode)
+        gone = preview.deletions()
+        if max_deletes is not None and len(gone) > max_deletes:
+            raise DeletionsNeedConfirmation(len(gone), [r.name or f"account {r.local_id}" for r in gone])
         report = ImportReport(bundle, mode, preview.plan, preview.new_tags)
         _apply(con, store.box, report)
     return report
@@ -302,6 +339,9 @@ def _plan_bookmarks(con: duckdb.DuckDBPyConnection, bundle: Bundle, mode: str,
         seen.add(b.id)
         row = PlanRow("bookmark", "new", b.id, b.name, b.url, incoming=b)
         plan.append(row)
+        if b.problem:  # kept as it is here (seen: not deleted by a replace)
+            row.action, row.reason = "rejected", b.problem
+            continue
         ts = tombs.get(b.id)
         if ts and ts.kind == "bookmark" and b.updated_ms <= ts.point:
             row.action, row.reason = "tombstoned", f"Deleted on {_day(ts.deleted_at)} and not edited since."

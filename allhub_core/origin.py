@@ -40,6 +40,9 @@ _JOINERS = {"\u200c", "\u200d"}  # ZWNJ/ZWJ: legitimate inside some IDN labels; 
 _ASCII_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?")
 _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 _USERINFO = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^/?#@]*@")
+# "javascript:", "data:", "mailto:" without "//": a scheme, unless a port follows ("localhost:3000/x")
+_BARE_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+-]*:(?!\d*(?:[/?#]|$))")
+_NOT_HTTP = "only http:// and https:// addresses can be relay sites"
 
 
 class _Bad(Exception):
@@ -135,6 +138,8 @@ def _parse(url: str | None) -> str:
     if text[0] in "?#/.":
         raise _Bad("")
     if "://" not in text:
+        if _BARE_SCHEME.match(text):
+            raise _Bad(_NOT_HTTP)
         text = "https://" + text
     try:
         parts = urlsplit(text)
@@ -143,7 +148,7 @@ def _parse(url: str | None) -> str:
         raise _Bad("") from None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
-        raise _Bad("")
+        raise _Bad(_NOT_HTTP)
     if not raw_host:
         raise _Bad("it has no host name")
     if "%" in raw_host:

@@ -92,7 +92,8 @@ def test_unicode_and_punycode_forms_are_one_site():
     ("https://a.com\u3000/x", "space"),
     ("https://-a.com", ""),
     ("https://a<b>.com", ""),
-    ("ftp://a.com", "'ftp://a.com' is not a valid site URL; use the form https://example.com."),
+    ("ftp://a.com", "'ftp://a.com' is not a valid site URL: only http:// and https:// addresses can be relay "
+                    "sites; use the form https://example.com."),
 ])
 def test_bad_hosts_are_refused_with_one_sentence(raw, why):
     assert origin_key(raw) is None
@@ -103,6 +104,25 @@ def test_bad_hosts_are_refused_with_one_sentence(raw, why):
     assert "is not a valid site URL" in message
     assert message.endswith(".") and message.count(". ") == 0 and len(message) < 260
     assert not any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f for c in message)
+
+
+@pytest.mark.parametrize("raw", ["javascript:alert(1)", "JavaScript:alert(document.cookie)", "data:text/html,<b>x</b>",
+                                 "data:,x", "ftp://a.com", "file:///etc/passwd", "mailto:me@a.com", "ws://a.com",
+                                 "javascript://a.com/%0aalert(1)"])
+def test_other_schemes_are_refused_for_not_being_http(raw):
+    """Issue 16: ``javascript:`` and ``data:`` were refused for "the port"."""
+    assert origin_key(raw) is None
+    with pytest.raises(ValidationError) as info:
+        normalize_site_url(raw)
+    assert "only http:// and https:// addresses can be relay sites" in str(info.value)
+    assert "port" not in str(info.value)
+
+
+@pytest.mark.parametrize("raw,key", [("localhost:3000", "https://localhost:3000"),
+                                     ("localhost:3000/x?y", "https://localhost:3000"),
+                                     ("relay.example.com:8443", "https://relay.example.com:8443")])
+def test_a_host_and_port_without_a_scheme_is_still_a_site(raw, key):
+    assert normalize_site_url(raw) == key
 
 
 def test_the_error_never_quotes_userinfo():

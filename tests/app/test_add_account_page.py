@@ -92,7 +92,10 @@ def test_cookie_mode_and_tags(store):
 @pytest.mark.parametrize(("changes", "message"), [
     ({"url": "/relative/path"}, "'/relative/path' is not a valid site URL; use the form https://example.com."),
     ({"url": "ftp://relay.example.com"},
-     "'ftp://relay.example.com' is not a valid site URL; use the form https://example.com."),
+     "'ftp://relay.example.com' is not a valid site URL: only http:// and https:// addresses can be relay sites; "
+     "use the form https://example.com."),
+    ({"url": "javascript:alert(1)"}, "'javascript:alert(1)' is not a valid site URL: only http:// and https:// "
+                                     "addresses can be relay sites; use the form https://example.com."),
     ({"url": "   "}, "Site URL cannot be empty."),
     ({"name": ""}, "Please fill in all account information: the site name is empty."),
     ({"name": "   "}, "Please fill in all account information: the site name is empty."),

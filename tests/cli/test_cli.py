@@ -57,6 +57,10 @@ def test_duplicate_is_exit_1_unless_allowed(capsys):
 
 @pytest.mark.parametrize("argv,needle", [
     (["account", "add", "--url", "not a url", "--token", "x", "--user-id", "1", "--no-refresh"], "not a valid site URL"),
+    (["account", "add", "--url", "javascript:alert(1)", "--token", "x", "--user-id", "1", "--no-refresh"],
+     "only http:// and https:// addresses can be relay sites"),
+    (["account", "add", "--url", "data:text/html,x", "--token", "x", "--user-id", "1"],
+     "only http:// and https:// addresses can be relay sites"),
     (["account", "add", "--url", "https://a.com", "--token", "x", "--user-id", "1", "--exchange-rate", "0", "--no-refresh"], "exchange rate"),
     (["account", "add", "--url", "https://a.com", "--token", "x", "--no-refresh"], "user ID is empty"),
     (["account", "show", "999"], "Account 999 does not exist"),

@@ -3,7 +3,9 @@
 Passwords are read from standard input only (``--password-stdin`` for the WebDAV login,
 ``--backup-password-stdin`` for the encryption password; with both, the first line is the
 WebDAV password), never from the command line. Exit status: 0 done; 1 the server failed or
-there was no file to download; 2 bad settings or input (e.g. a wrong backup password).
+there was no file to download; 2 bad settings or input (e.g. a wrong backup password), or
+deletions not confirmed: a pull or sync whose merge deletes accounts asks first on a terminal and
+needs ``--yes`` without one (nothing is written or uploaded until then).
 """
 
 from __future__ import annotations
@@ -58,7 +60,14 @@ def _run(args: argparse.Namespace, action, **kw) -> int:
 
     store = open_store(args)
     try:
-        report = action(store, **kw)
+        if getattr(args, "yes", None) is None:
+            report = action(store, **kw)
+        else:  # pull and sync: a merge that deletes accounts asks first (needs --yes without a terminal)
+            from allhub_core.cli.transfer import confirm_deletions
+
+            report = confirm_deletions(lambda n: action(store, **kw, max_deletes=n), args.yes)
+            if report is None:
+                return 0
     except SiteError as exc:  # the server failed: exit 1 (settings and input problems stay 2)
         raise Fail(1, str(exc)) from None
     if args.json:
@@ -126,6 +135,11 @@ def _password_and_json(p: argparse.ArgumentParser, help_text: str) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
+def _yes(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--yes", action="store_true", help="delete the accounts the file's deletion records delete "
+                   "without asking (needed without a terminal)")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser("backup", help="WebDAV backup and sync with the All API Hub extension's file")
     bsub = b.add_subparsers(dest="backup_command", metavar="ACTION", parser_class=type(b))
@@ -158,6 +172,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pl.add_argument("--mode", choices=["merge", "replace"], default="merge",
                     help="merge: the newer record wins, deletions honoured (default); replace: the file wins")
     _password_and_json(pl, "read the password of an encrypted file from standard input")
+    _yes(pl)
     pl.set_defaults(func=cmd_pull)
 
     s = bsub.add_parser("sync", help="sync with the backup file (merge both ways, upload only, download only)")
@@ -166,4 +181,5 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "download: merge the file into this database")
     _file_mode(s, "upload")
     _password_and_json(s, "read the backup (encryption) password from standard input")
+    _yes(s)
     s.set_defaults(func=cmd_sync)

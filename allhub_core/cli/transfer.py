@@ -1,18 +1,45 @@
 """``allhub import``: All API Hub backups (1.0-4.0, plain or encrypted), our own backups and CSV.
 
 ``--dry-run`` prints the preview and writes nothing; otherwise the whole import is one
-transaction. Exit status: 0 done, 1 some entries were rejected (the rest was imported), 2 the
-input cannot be read (nothing changed).
+transaction. An import that deletes accounts (a merge honouring the file's deletion records, a
+replace by a file without accounts) asks first on a terminal and needs ``--yes`` without one
+(``confirm_deletions``, which ``allhub backup pull|sync`` use too). Exit status: 0 done (or
+declined at the prompt), 1 some entries were rejected (the rest was imported), 2 the input cannot
+be read or the deletions were not confirmed (nothing changed).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import Callable, TypeVar
 
-from allhub_core.cli.output import Fail, emit, open_store, print_json
+from allhub_core.cli.output import Fail, emit, open_store, print_json, terminal_safe
 
-__all__ = ["register", "read_password"]
+__all__ = ["register", "read_password", "confirm_deletions"]
+
+T = TypeVar("T")
+
+
+def confirm_deletions(action: Callable[[int | None], T], yes: bool) -> T | None:
+    """``action(max_deletes)`` with no deletion allowed unless ``yes``; when it would delete
+    accounts, ask on a terminal and run it again allowing exactly that many (None when the person
+    says no); without a terminal, refuse in one sentence. Nothing is written before the yes."""
+    from allhub_core.transfer import DeletionsNeedConfirmation
+
+    try:
+        return action(None if yes else 0)
+    except DeletionsNeedConfirmation as exc:
+        n, listed = exc.count, ", ".join(exc.names[:10]) + (" …" if len(exc.names) > 10 else "")
+        what = f"{n} account{'s' if n != 1 else ''} ({listed})"
+        if not sys.stdin.isatty():
+            raise Fail(2, f"Refusing to delete {what} without --yes (no terminal to confirm on); "
+                          "nothing was changed.") from None
+        answer = input(terminal_safe(f"This will delete {what}. Continue? [y/N] "))
+        if answer.strip().lower() not in ("y", "yes"):
+            emit("Nothing was changed.")
+            return None
+        return action(n)
 
 
 def read_password(args: argparse.Namespace) -> str | None:
@@ -53,6 +80,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from allhub_core.transfer import (
         PasswordRequired,
         apply_import,
+        deletion_limit,
         import_csv,
         looks_like_csv,
         parse_backup,
@@ -102,7 +130,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                     emit(_line(row))
             emit("Nothing written (dry run).")
         return 1 if rejected else 0
-    report = apply_import(store, bundle, args.mode)
+    report = confirm_deletions(
+        lambda n: apply_import(store, bundle, args.mode, max_deletes=deletion_limit(bundle, args.mode, n)), args.yes)
+    if report is None:
+        return 0
     if args.json:
         print_json(report.as_json(dry_run=False))
     else:
@@ -120,6 +151,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="merge (default: newer entries win, nothing deleted unless the backup deleted it) or "
                         "replace (the backup becomes your account list)")
     p.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
+    p.add_argument("--yes", action="store_true",
+                   help="delete the accounts the import deletes without asking (needed without a terminal)")
     p.add_argument("--password-stdin", action="store_true",
                    help="read the password of an encrypted backup from standard input")
     p.add_argument("--refresh", action="store_true",

@@ -306,9 +306,11 @@ _FOREIGN_SECTIONS = ("preferences", "apiCredentialProfiles", "channelConfigs")
 
 
 def _pull_into(store: Store, client: WebdavClient, report: BackupReport, mode: str,
-               password: str | None) -> dict[str, Any]:
-    """Download and import; returns the file's sections allhub does not hold ({} if none)."""
-    from allhub_core.transfer import apply_import, is_encrypted_envelope, parse_backup
+               password: str | None, max_deletes: int | None = None) -> dict[str, Any]:
+    """Download and import (deleting at most ``max_deletes`` accounts, else
+    ``transfer.DeletionsNeedConfirmation`` and nothing written); returns the file's sections
+    allhub does not hold ({} if none)."""
+    from allhub_core.transfer import apply_import, deletion_limit, is_encrypted_envelope, parse_backup
     from allhub_core.transfer.envelope import decrypt_envelope
 
     with store.released():
@@ -319,7 +321,7 @@ def _pull_into(store: Store, client: WebdavClient, report: BackupReport, mode: s
     password = password or get_secret(store, BACKUP_PASSWORD_SECRET)
     bundle = parse_backup(raw, password=password)
     report.remote_encrypted = bool(bundle.encrypted)
-    report.imported = apply_import(store, bundle, mode=mode)
+    report.imported = apply_import(store, bundle, mode=mode, max_deletes=deletion_limit(bundle, mode, max_deletes))
     try:
         obj = json.loads(raw)
         if is_encrypted_envelope(obj):
@@ -341,9 +343,10 @@ def push(store: Store, *, encrypted: bool | None = None, password: str | None = 
     return _run(store, "upload", work)
 
 
-def pull(store: Store, *, mode: str = "merge", password: str | None = None) -> BackupReport:
+def pull(store: Store, *, mode: str = "merge", password: str | None = None,
+         max_deletes: int | None = None) -> BackupReport:
     """Download the file and import it (``merge`` or ``replace``); a missing file changes
-    nothing and the report is not ok."""
+    nothing and the report is not ok. ``max_deletes``: see ``transfer.apply_import``."""
     if mode not in PULL_MODES:
         raise ValidationError(f"'{mode}' is not a download mode; use merge or replace.")
 
@@ -351,17 +354,20 @@ def pull(store: Store, *, mode: str = "merge", password: str | None = None) -> B
         client, s = _client(store)
         report = BackupReport("download", s.file_url, mode=mode)
         with client:
-            _pull_into(store, client, report, mode, password)
+            _pull_into(store, client, report, mode, password, max_deletes)
         report.ok = bool(report.remote_found)
         return report
     return _run(store, "download", work)
 
 
 def sync(store: Store, *, mode: str = "merge", password: str | None = None,
-         encrypted: bool | None = None, time_limit_s: float | None = None) -> BackupReport:
+         encrypted: bool | None = None, time_limit_s: float | None = None,
+         max_deletes: int | None = None) -> BackupReport:
     """``merge``: pull and merge (when a file exists), then push the result; ``upload``: push;
     ``download``: pull and merge. ``time_limit_s``: no request goes on past that many seconds
-    from now (the scheduled sync's limit)."""
+    from now (the scheduled sync's limit). ``max_deletes``: the most accounts the merge may
+    delete; more raise ``transfer.DeletionsNeedConfirmation`` before anything is written or
+    uploaded, so a held-back merge never uploads a list it emptied."""
     if mode not in SYNC_MODES:
         raise ValidationError(f"'{mode}' is not a sync mode; use merge, upload or download.")
 
@@ -371,7 +377,7 @@ def sync(store: Store, *, mode: str = "merge", password: str | None = None,
         with client:
             keep: dict[str, Any] = {}
             if mode in ("merge", "download"):
-                keep = _pull_into(store, client, report, "merge", password)
+                keep = _pull_into(store, client, report, "merge", password, max_deletes)
             if mode in ("merge", "upload"):
                 _push_into(store, client, s, report, encrypted, password, keep)
         report.ok = mode != "download" or bool(report.remote_found)

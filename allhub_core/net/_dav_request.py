@@ -16,7 +16,7 @@ import asyncio
 import time
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, AsyncGenerator, cast
 
 if TYPE_CHECKING:
     import httpx
@@ -125,7 +125,8 @@ async def _body(res: httpx.Response, limit: int | None) -> bytes:
             raise TooLarge()
     chunks: list[bytes] = []
     size = 0
-    async with aclosing(res.aiter_bytes()) as stream:
+    # closed at once when we stop early (not left to the garbage collector on a closed loop)
+    async with aclosing(cast("AsyncGenerator[bytes, None]", res.aiter_bytes())) as stream:
         async for chunk in stream:
             size += len(chunk)
             if limit is not None and size > limit:

@@ -7,6 +7,12 @@ and one summary sentence, and for refresh and check-in runs calls the notificati
 A notifier failure never fails the job. A job's own failure is a ``failed`` run with its
 sentence, never an exception, except that a job already running is ``JobBusy``.
 
+A run a person starts (``user_runs.run_now``: ``allhub refresh``, the pages' buttons) is a run
+like the others, with its trigger (``cli``, ``dashboard``) and the accounts asked for (a
+``RunScope``); it leaves the schedule's state alone. ``cancel`` (a daemon stopping) ends a
+refresh or check-in within a second: what finished is written and the run says it was
+interrupted, its counts those of the results it records.
+
 Check-ins: only accounts not checked in today are taken (decided from the store, see
 ``schedule.checkin_candidates``), so no account is checked in twice a day whatever restarts,
 reloads or second processes happen; a retry takes only today's failures.
@@ -17,6 +23,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,7 +41,9 @@ __all__ = ["JOBS", "TRIGGERS", "RunReport", "JobBusy", "RunGuard", "run_job", "s
 
 log = logging.getLogger("allhub.automation")
 
-TRIGGERS = ("schedule", "catch-up", "retry", "manual", "open", "demo")
+TRIGGERS = ("schedule", "catch-up", "retry", "manual", "open", "demo", "cli", "dashboard")
+#: a run's progress (and heartbeat) is written at most this often, and when its last account is done
+PROGRESS_EVERY_S = 1.0
 JOB_LABELS = {"refresh": "Refresh", "checkin": "Check-in", "usage_sync": "Usage sync", "webdav_sync": "WebDAV sync"}
 _NOTIFIED_JOBS = ("refresh", "checkin")
 
@@ -55,6 +64,16 @@ class RunGuard:
 
 
 @dataclass
+class RunScope:
+    """What a person asked for: these accounts (None: every account the job takes), ``force``
+    (a refresh ignores the minimum interval), ``on_result`` (their progress bar)."""
+
+    ids: list[int] | None = None
+    force: bool = False
+    on_result: Callable[[Any], None] | None = None
+
+
+@dataclass
 class RunReport:
     """One logged run: ``summary()`` (one sentence), ``rows()`` (per account), ``exit_code()``."""
 
@@ -69,6 +88,7 @@ class RunReport:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     detail: Any = None  # the sync room's own report
+    error: AllhubError | None = None  # what stopped the run outright (a caller may raise it again)
 
     def summary(self) -> str:
         return self.text
@@ -100,16 +120,24 @@ def _status(results: list[dict[str, Any]], failed_outright: bool = False) -> str
 class _Progress:
     """Counts accounts as they finish and writes done/total (and the heartbeat) to the run row."""
 
-    def __init__(self, store: Store, run_id: int, total: int, clock: Clock):
-        self.store, self.run_id, self.total, self.clock = store, run_id, total, clock
+    def __init__(self, store: Store, run_id: int, total: int, clock: Clock,
+                 also: Callable[[Any], None] | None = None):
+        self.store, self.run_id, self.total, self.clock, self.also = store, run_id, total, clock, also
         self.done = 0
         self._lock = threading.Lock()
+        self._written_at = 0.0
 
-    def __call__(self, _result: Any = None) -> None:
+    def __call__(self, result: Any = None) -> None:
+        if self.also is not None:
+            self.also(result)
         with self._lock:
             self.done = min(self.done + 1, max(self.total, self.done + 1))
             self.total = max(self.total, self.done)
             done, total = self.done, self.total
+            now = time.monotonic()
+            if done < total and now - self._written_at < PROGRESS_EVERY_S:
+                return  # one write a second is progress enough; a write opens the file
+            self._written_at = now
         try:
             runlog.update_progress(self.store, self.run_id, done, total, self.clock.now())
         except AllhubError as exc:  # progress is a courtesy; the run goes on
@@ -117,11 +145,13 @@ class _Progress:
 
 
 # -- the jobs -------------------------------------------------------------------------------
-def _refresh(store: Store, progress: _Progress, politeness: Any,
-             sync_usage: bool = True) -> tuple[list[dict[str, Any]], str, dict, Any]:
+def _refresh(store: Store, progress: _Progress, politeness: Any, sync_usage: bool = True, scope: RunScope | None = None,
+             cancel: threading.Event | None = None) -> tuple[list[dict[str, Any]], str, dict, Any]:
     from allhub_core.sync import refresh
 
-    report = refresh(store, force=False, politeness=politeness, on_result=progress, sync_usage_when_due=sync_usage)
+    scope = scope or RunScope()
+    report = refresh(store, scope.ids, force=scope.force, politeness=politeness, on_result=progress,
+                     sync_usage_when_due=sync_usage, cancel=cancel)
     names = report.names
     rows = [{"account_id": r.account_id, "name": names.get(str(r.account_id), ""), "ok": r.ok,
              "result": "refreshed" if r.ok else "failed", "message": r.health_reason} for r in report.results]
@@ -134,14 +164,17 @@ def _refresh(store: Store, progress: _Progress, politeness: Any,
     return rows, report.summary(), counts, report
 
 
-def _checkin(store: Store, ids: list[int], names: dict[int, str], progress: _Progress,
-             politeness: Any) -> tuple[list[dict[str, Any]], str, dict, Any]:
+def _checkin(store: Store, ids: list[int] | None, names: dict[int, str], progress: _Progress, politeness: Any,
+             scope: RunScope | None = None, cancel: threading.Event | None = None
+             ) -> tuple[list[dict[str, Any]], str, dict, Any]:
     from allhub_core.sync import checkin
     from allhub_core.vocab import CheckInResult
 
-    if not ids:
+    if scope is not None:
+        ids = scope.ids  # what the person asked for (None: every account with check-in)
+    elif not ids:
         return [], "No accounts to check in: every account with auto check-in is checked in today.", {}, None
-    report = checkin(store, ids, politeness=politeness, on_result=progress)
+    report = checkin(store, ids, politeness=politeness, on_result=progress, cancel=cancel)
     rows = [{"account_id": r.account_id, "name": names.get(int(r.account_id), report.names.get(r.account_id, "")),
              "ok": CheckInResult(r.result).ok, "result": r.result, "message": r.message} for r in report.results]
     counts = {k.value: v for k, v in report.counts().items()}
@@ -161,14 +194,15 @@ def _usage(store: Store, progress: _Progress, politeness: Any) -> tuple[list[dic
 
 
 def _webdav(store: Store, mode: str) -> tuple[list[dict[str, Any]], str, dict, Any]:
-    from allhub_core.sync import backup_sync, get_backup_settings
+    from allhub_core.automation.webdav_guard import guarded_sync
+    from allhub_core.sync import get_backup_settings
 
     settings = get_backup_settings(store)
     if not settings.complete:
         raise ValidationError("WebDAV is not set up: save its address, user name and password first.")
     # the whole sync within the WebDAV deadline, so the job ends by itself (watchdog adds a margin)
-    report = backup_sync(store, mode=mode, time_limit_s=settings.timeout_s)
-    return [], report.summary(), {"ok": int(report.ok), "mode": mode}, report
+    # deleting at most the set share of the accounts (webdav_guard)
+    return guarded_sync(store, mode, time_limit_s=settings.timeout_s)
 
 
 def _count(store: Store, job: str, day: Any, retry: bool) -> tuple[int, list[int], dict[int, str]]:
@@ -219,31 +253,36 @@ def _claim(store: Store, job: str, trigger: str, clock: Clock) -> tuple[int, int
 
 def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | None = None,
             politeness: Any = None, sync_usage: bool = True,
-            _claimed: tuple[int, int, list[int], dict[int, str]] | None = None,
-            _guard: RunGuard | None = None) -> RunReport:
+            cancel: threading.Event | None = None, _claimed: tuple[int, int, list[int], dict[int, str]] | None = None,
+            _guard: RunGuard | None = None, _scope: RunScope | None = None) -> RunReport:
     """Run ``job`` now and log it; returns the finished run's report (``JobBusy`` when that job
     is running already). ``politeness`` overrides the saved one (tests use a fast one);
-    ``sync_usage=False`` keeps a refresh from syncing the usage logs that are due."""
+    ``sync_usage=False`` keeps a refresh from syncing the usage logs that are due; ``cancel``
+    set from another thread stops a refresh or check-in (the run is recorded interrupted)."""
     clock = clock or SystemClock()
     rid, total, ids, names = _claimed or _claim(store, job, trigger, clock)
     started = clock.now()
     day = started.date()
     report = RunReport(rid, job, trigger, started_at=started)
-    progress = _Progress(store, rid, total, clock)
-    failed_outright = transient = False
+    progress = _Progress(store, rid, total, clock, also=_scope.on_result if _scope else None)
+    failed_outright = transient = interrupted = False
     try:
         if job == "refresh":
-            rows, text, counts, detail = _refresh(store, progress, politeness, sync_usage)
+            rows, text, counts, detail = _refresh(store, progress, politeness, sync_usage, _scope, cancel)
         elif job == "checkin":
-            rows, text, counts, detail = _checkin(store, ids, names, progress, politeness)
+            rows, text, counts, detail = _checkin(store, ids, names, progress, politeness, _scope, cancel)
         elif job == "usage_sync":
             rows, text, counts, detail = _usage(store, progress, politeness)
         else:
             rows, text, counts, detail = _webdav(store, get_settings(store).webdav_sync_mode)
             failed_outright = not detail.ok
+        if getattr(detail, "interrupted", False):  # stopped by ``cancel``: its rows are what finished
+            text = f"Interrupted: the run was stopped after {len(rows)} of {max(total, len(rows))} account(s)."
+            failed_outright = interrupted = True
     except AllhubError as exc:
         rows, text, counts, detail, failed_outright = [], str(exc), {}, None, True
         transient = isinstance(exc, StoreBusy)
+        report.error = exc
     except Exception as exc:  # noqa: BLE001 - a bug is a failed run with a sentence, the scheduler goes on
         log.exception("the %s job failed unexpectedly", job)
         text = f"The job stopped on an unexpected internal error ({type(exc).__name__})."
@@ -256,8 +295,8 @@ def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | N
     if job == "checkin":
         if trigger == "retry":
             state[f"checkin_retries:{day.isoformat()}"] = str(retries_done(store, day) + 1)
-        elif not transient:
-            # today's check-in has run (a busy database is the one failure tried again next tick)
+        elif not transient and not interrupted and _scope is None:
+            # today's check-in has run (a busy database, or a stop half way, is tried again next tick)
             state[f"checkin_daily:{day.isoformat()}"] = str(rid)
     done = len(rows) if job != "webdav_sync" else int(not failed_outright)
     guard = _guard or RunGuard()
@@ -272,7 +311,7 @@ def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | N
             runlog.finish_run(store, rid, status=report.status, now=report.finished_at, summary=text,
                               counts=counts, done=max(done, progress.done), total=max(total, done, progress.done),
                               state=state)
-    if job in _NOTIFIED_JOBS:
+    if job in _NOTIFIED_JOBS or counts.get("held_back"):  # a held-back WebDAV sync needs a person
         run = runlog.get_run(store, rid) or {}
         run["results"] = report.rows()
         report.notify = _notify(store, run)

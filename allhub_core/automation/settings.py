@@ -6,7 +6,9 @@ needs no migration. Two of them are the existing preferences the manual actions 
 defaults follow the extension: auto refresh off, every 900 s (at least 60), a per-account
 minimum interval of 120 s (at least 30); daily check-in in 09:00-23:00 at a random time;
 retries off (when on: every 1800 s, at most 3 a day). Check-in, usage and WebDAV sync are off
-until the user turns them on, since they act on the user's accounts unattended.
+until the user turns them on, since they act on the user's accounts unattended. A scheduled
+WebDAV sync deletes at most ``webdav_sync_max_delete_pct`` percent of the accounts (default 25)
+without a person's yes; more, and it changes nothing and says so.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class AutomationSettings:
     webdav_sync_enabled: bool = False
     webdav_sync_interval_s: int = 3600
     webdav_sync_mode: str = "merge"
+    webdav_sync_max_delete_pct: int = 25
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -71,9 +74,11 @@ _LIMITS: dict[str, tuple[int, int, str]] = {
     "retry_interval_s": (60, 86_400, "The time between check-in retries"),
     "retry_max": (1, 24, "The number of check-in retries a day"),
     "webdav_sync_interval_s": (300, 604_800, "The WebDAV sync interval"),
+    "webdav_sync_max_delete_pct": (0, 100, "The share of accounts a scheduled WebDAV sync may delete"),
     **{k: WHOLE_NUMBER_LIMITS[k] for k in _PREFERENCE_KEYS},
 }
-_UNITS = {"retry_max": "", **{k: "" for k in _PREFERENCE_KEYS}}  # the preferences' sentences say "seconds"
+# the preferences' sentences say "seconds"
+_UNITS = {"retry_max": "", "webdav_sync_max_delete_pct": " percent", **{k: "" for k in _PREFERENCE_KEYS}}
 _HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
 

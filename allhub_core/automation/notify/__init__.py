@@ -177,7 +177,9 @@ def send_test(store: Store, name: str) -> dict:
 
 # -- after a run --------------------------------------------------------------------------------
 def notify_after_run(store: Store, run: dict) -> list[dict]:
-    """Tell every enabled channel that follows ``run['job']`` and whose policy wants it.
+    """Tell every enabled channel that follows ``run['job']`` and whose policy wants it; a run
+    that held something back for a person (``counts["held_back"]``: a scheduled WebDAV sync that
+    would delete too many accounts) goes to every enabled channel, whichever jobs it follows.
 
     Returns one {channel, ok, message} per channel tried (none when no channel wanted it).
     Never raises."""
@@ -196,7 +198,8 @@ def _notify_after_run(store: Store, run: dict) -> list[dict]:
         "job": job, "status": run.get("status"), "summary": scrub(run.get("summary") or ""),
         "finished_at": when.isoformat(timespec="minutes") if when else "",
         "day": when.date().isoformat() if when else ""}})
-    rows = [r for r in db.channel_rows(store, enabled_only=True) if job in r["jobs"]]
+    held_back = bool(dict(run.get("counts") or {}).get("held_back"))
+    rows = [r for r in db.channel_rows(store, enabled_only=True) if job in r["jobs"] or held_back]
     if not rows:
         return []
     message = run_message(run)

@@ -56,7 +56,8 @@ class Message:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-_JOB_LABEL = {"refresh": "refresh", "checkin": "check-in", "daily_summary": "daily summary"}
+_JOB_LABEL = {"refresh": "refresh", "checkin": "check-in", "daily_summary": "daily summary",
+              "webdav_sync": "WebDAV sync"}
 
 # Check-in results in the order they are told, with their label in the counts line.
 _CHECKIN_ORDER = (("success", "checked in"), ("already_checked", "already"), ("failed", "failed"),
@@ -167,11 +168,14 @@ def run_message(run: dict[str, Any]) -> Message:
         title = f"allhub {label} {_status_word(status)}"
     when = _time(run.get("finished_at") or run.get("started_at"))
     trigger = str(run.get("trigger") or "")
-    head = f"{label.capitalize()} of {total} account{'s' if total != 1 else ''}"
+    head = label[:1].upper() + label[1:]
+    head += "" if job == "webdav_sync" else f" of {total} account{'s' if total != 1 else ''}"
     head += f" ({trigger})" if trigger else ""
     head += f", finished {when}." if when else "."
-    text = [head, _counts_line(job, counts)]
-    md = [_md(head), "", f"**{_md(_counts_line(job, counts))}**"]
+    text, md = [head], [_md(head)]
+    if job != "webdav_sync":  # a file, not accounts: its sentence says it all
+        text.append(_counts_line(job, counts))
+        md += ["", f"**{_md(_counts_line(job, counts))}**"]
     summary = _reason(run.get("summary") or "")
     if summary:
         text.append(summary)

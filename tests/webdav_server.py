@@ -19,7 +19,6 @@ watch the upload sequence from the server side. Modes, as real servers behave:
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import unquote, urlsplit

@@ -13,9 +13,11 @@ from allhub_core.sync import (
     last_backup_result,
     save_backup_settings,
 )
+from allhub_core.transfer import DeletionsNeedConfirmation
 from pages._ui import clear_typed, esc, flash, forget_typed, open_store, show_flash, user_errors
 
 store = open_store()
+ss = st.session_state
 clear_typed()
 
 st.title("Backup")
@@ -58,10 +60,18 @@ if not settings.complete:
 
 
 def run(label: str, action, **kw) -> None:
-    """Run one backup action; its sentence shows after the rerun (errors show here)."""
+    """Run one backup action; its sentence shows after the rerun (errors show here). A download
+    or sync whose merge would delete accounts writes nothing and asks first (``dav_pending``);
+    the yes runs it again allowing exactly the deletions shown."""
     with user_errors():
-        with st.spinner(label):
-            report = action(store, **kw)
+        try:
+            with st.spinner(label):
+                report = action(store, **kw)
+        except DeletionsNeedConfirmation as exc:
+            ss["dav_pending"] = {"label": label, "sync": action is backup_sync, "kw": kw, "count": exc.count,
+                                 "names": exc.names}
+            st.rerun()
+        ss.pop("dav_pending", None)
         flash(report.summary(), "success" if report.ok else "warning")
         st.rerun()
 
@@ -75,13 +85,26 @@ if c2.button("Upload now", key="backup_push", disabled=off, icon=":material/clou
     run("Uploading…", backup_push)
 if c3.button("Download and merge", key="backup_pull", disabled=off, icon=":material/cloud_download:",
              help="Merge the file into this database: the newer record wins; deletions are honoured."):
-    run("Downloading…", backup_pull)
+    run("Downloading…", backup_pull, max_deletes=0)
 
 st.markdown("**Sync with the extension's file**")
 mode = st.radio("Strategy", list(BACKUP_SYNC_MODES), format_func=BACKUP_SYNC_MODES.get, key="sync_mode",
                 horizontal=True)
 if st.button("Sync now", key="backup_sync", disabled=off, icon=":material/sync:"):
-    run("Syncing…", backup_sync, mode=mode)
+    run("Syncing…", backup_sync, mode=mode, max_deletes=0)
+
+pending = ss.get("dav_pending")
+if pending:
+    n, names = pending["count"], pending["names"]
+    st.warning(esc(f"The backup file deletes {n} account(s) here: {', '.join(names[:20])}"
+                   f"{' …' if len(names) > 20 else ''}. Nothing was changed yet."), icon=":material/delete:")
+    y, no = st.columns(2)
+    if y.button(f"Delete {n} account(s) and go on", key="dav_confirm_delete", type="primary"):
+        run(pending["label"], backup_sync if pending["sync"] else backup_pull, **{**pending["kw"], "max_deletes": n})
+    if no.button("Cancel", key="dav_cancel_delete"):
+        ss.pop("dav_pending", None)
+        flash("Nothing was changed.")
+        st.rerun()
 
 last = last_backup_result(store)
 st.markdown("**Last result**")

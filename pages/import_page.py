@@ -9,6 +9,7 @@ from allhub_core.transfer import (
     apply_import,
     build_extension_backup,
     build_own_backup,
+    deletion_limit,
     encrypt_backup,
     extension_file_name,
     import_csv,
@@ -19,7 +20,7 @@ from allhub_core.transfer import (
     parse_backup,
     preview_import,
 )
-from pages._ui import flash, open_store, run_recognize_refresh, show_flash, user_errors
+from pages._ui import esc, flash, open_store, run_recognize_refresh, show_flash, user_errors
 
 store = open_store()
 ss = st.session_state
@@ -35,7 +36,7 @@ tab_in, tab_out, tab_marks = st.tabs(["Import", "Export", "Bookmarks"], key="io_
 
 def _finish(summary: str, code: int) -> None:
     flash(summary, "success" if code == 0 else "warning")
-    for key in ("imp_text", "imp_password"):
+    for key in ("imp_text", "imp_password", "imp_confirm_delete"):
         ss.pop(key, None)
     st.rerun()
 
@@ -73,8 +74,18 @@ with tab_in:
                 st.dataframe([{"Kind": r["kind"], "Action": r["action"], "Name": r["name"], "Site": r["site_url"],
                                "Changes": ", ".join(r["changes"]), "Why": r["reason"]} for r in preview.rows()],
                              hide_index=True, key="imp_rows")
-                if st.button(f"Import ({mode})", type="primary", key="imp_confirm"):
-                    report = apply_import(store, bundle, mode)
+                gone = [r["name"] or r["site_url"] for r in preview.rows()
+                        if r["kind"] == "account" and r["action"] == "delete"]
+                must_confirm = bool(gone) and deletion_limit(bundle, mode, 0) == 0
+                if must_confirm:  # a merge's deletion records, or a replace by a file without accounts
+                    st.warning(esc(f"This import deletes {len(gone)} account(s) here: {', '.join(gone[:20])}"
+                                   f"{' …' if len(gone) > 20 else ''}."), icon=":material/delete:")
+                    agreed = st.checkbox(f"Yes, delete these {len(gone)} account(s)", key="imp_confirm_delete")
+                else:
+                    agreed = True
+                if st.button(f"Import ({mode})", type="primary", key="imp_confirm", disabled=not agreed):
+                    # at most the deletions shown: a plan that changed since is refused, nothing written
+                    report = apply_import(store, bundle, mode, max_deletes=deletion_limit(bundle, mode, len(gone)))
                     _finish(report.summary(), report.exit_code())
 
 with tab_out:

@@ -6,6 +6,8 @@ account shows the new name. Names are trimmed and inner whitespace collapsed.
 
 from __future__ import annotations
 
+import unicodedata
+
 import duckdb
 
 from allhub_core.errors import NotFound, ValidationError
@@ -15,12 +17,22 @@ __all__ = ["normalize_tag_name", "list_tags", "create_tag", "rename_tag", "delet
            "resolve_tag_ids"]
 
 MAX_TAG_LEN = 64
+# Drawn as nothing: format characters (zero-width space and joiners, BOM, bidi marks), controls,
+# separators, lone combining marks, and the Hangul fillers and the braille blank.
+_UNSEEN_CATEGORIES = {"Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Me"}
+_BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
+
+
+def _visible(c: str) -> bool:
+    return not (c.isspace() or c in _BLANK_LETTERS or unicodedata.category(c) in _UNSEEN_CATEGORIES)
 
 
 def normalize_tag_name(name: str | None) -> str:
     text = " ".join((name or "").split())
     if not text:
         raise ValidationError("Tag name cannot be empty.")
+    if not any(_visible(c) for c in text):
+        raise ValidationError("Tag name has no visible character (only spaces or invisible characters).")
     if len(text) > MAX_TAG_LEN:
         raise ValidationError(f"Tag name is longer than {MAX_TAG_LEN} characters.")
     return text

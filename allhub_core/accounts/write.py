@@ -12,7 +12,7 @@ from typing import Any, Iterable
 import duckdb
 
 from allhub_core.accounts.model import AccountInput, check_credentials, clean_value, parse_id
-from allhub_core.accounts.tags import resolve_tag_ids
+from allhub_core.accounts.tags import normalize_tag_name, resolve_tag_ids
 from allhub_core.errors import DuplicateAccount, NotFound, ValidationError
 from allhub_core.origin import origin_key
 from allhub_core.store import Store, mask_secret, one_row
@@ -107,6 +107,8 @@ def update_accounts(store: Store, changes: dict[Any, dict[str, Any]]) -> int:
     """Apply ``{account_id: {field: value}}`` in one transaction; returns accounts changed.
 
     Every value is validated first; one bad value rejects the whole diff and changes nothing.
+    A value equal to the stored one (tags compared as a set, case-insensitively) is no change:
+    it is not written and does not move the account's edit time.
     """
     clean: dict[int, dict[str, Any]] = {}
     for raw_id, fields in changes.items():
@@ -114,9 +116,14 @@ def update_accounts(store: Store, changes: dict[Any, dict[str, Any]]) -> int:
         clean[aid] = {k: clean_value(k, v) for k, v in fields.items()}
     if not clean:
         return 0
+    changed = 0
     with store.write() as con:
         require_ids(con, clean)
-        for aid, fields in clean.items():
+        for aid, asked in clean.items():
+            fields = _differences(con, aid, asked)
+            if not fields:
+                continue
+            changed += 1
             scalar = {k: v for k, v in fields.items() if k not in ("tags", "pinned", "manual_position")}
             if scalar:
                 cols = ", ".join(f"{k} = ?" for k in scalar)
@@ -135,7 +142,30 @@ def update_accounts(store: Store, changes: dict[Any, dict[str, Any]]) -> int:
                     con.execute("INSERT INTO manual_order VALUES (?, ?)", [aid, fields["manual_position"]])
             if "tags" in fields or "pinned" in fields or "manual_position" in fields:
                 con.execute("UPDATE accounts SET updated_at = now(), user_updated_at = now() WHERE id = ?", [aid])
-    return len(clean)
+    return changed
+
+
+def _differences(con: duckdb.DuckDBPyConnection, aid: int, fields: dict[str, Any]) -> dict[str, Any]:
+    """The cleaned ``fields`` whose value differs from what account ``aid`` has now."""
+    scalar = [k for k in fields if k not in ("tags", "pinned", "manual_position")]
+    out: dict[str, Any] = {}
+    if scalar:  # the names are EDITABLE_FIELDS keys (clean_value refused any other)
+        now = one_row(con.execute(f"SELECT {', '.join(scalar)} FROM accounts WHERE id = ?", [aid]))
+        out = {k: fields[k] for k, old in zip(scalar, now, strict=True) if fields[k] != old}
+    if "tags" in fields:
+        have = {r[0] for r in con.execute("SELECT t.name_key FROM account_tags lk JOIN tags t ON t.id = lk.tag_id "
+                                          "WHERE lk.account_id = ?", [aid]).fetchall()}
+        if {normalize_tag_name(n).casefold() for n in fields["tags"]} != have:
+            out["tags"] = fields["tags"]
+    if "pinned" in fields:
+        pinned = one_row(con.execute("SELECT count(*) FROM pins WHERE account_id = ?", [aid]))[0] > 0
+        if fields["pinned"] != pinned:
+            out["pinned"] = fields["pinned"]
+    if "manual_position" in fields:
+        row = con.execute("SELECT position FROM manual_order WHERE account_id = ?", [aid]).fetchone()
+        if fields["manual_position"] != (row[0] if row else None):
+            out["manual_position"] = fields["manual_position"]
+    return out
 
 
 def _pin(con: duckdb.DuckDBPyConnection, aid: int, pinned: bool) -> None:

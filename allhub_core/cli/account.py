@@ -170,8 +170,7 @@ def cmd_account_set(args: argparse.Namespace) -> int:
     method, request = _checkin_method_args(args, current)
     if not changes and not (args.pin or args.unpin or token or cookie or method):
         raise Fail(2, "Nothing to change: give at least one option (see 'allhub account set --help').")
-    if changes:
-        update_accounts(store, {aid: changes})
+    changed = bool(update_accounts(store, {aid: changes})) if changes else False
     if args.pin or args.unpin:
         set_pinned(store, [aid], bool(args.pin))
     if token or cookie:
@@ -181,6 +180,9 @@ def cmd_account_set(args: argparse.Namespace) -> int:
 
         set_checkin_method(store, [aid], method, request)
     rec = get_account(store, aid)
+    if not (changed or args.pin or args.unpin or token or cookie or method):
+        emit(f"Nothing changed: account {rec['id']} ({rec['site_name']}) already has those values.")
+        return 0
     emit(f"Updated account {rec['id']}: {rec['site_name']}.")
     return 0
 

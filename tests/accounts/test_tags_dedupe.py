@@ -141,3 +141,31 @@ def test_preferences_persist_and_validate(store):
     with pytest.raises(ValidationError):
         set_preference(store, "sort_field", "bogus")
     assert get_preferences(store)["currency"] == "CNY"
+
+
+@pytest.mark.parametrize("name", ["\u200b", "\u200c\u200d", "\ufeff", "\u200e \u200f", "\u202e", "\u2800", "\u0301"])
+def test_a_tag_name_of_only_invisible_characters_is_refused(store, name):
+    """Issue 16: a zero-width space (or a BOM, a bidi mark...) was accepted as a tag."""
+    with pytest.raises(ValidationError, match="no visible character"):
+        normalize_tag_name(name)
+    with pytest.raises(ValidationError, match="no visible character"):
+        create_tag(store, name)
+    with pytest.raises(ValidationError, match="no visible character"):
+        _add(store, tags=[name])
+    create_tag(store, "ok")
+    with pytest.raises(ValidationError, match="no visible character"):
+        rename_tag(store, "ok", name)
+    assert [t["name"] for t in list_tags(store)] == ["ok"] and acc.account_records(store) == []
+    assert normalize_tag_name("vip\u200b") == "vip\u200b" and normalize_tag_name("漢") == "漢"
+
+
+def test_update_counts_only_accounts_whose_values_change(store):
+    a, b = _add(store, uid="1", name="A", tags=["vip"]), _add(store, uid="2", name="B")
+    acc.set_pinned(store, [a], True)
+    before = acc.get_account(store, a)["updated_at"]
+    same = {"site_name": "A", "tags": ["VIP", ""], "pinned": True, "manual_position": None, "exchange_rate": 7.2}
+    assert acc.update_accounts(store, {a: same}) == 0
+    assert acc.get_account(store, a)["updated_at"] == before
+    assert acc.update_accounts(store, {a: same, b: {"notes": "new"}}) == 1
+    assert acc.update_accounts(store, {a: {"tags": ["vip", "paid"]}}) == 1
+    assert acc.get_account(store, a)["tags"] == ["paid", "vip"]

@@ -93,6 +93,32 @@ def test_set_with_nothing_to_change(capsys):
     assert code == 2 and "Nothing to change" in err
 
 
+def test_set_that_changes_nothing_says_so_and_keeps_the_edit_time(capsys):
+    """Issue 16: ``account set 1 --tag ''`` said "Updated" though nothing changed."""
+    aid = json.loads(add(capsys, "--tag", "vip", "--name", "Relay", "--json")[1])["id"]
+    before = json.loads(run(capsys, "account", "show", aid, "--json")[1])
+    for argv in (["--tag", ""], ["--tag", "  "], ["--tag", "VIP"], ["--name", "Relay"], ["--untag", "other"]):
+        code, out, err = run(capsys, "account", "set", aid, *argv)
+        assert (code, out, err) == (0, f"Nothing changed: account {aid} (Relay) already has those values.\n", ""), argv
+    after = json.loads(run(capsys, "account", "show", aid, "--json")[1])
+    assert after == before  # not even the edit time moved
+    code, out, _ = run(capsys, "account", "set", aid, "--tag", "", "--tag", "paid")
+    assert code == 0 and out == f"Updated account {aid}: Relay.\n"
+    assert json.loads(run(capsys, "account", "show", aid, "--json")[1])["tags"] == ["paid", "vip"]
+
+
+@pytest.mark.parametrize("tag", ["\u200b", "\u200c\u200d", "\ufeff", "\u200e\u200f", " \u2060 ", "\u3164"])
+def test_a_tag_of_invisible_characters_is_refused_in_one_sentence(capsys, tag):
+    code, _, err = add(capsys, "--tag", tag)
+    assert code == 2 and err.strip() == ("allhub: Tag name has no visible character (only spaces or invisible "
+                                         "characters).")
+    assert run(capsys, "account", "list", "--json", "--include-disabled")[1].strip() == "[]"
+    aid = json.loads(add(capsys, "--tag", "vip", "--json")[1])["id"]
+    code, _, err = run(capsys, "account", "set", aid, "--tag", tag)
+    assert code == 2 and "no visible character" in err and len(err.strip().splitlines()) == 1
+    assert json.loads(run(capsys, "account", "show", aid, "--json")[1])["tags"] == ["vip"]
+
+
 def test_list_csv_is_formula_safe_and_secret_free(capsys):
     add(capsys, "--name", "=HYPERLINK(\"x\")", "--notes", "@SUM(1)")
     code, out, _ = run(capsys, "account", "list", "--csv")

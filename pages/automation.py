@@ -111,6 +111,10 @@ with st.form("automation_settings"):
                             key="webdav_sync_interval_s")
     dav_mode = d3.selectbox("Strategy", list(WEBDAV_MODES), index=list(WEBDAV_MODES).index(s.webdav_sync_mode),
                             key="webdav_sync_mode")
+    dav_pct = d1.number_input("Delete at most (% of the accounts)", min_value=0, max_value=100,
+                              value=s.webdav_sync_max_delete_pct, key="webdav_sync_max_delete_pct",
+                              help="A file whose deletions go further holds the sync back until you sync by hand; "
+                                   "you get a notification.")
     if st.form_submit_button("Save automation settings", type="primary"):
         with user_errors():
             save_settings(store, refresh_enabled=refresh_on, refresh_interval_s=refresh_s, refresh_min_interval_s=min_s,
@@ -118,7 +122,7 @@ with st.form("automation_settings"):
                           checkin_window_start=start, checkin_window_end=end, retry_enabled=retry_on,
                           retry_interval_s=retry_s, retry_max=retry_max, usage_sync_enabled=usage_on,
                           usage_sync_interval_s=usage_s, webdav_sync_enabled=dav_on, webdav_sync_interval_s=dav_s,
-                          webdav_sync_mode=dav_mode)
+                          webdav_sync_mode=dav_mode, webdav_sync_max_delete_pct=dav_pct)
             flash("Automation settings saved.")
             st.rerun()
 

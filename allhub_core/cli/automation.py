@@ -58,7 +58,8 @@ def _print_show(info: dict[str, Any]) -> None:
          f"(every {s['retry_interval_s']} s, at most {s['retry_max']} a day)")
     emit(f"Usage sync:     {on(s['usage_sync_enabled'])}, every {s['usage_sync_interval_s']} s")
     emit(f"WebDAV sync:    {on(s['webdav_sync_enabled'])}, every {s['webdav_sync_interval_s']} s, "
-         f"mode {s['webdav_sync_mode']}")
+         f"mode {s['webdav_sync_mode']}, deleting at most {s['webdav_sync_max_delete_pct']}% of the accounts "
+         "without you")
     emit("Next runs:")
     for r in info["next_runs"]:
         emit(f"  {r['job']:<14} {r['note']}")
@@ -95,7 +96,8 @@ def cmd_set(args: argparse.Namespace) -> int:
     for flag, key in (("refresh_interval", "refresh_interval_s"), ("refresh_min_interval", "refresh_min_interval_s"),
                       ("retry_interval", "retry_interval_s"), ("retry_max", "retry_max"),
                       ("usage_sync_interval", "usage_sync_interval_s"),
-                      ("webdav_sync_interval", "webdav_sync_interval_s"), ("webdav_sync_mode", "webdav_sync_mode")):
+                      ("webdav_sync_interval", "webdav_sync_interval_s"), ("webdav_sync_mode", "webdav_sync_mode"),
+                      ("webdav_max_delete_pct", "webdav_sync_max_delete_pct")):
         value = getattr(args, flag)
         if value is not None:
             changes[key] = value
@@ -196,6 +198,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--webdav-sync", choices=_ONOFF, help="scheduled WebDAV sync on or off")
     s.add_argument("--webdav-sync-interval", type=int, metavar="S", help="seconds between WebDAV syncs (min 300)")
     s.add_argument("--webdav-sync-mode", choices=WEBDAV_MODES, help="merge, upload or download")
+    s.add_argument("--webdav-max-delete-pct", type=int, metavar="N",
+                   help="the most a scheduled WebDAV sync deletes without you, in percent of the accounts "
+                        "(default 25; more holds the sync back and notifies)")
     s.add_argument("--json", action="store_true", help="print the settings afterwards as JSON")
     s.set_defaults(func=cmd_set)
 

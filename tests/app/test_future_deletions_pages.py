@@ -83,3 +83,14 @@ def test_backup_page_asks_before_a_download_deletes_and_cancel_changes_nothing(s
     at.button(key="dav_confirm_delete").click().run()
     assert not at.exception and texts(at.success)[0].startswith(f"Downloaded {dav.url('/' + FILE)}")
     assert names(store) == ["Bravo"]
+
+
+def test_the_automation_page_sets_the_share_a_scheduled_sync_may_delete(store):
+    from allhub_core.automation import get_settings, save_settings
+
+    save_settings(store, webdav_sync_max_delete_pct=40)
+    at = start("pages/automation.py")
+    assert at.number_input(key="webdav_sync_max_delete_pct").value == 40
+    at.number_input(key="webdav_sync_max_delete_pct").set_value(10)
+    at.button(key="FormSubmitter:automation_settings-Save automation settings").click().run()
+    assert not at.exception and get_settings(store).webdav_sync_max_delete_pct == 10

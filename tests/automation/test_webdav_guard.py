@@ -97,3 +97,15 @@ def test_deletions_within_the_share_go_through_and_the_share_is_a_setting(db_pat
     run = scheduled_sync(db_path, "10:10")  # due again
     assert run["status"] == "failed" and "more than the 0%" in run["summary"]
     assert names(store) == ["Bravo", "Charlie", "Delta"]
+
+
+def test_the_share_is_set_from_the_command_line(store, capsys):
+    from allhub_core.cli.main import main
+
+    assert main(["--db", str(store.path), "automation", "set", "--webdav-max-delete-pct", "40", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["settings"]["webdav_sync_max_delete_pct"] == 40
+    assert main(["--db", str(store.path), "automation", "set", "--webdav-max-delete-pct", "101"]) == 2
+    assert capsys.readouterr().err.strip() == ("allhub: The share of accounts a scheduled WebDAV sync may delete "
+                                               "must be a whole number from 0 to 100 percent.")
+    assert main(["--db", str(store.path), "automation", "show"]) == 0
+    assert "deleting at most 40% of the accounts without you" in capsys.readouterr().out

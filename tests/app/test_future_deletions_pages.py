@@ -94,3 +94,22 @@ def test_the_automation_page_sets_the_share_a_scheduled_sync_may_delete(store):
     at.number_input(key="webdav_sync_max_delete_pct").set_value(10)
     at.button(key="FormSubmitter:automation_settings-Save automation settings").click().run()
     assert not at.exception and get_settings(store).webdav_sync_max_delete_pct == 10
+
+
+def test_import_page_impossible_times_are_one_sentence_or_a_rejected_row(store):
+    apply_import(store, parse_backup(backup_text(["Alpha"])))
+    at = start("pages/import_page.py")
+    obj = json.loads(backup_text([], ["Alpha"]))
+    obj["accounts"]["deletedEntryRecords"]["acc-Alpha"]["deletedAt"] = 1e20
+    at.text_area(key="imp_text").input(json.dumps(obj)).run()
+    assert not at.exception
+    assert texts(at.error) == ["This backup cannot be imported: the deletion date of its deletion record "
+                               "'acc-Alpha' (1e+20) is not a possible time."]
+    row = json.loads(backup_text(["Bravo"]))
+    row["accounts"]["accounts"][0]["updated_at"] = 1e17
+    at.text_area(key="imp_text").input(json.dumps(row)).run()
+    assert not at.exception and not at.error
+    rows = next(d.value for d in at.dataframe if "Action" in d.value.columns)
+    assert list(rows["Action"]) == ["rejected"] and list(rows["Why"]) == [
+        "Its updated_at (1e+17) is not a possible time."]
+    assert names(store) == ["Alpha"]

@@ -238,7 +238,7 @@ def test_replace_removes_accounts_absent_from_the_backup_and_keeps_local_ids(sto
 
 
 def test_a_failure_half_way_leaves_the_store_exactly_as_it_was(store, monkeypatch):
-    from allhub_core.transfer import build_own_backup, importer
+    from allhub_core.transfer import build_own_backup, import_write
 
     apply_import(store, parse_backup((FIX / "extension_v2_accounts_only.json").read_text()))
     before = build_own_backup(store, include_secrets=True)
@@ -246,7 +246,7 @@ def test_a_failure_half_way_leaves_the_store_exactly_as_it_was(store, monkeypatc
     def boom(*args, **kwargs):
         raise RuntimeError("killed half way")
 
-    monkeypatch.setattr(importer, "_write_pins_and_order", boom)  # after accounts, tags, bookmarks are written
+    monkeypatch.setattr(import_write, "_write_pins_and_order", boom)  # after accounts, tags, bookmarks are written
     with pytest.raises(RuntimeError):
         apply_import(store, parse_backup((FIX / "extension_v4_full.json").read_text()), "replace")
     after = build_own_backup(store, include_secrets=True)

@@ -63,7 +63,7 @@ KILLED_IMPORT = r"""
 import sys, time, pathlib
 from allhub_core.store import Store
 from allhub_core.transfer import apply_import, parse_backup
-import allhub_core.transfer.importer as importer
+import allhub_core.transfer.import_write as importer
 
 flag = pathlib.Path(sys.argv[3])
 real = importer._write_bookmarks

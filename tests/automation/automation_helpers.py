@@ -31,7 +31,7 @@ class FakeCheckin:
         self.outcomes = outcomes or {}
         self.calls: list[list[int]] = []
 
-    def __call__(self, store, ids=None, *, politeness=None, on_result=None):
+    def __call__(self, store, ids=None, *, politeness=None, on_result=None, cancel=None):
         ids = [int(i) for i in ids or []]
         self.calls.append(ids)
         results = []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from allhub_core.automation import runlog
@@ -58,9 +59,11 @@ def stuck_jobs(db_path: str) -> list[str]:
 
 
 def run_within_deadline(store: Store, job: str, *, trigger: str, clock: Clock, politeness: Any = None,
-                        deadline_s: float | None = None) -> RunReport:
+                        deadline_s: float | None = None, cancel: threading.Event | None = None) -> RunReport:
     """Run ``job`` as ``run_job`` does, but give up waiting after its deadline: the run is then
-    failed with one sentence. ``JobBusy`` when it is running, or its stuck run has not ended."""
+    failed with one sentence and told to stop (a refresh or check-in stops between accounts).
+    ``cancel`` set (a stopping daemon) is passed on to the run. ``JobBusy`` when the job is
+    running, or its stuck run has not ended."""
     key = (store.path, job)
     with _stuck_lock:
         worker = _stuck.get(key)
@@ -73,18 +76,23 @@ def run_within_deadline(store: Store, job: str, *, trigger: str, clock: Clock, p
     rid, total = claimed[0], claimed[1]
     limit = deadline_s if deadline_s is not None else job_deadline_s(store, job, total)
     guard = RunGuard()
+    stop = threading.Event()  # this run's own: set on give-up, or when ``cancel`` is
     box: dict[str, Any] = {}
 
     def work() -> None:
         try:
             box["report"] = run_job(Store(store.path), job, trigger=trigger, clock=clock, politeness=politeness,
-                                    _claimed=claimed, _guard=guard)
+                                    cancel=stop, _claimed=claimed, _guard=guard)
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
             box["error"] = exc
 
     worker = threading.Thread(target=work, name=f"allhub-{job}-job", daemon=True)
     worker.start()
-    worker.join(limit)
+    ends = time.monotonic() + limit
+    while worker.is_alive() and (left := ends - time.monotonic()) > 0:
+        worker.join(min(left, 0.5))
+        if cancel is not None and cancel.is_set():
+            stop.set()
     with guard.lock:
         guard.given_up = not guard.finished and worker.is_alive()
     if not guard.given_up:  # it ended, or is recording its end: wait for that
@@ -92,6 +100,7 @@ def run_within_deadline(store: Store, job: str, *, trigger: str, clock: Clock, p
         if "error" in box:
             raise box["error"]
         return box["report"]
+    stop.set()
     with _stuck_lock:
         _stuck[key] = worker
     return _give_up(store, rid, job, trigger, total, limit, clock)

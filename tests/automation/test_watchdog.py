@@ -109,3 +109,43 @@ def test_job_deadlines(store):
     assert watchdog.job_deadline_s(store, "webdav_sync", 0) == 90 + watchdog.JOB_MARGIN_S
     assert watchdog.job_deadline_s(store, "refresh", 10) == watchdog.BASE_S + 10 * watchdog.PER_ACCOUNT_S
     assert watchdog.job_deadline_s(store, "checkin", 0) == watchdog.BASE_S
+
+
+def hanging_refresh(seen: list):
+    """Stands in for ``sync.refresh``: hangs until the run is told to stop (or 30 s pass)."""
+    from allhub_core.sync import RefreshReport
+
+    def refresh(store, ids=None, *, cancel=None, **kw):
+        seen.append(cancel)
+        stopped = cancel.wait(30) if cancel is not None else False
+        seen.append(stopped)
+        return RefreshReport([], [])
+    return refresh
+
+
+def test_a_run_given_up_is_told_to_stop(store, monkeypatch):
+    seen: list = []
+    monkeypatch.setattr(sync, "refresh", hanging_refresh(seen))
+    started = time.monotonic()
+    report = watchdog.run_within_deadline(store, "refresh", trigger="schedule", clock=FakeClock(today_at("08:00")),
+                                          deadline_s=1)
+    assert time.monotonic() - started < 10
+    assert report.status == "failed" and report.summary().startswith("The refresh did not finish within 1 s;")
+    deadline = time.monotonic() + 10
+    while watchdog.stuck_jobs(store.path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert seen[1] is True and watchdog.stuck_jobs(store.path) == []  # it stopped when told, not after 30 s
+    [run] = list_runs(store)
+    assert run["status"] == "failed" and run["summary"] == report.summary()
+
+
+def test_a_stop_is_passed_on_to_the_run(store, monkeypatch):
+    seen: list = []
+    monkeypatch.setattr(sync, "refresh", hanging_refresh(seen))
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    started = time.monotonic()
+    report = watchdog.run_within_deadline(store, "refresh", trigger="schedule", clock=FakeClock(today_at("08:00")),
+                                          deadline_s=30, cancel=stop)
+    assert time.monotonic() - started < 10 and seen[1] is True
+    assert "did not finish" not in report.summary() and list_runs(store)[0]["status"] == report.status

@@ -3,8 +3,9 @@
 ``run_within_deadline`` claims the run, runs ``jobs.run_job`` in a worker thread (with its own
 ``Store``) and waits up to the job's deadline (``job_deadline_s``). A run that passes it is
 recorded as failed with one sentence, and the caller goes on to the next due job; the worker is
-left to end by itself (a thread cannot be killed), and if it does, what it finds is not written
-over that sentence. Until it has ended, the job is not started again in this process.
+told to stop (a refresh or check-in stops between accounts) and left to end by itself (a thread
+cannot be killed); when it does, what it finds is not written over that sentence. Until it has
+ended, the job is not started again in this process.
 
 The deadlines: a WebDAV sync ends by itself within the WebDAV deadline (``sync.backup``'s
 setting, passed to the sync as its time limit), so its job gets that plus ``JOB_MARGIN_S``.

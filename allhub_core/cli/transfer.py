@@ -14,7 +14,7 @@ import argparse
 import sys
 from typing import Callable, TypeVar
 
-from allhub_core.cli.output import Fail, emit, open_store, print_json, terminal_safe
+from allhub_core.cli.output import Fail, emit, open_store, print_json
 
 __all__ = ["register", "read_password", "confirm_deletions"]
 
@@ -35,9 +35,10 @@ def confirm_deletions(action: Callable[[int | None], T], yes: bool) -> T | None:
         if not sys.stdin.isatty():
             raise Fail(2, f"Refusing to delete {what} without --yes (no terminal to confirm on); "
                           "nothing was changed.") from None
-        answer = input(terminal_safe(f"This will delete {what}. Continue? [y/N] "))
-        if answer.strip().lower() not in ("y", "yes"):
-            emit("Nothing was changed.")
+        # the question on stderr, so --json output stays JSON
+        emit(f"This will delete {what}. Continue? [y/N] ", err=True, end="", flush=True)
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            emit("Nothing was changed.", err=True)
             return None
         return action(n)
 

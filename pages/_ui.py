@@ -176,27 +176,34 @@ def finish(message: str, kind: str = "success") -> None:
     st.rerun()
 
 
+def _run_now(store: Store, job: str, ids: list[int] | None, progress: _Progress, force: bool = False):
+    """The job as a logged run (trigger ``dashboard``, in the run log like every run); its report."""
+    from allhub_core.automation import run_now
+
+    run = run_now(store, job, ids, trigger="dashboard", force=force, on_result=progress)
+    progress.settle()  # results are written by now
+    if run.detail is None:
+        raise run.error or AllhubError(run.summary())
+    return run.detail
+
+
 def run_refresh(store: Store, ids: list[int] | None, label: str) -> None:
     """Refresh with a progress bar, then a summary; the grid shows the new badges after rerun."""
-    from allhub_core.sync import count_in_run, refresh
+    from allhub_core.sync import count_in_run
 
     with user_errors():
         total = len(ids) if ids is not None else count_in_run(store)
-        progress = _Progress(label, total)
-        report = refresh(store, ids, force=True, on_result=progress)
-        progress.settle()  # results are written by now
+        report = _run_now(store, "refresh", ids, _Progress(label, total), force=True)
         finish(report.summary(details=5), "warning" if report.failed else "success")
 
 
 def run_checkin(store: Store, ids: list[int] | None, label: str) -> None:
     """Check in with a progress bar, then counts per result."""
-    from allhub_core.sync import checkin, count_in_run
+    from allhub_core.sync import count_in_run
 
     with user_errors():
         total = len(ids) if ids is not None else count_in_run(store, checkin=True)
-        progress = _Progress(label, total)
-        report = checkin(store, ids, on_result=progress)
-        progress.settle()
+        report = _run_now(store, "checkin", ids, _Progress(label, total))
         finish(report.summary(), "warning" if report.needs_attention else "success")
 
 

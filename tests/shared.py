@@ -47,6 +47,19 @@ def shared_sandbox(**kwargs: Any):
     return entry[1]
 
 
+def add_sandbox_accounts(store, sandbox) -> list[int]:
+    """Every seeded user of ``sandbox`` as an account of ``store`` (no politeness bucket: our own
+    sites); their ids in the sandbox's order."""
+    from allhub_core.accounts import AccountInput, add_account, set_preference
+    from allhub_core.sandbox import demo_accounts
+
+    set_preference(store, "per_site_rpm", 0)
+    return [add_account(store, AccountInput(
+        site_url=row["site_url"], site_name=f"{row['dialect']} {row['username']}", site_type=row["site_type"],
+        user_id=row["user_id"], username=row["username"], auth_type=row["auth_type"],
+        access_token=row.get("access_token") or "", cookie=row.get("cookie") or "")) for row in demo_accounts(sandbox)]
+
+
 def stop_all() -> None:
     while _SANDBOXES:
         _, (ctx, _sb) = _SANDBOXES.popitem()

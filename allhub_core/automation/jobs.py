@@ -150,7 +150,7 @@ def _refresh(store: Store, progress: _Progress, politeness: Any, sync_usage: boo
     from allhub_core.sync import refresh
 
     scope = scope or RunScope()
-    report = refresh(store, scope.ids, force=scope.force, politeness=politeness, on_result=progress,
+    report = refresh(store, ids=scope.ids, force=scope.force, politeness=politeness, on_result=progress,
                      sync_usage_when_due=sync_usage, cancel=cancel)
     names = report.names
     rows = [{"account_id": r.account_id, "name": names.get(str(r.account_id), ""), "ok": r.ok,

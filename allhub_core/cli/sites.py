@@ -1,13 +1,16 @@
-"""``allhub refresh`` and ``allhub checkin``: runs against the sites, rendered from their reports."""
+"""``allhub refresh`` and ``allhub checkin``: runs against the sites, rendered from their reports.
+
+Each is one logged run (``automation.run_now``, trigger ``cli``), so ``allhub runs`` lists it."""
 
 from __future__ import annotations
 
 import argparse
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from allhub_core.accounts.preferences import WHOLE_NUMBER_LIMITS
 from allhub_core.cli.output import Fail, emit, print_json
+from allhub_core.errors import AllhubError
 
 if TYPE_CHECKING:
     from allhub_core.sites import Politeness
@@ -82,15 +85,23 @@ def _politeness(args: argparse.Namespace, store: Store, window: tuple[int, float
                           account_deadline_s=args.account_deadline)
 
 
-def cmd_refresh(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, job: str, force: bool = False) -> Any:
+    """The job as a logged run; its sync report, or the error that stopped it, raised again."""
+    from allhub_core.automation import run_now
     from allhub_core.store import Store
-    from allhub_core.sync import refresh
 
     window = _check_limits(args)  # before the store is opened
     store = Store(args.db)
     pol = _politeness(args, store, window)
     with store.session():
-        report = refresh(store, args.ids or None, force=args.force or bool(args.ids), politeness=pol)
+        run = run_now(store, job, args.ids or None, trigger="cli", force=force, politeness=pol)
+    if run.detail is None:  # failed outright: the same sentence and exit status as ever
+        raise run.error or AllhubError(run.summary())
+    return run.detail
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    report = _run(args, "refresh", force=args.force or bool(args.ids))
     if args.json:
         print_json(report.rows())
     else:
@@ -102,15 +113,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_checkin(args: argparse.Namespace) -> int:
-    from allhub_core.store import Store
-    from allhub_core.sync import checkin
     from allhub_core.vocab import CheckInResult
 
-    window = _check_limits(args)  # before the store is opened
-    store = Store(args.db)
-    pol = _politeness(args, store, window)
-    with store.session():
-        report = checkin(store, args.ids or None, politeness=pol)
+    report = _run(args, "checkin")
     if args.json:
         print_json(report.rows())
     else:

@@ -1,8 +1,9 @@
-"""Check-in: today's free quota from every site that offers it, logged in one transaction."""
+"""Check-in: today's free quota from every site that offers it, each account logged as it finishes
+(``_progressive``: what finished is written about every second, so a stopped run keeps it)."""
 
 from __future__ import annotations
 
-import asyncio
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -19,6 +20,7 @@ from allhub_core.sites import (
     parse_checkin_request,
 )
 from allhub_core.store import Store
+from allhub_core.sync._progressive import run_storing
 from allhub_core.sync.credentials import account_names, politeness_for
 from allhub_core.vocab import CheckInMethod, CheckInResult
 
@@ -34,6 +36,7 @@ class CheckInReport:
 
     results: list[SiteCheckIn]
     names: dict[str, str] = field(default_factory=dict)
+    interrupted: bool = False  # stopped by ``cancel``: ``results`` are the accounts that finished
 
     def __iter__(self) -> Iterator[SiteCheckIn]:
         return iter(self.results)
@@ -73,19 +76,25 @@ class CheckInReport:
 
 
 def checkin(store: Store, ids: list[Any] | None = None, *, politeness: Politeness | None = None,
-            on_result: Callable[[SiteCheckIn], None] | None = None) -> CheckInReport:
-    """Check in the given (or all enabled, check-in capable) accounts; results written in one go."""
+            on_result: Callable[[SiteCheckIn], None] | None = None,
+            cancel: threading.Event | None = None) -> CheckInReport:
+    """Check in the given (or all enabled, check-in capable) accounts; each result is written as
+    it comes. ``cancel`` stops the run within a second (the report holds what finished)."""
     aids = [parse_id(i) for i in ids] if ids is not None else None
     politeness = politeness or politeness_for(store)
     creds, names = account_names(store, aids, only_enabled=aids is None, checkin=aids is None)
     if not creds:
         return CheckInReport([], names)
     with store.released():
-        results = asyncio.run(checkin_accounts(creds, politeness, on_result=on_result))
+        results, complete = run_storing(lambda collect: checkin_accounts(creds, politeness, on_result=collect),
+                                        lambda batch: _record(store, batch), on_result=on_result, cancel=cancel)
+    return CheckInReport(results, names, interrupted=not complete)
+
+
+def _record(store: Store, results: list[SiteCheckIn]) -> None:
     record_checkins(store, [{"account_id": r.account_id, "result": r.result, "message": r.message,
                              "checkin_url": r.checkin_url, "rotated": r.rotated, "health_checked": r.health_checked,
                              "health_status": r.health_status, "health_reason": r.health_reason} for r in results])
-    return CheckInReport(results, names)
 
 
 def set_checkin_method(store: Store, ids: list[Any], method: str, request: str | dict[str, Any] | None = None) -> int:

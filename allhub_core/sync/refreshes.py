@@ -1,21 +1,24 @@
-"""Refresh: balances and today's figures from the sites, written in one transaction per batch.
+"""Refresh: balances and today's figures from the sites, written as they come.
 
 HTTP results are gathered concurrently with no database lock held (``store.released()`` lets
-go of a page run's lock while the network works), then written through the store's single
-write path. One account's failure is its own result; nothing already stored is lost.
+go of a page run's lock while the network works); what has finished is written about every
+second through the store's single write path (``_progressive``), each batch's figures and
+balance snapshots in one transaction, so a run stopped half way keeps what it fetched. One
+account's failure is its own result; nothing already stored is lost.
 """
 
 from __future__ import annotations
 
-import asyncio
+import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from allhub_core.accounts import get_preferences, parse_id
 from allhub_core.accounts.status import recently_synced, write_refresh_rows
 from allhub_core.history import record_snapshots
 from allhub_core.sites import Politeness, RefreshResult, refresh_accounts
 from allhub_core.store import Store
+from allhub_core.sync._progressive import run_storing
 from allhub_core.sync.credentials import account_names, politeness_for
 from allhub_core.vocab import Availability, CheckInState
 
@@ -33,6 +36,7 @@ class RefreshReport:
     skipped: list[int]
     names: dict[str, str] = field(default_factory=dict)
     usage: Any = None  # the UsageSyncReport of a refresh-all that found usage logs due
+    interrupted: bool = False  # stopped by ``cancel``: ``results`` are the accounts that finished
 
     @property
     def failed(self) -> list[RefreshResult]:
@@ -68,28 +72,33 @@ class RefreshReport:
 
 def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, politeness: Politeness | None = None,
             on_result: Callable[[RefreshResult], None] | None = None,
-            sync_usage_when_due: bool = True) -> RefreshReport:
-    """Refresh the given (or all enabled) accounts and write the results in one transaction.
+            sync_usage_when_due: bool = True, cancel: threading.Event | None = None) -> RefreshReport:
+    """Refresh the given (or all enabled) accounts, each account's results written as they come.
 
     A refresh of all accounts then syncs the usage logs of those whose last sync is older than
     the usage interval (``sync_usage_when_due``); ``report.usage`` says what that did.
+    ``cancel`` (set from another thread) stops the run within a second: the report holds the
+    accounts that finished (all written) and says ``interrupted``.
     """
     aids = [parse_id(i) for i in ids] if ids is not None else None
     politeness = politeness or politeness_for(store)
     creds, names = account_names(store, aids, only_enabled=aids is None)
     skipped: list[int] = []
+    prefs = get_preferences(store)
     if not force:
-        guard = get_preferences(store)["refresh_min_interval_s"]
+        guard = prefs["refresh_min_interval_s"]
         recent = recently_synced(store, [int(c.account_id) for c in creds], guard)
         skipped = [int(c.account_id) for c in creds if int(c.account_id) in recent]
         creds = [c for c in creds if int(c.account_id) not in recent]
     if not creds:
         return RefreshReport([], skipped, names)
+    retention = prefs["history_retention_days"]  # read once, not for each batch
     with store.released():
-        results = asyncio.run(refresh_accounts(creds, politeness, on_result=on_result))
-    write_refresh_results(store, results)
-    report = RefreshReport(results, skipped, names)
-    if aids is None and sync_usage_when_due:
+        results, complete = run_storing(lambda collect: refresh_accounts(creds, politeness, on_result=collect),
+                                        lambda batch: write_refresh_results(store, batch, retention_days=retention),
+                                        on_result=on_result, cancel=cancel)
+    report = RefreshReport(results, skipped, names, interrupted=not complete)
+    if aids is None and sync_usage_when_due and complete:
         # A refresh of everything also brings in the usage logs that are due (hourly by default);
         # a single account's refresh stays a handful of requests.
         from allhub_core.sync.usage import sync_usage
@@ -100,9 +109,12 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
     return report
 
 
-def write_refresh_results(store: Store, results: list[RefreshResult]) -> None:
+def write_refresh_results(store: Store, results: list[RefreshResult], *,
+                          retention_days: int | None | Literal["saved"] = "saved") -> None:
     """Turn the sites' results into the rows ``accounts.status`` writes, and each successful
-    account's balance snapshot of the day (``history.record_snapshots``), in one transaction."""
+    account's balance snapshot of the day (``history.record_snapshots``), in one transaction.
+    ``retention_days``: the snapshot retention when the caller has read it already (a run
+    writing many batches), else the saved preference."""
     ok_rows, failed_rows = [], []
     for r in results:
         if not r.ok:
@@ -124,7 +136,8 @@ def write_refresh_results(store: Store, results: list[RefreshResult]) -> None:
             "checkin_supported": False if r.checkin_status == CheckInState.UNSUPPORTED else r.checkin_supported,
             "checkin_today": checked, "username": r.username, "user_id": r.user_id})
     rotated = {int(r.account_id): r.rotated for r in results if r.rotated}
-    retention = get_preferences(store)["history_retention_days"] if ok_rows else None
+    retention = (get_preferences(store)["history_retention_days"] if ok_rows else None) \
+        if retention_days == "saved" else retention_days
     with store.write() as con:  # the figures and the day's balance snapshots, all or nothing
         write_refresh_rows(store, ok_rows, failed_rows, rotated, con=con)
         if ok_rows:

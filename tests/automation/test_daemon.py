@@ -14,11 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
+from shared import add_sandbox_accounts
 
-from allhub_core.accounts import AccountInput, add_account, set_preference
 from allhub_core.automation import list_runs, save_settings
 from allhub_core.cli.main import main
-from allhub_core.sandbox import demo_accounts
 from allhub_core.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,15 +38,7 @@ def clean(sandbox, monkeypatch):
 
 
 def load(db_path, sandbox) -> list[int]:
-    store = Store(db_path)
-    set_preference(store, "per_site_rpm", 0)  # our own sandbox: no need to be polite
-    ids = []
-    for row in demo_accounts(sandbox):
-        ids.append(add_account(store, AccountInput(
-            site_url=row["site_url"], site_name=f"{row['dialect']} {row['username']}", site_type=row["site_type"],
-            user_id=row["user_id"], username=row["username"], auth_type=row["auth_type"],
-            access_token=row.get("access_token") or "", cookie=row.get("cookie") or "")))
-    return ids
+    return add_sandbox_accounts(Store(db_path), sandbox)
 
 
 def checkin_posts(sandbox) -> list[tuple[str, int | None]]:

@@ -1,0 +1,52 @@
+"""A refresh or check-in a person starts (``allhub refresh``, ``allhub checkin``, the pages'
+buttons): a logged run like the scheduler's, so ``allhub runs`` lists every run, whoever started it.
+
+``run_now`` checks what was asked for first (bad ids are one sentence and change nothing, not
+even the log), claims the run with its trigger (one live run per job across processes, like
+every run), and runs it through ``jobs.run_job`` with the accounts asked for. It leaves the
+schedule alone: the day's check-in and the next auto refresh stay as planned.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from allhub_core.accounts import parse_id, require_ids
+from allhub_core.automation import runlog
+from allhub_core.automation.clock import Clock, SystemClock
+from allhub_core.automation.jobs import JOB_LABELS, JobBusy, RunReport, RunScope, run_job
+from allhub_core.errors import ValidationError
+from allhub_core.store import Store
+from allhub_core.sync import count_in_run
+
+__all__ = ["USER_JOBS", "USER_TRIGGERS", "run_now"]
+
+USER_JOBS = ("refresh", "checkin")
+USER_TRIGGERS = ("cli", "dashboard")
+
+
+def run_now(store: Store, job: str, ids: list[Any] | None = None, *, trigger: str = "cli", force: bool = False,
+            politeness: Any = None, on_result: Callable[[Any], None] | None = None,
+            clock: Clock | None = None) -> RunReport:
+    """Refresh or check in ``ids`` (None: every enabled account the job takes) as a logged run;
+    ``report.detail`` is the sync room's report (``RefreshReport``, ``CheckInReport``), or None
+    with ``report.error`` when the run failed outright. ``JobBusy`` when that job is running."""
+    if job not in USER_JOBS:
+        raise ValidationError(f"'{job}' is not a job a person runs here; use one of {', '.join(USER_JOBS)}.")
+    if trigger not in USER_TRIGGERS:
+        raise ValidationError(f"'{trigger}' is not a trigger of a run a person starts.")
+    aids = [parse_id(i) for i in ids] if ids is not None else None
+    if aids is None:
+        total = count_in_run(store, checkin=job == "checkin")
+    else:
+        with store.read() as con:
+            require_ids(con, aids)
+        total = len(set(aids))
+    clock = clock or SystemClock()
+    now = clock.now()
+    rid = runlog.claim_run(store, job, trigger, now, day=now.date(), total=total)
+    if rid is None:
+        raise JobBusy(f"A {JOB_LABELS[job].lower()} run is already going on; wait for it to finish.")
+    return run_job(store, job, trigger=trigger, clock=clock, politeness=politeness,
+                   _claimed=(rid, total, aids or [], {}), _scope=RunScope(aids, force, on_result))
+

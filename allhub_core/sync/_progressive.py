@@ -1,0 +1,118 @@
+"""Results stored as they come: what a batch has finished is in the store while the rest still runs.
+
+A batch over the network (a refresh, a check-in) runs in one event loop. ``run_storing`` hands
+each account's result to ``write`` soon after it is known: whatever finished is written every
+``FLUSH_S`` second, one transaction through the store's one write path (``store.write()``: one
+writer per process), so a user who stops the command, a SIGKILL or a cron timeout keeps
+everything already fetched, and a page shows the progress from the store. A write in the middle
+of the run goes to a worker thread while the loop waits for it in a task of its own: the
+network goes on meanwhile (a write opens the file, so it costs tens of milliseconds), and the
+store is still used by one flush at a time. A slow disk makes the flushes rarer, never the run
+slower by more than a tenth.
+
+A ``cancel`` event set from another thread (a daemon stopping) stops the batch at the next
+flush: the accounts still running are cancelled (their requests closed with the transport),
+what finished is written, and the caller gets the finished results with ``complete`` False.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from typing import Any, Callable, Coroutine, Generic, TypeVar
+
+from allhub_core.errors import AllhubError
+
+__all__ = ["FLUSH_S", "run_storing"]
+
+log = logging.getLogger("allhub_core.sync")
+T = TypeVar("T")
+
+#: about this long between an account's result and its row in the store (plus the write itself)
+FLUSH_S = 1.0
+#: the share of the run's time the writes may take: a slow disk flushes less often
+_WRITE_SHARE = 0.1
+
+
+class _Batcher(Generic[T]):
+    def __init__(self, write: Callable[[list[T]], None], on_result: Callable[[T], None] | None):
+        self.write, self.on_result = write, on_result
+        self.pending: list[T] = []
+        self.finished: list[T] = []
+        self.seen: set[int] = set()
+        self.written_at = time.monotonic()
+        self.wait_s = FLUSH_S
+
+    def collect(self, result: T) -> None:
+        self.pending.append(result)
+        self.finished.append(result)
+        self.seen.add(id(result))
+        if self.on_result is not None:
+            self.on_result(result)
+
+    def flush(self, *, last: bool = False) -> None:
+        """Write what came in since the last flush. A failed write in the middle of the run keeps
+        its results for the next flush (the store may be busy for a moment); the last one raises."""
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        started = time.monotonic()
+        try:
+            self.write(batch)
+        except AllhubError as exc:
+            self.pending = batch + self.pending
+            if last:
+                raise
+            log.warning("results not written yet, tried again shortly: %s", exc)
+        took = time.monotonic() - started
+        self.written_at = time.monotonic()
+        self.wait_s = max(FLUSH_S, took / _WRITE_SHARE)
+
+
+async def _drive(start: Callable[[Callable[[T], None]], Coroutine[Any, Any, list[T]]], batcher: _Batcher[T],
+                 cancel: threading.Event | None) -> list[T] | None:
+    task = asyncio.ensure_future(start(batcher.collect))
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=min(FLUSH_S, batcher.wait_s) / 2)
+            if done:
+                return task.result()
+            if cancel is not None and cancel.is_set():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                return None
+            if time.monotonic() - batcher.written_at >= batcher.wait_s:
+                await asyncio.to_thread(batcher.flush)
+    finally:
+        if not task.done():  # the loop itself is being stopped (Ctrl-C): the accounts go with it
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+
+def run_storing(start: Callable[[Callable[[T], None]], Coroutine[Any, Any, list[T]]],
+                write: Callable[[list[T]], None], *, on_result: Callable[[T], None] | None = None,
+                cancel: threading.Event | None = None) -> tuple[list[T], bool]:
+    """Run ``start(collect)`` (a batch that calls ``collect`` with each account's result) in a new
+    event loop, writing results as they come; returns (results, complete).
+
+    Complete: every result in the order the batch returns them. Stopped by ``cancel``: the
+    finished ones in the order they finished. Either way every returned result is written;
+    a stop by an exception (KeyboardInterrupt) still writes what finished before it propagates.
+    """
+    batcher: _Batcher[T] = _Batcher(write, on_result)
+    try:
+        results = asyncio.run(_drive(start, batcher, cancel))
+    except BaseException:
+        try:
+            batcher.flush(last=True)
+        except AllhubError as exc:  # the first error is the one to tell
+            log.warning("results of the stopped run not written: %s", exc)
+        raise
+    if results is not None:  # a result the batch returned without telling is written now
+        batcher.pending += [r for r in results if id(r) not in batcher.seen]
+    batcher.flush(last=True)
+    if results is None:
+        return list(batcher.finished), False
+    return results, True

@@ -61,6 +61,13 @@ def test_refresh_and_checkin_selected_only(store, loaded):
     at.button(key="bulk_checkin").click().run()
     assert any("1 checked in now" in s for s in texts(at.success)), texts(at.success)
     assert acc.get_account(store, loaded["new-api"])["checkin_status"] == "checked"
+    # both buttons' runs are in the run log, started from the dashboard, with what they did
+    from allhub_core.automation import list_runs, run_results
+
+    runs = list_runs(store)
+    assert [(r["job"], r["trigger"], r["status"], r["done"], r["total"]) for r in runs] == [
+        ("checkin", "dashboard", "ok", 1, 1), ("refresh", "dashboard", "ok", 1, 1)]
+    assert [r["account_id"] for r in run_results(store, runs[1]["id"])] == [loaded["new-api"]]
 
 
 def test_checkin_page_lists_states_and_runs(store, sandbox, loaded):

@@ -23,7 +23,6 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,8 +41,6 @@ __all__ = ["JOBS", "TRIGGERS", "RunReport", "JobBusy", "RunGuard", "run_job", "s
 log = logging.getLogger("allhub.automation")
 
 TRIGGERS = ("schedule", "catch-up", "retry", "manual", "open", "demo", "cli", "dashboard")
-#: a run's progress (and heartbeat) is written at most this often, and when its last account is done
-PROGRESS_EVERY_S = 1.0
 JOB_LABELS = {"refresh": "Refresh", "checkin": "Check-in", "usage_sync": "Usage sync", "webdav_sync": "WebDAV sync"}
 _NOTIFIED_JOBS = ("refresh", "checkin")
 
@@ -120,24 +117,20 @@ def _status(results: list[dict[str, Any]], failed_outright: bool = False) -> str
 class _Progress:
     """Counts accounts as they finish and writes done/total (and the heartbeat) to the run row."""
 
-    def __init__(self, store: Store, run_id: int, total: int, clock: Clock,
-                 also: Callable[[Any], None] | None = None):
-        self.store, self.run_id, self.total, self.clock, self.also = store, run_id, total, clock, also
+    def __init__(self, store: Store, run_id: int, total: int, clock: Clock):
+        self.store, self.run_id, self.total, self.clock = store, run_id, total, clock
         self.done = 0
         self._lock = threading.Lock()
-        self._written_at = 0.0
 
-    def __call__(self, result: Any = None) -> None:
-        if self.also is not None:
-            self.also(result)
+    def written(self, batch: list[Any]) -> None:
+        """A refresh or check-in wrote ``batch`` to the store (about once a second): count it."""
+        self(n=len(batch))
+
+    def __call__(self, _result: Any = None, *, n: int = 1) -> None:
         with self._lock:
-            self.done = min(self.done + 1, max(self.total, self.done + 1))
+            self.done = min(self.done + n, max(self.total, self.done + n))
             self.total = max(self.total, self.done)
             done, total = self.done, self.total
-            now = time.monotonic()
-            if done < total and now - self._written_at < PROGRESS_EVERY_S:
-                return  # one write a second is progress enough; a write opens the file
-            self._written_at = now
         try:
             runlog.update_progress(self.store, self.run_id, done, total, self.clock.now())
         except AllhubError as exc:  # progress is a courtesy; the run goes on
@@ -150,8 +143,8 @@ def _refresh(store: Store, progress: _Progress, politeness: Any, sync_usage: boo
     from allhub_core.sync import refresh
 
     scope = scope or RunScope()
-    report = refresh(store, ids=scope.ids, force=scope.force, politeness=politeness, on_result=progress,
-                     sync_usage_when_due=sync_usage, cancel=cancel)
+    report = refresh(store, ids=scope.ids, force=scope.force, politeness=politeness, on_result=scope.on_result,
+                     on_written=progress.written, sync_usage_when_due=sync_usage, cancel=cancel)
     names = report.names
     rows = [{"account_id": r.account_id, "name": names.get(str(r.account_id), ""), "ok": r.ok,
              "result": "refreshed" if r.ok else "failed", "message": r.health_reason} for r in report.results]
@@ -174,7 +167,8 @@ def _checkin(store: Store, ids: list[int] | None, names: dict[int, str], progres
         ids = scope.ids  # what the person asked for (None: every account with check-in)
     elif not ids:
         return [], "No accounts to check in: every account with auto check-in is checked in today.", {}, None
-    report = checkin(store, ids, politeness=politeness, on_result=progress, cancel=cancel)
+    report = checkin(store, ids, politeness=politeness, on_result=scope.on_result if scope else None,
+                     on_written=progress.written, cancel=cancel)
     rows = [{"account_id": r.account_id, "name": names.get(int(r.account_id), report.names.get(r.account_id, "")),
              "ok": CheckInResult(r.result).ok, "result": r.result, "message": r.message} for r in report.results]
     counts = {k.value: v for k, v in report.counts().items()}
@@ -264,7 +258,7 @@ def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | N
     started = clock.now()
     day = started.date()
     report = RunReport(rid, job, trigger, started_at=started)
-    progress = _Progress(store, rid, total, clock, also=_scope.on_result if _scope else None)
+    progress = _Progress(store, rid, total, clock)
     failed_outright = transient = interrupted = False
     try:
         if job == "refresh":
@@ -311,6 +305,8 @@ def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | N
             runlog.finish_run(store, rid, status=report.status, now=report.finished_at, summary=text,
                               counts=counts, done=max(done, progress.done), total=max(total, done, progress.done),
                               state=state)
+    if interrupted:  # stopped by a person (a daemon told to stop): nothing to tell them
+        return report
     if job in _NOTIFIED_JOBS or counts.get("held_back"):  # a held-back WebDAV sync needs a person
         run = runlog.get_run(store, rid) or {}
         run["results"] = report.rows()

@@ -62,6 +62,8 @@ class Scheduler:
         self.running_job: str | None = None
         self.thread: threading.Thread | None = None
         self.stop_event: threading.Event | None = None
+        #: set: the running refresh or check-in stops now (writing what it finished), no job starts
+        self.cancel = threading.Event()
         self._stores: dict[int, Store] = {}
 
     def __repr__(self) -> str:
@@ -95,11 +97,13 @@ class Scheduler:
             return []
         reports: list[RunReport] = []
         for entry in due_jobs(store, self.clock.now()):
+            if self.cancel.is_set():
+                break
             job = "checkin" if entry["job"] == "checkin_retry" else entry["job"]
             self.running_job = job
             try:
                 report = run_within_deadline(store, job, trigger=entry["trigger"], clock=self.clock,
-                                             politeness=self.politeness)
+                                             politeness=self.politeness, cancel=self.cancel)
             except JobBusy as exc:
                 log.info("%s: %s", job, exc)
                 continue
@@ -111,7 +115,7 @@ class Scheduler:
             reports.append(report)
             if not self._lease(store):  # someone took over (our lease expired during a long job)
                 break
-        if self.state == "active":
+        if self.state == "active" and not self.cancel.is_set():
             self._daily_summary(store)
         return reports
 
@@ -165,6 +169,7 @@ class Scheduler:
                     log.exception("scheduler tick failed")
                 stop_event.wait(self.tick_s)
         finally:
+            beat.join(5.0)  # it ends with the stop; no thread may still use the store at exit
             self.release()
 
     def release(self) -> None:

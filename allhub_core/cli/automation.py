@@ -167,11 +167,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     from allhub_core.automation.schedule import JOBS
     from allhub_core.automation.settings import WEBDAV_MODES
 
-    d = sub.add_parser("daemon", help="run the scheduler headless until SIGTERM (logs to stdout)")
+    d = sub.add_parser("daemon", help="run the scheduler headless until SIGTERM (logs to stdout)",
+                       description="Run the scheduler headless until SIGTERM or Ctrl-C, one log line per job on "
+                                   "stdout, 'allhub daemon stopped' last. Exit status: 0 after a stop with every "
+                                   "job finished or stopped (or a clean --once); 1 when --once had failures, the "
+                                   "database cannot be used, or a job that would not stop was left behind; 2 for "
+                                   "bad usage or damaged saved settings.")
     d.add_argument("--once", action="store_true", help="run whatever is due now, then exit")
     d.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, default="INFO", help="default INFO")
     d.add_argument("--stop-grace", type=float, default=30.0, metavar="S",
-                   help="on SIGTERM, wait this long for a running job, then record it as interrupted (default 30)")
+                   help="on SIGTERM, wait this long for a running job, then stop it: what it finished stays "
+                        "and the run is recorded as interrupted (default 30)")
     d.set_defaults(func=cmd_daemon)
 
     a = sub.add_parser("automation", help="what runs by itself: show or change the schedule, run a job now")

@@ -37,8 +37,9 @@ _WRITE_SHARE = 0.1
 
 
 class _Batcher(Generic[T]):
-    def __init__(self, write: Callable[[list[T]], None], on_result: Callable[[T], None] | None):
-        self.write, self.on_result = write, on_result
+    def __init__(self, write: Callable[[list[T]], None], on_result: Callable[[T], None] | None,
+                 on_written: Callable[[list[T]], None] | None):
+        self.write, self.on_result, self.on_written = write, on_result, on_written
         self.pending: list[T] = []
         self.finished: list[T] = []
         self.seen: set[int] = set()
@@ -66,6 +67,12 @@ class _Batcher(Generic[T]):
             if last:
                 raise
             log.warning("results not written yet, tried again shortly: %s", exc)
+        else:
+            if self.on_written is not None:
+                try:
+                    self.on_written(batch)
+                except Exception:  # noqa: BLE001 - a progress display must not stop the run
+                    log.exception("on_written callback failed")
         took = time.monotonic() - started
         self.written_at = time.monotonic()
         self.wait_s = max(FLUSH_S, took / _WRITE_SHARE)
@@ -93,15 +100,18 @@ async def _drive(start: Callable[[Callable[[T], None]], Coroutine[Any, Any, list
 
 def run_storing(start: Callable[[Callable[[T], None]], Coroutine[Any, Any, list[T]]],
                 write: Callable[[list[T]], None], *, on_result: Callable[[T], None] | None = None,
+                on_written: Callable[[list[T]], None] | None = None,
                 cancel: threading.Event | None = None) -> tuple[list[T], bool]:
     """Run ``start(collect)`` (a batch that calls ``collect`` with each account's result) in a new
     event loop, writing results as they come; returns (results, complete).
 
-    Complete: every result in the order the batch returns them. Stopped by ``cancel``: the
-    finished ones in the order they finished. Either way every returned result is written;
-    a stop by an exception (KeyboardInterrupt) still writes what finished before it propagates.
+    ``on_result`` is called with each result as it comes, ``on_written`` with each batch once it
+    is in the store (a run log's progress). Complete: every result in the order the batch
+    returns them. Stopped by ``cancel``: the finished ones in the order they finished. Either
+    way every returned result is written; a stop by an exception (KeyboardInterrupt) still
+    writes what finished before it propagates.
     """
-    batcher: _Batcher[T] = _Batcher(write, on_result)
+    batcher: _Batcher[T] = _Batcher(write, on_result, on_written)
     try:
         results = asyncio.run(_drive(start, batcher, cancel))
     except BaseException:

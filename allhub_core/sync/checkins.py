@@ -77,9 +77,11 @@ class CheckInReport:
 
 def checkin(store: Store, ids: list[Any] | None = None, *, politeness: Politeness | None = None,
             on_result: Callable[[SiteCheckIn], None] | None = None,
+            on_written: Callable[[list[SiteCheckIn]], None] | None = None,
             cancel: threading.Event | None = None) -> CheckInReport:
     """Check in the given (or all enabled, check-in capable) accounts; each result is written as
-    it comes. ``cancel`` stops the run within a second (the report holds what finished)."""
+    it comes (``on_result`` hears of each, ``on_written`` of each batch once stored). ``cancel``
+    stops the run within a second (the report holds what finished)."""
     aids = [parse_id(i) for i in ids] if ids is not None else None
     politeness = politeness or politeness_for(store)
     creds, names = account_names(store, aids, only_enabled=aids is None, checkin=aids is None)
@@ -87,7 +89,8 @@ def checkin(store: Store, ids: list[Any] | None = None, *, politeness: Politenes
         return CheckInReport([], names)
     with store.released():
         results, complete = run_storing(lambda collect: checkin_accounts(creds, politeness, on_result=collect),
-                                        lambda batch: _record(store, batch), on_result=on_result, cancel=cancel)
+                                        lambda batch: _record(store, batch), on_result=on_result,
+                                        on_written=on_written, cancel=cancel)
     return CheckInReport(results, names, interrupted=not complete)
 
 

@@ -72,12 +72,14 @@ class RefreshReport:
 
 def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, politeness: Politeness | None = None,
             on_result: Callable[[RefreshResult], None] | None = None,
+            on_written: Callable[[list[RefreshResult]], None] | None = None,
             sync_usage_when_due: bool = True, cancel: threading.Event | None = None) -> RefreshReport:
     """Refresh the given (or all enabled) accounts, each account's results written as they come.
 
     A refresh of all accounts then syncs the usage logs of those whose last sync is older than
     the usage interval (``sync_usage_when_due``); ``report.usage`` says what that did.
-    ``cancel`` (set from another thread) stops the run within a second: the report holds the
+    ``on_result`` hears of each account as it finishes, ``on_written`` of each batch once it is
+    stored. ``cancel`` (set from another thread) stops the run within a second: the report holds the
     accounts that finished (all written) and says ``interrupted``.
     """
     aids = [parse_id(i) for i in ids] if ids is not None else None
@@ -96,7 +98,7 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
     with store.released():
         results, complete = run_storing(lambda collect: refresh_accounts(creds, politeness, on_result=collect),
                                         lambda batch: write_refresh_results(store, batch, retention_days=retention),
-                                        on_result=on_result, cancel=cancel)
+                                        on_result=on_result, on_written=on_written, cancel=cancel)
     report = RefreshReport(results, skipped, names, interrupted=not complete)
     if aids is None and sync_usage_when_due and complete:
         # A refresh of everything also brings in the usage logs that are due (hourly by default);

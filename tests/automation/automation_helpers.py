@@ -31,7 +31,7 @@ class FakeCheckin:
         self.outcomes = outcomes or {}
         self.calls: list[list[int]] = []
 
-    def __call__(self, store, ids=None, *, politeness=None, on_result=None, cancel=None):
+    def __call__(self, store, ids=None, *, politeness=None, on_result=None, on_written=None, cancel=None):
         ids = [int(i) for i in ids or []]
         self.calls.append(ids)
         results = []
@@ -45,6 +45,8 @@ class FakeCheckin:
         record_checkins(store, [{"account_id": r.account_id, "result": r.result, "message": r.message,
                                  "checkin_url": None, "rotated": {}, "health_checked": False,
                                  "health_status": "healthy", "health_reason": ""} for r in results])
+        if on_written:
+            on_written(results)
         return CheckInReport(results, {str(a): f"Site {a}" for a in ids})
 
     def checked(self) -> list[int]:

@@ -202,35 +202,98 @@ def test_automation_show_set_and_runs(db_path, capsys):
     assert main([*db, "runs", "--limit", "0"]) == 2
 
 
-def test_sigterm_mid_run_keeps_the_store_and_records_the_run_as_interrupted(db_path, sandbox):
-    """The sites answer slowly (2 s a request), so the refresh is still going when SIGTERM comes:
-    the daemon stops within its grace, the run stays in the log as interrupted with what it had
-    done, and the database opens and reads as before (nothing half-written)."""
-    from allhub_core.automation import list_runs
+def _drain(lines: queue.Queue, seen: list[str]) -> None:
+    """Everything the process still printed, up to the end of its output."""
+    while (line := lines.get(timeout=30)) is not None:
+        seen.append(line)
+
+
+def test_sigterm_with_a_job_past_the_grace_stops_it_and_records_what_it_did(db_path, sandbox):
+    """One site hangs, so the refresh is still going when SIGTERM comes and past the 1 s grace:
+    the daemon stops the job (cancelled, not abandoned), exits 0 with nothing on stderr (no
+    "terminate called" abort), logs "stopped" last, and the run is in the log as interrupted
+    with counts that match the results it recorded; the finished accounts' figures stay, and
+    the database opens and reads as before."""
+    from allhub_core.accounts import account_records
+    from allhub_core.automation import run_results
 
     ids = load(db_path, sandbox)
     save_settings(Store(db_path), refresh_enabled=True)
-    for site in sandbox.sites:
-        site.inject("latency", ms=2000)
+    hanging = sandbox.site("new-api")
+    hanging.inject("slow", ms=60_000)
     proc = _daemon(db_path, "--stop-grace", "1", merge_stderr=False)
     try:
         lines, seen = _reader(proc), []
         _wait_for(lines, "scheduler active", seen)
         deadline = time.monotonic() + 60
-        while not any(r["status"] == "running" for r in list_runs(Store(db_path))):
-            assert time.monotonic() < deadline, "the refresh never started"
+        while not any(r["job"] == "refresh" and r["status"] == "running" and r["done"] >= 4
+                      for r in list_runs(Store(db_path))):
+            assert time.monotonic() < deadline, "the healthy accounts were never refreshed"
             time.sleep(0.2)
-        _sigterm(proc, lines, seen)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        assert time.monotonic() - started < 20  # the grace, then a second or two to stop the job
+        _drain(lines, seen)
     finally:
         if proc.poll() is None:
             proc.kill()
-        for site in sandbox.sites:
-            site.clear_faults()
+    err = proc.stderr.read()
+    assert err == "", err  # no "terminate called after throwing ..." abort, no traceback
     text = "".join(seen)
-    assert "recorded as interrupted" in text, text
+    assert "stopping on SIGTERM" in text and "recorded as interrupted" in text, text
+    assert [line for line in seen if line.strip()][-1].rstrip().endswith("allhub daemon stopped"), text
     [run] = [r for r in list_runs(Store(db_path)) if r["job"] == "refresh"]
-    assert run["status"] == "failed" and run["summary"].startswith("Interrupted: the daemon was stopped")
+    assert run["status"] == "failed", (run, seen)
+    assert run["summary"] == f"Interrupted: the run was stopped after 4 of {len(ids)} account(s)."
     assert run["finished_at"] is not None
-    from allhub_core.accounts import account_records
+    results = run_results(Store(db_path), run["id"])
+    counts = run["counts"]
+    assert counts["refreshed"] + counts["failed"] + counts["skipped"] == len(results) == run["done"] == 4
+    assert counts == {"refreshed": 4, "failed": 0, "skipped": 0}
+    records = {int(r["id"]): r for r in account_records(Store(db_path))}
+    assert sorted(records) == sorted(ids)  # the store reads whole
+    refreshed = {i for i, r in records.items() if r["last_sync_time"] is not None}
+    assert refreshed == {int(r["account_id"]) for r in results if r["ok"]}
+    assert not any(r["site_url"] == hanging.url for i, r in records.items() if i in refreshed)
 
-    assert sorted(int(r["id"]) for r in account_records(Store(db_path))) == sorted(ids)  # the store reads whole
+
+def test_sigterm_leaves_a_job_that_does_not_stop_behind_and_exits_1(db_path, dav_server):
+    """A WebDAV sync reading from a server that drips its answer does not listen for a stop (it
+    ends at its own deadline, 120 s here): after the grace and the wait for a stopped job, the
+    daemon records the run interrupted, logs "stopped" last and ends at once with status 1, with
+    no abort on stderr."""
+    from webdav_server import PASSWORD, USER
+
+    from allhub_core.automation.daemon import CANCEL_WAIT_S
+    from allhub_core.sync import save_backup_settings
+
+    dav = dav_server("drip")
+    dav.drip_every = 0.5
+    store = Store(db_path)
+    save_backup_settings(store, url=dav.url("/"), username=USER, password=PASSWORD, timeout_s=120)
+    save_settings(store, webdav_sync_enabled=True, webdav_sync_interval_s=300)
+    proc = _daemon(db_path, "--stop-grace", "1", merge_stderr=False)
+    try:
+        lines, seen = _reader(proc), []
+        _wait_for(lines, "scheduler active", seen)
+        deadline = time.monotonic() + 60
+        while dav.sent < 2:
+            assert time.monotonic() < deadline, "the sync never started reading"
+            time.sleep(0.2)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 1
+        assert time.monotonic() - started < 1 + CANCEL_WAIT_S + 10
+        _drain(lines, seen)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    err = proc.stderr.read()
+    assert err == "", err
+    text = "".join(seen)
+    assert "the webdav_sync run did not stop; it is recorded as interrupted and left behind" in text, text
+    assert [line for line in seen if line.strip()][-1].rstrip().endswith("allhub daemon stopped"), text
+    [run] = list_runs(Store(db_path))
+    assert run["job"] == "webdav_sync" and run["status"] == "failed"
+    assert run["summary"].startswith("Interrupted: the daemon was stopped"), run

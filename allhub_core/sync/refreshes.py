@@ -100,7 +100,7 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
                                         lambda batch: write_refresh_results(store, batch, retention_days=retention),
                                         on_result=on_result, on_written=on_written, cancel=cancel)
     report = RefreshReport(results, skipped, names, interrupted=not complete)
-    if aids is None and sync_usage_when_due and complete:
+    if aids is None and sync_usage_when_due and complete and not (cancel is not None and cancel.is_set()):
         # A refresh of everything also brings in the usage logs that are due (hourly by default);
         # a single account's refresh stays a handful of requests.
         from allhub_core.sync.usage import sync_usage

@@ -77,6 +77,9 @@ def test_refresh_writes_each_result_as_it_comes_and_a_sigkill_keeps_them(db_path
         assert _ids(db_path, "SELECT account_id FROM balance_snapshots") == _ids(db_path, refreshed)
         running = [r for r in _runs(db_path, capsys) if r["job"] == "refresh"]
         assert [(r["trigger"], r["status"]) for r in running] == [("cli", "running")]
+        # a second refresh meanwhile is refused in one sentence, like a busy database (exit 1)
+        assert main(["--db", str(db_path), "refresh"]) == 1
+        assert capsys.readouterr().err == "allhub: A refresh run is already going on; wait for it to finish.\n"
     finally:
         proc.kill()
         proc.wait(30)

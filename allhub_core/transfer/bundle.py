@@ -97,6 +97,7 @@ class Tombstone:
     kind: str  # "account" or "bookmark"
     deleted_at: int  # epoch ms
     entry_updated_at: int = 0
+    from_future: bool = False  # the file dated it in the future; read as now (``transfer.times``)
 
     @property
     def point(self) -> int:

@@ -191,7 +191,7 @@ def _tombstones(value: Any, clock: FileClock | None = None) -> dict[str, Tombsto
                                   f"{str(tid)[:60]!r} ({exc.shown}) is not a possible time.") from None
         clock.clamped = min(clock.clamped, before + 1)  # counted once per record
         if deleted > 0:
-            out[str(tid)] = Tombstone(rec["kind"], deleted, entry_updated)
+            out[str(tid)] = Tombstone(rec["kind"], deleted, entry_updated, from_future=clock.clamped > before)
     return out
 
 

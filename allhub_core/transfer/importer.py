@@ -62,6 +62,12 @@ class DeletionsNeedConfirmation(ValidationError):
                          "changed, and the deletions need your confirmation.")
 
 
+def _deleted_why(ts: Tombstone) -> str:
+    if ts.from_future:
+        return "Deleted in the backup with a date in the future, read as now: check it before you confirm."
+    return f"Deleted in the backup on {_day(ts.deleted_at)}."
+
+
 def deletion_limit(bundle: Bundle, mode: str, allowed: int | None) -> int | None:
     """The ``max_deletes`` for importing ``bundle``: ``allowed`` (0 until a person confirmed; the
     count they confirmed; None: no limit) for a merge, whose deletions come from the file's
@@ -289,7 +295,7 @@ def _plan(con: duckdb.DuckDBPyConnection, box: SecretBox, bundle: Bundle, mode: 
         if ts and ts.kind == "account" and (iso_to_ms(a["values"].get("user_updated_at"))
                                             or iso_to_ms(a["values"].get("updated_at"))) <= ts.point:
             plan.append(PlanRow("account", "delete", a["ext_id"], name, str(a["values"].get("site_url")),
-                                local_id=a["id"], reason=f"Deleted in the backup on {_day(ts.deleted_at)}."))
+                                local_id=a["id"], reason=_deleted_why(ts)))
     plan += _plan_bookmarks(con, bundle, mode, tombs)
     have = {r[0].casefold() for r in con.execute("SELECT name FROM tags").fetchall()}
     wanted = list(bundle.tags) + [t for r in plan if r.action in ("new", "update") and r.incoming

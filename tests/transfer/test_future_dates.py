@@ -68,6 +68,9 @@ def test_a_deletion_record_from_next_year_is_read_as_now_and_said_in_the_preview
     preview = preview_import(store, bundle)
     assert "1 deletion record was dated in the future and is treated as dated now." in preview.summary()
     assert preview.as_json(dry_run=True)["future_deletions"] == 1
+    # the row itself says which deletion came from the future, so the person can check it
+    [row] = [r for r in preview.plan if r.action == "delete"]
+    assert row.name == "Alpha" and "date in the future" in row.reason
     # without the caller's leave, nothing is deleted and nothing is written
     with pytest.raises(DeletionsNeedConfirmation) as refused:
         apply_import(store, bundle, max_deletes=deletion_limit(bundle, "merge", 0))

@@ -15,6 +15,8 @@ The writing is ``import_write``.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,6 +240,34 @@ def _day(ms: int) -> str:
     return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).strftime("%Y-%m-%d")
 
 
+_INT64 = (-(2 ** 63), 2 ** 63 - 1)
+
+
+def _wrong_type(values: dict[str, Any], cols: dict[str, str]) -> str:
+    """Why a value of an account (our own backup's columns) cannot go into its column, or ''.
+    A number where text belongs is read as its text; times and days are ``transfer.times``'."""
+    for col, value in values.items():
+        kind = cols.get(col)
+        if value is None or kind is None or col in SKIP_COLUMNS:
+            continue
+        if kind == "VARCHAR" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            values[col] = str(value)
+            continue
+        whole = isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+        fits = {"VARCHAR": isinstance(value, str),
+                "BOOLEAN": isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)),
+                "BIGINT": whole and not isinstance(value, bool) and _INT64[0] <= value <= _INT64[1],
+                "DOUBLE": isinstance(value, (int, float)) and not isinstance(value, bool)
+                and math.isfinite(value) and abs(value) < 1e300}.get(kind, True)
+        if not fits:
+            shown = json.dumps(value, ensure_ascii=True, default=str)
+            shown = shown if len(shown) <= 40 else shown[:39] + "…"
+            what = {"VARCHAR": "text", "BOOLEAN": "true or false", "BIGINT": "a whole number that fits",
+                    "DOUBLE": "a number"}[kind]
+            return f"Its {col} is {shown}, which is not {what}."
+    return ""
+
+
 def _plan(con: duckdb.DuckDBPyConnection, box: SecretBox, bundle: Bundle, mode: str) -> ImportPreview:
     cols = account_columns(con)
     local = _local_accounts(con, cols)
@@ -253,6 +283,7 @@ def _plan(con: duckdb.DuckDBPyConnection, box: SecretBox, bundle: Bundle, mode: 
         row = PlanRow("account", "new", acc.ext_id, acc.name, str(acc.values.get("site_url") or ""), incoming=acc)
         plan.append(row)
         mine = by_ext.get(acc.ext_id)
+        acc.problem = acc.problem or _wrong_type(acc.values, cols)
         if acc.problem:
             row.action, row.reason = "rejected", acc.problem
             if mine:

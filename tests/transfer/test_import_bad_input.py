@@ -101,3 +101,30 @@ def test_sigkill_in_the_middle_of_an_import_leaves_the_store_as_it_was(db_path, 
     assert child.returncode == -signal.SIGKILL
     after = Store(db_path)
     assert _state(after) == before  # the half-done replace left nothing behind
+
+
+@pytest.mark.parametrize("column, value, words", [
+    ("exchange_rate", "x", 'Its exchange_rate is "x", which is not a number.'),
+    ("exchange_rate", 1e308 * 10, "which is not a number"),
+    ("quota", 2 ** 70, "which is not a whole number that fits"),
+    ("disabled", "yes", 'Its disabled is "yes", which is not true or false.'),
+    ("notes", {"a": 1}, "which is not text"),
+])
+def test_a_wrong_value_type_in_our_own_backup_rejects_that_account_in_one_sentence(
+        store, db_path, tmp_path, capsys, column, value, words):
+    """Before: 'Saving to the database failed: Conversion Error: ...' and the whole import stopped."""
+    from allhub_core.transfer import build_own_backup
+
+    apply_import(store, parse_backup(FULL.read_bytes()))
+    before = _state(store)
+    own = build_own_backup(store)
+    own["accounts"][0]["values"][column] = value
+    own["accounts"][0]["ext_id"] = "changed-entry"  # a new entry, so it would be inserted
+    path = tmp_path / "own.json"
+    path.write_text(json.dumps(own))
+    code = main(["--db", str(db_path), "import", str(path), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 1 and "Traceback" not in err and "Conversion" not in out + err, err  # 1: a row rejected
+    [rejected] = [r for r in json.loads(out)["rows"] if r["action"] == "rejected"]
+    assert words in rejected["reason"]
+    assert _state(store) == before

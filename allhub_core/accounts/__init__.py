@@ -1,11 +1,13 @@
 """Accounts (layer L3): the account entity on the store, and the facade other rooms use.
 
 ``model`` checks input, ``write`` adds and changes accounts (one transaction each),
-``query`` filters, sorts and totals as SQL, ``records`` is the Account JSON shape, ``grid``
-the editable table, plus ``tags``, ``dedupe`` and ``preferences``. Pages, the CLI and other
+``query`` filters, sorts and totals as SQL, ``checkin_today`` is the one rule for today's
+check-in state (every surface and the scheduler use it), ``records`` is the Account JSON shape,
+``grid`` the editable table, plus ``tags``, ``dedupe`` and ``preferences``. Pages, the CLI and other
 rooms import from here, not from the modules. See docs/architecture.md.
 """
 
+from allhub_core.accounts.checkin_today import CHECKIN_DONE_SQL, checked_today_sql, checkin_state_sql
 from allhub_core.accounts.dedupe import KEEP_RULES, DedupeScan, DuplicateGroup, apply_dedupe, scan_duplicates
 from allhub_core.accounts.grid import CHECKIN_BADGE, GRID_EDITABLE, HEALTH_BADGE, grid_changes, grid_frame, selected_ids
 from allhub_core.accounts.model import (
@@ -62,6 +64,7 @@ from allhub_core.accounts.write import (
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD
 
 __all__ = [
+    "CHECKIN_DONE_SQL", "checked_today_sql", "checkin_state_sql",
     "KEEP_RULES", "DedupeScan", "DuplicateGroup", "apply_dedupe", "scan_duplicates",
     "CHECKIN_BADGE", "GRID_EDITABLE", "HEALTH_BADGE", "grid_changes", "grid_frame", "selected_ids",
     "CURRENCIES", "DEFAULTS", "SORT_CRITERIA", "SORT_FIELDS", "get_preferences", "normalize_sorting",

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from allhub_core.accounts.checkin_today import checkin_state_sql, sql_list
 from allhub_core.origin import origin_key
 from allhub_core.store import Store, one_row
-from allhub_core.vocab import HEALTH_VALUES, QUOTA_PER_USD
+from allhub_core.vocab import HEALTH_VALUES, QUOTA_PER_USD, CheckInResult, CheckInState, Health
 
 if TYPE_CHECKING:  # list_accounts returns a frame (DuckDB imports pandas when it makes one)
     import pandas as pd
@@ -23,6 +24,9 @@ __all__ = ["AccountFilter", "ACCOUNT_VIEW", "order_by_sql", "where_sql", "list_a
            "count_accounts", "totals", "facet_counts", "QUOTA_PER_USD", "HEALTH_VALUES",
            "CHECKIN_FILTERS"]
 
+#: check-in filter values -> the state each one shows (``checkin_today``)
+_FILTER_STATE = {"checked": CheckInState.CHECKED, "not_checked": CheckInState.NOT_CHECKED,
+                 "outdated": CheckInState.UNKNOWN, "unsupported": CheckInState.UNSUPPORTED}
 #: check-in filter values -> label
 CHECKIN_FILTERS = {
     "checked": "Checked in today",
@@ -50,9 +54,7 @@ WITH v AS (
              ELSE 'unavailable' END AS cons_avail,
         CASE WHEN a.stats_date = current_date THEN a.income_availability
              ELSE 'unavailable' END AS inc_avail,
-        CASE WHEN a.checkin_supported = false THEN 'unsupported'
-             WHEN a.checkin_date = current_date THEN a.checkin_status
-             ELSE 'unknown' END AS checkin_today
+        {checkin_state_sql("a")} AS checkin_today
     FROM accounts a
     LEFT JOIN (SELECT account_id, max(seq) AS seq FROM pins GROUP BY account_id) p ON p.account_id = a.id
     LEFT JOIN (SELECT account_id, min(position) AS position FROM manual_order GROUP BY account_id) mo
@@ -81,8 +83,10 @@ class AccountFilter:
 
 #: An account needs the user when its health is an error or a warning, or when today's latest
 #: check-in attempt failed or needs them (a browser check, Turnstile, a custom page).
-ATTENTION_SQL = ("(v.health_status IN ('error', 'warning') OR (SELECT arg_max(l.result, l.id) FROM checkin_log l "
-                 "WHERE l.account_id = v.id AND l.day = current_date) IN ('failed', 'needs_browser'))")
+ATTENTION_SQL = (f"(v.health_status IN {sql_list((Health.ERROR, Health.WARNING))} OR "
+                 "(SELECT arg_max(l.result, l.id) FROM checkin_log l "
+                 "WHERE l.account_id = v.id AND l.day = current_date) "
+                 f"IN {sql_list((CheckInResult.FAILED, CheckInResult.NEEDS_BROWSER))})")
 
 
 def _search_clause(text: str, params: list[Any]) -> list[str]:
@@ -132,15 +136,7 @@ def where_sql(f: AccountFilter | None, params: list[Any], skip: str | None = Non
             parts.append("v.last_sync_time IS NULL")
         clauses.append("(" + (" OR ".join(parts) or "false") + ")")
     if f.checkin and skip != "checkin":
-        parts = []
-        if "checked" in f.checkin:
-            parts.append("v.checkin_today = 'checked'")
-        if "not_checked" in f.checkin:
-            parts.append("v.checkin_today = 'not_checked'")
-        if "outdated" in f.checkin:
-            parts.append("v.checkin_today = 'unknown'")
-        if "unsupported" in f.checkin:
-            parts.append("v.checkin_today = 'unsupported'")
+        parts = [f"v.checkin_today = '{state.value}'" for key, state in _FILTER_STATE.items() if key in f.checkin]
         clauses.append("(" + (" OR ".join(parts) or "false") + ")")
     if f.attention and skip != "attention":
         clauses.append(ATTENTION_SQL)
@@ -332,8 +328,7 @@ def facet_counts(store: Store, f: AccountFilter | None) -> dict[str, dict[str, i
         w = where_sql(f, params, skip="checkin")
         raw = dict(con.execute(
             f"{ACCOUNT_VIEW} SELECT v.checkin_today, count(*) FROM v {w} GROUP BY 1", params).fetchall())
-        out["checkin"] = {"checked": raw.get("checked", 0), "not_checked": raw.get("not_checked", 0),
-                          "outdated": raw.get("unknown", 0), "unsupported": raw.get("unsupported", 0)}
+        out["checkin"] = {key: raw.get(state.value, 0) for key, state in _FILTER_STATE.items()}
         params = []
         w = where_sql(f, params, skip="attention")
         w = f"{w} AND {ATTENTION_SQL}" if w else f"WHERE {ATTENTION_SQL}"

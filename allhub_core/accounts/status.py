@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 import duckdb
 
+from allhub_core.accounts.checkin_today import checkin_state_sql
 from allhub_core.accounts.model import parse_id
 from allhub_core.accounts.write import get_secrets, require_ids
 from allhub_core.store import Store, one_row, rows_table
@@ -174,15 +175,13 @@ def mark_custom_checked(store: Store, ids: list[Any]) -> int:
 
 def todays_checkins(store: Store) -> list[dict]:
     """Every enabled account with its check-in state today and the latest attempt's message."""
-    sql = """
+    sql = f"""
     WITH last AS (
         SELECT account_id, result, message, checkin_url, attempted_at FROM checkin_log WHERE day = current_date
         QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY attempted_at DESC, id DESC) = 1
     )
     SELECT a.id, a.site_name, a.site_url, a.site_type, a.checkin_method, a.auto_checkin,
-           CASE WHEN a.custom_checkin_date = current_date THEN 'checked'
-                WHEN a.checkin_supported = false AND a.checkin_method <> 'custom' THEN 'unsupported'
-                WHEN a.checkin_date = current_date THEN a.checkin_status ELSE 'unknown' END AS state,
+           {checkin_state_sql("a")} AS state,
            l.result, l.message, coalesce(nullif(a.checkin_url, ''), l.checkin_url) AS checkin_url, l.attempted_at
     FROM accounts a LEFT JOIN last l ON l.account_id = a.id
     WHERE NOT a.disabled ORDER BY a.id"""

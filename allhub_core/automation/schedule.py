@@ -19,9 +19,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from allhub_core.accounts import CHECKIN_DONE_SQL, checked_today_sql
 from allhub_core.automation.runlog import get_state, set_state
 from allhub_core.automation.settings import AutomationSettings, get_settings
 from allhub_core.store import Store
+from allhub_core.vocab import CheckInMethod, CheckInResult
 
 __all__ = ["JOBS", "SCHEDULED", "next_runs", "due_jobs", "planned_checkin_time", "window_parts", "at_local",
            "checkin_candidates", "failed_today", "daily_done", "retries_done", "CATCH_UP_GRACE_S"]
@@ -31,7 +33,6 @@ JOBS = ("refresh", "checkin", "usage_sync", "webdav_sync")
 SCHEDULED = ("refresh", "checkin", "checkin_retry", "usage_sync", "webdav_sync")
 #: a daily run started this long after its planned time is logged as a catch-up
 CATCH_UP_GRACE_S = 300
-_DONE = ("success", "already_checked")
 
 
 def _minutes(hhmm: str) -> int:
@@ -98,17 +99,16 @@ def planned_checkin_time(store: Store, settings: AutomationSettings, day: date, 
 
 
 def _eligible_sql(extra: str = "") -> str:
+    # "checked in on $day" is the accounts room's one rule (the pages show the same); a done
+    # result in this room's own run log counts too.
     return f"""
         SELECT a.id, a.site_name FROM accounts a
         WHERE NOT a.disabled AND a.auto_checkin AND a.checkin_method <> 'none'
-          AND (a.checkin_method = 'custom' OR coalesce(a.checkin_supported, true))
-          AND NOT (a.checkin_date IS NOT DISTINCT FROM $day AND a.checkin_status = 'checked')
-          AND a.custom_checkin_date IS DISTINCT FROM $day
-          AND NOT EXISTS (SELECT 1 FROM checkin_log l WHERE l.account_id = a.id AND l.day = $day
-                          AND l.result IN ('success', 'already_checked'))
+          AND (a.checkin_method = '{CheckInMethod.CUSTOM.value}' OR coalesce(a.checkin_supported, true))
+          AND NOT {checked_today_sql("a", "$day")}
           AND NOT EXISTS (SELECT 1 FROM automation_run_results r JOIN automation_runs u ON u.id = r.run_id
                           WHERE u.job = 'checkin' AND r.account_id = a.id AND r.day = $day
-                            AND r.result IN ('success', 'already_checked'))
+                            AND r.result IN {CHECKIN_DONE_SQL})
           {extra}
         ORDER BY a.id"""
 
@@ -122,9 +122,9 @@ def checkin_candidates(store: Store, day: date) -> list[tuple[int, str]]:
 
 def failed_today(store: Store, day: date) -> list[tuple[int, str]]:
     """Candidates whose latest automated check-in result today is a failure (what a retry takes)."""
-    extra = """AND (SELECT r.result FROM automation_run_results r JOIN automation_runs u ON u.id = r.run_id
+    extra = f"""AND (SELECT r.result FROM automation_run_results r JOIN automation_runs u ON u.id = r.run_id
                      WHERE u.job = 'checkin' AND r.account_id = a.id AND r.day = $day
-                     ORDER BY r.recorded_at DESC, u.id DESC LIMIT 1) = 'failed'"""
+                     ORDER BY r.recorded_at DESC, u.id DESC LIMIT 1) = '{CheckInResult.FAILED.value}'"""
     with store.read() as con:
         return [(int(r[0]), r[1]) for r in con.execute(_eligible_sql(extra), {"day": day}).fetchall()]
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store
-from allhub_core.vocab import QUOTA_PER_USD, CheckInState, Health
+from allhub_core.vocab import QUOTA_PER_USD, Health
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built: refresh and the CLI need not pay for it
     import pandas as pd
@@ -227,14 +227,11 @@ def overview(store: Store, *, low_balance_usd: float | None = None) -> Overview:
     need attention: an error or warning health, a balance under ``low_balance_usd``, or a
     check-in still to do today. Each account is listed once, with all its reasons (``kinds``,
     and ``reason`` joined with "; "), in the order of its first reason."""
-    from allhub_core.accounts import AccountFilter, totals
+    from allhub_core.accounts import AccountFilter, checked_today_sql, checkin_state_sql, totals
 
     t = totals(store, AccountFilter(status="enabled"))
     today = date.today()
-    checkin_today = f"""CASE WHEN a.custom_checkin_date = current_date THEN '{CheckInState.CHECKED.value}'
-                             WHEN a.checkin_supported = false THEN '{CheckInState.UNSUPPORTED.value}'
-                             WHEN a.checkin_date = current_date THEN a.checkin_status
-                             ELSE '{CheckInState.UNKNOWN.value}' END"""
+    checkin_today = checkin_state_sql("a")  # the one rule, as the Accounts and Check-in pages show it
     eff = (f"CASE WHEN a.manual_balance_usd IS NOT NULL THEN a.manual_balance_usd "
            f"ELSE a.quota / {Q} END")
     with store.read() as con:
@@ -271,7 +268,7 @@ def overview(store: Store, *, low_balance_usd: float | None = None) -> Overview:
         for aid, name in con.execute(
                 f"SELECT a.id, a.site_name FROM accounts a WHERE NOT a.disabled AND a.checkin_supported = true "
                 f"AND a.checkin_method <> 'none' "
-                f"AND {checkin_today} <> '{CheckInState.CHECKED.value}' ORDER BY a.id").fetchall():
+                f"AND NOT {checked_today_sql('a')} ORDER BY a.id").fetchall():
             reasons.append((int(aid), name, "not_checked_in", "Not checked in today"))
     trend = balance_history(store, start=today - timedelta(days=29), end=today)[["day", "balance_usd"]]
     trend = trend.dropna(subset=["balance_usd"])  # days before the first snapshot

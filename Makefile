@@ -39,7 +39,7 @@ lint: install-test
 
 ## test: lint, then the whole suite, browser tests included (they fail, never skip, without Chromium)
 test: lint chromium
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=25
 
 demo: install
 	$(VENV)/bin/allhub demo

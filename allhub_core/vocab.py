@@ -12,7 +12,8 @@ from enum import StrEnum
 
 __all__ = [
     "SiteType", "AuthType", "Health", "CheckInState", "CheckInResult", "CheckInMethod", "Availability",
-    "QUOTA_PER_USD", "DEFAULT_EXCHANGE_RATE", "SITE_TYPES", "AUTH_TYPES", "HEALTH_VALUES",
+    "QUOTA_PER_USD", "DEFAULT_EXCHANGE_RATE", "DEFAULT_PER_SITE_CONCURRENCY", "DEFAULT_WINDOW_REQUESTS",
+    "DEFAULT_WINDOW_S", "DEFAULT_ACCOUNT_DEADLINE_S", "SITE_TYPES", "AUTH_TYPES", "HEALTH_VALUES",
     "canonical_site_type",
 ]
 
@@ -20,6 +21,13 @@ __all__ = [
 QUOTA_PER_USD = 500_000
 #: CNY per USD when a site does not say (the extension's default).
 DEFAULT_EXCHANGE_RATE = 7.2
+#: Politeness towards each relay site unless the user says otherwise, stated once for
+#: ``net.Politeness`` and the saved preferences: requests in flight per site, at most N request
+#: starts in any W seconds (New API counts per 180 s), one account's whole run in seconds.
+DEFAULT_PER_SITE_CONCURRENCY = 2
+DEFAULT_WINDOW_REQUESTS = 50
+DEFAULT_WINDOW_S = 180
+DEFAULT_ACCOUNT_DEADLINE_S = 45
 
 
 class _Labelled(StrEnum):

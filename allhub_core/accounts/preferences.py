@@ -13,9 +13,16 @@ from typing import Any
 
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store
+from allhub_core.vocab import (
+    DEFAULT_ACCOUNT_DEADLINE_S,
+    DEFAULT_PER_SITE_CONCURRENCY,
+    DEFAULT_WINDOW_REQUESTS,
+    DEFAULT_WINDOW_S,
+)
 
 __all__ = ["SORT_CRITERIA", "SORT_FIELDS", "DEFAULTS", "get_preferences", "set_preference",
-           "normalize_sorting", "CURRENCIES", "WHOLE_NUMBER_LIMITS", "whole_number"]
+           "normalize_sorting", "CURRENCIES", "WHOLE_NUMBER_LIMITS", "whole_number",
+           "RUN_LIMIT_NAMES", "check_run_limits"]
 
 #: criterion id -> label shown in Settings, in the default priority order.
 SORT_CRITERIA: dict[str, str] = {
@@ -46,11 +53,11 @@ DEFAULTS: dict[str, Any] = {
     "auto_provision_key": False,
     # politeness towards each relay site (see allhub_core.net.Politeness): at most N requests
     # in any W seconds per site (New API counts per 180 s; 0 requests = no limit)
-    "per_site_concurrency": 2,
-    "per_site_window_requests": 50,
-    "per_site_window_s": 180,
+    "per_site_concurrency": DEFAULT_PER_SITE_CONCURRENCY,
+    "per_site_window_requests": DEFAULT_WINDOW_REQUESTS,
+    "per_site_window_s": DEFAULT_WINDOW_S,
     # one account's whole refresh or check-in may take this long (seconds; 0 = no deadline)
-    "account_deadline_s": 45,
+    "account_deadline_s": DEFAULT_ACCOUNT_DEADLINE_S,
     # a non-forced refresh skips accounts synced more recently than this (seconds)
     "refresh_min_interval_s": 120,
     # history (allhub_core.history): days of balance snapshots and of usage rows kept; usage is
@@ -125,6 +132,53 @@ def whole_number(value: Any, low: int, high: int, what: str, unit: str = "") -> 
     if not math.isfinite(number) or number != int(number) or not low <= number <= high:
         raise ValidationError(f"{what} must be a whole number from {low:,} to {high:,}{unit}.")
     return int(number)
+
+
+#: What ``check_run_limits``'s sentences call each per-run override (the CLI passes its flags).
+RUN_LIMIT_NAMES: dict[str, str] = {
+    "per_site_concurrency": "The number of requests in flight per site",
+    "per_site_rpm": "The requests per minute per site",
+    "per_site_window": "The request window",
+    "account_deadline_s": "The deadline per account",
+}
+
+
+def check_run_limits(per_site_concurrency: int | None = None, per_site_rpm: float | None = None,
+                     per_site_window: tuple[int, float] | None = None, account_deadline_s: float | None = None,
+                     *, names: dict[str, str] = RUN_LIMIT_NAMES) -> tuple[int, float] | None:
+    """The one check of a run's politeness overrides (within the saved settings' bounds);
+    returns the window asked for, if any (``(0, 60.0)``: no limit).
+
+    NaN and infinity are numbers too; a tiny positive rate (0.0001/min) would make a batch
+    wait for days, so a rate is 0 (no limit) or at least 1 request per minute. A window is
+    N requests in W seconds, or N = 0 (no limit) with any positive W.
+    """
+    max_conc = WHOLE_NUMBER_LIMITS["per_site_concurrency"][1]
+    max_rpm = float(WHOLE_NUMBER_LIMITS["per_site_rpm"][1])
+    max_n = WHOLE_NUMBER_LIMITS["per_site_window_requests"][1]
+    max_w = float(WHOLE_NUMBER_LIMITS["per_site_window_s"][1])
+    max_deadline = float(WHOLE_NUMBER_LIMITS["account_deadline_s"][1])
+    conc, rpm, deadline = per_site_concurrency, per_site_rpm, account_deadline_s
+    if conc is not None and not 1 <= conc <= max_conc:
+        raise ValidationError(f"{names['per_site_concurrency']} must be at least 1 and at most {max_conc}.")
+    if rpm is not None and not (rpm == 0 or (math.isfinite(rpm) and 1 <= rpm <= max_rpm)):
+        raise ValidationError(f"{names['per_site_rpm']} must be 0 (no limit) or a number from 1 to {max_rpm:.0f}.")
+    if deadline is not None and not (math.isfinite(deadline) and 0 <= deadline <= max_deadline):
+        raise ValidationError(
+            f"{names['account_deadline_s']} must be 0 (none) or a number of seconds up to {max_deadline:.0f}.")
+    if per_site_window is None:
+        return None
+    if rpm is not None:
+        other = names["per_site_rpm"]
+        other = other if other.startswith("-") else other[:1].lower() + other[1:]
+        raise ValidationError(f"{names['per_site_window']} and {other} say the same thing: give one of them.")
+    n, w = per_site_window
+    if n == 0 and math.isfinite(w) and w > 0:
+        return 0, 60.0
+    if not (1 <= n <= max_n and math.isfinite(w) and 1 <= w <= max_w):
+        raise ValidationError(f"{names['per_site_window']} must be N/W: 1 to {max_n} requests in 1 to "
+                              f"{max_w:.0f} seconds, e.g. 50/180 (0: no limit).")
+    return n, w
 
 
 def normalize_sorting(value: Any) -> list[dict[str, Any]]:

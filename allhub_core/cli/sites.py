@@ -8,9 +8,9 @@ import argparse
 import math
 from typing import TYPE_CHECKING, Any
 
-from allhub_core.accounts.preferences import WHOLE_NUMBER_LIMITS
+from allhub_core.accounts.preferences import WHOLE_NUMBER_LIMITS, check_run_limits
 from allhub_core.cli.output import Fail, emit, print_json
-from allhub_core.errors import AllhubError
+from allhub_core.errors import AllhubError, ValidationError
 
 if TYPE_CHECKING:
     from allhub_core.sites import Politeness
@@ -21,9 +21,6 @@ __all__ = ["register"]
 # The same bounds as the saved settings (one table, in accounts/preferences.py).
 MAX_CONCURRENCY = WHOLE_NUMBER_LIMITS["per_site_concurrency"][1]
 MAX_RPM = float(WHOLE_NUMBER_LIMITS["per_site_rpm"][1])
-MAX_WINDOW_REQUESTS = WHOLE_NUMBER_LIMITS["per_site_window_requests"][1]
-MAX_WINDOW_S = float(WHOLE_NUMBER_LIMITS["per_site_window_s"][1])
-MAX_DEADLINE_S = float(WHOLE_NUMBER_LIMITS["account_deadline_s"][1])
 
 
 def _limits(p: argparse.ArgumentParser) -> None:
@@ -37,45 +34,32 @@ def _limits(p: argparse.ArgumentParser) -> None:
                    help="seconds one account's whole run may take (0: no deadline)")
 
 
-def _parse_window(text: str) -> tuple[int, float] | None:
-    """``N/W`` as (N, W), ``0`` (or ``0/W``) as no limit; None when it is neither."""
+#: What the overrides' sentences call each of them: the flags.
+_FLAG_NAMES = {"per_site_concurrency": "--per-site-concurrency", "per_site_rpm": "--per-site-rpm",
+               "per_site_window": "--per-site-window", "account_deadline_s": "--account-deadline"}
+
+
+def _parse_window(text: str) -> tuple[int, float]:
+    """``N/W`` as (N, W), ``0`` as no limit; a text that is neither reads as (-1, NaN), which
+    ``check_run_limits`` refuses with the window's sentence."""
     n_text, sep, w_text = text.strip().partition("/")
     try:
         n = int(n_text)
-        w = float(w_text) if sep else 0.0
+        w = float(w_text) if sep else (60.0 if n == 0 else math.nan)
     except ValueError:
-        return None
-    if n == 0:
-        return (0, 60.0) if not sep or (math.isfinite(w) and w > 0) else None
-    if not sep or not 1 <= n <= MAX_WINDOW_REQUESTS or not (math.isfinite(w) and 1 <= w <= MAX_WINDOW_S):
-        return None
+        return -1, math.nan
     return n, w
 
 
 def _check_limits(args: argparse.Namespace) -> tuple[int, float] | None:
-    """Range checks for the overrides, before the store is opened or a site is asked; returns
-    the window asked for, if any.
-
-    NaN and infinity parse as floats; a tiny positive rate (0.0001/min) would make a batch
-    wait for days, so a rate is 0 (no limit) or at least 1 request per minute.
-    """
-    conc, rpm = args.per_site_concurrency, args.per_site_rpm
-    if conc is not None and not 1 <= conc <= MAX_CONCURRENCY:
-        raise Fail(2, f"--per-site-concurrency must be at least 1 and at most {MAX_CONCURRENCY}.")
-    if rpm is not None and not (rpm == 0 or (math.isfinite(rpm) and 1 <= rpm <= MAX_RPM)):
-        raise Fail(2, f"--per-site-rpm must be 0 (no limit) or a number from 1 to {MAX_RPM:.0f}.")
-    deadline = args.account_deadline
-    if deadline is not None and not (math.isfinite(deadline) and 0 <= deadline <= MAX_DEADLINE_S):
-        raise Fail(2, f"--account-deadline must be 0 (none) or a number of seconds up to {MAX_DEADLINE_S:.0f}.")
-    if args.per_site_window is None:
-        return None
-    if rpm is not None:
-        raise Fail(2, "--per-site-window and --per-site-rpm say the same thing: give one of them.")
-    window = _parse_window(args.per_site_window)
-    if window is None:
-        raise Fail(2, f"--per-site-window must be N/W: 1 to {MAX_WINDOW_REQUESTS} requests in 1 to "
-                      f"{MAX_WINDOW_S:.0f} seconds, e.g. 50/180 (0: no limit).")
-    return window
+    """Range checks for the overrides (``accounts.check_run_limits``, sentences naming the
+    flags), before the store is opened or a site is asked; returns the window asked for, if any."""
+    window = None if args.per_site_window is None else _parse_window(args.per_site_window)
+    try:
+        return check_run_limits(args.per_site_concurrency, args.per_site_rpm, window, args.account_deadline,
+                                names=_FLAG_NAMES)
+    except ValidationError as exc:
+        raise Fail(2, str(exc)) from exc
 
 
 def _politeness(args: argparse.Namespace, store: Store, window: tuple[int, float] | None) -> Politeness:

@@ -13,16 +13,11 @@ from __future__ import annotations
 from allhub_core.errors import SiteError
 from allhub_core.vocab import Health
 
-HEALTHY = Health.HEALTHY.value
-WARNING = Health.WARNING.value
-ERROR = Health.ERROR.value
-UNKNOWN = Health.UNKNOWN.value
-
 
 class NetworkError(SiteError):
     """DNS, TLS, connect or timeout failure: the site could not be talked to."""
 
-    health_status = ERROR
+    health_status = Health.ERROR
 
     def __init__(self, reason: str, *, kind: str = "connect", ambiguous: bool = False) -> None:
         super().__init__(reason, ambiguous=ambiguous)
@@ -32,7 +27,7 @@ class NetworkError(SiteError):
 class HttpStatusError(SiteError):
     """The site answered with a non-2xx status."""
 
-    health_status = WARNING
+    health_status = Health.WARNING
     kind = "http"
 
     def __init__(self, status: int, server_message: str, *, ambiguous: bool = False) -> None:
@@ -44,7 +39,7 @@ class HttpStatusError(SiteError):
 class ChallengeError(SiteError):
     """An HTML challenge page (Cloudflare and the like) instead of API data."""
 
-    health_status = WARNING
+    health_status = Health.WARNING
     kind = "challenge"
 
     def __init__(self, status: int) -> None:
@@ -58,7 +53,7 @@ class ChallengeError(SiteError):
 class BadResponseError(SiteError):
     """A 2xx answer that is not the JSON this call expects."""
 
-    health_status = UNKNOWN
+    health_status = Health.UNKNOWN
     kind = "parse"
 
 
@@ -76,13 +71,13 @@ class BusinessError(SiteError):
         super().__init__(f"Site refused: {message}", http_status=http_status)
         self.server_message = server_message
         self.auth = auth
-        self.health_status = WARNING if auth else UNKNOWN
+        self.health_status = Health.WARNING if auth else Health.UNKNOWN
 
 
 class RedirectError(SiteError):
     """A call that carries a secret (or any non-GET) was redirected to another origin; not followed."""
 
-    health_status = ERROR
+    health_status = Health.ERROR
     kind = "redirect"
 
     def __init__(self, status: int, target_origin: str) -> None:
@@ -97,7 +92,7 @@ class RedirectError(SiteError):
 class UnsupportedError(SiteError):
     """The site type has no such feature."""
 
-    health_status = UNKNOWN
+    health_status = Health.UNKNOWN
     kind = "unsupported"
 
 

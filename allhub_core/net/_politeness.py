@@ -14,6 +14,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from allhub_core.vocab import (
+    DEFAULT_ACCOUNT_DEADLINE_S,
+    DEFAULT_PER_SITE_CONCURRENCY,
+    DEFAULT_WINDOW_REQUESTS,
+    DEFAULT_WINDOW_S,
+)
+
 
 def window_from_rpm(rpm: float) -> tuple[int, float]:
     """A legacy "requests per minute" as a window: ``N`` per 60 s (0: no limit).
@@ -55,9 +62,9 @@ class Politeness:
         ``N`` per 60 s, and 0 turns off both windows (read once, then reset to None).
     """
 
-    per_site_concurrency: int = 2
-    window_requests: int = 50
-    window_s: float = 180.0
+    per_site_concurrency: int = DEFAULT_PER_SITE_CONCURRENCY
+    window_requests: int = DEFAULT_WINDOW_REQUESTS
+    window_s: float = float(DEFAULT_WINDOW_S)
     critical_requests: int = 5
     critical_window_s: float = 60.0
     log_spacing_ms: int = 200
@@ -74,7 +81,7 @@ class Politeness:
     max_redirects: int = 5
     log_page_limit: int = 20
     verify_tls: bool = True
-    account_deadline_s: float = 45.0
+    account_deadline_s: float = float(DEFAULT_ACCOUNT_DEADLINE_S)
     per_site_rpm: float | None = None
 
     def __post_init__(self) -> None:
@@ -92,6 +99,3 @@ class Politeness:
         """Delay before retry number ``attempt`` (0-based)."""
         return min(self.backoff_max, self.backoff_base * (2**attempt))
 
-
-# The name the brief also uses; both refer to the same settings.
-Limits = Politeness

@@ -8,7 +8,7 @@ says VoAPI v2 is not supported yet.  The entry points are in ``_api`` (refresh,
 check-in, keys, models, prices, redemption) and ``recognition``.
 """
 
-from ..net import Limits, Politeness, SiteError
+from ..net import Politeness, SiteError
 from ..vocab import SITE_TYPES, canonical_site_type
 from ._api import (
     checkin_accounts,
@@ -21,11 +21,8 @@ from ._api import (
     reveal_token,
 )
 from ._types import (
-    COMPLETE,
     DEFAULT_EXCHANGE_RATE,
-    PARTIAL,
     QUOTA_PER_USD,
-    UNAVAILABLE,
     ApiToken,
     CheckInResult,
     ModelPrice,
@@ -45,10 +42,10 @@ from .recognition import recognize
 from .registry import FAMILIES, checkin_family, default_checkin_method, family_for
 
 __all__ = [
-    "Limits", "Politeness", "SiteError",
+    "Politeness", "SiteError",
     "checkin_accounts", "create_token", "get_pricing", "list_models", "list_tokens", "recognize", "redeem",
     "refresh_accounts", "reveal_token",
-    "COMPLETE", "DEFAULT_EXCHANGE_RATE", "PARTIAL", "QUOTA_PER_USD", "UNAVAILABLE",
+    "DEFAULT_EXCHANGE_RATE", "QUOTA_PER_USD",
     "ApiToken", "CheckInResult", "ModelPrice", "Pricing", "RecognizeResult", "RedeemResult", "RefreshResult",
     "SiteCredentials", "SITE_TYPES", "VARIANTS", "canonical_site_type",
     "FAMILIES", "SiteFamily", "TokenSpec", "TypedInput", "family_for",

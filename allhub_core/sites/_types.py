@@ -11,18 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..net import strip_controls
-from ..vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD, Availability
+from ..vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD
 
 __all__ = [
-    "DEFAULT_EXCHANGE_RATE", "QUOTA_PER_USD", "COMPLETE", "PARTIAL", "UNAVAILABLE",
+    "DEFAULT_EXCHANGE_RATE", "QUOTA_PER_USD",
     "SiteCredentials", "RefreshResult", "CheckInResult", "RecognizeResult", "TypedInput", "SiteStatus",
     "UserInfo", "TodayUsage", "remote_text", "ApiToken", "TokenSpec", "ModelPrice", "Pricing", "RedeemResult",
 ]
-
-# availability statuses for today's figures
-COMPLETE = Availability.COMPLETE.value
-PARTIAL = Availability.PARTIAL.value
-UNAVAILABLE = Availability.UNAVAILABLE.value
 
 
 def remote_text(value: Any) -> str | None:

@@ -18,8 +18,9 @@ from datetime import datetime
 from typing import Any, Awaitable, Callable
 
 from ..net import SiteError, SiteSession
+from ..vocab import Availability
 from ._concurrent import together
-from ._types import COMPLETE, PARTIAL, QUOTA_PER_USD, UNAVAILABLE, TodayUsage
+from ._types import QUOTA_PER_USD, TodayUsage
 from ._variants import Variant
 
 PAGE_SIZE = 100
@@ -168,9 +169,9 @@ async def today_usage(session: SiteSession, variant: Variant, *, exchange_rate: 
 
     if stat_value is not None:
         usage.consumption = stat_value
-        usage.availability["consumption"] = (COMPLETE, "")
+        usage.availability["consumption"] = (Availability.COMPLETE, "")
     if isinstance(consumed, LogRows):
-        state = COMPLETE if consumed.complete else PARTIAL
+        state = Availability.COMPLETE if consumed.complete else Availability.PARTIAL
         why = "" if consumed.complete else f"only the first {page_limit} log pages were read"
         usage.prompt_tokens = sum(int(_finite(r.get("prompt_tokens")) or 0) for r in consumed.rows)
         usage.completion_tokens = sum(int(_finite(r.get("completion_tokens")) or 0) for r in consumed.rows)
@@ -182,15 +183,16 @@ async def today_usage(session: SiteSession, variant: Variant, *, exchange_rate: 
             usage.availability["consumption"] = (state, why)
     else:
         reason = f"usage logs unavailable: {consumed}"
-        usage.availability["tokens"] = (UNAVAILABLE, reason)
-        usage.availability["requests"] = (UNAVAILABLE, reason)
+        usage.availability["tokens"] = (Availability.UNAVAILABLE, reason)
+        usage.availability["requests"] = (Availability.UNAVAILABLE, reason)
         if usage.consumption is None:
-            usage.availability["consumption"] = (UNAVAILABLE, f"usage stats unavailable: {stat_error or consumed}")
+            usage.availability["consumption"] = (
+                Availability.UNAVAILABLE, f"usage stats unavailable: {stat_error or consumed}")
 
     if isinstance(income, SiteError):
-        usage.availability["income"] = (UNAVAILABLE, f"income logs unavailable: {income}")
+        usage.availability["income"] = (Availability.UNAVAILABLE, f"income logs unavailable: {income}")
     else:
         usage.income, complete = income
-        usage.availability["income"] = (COMPLETE, "") if complete else (
-            PARTIAL, f"only the first {page_limit} log pages were read")
+        usage.availability["income"] = (Availability.COMPLETE, "") if complete else (
+            Availability.PARTIAL, f"only the first {page_limit} log pages were read")
     return usage

@@ -29,13 +29,11 @@ from ..net import (
     server_message,
     strip_controls,
 )
-from ..vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD, AuthType, CheckInState, Health, SiteType
+from ..vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD, AuthType, Availability, CheckInState, Health, SiteType
 from ._reasons import reason
 from ._status import site_name
 from ._tokens import merge_new
 from ._types import (
-    COMPLETE,
-    UNAVAILABLE,
     ApiToken,
     RecognizeResult,
     RefreshResult,
@@ -154,7 +152,7 @@ async def refresh(client: Sub2ApiClient) -> RefreshResult:
         checkin_supported=False, checkin_status=CheckInState.UNSUPPORTED.value, site_type=SiteType.SUB2API.value,
         exchange_rate=DEFAULT_EXCHANGE_RATE,
     )
-    result.availability["income"] = (UNAVAILABLE, "Sub2API does not report income")
+    result.availability["income"] = (Availability.UNAVAILABLE, "Sub2API does not report income")
     result.today_income = None
     try:
         stats = await client.call("GET", "/api/v1/usage/stats", params={"period": "today"})
@@ -165,10 +163,10 @@ async def refresh(client: Sub2ApiClient) -> RefreshResult:
         result.today_prompt_tokens = int(stats.get("total_input_tokens") or 0)
         result.today_completion_tokens = int(stats.get("total_output_tokens") or 0)
         for metric in ("consumption", "tokens", "requests"):
-            result.availability[metric] = (COMPLETE, "")
+            result.availability[metric] = (Availability.COMPLETE, "")
     except (SiteError, ValueError, TypeError) as exc:
         for metric in ("consumption", "tokens", "requests"):
-            result.availability[metric] = (UNAVAILABLE, f"usage stats unavailable: {exc}")
+            result.availability[metric] = (Availability.UNAVAILABLE, f"usage stats unavailable: {exc}")
     return result
 
 

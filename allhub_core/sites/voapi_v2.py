@@ -33,7 +33,7 @@ from ..net import (
     looks_like_auth_failure,
     server_message,
 )
-from ..vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD, AuthType, Health, SiteType
+from ..vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD, AuthType, Availability, Health, SiteType
 from ..vocab import CheckInResult as R
 from ._checkin import (
     CHECKED,
@@ -49,9 +49,6 @@ from ._checkin import (
 from ._reasons import reason
 from ._status import site_name
 from ._types import (
-    COMPLETE,
-    PARTIAL,
-    UNAVAILABLE,
     RecognizeResult,
     RefreshResult,
     SiteCredentials,
@@ -156,8 +153,8 @@ async def refresh(handle: VoApiV2Handle) -> RefreshResult:
         username=name, user_id=uid, site_name=site_name(None, session.origin),
         exchange_rate=DEFAULT_EXCHANGE_RATE, site_type=SiteType.VOAPI_V2.value,
     )
-    result.availability["tokens"] = (UNAVAILABLE, "VoAPI v2 does not report token counts")
-    result.availability["income"] = (UNAVAILABLE, "VoAPI v2 does not report income")
+    result.availability["tokens"] = (Availability.UNAVAILABLE, "VoAPI v2 does not report token counts")
+    result.availability["income"] = (Availability.UNAVAILABLE, "VoAPI v2 does not report income")
     start, end = _today_ms()
     try:
         data = unwrap(await session.get("/api/dash/statistics", params={"t": "h", "s": start, "e": end}))
@@ -168,20 +165,20 @@ async def refresh(handle: VoApiV2Handle) -> RefreshResult:
         known = [u for u in used if u is not None]
         if known:
             result.today_consumption = sum(known)
-            result.availability["consumption"] = (COMPLETE, "") if len(known) == 2 else \
-                (PARTIAL, "only one of the two balances was reported")
+            result.availability["consumption"] = (Availability.COMPLETE, "") if len(known) == 2 else \
+                (Availability.PARTIAL, "only one of the two balances was reported")
         else:
-            result.availability["consumption"] = (UNAVAILABLE, "the statistics carry no usage amounts")
+            result.availability["consumption"] = (Availability.UNAVAILABLE, "the statistics carry no usage amounts")
         requests = _number(d.get("requests"))
         if requests is not None:
             result.today_requests = max(0, int(requests))
-            result.availability["requests"] = (COMPLETE, "")
+            result.availability["requests"] = (Availability.COMPLETE, "")
         else:
-            result.availability["requests"] = (UNAVAILABLE, "the statistics carry no request count")
+            result.availability["requests"] = (Availability.UNAVAILABLE, "the statistics carry no request count")
     except SiteError as exc:
         why = f"today's statistics unavailable: {exc}"
-        result.availability["consumption"] = (UNAVAILABLE, why)
-        result.availability["requests"] = (UNAVAILABLE, why)
+        result.availability["consumption"] = (Availability.UNAVAILABLE, why)
+        result.availability["requests"] = (Availability.UNAVAILABLE, why)
     result.checkin_status = await checkin_state(session)
     result.checkin_supported = result.checkin_status != UNSUPPORTED
     return result

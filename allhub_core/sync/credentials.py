@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from allhub_core.accounts import get_preferences
+from allhub_core.accounts.preferences import check_run_limits
 from allhub_core.accounts.status import credential_rows
-from allhub_core.errors import ValidationError
 from allhub_core.net import window_from_rpm
 from allhub_core.sites import Politeness, SiteCredentials
 from allhub_core.store import Store
@@ -23,26 +22,18 @@ def politeness_for(store: Store, per_site_concurrency: int | None = None,
     ``per_site_window=(N, W)``: at most N requests per site in any W seconds (N = 0: no limit,
     also for the critical routes). ``per_site_rpm`` (the old bucket's rate, kept for scripts)
     is a window of that many per 60 s; 0 is no limit. ``account_deadline_s`` 0: no deadline.
+    The overrides are checked by ``accounts.check_run_limits`` (the CLI's check too).
     """
+    window = check_run_limits(per_site_concurrency, per_site_rpm, per_site_window, account_deadline_s)
     prefs = get_preferences(store)
     conc = per_site_concurrency if per_site_concurrency is not None else prefs["per_site_concurrency"]
-    if conc < 1:
-        raise ValidationError("The number of requests in flight per site must be at least 1.")
-    if per_site_window is not None and per_site_rpm is not None:
-        raise ValidationError("Give a request window or a rate per minute, not both.")
     if per_site_rpm is not None:
-        if not per_site_rpm >= 0:
-            raise ValidationError("The requests per minute per site must be 0 (no limit) or more.")
         n, w = window_from_rpm(per_site_rpm)
-    elif per_site_window is not None:
-        n, w = per_site_window
+    elif window is not None:
+        n, w = window
     else:
         n, w = prefs["per_site_window_requests"], prefs["per_site_window_s"]
-    if n < 0 or not w > 0 or not math.isfinite(w):
-        raise ValidationError("A request window is 0 (no limit) or more requests in a positive number of seconds.")
     deadline = account_deadline_s if account_deadline_s is not None else prefs["account_deadline_s"]
-    if not deadline >= 0 or not math.isfinite(deadline):
-        raise ValidationError("The deadline per account must be 0 (none) or more seconds.")
     critical = Politeness.critical_requests if n else 0  # no limit: not for the critical routes either
     return Politeness(per_site_concurrency=int(conc), window_requests=int(n), window_s=float(w),
                       critical_requests=critical, account_deadline_s=float(deadline))

@@ -41,8 +41,7 @@ def guarded_sync(store: Store, mode: str, time_limit_s: float | None = None) -> 
     try:
         report = backup_sync(store, mode=mode, time_limit_s=time_limit_s, max_deletes=cap)
     except DeletionsNeedConfirmation as exc:
-        listed = ", ".join(exc.names[:5]) + (f" and {len(exc.names) - 5} more" if len(exc.names) > 5 else "")
-        text = (f"The WebDAV file would delete {exc.count} of {total} accounts ({listed}), more than the {pct}% "
+        text = (f"The WebDAV file would delete {exc.count} of {total} accounts ({exc.listed}), more than the {pct}% "
                 "a scheduled sync may delete without you; nothing was merged or uploaded: sync by hand to "
                 "confirm the deletions.")
         held = BackupReport("sync", get_backup_settings(store).file_url, mode=mode, ok=False, note=text)

@@ -30,8 +30,8 @@ def confirm_deletions(action: Callable[[int | None], T], yes: bool) -> T | None:
     try:
         return action(None if yes else 0)
     except DeletionsNeedConfirmation as exc:
-        n, listed = exc.count, ", ".join(exc.names[:10]) + (" …" if len(exc.names) > 10 else "")
-        what = f"{n} account{'s' if n != 1 else ''} ({listed})"
+        n = exc.count
+        what = f"{n} account{'s' if n != 1 else ''} ({exc.listed})"
         if not sys.stdin.isatty():
             raise Fail(2, f"Refusing to delete {what} without --yes (no terminal to confirm on); "
                           "nothing was changed.") from None

@@ -59,7 +59,8 @@ class DeletionsNeedConfirmation(ValidationError):
 
     def __init__(self, count: int, names: list[str]) -> None:
         self.count, self.names = count, names
-        listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        #: the first five names, then how many more: what every surface shows of the deletions
+        self.listed = listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         super().__init__(f"This would delete {count} account{'s' if count != 1 else ''} ({listed}); nothing was "
                          "changed, and the deletions need your confirmation.")
 

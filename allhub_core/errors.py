@@ -12,8 +12,13 @@ The CLI maps the tree to exit codes once (``allhub_core.cli.main``); a page catc
 from __future__ import annotations
 
 __all__ = [
-    "AllhubError", "ValidationError", "StoreError", "StoreBusy", "NotFound", "DuplicateAccount",
+    "AllhubError",
+    "DuplicateAccount",
+    "NotFound",
     "SiteError",
+    "StoreBusy",
+    "StoreError",
+    "ValidationError",
 ]
 
 

@@ -23,7 +23,7 @@ import types
 import unicodedata
 from urllib.parse import urlsplit
 
-from .errors import ValidationError
+from allhub_core.errors import ValidationError
 
 _idna: types.ModuleType | None
 try:  # httpx depends on ``idna`` (IDNA 2008 + UTS #46, what browsers use); the stdlib codec is IDNA 2003
@@ -31,7 +31,7 @@ try:  # httpx depends on ``idna`` (IDNA 2008 + UTS #46, what browsers use); the 
 except ImportError:  # pragma: no cover - httpx always brings it
     _idna = None
 
-__all__ = ["origin_key", "normalize_site_url", "is_http_url", "origin_problem"]
+__all__ = ["is_http_url", "normalize_site_url", "origin_key", "origin_problem"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_LABEL = 63

@@ -11,9 +11,22 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
-    "SiteType", "AuthType", "Health", "CheckInState", "CheckInResult", "CheckInMethod", "Availability",
-    "QUOTA_PER_USD", "DEFAULT_EXCHANGE_RATE", "DEFAULT_PER_SITE_CONCURRENCY", "DEFAULT_WINDOW_REQUESTS",
-    "DEFAULT_WINDOW_S", "DEFAULT_ACCOUNT_DEADLINE_S", "SITE_TYPES", "AUTH_TYPES", "HEALTH_VALUES",
+    "AUTH_TYPES",
+    "DEFAULT_ACCOUNT_DEADLINE_S",
+    "DEFAULT_EXCHANGE_RATE",
+    "DEFAULT_PER_SITE_CONCURRENCY",
+    "DEFAULT_WINDOW_REQUESTS",
+    "DEFAULT_WINDOW_S",
+    "HEALTH_VALUES",
+    "QUOTA_PER_USD",
+    "SITE_TYPES",
+    "AuthType",
+    "Availability",
+    "CheckInMethod",
+    "CheckInResult",
+    "CheckInState",
+    "Health",
+    "SiteType",
     "canonical_site_type",
 ]
 
@@ -35,7 +48,7 @@ class _Labelled(StrEnum):
 
     label: str
 
-    def __new__(cls, value: str, label: str = "") -> "_Labelled":
+    def __new__(cls, value: str, label: str = "") -> _Labelled:
         obj = str.__new__(cls, value)
         obj._value_ = value
         obj.label = label or value

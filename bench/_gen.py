@@ -20,11 +20,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from allhub_core.accounts import SITE_TYPES
+from allhub_core.accounts import QUOTA_PER_USD, SITE_TYPES
 from allhub_core.store import Store
-from allhub_core.accounts import QUOTA_PER_USD
 
-__all__ = ["generate", "TAG_WORDS"]
+__all__ = ["TAG_WORDS", "generate"]
 
 TAG_WORDS = ["vip", "team", "trial", "claude", "gpt", "gemini", "cheap", "backup", "main", "test",
              "cn", "us", "eu", "free", "paid", "daily", "weekly", "slow", "fast", "shared"]

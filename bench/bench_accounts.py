@@ -41,8 +41,9 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -117,10 +118,16 @@ def all_criteria_prefs(store) -> dict[str, Any]:
 # ---- data calls --------------------------------------------------------------------------------
 def data_calls(store, prefs) -> list[tuple[str, str, Callable[[], Any]]]:
     """(key, label, call): the data calls of the Accounts page, and the duplicate scan."""
-    from allhub_core.accounts import scan_duplicates
-    from allhub_core.accounts import get_preferences
-    from allhub_core.accounts import AccountFilter, count_accounts, facet_counts, list_accounts, totals
-    from allhub_core.accounts import list_tags
+    from allhub_core.accounts import (
+        AccountFilter,
+        count_accounts,
+        facet_counts,
+        get_preferences,
+        list_accounts,
+        list_tags,
+        scan_duplicates,
+        totals,
+    )
 
     f = bench_filter()
     none = AccountFilter()
@@ -314,11 +321,10 @@ def main() -> int:
 
     import duckdb
     import streamlit
-
     from _gen import generate
+
+    from allhub_core.accounts import count_accounts, scan_duplicates
     from allhub_core.store import Store
-    from allhub_core.accounts import scan_duplicates
-    from allhub_core.accounts import count_accounts
 
     tmp = None
     if args.keep:

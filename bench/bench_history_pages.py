@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import print_load  # noqa: E402
+
 PAGES = {"Overview": None, "Balance history": "pages/balance_history.py", "Usage": "pages/usage.py"}
 PAGE_TARGET_S, MEMORY_TARGET_MB = 2.0, 500.0
 

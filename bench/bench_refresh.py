@@ -95,7 +95,7 @@ class SandboxProcess:
         self.argv = [sys.executable, str(Path(__file__).resolve()), "--serve-sandbox", "--sites", str(sites),
                      "--users", str(users), "--latency-ms", str(latency_ms)]
 
-    def __enter__(self) -> "SandboxProcess":
+    def __enter__(self) -> SandboxProcess:
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                      cwd=str(ROOT))
         line = self.proc.stdout.readline()
@@ -184,7 +184,7 @@ class Probe:
         self.sniffio_lookups = 0
         self._saved: list[tuple[Any, str, Any]] = []
 
-    def __enter__(self) -> "Probe":
+    def __enter__(self) -> Probe:
         probe, lim_cls = self, self.limiter_mod.Limiter
         orig_init, orig_slot = lim_cls.__init__, lim_cls.slot
 

@@ -70,11 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--full-window", action="store_true", help="use the default window (50/180; ~10 minutes)")
     args = ap.parse_args(argv)
 
+    import compileall
+
     from allhub_core.accounts import AccountInput
     from allhub_core.net import Politeness
     from allhub_core.sync import onboard, refresh
-
-    import compileall
 
     compileall.compile_dir(str(ROOT / "allhub_core"), quiet=1)  # as `make install` does
     rows: list[tuple[str, str, str, str, str]] = []

@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from _common import print_load  # noqa: E402
+
 FIXTURE = ROOT / "tests" / "transfer" / "fixtures" / "extension_v4_full.json"
 TARGETS = {"preview_s": 1.0, "import_s": 3.0, "export_s": 1.0, "peak_mb": 300.0}
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 import plotly.express as px
@@ -22,10 +23,29 @@ from allhub_core.errors import AllhubError
 from allhub_core.transfer import csv_safe, json_text
 
 __all__ = [
-    "METRICS", "USAGE_METRICS", "WEEKDAYS", "STATE_COLORS", "to_currency", "sum_by_day", "first_day", "balance_table_view", "trend_line", "balance_trend",
-    "counts_bar", "day_distribution_bar", "daily_usage", "model_share", "model_cost", "account_compare",
-    "weekday_hour_heatmap", "latency_histogram", "slowest_models", "snapshot_figure", "figure_png",
-    "frame_csv", "frame_json",
+    "METRICS",
+    "STATE_COLORS",
+    "USAGE_METRICS",
+    "WEEKDAYS",
+    "account_compare",
+    "balance_table_view",
+    "balance_trend",
+    "counts_bar",
+    "daily_usage",
+    "day_distribution_bar",
+    "figure_png",
+    "first_day",
+    "frame_csv",
+    "frame_json",
+    "latency_histogram",
+    "model_cost",
+    "model_share",
+    "slowest_models",
+    "snapshot_figure",
+    "sum_by_day",
+    "to_currency",
+    "trend_line",
+    "weekday_hour_heatmap",
 ]
 
 #: The balance-history measures: column suffix -> label.

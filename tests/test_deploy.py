@@ -24,6 +24,7 @@ import sys
 import sysconfig
 import time
 import tomllib
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -222,7 +223,7 @@ def test_compose_runs_daemon_and_dashboard_over_one_volume(venv, tmp_path):
 def test_the_daemon_service_is_healthy_while_its_scheduler_beats(venv, tmp_path):
     """compose's health check for the daemon, run as written: healthy once the scheduler holds
     its lease, unhealthy once it has stopped, and unhealthy when the heartbeat is 5 minutes old."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from allhub_core.automation.lease import acquire
     from allhub_core.store import Store
@@ -249,7 +250,7 @@ def test_the_daemon_service_is_healthy_while_its_scheduler_beats(venv, tmp_path)
         if proc.poll() is None:
             proc.kill()
     assert not healthy()  # stopped: the lease was given up
-    acquire(Store(data / "allhub.duckdb"), "elsewhere:1:gone", datetime.now(timezone.utc) - timedelta(seconds=300),
+    acquire(Store(data / "allhub.duckdb"), "elsewhere:1:gone", datetime.now(UTC) - timedelta(seconds=300),
             600)
     assert not healthy()  # a scheduler whose heartbeat stopped 5 minutes ago
 

@@ -19,8 +19,9 @@ watch the upload sequence from the server side. Modes, as real servers behave:
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from allhub_core.sandbox import DemoWebdav
@@ -32,7 +33,7 @@ PASSWORD = "dav-Pa55word-VERY-secret-42"
 class _Refuser:
     """WSGI middleware: the server's quirks, and the request log."""
 
-    def __init__(self, app: Callable, server: "DavServer") -> None:
+    def __init__(self, app: Callable, server: DavServer) -> None:
         self.app = app
         self.server = server
 

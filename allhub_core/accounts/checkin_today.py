@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 from allhub_core.vocab import CheckInMethod, CheckInResult, CheckInState
 
-__all__ = ["sql_list", "CHECKIN_DONE_SQL", "checked_today_sql", "checkin_state_sql"]
+__all__ = ["CHECKIN_DONE_SQL", "checked_today_sql", "checkin_state_sql", "sql_list"]
 
 
 def sql_list(values: Iterable[str]) -> str:

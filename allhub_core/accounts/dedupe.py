@@ -16,7 +16,7 @@ from allhub_core.accounts.write import delete_rows, require_ids
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store, one_row
 
-__all__ = ["KEEP_RULES", "DuplicateGroup", "DedupeScan", "scan_duplicates", "apply_dedupe"]
+__all__ = ["KEEP_RULES", "DedupeScan", "DuplicateGroup", "apply_dedupe", "scan_duplicates"]
 
 KEEP_RULES = {
     "pinned": "Keep pinned (if any)",

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pandas costs ~0.3 s to import: only the grid's callers pay 
 
 from allhub_core.vocab import CheckInState, Health
 
-__all__ = ["GRID_EDITABLE", "grid_frame", "grid_changes", "selected_ids"]
+__all__ = ["GRID_EDITABLE", "grid_changes", "grid_frame", "selected_ids"]
 
 #: Columns the user may edit in the grid -> account field name.
 GRID_EDITABLE = {

@@ -14,8 +14,20 @@ from allhub_core.errors import ValidationError
 from allhub_core.origin import is_http_url, normalize_site_url
 from allhub_core.vocab import AUTH_TYPES, DEFAULT_EXCHANGE_RATE, HEALTH_VALUES, SITE_TYPES
 
-__all__ = ["AccountInput", "SITE_TYPES", "AUTH_TYPES", "EDITABLE_FIELDS", "DEFAULT_EXCHANGE_RATE", "MAX_EXCHANGE_RATE",
-           "parse_exchange_rate", "parse_money", "check_url", "check_credentials", "parse_id", "clean_value"]
+__all__ = [
+    "AUTH_TYPES",
+    "DEFAULT_EXCHANGE_RATE",
+    "EDITABLE_FIELDS",
+    "MAX_EXCHANGE_RATE",
+    "SITE_TYPES",
+    "AccountInput",
+    "check_credentials",
+    "check_url",
+    "clean_value",
+    "parse_exchange_rate",
+    "parse_id",
+    "parse_money",
+]
 
 
 #: CNY per USD is about 7; anything above this is a typo (or a hostile site) and would turn the
@@ -121,7 +133,7 @@ class AccountInput:
     health_status: str = "unknown"
     health_reason: str = ""
 
-    def validated(self) -> "AccountInput":
+    def validated(self) -> AccountInput:
         """Return a cleaned copy or raise ValidationError with one sentence."""
         site_url = normalize_site_url(self.site_url)
         name = " ".join((self.site_name or "").split())

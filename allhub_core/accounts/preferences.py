@@ -20,9 +20,19 @@ from allhub_core.vocab import (
     DEFAULT_WINDOW_S,
 )
 
-__all__ = ["SORT_CRITERIA", "SORT_FIELDS", "DEFAULTS", "get_preferences", "set_preference",
-           "normalize_sorting", "CURRENCIES", "WHOLE_NUMBER_LIMITS", "whole_number",
-           "RUN_LIMIT_NAMES", "check_run_limits"]
+__all__ = [
+    "CURRENCIES",
+    "DEFAULTS",
+    "RUN_LIMIT_NAMES",
+    "SORT_CRITERIA",
+    "SORT_FIELDS",
+    "WHOLE_NUMBER_LIMITS",
+    "check_run_limits",
+    "get_preferences",
+    "normalize_sorting",
+    "set_preference",
+    "whole_number",
+]
 
 #: criterion id -> label shown in Settings, in the default priority order.
 SORT_CRITERIA: dict[str, str] = {

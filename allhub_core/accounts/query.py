@@ -20,9 +20,19 @@ from allhub_core.vocab import HEALTH_VALUES, QUOTA_PER_USD, CheckInResult, Check
 if TYPE_CHECKING:  # list_accounts returns a frame (DuckDB imports pandas when it makes one)
     import pandas as pd
 
-__all__ = ["AccountFilter", "ACCOUNT_VIEW", "order_by_sql", "where_sql", "list_accounts",
-           "count_accounts", "totals", "facet_counts", "QUOTA_PER_USD", "HEALTH_VALUES",
-           "CHECKIN_FILTERS"]
+__all__ = [
+    "ACCOUNT_VIEW",
+    "CHECKIN_FILTERS",
+    "HEALTH_VALUES",
+    "QUOTA_PER_USD",
+    "AccountFilter",
+    "count_accounts",
+    "facet_counts",
+    "list_accounts",
+    "order_by_sql",
+    "totals",
+    "where_sql",
+]
 
 #: check-in filter values -> the state each one shows (``checkin_today``)
 _FILTER_STATE = {"checked": CheckInState.CHECKED, "not_checked": CheckInState.NOT_CHECKED,
@@ -192,18 +202,18 @@ def order_by_sql(prefs: dict[str, Any]) -> str:
     return "ORDER BY " + ", ".join(terms)
 
 
-GRID_COLUMNS = """
+GRID_COLUMNS = f"""
     v.id, v.site_name, v.site_url, v.site_type, v.user_id, v.username, v.auth_type, v.secret_hint,
     v.pinned, v.disabled, v.health_status, v.health_reason,
     v.eff_quota AS quota,
-    round(v.eff_quota / {q}, 6) AS balance_usd,
-    round(v.eff_quota / {q} * v.exchange_rate, 6) AS balance_cny,
-    round(v.subscription_quota / {q}, 6) AS subscription_usd,
-    round(v.subscription_quota / {q} * v.exchange_rate, 6) AS subscription_cny,
-    round(v.cons_today / {q}, 6) AS today_consumption_usd,
-    round(v.inc_today / {q}, 6) AS today_income_usd,
-    round(v.cons_today / {q} * v.exchange_rate, 6) AS today_consumption_cny,
-    round(v.inc_today / {q} * v.exchange_rate, 6) AS today_income_cny,
+    round(v.eff_quota / {QUOTA_PER_USD}, 6) AS balance_usd,
+    round(v.eff_quota / {QUOTA_PER_USD} * v.exchange_rate, 6) AS balance_cny,
+    round(v.subscription_quota / {QUOTA_PER_USD}, 6) AS subscription_usd,
+    round(v.subscription_quota / {QUOTA_PER_USD} * v.exchange_rate, 6) AS subscription_cny,
+    round(v.cons_today / {QUOTA_PER_USD}, 6) AS today_consumption_usd,
+    round(v.inc_today / {QUOTA_PER_USD}, 6) AS today_income_usd,
+    round(v.cons_today / {QUOTA_PER_USD} * v.exchange_rate, 6) AS today_consumption_cny,
+    round(v.inc_today / {QUOTA_PER_USD} * v.exchange_rate, 6) AS today_income_cny,
     v.cons_avail AS consumption_availability, v.inc_avail AS income_availability,
     CASE WHEN v.stats_today THEN v.today_requests END AS today_requests,
     CASE WHEN v.stats_today THEN v.today_prompt_tokens END AS today_prompt_tokens,
@@ -213,7 +223,7 @@ GRID_COLUMNS = """
     v.checkin_url, v.redeem_url, v.notes,
     v.exclude_from_total_balance, v.exclude_from_today_income, v.manual_balance_usd,
     v.last_sync_time, v.created_at, v.updated_at, v.user_updated_at, v.manual_position
-""".format(q=QUOTA_PER_USD)
+"""
 
 
 def _list_sql(f: AccountFilter | None, prefs: dict[str, Any], limit: int | None,

@@ -9,7 +9,8 @@ while a batch ran simply match no row. See docs/health.md for what each health m
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import duckdb
 
@@ -19,8 +20,15 @@ from allhub_core.accounts.write import get_secrets, require_ids
 from allhub_core.store import Store, one_row, rows_table
 from allhub_core.vocab import CheckInResult, CheckInState
 
-__all__ = ["count_in_run", "credential_rows", "recently_synced", "write_refresh_rows", "record_checkins",
-           "mark_custom_checked", "todays_checkins"]
+__all__ = [
+    "count_in_run",
+    "credential_rows",
+    "mark_custom_checked",
+    "recently_synced",
+    "record_checkins",
+    "todays_checkins",
+    "write_refresh_rows",
+]
 
 _SECRET_COLUMNS = (("access_token", "access_token_enc"), ("refresh_token", "refresh_token_enc"),
                    ("cookie", "cookie_enc"))

@@ -13,8 +13,14 @@ import duckdb
 from allhub_core.errors import NotFound, ValidationError
 from allhub_core.store import Store, one_row
 
-__all__ = ["normalize_tag_name", "list_tags", "create_tag", "rename_tag", "delete_tag",
-           "resolve_tag_ids"]
+__all__ = [
+    "create_tag",
+    "delete_tag",
+    "list_tags",
+    "normalize_tag_name",
+    "rename_tag",
+    "resolve_tag_ids",
+]
 
 MAX_TAG_LEN = 64
 # Drawn as nothing: format characters (zero-width space and joiners, BOM, bidi marks), controls,

@@ -7,7 +7,8 @@ the store's single write path.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import duckdb
 
@@ -18,10 +19,26 @@ from allhub_core.origin import origin_key
 from allhub_core.store import Store, mask_secret, one_row
 from allhub_core.vocab import CheckInMethod
 
-__all__ = ["add_account", "find_duplicates", "duplicate_message", "refuse_duplicate", "update_accounts",
-           "set_disabled", "add_tag",
-           "remove_tag", "delete_accounts", "delete_rows", "set_pinned", "set_manual_order", "get_secrets",
-           "set_secrets", "require_ids", "CHECKIN_METHODS", "set_checkin_method", "checkin_methods"]
+__all__ = [
+    "CHECKIN_METHODS",
+    "add_account",
+    "add_tag",
+    "checkin_methods",
+    "delete_accounts",
+    "delete_rows",
+    "duplicate_message",
+    "find_duplicates",
+    "get_secrets",
+    "refuse_duplicate",
+    "remove_tag",
+    "require_ids",
+    "set_checkin_method",
+    "set_disabled",
+    "set_manual_order",
+    "set_pinned",
+    "set_secrets",
+    "update_accounts",
+]
 
 
 def find_duplicates(store: Store, site_url: str, user_id: str | None = None,

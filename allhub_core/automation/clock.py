@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, tzinfo
 
-__all__ = ["Clock", "SystemClock", "FakeClock", "local_now"]
+__all__ = ["Clock", "FakeClock", "SystemClock", "local_now"]
 
 
 def local_now() -> datetime:

@@ -34,7 +34,7 @@ from allhub_core.automation.settings import AutomationSettings, get_settings
 from allhub_core.errors import StoreError, ValidationError
 from allhub_core.store import Store
 
-__all__ = ["run_daemon", "describe_settings", "LOG_LEVELS"]
+__all__ = ["LOG_LEVELS", "describe_settings", "run_daemon"]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: how long a stop waits for the job in progress before stopping it

@@ -23,10 +23,11 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from allhub_core.automation import runlog
 from allhub_core.automation.clock import Clock, SystemClock
@@ -35,8 +36,17 @@ from allhub_core.automation.settings import get_settings
 from allhub_core.errors import AllhubError, StoreBusy, ValidationError
 from allhub_core.store import Store
 
-__all__ = ["JOBS", "TRIGGERS", "RunReport", "JobBusy", "RunGuard", "run_job", "start_background_run",
-           "refresh_if_stale", "JOB_LABELS"]
+__all__ = [
+    "JOBS",
+    "JOB_LABELS",
+    "TRIGGERS",
+    "JobBusy",
+    "RunGuard",
+    "RunReport",
+    "refresh_if_stale",
+    "run_job",
+    "start_background_run",
+]
 
 log = logging.getLogger("allhub.automation")
 
@@ -277,7 +287,7 @@ def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | N
         rows, text, counts, detail, failed_outright = [], str(exc), {}, None, True
         transient = isinstance(exc, StoreBusy)
         report.error = exc
-    except Exception as exc:  # noqa: BLE001 - a bug is a failed run with a sentence, the scheduler goes on
+    except Exception as exc:  # a bug is a failed run with a sentence, the scheduler goes on
         log.exception("the %s job failed unexpectedly", job)
         text = f"The job stopped on an unexpected internal error ({type(exc).__name__})."
         rows, counts, detail = [], {}, None
@@ -333,7 +343,7 @@ def start_background_run(db_path: str | Path, job: str, trigger: str = "manual",
     def work() -> None:
         try:
             run_job(Store(db_path), job, trigger=trigger, clock=clock, politeness=politeness, _claimed=claimed)
-        except Exception:  # noqa: BLE001 - the run row says what happened; a thread has no caller
+        except Exception:  # the run row says what happened; a thread has no caller
             log.exception("background %s run failed", job)
 
     threading.Thread(target=work, name=f"allhub-{job}-run", daemon=True).start()

@@ -16,7 +16,7 @@ from typing import Any
 from allhub_core.automation.runlog import PROCESS, holder_alive
 from allhub_core.store import Store
 
-__all__ = ["LEASE_NAME", "LEASE_TTL_S", "new_holder", "acquire", "release", "lease_holder"]
+__all__ = ["LEASE_NAME", "LEASE_TTL_S", "acquire", "lease_holder", "new_holder", "release"]
 
 LEASE_NAME = "scheduler"
 LEASE_TTL_S = 90

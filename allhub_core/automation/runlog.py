@@ -23,8 +23,21 @@ import duckdb
 
 from allhub_core.store import Store, one_row
 
-__all__ = ["PROCESS", "STALE_S", "claim_run", "update_progress", "add_results", "finish_run", "list_runs",
-           "run_results", "current_run", "get_state", "set_state", "holder_alive", "get_run"]
+__all__ = [
+    "PROCESS",
+    "STALE_S",
+    "add_results",
+    "claim_run",
+    "current_run",
+    "finish_run",
+    "get_run",
+    "get_state",
+    "holder_alive",
+    "list_runs",
+    "run_results",
+    "set_state",
+    "update_progress",
+]
 
 #: this process, as run rows and leases name it
 PROCESS = f"{socket.gethostname()}:{os.getpid()}"

@@ -25,8 +25,20 @@ from allhub_core.automation.settings import AutomationSettings, get_settings
 from allhub_core.store import Store
 from allhub_core.vocab import CheckInMethod, CheckInResult
 
-__all__ = ["JOBS", "SCHEDULED", "next_runs", "due_jobs", "planned_checkin_time", "window_parts", "at_local",
-           "checkin_candidates", "failed_today", "daily_done", "retries_done", "CATCH_UP_GRACE_S"]
+__all__ = [
+    "CATCH_UP_GRACE_S",
+    "JOBS",
+    "SCHEDULED",
+    "at_local",
+    "checkin_candidates",
+    "daily_done",
+    "due_jobs",
+    "failed_today",
+    "next_runs",
+    "planned_checkin_time",
+    "retries_done",
+    "window_parts",
+]
 
 JOBS = ("refresh", "checkin", "usage_sync", "webdav_sync")
 #: what ``next_runs`` lists: the jobs plus the check-in retry

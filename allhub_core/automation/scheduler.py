@@ -31,7 +31,7 @@ from allhub_core.automation.watchdog import run_within_deadline
 from allhub_core.errors import AllhubError
 from allhub_core.store import Store
 
-__all__ = ["Scheduler", "start_scheduler_thread", "stop_scheduler_thread", "TICK_S"]
+__all__ = ["TICK_S", "Scheduler", "start_scheduler_thread", "stop_scheduler_thread"]
 
 log = logging.getLogger("allhub.automation")
 
@@ -164,7 +164,7 @@ class Scheduler:
                 except AllhubError as exc:
                     self.last_error = str(exc)
                     log.warning("scheduler tick failed: %s", exc)
-                except Exception as exc:  # noqa: BLE001 - the scheduler outlives a bug in one tick
+                except Exception as exc:  # the scheduler outlives a bug in one tick
                     self.last_error = f"unexpected internal error ({type(exc).__name__})"
                     log.exception("scheduler tick failed")
                 stop_event.wait(self.tick_s)

@@ -23,7 +23,7 @@ from allhub_core.accounts import WHOLE_NUMBER_LIMITS, get_preferences, set_prefe
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store
 
-__all__ = ["AutomationSettings", "get_settings", "save_settings", "parse_hhmm", "SETTING_KEYS", "WEBDAV_MODES"]
+__all__ = ["SETTING_KEYS", "WEBDAV_MODES", "AutomationSettings", "get_settings", "parse_hhmm", "save_settings"]
 
 WEBDAV_MODES = ("merge", "upload", "download")
 CHECKIN_MODES = ("random", "fixed")

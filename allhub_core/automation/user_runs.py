@@ -9,7 +9,8 @@ schedule alone: the day's check-in and the next auto refresh stay as planned.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from allhub_core.accounts import parse_id, require_ids
 from allhub_core.automation import runlog

@@ -26,7 +26,7 @@ from allhub_core.automation.clock import Clock
 from allhub_core.automation.jobs import JOB_LABELS, JobBusy, RunGuard, RunReport, _claim, run_job
 from allhub_core.store import Store
 
-__all__ = ["JOB_MARGIN_S", "BASE_S", "PER_ACCOUNT_S", "job_deadline_s", "run_within_deadline", "stuck_jobs"]
+__all__ = ["BASE_S", "JOB_MARGIN_S", "PER_ACCOUNT_S", "job_deadline_s", "run_within_deadline", "stuck_jobs"]
 
 log = logging.getLogger("allhub.automation")
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from allhub_core import __version__
 from allhub_core.cli import account, automation, backup, data, history, notify, sandbox, sites, transfer
 from allhub_core.cli.output import Fail, Parser, emit
 from allhub_core.errors import AllhubError, StoreBusy
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 GROUPS = (account, sites, data, history, sandbox, backup, transfer, notify, automation)
 
@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # noqa: BLE001 - a bug still gets one sentence, not a traceback
+    except Exception as exc:  # a bug still gets one sentence, not a traceback
         if os.environ.get("ALLHUB_DEBUG"):
             raise
         emit(f"allhub: unexpected internal error ({type(exc).__name__}); run again with ALLHUB_DEBUG=1 "

@@ -25,7 +25,7 @@ import re
 import sys
 from typing import Any, NoReturn
 
-__all__ = ["terminal_safe", "emit", "print_json", "print_csv", "Parser", "Fail", "read_secret", "open_store"]
+__all__ = ["Fail", "Parser", "emit", "open_store", "print_csv", "print_json", "read_secret", "terminal_safe"]
 
 # Bidirectional formatting characters (ALM, LRM, RLM, LRE..RLO, LRI..PDI) reorder what a
 # terminal shows ("Trojan Source"): a name could make one account's row read as another's.

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from allhub_core.cli.output import Fail, emit, open_store, print_json
 
-__all__ = ["register", "read_password", "confirm_deletions"]
+__all__ = ["confirm_deletions", "read_password", "register"]
 
 T = TypeVar("T")
 

@@ -33,7 +33,7 @@ def _first(con: Any) -> tuple[Any, ...]:
     assert rows, "this statement always yields a row"
     return tuple(rows[0])
 
-__all__ = ["Overview", "overview", "balance_history", "balance_table", "day_distribution", "sparklines"]
+__all__ = ["Overview", "balance_history", "balance_table", "day_distribution", "overview", "sparklines"]
 
 Q = float(QUOTA_PER_USD)
 MAX_RANGE_DAYS = 3660

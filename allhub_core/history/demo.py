@@ -17,7 +17,7 @@ from allhub_core.history.snapshots import record_snapshots
 from allhub_core.history.usage import insert_usage_rows
 from allhub_core.store import Store
 
-__all__ = ["seed_demo_history", "DEMO_MODELS"]
+__all__ = ["DEMO_MODELS", "seed_demo_history"]
 
 DEMO_MODELS = ("gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet", "deepseek-chat", "gemini-1.5-pro")
 _PRICE = {"gpt-4o": 6.0, "gpt-4o-mini": 0.5, "claude-3-5-sonnet": 7.0, "deepseek-chat": 1.0, "gemini-1.5-pro": 4.0}

@@ -26,7 +26,7 @@ def _first(con: Any) -> tuple[Any, ...]:
     assert rows, "this statement always yields a row"
     return tuple(rows[0])
 
-__all__ = ["record_snapshots", "prune_history", "snapshot_count", "SNAPSHOT_SOURCES"]
+__all__ = ["SNAPSHOT_SOURCES", "prune_history", "record_snapshots", "snapshot_count"]
 
 #: Where a snapshot came from: a refresh, the demo, or an import.
 SNAPSHOT_SOURCES = ("refresh", "demo", "import")

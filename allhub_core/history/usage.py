@@ -38,8 +38,20 @@ def _first(con: Any) -> tuple[Any, ...]:
     assert rows, "this statement always yields a row"
     return tuple(rows[0])
 
-__all__ = ["USAGE_BY", "USAGE_STATUSES", "fingerprint_rows", "next_window", "insert_usage_rows", "record_usage_run",
-           "usage_states", "usage_due", "usage_totals", "usage_by", "usage_facets", "usage_row_count"]
+__all__ = [
+    "USAGE_BY",
+    "USAGE_STATUSES",
+    "fingerprint_rows",
+    "insert_usage_rows",
+    "next_window",
+    "record_usage_run",
+    "usage_by",
+    "usage_due",
+    "usage_facets",
+    "usage_row_count",
+    "usage_states",
+    "usage_totals",
+]
 
 Q = float(QUOTA_PER_USD)
 #: What ``usage_by`` groups by.

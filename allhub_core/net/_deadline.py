@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import AsyncIterator, Iterator, Protocol
+from typing import Protocol
 
 __all__ = ["AccountClock", "SharedWork", "current_clock"]
 
@@ -27,10 +28,10 @@ class _Hooks(Protocol):
     def flight_end(self) -> None: ...
 
 
-_CLOCK: contextvars.ContextVar["_Hooks | None"] = contextvars.ContextVar("allhub_account_clock", default=None)
+_CLOCK: contextvars.ContextVar[_Hooks | None] = contextvars.ContextVar("allhub_account_clock", default=None)
 
 
-def current_clock() -> "_Hooks | None":
+def current_clock() -> _Hooks | None:
     return _CLOCK.get()
 
 
@@ -52,7 +53,7 @@ class SharedWork:
         return ctx
 
     @contextmanager
-    def awaited_by(self, clock: "_Hooks | None") -> Iterator[None]:
+    def awaited_by(self, clock: _Hooks | None) -> Iterator[None]:
         if not isinstance(clock, AccountClock):
             yield
             return
@@ -102,7 +103,7 @@ class AccountClock:
         return self._cm is not None and self._cm.expired()
 
     @asynccontextmanager
-    async def running(self) -> AsyncIterator["AccountClock"]:
+    async def running(self) -> AsyncIterator[AccountClock]:
         """Raises ``TimeoutError`` when the deadline passes (``expired`` is then True)."""
         token = _CLOCK.set(self)
         try:

@@ -21,11 +21,11 @@ import asyncio
 import re
 import time
 from collections import deque
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
-from ._deadline import current_clock
-from ._politeness import Politeness
+from allhub_core.net._deadline import current_clock
+from allhub_core.net._politeness import Politeness
 
 #: Routes New API puts behind ``CriticalRateLimit`` (and their Sub2API/fork twins).
 CRITICAL_PATHS = frozenset({

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ..errors import ValidationError
-from ..origin import origin_key as _origin_key
-from ..origin import origin_problem
+from allhub_core.errors import ValidationError
+from allhub_core.origin import origin_key as _origin_key
+from allhub_core.origin import origin_problem
 
 
 class InvalidSiteUrl(ValidationError, ValueError):

@@ -23,8 +23,9 @@ import importlib.util
 import select
 import ssl
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpcore

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import string
-from typing import Iterable
+from collections.abc import Iterable
 
 MAX_MESSAGE = 200
 

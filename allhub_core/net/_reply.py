@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._errors import BadResponseError, BusinessError, ChallengeError, looks_like_auth_failure
-from ._redact import scrub, short, strip_controls
+from allhub_core.net._errors import BadResponseError, BusinessError, ChallengeError, looks_like_auth_failure
+from allhub_core.net._redact import scrub, short, strip_controls
 
 _CHALLENGE_MARKERS = (
     "just a moment", "cf-chl", "cf_chl", "challenge-platform", "attention required",

@@ -39,23 +39,24 @@ import logging
 import os
 import ssl
 import time
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from http import HTTPStatus
-from typing import Any, AsyncIterator, Iterable, Iterator
+from typing import Any
 from urllib.parse import quote, quote_plus, urljoin, urlsplit
 from urllib.request import getproxies_environment, proxy_bypass
 
 import httpcore
 
-from ._deadline import AccountClock, current_clock
-from ._errors import ChallengeError, HttpStatusError, NetworkError, RedirectError
-from ._headers import BASE_HEADERS, NO_AUTH, SENSITIVE_HEADERS, Auth
-from ._limiter import Limiter
-from ._origin import normalize_site_url, origin_key
-from ._politeness import Politeness
-from ._pool import TRANSPORT_ERRORS, DecodingError, OriginPool
-from ._redact import scrub, short
-from ._reply import Reply, looks_like_challenge, looks_like_html, server_message
+from allhub_core.net._deadline import AccountClock, current_clock
+from allhub_core.net._errors import ChallengeError, HttpStatusError, NetworkError, RedirectError
+from allhub_core.net._headers import BASE_HEADERS, NO_AUTH, SENSITIVE_HEADERS, Auth
+from allhub_core.net._limiter import Limiter
+from allhub_core.net._origin import normalize_site_url, origin_key
+from allhub_core.net._politeness import Politeness
+from allhub_core.net._pool import TRANSPORT_ERRORS, DecodingError, OriginPool
+from allhub_core.net._redact import scrub, short
+from allhub_core.net._reply import Reply, looks_like_challenge, looks_like_html, server_message
 
 log = logging.getLogger("allhub_core.net")
 
@@ -266,18 +267,18 @@ class Transport:
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, politeness: Politeness | None = None) -> AsyncIterator["Transport"]:
+    async def open(cls, politeness: Politeness | None = None) -> AsyncIterator[Transport]:
         t = cls(politeness or Politeness())
         try:
             yield t
         finally:
             await t.aclose()
 
-    def session(self, site_url: str, auth: Auth = NO_AUTH, secrets: Iterable[str | None] = ()) -> "SiteSession":
+    def session(self, site_url: str, auth: Auth = NO_AUTH, secrets: Iterable[str | None] = ()) -> SiteSession:
         return SiteSession(self, normalize_site_url(site_url), auth, secrets)
 
     async def _send_once(self, method: str, url: str, headers: dict[str, str],
-                         params: Any, json_body: Any, secrets: tuple[str, ...], meter: "Meter | None") -> Reply:
+                         params: Any, json_body: Any, secrets: tuple[str, ...], meter: Meter | None) -> Reply:
         origin = origin_key(url)
         parts = urlsplit(url)
         path = parts.path or "/"
@@ -318,7 +319,7 @@ class Transport:
     async def send(self, method: str, url: str, *, auth: Auth = NO_AUTH, params: Any = None,
                    json_body: Any = None, headers: dict[str, str] | None = None,
                    idempotent: bool | None = None, secrets: Iterable[str | None] = (),
-                   meter: "Meter | None" = None) -> Reply:
+                   meter: Meter | None = None) -> Reply:
         """Send with politeness, retries and same-origin redirects; raise on non-2xx."""
         p = self.politeness
         method = method.upper()
@@ -451,7 +452,7 @@ class SiteSession:
     def politeness(self) -> Politeness:
         return self.transport.politeness
 
-    def with_auth(self, auth: Auth) -> "SiteSession":
+    def with_auth(self, auth: Auth) -> SiteSession:
         """Same site and counter, other credentials (e.g. after a token rotation)."""
         return SiteSession(self.transport, self.origin, auth, (*self.extra_secrets, *self.auth.secrets()), self.meter)
 

@@ -35,22 +35,37 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 from xml.etree import ElementTree
 
-from ..errors import SiteError, ValidationError
-from ._dav_request import DavAnswer, DavSession, DeadlinePassed, TooLarge, Unreachable, size_text
-from ._origin import same_origin
-from ._redact import short
+from allhub_core.errors import SiteError, ValidationError
+from allhub_core.net._dav_request import DavAnswer, DavSession, DeadlinePassed, TooLarge, Unreachable, size_text
+from allhub_core.net._origin import same_origin
+from allhub_core.net._redact import short
 
 __all__ = [
-    "CONFIG_VERSION", "PROGRAM_NAME", "BACKUP_FOLDER_NAME", "STALE_TEMP_MAX_AGE", "DEFAULT_DEADLINE_S",
-    "WebdavError", "WebdavAuthError", "WebdavConfigError",
-    "WebdavClient", "UploadResult", "ProbeResult", "DavEntry",
-    "ensure_filename", "backup_dir_url", "temp_prefix", "temp_file_name", "display_url", "check_url",
+    "BACKUP_FOLDER_NAME",
+    "CONFIG_VERSION",
+    "DEFAULT_DEADLINE_S",
+    "PROGRAM_NAME",
+    "STALE_TEMP_MAX_AGE",
+    "DavEntry",
+    "ProbeResult",
+    "UploadResult",
+    "WebdavAuthError",
+    "WebdavClient",
+    "WebdavConfigError",
+    "WebdavError",
+    "backup_dir_url",
+    "check_url",
+    "display_url",
+    "ensure_filename",
+    "temp_file_name",
+    "temp_prefix",
 ]
 
 CONFIG_VERSION = "1-0"
@@ -128,7 +143,7 @@ def _random_suffix() -> str:
 
 def temp_file_name(target_url: str, now: datetime | None = None) -> str:
     """``all-api-hub-1-0.json.tmp.20250101T120000Z.k3j9x0a1b2c3`` (UTC, whole seconds)."""
-    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     return f"{temp_prefix(target_url)}{stamp}.{_random_suffix()}"
 
 
@@ -142,7 +157,7 @@ def _temp_time(name: str, prefixes: list[str]) -> datetime | None:
         m = re.fullmatch(re.escape(prefix) + r"(\d{8}T\d{6}Z)\.[a-z0-9]+", name)
         if m:
             try:
-                return datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+                return datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
             except ValueError:
                 return None
     return None
@@ -245,7 +260,7 @@ class WebdavClient:
     def __repr__(self) -> str:
         return f"WebdavClient({display_url(self.url)!r})"
 
-    def __enter__(self) -> "WebdavClient":
+    def __enter__(self) -> WebdavClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -382,7 +397,7 @@ class WebdavClient:
     def cleanup_stale_temps(self, now: datetime | None = None) -> list[str]:
         """Delete this program's temporary files in the backup folder older than 24 hours
         (current and legacy hidden names). Best effort: a failure here never fails an upload."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         prefix = temp_prefix(self.target_url)
         prefixes = [prefix, "." + prefix]
         base = self.folder_url.rstrip("/") + "/"
@@ -482,7 +497,7 @@ def _local(tag: str) -> str:
 
 def _parse_multistatus(xml: bytes, base: str) -> Iterator[DavEntry]:
     try:
-        root = ElementTree.fromstring(xml)  # noqa: S314 - the stdlib parser expands no external entities
+        root = ElementTree.fromstring(xml)  # the stdlib parser expands no external entities
     except ElementTree.ParseError:
         return
     for resp in root.iter():

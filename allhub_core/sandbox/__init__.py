@@ -18,19 +18,38 @@ announced site name) and ``site.checkin_message``; ``reset()`` restores both. Th
 available over HTTP on every site under ``/__sandbox/`` (see ``_admin``), for a sandbox run by ``allhub sandbox``.
 """
 
-from ._data import QUOTA_PER_USD, LogRow, SandboxToken, SandboxUser, today_window
-from ._demo import DEMO_BOOKMARKS, demo_accounts
-from ._dialects import DIALECTS, Dialect, get_dialect
-from ._faults import FAULT_KINDS, Fault
-from ._newapi import TURNSTILE_OK
-from ._recording import RecordedRequest, RedirectSink
-from ._server import Sandbox, serve, start_sandbox
-from ._site import USER_ID_HEADERS, SandboxSite
-from ._webdav import DEMO_PASSWORD, DEMO_USER, DemoWebdav
+from allhub_core.sandbox._data import QUOTA_PER_USD, LogRow, SandboxToken, SandboxUser, today_window
+from allhub_core.sandbox._demo import DEMO_BOOKMARKS, demo_accounts
+from allhub_core.sandbox._dialects import DIALECTS, Dialect, get_dialect
+from allhub_core.sandbox._faults import FAULT_KINDS, Fault
+from allhub_core.sandbox._newapi import TURNSTILE_OK
+from allhub_core.sandbox._recording import RecordedRequest, RedirectSink
+from allhub_core.sandbox._server import Sandbox, serve, start_sandbox
+from allhub_core.sandbox._site import USER_ID_HEADERS, SandboxSite
+from allhub_core.sandbox._webdav import DEMO_PASSWORD, DEMO_USER, DemoWebdav
 
 __all__ = [
-    "DIALECTS", "FAULT_KINDS", "QUOTA_PER_USD", "TURNSTILE_OK", "USER_ID_HEADERS", "Dialect",
-    "Fault", "LogRow", "RecordedRequest", "RedirectSink", "Sandbox", "SandboxSite",
-    "SandboxToken", "SandboxUser", "DEMO_BOOKMARKS", "demo_accounts", "get_dialect", "serve", "start_sandbox",
-    "today_window", "DemoWebdav", "DEMO_USER", "DEMO_PASSWORD",
+    "DEMO_BOOKMARKS",
+    "DEMO_PASSWORD",
+    "DEMO_USER",
+    "DIALECTS",
+    "FAULT_KINDS",
+    "QUOTA_PER_USD",
+    "TURNSTILE_OK",
+    "USER_ID_HEADERS",
+    "DemoWebdav",
+    "Dialect",
+    "Fault",
+    "LogRow",
+    "RecordedRequest",
+    "RedirectSink",
+    "Sandbox",
+    "SandboxSite",
+    "SandboxToken",
+    "SandboxUser",
+    "demo_accounts",
+    "get_dialect",
+    "serve",
+    "start_sandbox",
+    "today_window",
 ]

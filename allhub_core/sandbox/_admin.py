@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import JSONResponse, Response
 
-from ._faults import FAULT_KINDS, make_fault
-from ._http import Req
+from allhub_core.sandbox._faults import FAULT_KINDS, make_fault
+from allhub_core.sandbox._http import Req
 
 if TYPE_CHECKING:
-    from ._site import SandboxSite
+    from allhub_core.sandbox._site import SandboxSite
 
 
-def handle(site: "SandboxSite", req: Req) -> Response:
+def handle(site: SandboxSite, req: Req) -> Response:
     action = req.path[len("/__sandbox/"):].strip("/")
     body = req.json() if req.body else {}
     if not isinstance(body, dict):

@@ -30,20 +30,20 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse
 
-from ._data import SandboxUser, local_date
-from ._dialects import Dialect
-from ._http import Req, fail, ok
-from ._newapi import add_log, require_user, turnstile_guard
+from allhub_core.sandbox._data import SandboxUser, local_date
+from allhub_core.sandbox._dialects import Dialect
+from allhub_core.sandbox._http import Req, fail, ok
+from allhub_core.sandbox._newapi import add_log, require_user, turnstile_guard
 
 if TYPE_CHECKING:
     from starlette.responses import Response
 
-    from ._site import SandboxSite
+    from allhub_core.sandbox._site import SandboxSite
 
 MIN_QUOTA, MAX_QUOTA = 50_000, 500_000
 
 
-def _award(site: "SandboxSite", user: SandboxUser) -> tuple[str, int]:
+def _award(site: SandboxSite, user: SandboxUser) -> tuple[str, int]:
     """Record today's check-in for ``user``; returns (date, quota awarded)."""
     today = local_date()
     quota = random.Random(f"{site.seed}:{site.dialect}:{user.id}:{today}").randint(MIN_QUOTA, MAX_QUOTA)
@@ -53,7 +53,7 @@ def _award(site: "SandboxSite", user: SandboxUser) -> tuple[str, int]:
     return today, quota
 
 
-def _success(site: "SandboxSite", default: str = "签到成功") -> str:
+def _success(site: SandboxSite, default: str = "签到成功") -> str:
     """The success message: the site's ``checkin_message`` override, if any."""
     return default if site.checkin_message is None else site.checkin_message
 
@@ -64,7 +64,7 @@ def _checked_today(user: SandboxUser) -> bool:
 
 # ----- new-api -------------------------------------------------------------------------------
 
-def newapi_status(site: "SandboxSite", req: Req) -> "Response":
+def newapi_status(site: SandboxSite, req: Req) -> Response:
     user = require_user(site, req)
     if not site.checkin_enabled:
         return fail("签到功能未启用")  # upstream: success:false and no data when check-in is off
@@ -82,7 +82,7 @@ def newapi_status(site: "SandboxSite", req: Req) -> "Response":
     return JSONResponse({"success": True, "data": data})  # no "message" key, as upstream
 
 
-def newapi_do(site: "SandboxSite", req: Req) -> "Response":
+def newapi_do(site: SandboxSite, req: Req) -> Response:
     user = require_user(site, req)
     turnstile_guard(site, req)
     if not site.checkin_enabled:
@@ -95,12 +95,12 @@ def newapi_do(site: "SandboxSite", req: Req) -> "Response":
 
 # ----- veloera -------------------------------------------------------------------------------
 
-def veloera_status(site: "SandboxSite", req: Req) -> "Response":
+def veloera_status(site: SandboxSite, req: Req) -> Response:
     user = require_user(site, req)
     return ok({"can_check_in": site.checkin_enabled and not _checked_today(user)})
 
 
-def veloera_do(site: "SandboxSite", req: Req) -> "Response":
+def veloera_do(site: SandboxSite, req: Req) -> Response:
     user = require_user(site, req)
     turnstile_guard(site, req)
     if not site.checkin_enabled:
@@ -113,7 +113,7 @@ def veloera_do(site: "SandboxSite", req: Req) -> "Response":
 
 # ----- anyrouter ----------------------------------------------------------------------------
 
-def anyrouter_sign_in(site: "SandboxSite", req: Req) -> "Response":
+def anyrouter_sign_in(site: SandboxSite, req: Req) -> Response:
     user = require_user(site, req, cookie_only=True)
     turnstile_guard(site, req)
     if _checked_today(user):
@@ -125,18 +125,18 @@ def anyrouter_sign_in(site: "SandboxSite", req: Req) -> "Response":
 
 # ----- wong-gongyi --------------------------------------------------------------------------
 
-def _wong_data(site: "SandboxSite", user: SandboxUser) -> dict[str, Any]:
+def _wong_data(site: SandboxSite, user: SandboxUser) -> dict[str, Any]:
     today = local_date()
     return {"checked_at": today if today in user.checkins else None,
             "checked_in": today in user.checkins, "enabled": site.checkin_enabled,
             "max_quota": MAX_QUOTA, "min_quota": MIN_QUOTA, "quota": user.checkins.get(today, 0)}
 
 
-def wong_status(site: "SandboxSite", req: Req) -> "Response":
+def wong_status(site: SandboxSite, req: Req) -> Response:
     return ok(_wong_data(site, require_user(site, req)))
 
 
-def wong_do(site: "SandboxSite", req: Req) -> "Response":
+def wong_do(site: SandboxSite, req: Req) -> Response:
     user = require_user(site, req)
     turnstile_guard(site, req)
     if not site.checkin_enabled:
@@ -149,7 +149,7 @@ def wong_do(site: "SandboxSite", req: Req) -> "Response":
 
 # ----- a fork's own check-in (for custom check-in requests) ----------------------------------
 
-def fork_sign(site: "SandboxSite", req: Req) -> "Response":
+def fork_sign(site: SandboxSite, req: Req) -> Response:
     token = req.headers.get("x-sign-token", "")
     user = site.user_by_pat(token) if token else None
     uid = str(req.json_object().get("uid", ""))
@@ -161,7 +161,7 @@ def fork_sign(site: "SandboxSite", req: Req) -> "Response":
     return JSONResponse({"code": 0, "msg": "sign ok", "data": {"reward": quota}})
 
 
-def fork_checkin_page(site: "SandboxSite", req: Req) -> "Response":
+def fork_checkin_page(site: SandboxSite, req: Req) -> Response:
     from starlette.responses import PlainTextResponse
 
     user = site.user_by_session(req.cookies.get("session"))

@@ -160,7 +160,7 @@ def _spread(rng: random.Random, start: int, now: int, end: int) -> int:
 
 
 def seed_user(
-    *, seed: int, dialect: str, site_index: int, index: int, ids: "IdCounter", now: float
+    *, seed: int, dialect: str, site_index: int, index: int, ids: IdCounter, now: float
 ) -> SandboxUser:
     """Build user ``index`` of a site, with keys and today's/yesterday's logs."""
     rng = random.Random(f"{seed}:{dialect}:{site_index}:{index}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._server import Sandbox
+    from allhub_core.sandbox._server import Sandbox
 
 
 #: bookmarks for the demo database (the Import / Export page lists them)
@@ -23,7 +23,7 @@ DEMO_BOOKMARKS: list[dict[str, Any]] = [
 ]
 
 
-def demo_accounts(sandbox: "Sandbox") -> list[dict[str, Any]]:
+def demo_accounts(sandbox: Sandbox) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for site in sandbox.sites:
         with site.lock:

@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from ._http import Req, html
+from allhub_core.sandbox._http import Req, html
 
 FAULT_KINDS = {
     "latency": "delay every matching response by `ms` (default 100), then answer normally",

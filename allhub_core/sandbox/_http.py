@@ -30,7 +30,7 @@ class Req:
     cookies: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_scope(cls, scope: dict, body: bytes) -> "Req":
+    def from_scope(cls, scope: dict, body: bytes) -> Req:
         headers: dict[str, str] = {}
         for k, v in scope.get("headers", []):
             name, value = k.decode("latin-1").lower(), v.decode("latin-1")

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse, Response
 
-from ._data import GROUPS, MODELS, QUOTA_PER_USD, LogRow, SandboxUser
-from ._dialects import Dialect
-from ._http import Reject, Req, fail, html, ok
+from allhub_core.sandbox._data import GROUPS, MODELS, QUOTA_PER_USD, LogRow, SandboxUser
+from allhub_core.sandbox._dialects import Dialect
+from allhub_core.sandbox._http import Reject, Req, fail, html, ok
 
 if TYPE_CHECKING:
-    from ._site import SandboxSite
+    from allhub_core.sandbox._site import SandboxSite
 
 START_TIME = int(time.time())
 TURNSTILE_OK = "sandbox-ok"
@@ -32,7 +32,7 @@ def _modern_401(code: str, message: str) -> Reject:
     return Reject(JSONResponse({"success": False, "code": code, "message": message}, 401))
 
 
-def require_user(site: "SandboxSite", req: Req, *, cookie_only: bool = False) -> SandboxUser:
+def require_user(site: SandboxSite, req: Req, *, cookie_only: bool = False) -> SandboxUser:
     """The authenticated user of a request, or raise ``Reject`` with the dialect's answer."""
     d = site.spec
     auth = req.headers.get("authorization", "").strip()
@@ -74,7 +74,7 @@ def require_user(site: "SandboxSite", req: Req, *, cookie_only: bool = False) ->
     return user
 
 
-def turnstile_guard(site: "SandboxSite", req: Req, user: SandboxUser | None = None) -> None:
+def turnstile_guard(site: SandboxSite, req: Req, user: SandboxUser | None = None) -> None:
     """New API ``TurnstileCheck`` middleware messages."""
     if not (site.turnstile or (user is not None and user.turnstile)):
         return
@@ -87,14 +87,14 @@ def turnstile_guard(site: "SandboxSite", req: Req, user: SandboxUser | None = No
 
 # ----- public --------------------------------------------------------------------------------
 
-def index_page(site: "SandboxSite", req: Req) -> Response:
+def index_page(site: SandboxSite, req: Req) -> Response:
     return html(
         f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{site.name}</title>'
         f'</head><body><div id="root"></div></body></html>'
     )
 
 
-def status(site: "SandboxSite", req: Req) -> Response:
+def status(site: SandboxSite, req: Req) -> Response:
     d = site.spec
     data: dict[str, Any] = {
         "system_name": site.name, "logo": "", "footer_html": "",
@@ -115,11 +115,11 @@ def status(site: "SandboxSite", req: Req) -> Response:
     return ok(data)
 
 
-def notice(site: "SandboxSite", req: Req) -> Response:
+def notice(site: SandboxSite, req: Req) -> Response:
     return ok("")
 
 
-def login(site: "SandboxSite", req: Req) -> Response:
+def login(site: SandboxSite, req: Req) -> Response:
     body = req.json_object()
     turnstile_guard(site, req)
     username, password = str(body.get("username", "")), str(body.get("password", ""))
@@ -143,7 +143,7 @@ def login(site: "SandboxSite", req: Req) -> Response:
     return response
 
 
-def _auth_bundle(site: "SandboxSite", user: SandboxUser) -> dict[str, Any]:
+def _auth_bundle(site: SandboxSite, user: SandboxUser) -> dict[str, Any]:
     jwt = site.issue_jwt(user)
     now = int(time.time())
     return {
@@ -154,7 +154,7 @@ def _auth_bundle(site: "SandboxSite", user: SandboxUser) -> dict[str, Any]:
     }
 
 
-def auth_refresh(site: "SandboxSite", req: Req) -> Response:
+def auth_refresh(site: SandboxSite, req: Req) -> Response:
     """Modern New API: rotate the refresh cookie, hand out a new AuthBundle."""
     rt = req.cookies.get("refresh_token", "")
     uid = site.refresh_tokens.get(rt)
@@ -168,7 +168,7 @@ def auth_refresh(site: "SandboxSite", req: Req) -> Response:
     return response
 
 
-def logout(site: "SandboxSite", req: Req) -> Response:
+def logout(site: SandboxSite, req: Req) -> Response:
     site.sessions.pop(req.cookies.get("session", ""), None)
     response = ok(None)
     response.delete_cookie("session")
@@ -195,11 +195,11 @@ def self_json(d: Dialect, u: SandboxUser) -> dict[str, Any]:
     return base
 
 
-def get_self(site: "SandboxSite", req: Req) -> Response:
+def get_self(site: SandboxSite, req: Req) -> Response:
     return ok(self_json(site.spec, require_user(site, req)))
 
 
-def subscription_self(site: "SandboxSite", req: Req) -> Response:
+def subscription_self(site: SandboxSite, req: Req) -> Response:
     """Newer New API (``controller/subscription.go``): the user's plans, active first."""
     user = require_user(site, req)
     return ok({"billing_preference": "subscription_first",
@@ -207,15 +207,15 @@ def subscription_self(site: "SandboxSite", req: Req) -> Response:
                "all_subscriptions": [{"subscription": s} for s in user.subscriptions]})
 
 
-def generate_access_token(site: "SandboxSite", req: Req) -> Response:
+def generate_access_token(site: SandboxSite, req: Req) -> Response:
     return ok(site.rotate_access_token(require_user(site, req)))
 
 
-def aff(site: "SandboxSite", req: Req) -> Response:
+def aff(site: SandboxSite, req: Req) -> Response:
     return ok(require_user(site, req).aff_code)
 
 
-def topup(site: "SandboxSite", req: Req) -> Response:
+def topup(site: SandboxSite, req: Req) -> Response:
     user = require_user(site, req)
     key = str(req.json_object().get("key", "")).strip()
     if not key:
@@ -233,7 +233,7 @@ def topup(site: "SandboxSite", req: Req) -> Response:
     return ok(quota, "兑换成功")
 
 
-def add_log(site: "SandboxSite", user: SandboxUser, type_: int, quota: int, content: str) -> None:
+def add_log(site: SandboxSite, user: SandboxUser, type_: int, quota: int, content: str) -> None:
     user.logs.append(LogRow(id=site.ids.next_log(), user_id=user.id, username=user.username,
                             created_at=int(time.time()), type=type_, content=content, quota=quota))
 
@@ -257,7 +257,7 @@ def _filtered_logs(user: SandboxUser, req: Req, type_param: str = "type") -> lis
     return rows
 
 
-def logs_self(site: "SandboxSite", req: Req) -> Response:
+def logs_self(site: SandboxSite, req: Req) -> Response:
     user = require_user(site, req)
     style = site.spec.log_pages
     if style == "oneapi":  # 0-based p, fixed 10 per page, bare array
@@ -279,7 +279,7 @@ def logs_self(site: "SandboxSite", req: Req) -> Response:
                "items": [r.to_json() for r in items]})
 
 
-def logs_self_stat(site: "SandboxSite", req: Req) -> Response:
+def logs_self_stat(site: SandboxSite, req: Req) -> Response:
     """Sum of consumption (type 2) in the window, like New API ``SumUsedQuota``."""
     user = require_user(site, req)
     start, end = req.int_arg("start_timestamp", 0), req.int_arg("end_timestamp", 0)
@@ -296,7 +296,7 @@ def logs_self_stat(site: "SandboxSite", req: Req) -> Response:
                "total_quota": quota, "total_tokens": tokens})
 
 
-def data_self(site: "SandboxSite", req: Req) -> Response:
+def data_self(site: SandboxSite, req: Req) -> Response:
     """New API's hourly usage (``QuotaData``): type-2 logs summed per hour and model in the window."""
     user = require_user(site, req)
     start, end = req.int_arg("start_timestamp", 0), req.int_arg("end_timestamp", 0)
@@ -316,12 +316,12 @@ def data_self(site: "SandboxSite", req: Req) -> Response:
 
 # ----- models / groups / pricing ------------------------------------------------------------
 
-def user_models(site: "SandboxSite", req: Req) -> Response:
+def user_models(site: SandboxSite, req: Req) -> Response:
     require_user(site, req)
     return ok(list(MODELS))
 
 
-def self_groups(site: "SandboxSite", req: Req) -> Response:
+def self_groups(site: SandboxSite, req: Req) -> Response:
     require_user(site, req)
     if site.spec.group_strings:
         return ok({g: f"{desc}=x {ratio:g}倍" for g, (desc, ratio) in GROUPS.items()})
@@ -332,7 +332,7 @@ def _model_ratio(i: int) -> float:
     return [1.25, 0.075, 1.5, 0.14, 1.75][i % 5]
 
 
-def pricing(site: "SandboxSite", req: Req) -> Response:
+def pricing(site: SandboxSite, req: Req) -> Response:
     rows = [{
         "model_name": m, "quota_type": 1 if i == 4 else 0, "model_ratio": _model_ratio(i),
         "model_price": 0.05 if i == 4 else 0, "completion_ratio": 4 if i < 2 else 5,
@@ -349,7 +349,7 @@ def pricing(site: "SandboxSite", req: Req) -> Response:
     return JSONResponse(body)
 
 
-def available_model(site: "SandboxSite", req: Req) -> Response:
+def available_model(site: SandboxSite, req: Req) -> Response:
     """OneHub/DoneHub models + prices."""
     data = {m: {"groups": list(GROUPS), "owned_by": m.split("-")[0],
                 "price": {"model": m, "type": "times" if i == 4 else "tokens", "channel_type": 1,
@@ -358,7 +358,7 @@ def available_model(site: "SandboxSite", req: Req) -> Response:
     return ok(data)
 
 
-def user_group_map(site: "SandboxSite", req: Req) -> Response:
+def user_group_map(site: SandboxSite, req: Req) -> Response:
     require_user(site, req)
     return ok({g: {"id": i + 1, "symbol": g, "name": desc, "ratio": ratio}
                for i, (g, (desc, ratio)) in enumerate(GROUPS.items())})

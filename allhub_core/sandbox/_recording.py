@@ -11,12 +11,13 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 from starlette.responses import JSONResponse
 
-from ._http import Req
+from allhub_core.sandbox._http import Req
 
 DEFAULT_REQUEST_LOG_CAP = 5000
 

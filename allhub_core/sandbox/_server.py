@@ -14,13 +14,14 @@ import socket
 import sys
 import threading
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import uvicorn
 
-from ._dialects import DIALECTS, get_dialect
-from ._recording import DEFAULT_REQUEST_LOG_CAP, RedirectSink
-from ._site import SandboxSite
+from allhub_core.sandbox._dialects import DIALECTS, get_dialect
+from allhub_core.sandbox._recording import DEFAULT_REQUEST_LOG_CAP, RedirectSink
+from allhub_core.sandbox._site import SandboxSite
 
 
 class _PortRouter:
@@ -121,13 +122,13 @@ class Sandbox:
         return [s.info() for s in self.sites]
 
     def demo_accounts(self) -> list[dict[str, Any]]:
-        from ._demo import demo_accounts
+        from allhub_core.sandbox._demo import demo_accounts
 
         return demo_accounts(self)
 
     # ----- lifecycle ----------------------------------------------------------------------
 
-    def start(self, timeout: float = 10.0) -> "Sandbox":
+    def start(self, timeout: float = 10.0) -> Sandbox:
         """Serve in a background thread; return once every site accepts connections."""
         if self._thread is not None:
             return self
@@ -168,7 +169,7 @@ class Sandbox:
             except OSError:
                 pass
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

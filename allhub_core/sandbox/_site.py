@@ -19,16 +19,17 @@ import re
 import secrets
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from . import _admin
-from ._data import IdCounter, SandboxUser, seed_redemption_codes, seed_subscriptions, seed_user
-from ._dialects import Dialect
-from ._faults import FaultSet, fault_response, make_fault
-from ._http import Reject, Req, not_found
-from ._recording import DEFAULT_REQUEST_LOG_CAP, RecordedRequest, Recorder, read_body
+from allhub_core.sandbox import _admin
+from allhub_core.sandbox._data import IdCounter, SandboxUser, seed_redemption_codes, seed_subscriptions, seed_user
+from allhub_core.sandbox._dialects import Dialect
+from allhub_core.sandbox._faults import FaultSet, fault_response, make_fault
+from allhub_core.sandbox._http import Reject, Req, not_found
+from allhub_core.sandbox._recording import DEFAULT_REQUEST_LOG_CAP, RecordedRequest, Recorder, read_body
 
 Handler = Callable[..., Response]
 
@@ -272,7 +273,7 @@ class SandboxSite:
     # ----- HTTP ---------------------------------------------------------------------------
 
     def _build_routes(self) -> list[tuple[str, re.Pattern[str], Handler]]:
-        from . import _checkin, _newapi, _sub2api, _tokens, _voapi_v2
+        from allhub_core.sandbox import _checkin, _newapi, _sub2api, _tokens, _voapi_v2
 
         if self.spec.family == "sub2api":
             table = _sub2api.routes(self.spec)

@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse
 
-from ._data import GROUPS, MODELS, QUOTA_PER_USD, SandboxToken, SandboxUser, today_window
-from ._dialects import Dialect
-from ._http import Reject, Req, s2a
-from ._newapi import index_page
+from allhub_core.sandbox._data import GROUPS, MODELS, QUOTA_PER_USD, SandboxToken, SandboxUser, today_window
+from allhub_core.sandbox._dialects import Dialect
+from allhub_core.sandbox._http import Reject, Req, s2a
+from allhub_core.sandbox._newapi import index_page
 
 if TYPE_CHECKING:
     from starlette.responses import Response
 
-    from ._site import SandboxSite
+    from allhub_core.sandbox._site import SandboxSite
 
 _GROUP_IDS = {name: i + 1 for i, name in enumerate(GROUPS)}
 
@@ -33,7 +33,7 @@ def _err(status: int, code: str, message: str) -> Reject:
     return Reject(JSONResponse({"code": code, "message": message}, status))
 
 
-def require_user(site: "SandboxSite", req: Req) -> SandboxUser:
+def require_user(site: SandboxSite, req: Req) -> SandboxUser:
     auth = req.headers.get("authorization", "").strip()
     if not auth:
         raise _err(401, "UNAUTHORIZED", "Authorization header is required")
@@ -51,7 +51,7 @@ def require_user(site: "SandboxSite", req: Req) -> SandboxUser:
 def _iso(ts: float | None) -> str | None:
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
 
 
 def _user_json(u: SandboxUser) -> dict[str, Any]:
@@ -60,18 +60,18 @@ def _user_json(u: SandboxUser) -> dict[str, Any]:
             "status": "disabled" if u.disabled else "active"}
 
 
-def _pair(site: "SandboxSite", u: SandboxUser) -> dict[str, Any]:
+def _pair(site: SandboxSite, u: SandboxUser) -> dict[str, Any]:
     access = site.issue_jwt(u)
     return {"access_token": access, "refresh_token": site.issue_refresh_token(u),
             "expires_in": int(site.jwts[access][1] - time.time()), "token_type": "Bearer"}
 
 
-def public_settings(site: "SandboxSite", req: Req) -> "Response":
+def public_settings(site: SandboxSite, req: Req) -> Response:
     return s2a({"site_name": site.name, "site_logo": "", "site_subtitle": "sandbox",
                 "registration_enabled": True, "turnstile_enabled": site.turnstile})
 
 
-def login(site: "SandboxSite", req: Req) -> "Response":
+def login(site: SandboxSite, req: Req) -> Response:
     body = req.json_object()
     ident = str(body.get("email") or body.get("username") or "")
     user = next((u for u in site.users if ident in (u.username, u.email)), None)
@@ -84,7 +84,7 @@ def login(site: "SandboxSite", req: Req) -> "Response":
     return s2a({**_pair(site, user), "user": _user_json(user)})
 
 
-def refresh(site: "SandboxSite", req: Req) -> "Response":
+def refresh(site: SandboxSite, req: Req) -> Response:
     body = req.json_object()
     uid = site.refresh_tokens.get(str(body.get("refresh_token", "")))
     if uid is None:
@@ -92,11 +92,11 @@ def refresh(site: "SandboxSite", req: Req) -> "Response":
     return s2a(_pair(site, site.user(uid)))
 
 
-def me(site: "SandboxSite", req: Req) -> "Response":
+def me(site: SandboxSite, req: Req) -> Response:
     return s2a(_user_json(require_user(site, req)))
 
 
-def usage_stats(site: "SandboxSite", req: Req) -> "Response":
+def usage_stats(site: SandboxSite, req: Req) -> Response:
     user = require_user(site, req)
     start, end = today_window()
     if req.query.get("period", "today") != "today":
@@ -116,7 +116,7 @@ def _page(req: Req, items: list[Any]) -> dict[str, Any]:
             "page_size": size, "pages": max(1, -(-len(items) // size))}
 
 
-def usage(site: "SandboxSite", req: Req) -> "Response":
+def usage(site: SandboxSite, req: Req) -> Response:
     user = require_user(site, req)
     rows = sorted((r for r in user.logs if r.type == 2), key=lambda r: r.created_at, reverse=True)
     items = [{"id": r.id, "model": r.model_name, "input_tokens": r.prompt_tokens,
@@ -161,13 +161,13 @@ def _apply(t: SandboxToken, body: dict[str, Any]) -> None:
         t.status = 1 if body["status"] in ("active", 1) else 2
 
 
-def list_keys(site: "SandboxSite", req: Req) -> "Response":
+def list_keys(site: SandboxSite, req: Req) -> Response:
     user = require_user(site, req)
     keys = [_key_json(t) for t in sorted(user.tokens, key=lambda t: t.id, reverse=True)]
     return s2a(_page(req, keys))
 
 
-def create_key(site: "SandboxSite", req: Req) -> "Response":
+def create_key(site: SandboxSite, req: Req) -> Response:
     user = require_user(site, req)
     body = req.json_object()
     if not body.get("name"):
@@ -180,35 +180,35 @@ def create_key(site: "SandboxSite", req: Req) -> "Response":
     return s2a(_key_json(t))
 
 
-def get_key(site: "SandboxSite", req: Req, key_id: str) -> "Response":
+def get_key(site: SandboxSite, req: Req, key_id: str) -> Response:
     return s2a(_key_json(_find(require_user(site, req), key_id)))
 
 
-def update_key(site: "SandboxSite", req: Req, key_id: str) -> "Response":
+def update_key(site: SandboxSite, req: Req, key_id: str) -> Response:
     t = _find(require_user(site, req), key_id)
     body = req.json_object()
     _apply(t, body)
     return s2a(_key_json(t))
 
 
-def delete_key(site: "SandboxSite", req: Req, key_id: str) -> "Response":
+def delete_key(site: SandboxSite, req: Req, key_id: str) -> Response:
     user = require_user(site, req)
     user.tokens.remove(_find(user, key_id))
     return s2a(None, "API key deleted")
 
 
-def groups_available(site: "SandboxSite", req: Req) -> "Response":
+def groups_available(site: SandboxSite, req: Req) -> Response:
     require_user(site, req)
     return s2a([{"id": _GROUP_IDS[g], "name": g, "description": desc, "platform": "anthropic",
                  "rate_multiplier": ratio, "status": "active"} for g, (desc, ratio) in GROUPS.items()])
 
 
-def groups_rates(site: "SandboxSite", req: Req) -> "Response":
+def groups_rates(site: SandboxSite, req: Req) -> Response:
     require_user(site, req)
     return s2a({str(_GROUP_IDS[g]): ratio for g, (_, ratio) in GROUPS.items()})
 
 
-def relay_models(site: "SandboxSite", req: Req) -> "Response":
+def relay_models(site: SandboxSite, req: Req) -> Response:
     """``GET /v1/models`` with a relay key (``sk-...``)."""
     auth = req.headers.get("authorization", "")
     key = auth[7:].strip() if auth[:7].lower() == "bearer " else auth.strip()

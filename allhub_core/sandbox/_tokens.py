@@ -14,22 +14,22 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
-from ._data import SandboxToken, SandboxUser
-from ._dialects import Dialect
-from ._http import Req, fail, ok
-from ._newapi import require_user
+from allhub_core.sandbox._data import SandboxToken, SandboxUser
+from allhub_core.sandbox._dialects import Dialect
+from allhub_core.sandbox._http import Req, fail, ok
+from allhub_core.sandbox._newapi import require_user
 
 if TYPE_CHECKING:
     from starlette.responses import Response
 
-    from ._site import SandboxSite
+    from allhub_core.sandbox._site import SandboxSite
 
 
-def _json(site: "SandboxSite", t: SandboxToken) -> dict[str, Any]:
+def _json(site: SandboxSite, t: SandboxToken) -> dict[str, Any]:
     return t.to_json(masked=site.spec.masks_keys, with_group=site.dialect != "one-api")
 
 
-def list_tokens(site: "SandboxSite", req: Req) -> "Response":
+def list_tokens(site: SandboxSite, req: Req) -> Response:
     user = require_user(site, req)
     tokens = sorted(user.tokens, key=lambda t: t.id, reverse=True)
     style = site.spec.token_pages
@@ -62,7 +62,7 @@ def _apply(t: SandboxToken, body: dict[str, Any]) -> None:
             setattr(t, name, body[name])
 
 
-def create_token(site: "SandboxSite", req: Req) -> "Response":
+def create_token(site: SandboxSite, req: Req) -> Response:
     user = require_user(site, req)
     body = req.json()
     if not isinstance(body, dict):
@@ -81,7 +81,7 @@ def create_token(site: "SandboxSite", req: Req) -> "Response":
     return ok(include_data=False)
 
 
-def update_token(site: "SandboxSite", req: Req) -> "Response":
+def update_token(site: SandboxSite, req: Req) -> Response:
     user = require_user(site, req)
     body = req.json()
     t = _find(user, str(body.get("id", ""))) if isinstance(body, dict) else None
@@ -96,12 +96,12 @@ def update_token(site: "SandboxSite", req: Req) -> "Response":
     return ok(_json(site, t))
 
 
-def get_token(site: "SandboxSite", req: Req, token_id: str) -> "Response":
+def get_token(site: SandboxSite, req: Req, token_id: str) -> Response:
     t = _find(require_user(site, req), token_id)
     return ok(_json(site, t)) if t else fail("record not found")
 
 
-def delete_token(site: "SandboxSite", req: Req, token_id: str) -> "Response":
+def delete_token(site: SandboxSite, req: Req, token_id: str) -> Response:
     user = require_user(site, req)
     t = _find(user, token_id)
     if t is None:
@@ -110,7 +110,7 @@ def delete_token(site: "SandboxSite", req: Req, token_id: str) -> "Response":
     return ok(include_data=False)
 
 
-def reveal_key(site: "SandboxSite", req: Req, token_id: str) -> "Response":
+def reveal_key(site: SandboxSite, req: Req, token_id: str) -> Response:
     t = _find(require_user(site, req), token_id)
     return ok({"key": t.key}) if t else fail("record not found")
 

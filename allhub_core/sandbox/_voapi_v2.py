@@ -19,20 +19,20 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse
 
-from ._checkin import MIN_QUOTA, _award, _checked_today
-from ._data import QUOTA_PER_USD, SandboxUser, today_window
-from ._http import Reject, Req
-from ._newapi import index_page
+from allhub_core.sandbox._checkin import MIN_QUOTA, _award, _checked_today
+from allhub_core.sandbox._data import QUOTA_PER_USD, SandboxUser, today_window
+from allhub_core.sandbox._http import Reject, Req
+from allhub_core.sandbox._newapi import index_page
 
 if TYPE_CHECKING:
     from starlette.responses import Response
 
-    from ._site import SandboxSite
+    from allhub_core.sandbox._site import SandboxSite
 
 SUCCESS, ALREADY, AUTH_EXPIRED, REFUSED = 0, 1, 2, 3
 
 
-def envelope(data: Any = None, msg: str = "success", code: int = SUCCESS) -> "Response":
+def envelope(data: Any = None, msg: str = "success", code: int = SUCCESS) -> Response:
     return JSONResponse({"code": code, "data": data, "msg": msg})
 
 
@@ -40,7 +40,7 @@ def _amount(quota: int) -> str:
     return f"{quota / QUOTA_PER_USD:.6f}"
 
 
-def require_user(site: "SandboxSite", req: Req) -> SandboxUser:
+def require_user(site: SandboxSite, req: Req) -> SandboxUser:
     token = req.headers.get("authorization", "").strip()
     user, expired = site.user_by_jwt(token) if token else (None, False)
     if user is None or expired:
@@ -50,7 +50,7 @@ def require_user(site: "SandboxSite", req: Req) -> SandboxUser:
     return user
 
 
-def user_info(site: "SandboxSite", req: Req) -> "Response":
+def user_info(site: SandboxSite, req: Req) -> Response:
     u = require_user(site, req)
     return envelope({"id": u.id, "username": u.username, "nickname": u.username.title(),
                      "basicBalance": _amount(u.quota), "bindBalance": "0",
@@ -58,7 +58,7 @@ def user_info(site: "SandboxSite", req: Req) -> "Response":
                      "currency": "USD", "totalRequest": u.request_count})
 
 
-def statistics(site: "SandboxSite", req: Req) -> "Response":
+def statistics(site: SandboxSite, req: Req) -> Response:
     u = require_user(site, req)
     day_start, day_end = today_window()
     start = req.int_arg("s", day_start * 1000) // 1000
@@ -68,13 +68,13 @@ def statistics(site: "SandboxSite", req: Req) -> "Response":
                            "usedBindBalance": "0", "errors": 0, "maxRpm": 0}})
 
 
-def checkin_stats(site: "SandboxSite", req: Req) -> "Response":
+def checkin_stats(site: SandboxSite, req: Req) -> Response:
     u = require_user(site, req)
     return envelope({"todaySigned": _checked_today(u), "nextAmount": _amount(MIN_QUOTA),
                      "consecutiveDays": 1 if _checked_today(u) else 0, "todayRecord": None})
 
 
-def checkin(site: "SandboxSite", req: Req) -> "Response":
+def checkin(site: SandboxSite, req: Req) -> Response:
     u = require_user(site, req)
     if not site.checkin_enabled:
         return envelope(None, "check-in is not enabled", REFUSED)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-webdav-password"

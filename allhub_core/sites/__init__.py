@@ -8,9 +8,8 @@ says VoAPI v2 is not supported yet.  The entry points are in ``_api`` (refresh,
 check-in, keys, models, prices, redemption) and ``recognition``.
 """
 
-from ..net import Politeness, SiteError
-from ..vocab import SITE_TYPES, canonical_site_type
-from ._api import (
+from allhub_core.net import Politeness, SiteError
+from allhub_core.sites._api import (
     checkin_accounts,
     create_token,
     get_pricing,
@@ -20,7 +19,7 @@ from ._api import (
     refresh_accounts,
     reveal_token,
 )
-from ._types import (
+from allhub_core.sites._types import (
     DEFAULT_EXCHANGE_RATE,
     QUOTA_PER_USD,
     ApiToken,
@@ -34,22 +33,53 @@ from ._types import (
     TokenSpec,
     TypedInput,
 )
-from ._usage_logs import UsageLogResult, UsageLogRow, UsageLogs, UsageQuery, fetch_usage_logs
-from ._variants import VARIANTS
-from .custom_checkin import EXAMPLE_REQUEST, PLACEHOLDERS, CheckinRequest, parse_checkin_request
-from .family import SiteFamily
-from .recognition import recognize
-from .registry import FAMILIES, checkin_family, default_checkin_method, family_for
+from allhub_core.sites._usage_logs import UsageLogResult, UsageLogRow, UsageLogs, UsageQuery, fetch_usage_logs
+from allhub_core.sites._variants import VARIANTS
+from allhub_core.sites.custom_checkin import EXAMPLE_REQUEST, PLACEHOLDERS, CheckinRequest, parse_checkin_request
+from allhub_core.sites.family import SiteFamily
+from allhub_core.sites.recognition import recognize
+from allhub_core.sites.registry import FAMILIES, checkin_family, default_checkin_method, family_for
+from allhub_core.vocab import SITE_TYPES, canonical_site_type
 
 __all__ = [
-    "Politeness", "SiteError",
-    "checkin_accounts", "create_token", "get_pricing", "list_models", "list_tokens", "recognize", "redeem",
-    "refresh_accounts", "reveal_token",
-    "DEFAULT_EXCHANGE_RATE", "QUOTA_PER_USD",
-    "ApiToken", "CheckInResult", "ModelPrice", "Pricing", "RecognizeResult", "RedeemResult", "RefreshResult",
-    "SiteCredentials", "SITE_TYPES", "VARIANTS", "canonical_site_type",
-    "FAMILIES", "SiteFamily", "TokenSpec", "TypedInput", "family_for",
-    "CheckinRequest", "EXAMPLE_REQUEST", "PLACEHOLDERS", "parse_checkin_request", "checkin_family",
+    "DEFAULT_EXCHANGE_RATE",
+    "EXAMPLE_REQUEST",
+    "FAMILIES",
+    "PLACEHOLDERS",
+    "QUOTA_PER_USD",
+    "SITE_TYPES",
+    "VARIANTS",
+    "ApiToken",
+    "CheckInResult",
+    "CheckinRequest",
+    "ModelPrice",
+    "Politeness",
+    "Pricing",
+    "RecognizeResult",
+    "RedeemResult",
+    "RefreshResult",
+    "SiteCredentials",
+    "SiteError",
+    "SiteFamily",
+    "TokenSpec",
+    "TypedInput",
+    "UsageLogResult",
+    "UsageLogRow",
+    "UsageLogs",
+    "UsageQuery",
+    "canonical_site_type",
+    "checkin_accounts",
+    "checkin_family",
+    "create_token",
     "default_checkin_method",
-    "UsageLogResult", "UsageLogRow", "UsageLogs", "UsageQuery", "fetch_usage_logs",
+    "family_for",
+    "fetch_usage_logs",
+    "get_pricing",
+    "list_models",
+    "list_tokens",
+    "parse_checkin_request",
+    "recognize",
+    "redeem",
+    "refresh_accounts",
+    "reveal_token",
 ]

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, TypeVar
 
-from ..errors import ValidationError
-from ..net import (
+from allhub_core.errors import ValidationError
+from allhub_core.net import (
     NO_AUTH,
     AccountClock,
     Auth,
@@ -37,12 +38,10 @@ from ..net import (
     scrub,
     short,
 )
-from ..vocab import AuthType, CheckInState, Health
-from ..vocab import CheckInResult as Checked
-from ._reasons import health as _health
-from ._reasons import reason as _reason
-from ._status import try_status
-from ._types import (
+from allhub_core.sites._reasons import health as _health
+from allhub_core.sites._reasons import reason as _reason
+from allhub_core.sites._status import try_status
+from allhub_core.sites._types import (
     ApiToken,
     CheckInResult,
     Pricing,
@@ -52,9 +51,11 @@ from ._types import (
     SiteStatus,
     TokenSpec,
 )
-from .custom_checkin import custom_check_in, parse_checkin_request
-from .family import AccountHandle, SiteFamily
-from .registry import checkin_family, family_for
+from allhub_core.sites.custom_checkin import custom_check_in, parse_checkin_request
+from allhub_core.sites.family import AccountHandle, SiteFamily
+from allhub_core.sites.registry import checkin_family, family_for
+from allhub_core.vocab import AuthType, CheckInState, Health
+from allhub_core.vocab import CheckInResult as Checked
 
 log = logging.getLogger("allhub_core.sites")
 T = TypeVar("T")

@@ -9,14 +9,15 @@ client cannot solve it, the user opens the page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
-from ..net import HttpStatusError, Reply, SiteError, SiteSession, looks_like_auth_failure, server_message
-from ..vocab import CheckInResult as R
-from ..vocab import CheckInState
-from ._variants import Variant
+from allhub_core.net import HttpStatusError, Reply, SiteError, SiteSession, looks_like_auth_failure, server_message
+from allhub_core.sites._variants import Variant
+from allhub_core.vocab import CheckInResult as R
+from allhub_core.vocab import CheckInState
 
 CHECKED, NOT_CHECKED = CheckInState.CHECKED.value, CheckInState.NOT_CHECKED.value
 UNSUPPORTED, UNKNOWN = CheckInState.UNSUPPORTED.value, CheckInState.UNKNOWN.value
@@ -91,7 +92,7 @@ async def checkin_status(session: SiteSession, variant: Variant, *, missing_is_u
         return UNKNOWN  # no read-only status: signing in is the only probe
     try:
         if dialect == "new-api":
-            month = datetime.now(timezone.utc).strftime("%Y-%m")
+            month = datetime.now(UTC).strftime("%Y-%m")
             body = _body(await session.get("/api/user/checkin", params={"month": month}))
             if body.get("success") is False:
                 # Check-in turned off: New API answers success:false, no data, "签到功能未启用".

@@ -13,11 +13,11 @@ from __future__ import annotations
 import html
 import re
 
-from ..net import Auth, HttpStatusError, SiteError, SiteSession, host_of
-from ..vocab import SiteType
-from ._concurrent import together
-from ._types import SiteStatus
-from ._variants import type_from_title, type_from_user_id_message
+from allhub_core.net import Auth, HttpStatusError, SiteError, SiteSession, host_of
+from allhub_core.sites._concurrent import together
+from allhub_core.sites._types import SiteStatus
+from allhub_core.sites._variants import type_from_title, type_from_user_id_message
+from allhub_core.vocab import SiteType
 
 HOSTS = {"modelflare.dev": SiteType.MODELFLARE.value, "anyrouter.top": SiteType.ANYROUTER.value}
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)

@@ -6,8 +6,8 @@ is scrubbed of the account's secrets and shortened the same way.
 
 from __future__ import annotations
 
-from ..net import SiteError, scrub, short
-from ..vocab import Health
+from allhub_core.net import SiteError, scrub, short
+from allhub_core.vocab import Health
 
 
 def reason(exc: BaseException, secrets: list[str]) -> str:

@@ -13,9 +13,9 @@ import ipaddress
 import re
 from typing import Any
 
-from ..net import SiteError, SiteSession, host_of
-from ._types import DEFAULT_EXCHANGE_RATE, SiteStatus, remote_text
-from ._variants import VARIANTS
+from allhub_core.net import SiteError, SiteSession, host_of
+from allhub_core.sites._types import DEFAULT_EXCHANGE_RATE, SiteStatus, remote_text
+from allhub_core.sites._variants import VARIANTS
 
 _DEFAULT_NAMES = {re.sub(r"[-_ ]", "", n.lower()) for n in (
     *VARIANTS, "new api", "one api", "one hub", "done hub", "veloera", "voapi", "sub2api",

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..net import BadResponseError, HttpStatusError, SiteError, SiteSession, strip_controls
-from ._types import ApiToken
-from ._variants import Variant
+from allhub_core.net import BadResponseError, HttpStatusError, SiteError, SiteSession, strip_controls
+from allhub_core.sites._types import ApiToken
+from allhub_core.sites._variants import Variant
 
 PAGE_SIZE = 100
 MAX_PAGES = 100

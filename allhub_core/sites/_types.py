@@ -7,16 +7,30 @@ sandbox sites alone.  Money is integer quota units (``vocab.QUOTA_PER_USD`` = 1 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from ..net import strip_controls
-from ..vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD
+from allhub_core.net import strip_controls
+from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD
 
 __all__ = [
-    "DEFAULT_EXCHANGE_RATE", "QUOTA_PER_USD",
-    "SiteCredentials", "RefreshResult", "CheckInResult", "RecognizeResult", "TypedInput", "SiteStatus",
-    "UserInfo", "TodayUsage", "remote_text", "ApiToken", "TokenSpec", "ModelPrice", "Pricing", "RedeemResult",
+    "DEFAULT_EXCHANGE_RATE",
+    "QUOTA_PER_USD",
+    "ApiToken",
+    "CheckInResult",
+    "ModelPrice",
+    "Pricing",
+    "RecognizeResult",
+    "RedeemResult",
+    "RefreshResult",
+    "SiteCredentials",
+    "SiteStatus",
+    "TodayUsage",
+    "TokenSpec",
+    "TypedInput",
+    "UserInfo",
+    "remote_text",
 ]
 
 

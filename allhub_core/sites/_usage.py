@@ -13,15 +13,16 @@ import asyncio
 import math
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Awaitable, Callable
+from typing import Any
 
-from ..net import SiteError, SiteSession
-from ..vocab import Availability
-from ._concurrent import together
-from ._types import QUOTA_PER_USD, TodayUsage
-from ._variants import Variant
+from allhub_core.net import SiteError, SiteSession
+from allhub_core.sites._concurrent import together
+from allhub_core.sites._types import QUOTA_PER_USD, TodayUsage
+from allhub_core.sites._variants import Variant
+from allhub_core.vocab import Availability
 
 PAGE_SIZE = 100
 LOG_CONSUME, LOG_TOPUP, LOG_SYSTEM = 2, 1, 4

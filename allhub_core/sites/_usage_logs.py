@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
-from ..net import (
+from allhub_core.net import (
     AccountClock,
     HttpStatusError,
     Politeness,
@@ -33,13 +34,20 @@ from ..net import (
     scrub,
     short,
 )
-from ._reasons import reason as _reason
-from ._types import SiteCredentials, remote_text
-from ._usage import LOG_CONSUME, PAGE_SIZE, _finite, _params, parse_log_page
-from ._variants import Variant
+from allhub_core.sites._reasons import reason as _reason
+from allhub_core.sites._types import SiteCredentials, remote_text
+from allhub_core.sites._usage import LOG_CONSUME, PAGE_SIZE, _finite, _params, parse_log_page
+from allhub_core.sites._variants import Variant
 
-__all__ = ["UsageLogRow", "UsageLogs", "UsageQuery", "UsageLogResult", "newapi_usage_logs", "sub2api_usage_logs",
-           "fetch_usage_logs"]
+__all__ = [
+    "UsageLogResult",
+    "UsageLogRow",
+    "UsageLogs",
+    "UsageQuery",
+    "fetch_usage_logs",
+    "newapi_usage_logs",
+    "sub2api_usage_logs",
+]
 
 log = logging.getLogger("allhub_core.sites")
 _MIN_PAGE = 10  # One API serves 10 log rows a page, whatever is asked
@@ -245,8 +253,8 @@ async def sub2api_usage_logs(call: Callable[..., Any], window: tuple[int, int], 
 
 
 async def _one(t: Transport, q: UsageQuery) -> UsageLogResult:
-    from ._api import _auth_for, _Progress, deadline_reason
-    from .registry import family_for
+    from allhub_core.sites._api import _auth_for, _Progress, deadline_reason
+    from allhub_core.sites.registry import family_for
 
     creds = q.creds
     secrets = creds.secrets()
@@ -290,7 +298,7 @@ async def fetch_usage_logs(queries: list[UsageQuery], politeness: Politeness | N
                            on_result: Callable[[UsageLogResult], None] | None = None) -> list[UsageLogResult]:
     """Read every account's usage logs concurrently (one transport, per-site politeness); one
     result per query, in input order; never raises for one account's failure."""
-    from ._api import _notify
+    from allhub_core.sites._api import _notify
 
     async with Transport.open(politeness) as t:
         async def one(q: UsageQuery) -> UsageLogResult:

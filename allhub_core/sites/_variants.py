@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..net import USER_ID_HEADERS
-from ..vocab import SiteType
+from allhub_core.net import USER_ID_HEADERS
+from allhub_core.vocab import SiteType
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,19 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import ValidationError
-from ..net import ChallengeError, HttpStatusError, SiteError, SiteSession, origin_key, server_message
-from ..vocab import CheckInResult as R
-from ._checkin import Outcome, is_already, needs_turnstile
+from allhub_core.errors import ValidationError
+from allhub_core.net import ChallengeError, HttpStatusError, SiteError, SiteSession, origin_key, server_message
+from allhub_core.sites._checkin import Outcome, is_already, needs_turnstile
+from allhub_core.vocab import CheckInResult as R
 
-__all__ = ["PLACEHOLDERS", "CheckinRequest", "Rule", "parse_checkin_request", "custom_check_in",
-           "EXAMPLE_REQUEST"]
+__all__ = [
+    "EXAMPLE_REQUEST",
+    "PLACEHOLDERS",
+    "CheckinRequest",
+    "Rule",
+    "custom_check_in",
+    "parse_checkin_request",
+]
 
 PLACEHOLDERS = ("access_token", "user_id", "cookie")
 _SECRET_PLACEHOLDERS = ("access_token", "cookie")

@@ -19,12 +19,12 @@ answer "unsupported" for those accounts without touching their sites.
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable, Generic, Protocol, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Generic, Protocol, TypeVar
 
-from ..net import SiteSession, UnsupportedError
-from ..vocab import SiteType
-from ._checkin import Outcome
-from ._types import (
+from allhub_core.net import SiteSession, UnsupportedError
+from allhub_core.sites._checkin import Outcome
+from allhub_core.sites._types import (
     ApiToken,
     Pricing,
     RecognizeResult,
@@ -35,7 +35,8 @@ from ._types import (
     TokenSpec,
     TypedInput,
 )
-from ._usage_logs import UsageLogs
+from allhub_core.sites._usage_logs import UsageLogs
+from allhub_core.vocab import SiteType
 
 __all__ = ["AccountHandle", "BaseFamily", "CheckInOutcome", "SiteFamily", "StatusSource"]
 

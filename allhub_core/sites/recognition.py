@@ -9,10 +9,10 @@ gets a sentence, never a traceback, and never a secret the user typed.
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
-from ..errors import DuplicateAccount
-from ..net import (
+from allhub_core.errors import DuplicateAccount
+from allhub_core.net import (
     Auth,
     ChallengeError,
     HttpStatusError,
@@ -26,13 +26,13 @@ from ..net import (
     scrub,
     short,
 )
-from ..vocab import canonical_site_type
-from ._concurrent import together
-from ._detect import anonymous_probes, detect_site_type, known_host
-from ._reasons import health, reason
-from ._status import parse_status
-from ._types import RecognizeResult, SiteStatus, TypedInput
-from .registry import family_for
+from allhub_core.sites._concurrent import together
+from allhub_core.sites._detect import anonymous_probes, detect_site_type, known_host
+from allhub_core.sites._reasons import health, reason
+from allhub_core.sites._status import parse_status
+from allhub_core.sites._types import RecognizeResult, SiteStatus, TypedInput
+from allhub_core.sites.registry import family_for
+from allhub_core.vocab import canonical_site_type
 
 __all__ = ["recognize"]
 

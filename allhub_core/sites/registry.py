@@ -10,15 +10,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ..errors import ValidationError
-from ..vocab import CheckInMethod, SiteType, canonical_site_type
-from ._variants import VARIANTS
-from .family import SiteFamily
-from .newapi import NewApiFamily
-from .sub2api import Sub2ApiFamily
-from .voapi_v2 import VoApiV2Family
+from allhub_core.errors import ValidationError
+from allhub_core.sites._variants import VARIANTS
+from allhub_core.sites.family import SiteFamily
+from allhub_core.sites.newapi import NewApiFamily
+from allhub_core.sites.sub2api import Sub2ApiFamily
+from allhub_core.sites.voapi_v2 import VoApiV2Family
+from allhub_core.vocab import CheckInMethod, SiteType, canonical_site_type
 
-__all__ = ["FAMILIES", "family_for", "checkin_family", "default_checkin_method"]
+__all__ = ["FAMILIES", "checkin_family", "default_checkin_method", "family_for"]
 
 FAMILIES: dict[SiteType, SiteFamily[Any]] = {
     **{SiteType(v.site_type): NewApiFamily(v) for v in VARIANTS.values()},

@@ -17,7 +17,7 @@ import json
 import time
 from typing import Any
 
-from ..net import (
+from allhub_core.net import (
     Auth,
     BadResponseError,
     BusinessError,
@@ -29,11 +29,10 @@ from ..net import (
     server_message,
     strip_controls,
 )
-from ..vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD, AuthType, Availability, CheckInState, Health, SiteType
-from ._reasons import reason
-from ._status import site_name
-from ._tokens import merge_new
-from ._types import (
+from allhub_core.sites._reasons import reason
+from allhub_core.sites._status import site_name
+from allhub_core.sites._tokens import merge_new
+from allhub_core.sites._types import (
     ApiToken,
     RecognizeResult,
     RefreshResult,
@@ -44,9 +43,18 @@ from ._types import (
     UserInfo,
     remote_text,
 )
-from ._usage_logs import UsageLogs, sub2api_usage_logs
-from .family import BaseFamily, StatusSource
-from .newapi import login_refusal
+from allhub_core.sites._usage_logs import UsageLogs, sub2api_usage_logs
+from allhub_core.sites.family import BaseFamily, StatusSource
+from allhub_core.sites.newapi import login_refusal
+from allhub_core.vocab import (
+    DEFAULT_EXCHANGE_RATE,
+    QUOTA_PER_USD,
+    AuthType,
+    Availability,
+    CheckInState,
+    Health,
+    SiteType,
+)
 
 REFRESH_BUFFER_S = 120
 

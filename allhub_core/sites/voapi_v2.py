@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..net import (
+from allhub_core.net import (
     Auth,
     BadResponseError,
     BusinessError,
@@ -33,9 +33,7 @@ from ..net import (
     looks_like_auth_failure,
     server_message,
 )
-from ..vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD, AuthType, Availability, Health, SiteType
-from ..vocab import CheckInResult as R
-from ._checkin import (
+from allhub_core.sites._checkin import (
     CHECKED,
     NOT_CHECKED,
     UNKNOWN,
@@ -46,9 +44,9 @@ from ._checkin import (
     needs_turnstile,
     post_failure,
 )
-from ._reasons import reason
-from ._status import site_name
-from ._types import (
+from allhub_core.sites._reasons import reason
+from allhub_core.sites._status import site_name
+from allhub_core.sites._types import (
     RecognizeResult,
     RefreshResult,
     SiteCredentials,
@@ -56,7 +54,9 @@ from ._types import (
     TypedInput,
     remote_text,
 )
-from .family import BaseFamily, CheckInOutcome, StatusSource
+from allhub_core.sites.family import BaseFamily, CheckInOutcome, StatusSource
+from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD, AuthType, Availability, Health, SiteType
+from allhub_core.vocab import CheckInResult as R
 
 __all__ = ["VoApiV2Family", "VoApiV2Handle"]
 

@@ -9,6 +9,18 @@ from allhub_core.store.crypto import KEY_ENV, SecretBox, key_path_for, mask_secr
 from allhub_core.store.db import DEFAULT_DB, Store, default_db_path, one_row, rows_table
 from allhub_core.store.secrets import delete_secret, get_secret, has_secret, set_secret
 
-__all__ = ["KEY_ENV", "SecretBox", "key_path_for", "mask_secret", "DEFAULT_DB", "Store", "default_db_path", "one_row",
+__all__ = [
+           "DEFAULT_DB",
+           "KEY_ENV",
+           "SecretBox",
+           "Store",
+           "default_db_path",
+           "delete_secret",
+           "get_secret",
+           "has_secret",
+           "key_path_for",
+           "mask_secret",
+           "one_row",
            "rows_table",
-           "get_secret", "set_secret", "delete_secret", "has_secret"]
+           "set_secret",
+]

@@ -27,7 +27,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from allhub_core.errors import StoreError
 
-__all__ = ["SecretBox", "key_path_for", "load_or_create_key", "mask_secret", "KEY_ENV"]
+__all__ = ["KEY_ENV", "SecretBox", "key_path_for", "load_or_create_key", "mask_secret"]
 
 KEY_ENV = "ALLHUB_SECRET_KEY"
 log = logging.getLogger("allhub_core.crypto")

@@ -30,15 +30,16 @@ import hashlib
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import duckdb
 
 from allhub_core.errors import StoreBusy, StoreError
 from allhub_core.store.crypto import KEY_ENV, SecretBox, key_path_for, load_or_create_key
 
-__all__ = ["Store", "default_db_path", "DEFAULT_DB", "one_row"]
+__all__ = ["DEFAULT_DB", "Store", "default_db_path", "one_row"]
 
 DEFAULT_DB = "data/allhub.duckdb"
 # A complete DuckDB file holds at least its three 4 KiB header blocks.
@@ -154,7 +155,7 @@ class Store:
             return f"{self.path} cannot be written (No space left on device)."
         if "Read-only file system" in text:
             return f"{self.path} cannot be opened for writing: it is on a read-only file system."
-        if "not a valid DuckDB database" in text or "Invalid Input" in text and "database" in text:
+        if "not a valid DuckDB database" in text or ("Invalid Input" in text and "database" in text):
             return f"{self.path} is not a DuckDB database; choose an allhub database file."
         if "version" in text.lower() and "storage" in text.lower():
             return f"{self.path} was written by an incompatible DuckDB version."
@@ -189,7 +190,7 @@ class Store:
             con.close()
 
     @contextlib.contextmanager
-    def session(self) -> Iterator["Store"]:
+    def session(self) -> Iterator[Store]:
         """Hold the file open across several units of work (one page render, one command).
 
         The file lock is released when the session ends, so a session must stay short, never
@@ -209,7 +210,7 @@ class Store:
             con.close()
 
     @contextlib.contextmanager
-    def released(self) -> Iterator["Store"]:
+    def released(self) -> Iterator[Store]:
         """Let go of a session's file lock for a while (around network waits), then take it back."""
         with self._pin_lock:
             con, self._pinned = self._pinned, None
@@ -318,7 +319,7 @@ class Store:
     def _peek(self) -> str | None:
         """What the file holds, looked at read-only and without waiting: ``'allhub'``,
         ``'blank'``, ``'foreign'``, or None when it cannot be opened just now."""
-        from .migrations import classify
+        from allhub_core.store.migrations import classify
 
         try:
             con = duckdb.connect(self.path, read_only=True)

@@ -13,15 +13,22 @@ Looking at versions (``applied_versions``, ``pending_versions``) never writes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import duckdb
 
 from allhub_core.errors import StoreError
 
-__all__ = ["MIGRATIONS", "migrate", "applied_versions", "pending_versions", "SCHEMA_VERSION", "classify",
-           "ForeignDatabase"]
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "ForeignDatabase",
+    "applied_versions",
+    "classify",
+    "migrate",
+    "pending_versions",
+]
 
 
 class ForeignDatabase(StoreError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from allhub_core.store.db import Store
 
-__all__ = ["get_secret", "set_secret", "delete_secret", "has_secret"]
+__all__ = ["delete_secret", "get_secret", "has_secret", "set_secret"]
 
 _PREFIX = "secret:"
 

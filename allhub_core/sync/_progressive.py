@@ -21,7 +21,8 @@ import asyncio
 import logging
 import threading
 import time
-from typing import Any, Callable, Coroutine, Generic, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, Generic, TypeVar
 
 from allhub_core.errors import AllhubError
 
@@ -71,7 +72,7 @@ class _Batcher(Generic[T]):
             if self.on_written is not None:
                 try:
                     self.on_written(batch)
-                except Exception:  # noqa: BLE001 - a progress display must not stop the run
+                except Exception:  # a progress display must not stop the run
                     log.exception("on_written callback failed")
         took = time.monotonic() - started
         self.written_at = time.monotonic()

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from allhub_core.accounts import whole_number
@@ -43,9 +43,17 @@ from allhub_core.net.webdav import (
 from allhub_core.store import Store, delete_secret, get_secret, has_secret, set_secret
 
 __all__ = [
-    "BackupSettings", "BackupReport", "SYNC_MODES", "PULL_MODES",
-    "get_backup_settings", "save_backup_settings", "last_backup_result",
-    "test_connection", "push", "pull", "sync",
+    "PULL_MODES",
+    "SYNC_MODES",
+    "BackupReport",
+    "BackupSettings",
+    "get_backup_settings",
+    "last_backup_result",
+    "pull",
+    "push",
+    "save_backup_settings",
+    "sync",
+    "test_connection",
 ]
 
 SYNC_MODES = {"merge": "Merge (both ways)", "upload": "Upload only (this database overwrites the file)",
@@ -163,7 +171,7 @@ def last_backup_result(store: Store) -> dict[str, Any] | None:
 
 
 def _record(store: Store, action: str, ok: bool, summary: str) -> None:
-    _write_prefs(store, {_LAST: {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    _write_prefs(store, {_LAST: {"time": datetime.now(UTC).isoformat(timespec="seconds"),
                                  "action": action, "ok": ok, "summary": summary}})
 
 

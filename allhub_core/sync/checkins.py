@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from allhub_core.accounts import checkin_methods, parse_id
 from allhub_core.accounts import set_checkin_method as _store_checkin_method
@@ -24,7 +25,7 @@ from allhub_core.sync._progressive import run_storing
 from allhub_core.sync.credentials import account_names, politeness_for
 from allhub_core.vocab import CheckInMethod, CheckInResult
 
-__all__ = ["CheckInReport", "checkin", "set_checkin_method", "CHECKIN_METHOD_LABELS", "auto_checkin_label"]
+__all__ = ["CHECKIN_METHOD_LABELS", "CheckInReport", "auto_checkin_label", "checkin", "set_checkin_method"]
 
 #: How an account checks in, as the page and ``account set --checkin-method`` offer it.
 CHECKIN_METHOD_LABELS = {m.value: m.label for m in CheckInMethod}

@@ -11,7 +11,7 @@ from allhub_core.net import window_from_rpm
 from allhub_core.sites import Politeness, SiteCredentials
 from allhub_core.store import Store
 
-__all__ = ["politeness_for", "credentials_for", "account_names"]
+__all__ = ["account_names", "credentials_for", "politeness_for"]
 
 
 def politeness_for(store: Store, per_site_concurrency: int | None = None,

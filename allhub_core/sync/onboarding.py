@@ -9,8 +9,8 @@ calls again with ``allow_duplicate=True`` when the user continues.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 from allhub_core.accounts import AccountInput, add_account, check_credentials, get_preferences, refuse_duplicate
 from allhub_core.errors import SiteError, ValidationError
@@ -22,8 +22,15 @@ from allhub_core.sync.keys import provision_default_key
 from allhub_core.sync.refreshes import RefreshReport, refresh
 from allhub_core.vocab import AuthType, Health, SiteType
 
-__all__ = ["AccountRefused", "OnboardReport", "onboard", "recognize_input", "recognize_and_fill", "host_of",
-           "recognize_and_refresh"]
+__all__ = [
+    "AccountRefused",
+    "OnboardReport",
+    "host_of",
+    "onboard",
+    "recognize_and_fill",
+    "recognize_and_refresh",
+    "recognize_input",
+]
 
 
 class AccountRefused(SiteError):

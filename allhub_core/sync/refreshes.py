@@ -10,8 +10,9 @@ account's failure is its own result; nothing already stored is lost.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from allhub_core.accounts import get_preferences, parse_id
 from allhub_core.accounts.status import recently_synced, write_refresh_rows
@@ -112,7 +113,7 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
 
 
 def write_refresh_results(store: Store, results: list[RefreshResult], *,
-                          retention_days: int | None | Literal["saved"] = "saved") -> None:
+                          retention_days: int | Literal["saved"] | None = "saved") -> None:
     """Turn the sites' results into the rows ``accounts.status`` writes, and each successful
     account's balance snapshot of the day (``history.record_snapshots``), in one transaction.
     ``retention_days``: the snapshot retention when the caller has read it already (a run

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from allhub_core.accounts import get_preferences, parse_id, set_secrets
 from allhub_core.errors import NotFound, ValidationError

@@ -28,7 +28,7 @@ from allhub_core.transfer.extension import _tombstones, parse_extension
 from allhub_core.transfer.snapshot import read_snapshot
 from allhub_core.transfer.times import FileClock, ImpossibleTime
 
-__all__ = ["OWN_FORMAT", "OWN_VERSION", "build_own_backup", "parse_own", "parse_backup", "own_file_name"]
+__all__ = ["OWN_FORMAT", "OWN_VERSION", "build_own_backup", "own_file_name", "parse_backup", "parse_own"]
 
 OWN_FORMAT = "allhub-backup"
 OWN_VERSION = 1

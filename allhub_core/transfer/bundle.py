@@ -12,19 +12,28 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Bundle", "IncomingAccount", "IncomingBookmark", "Tombstone", "SECRET_FIELDS", "ms_to_iso",
-           "iso_to_ms", "now_ms", "jsonable"]
+__all__ = [
+    "SECRET_FIELDS",
+    "Bundle",
+    "IncomingAccount",
+    "IncomingBookmark",
+    "Tombstone",
+    "iso_to_ms",
+    "jsonable",
+    "ms_to_iso",
+    "now_ms",
+]
 
 #: secret field -> its encrypted column
 SECRET_FIELDS = {"access_token": "access_token_enc", "cookie": "cookie_enc", "refresh_token": "refresh_token_enc"}
 
 
 def now_ms() -> int:
-    return int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000)
+    return int(dt.datetime.now(dt.UTC).timestamp() * 1000)
 
 
 def ms_to_iso(ms: int | float) -> str:
-    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).isoformat()
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat()
 
 
 def iso_to_ms(value: Any) -> int:
@@ -36,7 +45,7 @@ def iso_to_ms(value: Any) -> int:
             return 0
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
+            value = value.replace(tzinfo=dt.UTC)
         return round(value.timestamp() * 1000)
     return 0
 
@@ -45,8 +54,8 @@ def jsonable(value: Any) -> Any:
     """A DuckDB value as JSON: timestamps in UTC ISO, dates ISO, NaN as null, lists as lists."""
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc).isoformat()
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC).isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float) and math.isnan(value):
@@ -147,4 +156,4 @@ class Bundle:
     def time_text(self) -> str:
         if not self.timestamp_ms:
             return "unknown time"
-        return dt.datetime.fromtimestamp(self.timestamp_ms / 1000, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        return dt.datetime.fromtimestamp(self.timestamp_ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -21,7 +21,7 @@ from allhub_core.transfer.bundle import IncomingAccount
 from allhub_core.transfer.importer import insert_accounts
 from allhub_core.vocab import SITE_TYPES, canonical_site_type
 
-__all__ = ["CSV_TEMPLATE", "CSV_IMPORT_COLUMNS", "CsvImportReport", "import_csv", "looks_like_csv"]
+__all__ = ["CSV_IMPORT_COLUMNS", "CSV_TEMPLATE", "CsvImportReport", "import_csv", "looks_like_csv"]
 
 CSV_IMPORT_COLUMNS = ("url", "user_id", "token", "cookie", "username", "name", "tags", "notes", "site_type")
 CSV_TEMPLATE = (

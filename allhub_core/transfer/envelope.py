@@ -21,8 +21,14 @@ from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from allhub_core.errors import ValidationError
 
-__all__ = ["PasswordRequired", "ENVELOPE_TYPE", "DEFAULT_ITERATIONS", "encrypt_backup", "decrypt_envelope",
-           "is_encrypted_envelope"]
+__all__ = [
+    "DEFAULT_ITERATIONS",
+    "ENVELOPE_TYPE",
+    "PasswordRequired",
+    "decrypt_envelope",
+    "encrypt_backup",
+    "is_encrypted_envelope",
+]
 
 ENVELOPE_TYPE = "all-api-hub-webdav-backup-encrypted"
 DEFAULT_ITERATIONS = 250_000

@@ -36,8 +36,15 @@ from allhub_core.transfer.snapshot import read_snapshot
 from allhub_core.transfer.times import FileClock, ImpossibleTime
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, HEALTH_VALUES, CheckInMethod, canonical_site_type
 
-__all__ = ["BACKUP_VERSION", "SUPPORTED_VERSIONS", "CURRENT_CONFIG_VERSION", "parse_extension", "upgrade_account",
-           "build_extension_backup", "extension_file_name"]
+__all__ = [
+    "BACKUP_VERSION",
+    "CURRENT_CONFIG_VERSION",
+    "SUPPORTED_VERSIONS",
+    "build_extension_backup",
+    "extension_file_name",
+    "parse_extension",
+    "upgrade_account",
+]
 
 BACKUP_VERSION = "4.0"
 SUPPORTED_VERSIONS = ("1.0", "2.0", "3.0", "4.0")
@@ -84,7 +91,7 @@ def _num(value: Any, default: float | None = 0) -> float | None:
 
 def _int(value: Any, default: int | None = 0) -> int | None:
     f = _num(value, None)
-    return default if f is None else int(round(f))
+    return default if f is None else round(f)
 
 
 def _text(value: Any) -> str:

@@ -18,7 +18,7 @@ from allhub_core.transfer.snapshot import SKIP_COLUMNS, account_columns
 if TYPE_CHECKING:
     from allhub_core.transfer.importer import ImportReport
 
-__all__ = ["insert_accounts", "write_plan", "local_tombstones", "merged_tombstones"]
+__all__ = ["insert_accounts", "local_tombstones", "merged_tombstones", "write_plan"]
 
 
 def local_tombstones(con: duckdb.DuckDBPyConnection) -> dict[str, Tombstone]:
@@ -112,7 +112,7 @@ def _update_account(con: duckdb.DuckDBPyConnection, box: SecretBox, aid: int, ac
     _set_tags(con, aid, acc.tags)
 
 
-def write_plan(con: duckdb.DuckDBPyConnection, box: SecretBox, report: "ImportReport") -> None:
+def write_plan(con: duckdb.DuckDBPyConnection, box: SecretBox, report: ImportReport) -> None:
     """Write ``report``'s plan with the caller's connection (its open transaction)."""
     bundle, mode = report.bundle, report.mode
     cols = account_columns(con)
@@ -141,7 +141,7 @@ def write_plan(con: duckdb.DuckDBPyConnection, box: SecretBox, report: "ImportRe
             con.execute("INSERT INTO preferences VALUES (?, ?)", [str(key), json.dumps(value)])
 
 
-def _write_bookmarks(con: duckdb.DuckDBPyConnection, report: "ImportReport") -> None:
+def _write_bookmarks(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
     for r in report.plan:
         if r.kind != "bookmark":
             continue

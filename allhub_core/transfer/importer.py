@@ -36,8 +36,18 @@ from allhub_core.transfer.bundle import (
 from allhub_core.transfer.import_write import insert_accounts, local_tombstones, merged_tombstones, write_plan
 from allhub_core.transfer.snapshot import SKIP_COLUMNS, account_columns
 
-__all__ = ["MODES", "ImportPreview", "ImportReport", "PlanRow", "preview_import", "apply_import",
-           "insert_accounts", "add_bookmarks", "DeletionsNeedConfirmation", "deletion_limit"]
+__all__ = [
+    "MODES",
+    "DeletionsNeedConfirmation",
+    "ImportPreview",
+    "ImportReport",
+    "PlanRow",
+    "add_bookmarks",
+    "apply_import",
+    "deletion_limit",
+    "insert_accounts",
+    "preview_import",
+]
 
 MODES = ("merge", "replace")
 #: written but not listed as a change a person would notice
@@ -238,7 +248,7 @@ def _local_accounts(con: duckdb.DuckDBPyConnection, cols: dict[str, str]) -> lis
 
 
 def _day(ms: int) -> str:
-    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).strftime("%Y-%m-%d")
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d")
 
 
 _INT64 = (-(2 ** 63), 2 ** 63 - 1)

@@ -12,7 +12,7 @@ import duckdb
 from allhub_core.store import Store
 from allhub_core.transfer.bundle import SECRET_FIELDS, jsonable
 
-__all__ = ["Snapshot", "read_snapshot", "account_columns", "list_bookmarks", "SKIP_COLUMNS"]
+__all__ = ["SKIP_COLUMNS", "Snapshot", "account_columns", "list_bookmarks", "read_snapshot"]
 
 #: columns a backup never carries as values: the local row id, ciphertexts, the masked hint, the ext id
 SKIP_COLUMNS = {"id", "secret_hint", "ext_id", *SECRET_FIELDS.values()}

@@ -23,7 +23,7 @@ from typing import Any
 from allhub_core.errors import ValidationError
 from allhub_core.transfer.bundle import ms_to_iso, now_ms
 
-__all__ = ["SKEW_MS", "MAX_MS", "ImpossibleTime", "FileClock"]
+__all__ = ["MAX_MS", "SKEW_MS", "FileClock", "ImpossibleTime"]
 
 #: how far ahead of this computer's clock a file's time may be before it counts as "the future"
 SKEW_MS = 5 * 60 * 1000
@@ -78,7 +78,7 @@ class FileClock:
                 number = float(parsed)
         if number is None or not math.isfinite(number) or number < 0 or number > MAX_MS:
             raise ImpossibleTime(what, value)
-        return self.clamp(int(round(number)))
+        return self.clamp(round(number))
 
     @staticmethod
     def _parse_iso(text: str) -> int | None:
@@ -87,7 +87,7 @@ class FileClock:
         except ValueError:
             return None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.timezone.utc)
+            when = when.replace(tzinfo=dt.UTC)
         ms = round(when.timestamp() * 1000)
         return ms if 0 <= ms <= MAX_MS else None
 
@@ -120,7 +120,7 @@ class FileClock:
             day = None
         if day is None:
             raise ImpossibleTime(what, value)
-        tomorrow = dt.datetime.fromtimestamp(self.now / 1000, dt.timezone.utc).date() + dt.timedelta(days=1)
+        tomorrow = dt.datetime.fromtimestamp(self.now / 1000, dt.UTC).date() + dt.timedelta(days=1)
         if day > tomorrow:
             self.clamped += 1
             return None

@@ -5,10 +5,8 @@ import datetime as dt
 import pytest
 
 from allhub_core import accounts as acc
-from allhub_core.accounts import AccountInput, add_account
+from allhub_core.accounts import AccountInput, add_account, get_preferences, list_accounts
 from allhub_core.errors import DuplicateAccount, NotFound, ValidationError
-from allhub_core.accounts import list_accounts
-from allhub_core.accounts import get_preferences
 
 
 def _add(store, **kw):
@@ -168,8 +166,7 @@ def test_created_at_is_timezone_aware(store):
 
 
 def test_manual_order_edit_sets_and_clears_position(store):
-    from allhub_core.accounts import grid_changes, grid_frame
-    from allhub_core.accounts import DEFAULTS, SORT_CRITERIA
+    from allhub_core.accounts import DEFAULTS, SORT_CRITERIA, grid_changes, grid_frame
 
     a, b, c = (_add(store, site_name=n, user_id=str(i)) for i, n in enumerate("ABC"))
     prefs = dict(DEFAULTS, sorting_priority=[{"id": x, "enabled": x == "manual_order"} for x in SORT_CRITERIA])

@@ -2,9 +2,21 @@
 
 import pytest
 
-from allhub_core.accounts import AccountInput, add_account, set_manual_order, set_pinned, update_accounts
-from allhub_core.accounts import DEFAULTS, SORT_CRITERIA, normalize_sorting
-from allhub_core.accounts import AccountFilter, count_accounts, facet_counts, list_accounts, totals
+from allhub_core.accounts import (
+    DEFAULTS,
+    SORT_CRITERIA,
+    AccountFilter,
+    AccountInput,
+    add_account,
+    count_accounts,
+    facet_counts,
+    list_accounts,
+    normalize_sorting,
+    set_manual_order,
+    set_pinned,
+    totals,
+    update_accounts,
+)
 
 Q = 500_000
 

@@ -3,11 +3,20 @@
 import pytest
 
 from allhub_core import accounts as acc
-from allhub_core.accounts import AccountInput, add_account
-from allhub_core.accounts import apply_dedupe, scan_duplicates
+from allhub_core.accounts import (
+    AccountInput,
+    add_account,
+    apply_dedupe,
+    create_tag,
+    delete_tag,
+    get_preferences,
+    list_tags,
+    normalize_tag_name,
+    rename_tag,
+    scan_duplicates,
+    set_preference,
+)
 from allhub_core.errors import NotFound, ValidationError
-from allhub_core.accounts import get_preferences, set_preference
-from allhub_core.accounts import create_tag, delete_tag, list_tags, normalize_tag_name, rename_tag
 
 
 def _add(store, url="https://x.example.com", uid="55", name="X", **kw):

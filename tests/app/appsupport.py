@@ -14,8 +14,8 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 from allhub_core import accounts as acc
-from allhub_core.store import Store
 from allhub_core.accounts import QUOTA_PER_USD
+from allhub_core.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,11 +7,9 @@ import io
 import json
 
 import pytest
+from appsupport import account_ids, edit_grid, grid_names, metrics, seed, select_rows, snapshot, start, texts
 
-from allhub_core.accounts import get_secrets, set_pinned
-from allhub_core.accounts import get_preferences
-from appsupport import (account_ids, edit_grid, grid_names, metrics, seed, select_rows,
-                        snapshot, start, texts)
+from allhub_core.accounts import get_preferences, get_secrets, set_pinned
 
 
 # ---- order -------------------------------------------------------------------------------

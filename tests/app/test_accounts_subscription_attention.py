@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from appsupport import grid_names, seed, start
+
 from allhub_core import accounts as acc
 from allhub_core.accounts import QUOTA_PER_USD
-
-from appsupport import grid_names, seed, start
 
 
 def _set(store, aid, **cols):

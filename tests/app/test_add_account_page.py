@@ -8,13 +8,12 @@ test goes through a sandbox relay site over real loopback HTTP.
 from __future__ import annotations
 
 import pytest
+from appsupport import button, seed, snapshot, start, texts
 
 from allhub_core import sync as services
-from allhub_core.sync import onboarding
-from allhub_core.accounts import get_secrets
-from allhub_core.accounts import get_preferences, set_preference
+from allhub_core.accounts import get_preferences, get_secrets, set_preference
 from allhub_core.sites._types import RefreshResult
-from appsupport import button, seed, snapshot, start, texts
+from allhub_core.sync import onboarding
 
 PAGE = "pages/add_account.py"
 TOKEN = "ey-access-TOKEN-never-in-clear-0123456789"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
+from appsupport import seed, start, texts
 from webdav_server import PASSWORD, USER
 
 from allhub_core.sync import backup
-from appsupport import seed, start, texts
 
 PAGE = "pages/backup.py"
 FILE = "all-api-hub-backup/all-api-hub-1-0.json"

@@ -7,7 +7,6 @@ import csv
 import io
 
 import pytest
-
 from appsupport import seed, start, texts
 from historysupport import TODAY, charts, day, finite, snapshots
 

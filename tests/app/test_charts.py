@@ -12,7 +12,6 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-
 from appsupport import ROOT
 
 sys.path.insert(0, str(ROOT))  # the pages package (app.py's folder)

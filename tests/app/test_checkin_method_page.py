@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from appsupport import start, texts
 
 from allhub_core import accounts as acc
 from allhub_core.accounts import AccountInput, add_account, set_preference
-
-from appsupport import start, texts
 
 REQUEST = {"url": "/api/fork/sign", "headers": {"X-Sign-Token": "{access_token}"}, "body": {"uid": "{user_id}"},
            "success": {"path": "code", "equals": 0}, "already": {"contains": "today signed"}}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from appsupport import account_ids, seed, snapshot, start, texts
 
 from allhub_core.accounts import AccountInput, add_account
-from appsupport import account_ids, seed, snapshot, start, texts
 
 PAGE = "pages/duplicates.py"
 ONE, TWO = "https://one.example.com", "https://two.example.com"

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import time
 
+from appsupport import button, start, texts
 from webdav_server import PASSWORD, USER
 
 from allhub_core.accounts import account_records
 from allhub_core.sync import backup
 from allhub_core.transfer import apply_import, parse_backup
-from appsupport import button, start, texts
 
 FILE = "all-api-hub-backup/all-api-hub-1-0.json"
 YEAR_MS = 365 * 24 * 3600 * 1000

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from appsupport import button, seed, start, texts
+
 from allhub_core.accounts import account_records
 from allhub_core.transfer import encrypt_backup, parse_backup
-from appsupport import button, seed, start, texts
 
 PAGE = "pages/import_page.py"
 FIX = Path(__file__).resolve().parents[1] / "transfer" / "fixtures"

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from appsupport import start, texts
 
 from allhub_core import accounts as acc
-from allhub_core.accounts import AccountInput, add_account
-from allhub_core.accounts import set_preference
+from allhub_core.accounts import AccountInput, add_account, set_preference
 from allhub_core.sandbox import demo_accounts
-
-from appsupport import start, texts
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from allhub_core.history import overview
 from appsupport import button, metrics, seed, start, texts
 from historysupport import charts, day, finite, snapshots
+
+from allhub_core.history import overview
 
 
 def test_overview_is_the_landing_page_and_says_how_to_start_when_empty():

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from appsupport import edit_grid, grid_names, metrics, seed, start, texts
 
 from allhub_core.accounts import DEFAULTS, SORT_CRITERIA, get_preferences
-from appsupport import edit_grid, grid_names, metrics, seed, start, texts
 
 PAGE = "pages/settings.py"
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from cryptography.fernet import Fernet
-
-from allhub_core.store import db as dbmod
-from allhub_core.store import Store
 from appsupport import ROOT, seed, texts
+from cryptography.fernet import Fernet
 from streamlit.testing.v1 import AppTest
+
+from allhub_core.store import Store
+from allhub_core.store import db as dbmod
 
 
 def run_app(page: str | None = None) -> AppTest:

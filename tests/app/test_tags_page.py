@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from appsupport import button, seed, snapshot, start, texts
 
 from allhub_core.accounts import list_tags
-from appsupport import button, seed, snapshot, start, texts
 
 PAGE = "pages/tags.py"
 

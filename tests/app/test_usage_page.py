@@ -8,12 +8,12 @@ import io
 import json
 
 import pytest
+from appsupport import button, metrics, seed, start, texts
+from historysupport import TODAY, charts, day
 
 from allhub_core.accounts import AccountInput, add_account, set_preference
 from allhub_core.history import seed_demo_history, usage_by, usage_facets, usage_totals
 from allhub_core.sandbox import demo_accounts
-from appsupport import button, metrics, seed, start, texts
-from historysupport import TODAY, charts, day
 
 PAGE = "pages/usage.py"
 

@@ -11,10 +11,21 @@ from playwright.sync_api import Page, expect
 from allhub_core.accounts import AccountInput, add_account, get_account
 from allhub_core.store import Store
 from allhub_core.transfer import CSV_COLUMNS
-
-from .helpers import (button, edit_cell, grid_column, select_cell, grid_row_of, main_text, nav, open_page, shot, add_new_option,
-                      textbox, tick_row, wait_for_run)
-
+from e2e.helpers import (
+    add_new_option,
+    button,
+    edit_cell,
+    grid_column,
+    grid_row_of,
+    main_text,
+    nav,
+    open_page,
+    select_cell,
+    shot,
+    textbox,
+    tick_row,
+    wait_for_run,
+)
 
 
 def seed(db, *accounts: dict) -> list[int]:

@@ -12,8 +12,7 @@ from allhub_core import automation
 from allhub_core.accounts import AccountInput, add_account, set_preference
 from allhub_core.sandbox import demo_accounts
 from allhub_core.store import Store
-
-from .helpers import button, nav, open_page, shot, wait_for_run
+from e2e.helpers import button, nav, open_page, shot, wait_for_run
 
 
 @pytest.fixture(scope="module")

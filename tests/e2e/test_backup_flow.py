@@ -8,8 +8,7 @@ from playwright.sync_api import Page, expect
 
 from allhub_core.store import Store
 from allhub_core.sync import get_backup_settings
-
-from .helpers import button, open_page, textbox, wait_for_run
+from e2e.helpers import button, open_page, textbox, wait_for_run
 
 PASSWORD = "dav-PASSWORD-51c2"
 BACKUP_PASSWORD = "backup-PASSWORD-9e04"

@@ -11,8 +11,7 @@ from playwright.sync_api import Page, expect
 
 from allhub_core.accounts import AccountInput, add_account, get_account, set_preference
 from allhub_core.store import Store
-
-from .helpers import button, open_page, shot, wait_for_run
+from e2e.helpers import button, open_page, shot, wait_for_run
 
 REQUEST = {"url": "/api/fork/sign", "headers": {"X-Sign-Token": "{access_token}"}, "body": {"uid": "{user_id}"},
            "success": {"path": "code", "equals": 0}, "already": {"contains": "today signed"}}

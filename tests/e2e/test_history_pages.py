@@ -8,8 +8,7 @@ from playwright.sync_api import Locator, Page, expect
 from allhub_core.accounts import AccountInput, add_account, update_accounts
 from allhub_core.history import seed_demo_history
 from allhub_core.store import Store
-
-from .helpers import button, main_text, nav, open_page, shot, wait_for_run
+from e2e.helpers import button, main_text, nav, open_page, shot, wait_for_run
 
 
 def seed_demo(db) -> list[int]:

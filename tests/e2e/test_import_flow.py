@@ -11,8 +11,7 @@ from playwright.sync_api import Page, expect
 from allhub_core.accounts import AccountFilter, account_records, count_accounts
 from allhub_core.store import Store
 from allhub_core.transfer import parse_backup
-
-from .helpers import button, open_page, shot, wait_for_run
+from e2e.helpers import button, open_page, shot, wait_for_run
 
 FIX = Path(__file__).resolve().parents[1] / "transfer" / "fixtures"
 

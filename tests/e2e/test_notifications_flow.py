@@ -10,8 +10,7 @@ from playwright.sync_api import Page, expect
 
 from allhub_core.automation.notify import list_channels
 from allhub_core.store import Store
-
-from .helpers import button, open_page, shot, textbox, wait_for_run
+from e2e.helpers import button, open_page, shot, textbox, wait_for_run
 
 HOOK_SECRET = "hook-SECRET-7f3a9c"
 

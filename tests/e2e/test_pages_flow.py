@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from allhub_core.accounts import AccountInput, add_account
+from allhub_core.accounts import AccountFilter, AccountInput, add_account, count_accounts, get_preferences
 from allhub_core.store import Store
-from allhub_core.accounts import get_preferences
-from allhub_core.accounts import AccountFilter, count_accounts
-
-from .helpers import button, grid_column, grid_row_of, nav, open_page, shot, textbox, tick_row, wait_for_run
+from e2e.helpers import button, grid_column, grid_row_of, nav, open_page, shot, textbox, tick_row, wait_for_run
 
 
 def seed(db, *accounts: dict) -> list[int]:

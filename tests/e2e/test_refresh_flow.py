@@ -7,12 +7,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from allhub_core.accounts import AccountInput, add_account
-from allhub_core.store import Store
-from allhub_core.accounts import set_preference
+from allhub_core.accounts import AccountInput, add_account, set_preference
 from allhub_core.sandbox import demo_accounts
-
-from .helpers import button, grid_column, main_text, open_page, shot, wait_for_run
+from allhub_core.store import Store
+from e2e.helpers import button, grid_column, main_text, open_page, shot, wait_for_run
 
 
 @pytest.fixture(scope="module")

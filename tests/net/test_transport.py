@@ -16,17 +16,26 @@ import time
 from collections import defaultdict
 
 import pytest
-
-from shared import fast_politeness
 import uvicorn
+from shared import fast_politeness
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from allhub_core.net import (
-    USER_ID_HEADERS, Auth, BadResponseError, ChallengeError, HttpStatusError, NetworkError, Politeness,
-    RedirectError, Transport, is_log_path, normalize_site_url, parse_retry_after,
+    USER_ID_HEADERS,
+    Auth,
+    BadResponseError,
+    ChallengeError,
+    HttpStatusError,
+    NetworkError,
+    Politeness,
+    RedirectError,
+    Transport,
+    is_log_path,
+    normalize_site_url,
+    parse_retry_after,
 )
 
 SECRET = "tok-SUPERSECRET-123456"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from webdav_server import PASSWORD, USER
@@ -50,7 +50,7 @@ def test_the_file_name_and_folder_follow_the_extension():
     assert ensure_filename("https://dav.example.com/x/mine.JSON") == "https://dav.example.com/x/mine.JSON"
     assert backup_dir_url("https://h/dav/" + BACKUP) == "https://h/dav/all-api-hub-backup"
     assert backup_dir_url("https://h/x/mine.json") == "https://h/x"
-    name = temp_file_name("https://h/dav/" + BACKUP, datetime(2025, 3, 4, 5, 6, 7, tzinfo=timezone.utc))
+    name = temp_file_name("https://h/dav/" + BACKUP, datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC))
     assert name.startswith("all-api-hub-1-0.json.tmp.20250304T050607Z.") and TEMP.match(name)
 
 
@@ -214,7 +214,7 @@ def test_stale_temporaries_are_removed_and_recent_ones_kept(dav_server):
     server = dav_server()
     folder = server.root / "all-api-hub-backup"
     folder.mkdir()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     stamp = lambda hours: (now - timedelta(hours=hours)).strftime("%Y%m%dT%H%M%SZ")  # noqa: E731
     old = f"all-api-hub-1-0.json.tmp.{stamp(30)}.abc123def456"
     legacy = f".all-api-hub-1-0.json.tmp.{stamp(48)}.zz00yy11xx22"

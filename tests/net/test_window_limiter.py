@@ -10,11 +10,17 @@ import asyncio
 import time
 
 import pytest
-
 from shared import fast_politeness
 
 from allhub_core.net import (
-    AccountClock, HttpStatusError, Politeness, SiteError, SlidingWindow, Transport, is_critical_path, window_from_rpm,
+    AccountClock,
+    HttpStatusError,
+    Politeness,
+    SiteError,
+    SlidingWindow,
+    Transport,
+    is_critical_path,
+    window_from_rpm,
 )
 
 # No window unless a test sets one; no log spacing; tiny backoffs.

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from shared import fast_politeness
 
 from allhub_core.sites import SiteCredentials, checkin_accounts, refresh_accounts

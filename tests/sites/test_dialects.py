@@ -6,13 +6,19 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from shared import fast_politeness
 
 from allhub_core.sandbox import DIALECTS, today_window
 from allhub_core.sites import (
-    SiteCredentials, checkin_accounts, create_token, get_pricing, list_models, list_tokens, recognize,
-    refresh_accounts, reveal_token,
+    SiteCredentials,
+    checkin_accounts,
+    create_token,
+    get_pricing,
+    list_models,
+    list_tokens,
+    recognize,
+    refresh_accounts,
+    reveal_token,
 )
 
 FAST = fast_politeness()

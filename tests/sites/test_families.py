@@ -14,7 +14,6 @@ import asyncio
 from typing import Any
 
 import pytest
-
 from shared import fast_politeness
 
 from allhub_core.net import Auth, Transport, UnsupportedError

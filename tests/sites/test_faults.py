@@ -9,7 +9,6 @@ import logging
 import time
 
 import pytest
-
 from shared import fast_politeness
 
 from allhub_core.sites import SiteCredentials, checkin_accounts, refresh_accounts

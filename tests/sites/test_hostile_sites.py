@@ -12,12 +12,11 @@ import re
 import unicodedata
 
 import pytest
-
 from shared import fast_politeness
 
 from allhub_core.accounts import AccountInput, add_account
-from allhub_core.sync import checkin, recognize_and_fill, refresh
 from allhub_core.sites import recognize
+from allhub_core.sync import checkin, recognize_and_fill, refresh
 
 FAST = fast_politeness(read_timeout=2.0, retries=0, retries_429=0)
 HOSTILE = "\x1b]0;PWNED\x07\x1b[2J\x1b[H all accounts healthy"

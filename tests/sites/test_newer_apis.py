@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from shared import fast_politeness
 
 from allhub_core.sites import SiteCredentials, refresh_accounts

@@ -9,9 +9,8 @@ import threading
 import time
 
 import pytest
-
-from shared import fast_politeness
 import uvicorn
+from shared import fast_politeness
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route

@@ -9,9 +9,8 @@ import duckdb
 import pytest
 
 from allhub_core.accounts import AccountInput, add_account, get_secrets, set_secrets
-from allhub_core.store import key_path_for, mask_secret
-from allhub_core.store import Store
 from allhub_core.errors import StoreError, ValidationError
+from allhub_core.store import Store, key_path_for, mask_secret
 from allhub_core.store.migrations import MIGRATIONS, applied_versions, migrate, pending_versions
 
 TOKEN = "sk-RAW-SECRET-TOKEN-0123456789abcdef"

@@ -18,12 +18,10 @@ import duckdb
 import pytest
 from cryptography.fernet import Fernet
 
-from allhub_core.store import db as dbmod
-from allhub_core.store import migrations
 from allhub_core.accounts import AccountInput, add_account, get_secrets
-from allhub_core.store import key_path_for
-from allhub_core.store import Store
 from allhub_core.errors import StoreError
+from allhub_core.store import Store, key_path_for, migrations
+from allhub_core.store import db as dbmod
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "sk-OPENING-SECRET-0123456789abcdef"

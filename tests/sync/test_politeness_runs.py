@@ -11,7 +11,6 @@ import json
 import time
 
 import pytest
-
 from shared import fast_politeness
 
 from allhub_core import accounts as acc

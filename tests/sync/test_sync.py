@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from shared import fast_politeness
 
 from allhub_core import accounts as acc
 from allhub_core.accounts import AccountInput, add_account
 from allhub_core.cli.main import main
+from allhub_core.errors import ValidationError
 from allhub_core.sandbox import demo_accounts
 from allhub_core.sync import checkin, recognize_and_fill, refresh, todays_checkins
-from allhub_core.errors import ValidationError
 
 FAST = fast_politeness(read_timeout=1.0, retries=1, retries_429=1)
 
@@ -190,8 +189,8 @@ def test_no_secret_in_cli_output_or_logs(store, sandbox, capsys, caplog):
 
 
 def _no_bucket():
-    from allhub_core.store import Store
     from allhub_core.accounts import set_preference
+    from allhub_core.store import Store
 
     set_preference(Store(), "per_site_rpm", 0)  # our own sandbox: no need to be polite
 

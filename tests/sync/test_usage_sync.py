@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from shared import fast_politeness
 
 from allhub_core import history

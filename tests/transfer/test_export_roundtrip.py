@@ -137,7 +137,7 @@ def test_encrypted_envelope_round_trip_and_wrong_password(filled):
 def test_reads_an_envelope_made_the_webcrypto_way():
     """Built by hand with the extension's parameters, as its WebCrypto code does."""
     salt, iv = bytes(range(16)), bytes(range(12))
-    key = PBKDF2HMAC(algorithm=hashes.SHA256(), length=32, salt=salt, iterations=1000).derive("pw".encode())
+    key = PBKDF2HMAC(algorithm=hashes.SHA256(), length=32, salt=salt, iterations=1000).derive(b"pw")
     plain = (FIX / "extension_v2_accounts_only.json").read_bytes()
     env = {"type": "all-api-hub-webdav-backup-encrypted", "v": 1, "kdf": "PBKDF2", "cipher": "AES-GCM", "iter": 1000,
            "salt": base64.b64encode(salt).decode(), "iv": base64.b64encode(iv).decode(),

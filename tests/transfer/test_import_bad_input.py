@@ -31,7 +31,7 @@ def _state(store) -> list[tuple]:
     (lambda tmp: json.dumps({"version": "5.0", "accounts": []}).encode(), "5.0"),
     (lambda tmp: json.dumps({"version": "4.0", "accounts": {"accounts": "nope"}}).encode(), ""),
     (lambda tmp: b"{" + b" " * (50 * 1024 * 1024) + b"}", "over 32 MB"),
-    (lambda tmp: "url,user_id,token\n=HYPERLINK(\"http://evil\"),1,tok-aaaaaaaaaaaaaaaa\n".encode(), ""),
+    (lambda tmp: b"url,user_id,token\n=HYPERLINK(\"http://evil\"),1,tok-aaaaaaaaaaaaaaaa\n", ""),
 ])
 def test_bad_files_are_one_sentence_and_change_nothing(store, db_path, tmp_path, capsys, make, words):
     apply_import(store, parse_backup(FULL.read_bytes()))

@@ -338,7 +338,7 @@ def test_database_types_are_accepted():
     import datetime as dt
     from decimal import Decimal
 
-    when = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
     record = {"id": "db", "last_sync_time": when, "balance_usd": Decimal("0.0000001"), "quota": Decimal("5E+5")}
     header, row = _csv_rows(to_csv([record]))
     assert row[CSV_COLUMNS.index("last_sync_time")] == "2025-01-02T03:04:05+00:00"

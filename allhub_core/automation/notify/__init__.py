@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from allhub_core.automation.notify import store as db
 from allhub_core.automation.notify.channels import (
@@ -44,10 +45,29 @@ from allhub_core.errors import AllhubError, ValidationError
 from allhub_core.store import Store
 
 __all__ = [
-    "CHANNEL_KINDS", "POLICIES", "JOBS", "ChannelKind", "Field", "Message", "MAX_LISTED",
-    "add_channel", "list_channels", "get_channel", "remove_channel", "set_channel", "send_test",
-    "notify_after_run", "daily_summary_due", "send_daily_summary", "get_summary_time", "set_summary_time",
-    "run_message", "summary_message", "build_url", "scrub", "DEFAULT_SUMMARY_TIME",
+    "CHANNEL_KINDS",
+    "DEFAULT_SUMMARY_TIME",
+    "JOBS",
+    "MAX_LISTED",
+    "POLICIES",
+    "ChannelKind",
+    "Field",
+    "Message",
+    "add_channel",
+    "build_url",
+    "daily_summary_due",
+    "get_channel",
+    "get_summary_time",
+    "list_channels",
+    "notify_after_run",
+    "remove_channel",
+    "run_message",
+    "scrub",
+    "send_daily_summary",
+    "send_test",
+    "set_channel",
+    "set_summary_time",
+    "summary_message",
 ]
 
 log = logging.getLogger("allhub_core.automation.notify")

@@ -17,8 +17,19 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from allhub_core.errors import ValidationError
 
-__all__ = ["Field", "ChannelKind", "CHANNEL_KINDS", "POLICIES", "JOBS", "build_url", "check_apprise_url",
-           "mask_url", "secret_parts", "plugin_for", "supports_markdown"]
+__all__ = [
+    "CHANNEL_KINDS",
+    "JOBS",
+    "POLICIES",
+    "ChannelKind",
+    "Field",
+    "build_url",
+    "check_apprise_url",
+    "mask_url",
+    "plugin_for",
+    "secret_parts",
+    "supports_markdown",
+]
 
 POLICIES = {"always": "After every run", "failure": "Only when a run did not fully succeed",
             "change": "Only when the outcome changed since the previous run"}

@@ -15,11 +15,20 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
-__all__ = ["Message", "run_message", "summary_message", "test_message", "run_digest", "scrub", "MAX_LISTED",
-           "run_counts"]
+__all__ = [
+    "MAX_LISTED",
+    "Message",
+    "run_counts",
+    "run_digest",
+    "run_message",
+    "scrub",
+    "summary_message",
+    "test_message",
+]
 
 MAX_LISTED = 10
 _MAX_REASON = 200

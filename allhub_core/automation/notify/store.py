@@ -14,8 +14,18 @@ from typing import Any
 from allhub_core.errors import NotFound, ValidationError
 from allhub_core.store import Store
 
-__all__ = ["ChannelRow", "channel_rows", "channel_row", "insert_channel", "update_channel", "delete_channel",
-           "get_state", "set_state", "record_delivery", "channel_url"]
+__all__ = [
+    "ChannelRow",
+    "channel_row",
+    "channel_rows",
+    "channel_url",
+    "delete_channel",
+    "get_state",
+    "insert_channel",
+    "record_delivery",
+    "set_state",
+    "update_channel",
+]
 
 _COLUMNS = ("id", "name", "kind", "policy", "jobs", "daily_summary", "enabled", "created_at", "last_sent_at",
             "last_ok", "last_message")

@@ -12,7 +12,7 @@ Check-in (``_checkin``), keys (``_tokens``) and today's figures (``_usage``) are
 sibling modules of ``sites``, keyed by the same variant table.
 """
 
-from ._account import (
+from allhub_core.sites.newapi._account import (
     USE_TOKEN,
     LoginError,
     LoginOutcome,
@@ -23,8 +23,8 @@ from ._account import (
     parse_user,
     refresh,
 )
-from ._catalog import get_pricing, list_models, redeem
-from ._family import NewApiFamily, NewApiHandle
+from allhub_core.sites.newapi._catalog import get_pricing, list_models, redeem
+from allhub_core.sites.newapi._family import NewApiFamily, NewApiHandle
 
 __all__ = [
     "USE_TOKEN", "LoginError", "LoginOutcome", "NewApiFamily", "NewApiHandle", "checkin_supported", "fetch_self",

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from ...net import (
+from allhub_core.net import (
     Auth,
     BadResponseError,
     BusinessError,
@@ -22,14 +23,14 @@ from ...net import (
     server_message,
     session_limit_code,
 )
-from ...vocab import DEFAULT_EXCHANGE_RATE
-from .._checkin import CHECKED, NOT_CHECKED, UNSUPPORTED, checkin_status
-from .._concurrent import together
-from .._status import site_name
-from .._types import RefreshResult, SiteStatus, UserInfo, remote_text
-from .._usage import today_usage
-from .._variants import Variant
-from ..family import StatusSource
+from allhub_core.sites._checkin import CHECKED, NOT_CHECKED, UNSUPPORTED, checkin_status
+from allhub_core.sites._concurrent import together
+from allhub_core.sites._status import site_name
+from allhub_core.sites._types import RefreshResult, SiteStatus, UserInfo, remote_text
+from allhub_core.sites._usage import today_usage
+from allhub_core.sites._variants import Variant
+from allhub_core.sites.family import StatusSource
+from allhub_core.vocab import DEFAULT_EXCHANGE_RATE
 
 
 def int_or_none(value: Any) -> int | None:
@@ -108,7 +109,7 @@ async def _no_subscription() -> None:
     return None
 
 
-async def refresh(session: SiteSession, variant: Variant, status: SiteStatus | None | StatusSource, *,
+async def refresh(session: SiteSession, variant: Variant, status: SiteStatus | StatusSource | None, *,
                   exchange_rate: float | None = None) -> RefreshResult:
     """Balance, today's figures and check-in state; ``SiteError`` if the user call fails.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...net import (
+from allhub_core.net import (
     BadResponseError,
     BusinessError,
     HttpStatusError,
@@ -13,9 +13,9 @@ from ...net import (
     UnsupportedError,
     server_message,
 )
-from .._types import ModelPrice, Pricing, RedeemResult, remote_text
-from .._variants import Variant
-from ._account import int_or_none as _int
+from allhub_core.sites._types import ModelPrice, Pricing, RedeemResult, remote_text
+from allhub_core.sites._variants import Variant
+from allhub_core.sites.newapi._account import int_or_none as _int
 
 
 async def list_models(session: SiteSession, variant: Variant) -> list[str]:

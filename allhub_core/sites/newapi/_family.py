@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from ...net import Auth, BusinessError, HttpStatusError, SiteError, SiteSession
-from ...vocab import DEFAULT_EXCHANGE_RATE, AuthType, Health, SiteType
-from .. import _checkin, _tokens
-from .._reasons import reason
-from .._status import site_name
-from .._types import (
+from allhub_core.net import Auth, BusinessError, HttpStatusError, SiteError, SiteSession
+from allhub_core.sites import _checkin, _tokens
+from allhub_core.sites._reasons import reason
+from allhub_core.sites._status import site_name
+from allhub_core.sites._types import (
     ApiToken,
     Pricing,
     RecognizeResult,
@@ -25,10 +24,11 @@ from .._types import (
     TokenSpec,
     TypedInput,
 )
-from .._usage_logs import UsageLogs, newapi_usage_logs
-from .._variants import USER_ID_HEADERS_LOWER, Variant
-from ..family import BaseFamily, CheckInOutcome, StatusSource
-from . import _account, _catalog
+from allhub_core.sites._usage_logs import UsageLogs, newapi_usage_logs
+from allhub_core.sites._variants import USER_ID_HEADERS_LOWER, Variant
+from allhub_core.sites.family import BaseFamily, CheckInOutcome, StatusSource
+from allhub_core.sites.newapi import _account, _catalog
+from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, AuthType, Health, SiteType
 
 
 @dataclass

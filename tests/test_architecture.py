@@ -113,3 +113,42 @@ def test_pages_use_only_facades_and_never_the_database_or_the_network():
             elif top == "allhub_core" and mod not in FACADES:
                 offenders.append(f"{page.name}: {mod}")
     assert offenders == []
+
+
+def _lint_imports_on_a_copy(tmp_path: Path, change) -> subprocess.CompletedProcess[str]:
+    """Run ``lint-imports`` on a copy of the package with one change made to it."""
+    import shutil  # noqa: PLC0415 - only these two tests copy the tree
+
+    for name in ("allhub_core", "tools"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    change(tmp_path / "allhub_core")
+    lint = Path(sys.executable).with_name("lint-imports")
+    return subprocess.run([str(lint), "--no-cache"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path)})
+
+
+def test_a_new_package_without_a_floor_breaks_the_import_contracts(tmp_path: Path):
+    def add_room(pkg: Path) -> None:
+        (pkg / "newroom").mkdir()
+        (pkg / "newroom" / "__init__.py").write_text('"""A room nobody gave a floor."""\n')
+
+    result = _lint_imports_on_a_copy(tmp_path, add_room)
+    assert result.returncode != 0
+    assert "allhub_core.newroom" in result.stdout
+
+
+def test_an_l0_module_importing_a_third_party_package_breaks_the_allow_list(tmp_path: Path):
+    def import_pandas(pkg: Path) -> None:
+        with (pkg / "errors.py").open("a") as fh:
+            fh.write("\nimport pandas  # noqa\n")
+
+    result = _lint_imports_on_a_copy(tmp_path, import_pandas)
+    assert result.returncode != 0
+    assert "allhub_core.errors imports pandas, which is not on the allow-list." in result.stdout
+
+
+def test_the_import_contracts_hold_on_the_code_as_it_is(tmp_path: Path):
+    result = _lint_imports_on_a_copy(tmp_path, lambda pkg: None)
+    assert result.returncode == 0, result.stdout
+    assert "0 broken" in result.stdout

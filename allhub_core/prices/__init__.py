@@ -1,0 +1,11 @@
+"""Prices and models (L3, a floor: the room exists so the import contracts hold it before it is built).
+
+What goes here: each account's model list and pricing rows (with the user's groups and their
+ratios) stored in DuckDB with when they were fetched, the price formulas (per 1M input and output
+tokens, or per call, in USD or CNY, after the account's top-up rate) and the cross-site cheapest
+as SQL over the stored rows. The site calls are family operations (``sites``: models, pricing);
+``sync/prices.py`` joins them to this room. It imports ``store``, L0 and the ``accounts`` facade,
+never ``net``, ``sites`` or another L3 room.
+"""
+
+__all__: list[str] = []

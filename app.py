@@ -5,6 +5,7 @@ Each url_path equals its page file's name: see pages/_ui.py `_leave_legacy_pages
 
 import streamlit as st
 
+from allhub_core.automation import start_scheduler_thread
 from pages._ui import background_allowed, background_progress, db_path, page_store, refresh_stale_once
 
 st.set_page_config(page_title="allhub", page_icon=":material/hub:", layout="wide")
@@ -38,8 +39,6 @@ PAGES = {
 def scheduler(path: str):
     """Once per server process (not per tab or rerun); the core's start is idempotent, so a
     reloaded app.py (a new cache key) still gets the one running scheduler."""
-    from allhub_core.automation import start_scheduler_thread
-
     return start_scheduler_thread(path)
 
 

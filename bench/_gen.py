@@ -67,7 +67,7 @@ def generate(path: str, n_accounts: int = 10_000, n_tags: int = 200, n_origins: 
     store = Store(path)  # runs the migrations and writes the key check
     origins = _origins(rng, n_origins)
 
-    n_dup = int(round(n_accounts * dup_share))
+    n_dup = round(n_accounts * dup_share)
     n_base = n_accounts - n_dup
 
     # Base accounts: unique (origin, user id) pairs; ~1% "auth none" accounts without user id.
@@ -158,7 +158,7 @@ def generate(path: str, n_accounts: int = 10_000, n_tags: int = 200, n_origins: 
     w = 1.0 / np.arange(1, n_tags + 1) ** 0.8
     w /= w.sum()
     links_a, links_t = [], []
-    for aid, k in zip(accounts["id"].to_numpy(), per):
+    for aid, k in zip(accounts["id"].to_numpy(), per, strict=False):
         if k:
             links_a.extend([aid] * k)
             links_t.extend(rng.choice(n_tags, size=k, replace=False, p=w) + 1)

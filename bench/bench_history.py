@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from allhub_core import history  # noqa: E402
-from allhub_core.store import Store  # noqa: E402
+from allhub_core import history
+from allhub_core.store import Store
 
 
 def build(path: str, accounts: int, days: int, usage_rows: int) -> Store:

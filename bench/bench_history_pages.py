@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import print_load  # noqa: E402
+from _common import print_load
 
 PAGES = {"Overview": None, "Balance history": "pages/balance_history.py", "Usage": "pages/usage.py"}
 PAGE_TARGET_S, MEMORY_TARGET_MB = 2.0, 500.0
@@ -34,7 +34,7 @@ PAGE_TARGET_S, MEMORY_TARGET_MB = 2.0, 500.0
 
 def child(db: str, runs: int) -> None:
     os.environ["ALLHUB_DB"] = db
-    from streamlit.testing.v1 import AppTest
+    from streamlit.testing.v1 import AppTest  # noqa: PLC0415 - only the child process runs the pages
 
     out: dict[str, list[float]] = {}
     for name, page in PAGES.items():
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         child(args.child, args.runs)
         return 0
-    from bench_history import build
+    from bench_history import build  # noqa: PLC0415 - a sibling script, found on sys.path only when run from bench/
 
     print_load()
     with tempfile.TemporaryDirectory(prefix="allhub-bench-pages-") as tmp:

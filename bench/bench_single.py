@@ -37,7 +37,14 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from bench_refresh import SandboxProcess, build_store, table  # noqa: E402
+import compileall
+
+from bench_refresh import SandboxProcess, build_store, table
+
+from allhub_core.accounts import AccountInput
+from allhub_core.net import Politeness
+from allhub_core.store import Store
+from allhub_core.sync import onboard, refresh
 
 RUNS = 3
 ADD_TARGET_S = 2.0
@@ -70,11 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--full-window", action="store_true", help="use the default window (50/180; ~10 minutes)")
     args = ap.parse_args(argv)
 
-    import compileall
 
-    from allhub_core.accounts import AccountInput
-    from allhub_core.net import Politeness
-    from allhub_core.sync import onboard, refresh
 
     compileall.compile_dir(str(ROOT / "allhub_core"), quiet=1)  # as `make install` does
     rows: list[tuple[str, str, str, str, str]] = []
@@ -117,7 +120,6 @@ def main(argv: list[str] | None = None) -> int:
             add("allhub account add (process, median of 3)", add_s, ADD_TARGET_S)
             add("allhub refresh ID (process, median of 3)", refresh_s, REFRESH_TARGET_S)
 
-            from allhub_core.store import Store
             store = Store(tmp / "lib.duckdb")
             data = AccountInput(site_url=acct["site_url"], site_type=acct["site_type"], user_id=str(acct["user_id"]),
                                 auth_type="access_token", access_token=acct["access_token"])

@@ -25,7 +25,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from _common import print_load  # noqa: E402
+from _common import print_load
+
+from allhub_core.accounts import AccountInput, add_account, set_preference
+from allhub_core.net import Politeness
+from allhub_core.sandbox import LogRow, start_sandbox
+from allhub_core.store import Store
+from allhub_core.sync import sync_usage
 
 TARGET_S = 10.0
 
@@ -37,11 +43,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--latency-ms", type=int, default=100)
     args = ap.parse_args(argv)
 
-    from allhub_core.accounts import AccountInput, add_account, set_preference
-    from allhub_core.net import Politeness
-    from allhub_core.sandbox import LogRow, start_sandbox
-    from allhub_core.store import Store
-    from allhub_core.sync import sync_usage
 
     print_load()
     politeness = dataclasses.replace(Politeness(), window_requests=0, critical_requests=0)

@@ -14,7 +14,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from allhub_core.accounts import AccountInput, add_account, set_preference
 from allhub_core.net import Politeness
+from allhub_core.sandbox import demo_accounts, start_sandbox
 
 #: No rate bucket, no log spacing, tiny backoffs: loopback sites need no politeness.
 FAST = Politeness(per_site_rpm=0, log_spacing_ms=0, backoff_base=0.01, backoff_max=0.05, retry_after_max=0.2)
@@ -33,7 +35,6 @@ def shared_sandbox(**kwargs: Any):
     Modules asking for the same sites get the same sandbox; each is reset before it is handed
     out again (faults and recordings cleared); ``stop_all`` (the fixture's teardown) stops them.
     """
-    from allhub_core.sandbox import start_sandbox
 
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
     entry = _SANDBOXES.get(key)
@@ -50,8 +51,6 @@ def shared_sandbox(**kwargs: Any):
 def add_sandbox_accounts(store, sandbox) -> list[int]:
     """Every seeded user of ``sandbox`` as an account of ``store`` (no politeness bucket: our own
     sites); their ids in the sandbox's order."""
-    from allhub_core.accounts import AccountInput, add_account, set_preference
-    from allhub_core.sandbox import demo_accounts
 
     set_preference(store, "per_site_rpm", 0)
     return [add_account(store, AccountInput(
@@ -74,7 +73,7 @@ class Sink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length") or 0)).decode()
                 sink.got.append({"path": self.path, "headers": dict(self.headers), "body": body})
                 self.send_response(200)

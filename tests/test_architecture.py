@@ -7,6 +7,7 @@ libraries, and no module reaches into another package's private modules.
 
 from __future__ import annotations
 
+import ast
 import json
 import pkgutil
 import subprocess
@@ -86,7 +87,6 @@ FACADES = {"allhub_core.accounts", "allhub_core.history", "allhub_core.sync", "a
 
 
 def _imports(path: Path) -> list[str]:
-    import ast
 
     tree = ast.parse(path.read_text(), filename=str(path))
     found = []
@@ -102,7 +102,7 @@ def _imports(path: Path) -> list[str]:
 
 
 def test_pages_use_only_facades_and_never_the_database_or_the_network():
-    pages = sorted((ROOT / "pages").glob("*.py")) + [ROOT / "app.py"]
+    pages = [*sorted((ROOT / "pages").glob("*.py")), ROOT / "app.py"]
     assert len(pages) >= 7
     offenders = []
     for page in pages:

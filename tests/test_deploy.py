@@ -24,11 +24,14 @@ import sys
 import sysconfig
 import time
 import tomllib
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
+
+from allhub_core.automation.lease import acquire
+from allhub_core.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = """#!{python}
@@ -223,10 +226,7 @@ def test_compose_runs_daemon_and_dashboard_over_one_volume(venv, tmp_path):
 def test_the_daemon_service_is_healthy_while_its_scheduler_beats(venv, tmp_path):
     """compose's health check for the daemon, run as written: healthy once the scheduler holds
     its lease, unhealthy once it has stopped, and unhealthy when the heartbeat is 5 minutes old."""
-    from datetime import datetime, timedelta
 
-    from allhub_core.automation.lease import acquire
-    from allhub_core.store import Store
 
     daemon = compose()["services"]["daemon"]
     check = daemon["healthcheck"]

@@ -1,5 +1,6 @@
 import pytest
 
+from allhub_core import net
 from allhub_core.errors import ValidationError
 from allhub_core.origin import is_http_url, normalize_site_url, origin_key
 
@@ -132,7 +133,6 @@ def test_the_error_never_quotes_userinfo():
 
 
 def test_the_network_layer_uses_the_same_normaliser():
-    from allhub_core import net
 
     for raw in ("https://bücher.de/x", "ｅｘａｍｐｌｅ.com", "https://a.com.", "http://a.com:8080/"):
         assert net.normalize_site_url(raw) == normalize_site_url(raw) == net.origin_key(raw)

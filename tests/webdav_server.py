@@ -18,6 +18,8 @@ watch the upload sequence from the server side. Modes, as real servers behave:
 
 from __future__ import annotations
 
+import base64
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -91,7 +93,6 @@ class DavServer:
         self.base = f"http://127.0.0.1:{self.port}"
 
     def authorized(self, environ: dict[str, Any]) -> bool:
-        import base64
 
         want = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
         return environ.get("HTTP_AUTHORIZATION") == want
@@ -107,7 +108,6 @@ class DavServer:
 
     def calls(self) -> list[tuple[str, str, int]]:
         """(method, path with the temporary name's time and random part as ``<tmp>``, status)."""
-        import re
 
         return [(m, re.sub(r"\.tmp\.\d{8}T\d{6}Z\.[a-z0-9]+$", ".tmp.<tmp>", p), st) for m, p, st, _ in self.log]
 

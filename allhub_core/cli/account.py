@@ -6,18 +6,32 @@ import argparse
 import sys
 from typing import Any
 
+from allhub_core.accounts import (
+    SITE_TYPES,
+    AccountFilter,
+    AccountInput,
+    account_records,
+    check_credentials,
+    delete_accounts,
+    get_account,
+    parse_exchange_rate,
+    parse_id,
+    set_pinned,
+    set_secrets,
+    update_accounts,
+)
 from allhub_core.cli.output import Fail, Parser, emit, open_store, print_csv, print_json, read_secret, terminal_safe
 from allhub_core.errors import DuplicateAccount, SiteError
+from allhub_core.origin import normalize_site_url
+from allhub_core.sites import parse_checkin_request
+from allhub_core.sync import host_of, onboard, set_checkin_method
+from allhub_core.transfer import to_csv
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, CheckInMethod
 
 __all__ = ["register"]
 
 
 def cmd_account_add(args: argparse.Namespace) -> int:
-    from allhub_core.accounts import SITE_TYPES, AccountInput, check_credentials, get_account, parse_exchange_rate
-    from allhub_core.origin import normalize_site_url
-    from allhub_core.sync import host_of, onboard
-    from allhub_core.vocab import DEFAULT_EXCHANGE_RATE
 
     store = open_store(args)
     token, cookie, password = read_secret(args.token), read_secret(args.cookie), read_secret(args.password)
@@ -72,7 +86,6 @@ def _refuse_empty_secret(args: argparse.Namespace, token: str | None, cookie: st
 
 
 def _filter(args: argparse.Namespace):
-    from allhub_core.accounts import AccountFilter
 
     return AccountFilter(tags=args.tag or [], search=args.search or "",
                          status="all" if args.include_disabled else "enabled",
@@ -80,8 +93,6 @@ def _filter(args: argparse.Namespace):
 
 
 def cmd_account_list(args: argparse.Namespace) -> int:
-    from allhub_core.accounts import account_records
-    from allhub_core.transfer import to_csv
 
     store = open_store(args)
     records = account_records(store, f=_filter(args))
@@ -123,7 +134,6 @@ def _print_table(records: list[dict]) -> None:
 
 
 def cmd_account_show(args: argparse.Namespace) -> int:
-    from allhub_core.accounts import get_account
 
     rec = get_account(open_store(args), args.id)
     if args.json:
@@ -136,15 +146,6 @@ def cmd_account_show(args: argparse.Namespace) -> int:
 
 
 def cmd_account_set(args: argparse.Namespace) -> int:
-    from allhub_core.accounts import (
-        check_credentials,
-        get_account,
-        parse_exchange_rate,
-        parse_id,
-        set_pinned,
-        set_secrets,
-        update_accounts,
-    )
 
     store = open_store(args)
     aid = parse_id(args.id)
@@ -176,7 +177,6 @@ def cmd_account_set(args: argparse.Namespace) -> int:
     if token or cookie:
         set_secrets(store, aid, access_token=token, cookie=cookie)
     if method:
-        from allhub_core.sync import set_checkin_method
 
         set_checkin_method(store, [aid], method, request)
     rec = get_account(store, aid)
@@ -193,7 +193,6 @@ _NOT_BUILT_IN = (CheckInMethod.AUTO, CheckInMethod.CUSTOM)
 def _checkin_method_args(args: argparse.Namespace, current: dict[str, Any]) -> tuple[str | None, str | None]:
     """``--checkin-method`` and ``--checkin-request`` (JSON, @FILE or - for stdin), checked before
     anything is written so a bad request changes nothing."""
-    from allhub_core.sites import parse_checkin_request
 
     raw = args.checkin_request
     if raw is None:
@@ -213,7 +212,6 @@ def _checkin_method_args(args: argparse.Namespace, current: dict[str, Any]) -> t
 
 
 def cmd_account_rm(args: argparse.Namespace) -> int:
-    from allhub_core.accounts import account_records, delete_accounts, parse_id
 
     store = open_store(args)
     ids = [parse_id(i) for i in args.ids]

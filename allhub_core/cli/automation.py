@@ -8,6 +8,20 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from allhub_core.automation import (
+    JOBS,
+    current_run,
+    get_settings,
+    lease_holder,
+    list_runs,
+    next_runs,
+    run_daemon,
+    run_job,
+    run_results,
+    save_settings,
+)
+from allhub_core.automation.daemon import LOG_LEVELS
+from allhub_core.automation.settings import WEBDAV_MODES
 from allhub_core.cli.output import Fail, emit, open_store, print_json
 
 __all__ = ["register"]
@@ -31,13 +45,11 @@ def _time(value: Any) -> str:
 
 
 def cmd_daemon(args: argparse.Namespace) -> int:
-    from allhub_core.automation import run_daemon
 
     return run_daemon(args.db, once=args.once, log_level=args.log_level, stop_grace_s=args.stop_grace)
 
 
 def _show(store: Any) -> dict[str, Any]:
-    from allhub_core.automation import current_run, get_settings, lease_holder, next_runs
 
     runs = [{"job": r["job"], "next_at": r["next_at"], "note": r["note"]} for r in next_runs(store)]
     lease = lease_holder(store)
@@ -84,7 +96,6 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_set(args: argparse.Namespace) -> int:
-    from allhub_core.automation import save_settings
 
     changes: dict[str, Any] = {}
     for flag, key in (("refresh", "refresh_enabled"), ("refresh_on_open", "refresh_on_open"),
@@ -126,7 +137,6 @@ def cmd_set(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from allhub_core.automation import run_job
 
     report = run_job(open_store(args), args.job, trigger="manual")
     if args.json:
@@ -139,7 +149,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from allhub_core.automation import JOBS, list_runs, run_results
 
     if args.limit < 1:
         raise Fail(2, "--limit must be a whole number of at least 1.")
@@ -163,9 +172,6 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from allhub_core.automation.daemon import LOG_LEVELS
-    from allhub_core.automation.schedule import JOBS
-    from allhub_core.automation.settings import WEBDAV_MODES
 
     d = sub.add_parser("daemon", help="run the scheduler headless until SIGTERM (logs to stdout)",
                        description="Run the scheduler headless until SIGTERM or Ctrl-C, one log line per job on "

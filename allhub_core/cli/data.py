@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import tempfile
 
+from allhub_core.accounts import AccountFilter, account_records, apply_dedupe, scan_duplicates
 from allhub_core.cli.output import Fail, emit, open_store, print_csv, print_json
+from allhub_core.cli.transfer import read_password
+from allhub_core.transfer import build_extension_backup, build_own_backup, encrypt_backup, to_csv, to_json
 
 __all__ = ["register"]
 
 
 def cmd_dedupe(args: argparse.Namespace) -> int:
-    from allhub_core.accounts import apply_dedupe, scan_duplicates
 
     store = open_store(args)
     scan = scan_duplicates(store, args.keep)
@@ -39,8 +42,6 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from allhub_core.accounts import AccountFilter, account_records
-    from allhub_core.transfer import to_csv, to_json
 
     store = open_store(args)
     if args.format in ("allhub", "backup"):
@@ -76,10 +77,7 @@ def _write_out(path: str, text: str, *, private: bool) -> None:
 def _export_backup(args: argparse.Namespace, store) -> int:
     """An All API Hub 4.0 backup (``allhub``) or our own full backup (``backup``), optionally
     encrypted into the extension's envelope with a password read from standard input."""
-    import json
 
-    from allhub_core.cli.transfer import read_password
-    from allhub_core.transfer import build_extension_backup, build_own_backup, encrypt_backup
 
     if args.format == "backup" and args.accounts_only:
         raise Fail(2, "--accounts-only applies to --format allhub only.")

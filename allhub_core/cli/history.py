@@ -10,7 +10,12 @@ import math
 from datetime import date, timedelta
 from typing import Any
 
+from allhub_core.accounts import parse_id
 from allhub_core.cli.output import Fail, emit, open_store, print_csv, print_json
+from allhub_core.history import balance_history, usage_by, usage_totals
+from allhub_core.sync import sync_usage
+from allhub_core.transfer import csv_safe
+from allhub_core.vocab import QUOTA_PER_USD
 
 __all__ = ["register"]
 
@@ -43,7 +48,6 @@ def _records(frame: Any) -> list[dict[str, Any]]:
 
 
 def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    from allhub_core.transfer import csv_safe
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -74,7 +78,6 @@ def _cell(value: Any) -> str:
 
 
 def _account_ids(args: argparse.Namespace) -> list[int] | None:
-    from allhub_core.accounts import parse_id
 
     return [parse_id(a) for a in args.account] if args.account else None
 
@@ -85,8 +88,6 @@ _HISTORY_COLUMNS = ["date", "account_id", "site_name", "quota", "balance_usd", "
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from allhub_core.history import balance_history
-    from allhub_core.vocab import QUOTA_PER_USD
 
     start, end = _days(args)
     store = open_store(args)
@@ -106,7 +107,6 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_usage(args: argparse.Namespace) -> int:
-    from allhub_core.history import usage_by, usage_totals
 
     start, end = _days(args)
     store = open_store(args)
@@ -122,7 +122,6 @@ def cmd_usage(args: argparse.Namespace) -> int:
 
 
 def cmd_usage_sync(args: argparse.Namespace) -> int:
-    from allhub_core.sync import sync_usage
 
     store = open_store(args)
     with store.session():

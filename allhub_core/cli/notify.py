@@ -12,6 +12,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from allhub_core.automation.notify import (
+    add_channel,
+    list_channels,
+    remove_channel,
+    send_test,
+    set_channel,
+    set_summary_time,
+)
 from allhub_core.automation.notify.channels import CHANNEL_KINDS, JOBS, POLICIES
 from allhub_core.cli.output import Fail, emit, open_store, print_json
 
@@ -64,7 +72,6 @@ def _jobs(value: str | None) -> tuple[str, ...] | None:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from allhub_core.automation.notify import add_channel
 
     kind = CHANNEL_KINDS[args.kind]
     given = _read_secrets(args)
@@ -90,7 +97,6 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from allhub_core.automation.notify import list_channels
 
     channels = list_channels(open_store(args))
     if args.json:
@@ -108,7 +114,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from allhub_core.automation.notify import send_test
 
     result = send_test(open_store(args), args.name)
     if args.json:
@@ -121,7 +126,6 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_rm(args: argparse.Namespace) -> int:
-    from allhub_core.automation.notify import remove_channel
 
     remove_channel(open_store(args), args.name)
     emit(f"Removed the channel {args.name!r}.")
@@ -129,7 +133,6 @@ def cmd_rm(args: argparse.Namespace) -> int:
 
 
 def cmd_set(args: argparse.Namespace) -> int:
-    from allhub_core.automation.notify import set_channel, set_summary_time
 
     store = open_store(args)
     if args.summary_time:

@@ -25,6 +25,9 @@ import re
 import sys
 from typing import Any, NoReturn
 
+from allhub_core.store import Store
+from allhub_core.transfer import json_text
+
 __all__ = ["Fail", "Parser", "emit", "open_store", "print_csv", "print_json", "read_secret", "terminal_safe"]
 
 # Bidirectional formatting characters (ALM, LRM, RLM, LRE..RLO, LRI..PDI) reorder what a
@@ -74,7 +77,6 @@ class Fail(Exception):
 
 def open_store(args: argparse.Namespace):
     """The store named by ``--db`` (or ``ALLHUB_DB``, or the default)."""
-    from allhub_core.store import Store
 
     return Store(args.db)
 
@@ -86,7 +88,6 @@ def read_secret(value: str | None) -> str | None:
 
 
 def print_json(obj: Any) -> None:
-    from allhub_core.transfer import json_text
 
     emit(json_text(obj), keep=("\n",))  # json_text leaves no control character; this is a guard
 

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from allhub_core.accounts import AccountInput, add_account, set_preference
+from allhub_core.automation import run_job, save_settings
 from allhub_core.cli.output import emit
+from allhub_core.history import seed_demo_history
+from allhub_core.store import Store, key_path_for
+from allhub_core.sync import backup_push, save_backup_settings, sync_usage
+from allhub_core.transfer import add_bookmarks
 
 __all__ = ["register"]
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from allhub_core.sandbox import serve
+    from allhub_core.sandbox import serve  # noqa: PLC0415 - the sandbox (starlette, uvicorn) loads only for the commands that start it
 
     serve(port=args.port, sites=args.sites, dialects=args.dialect or None, users_per_site=args.users,
           latency_ms=args.latency_ms, seed=args.seed)
@@ -22,12 +29,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from allhub_core.accounts import set_preference
-    from allhub_core.automation import run_job, save_settings
-    from allhub_core.history import seed_demo_history
-    from allhub_core.sandbox import demo_accounts, start_sandbox
-    from allhub_core.store import Store, key_path_for
-    from allhub_core.sync import sync_usage
+    from allhub_core.sandbox import demo_accounts, start_sandbox  # noqa: PLC0415 - the sandbox (starlette, uvicorn) loads only for the commands that start it
 
     db = Path(args.demo_db)
     for p in (db, db.with_name(db.name + ".wal"), key_path_for(db)):
@@ -45,8 +47,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _add_demo(store, {**first, "access_token": "revoked-token-0000000000"}, name="Expired token example",
                   tags=["demo", "needs attention"])
         _add_demo(store, first, name=f"{first['site_name']} · {first['username']} (duplicate)", tags=["demo"])
-        from allhub_core.sandbox import DEMO_BOOKMARKS
-        from allhub_core.transfer import add_bookmarks
+        from allhub_core.sandbox import DEMO_BOOKMARKS  # noqa: PLC0415 - the sandbox (starlette, uvicorn) loads only for the commands that start it
 
         add_bookmarks(store, DEMO_BOOKMARKS)
         sb.site("veloera").turnstile = True
@@ -84,10 +85,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _demo_backup(store, db: Path):
     """A local WebDAV folder beside the demo database, set as the backup target, one upload done:
     the Backup page then has a server to test, a file to pull and a last result to show."""
-    import shutil
 
-    from allhub_core.sandbox import DEMO_PASSWORD, DEMO_USER, DemoWebdav
-    from allhub_core.sync import backup_push, save_backup_settings
+    from allhub_core.sandbox import DEMO_PASSWORD, DEMO_USER, DemoWebdav  # noqa: PLC0415 - the sandbox (starlette, uvicorn) loads only for the commands that start it
 
     root = db.with_name(db.stem + "-webdav")
     shutil.rmtree(root, ignore_errors=True)
@@ -97,7 +96,6 @@ def _demo_backup(store, db: Path):
 
 
 def _add_demo(store, row: dict, name: str, tags: list[str]) -> int:
-    from allhub_core.accounts import AccountInput, add_account
 
     return add_account(store, AccountInput(
         site_url=row["site_url"], site_name=name, site_type=row["site_type"], user_id=row["user_id"],

@@ -9,8 +9,12 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from allhub_core.accounts.preferences import WHOLE_NUMBER_LIMITS, check_run_limits
+from allhub_core.automation import run_now
 from allhub_core.cli.output import Fail, emit, print_json
 from allhub_core.errors import AllhubError, ValidationError
+from allhub_core.store import Store
+from allhub_core.sync import politeness_for
+from allhub_core.vocab import CheckInResult
 
 if TYPE_CHECKING:
     from allhub_core.sites import Politeness
@@ -63,7 +67,6 @@ def _check_limits(args: argparse.Namespace) -> tuple[int, float] | None:
 
 
 def _politeness(args: argparse.Namespace, store: Store, window: tuple[int, float] | None) -> Politeness:
-    from allhub_core.sync import politeness_for
 
     return politeness_for(store, args.per_site_concurrency, args.per_site_rpm, per_site_window=window,
                           account_deadline_s=args.account_deadline)
@@ -71,8 +74,6 @@ def _politeness(args: argparse.Namespace, store: Store, window: tuple[int, float
 
 def _run(args: argparse.Namespace, job: str, force: bool = False) -> Any:
     """The job as a logged run; its sync report, or the error that stopped it, raised again."""
-    from allhub_core.automation import run_now
-    from allhub_core.store import Store
 
     window = _check_limits(args)  # before the store is opened
     store = Store(args.db)
@@ -97,7 +98,6 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_checkin(args: argparse.Namespace) -> int:
-    from allhub_core.vocab import CheckInResult
 
     report = _run(args, "checkin")
     if args.json:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any
 
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 
 from allhub_core.sandbox._data import SandboxUser, local_date
 from allhub_core.sandbox._dialects import Dialect
@@ -162,8 +162,6 @@ def fork_sign(site: SandboxSite, req: Req) -> Response:
 
 
 def fork_checkin_page(site: SandboxSite, req: Req) -> Response:
-    from starlette.responses import PlainTextResponse
-
     user = site.user_by_session(req.cookies.get("session"))
     if user is None or req.query.get("uid") != str(user.id):
         return PlainTextResponse("请先登录", 403)

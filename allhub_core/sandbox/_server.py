@@ -122,7 +122,7 @@ class Sandbox:
         return [s.info() for s in self.sites]
 
     def demo_accounts(self) -> list[dict[str, Any]]:
-        from allhub_core.sandbox._demo import demo_accounts
+        from allhub_core.sandbox._demo import demo_accounts  # noqa: PLC0415 - _demo imports this module
 
         return demo_accounts(self)
 

@@ -273,7 +273,13 @@ class SandboxSite:
     # ----- HTTP ---------------------------------------------------------------------------
 
     def _build_routes(self) -> list[tuple[str, re.Pattern[str], Handler]]:
-        from allhub_core.sandbox import _checkin, _newapi, _sub2api, _tokens, _voapi_v2
+        from allhub_core.sandbox import (  # noqa: PLC0415 - the route modules import this one
+            _checkin,
+            _newapi,
+            _sub2api,
+            _tokens,
+            _voapi_v2,
+        )
 
         if self.spec.family == "sub2api":
             table = _sub2api.routes(self.spec)

@@ -24,8 +24,8 @@ class DemoWebdav:
 
     def __init__(self, root: Path, port: int = 0, *, user: str = DEMO_USER, password: str = DEMO_PASSWORD,
                  wrap: Callable[[Any], Any] | None = None) -> None:
-        from cheroot import wsgi
-        from wsgidav.wsgidav_app import WsgiDAVApp  # type: ignore[import-untyped]
+        from cheroot import wsgi  # noqa: PLC0415 - wsgidav loads only when a WebDAV server starts
+        from wsgidav.wsgidav_app import WsgiDAVApp  # type: ignore[import-untyped]  # noqa: PLC0415
 
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)

@@ -12,12 +12,20 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from allhub_core.accounts import AccountInput, add_account, check_credentials, get_preferences, refuse_duplicate
+from allhub_core.accounts import (
+    AccountInput,
+    account_records,
+    add_account,
+    check_credentials,
+    get_preferences,
+    refuse_duplicate,
+    update_accounts,
+)
 from allhub_core.errors import SiteError, ValidationError
 from allhub_core.origin import origin_key
 from allhub_core.sites import Politeness, RecognizeResult, RefreshResult, recognize
 from allhub_core.store import Store
-from allhub_core.sync.credentials import politeness_for
+from allhub_core.sync.credentials import credentials_for, politeness_for
 from allhub_core.sync.keys import provision_default_key
 from allhub_core.sync.refreshes import RefreshReport, refresh
 from allhub_core.vocab import AuthType, Health, SiteType
@@ -203,8 +211,6 @@ def recognize_and_refresh(store: Store, ids: list[int], *, politeness: Politenes
     per account, for a progress bar). A site that cannot be recognised is left as it was and
     its refresh says why.
     """
-    from allhub_core.accounts import account_records, update_accounts
-    from allhub_core.sync.credentials import credentials_for
 
     politeness = politeness or politeness_for(store)
     creds = [c for c in credentials_for(store, list(ids), only_enabled=False) if c.site_type == SiteType.UNKNOWN]

@@ -21,6 +21,7 @@ from allhub_core.sites import Politeness, RefreshResult, refresh_accounts
 from allhub_core.store import Store
 from allhub_core.sync._progressive import run_storing
 from allhub_core.sync.credentials import account_names, politeness_for
+from allhub_core.sync.usage import sync_usage
 from allhub_core.vocab import Availability, CheckInState
 
 __all__ = ["RefreshReport", "refresh", "write_refresh_results"]
@@ -104,7 +105,6 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
     if aids is None and sync_usage_when_due and complete and not (cancel is not None and cancel.is_set()):
         # A refresh of everything also brings in the usage logs that are due (hourly by default);
         # a single account's refresh stays a handful of requests.
-        from allhub_core.sync.usage import sync_usage
 
         ok_ids = [r.account_id for r in results if r.ok]
         if ok_ids:

@@ -1,5 +1,6 @@
 """The CLI contract (shared/spec/cli.md): commands, exit codes, one-sentence errors, no secrets."""
 
+import io
 import json
 import re
 import subprocess
@@ -8,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from allhub_core.accounts import get_secrets
 from allhub_core.cli.main import build_parser, main
+from allhub_core.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "sk-CLI-SECRET-0123456789abcdef"
@@ -50,7 +53,7 @@ def test_add_list_show_set_rm_roundtrip(capsys):
 
 def test_duplicate_is_exit_1_unless_allowed(capsys):
     assert add(capsys)[0] == 0
-    code, out, err = add(capsys, url="https://RELAY.example.com/v1")
+    code, _out, err = add(capsys, url="https://RELAY.example.com/v1")
     assert code == 1 and "already exists" in err and "--allow-duplicate" in err
     assert add(capsys, "--allow-duplicate", url="https://relay.example.com")[0] == 0
 
@@ -72,7 +75,7 @@ def test_duplicate_is_exit_1_unless_allowed(capsys):
 ])
 def test_bad_input_exit_2_one_sentence(capsys, argv, needle):
     with pytest.raises(SystemExit) if argv[1] == "bogus" else _noop():
-        code, out, err = run(capsys, *argv)
+        code, _out, err = run(capsys, *argv)
         assert code == 2
         assert needle in err
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1
@@ -160,14 +163,11 @@ def test_dedupe_preview_then_apply(capsys):
 
 
 def test_token_from_stdin(monkeypatch, capsys):
-    import io
 
     monkeypatch.setattr(sys, "stdin", io.StringIO(TOKEN + "\n"))
     code, out, err = run(capsys, "account", "add", "--url", "https://s.com", "--token", "-", "--user-id", "3",
                          "--no-refresh", "--json")
     assert code == 0, err
-    from allhub_core.accounts import get_secrets
-    from allhub_core.store import Store
 
     assert get_secrets(Store(), [int(json.loads(out)["id"])]).popitem()[1]["access_token"] == TOKEN
 
@@ -204,8 +204,6 @@ def test_every_command_has_help_and_is_in_the_readme():
 
 
 def test_set_replaces_the_token_without_printing_it(capsys):
-    from allhub_core.accounts import get_secrets
-    from allhub_core.store import Store
 
     aid = json.loads(add(capsys, "--json")[1])["id"]
     code, out, err = run(capsys, "account", "set", aid, "--token", "sk-NEW-TOKEN-abcdefghijkl")

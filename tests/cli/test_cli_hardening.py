@@ -16,9 +16,14 @@ import sys
 import pytest
 
 from allhub_core import accounts as acc
-from allhub_core.accounts import AccountInput, add_account, get_secrets
+from allhub_core.accounts import AccountInput, add_account, get_preferences, get_secrets, set_preference
 from allhub_core.cli import build_parser, main
+from allhub_core.cli import data as cli
 from allhub_core.errors import ValidationError
+from allhub_core.sandbox import start_sandbox
+from allhub_core.sites import CheckInResult, RefreshResult
+from allhub_core.sync import checkins, refreshes
+from allhub_core.transfer import json_text, to_json
 
 TOKEN = "sk-HARDEN-SECRET-0123456789abcdef"
 # OSC title + BEL, clear screen, cursor home, a C1 CSI (U+009B), DEL and NEL (U+0085).
@@ -158,8 +163,6 @@ def test_added_name_tag_note_are_neutralised_in_add_and_set_output(capsys):
 
 
 def _fake_network(monkeypatch):
-    from allhub_core.sites import CheckInResult, RefreshResult
-    from allhub_core.sync import checkins, refreshes
 
     async def fake_refresh(creds, politeness, on_result=None):
         return [RefreshResult(account_id=c.account_id, ok=False, health_status="error", health_reason=EVIL)
@@ -263,7 +266,6 @@ def test_non_ascii_secret_or_user_id_is_refused_with_one_sentence(capsys, auth, 
 
 def test_non_ascii_secret_from_sandbox_recognition_is_refused_before_the_network(capsys):
     """Before the fix this reached httpx and ended in 'Unexpected error (UnicodeEncodeError); see the log'."""
-    from allhub_core.sandbox import start_sandbox
 
     with start_sandbox(dialects=["new-api"], users_per_site=1, seed=2) as sb:
         site = sb.sites[0]
@@ -297,7 +299,6 @@ def test_set_refuses_non_ascii_secret_and_library_checks_user_id(store, capsys):
 
 
 def test_unexpected_error_points_at_allhub_debug_not_a_log(capsys, monkeypatch):
-    from allhub_core.cli import data as cli
 
     def boom(args):
         raise UnicodeEncodeError("ascii", "ö", 0, 1, "boom")
@@ -347,7 +348,6 @@ def test_json_never_holds_nan_or_infinity(store, capsys):
 
 
 def test_export_module_refuses_to_write_non_finite_numbers():
-    from allhub_core.transfer import json_text, to_json
 
     assert "Infinity" not in to_json([{"id": "1", "balance_usd": float("inf")}])
     assert json.loads(json_text({"a": float("nan"), "b": [float("-inf"), 1.5]})) == {"a": None, "b": [None, 1.5]}
@@ -402,7 +402,6 @@ def test_good_politeness_flags_parse(flag, value, expected):
     ("per_site_concurrency", 1.5), ("refresh_min_interval_s", float("inf")), ("refresh_min_interval_s", float("nan")),
 ])
 def test_preferences_refuse_bad_politeness(store, key, value):
-    from allhub_core.accounts import get_preferences, set_preference
 
     before = get_preferences(store)[key]
     with pytest.raises(ValidationError) as info:
@@ -412,7 +411,6 @@ def test_preferences_refuse_bad_politeness(store, key, value):
 
 
 def test_preferences_accept_sane_politeness(store):
-    from allhub_core.accounts import set_preference
 
     assert set_preference(store, "per_site_rpm", 0) == 0
     assert set_preference(store, "per_site_rpm", 600) == 600

@@ -90,7 +90,7 @@ def test_refresh_writes_each_result_as_it_comes_and_a_sigkill_keeps_them(db_path
 
 
 def test_checkin_writes_each_result_as_it_comes_and_a_sigkill_keeps_them(db_path, sandbox, capsys):
-    stuck, others = _hang_one_site(db_path, sandbox)
+    _stuck, others = _hang_one_site(db_path, sandbox)
     logged = "SELECT account_id FROM checkin_log"
     proc = _allhub(db_path, "checkin")
     try:

@@ -132,8 +132,8 @@ def handshake(port: int, origin: str | None, host: str | None = None) -> int:
 
 def read_accounts_page(port: int, origin: str, host: str = "127.0.0.1") -> bytes:
     """Drive the dashboard as its own page does: open the socket, run the script, collect the page."""
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: PLC0415 - streamlit internals, only this test speaks its protocol
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: PLC0415
 
     with connect(f"ws://{host}:{port}/_stcore/stream", origin=origin, subprotocols=["streamlit"], proxy=None,
                  open_timeout=10, max_size=None) as ws:

@@ -40,7 +40,7 @@ def test_refresh_all_turns_badges_and_shows_reasons(page: Page, dashboard, sandb
     shot(page, "accounts-after-refresh")
 
     names, health = grid_column(page, "Name"), grid_column(page, "Health")
-    by_name = dict(zip(names, health))
+    by_name = dict(zip(names, health, strict=False))
     assert all("healthy" in h for n, h in by_name.items() if n.startswith("new-api")), by_name
     assert all("warning" in h for n, h in by_name.items() if n.startswith("veloera")), by_name
     assert "HTTP 401" in main_text(page)  # the reason is shown, not just the badge

@@ -15,7 +15,9 @@ from webdav_server import PASSWORD, USER
 from allhub_core import accounts as acc
 from allhub_core.errors import ValidationError
 from allhub_core.net import WebdavAuthError, WebdavConfigError
+from allhub_core.store import Store
 from allhub_core.sync import backup
+from allhub_core.transfer import encrypt_backup
 
 FILE = "all-api-hub-backup/all-api-hub-1-0.json"
 TOKEN = "tok-local-SECRETVALUE-0123456789abcdef"
@@ -134,7 +136,6 @@ def test_push_uploads_the_extension_backup_with_secrets(configured, dav):
 
 
 def test_an_encrypted_push_hides_everything_and_pulls_back_with_the_password(configured, dav, tmp_path):
-    from allhub_core.store import Store
 
     add_local(configured, "Alpha")
     backup.save_backup_settings(configured, encrypt=True, backup_password="backup-pass-42")
@@ -179,7 +180,6 @@ def test_merge_sync_joins_both_sides(configured, dav):
 
 
 def test_merge_sync_with_an_encrypted_file_stays_encrypted(configured, dav):
-    from allhub_core.transfer import encrypt_backup
 
     backup.save_backup_settings(configured, encrypt=True, backup_password="backup-pass-42")
     theirs = ext_file([ext_account("acc-remote", "Remote", updated=now_ms() - 5_000)])

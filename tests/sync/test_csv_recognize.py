@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from allhub_core.accounts import account_records
+from allhub_core.accounts import account_records, set_preference
 from allhub_core.cli.main import main
 from allhub_core.sync import recognize_and_refresh
 from allhub_core.transfer import import_csv
@@ -60,7 +60,6 @@ def test_a_refused_row_stays_unknown_and_says_why(store, sb, fast):
 
 
 def test_cli_import_csv_with_refresh(store, sb, tmp_path, capsys, monkeypatch):
-    from allhub_core.accounts import set_preference
 
     set_preference(store, "per_site_rpm", 0)
     path = tmp_path / "accounts.csv"

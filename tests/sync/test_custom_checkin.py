@@ -16,7 +16,7 @@ import pytest
 
 from allhub_core.accounts import AccountInput, add_account, get_account
 from allhub_core.errors import ValidationError
-from allhub_core.sync import checkin, set_checkin_method, todays_checkins
+from allhub_core.sync import checkin, refresh, set_checkin_method, todays_checkins
 from allhub_core.vocab import CheckInResult
 
 SIGN = {"url": "/api/fork/sign", "method": "POST", "headers": {"X-Sign-Token": "{access_token}"},
@@ -126,7 +126,6 @@ def test_back_to_auto_keeps_the_request_for_later(store, site, fast):
 def test_a_chosen_built_in_checks_in_a_fork_its_type_does_not(store, sandbox_factory, fast):
     """A New API clone recognised as "unknown" has no check-in of its own type; choosing New API's
     daily check-in (the extension's method id) makes it check in, and refresh reads its state."""
-    from allhub_core.sync import refresh
 
     site = sandbox_factory(dialects=["unknown"], users_per_site=1, seed=45).site("unknown")
     user = site.users[0]

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import json
+import logging
+from types import SimpleNamespace
 
 import pytest
 from shared import fast_politeness
 
 from allhub_core import accounts as acc
-from allhub_core.accounts import AccountInput, add_account
+from allhub_core.accounts import AccountInput, add_account, set_disabled, set_preference
 from allhub_core.cli.main import main
 from allhub_core.errors import ValidationError
 from allhub_core.sandbox import demo_accounts
-from allhub_core.sync import checkin, recognize_and_fill, refresh, todays_checkins
+from allhub_core.sites import RefreshResult
+from allhub_core.store import Store
+from allhub_core.sync import (
+    RefreshReport,
+    checkin,
+    count_in_run,
+    credentials_for,
+    recognize_and_fill,
+    recognize_input,
+    refresh,
+    todays_checkins,
+)
 
 FAST = fast_politeness(read_timeout=1.0, retries=1, retries_429=1)
 
@@ -45,7 +58,7 @@ def test_refresh_every_dialect_writes_figures_in_one_batch(store, sandbox):
     outcome = refresh(store, politeness=FAST)
     assert not outcome.failed, [(r.account_id, r.health_reason) for r in outcome.failed]
     records = {r["id"]: r for r in acc.account_records(store)}
-    for (dialect, uid), aid in ids.items():
+    for (dialect, _uid), aid in ids.items():
         rec = records[str(aid)]
         assert rec["health_status"] == "healthy", (dialect, rec["health_reason"])
         assert rec["quota"] > 0 and rec["last_sync_time"] is not None, dialect
@@ -83,7 +96,7 @@ def test_fault_keeps_last_good_figures_and_others_unaffected(store, sandbox):
     ("malformed_json", {}, "unknown"), ("slow", {"ms": 2500}, "error"), ("429", {"retry_after": 0}, "warning"),
 ])
 def test_fault_matrix_through_the_store(store, sandbox, kind, kwargs, health):
-    ids = _load(store, sandbox, dialects={"veloera"})
+    _load(store, sandbox, dialects={"veloera"})
     sandbox.site("veloera").inject(kind, **kwargs)
     refresh(store, politeness=FAST)
     for rec in acc.account_records(store):
@@ -152,7 +165,6 @@ def test_recognize_failure_saves_with_warning_only_when_enough_given(store):
 
 
 def test_cli_refresh_and_checkin_json_and_exit_codes(sandbox, capsys, monkeypatch):
-    from allhub_core.store import Store
 
     store = Store()
     ids = _load(store, sandbox, dialects={"new-api"})
@@ -175,7 +187,6 @@ def test_cli_refresh_and_checkin_json_and_exit_codes(sandbox, capsys, monkeypatc
 
 
 def test_no_secret_in_cli_output_or_logs(store, sandbox, capsys, caplog):
-    import logging
 
     caplog.set_level(logging.DEBUG)
     ids = _load(store, sandbox, dialects={"new-api", "sub2api"})
@@ -189,8 +200,6 @@ def test_no_secret_in_cli_output_or_logs(store, sandbox, capsys, caplog):
 
 
 def _no_bucket():
-    from allhub_core.accounts import set_preference
-    from allhub_core.store import Store
 
     set_preference(Store(), "per_site_rpm", 0)  # our own sandbox: no need to be polite
 
@@ -277,8 +286,6 @@ def test_tls_error_is_one_sentence_and_error_health(store, sandbox, capsys):
 
 def test_recognise_refuses_a_credential_no_header_can_carry_before_any_request(sandbox):
     # The Add page's "Recognise" step: a non-ASCII token is one sentence, and the site sees nothing.
-    from allhub_core.accounts import AccountInput
-    from allhub_core.sync import recognize_input
 
     site = sandbox.site("new-api")
     site.clear_requests()
@@ -290,8 +297,6 @@ def test_recognise_refuses_a_credential_no_header_can_carry_before_any_request(s
 def test_the_progress_count_is_the_accounts_a_run_takes(store, sandbox):
     # The pages size their progress bar with count_in_run (no secrets decrypted): it must be the
     # number of accounts the run itself reads, for refresh and for check-in.
-    from allhub_core.accounts import set_disabled
-    from allhub_core.sync import count_in_run, credentials_for
 
     ids = list(_load(store, sandbox).values())
     set_disabled(store, ids[:1], True)
@@ -301,10 +306,7 @@ def test_the_progress_count_is_the_accounts_a_run_takes(store, sandbox):
 
 def test_the_refresh_summary_ends_each_sentence_before_the_next():
     """A site's reason may end without a full stop; the usage-sync sentence must not run on."""
-    from types import SimpleNamespace
 
-    from allhub_core.sites import RefreshResult
-    from allhub_core.sync import RefreshReport
 
     failed = RefreshResult(account_id="3", ok=False, health_status="warning",
                            health_reason="HTTP 401: invalid access token")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from datetime import date
 
 import pytest
 from shared import fast_politeness
@@ -74,7 +76,6 @@ def test_sync_stores_every_log_row_once_and_then_only_new_ones(store, sandbox):
 
 
 def _day(ts):
-    from datetime import date
 
     return date.fromtimestamp(ts)
 
@@ -132,7 +133,7 @@ def test_failing_page_keeps_earlier_rows_and_pages(store, sandbox):
 
 
 def test_hourly_usage_when_the_log_is_closed(store, sandbox):
-    aid, site, user = _add(store, sandbox, "new-api")
+    _aid, site, user = _add(store, sandbox, "new-api")
     site.inject("403_json", path="/api/log/self")
     report = sync_usage(store, politeness=FAST)
     assert report.rows()[0]["status"] == "ok", report.rows()
@@ -158,7 +159,6 @@ def test_sub2api_usage_and_refresh_writes_the_days_snapshot(store, sandbox):
 
 
 def test_usage_sync_cli(store, sandbox, db_path, capsys):
-    import json
 
     aid, _, _ = _add(store, sandbox, "new-api")
     vid, _, _ = _add(store, sandbox, "voapi-v2")

@@ -1,6 +1,7 @@
 """The store (layer L1): one DuckDB file, one write path, secrets encrypted at rest.
 
 ``db`` holds ``Store`` (sessions, the single write lock, one transaction per write),
+``files`` the checks of the file before DuckDB opens it (and DuckDB's errors as sentences),
 ``crypto`` the key file and ``SecretBox``, ``migrations`` the numbered schema steps.
 See docs/architecture.md.
 """

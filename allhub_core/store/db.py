@@ -38,17 +38,27 @@ import duckdb
 
 from allhub_core.errors import StoreBusy, StoreError
 from allhub_core.store.crypto import KEY_ENV, SecretBox, key_path_for, load_or_create_key
+from allhub_core.store.files import (
+    check_folder,
+    check_writable,
+    damaged_message,
+    describe_open_error,
+    drop_empty_file,
+    foreign_message,
+    is_damage,
+    is_lock_error,
+    owner_only_files,
+    peek,
+    remove_partial_file,
+    sniff,
+)
+from allhub_core.store.migrations import classify, migrate
 
-__all__ = ["DEFAULT_DB", "Store", "default_db_path", "one_row"]
+__all__ = ["DEFAULT_DB", "Store", "default_db_path", "one_row", "rows_table"]
 
 DEFAULT_DB = "data/allhub.duckdb"
-# A complete DuckDB file holds at least its three 4 KiB header blocks.
-_MIN_DUCKDB_SIZE = 3 * 4096
-
 # One writer per process, whatever the number of Store objects on the same file.
 _WRITE_LOCK = threading.RLock()
-# DuckDB's words for a file that is cut short or overwritten.
-_DAMAGE = ("Could not read enough bytes", "Corrupt database file", "does not match stored checksum")
 # Paths already migrated and key-checked in this process.
 _READY: set[tuple[str, str]] = set()
 _READY_LOCK = threading.Lock()
@@ -77,26 +87,6 @@ def rows_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str
     if rows:
         select = ", ".join(f"unnest(?::{t}[]) AS {c}" for c, t in columns.items())
         con.execute(f"INSERT INTO {name} SELECT {select}", [[r.get(c) for r in rows] for c in columns])
-
-
-def owner_only_files() -> None:
-    """From now on this process creates files 0600 and folders 0700 (umask |= 077): the database,
-    its WAL and temp files, exports and backups hold the user's data."""
-    os.umask(os.umask(0o077) | 0o077)
-
-
-def damaged_message(path: str) -> str:
-    return (f"The database {path} is damaged (cut short or overwritten) and cannot be read. Move it aside, "
-            "then restore your accounts from a backup into a new database: an export or WebDAV backup "
-            "through the Import / Export or Backup page, or 'allhub import FILE' / 'allhub backup pull'.")
-
-
-def _is_damage(exc: Exception) -> bool:
-    return any(word in str(exc) for word in _DAMAGE)
-
-
-def _is_lock_error(exc: Exception) -> bool:
-    return "Could not set lock" in str(exc) or "Conflicting lock" in str(exc)
 
 
 class Store:
@@ -136,7 +126,7 @@ class Store:
             try:
                 return duckdb.connect(self.path)
             except duckdb.IOException as exc:
-                if _is_lock_error(exc):
+                if is_lock_error(exc):
                     if time.monotonic() >= deadline:
                         raise StoreBusy(
                             f"The database {self.path} is in use by another allhub process; "
@@ -145,32 +135,9 @@ class Store:
                     time.sleep(delay)
                     delay = min(delay * 2, 0.5)
                     continue
-                raise StoreError(self._describe_open_error(exc)) from exc
+                raise StoreError(describe_open_error(self.path, exc)) from exc
             except duckdb.Error as exc:
-                raise StoreError(self._describe_open_error(exc)) from exc
-
-    def _describe_open_error(self, exc: Exception) -> str:
-        text = str(exc)
-        if "No space left on device" in text:
-            return f"{self.path} cannot be written (No space left on device)."
-        if "Read-only file system" in text:
-            return f"{self.path} cannot be opened for writing: it is on a read-only file system."
-        if "not a valid DuckDB database" in text or ("Invalid Input" in text and "database" in text):
-            return f"{self.path} is not a DuckDB database; choose an allhub database file."
-        if "version" in text.lower() and "storage" in text.lower():
-            return f"{self.path} was written by an incompatible DuckDB version."
-        if "Permission denied" in text:
-            return f"{self.path} cannot be opened: permission denied."
-        if "No such file or directory" in text:
-            return f"{self.path} cannot be created: its folder does not exist."
-        with contextlib.suppress(OSError):
-            if 0 < os.path.getsize(self.path) < _MIN_DUCKDB_SIZE:
-                return (f"{self.path} is an incomplete database file (its creation was interrupted, e.g. by a "
-                        "full disk) and holds no data; delete it and try again.")
-        if _is_damage(exc):
-            return damaged_message(self.path)
-        first = text.splitlines()[0] if text else type(exc).__name__
-        return f"{self.path} cannot be opened: {first}"
+                raise StoreError(describe_open_error(self.path, exc)) from exc
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -229,7 +196,7 @@ class Store:
         owner_only_files()
         real = os.path.realpath(self.path)
         db = Path(self.path)
-        self._check_folder(db.parent)
+        check_folder(self.path, db.parent, create=self.create_folder)
         if db.is_dir():
             raise StoreError(f"{self.path} is a folder, not a database file.")
         if db.exists() and not db.is_file():  # /dev/null, a FIFO, a socket (or a symlink to one)
@@ -238,9 +205,9 @@ class Store:
         existed = db.exists()
         creating = not existed or db.stat().st_size == 0
         if creating:
-            self._check_writable(db.parent)
+            check_writable(db.parent)
         else:
-            self._sniff()
+            sniff(self.path)
         seen = None  # what the file holds, once looked at read-only
         blank = False
         key = self._key
@@ -248,9 +215,9 @@ class Store:
             key_file = key_path_for(self.path)
             if not key_file.exists() or key_file.stat().st_size == 0:
                 # No usable key file: first see what the file is, to say the right thing.
-                seen = self._peek()
+                seen = peek(self.path)
                 if seen == "foreign":
-                    raise StoreError(self._foreign_message())
+                    raise StoreError(foreign_message(self.path))
                 blank = seen == "blank"  # a DuckDB file without tables holds no secrets yet
         # An existing database never gets a fresh key: that could only fail to decrypt it.
         key = key or load_or_create_key(self.path, create=creating or blank)
@@ -265,22 +232,20 @@ class Store:
                 self._check_key()
                 _READY.add(fingerprint)
                 return
-            from allhub_core.store.migrations import classify, migrate
-
             with _WRITE_LOCK:
-                if not creating and seen is None and self._peek() == "foreign":
+                if not creating and seen is None and peek(self.path) == "foreign":
                     # looked at read-only first: another program's WAL is not replayed into its file
-                    raise StoreError(self._foreign_message())
+                    raise StoreError(foreign_message(self.path))
                 if creating and existed:
-                    self._drop_empty_file()
+                    drop_empty_file(self.path)
                 try:
                     with self._connection() as con:
                         if not creating and classify(con) == "foreign":
-                            raise StoreError(self._foreign_message())
+                            raise StoreError(foreign_message(self.path))
                         try:
                             migrate(con)
                         except duckdb.Error as exc:
-                            if _is_damage(exc):
+                            if is_damage(exc):
                                 raise StoreError(damaged_message(self.path)) from exc
                             raise StoreError(
                                 f"Upgrading the database schema of {self.path} failed: {str(exc).splitlines()[0]}"
@@ -288,92 +253,9 @@ class Store:
                         self._check_key(con)
                 except StoreError as exc:
                     if creating and not isinstance(exc, StoreBusy):
-                        self._remove_partial_file()
+                        remove_partial_file(self.path)
                     raise
             _READY.add(fingerprint)
-
-    def _check_folder(self, folder: Path) -> None:
-        if folder.is_dir():
-            return
-        if folder.exists():
-            raise StoreError(f"{folder} is not a folder, so {self.path} cannot be a database in it.")
-        if not self.create_folder:
-            raise StoreError(
-                f"The folder {folder} does not exist; create it first (or check that its disk is mounted)."
-            )
-        try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"The folder {folder} cannot be created ({exc.strerror}).") from exc
-
-    def _check_writable(self, folder: Path) -> None:
-        """A new database needs a folder it can write (the file, its WAL and the key file)."""
-        if os.access(folder, os.W_OK | os.X_OK):
-            return
-        read_only = False
-        with contextlib.suppress(OSError, AttributeError):
-            read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-        how = "is read-only" if read_only else "is not writable"
-        raise StoreError(f"The folder {folder} {how}, so a new database cannot be created there.")
-
-    def _peek(self) -> str | None:
-        """What the file holds, looked at read-only and without waiting: ``'allhub'``,
-        ``'blank'``, ``'foreign'``, or None when it cannot be opened just now."""
-        from allhub_core.store.migrations import classify
-
-        try:
-            con = duckdb.connect(self.path, read_only=True)
-        except duckdb.Error:
-            return None
-        try:
-            return classify(con)
-        except duckdb.Error:
-            return None
-        finally:
-            con.close()
-
-    def _foreign_message(self) -> str:
-        return f"{self.path} is a DuckDB database of another program; allhub will not change it."
-
-    def _drop_empty_file(self) -> None:
-        """DuckDB will not open a 0-byte file: remove one no process holds; the new database replaces it.
-        A symlink stays: its (regular, empty) target is removed and DuckDB creates it through the link."""
-        try:
-            import fcntl
-        except ImportError:  # Windows: DuckDB's own error is reported
-            return
-        try:
-            fd = os.open(self.path, os.O_RDWR)
-        except OSError:
-            return
-        try:
-            try:
-                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # DuckDB's lock: held while one creates it
-            except OSError:
-                return  # another process is creating it right now; connecting waits for it
-            target = os.path.realpath(self.path)
-            if os.fstat(fd).st_size == 0 and os.path.samestat(os.fstat(fd), os.stat(target)):
-                os.unlink(target)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-
-    def _remove_partial_file(self) -> None:
-        """After a failed creation: remove the file we began (a partial header holds no data)."""
-        with contextlib.suppress(OSError):
-            if os.path.getsize(self.path) < _MIN_DUCKDB_SIZE:
-                os.unlink(self.path)
-
-    def _sniff(self) -> None:
-        """Refuse a file that is not DuckDB before DuckDB tries to open (and maybe rewrite) it."""
-        try:
-            with open(self.path, "rb") as fh:
-                head = fh.read(16)
-        except OSError as exc:
-            raise StoreError(f"{self.path} cannot be read ({exc.strerror}).") from exc
-        if len(head) < 12 or head[8:12] != b"DUCK":
-            raise StoreError(f"{self.path} is not a DuckDB database; choose an allhub database file.")
 
     def _check_key(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
         box = self._box
@@ -410,7 +292,7 @@ class Store:
             with self._connection() as con:
                 yield con
         except duckdb.Error as exc:
-            if _is_damage(exc):
+            if is_damage(exc):
                 raise StoreError(damaged_message(self.path)) from exc
             raise StoreError(f"Reading the database failed: {str(exc).splitlines()[0]}") from exc
 
@@ -425,7 +307,7 @@ class Store:
             except BaseException as exc:
                 with contextlib.suppress(duckdb.Error):
                     con.execute("ROLLBACK")
-                if isinstance(exc, duckdb.Error) and _is_damage(exc):
+                if isinstance(exc, duckdb.Error) and is_damage(exc):
                     raise StoreError(damaged_message(self.path)) from exc
                 if isinstance(exc, duckdb.Error):
                     raise StoreError(f"Saving to the database failed: {str(exc).splitlines()[0]}") from exc

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import duckdb
 
 from allhub_core.errors import StoreError
+from allhub_core.origin import origin_key
 
 __all__ = [
     "MIGRATIONS",
@@ -125,8 +126,6 @@ def _m003_normalise_site_urls(con: duckdb.DuckDBPyConnection) -> None:
     # The site-address rules grew (NFKC, IDNA, compressed IPv6): a Unicode host and its punycode
     # are one site. Stored addresses are rewritten to the current origin so duplicate checks,
     # search and the per-origin limits see one site; an address the rules now refuse is kept.
-    from allhub_core.origin import origin_key
-
     for aid, url in con.execute("SELECT id, site_url FROM accounts").fetchall():
         try:
             key = origin_key(url)

@@ -65,7 +65,7 @@ with tab_in:
                     if then and done.added_ids:
                         refreshed = run_recognize_refresh(store, done.added_ids, "Recognising and refreshing")
                         _finish(f"{done.summary()} {refreshed.summary(details=3)}",
-                                max(done.exit_code(), refreshed.exit_code))
+                                max(done.exit_code(), refreshed.exit_code()))
                     _finish(done.summary(), done.exit_code())
             else:
                 bundle = parse_backup(data, password=password or None)

@@ -94,7 +94,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             mark = "ok  " if r.ok else "FAIL"
             emit(f"{mark} {r.account_id:>5}  {r.health_status:<8} {r.health_reason}")
         emit(report.summary())
-    return report.exit_code
+    return report.exit_code()
 
 
 def cmd_checkin(args: argparse.Namespace) -> int:
@@ -108,7 +108,7 @@ def cmd_checkin(args: argparse.Namespace) -> int:
                      if r.result == CheckInResult.NEEDS_BROWSER and r.checkin_url else "")
             emit(f"{r.account_id:>5}  {r.result:<15} {r.message}{extra}")
         emit(report.summary())
-    return report.exit_code
+    return report.exit_code()
 
 
 def register(sub: argparse._SubParsersAction) -> None:

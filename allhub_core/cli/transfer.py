@@ -114,7 +114,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                     emit(f"- row {r['row']}: {r['status']} ({r['url'] or 'no url'}) — {r['reason']}")
             if refreshed is not None:
                 emit(refreshed.summary(details=5))
-        return max(csv_report.exit_code(), refreshed.exit_code if refreshed is not None else 0)
+        return max(csv_report.exit_code(), refreshed.exit_code() if refreshed is not None else 0)
     try:
         bundle = parse_backup(data, password=password)
     except PasswordRequired:

@@ -71,7 +71,6 @@ class CheckInReport:
                  "health_status": r.health_status, "health_reason": r.health_reason,
                  **({"checkin_url": r.checkin_url} if r.checkin_url else {})} for r in self.results]
 
-    @property
     def exit_code(self) -> int:
         return 1 if self.needs_attention else 0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from allhub_core.accounts import (
     AccountInput,
@@ -159,6 +160,17 @@ class OnboardReport:
         else:
             text = f"Account saved (id {self.account_id})."
         return " ".join([text, *self.notes, self.key_note]).strip()
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The one account added: id, whether its first refresh worked, and the notes."""
+        r = self.refreshed
+        notes = [*self.notes, self.key_note] if self.key_note else list(self.notes)
+        return [{"id": self.account_id, "ok": r is None or r.ok, "health_status": r.health_status if r else None,
+                 "health_reason": r.health_reason if r else None, "notes": notes}]
+
+    def exit_code(self) -> int:
+        """0: the account is saved; a first refresh that failed is a warning (``warning``), not a failure."""
+        return 0
 
 
 def onboard(store: Store, data: AccountInput, *, password: str | None = None, recognize_first: bool = True,

@@ -67,7 +67,6 @@ class RefreshReport:
                   "health_reason": SKIPPED_REASON} for i in self.skipped]
         return rows
 
-    @property
     def exit_code(self) -> int:
         return 1 if self.failed else 0
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -230,9 +231,10 @@ def account_compare(frame: pd.DataFrame, metric: str = "cost_usd") -> go.Figure:
 
 def weekday_hour_heatmap(frame: pd.DataFrame) -> go.Figure:
     """Requests per weekday (Mon..Sun, 0 = Monday) and hour (0..23); empty cells count 0."""
-    grid = pd.DataFrame(0, index=range(7), columns=range(24), dtype="int64")
+    counts = np.zeros((7, 24), dtype="int64")
     for wd, hr, n in frame[["weekday", "hour", "requests"]].itertuples(index=False):
-        grid.loc[int(wd), int(hr)] += int(n)
+        counts[int(wd), int(hr)] += int(n)
+    grid = pd.DataFrame(counts, index=range(7), columns=range(24))
     fig = go.Figure(go.Heatmap(z=grid.values, x=[f"{h:02d}" for h in range(24)], y=WEEKDAYS,
                                colorscale="Blues", hovertemplate="%{y} %{x}:00: %{z} requests<extra></extra>",
                                colorbar=dict(title="Requests")))

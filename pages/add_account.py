@@ -131,13 +131,13 @@ if submitted:
 
 pending = ss.get("pending_add")
 if pending is not None:
-    key = origin_key(pending.site_url)
+    pending_origin = origin_key(pending.site_url)
     try:
         with st.spinner("Saving, then reading the balance and today's figures…"):
             report = onboard(store, pending, recognize_first=False,
-                             allow_duplicate=key is not None and key in (ss.get("dup_ack"), rec.get("dup_ack")))
+                             allow_duplicate=pending_origin is not None and pending_origin in (ss.get("dup_ack"), rec.get("dup_ack")))
     except DuplicateAccount as exc:
-        duplicate_prompt(str(exc), "dup", on_continue={"dup_ack": key}, on_cancel={"pending_add": None})
+        duplicate_prompt(str(exc), "dup", on_continue={"dup_ack": pending_origin}, on_cancel={"pending_add": None})
     except AllhubError as exc:
         messages.error(esc(exc), icon=":material/error:")
         ss.pending_add = None

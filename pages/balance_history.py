@@ -36,7 +36,7 @@ def _quick_range() -> None:
     days = QUICK.get(ss.get("bh_quick") or "", 30)
     if days is None:  # "All": from the first day any account has a balance
         whole = balance_history(store, start=today - timedelta(days=3000), end=today)
-        days = (today - ch.first_day(whole, default=today)).days + 1
+        days = (today - (ch.first_day(whole) or today)).days + 1
     ss.bh_range = (today - timedelta(days=days - 1), today)
 
 
@@ -52,7 +52,7 @@ with st.container(border=True):
     c5, c6, c7 = st.columns([3, 3, 1], vertical_alignment="bottom")
     chosen = c5.multiselect("Accounts", list(names), format_func=lambda i: f"{names.get(i, i)} (#{i})",
                             key="bh_accounts", placeholder="all enabled accounts")
-    metric = c6.segmented_control("Measure", list(ch.METRICS), format_func=ch.METRICS.get, default="balance",
+    metric = c6.segmented_control("Measure", list(ch.METRICS), format_func=ch.METRICS.__getitem__, default="balance",
                                   key="bh_metric") or "balance"
     per_account = c7.toggle("Per account", key="bh_per_account")
 if not isinstance(picked, tuple) or len(picked) != 2:

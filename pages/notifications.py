@@ -74,7 +74,7 @@ with st.form("nf_add", clear_on_submit=False):
             values[f.name] = st.text_input(label, key=f"nf_{kind}_{f.name}", type="password" if f.secret else "default",
                                            placeholder=f.placeholder, help=f.help or None)
     policy = st.radio("Send after a run", list(POLICIES), format_func=POLICIES.get, key="nf_policy", horizontal=True)
-    jobs = st.multiselect("Runs to follow", list(JOBS), default=list(JOBS), format_func=JOBS.get, key="nf_jobs")
+    jobs = st.multiselect("Runs to follow", list(JOBS), default=list(JOBS), format_func=JOBS.__getitem__, key="nf_jobs")
     daily = st.checkbox("Also send the daily summary here", key="nf_daily")
     if st.form_submit_button("Add channel"):
         with user_errors():

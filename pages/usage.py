@@ -2,6 +2,7 @@
 and dates (in SQL, by allhub_core.history), with a CSV/JSON download of every aggregate."""
 
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -47,7 +48,7 @@ if not isinstance(picked, tuple) or len(picked) != 2:
     st.info("Pick the last day of the range too.")
     st.stop()
 start, end = picked
-flt = dict(start=start, end=end, account_ids=ids or None, models=models or None, token_names=keys or None)
+flt: dict[str, Any] = dict(start=start, end=end, account_ids=ids or None, models=models or None, token_names=keys or None)
 
 
 def downloads(frame: pd.DataFrame, name: str) -> None:
@@ -74,7 +75,7 @@ with user_errors():
         ["Daily", "Models", "Accounts", "Weekday × hour", "Latency", "Keys"])
     with t_day:
         daily = usage_by(store, "day", **flt)
-        shown = st.segmented_control("Show", list(ch.USAGE_METRICS), format_func=ch.USAGE_METRICS.get,
+        shown = st.segmented_control("Show", list(ch.USAGE_METRICS), format_func=ch.USAGE_METRICS.__getitem__,
                                      default="requests", key="us_daily_metric") or "requests"
         st.plotly_chart(ch.daily_usage(daily, shown), key="us_daily")
         downloads(daily, "daily")
@@ -86,7 +87,7 @@ with user_errors():
         downloads(by_model, "models")
     with t_account:
         by_account = usage_by(store, "account", **flt)
-        shown = st.segmented_control("Compare", list(ch.USAGE_METRICS), format_func=ch.USAGE_METRICS.get,
+        shown = st.segmented_control("Compare", list(ch.USAGE_METRICS), format_func=ch.USAGE_METRICS.__getitem__,
                                      default="cost_usd", key="us_account_metric") or "cost_usd"
         st.plotly_chart(ch.account_compare(by_account, shown), key="us_accounts_chart")
         downloads(by_account, "accounts")

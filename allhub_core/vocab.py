@@ -8,7 +8,9 @@ Standard library only (layer L0, see docs/architecture.md).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
+from typing import overload
 
 __all__ = [
     "AUTH_TYPES",
@@ -20,14 +22,18 @@ __all__ = [
     "HEALTH_VALUES",
     "QUOTA_PER_USD",
     "SITE_TYPES",
+    "AnySiteType",
     "AuthType",
     "Availability",
     "CheckInMethod",
     "CheckInResult",
     "CheckInState",
+    "ExtraSiteType",
     "Health",
     "SiteType",
     "canonical_site_type",
+    "register_site_type",
+    "unregister_site_type",
 ]
 
 #: Relay sites count money in quota units: 500,000 units are one US dollar.
@@ -44,15 +50,24 @@ DEFAULT_ACCOUNT_DEADLINE_S = 45
 
 
 class _Labelled(StrEnum):
-    """A StrEnum whose members carry a human label: ``Member = "value", "Label"``."""
+    """A StrEnum whose members carry a human label and, where a table shows them, an icon:
+    ``Member = "value", "Label"`` or ``Member = "value", "Label", "✅"``. ``badge`` is the two
+    together (every page, filter and message reads these, never its own copy)."""
 
     label: str
+    icon: str
 
-    def __new__(cls, value: str, label: str = "") -> _Labelled:
+    def __new__(cls, value: str, label: str = "", icon: str = "") -> _Labelled:
         obj = str.__new__(cls, value)
         obj._value_ = value
         obj.label = label or value
+        obj.icon = icon
         return obj
+
+    @property
+    def badge(self) -> str:
+        """``"✅ Checked in"``: the icon and the label (the label alone without an icon)."""
+        return f"{self.icon} {self.label}" if self.icon else self.label
 
     @classmethod
     def values(cls) -> tuple[str, ...]:
@@ -96,10 +111,10 @@ class Health(_Labelled):
 class CheckInState(_Labelled):
     """An account's check-in state for today."""
 
-    CHECKED = "checked", "Checked in"
-    NOT_CHECKED = "not_checked", "To do"
-    UNSUPPORTED = "unsupported", "Not supported"
-    UNKNOWN = "unknown", "Unknown"
+    CHECKED = "checked", "Checked in", "✅"
+    NOT_CHECKED = "not_checked", "Not checked in", "⏳"
+    UNSUPPORTED = "unsupported", "No check-in", "—"
+    UNKNOWN = "unknown", "Not seen today", "?"
 
 
 class CheckInResult(_Labelled):
@@ -107,11 +122,11 @@ class CheckInResult(_Labelled):
 
     # The five categories a user can act on (issue 8): done now, done before, nothing to do
     # here, the user must act (browser check, Turnstile, a custom page), or failed with a reason.
-    SUCCESS = "success", "Checked in now"
-    ALREADY_CHECKED = "already_checked", "Already checked in"
-    UNSUPPORTED = "unsupported", "Not supported"
-    NEEDS_BROWSER = "needs_browser", "Needs you"
-    FAILED = "failed", "Failed"
+    SUCCESS = "success", "Checked in now", "✅"
+    ALREADY_CHECKED = "already_checked", "Already checked in", "☑️"
+    UNSUPPORTED = "unsupported", "Not supported", "—"
+    NEEDS_BROWSER = "needs_browser", "Needs you", "🖐"
+    FAILED = "failed", "Failed", "❌"
 
     @property
     def done(self) -> bool:
@@ -146,17 +161,79 @@ class Availability(_Labelled):
     UNAVAILABLE = "unavailable", "Unavailable"
 
 
-SITE_TYPES: tuple[str, ...] = SiteType.values()
+class ExtraSiteType(str):
+    """A site type a family registered at run time (``site_kinds.register_kind``): a string with
+    the ``value`` and ``label`` a ``SiteType`` member has, so callers treat both alike."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> ExtraSiteType:
+        obj = str.__new__(cls, value)
+        obj.label = label or value
+        return obj
+
+    @property
+    def value(self) -> str:
+        return str.__str__(self)
+
+
+AnySiteType = SiteType | ExtraSiteType
+_EXTRA_SITE_TYPES: dict[str, ExtraSiteType] = {}
+
+
+def register_site_type(value: str, label: str = "") -> AnySiteType:
+    """Make ``value`` a known site type (a family added outside the enum); the member when it is one."""
+    known = canonical_site_type(value)
+    if known is not None:
+        return known
+    extra = _EXTRA_SITE_TYPES[value.strip().lower()] = ExtraSiteType(value.strip(), label)
+    return extra
+
+
+def unregister_site_type(value: str) -> None:
+    """Forget a registered site type (an enum member stays)."""
+    _EXTRA_SITE_TYPES.pop(value.strip().lower(), None)
+
+
+class _SiteTypes(Sequence[str]):
+    """``SITE_TYPES``: the enum's values, then every registered one (a live view: a family
+    registered later is known to every room that checks a site type against it)."""
+
+    def _all(self) -> tuple[str, ...]:
+        return (*SiteType.values(), *(str(t) for t in _EXTRA_SITE_TYPES.values()))
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._all()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        return self._all()[index]
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+
+SITE_TYPES: Sequence[str] = _SiteTypes()
 AUTH_TYPES: tuple[str, ...] = AuthType.values()
 HEALTH_VALUES: tuple[str, ...] = Health.values()
 
 
-def canonical_site_type(site_type: str | None) -> SiteType | None:
-    """Any casing of a known site type to its exact member, else None."""
+def canonical_site_type(site_type: str | None) -> AnySiteType | None:
+    """Any casing of a known site type (an enum member or a registered one) to its exact spelling,
+    else None."""
     if not site_type:
         return None
     low = site_type.strip().lower()
     for member in SiteType:
         if member.value.lower() == low:
             return member
-    return None
+    return _EXTRA_SITE_TYPES.get(low)

@@ -1,44 +1,59 @@
-"""Site adapters: one module per relay-site family over the shared transport.
+"""Site adapters: one module (or package) per relay-site family over the shared transport.
 
 Plain dataclasses in (``SiteCredentials``), plain dataclasses out; nothing here
 knows about the database.  Each family implements ``SiteFamily`` (``family``) and
-has its line in ``FAMILIES`` (``registry``): ``newapi`` serves the whole New API
-family through a variant table, ``sub2api`` the JWT-based Sub2API, ``voapi_v2``
-says VoAPI v2 is not supported yet.  The entry points are in ``_api`` (refresh,
-check-in, keys, models, prices, redemption) and ``recognition``.
+has its line in ``FAMILIES`` (``registry.register_family``): ``newapi/`` serves the
+whole New API family through a variant table, ``sub2api`` the JWT-based Sub2API,
+``voapi_v2`` VoAPI v2.  The entry points are in ``_api`` (refresh, check-in, keys,
+models, prices, redemption, announcements), ``_logs`` (usage logs) and ``recognition``
+(with ``_detect``); they ask the family, never name it.
 """
 
 from allhub_core.net import Politeness, SiteError
 from allhub_core.sites._api import (
     checkin_accounts,
     create_token,
+    delete_token,
     get_pricing,
     list_models,
     list_tokens,
+    notices,
     redeem,
     refresh_accounts,
     reveal_token,
+    update_token,
 )
+from allhub_core.sites._logs import UsageLogResult, UsageQuery, fetch_usage_logs
 from allhub_core.sites._types import (
     DEFAULT_EXCHANGE_RATE,
     QUOTA_PER_USD,
     ApiToken,
-    CheckInResult,
+    CheckInOutcome,
     ModelPrice,
+    Notice,
     Pricing,
     RecognizeResult,
     RedeemResult,
     RefreshResult,
     SiteCredentials,
+    SiteStatus,
     TokenSpec,
     TypedInput,
+    UsageLogRow,
+    UsageLogs,
 )
-from allhub_core.sites._usage_logs import UsageLogResult, UsageLogRow, UsageLogs, UsageQuery, fetch_usage_logs
-from allhub_core.sites._variants import VARIANTS
 from allhub_core.sites.custom_checkin import EXAMPLE_REQUEST, PLACEHOLDERS, CheckinRequest, parse_checkin_request
-from allhub_core.sites.family import SiteFamily
+from allhub_core.sites.family import BaseFamily, CheckInAttempt, SiteFamily, StatusSource
+from allhub_core.sites.newapi import VARIANTS
 from allhub_core.sites.recognition import recognize
-from allhub_core.sites.registry import FAMILIES, checkin_family, default_checkin_method, family_for
+from allhub_core.sites.registry import (
+    FAMILIES,
+    checkin_family,
+    default_checkin_method,
+    family_for,
+    register_family,
+    unregister_family,
+)
 from allhub_core.vocab import SITE_TYPES, canonical_site_type
 
 __all__ = [
@@ -50,9 +65,12 @@ __all__ = [
     "SITE_TYPES",
     "VARIANTS",
     "ApiToken",
-    "CheckInResult",
+    "BaseFamily",
+    "CheckInAttempt",
+    "CheckInOutcome",
     "CheckinRequest",
     "ModelPrice",
+    "Notice",
     "Politeness",
     "Pricing",
     "RecognizeResult",
@@ -61,6 +79,8 @@ __all__ = [
     "SiteCredentials",
     "SiteError",
     "SiteFamily",
+    "SiteStatus",
+    "StatusSource",
     "TokenSpec",
     "TypedInput",
     "UsageLogResult",
@@ -72,14 +92,19 @@ __all__ = [
     "checkin_family",
     "create_token",
     "default_checkin_method",
+    "delete_token",
     "family_for",
     "fetch_usage_logs",
     "get_pricing",
     "list_models",
     "list_tokens",
+    "notices",
     "parse_checkin_request",
     "recognize",
     "redeem",
     "refresh_accounts",
+    "register_family",
     "reveal_token",
+    "unregister_family",
+    "update_token",
 ]

@@ -1,4 +1,4 @@
-"""The public entry points: refresh, check in, keys, models, prices, redemption.
+"""The public entry points: refresh, check in, keys, models, prices, redemption, announcements.
 
 Batch functions open one transport (one httpx client) inside the running loop,
 run every account concurrently under the per-origin limiter, and never raise
@@ -43,7 +43,8 @@ from allhub_core.sites._reasons import reason as _reason
 from allhub_core.sites._status import try_status
 from allhub_core.sites._types import (
     ApiToken,
-    CheckInResult,
+    CheckInOutcome,
+    Notice,
     Pricing,
     RedeemResult,
     RefreshResult,
@@ -202,9 +203,9 @@ async def refresh_accounts(creds: list[SiteCredentials], politeness: Politeness 
 
 # -- check-in ---------------------------------------------------------------------
 
-async def _checkin_one(t: Transport, creds: SiteCredentials, progress: _Progress) -> CheckInResult:
+async def _checkin_one(t: Transport, creds: SiteCredentials, progress: _Progress) -> CheckInOutcome:
     secrets = creds.secrets()
-    out = CheckInResult(account_id=creds.account_id, result=Checked.FAILED.value, message="",
+    out = CheckInOutcome(account_id=creds.account_id, result=Checked.FAILED.value, message="",
                         health_status=Health.UNKNOWN.value, health_reason="")
     try:
         family = checkin_family(creds.site_type, creds.checkin_method)
@@ -256,7 +257,7 @@ async def _checkin_one(t: Transport, creds: SiteCredentials, progress: _Progress
         out.requests_made = progress.requests_made()
 
 
-async def _checkin_within_deadline(t: Transport, creds: SiteCredentials) -> CheckInResult:
+async def _checkin_within_deadline(t: Transport, creds: SiteCredentials) -> CheckInOutcome:
     progress = _Progress()
     clock = AccountClock(t.politeness.account_deadline_s)
     try:
@@ -267,16 +268,16 @@ async def _checkin_within_deadline(t: Transport, creds: SiteCredentials) -> Chec
             raise
         t.mark_unresponsive(creds.site_url, clock.seconds)
         reason = deadline_reason(clock.seconds, checkin=True)
-        return CheckInResult(account_id=creds.account_id, result=Checked.FAILED.value, message=reason,
+        return CheckInOutcome(account_id=creds.account_id, result=Checked.FAILED.value, message=reason,
                              health_status=Health.ERROR.value, health_reason=reason, rotated=progress.rotated(),
                              requests_made=progress.requests_made())
 
 
 async def checkin_accounts(creds: list[SiteCredentials], politeness: Politeness | None = None,
-                           on_result: Callable[[CheckInResult], None] | None = None) -> list[CheckInResult]:
+                           on_result: Callable[[CheckInOutcome], None] | None = None) -> list[CheckInOutcome]:
     """Check every account in; one result per account, in input order."""
     async with Transport.open(politeness) as t:
-        async def one(c: SiteCredentials) -> CheckInResult:
+        async def one(c: SiteCredentials) -> CheckInOutcome:
             result = await _checkin_within_deadline(t, c)
             _notify(on_result, result)
             return result
@@ -322,6 +323,23 @@ async def reveal_token(creds: SiteCredentials, token_id: str, politeness: Polite
                        on_rotated: OnRotated | None = None) -> str:
     """The full key of one token."""
     return await _with_account(creds, politeness, on_rotated, lambda f, h: f.reveal_token(h, str(token_id)))
+
+
+async def update_token(creds: SiteCredentials, token_id: str, spec: TokenSpec, politeness: Politeness | None = None,
+                       on_rotated: OnRotated | None = None) -> ApiToken:
+    """Change one key (name, quota, expiry, limits) to ``spec``."""
+    return await _with_account(creds, politeness, on_rotated, lambda f, h: f.update_token(h, str(token_id), spec))
+
+
+async def delete_token(creds: SiteCredentials, token_id: str, politeness: Politeness | None = None,
+                       on_rotated: OnRotated | None = None) -> None:
+    """Delete one key."""
+    return await _with_account(creds, politeness, on_rotated, lambda f, h: f.delete_token(h, str(token_id)))
+
+
+async def notices(creds: SiteCredentials, politeness: Politeness | None = None) -> list[Notice]:
+    """The site's announcements, newest first."""
+    return await _with_account(creds, politeness, None, lambda f, h: f.notices(h))
 
 
 async def list_models(creds: SiteCredentials, politeness: Politeness | None = None) -> list[str]:

@@ -1,39 +1,51 @@
 """Which kind of relay site is this?  (docs/site-api.md, in the extension's order.)
 
-1. host table; 2. ``/api/user/info`` anonymously (VoAPI v2); 3. ``/api/v1/auth/me``
-anonymously (Sub2API answers with a string ``code``); 4. the home page
-``<title>``, then ``system_name`` of ``/api/status``; 5. ``/api/user/self``
-without a user-id header, whose error names the header the fork expects.
-Veloera's own ``check_in_enabled`` spelling in ``/api/status`` is a last,
-unambiguous hint.  Anything else is ``unknown`` (generic New API).
+Every step asks the registered families (``registry.FAMILIES``, ordered by ``detect_rank``)
+for their own fingerprint; nothing here names a family:
+
+1. ``owns_host``: the address alone (ModelFlare, AnyRouter);
+2. ``fingerprint``: each family's anonymous probe (``probe_path``; VoAPI v2's ``/api/user/info``,
+   Sub2API's ``/api/v1/auth/me``), all asked together with the home page;
+3. ``title_pattern`` against the home page ``<title>``, then ``system_name`` of ``/api/status``;
+4. ``user_id_header``: ``/api/user/self`` without a user-id header, whose error names the header
+   the fork expects;
+5. ``status_hint``: a last, unambiguous sign in ``/api/status`` (Veloera's ``check_in_enabled``).
+
+Anything else is ``unknown`` (generic New API).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
+from typing import Any
 
-from allhub_core.net import Auth, HttpStatusError, SiteError, SiteSession, host_of
+from allhub_core.net import Auth, HttpStatusError, SiteError, SiteSession
 from allhub_core.sites._concurrent import together
 from allhub_core.sites._types import SiteStatus
-from allhub_core.sites._variants import type_from_title, type_from_user_id_message
+from allhub_core.sites.family import SiteFamily
+from allhub_core.sites.registry import FAMILIES
 from allhub_core.vocab import SiteType
 
-HOSTS = {"modelflare.dev": SiteType.MODELFLARE.value, "anyrouter.top": SiteType.ANYROUTER.value}
+__all__ = ["anonymous_probes", "detect_site_type", "known_host", "type_from_title", "type_from_user_id_message"]
+
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
-_VOAPI_MSG = re.compile(r"unauthorized|auth expire|token|jwt", re.I)
+_HOME = "/"
 
 
-def _json_or_none(text: str):
-    import json
+def _ranked() -> list[SiteFamily[Any]]:
+    return sorted(FAMILIES.values(), key=lambda f: f.detect_rank)
 
+
+def _json_or_none(text: str) -> Any:
     try:
         return json.loads(text)
     except ValueError:
         return None
 
 
-async def _probe_body(session: SiteSession, path: str):
+async def _probe_body(session: SiteSession, path: str) -> Any:
     """JSON body of an anonymous GET whatever its status, or None."""
     try:
         reply = await session.get(path, public=True)
@@ -46,29 +58,37 @@ async def _probe_body(session: SiteSession, path: str):
 
 async def _home_page(session: SiteSession) -> str | None:
     try:
-        return (await session.get("/", public=True)).text
+        return (await session.get(_HOME, public=True)).text
     except SiteError:
         return None
 
 
-async def anonymous_probes(session: SiteSession) -> dict[str, object]:
-    """The three anonymous reads of steps 2 to 4, asked together (the per-site limits still
-    decide how many go at once): a new account's recognition no longer waits for each in turn."""
-    info, me, page = await together(_probe_body(session, "/api/user/info"), _probe_body(session, "/api/v1/auth/me"),
-                                    _home_page(session))
-    return {"info": info, "me": me, "page": page}
+async def anonymous_probes(session: SiteSession) -> dict[str, Any]:
+    """Every family's anonymous probe and the home page, asked together (the per-site limits still
+    decide how many go at once): a new account's recognition does not wait for each in turn."""
+    paths = list(dict.fromkeys(f.probe_path for f in _ranked() if f.probe_path))
+    found = await together(*(_probe_body(session, p) for p in paths), _home_page(session))
+    return {**dict(zip(paths, found[:-1], strict=True)), _HOME: found[-1]}
 
 
 def known_host(origin: str) -> str | None:
-    host = host_of(origin)
-    for name, site_type in HOSTS.items():
-        if host == name or host.endswith("." + name):
-            return site_type
-    return None
+    return next((f.site_type.value for f in FAMILIES.values() if f.owns_host(origin)), None)
+
+
+def type_from_title(title: str) -> str | None:
+    text = (title or "").strip()
+    return next((f.site_type.value for f in _ranked() if f.title_pattern and f.title_pattern.search(text)), None)
+
+
+def type_from_user_id_message(message: str) -> str | None:
+    """Which user-id header the server says is missing (in registration order)."""
+    low = (message or "").lower()
+    return next((f.site_type.value for f in FAMILIES.values()
+                 if f.user_id_header and f.user_id_header.lower() in low), None)
 
 
 async def detect_site_type(session: SiteSession, status: SiteStatus | None, *, auth: Auth | None = None,
-                           probes: dict[str, object] | None = None) -> str:
+                           probes: dict[str, Any] | None = None) -> str:
     """``probes``: what ``anonymous_probes`` found, when the caller asked already."""
     known = known_host(session.origin)
     if known:
@@ -76,20 +96,11 @@ async def detect_site_type(session: SiteSession, status: SiteStatus | None, *, a
     if probes is None:
         probes = await anonymous_probes(session)
 
-    body = probes["info"]
-    if isinstance(body, dict) and not isinstance(body.get("code"), bool):
-        code, data = body.get("code"), body.get("data", "missing")
-        msg = str(body.get("msg") or body.get("message") or "")
-        if isinstance(code, (int, float)) and data is None and _VOAPI_MSG.search(msg):
-            return SiteType.VOAPI_V2.value
-        if code == 0 and isinstance(data, dict) and ("basicBalance" in data or "bindBalance" in data):
-            return SiteType.VOAPI_V2.value
+    for family in _ranked():
+        if family.probe_path and family.fingerprint(probes.get(family.probe_path)):
+            return family.site_type.value
 
-    body = probes["me"]
-    if isinstance(body, dict) and isinstance(body.get("code"), str):
-        return SiteType.SUB2API.value
-
-    page = probes["page"]
+    page = probes.get(_HOME)
     match = _TITLE.search(page[:200_000]) if isinstance(page, str) else None
     if match:
         found = type_from_title(html.unescape(match.group(1)))
@@ -112,8 +123,8 @@ async def detect_site_type(session: SiteSession, status: SiteStatus | None, *, a
         if found:
             return found
 
-    if status is not None and isinstance(status.raw.get("check_in_enabled"), bool):
-        return SiteType.VELOERA.value
+    if status is not None:
+        hinted = next((f for f in FAMILIES.values() if f.status_hint(status)), None)
+        if hinted is not None:
+            return hinted.site_type.value
     return SiteType.UNKNOWN.value
-
-

@@ -6,7 +6,7 @@ is scrubbed of the account's secrets and shortened the same way.
 
 from __future__ import annotations
 
-from allhub_core.net import SiteError, scrub, short
+from allhub_core.net import HttpStatusError, SiteError, UnsupportedError, scrub, short
 from allhub_core.vocab import Health
 
 
@@ -21,3 +21,9 @@ def reason(exc: BaseException, secrets: list[str]) -> str:
 def health(exc: BaseException) -> str:
     """What the failure means for the account's health (``unknown`` when it is not a site error)."""
     return exc.health_status if isinstance(exc, SiteError) else Health.UNKNOWN.value
+
+
+def route_missing(exc: SiteError) -> bool:
+    """The site has no such route (404/405), refuses it outright (403), or the family lacks it."""
+    return isinstance(exc, UnsupportedError) or (
+        isinstance(exc, HttpStatusError) and exc.http_status in (403, 404, 405))

@@ -3,8 +3,8 @@
 The exchange rate is the first positive of ``price``, ``stripe_unit_price``,
 ``PaymentUSDRate``, else ``vocab.DEFAULT_EXCHANGE_RATE`` (docs/site-api.md).  Check-in support reads
 ``checkin_enabled`` and, unlike the extension, Veloera's ``check_in_enabled``
-spelling too.  A site name that is just a product name ("New API") is replaced
-by the domain's label, which tells accounts apart in a list.
+spelling too.  A site name that is just a product name ("New API"; every family's
+``SiteKind`` says its own) is replaced by the domain's label, which tells accounts apart in a list.
 """
 
 from __future__ import annotations
@@ -14,13 +14,9 @@ import re
 from typing import Any
 
 from allhub_core.net import SiteError, SiteSession, host_of
+from allhub_core.site_kinds import known_site_names
 from allhub_core.sites._types import DEFAULT_EXCHANGE_RATE, SiteStatus, remote_text
-from allhub_core.sites._variants import VARIANTS
 
-_DEFAULT_NAMES = {re.sub(r"[-_ ]", "", n.lower()) for n in (
-    *VARIANTS, "new api", "one api", "one hub", "done hub", "veloera", "voapi", "sub2api",
-    "anyrouter", "any router", "wong公益站", "v-api", "super-api", "rix-api", "neo-api", "unknown",
-)}
 _MULTI_SUFFIXES = {"com.cn", "net.cn", "org.cn", "co.uk", "com.hk", "com.tw", "co.jp", "com.au"}
 
 
@@ -83,6 +79,6 @@ def domain_label(site_url: str) -> str:
 
 
 def site_name(system_name: str | None, site_url: str) -> str:
-    if system_name and re.sub(r"[-_ ]", "", system_name.lower()) not in _DEFAULT_NAMES:
+    if system_name and re.sub(r"[-_ ]", "", system_name.lower()) not in known_site_names():
         return system_name
     return domain_label(site_url)

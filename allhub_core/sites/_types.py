@@ -7,6 +7,7 @@ sandbox sites alone.  Money is integer quota units (``vocab.QUOTA_PER_USD`` = 1 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,8 +19,9 @@ __all__ = [
     "DEFAULT_EXCHANGE_RATE",
     "QUOTA_PER_USD",
     "ApiToken",
-    "CheckInResult",
+    "CheckInOutcome",
     "ModelPrice",
+    "Notice",
     "Pricing",
     "RecognizeResult",
     "RedeemResult",
@@ -29,9 +31,40 @@ __all__ = [
     "TodayUsage",
     "TokenSpec",
     "TypedInput",
+    "UsageLogRow",
+    "UsageLogs",
     "UserInfo",
+    "finite",
+    "int_of",
+    "merge_new",
     "remote_text",
 ]
+
+
+def finite(value: Any) -> float | None:
+    """A JSON number that is finite (not a bool, not NaN or infinity), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def int_of(value: Any) -> int:
+    """A finite JSON number as an int; 0 for anything else."""
+    number = finite(value)
+    return int(number) if number is not None else 0
+
+
+def merge_new(found: dict[str, ApiToken], items: list[Any], parse: Callable[[dict[str, Any]], ApiToken]) -> int:
+    """Add the not-yet-seen keys of one page to ``found``; how many were new (0 ends paging:
+    some sites ignore the page parameter and answer the same page forever)."""
+    new = 0
+    for raw in items:
+        if isinstance(raw, dict):
+            token = parse(raw)
+            if token.id and token.id not in found:
+                found[token.id] = token
+                new += 1
+    return new
 
 
 def remote_text(value: Any) -> str | None:
@@ -95,7 +128,9 @@ class RefreshResult:
 
 
 @dataclass
-class CheckInResult:
+class CheckInOutcome:
+    """One account's check-in as the store takes it (``result`` a ``vocab.CheckInResult`` value)."""
+
     account_id: str
     result: str  # "success" | "already_checked" | "failed" | "unsupported" | "needs_browser"
     message: str
@@ -252,3 +287,41 @@ class RedeemResult:
     quota_added: int | None = None
     health_status: str = "healthy"
     health_reason: str = ""
+
+
+@dataclass
+class Notice:
+    """One announcement a site shows its users (``notices``)."""
+
+    title: str
+    content: str
+    published_at: int | None = None  # epoch seconds, when the site says
+    id: str = ""
+
+
+@dataclass
+class UsageLogRow:
+    """One consume-log row (``requests`` 1), or one hour of one model (``source`` ``hourly``)."""
+
+    created_at: int
+    model: str = ""
+    token_id: str = ""
+    token_name: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    quota: int = 0
+    latency_s: float | None = None
+    requests: int = 1
+    source: str = "log"
+    uid: str = ""  # an id the site gave the row, if any (Sub2API)
+
+
+@dataclass
+class UsageLogs:
+    """What one account's run read: rows (newest first as the site sent them); ``complete`` when the
+    whole window was read; ``error`` when a page failed after earlier ones were read."""
+
+    rows: list[UsageLogRow] = field(default_factory=list)
+    complete: bool = True
+    error: str = ""
+    pages: int = 0

@@ -35,7 +35,8 @@ from urllib.parse import urlsplit
 
 from allhub_core.errors import ValidationError
 from allhub_core.net import ChallengeError, HttpStatusError, SiteError, SiteSession, origin_key, server_message
-from allhub_core.sites._checkin import Outcome, is_already, needs_turnstile
+from allhub_core.sites._attempt import CheckInAttempt as Outcome
+from allhub_core.sites._attempt import is_already, needs_turnstile
 from allhub_core.vocab import CheckInResult as R
 
 __all__ = [

@@ -1,51 +1,66 @@
-"""Which ``SiteFamily`` serves which ``SiteType``: the one table the entry points consult.
+"""Which ``SiteFamily`` serves which site type: the one table the entry points consult.
 
 Adding a kind of relay site is a module implementing ``SiteFamily`` plus one line here
-(a New API fork is a row in ``_variants.VARIANTS`` instead, which adds its line itself).
-Every ``SiteType`` member has an entry; ``tests/sites/test_families.py`` holds us to it.
+(``register_family(MyFamily())`` below, or the same call from outside, as the test family of
+``tests/sites/test_test_family.py`` does); a New API fork is a row in ``newapi/_variants.py``
+instead, which adds its line itself. ``register_family`` registers the family's data row
+(``site_kinds.register_kind(family.kind)``) too, so the site type is known to every room.
+Nothing here or in the entry points names a family: they ask it (``with_checkin_method``,
+``default_checkin_method``, the detection facts).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from allhub_core.errors import ValidationError
-from allhub_core.sites._variants import VARIANTS
+from allhub_core.site_kinds import register_kind, unregister_kind
 from allhub_core.sites.family import SiteFamily
-from allhub_core.sites.newapi import NewApiFamily
+from allhub_core.sites.newapi import VARIANTS, NewApiFamily
 from allhub_core.sites.sub2api import Sub2ApiFamily
 from allhub_core.sites.voapi_v2 import VoApiV2Family
 from allhub_core.vocab import CheckInMethod, SiteType, canonical_site_type
 
-__all__ = ["FAMILIES", "checkin_family", "default_checkin_method", "family_for"]
+__all__ = ["FAMILIES", "checkin_family", "default_checkin_method", "family_for", "register_family", "unregister_family"]
 
-FAMILIES: dict[SiteType, SiteFamily[Any]] = {
-    **{SiteType(v.site_type): NewApiFamily(v) for v in VARIANTS.values()},
-    SiteType.SUB2API: Sub2ApiFamily(),
-    SiteType.VOAPI_V2: VoApiV2Family(),
-}
+FAMILIES: dict[str, SiteFamily[Any]] = {}
+
+
+def register_family(family: SiteFamily[Any]) -> SiteFamily[Any]:
+    """Make ``family`` serve its site type (its ``kind`` registered with it); returns it."""
+    site_type = register_kind(family.kind)
+    FAMILIES[site_type] = family
+    return family
+
+
+def unregister_family(site_type: str) -> None:
+    """Take a family registered at run time out again (its kind too)."""
+    canon = canonical_site_type(site_type)
+    if canon is not None:
+        FAMILIES.pop(canon, None)
+        unregister_kind(canon.value)
+
+
+for _variant in VARIANTS.values():
+    register_family(NewApiFamily(_variant))
+register_family(Sub2ApiFamily())
+register_family(VoApiV2Family())
 
 
 def family_for(site_type: str | None) -> SiteFamily[Any]:
     """The family for a stored ``site_type`` (any casing); unknown types act as ``unknown``."""
-    return FAMILIES.get(canonical_site_type(site_type) or SiteType.UNKNOWN) or FAMILIES[SiteType.UNKNOWN]
-
-
-#: A built-in check-in the user may choose -> the New API family's check-in dialect it runs.
-_DIALECT_OF = {CheckInMethod.NEW_API: "new-api", CheckInMethod.VELOERA: "veloera",
-               CheckInMethod.WONG_GONGYI: "wong", CheckInMethod.ANYROUTER: "anyrouter"}
-_METHOD_OF = {v: k for k, v in _DIALECT_OF.items()}
+    canon = canonical_site_type(site_type)
+    return FAMILIES.get(canon.value if canon is not None else SiteType.UNKNOWN) or FAMILIES[SiteType.UNKNOWN]
 
 
 def default_checkin_method(site_type: str | None) -> CheckInMethod | None:
-    """The built-in check-in "automatic" runs for a site type, or None when it has none."""
-    family = family_for(site_type)
-    if isinstance(family, VoApiV2Family):
-        return CheckInMethod.VOAPI_V2
-    if isinstance(family, NewApiFamily) and family.variant.checkin:
-        return _METHOD_OF.get(family.variant.checkin)
-    return None
+    """The built-in check-in "automatic" runs for a site type, or None when it has none (or it is
+    a family's own, not one of the extension's methods)."""
+    method = family_for(site_type).default_checkin_method
+    try:
+        return CheckInMethod(method) if method else None
+    except ValueError:
+        return None
 
 
 def checkin_family(site_type: str | None, method: str | None) -> SiteFamily[Any]:
@@ -54,20 +69,11 @@ def checkin_family(site_type: str | None, method: str | None) -> SiteFamily[Any]
     family = family_for(site_type)
     if not method or method in (CheckInMethod.AUTO, CheckInMethod.CUSTOM):
         return family
-    try:
-        chosen = CheckInMethod(method)
-    except ValueError:
-        raise ValidationError(f"Unknown check-in method {method!r}.") from None
-    if chosen is CheckInMethod.VOAPI_V2:
-        if isinstance(family, VoApiV2Family):
-            return family
-        raise ValidationError("The VoAPI v2 check-in works only on VoAPI v2 sites (their own login).")
-    if not isinstance(family, NewApiFamily):
-        raise ValidationError(f"The {chosen.label} works only on New API family sites, not on "
-                              f"{family.site_type.label} sites.")
-    dialect = _DIALECT_OF[chosen]
-    if family.variant.checkin == dialect:
-        return family
-    return NewApiFamily(dataclasses.replace(family.variant, checkin=dialect,
-                                            always_send_cookie=family.variant.always_send_cookie
-                                            or dialect == "anyrouter"))
+    chosen = family.with_checkin_method(method)
+    if chosen is not None:
+        return chosen
+    owner = next((f for f in FAMILIES.values() if method in f.checkin_methods), None)
+    if owner is None:
+        raise ValidationError(f"Unknown check-in method {method!r}.")
+    raise ValidationError(owner.refuse_checkin_method(method, family))
+

@@ -8,13 +8,18 @@ happen proactively when the JWT expires within 120 s, and once after a 401.
 
 ``Sub2ApiFamily`` is the ``SiteFamily``: its handle is the ``Sub2ApiClient``.  Sub2API
 has no check-in, model list, price list or top-up codes, so those stay unsupported.
+Its usage logs are ``/api/v1/usage`` (newest first, ``items``), read until the first row older
+than the window.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import time
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from allhub_core.net import (
@@ -25,13 +30,13 @@ from allhub_core.net import (
     Reply,
     SiteError,
     SiteSession,
+    UnsupportedError,
     looks_like_auth_failure,
     server_message,
     strip_controls,
 )
-from allhub_core.sites._reasons import reason
+from allhub_core.sites._reasons import reason, route_missing
 from allhub_core.sites._status import site_name
-from allhub_core.sites._tokens import merge_new
 from allhub_core.sites._types import (
     ApiToken,
     RecognizeResult,
@@ -40,15 +45,20 @@ from allhub_core.sites._types import (
     SiteStatus,
     TokenSpec,
     TypedInput,
+    UsageLogRow,
+    UsageLogs,
     UserInfo,
+    finite,
+    int_of,
+    merge_new,
     remote_text,
 )
-from allhub_core.sites._usage_logs import UsageLogs, sub2api_usage_logs
 from allhub_core.sites.family import BaseFamily, StatusSource
 from allhub_core.sites.newapi import login_refusal
 from allhub_core.vocab import (
     DEFAULT_EXCHANGE_RATE,
     QUOTA_PER_USD,
+    AnySiteType,
     AuthType,
     Availability,
     CheckInState,
@@ -57,6 +67,7 @@ from allhub_core.vocab import (
 )
 
 REFRESH_BUFFER_S = 120
+_LOG_PAGE = 100
 
 
 def jwt_expiry(token: str | None) -> float | None:
@@ -239,8 +250,78 @@ async def login(session: SiteSession, username: str, password: str) -> tuple[str
     return data["access_token"], refresh_token, user
 
 
+def _iso_ts(value: Any) -> int | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value / 1000) if value > 1e11 else int(value)
+    if isinstance(value, str) and value:
+        try:
+            return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+        except ValueError:
+            return None
+    return None
+
+
+async def usage_logs(call: Callable[..., Any], window: tuple[int, int], *, page_limit: int,
+                             row_limit: int) -> UsageLogs:
+    """``call(method, path, params=...)`` is the Sub2API client's call (token refresh included)."""
+    out = UsageLogs(complete=False)
+    for page in range(1, max(1, page_limit) + 1):
+        try:
+            data = await call("GET", "/api/v1/usage", params={"page": page, "page_size": _LOG_PAGE})
+            if isinstance(data, dict):
+                items, total = data.get("items"), data.get("total")
+            else:
+                items, total = data, None
+            if not isinstance(items, list):
+                raise SiteError("The usage page is not in a known format.")
+        except SiteError as exc:
+            if out.pages == 0:
+                if route_missing(exc):
+                    raise UnsupportedError("This site shows no usage logs.") from exc
+                raise
+            out.error = str(exc)
+            return out
+        out.pages += 1
+        older = False
+        for raw in items:
+            if not isinstance(raw, dict):
+                continue
+            ts = _iso_ts(raw.get("created_at"))
+            if ts is None:
+                continue
+            if ts < window[0]:
+                older = True
+                continue
+            if ts > window[1]:
+                continue
+            cost = finite(raw.get("actual_cost", raw.get("total_cost")))
+            latency = finite(raw.get("duration_ms"))
+            out.rows.append(UsageLogRow(
+                created_at=ts, model=remote_text(raw.get("model")) or "", uid=remote_text(raw.get("id")) or "",
+                token_id=remote_text(raw.get("api_key_id")) or "",
+                token_name=remote_text(raw.get("api_key_name")) or "",
+                prompt_tokens=int_of(raw.get("input_tokens")), completion_tokens=int_of(raw.get("output_tokens")),
+                quota=round(cost * QUOTA_PER_USD) if cost is not None else 0,
+                latency_s=latency / 1000 if latency is not None else None))
+        if len(out.rows) >= row_limit:
+            del out.rows[row_limit:]
+            return out
+        done = isinstance(total, int) and page * _LOG_PAGE >= total
+        if older or not items or done or len(items) < _LOG_PAGE:
+            out.complete = True
+            return out
+    return out
+
+
 class Sub2ApiFamily(BaseFamily[Sub2ApiClient]):
-    site_type = SiteType.SUB2API
+    site_type: AnySiteType = SiteType.SUB2API
+    # Detection: ``/api/v1/auth/me`` asked anonymously answers with a string ``code``; or the title.
+    detect_rank = 1
+    probe_path: str | None = "/api/v1/auth/me"
+    title_pattern: re.Pattern[str] | None = re.compile(r"\bsub2api\b", re.I)
+
+    def fingerprint(self, body: Any) -> bool:
+        return isinstance(body, dict) and isinstance(body.get("code"), str)
 
     def open(self, session: SiteSession, creds: SiteCredentials) -> Sub2ApiClient:
         return Sub2ApiClient(session, access_token=creds.access_token, refresh_token=creds.refresh_token,
@@ -266,7 +347,7 @@ class Sub2ApiFamily(BaseFamily[Sub2ApiClient]):
 
     async def usage_logs(self, handle: Sub2ApiClient, window: tuple[int, int], *, page_limit: int,
                          row_limit: int) -> UsageLogs:
-        return await sub2api_usage_logs(handle.call, window, page_limit=page_limit, row_limit=row_limit)
+        return await usage_logs(handle.call, window, page_limit=page_limit, row_limit=row_limit)
 
     async def recognize(self, session: SiteSession, origin: str, status: SiteStatus | None,
                         typed: TypedInput) -> RecognizeResult:

@@ -33,17 +33,17 @@ from allhub_core.net import (
     looks_like_auth_failure,
     server_message,
 )
-from allhub_core.sites._checkin import (
+from allhub_core.sites._attempt import (
     CHECKED,
     NOT_CHECKED,
     UNKNOWN,
     UNSUPPORTED,
-    Outcome,
     is_already,
     is_disabled,
     needs_turnstile,
     post_failure,
 )
+from allhub_core.sites._attempt import CheckInAttempt as Outcome
 from allhub_core.sites._reasons import reason
 from allhub_core.sites._status import site_name
 from allhub_core.sites._types import (
@@ -54,8 +54,17 @@ from allhub_core.sites._types import (
     TypedInput,
     remote_text,
 )
-from allhub_core.sites.family import BaseFamily, CheckInOutcome, StatusSource
-from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD, AuthType, Availability, Health, SiteType
+from allhub_core.sites.family import BaseFamily, CheckInAttempt, SiteFamily, StatusSource
+from allhub_core.vocab import (
+    DEFAULT_EXCHANGE_RATE,
+    QUOTA_PER_USD,
+    AnySiteType,
+    AuthType,
+    Availability,
+    CheckInMethod,
+    Health,
+    SiteType,
+)
 from allhub_core.vocab import CheckInResult as R
 
 __all__ = ["VoApiV2Family", "VoApiV2Handle"]
@@ -63,6 +72,7 @@ __all__ = ["VoApiV2Family", "VoApiV2Handle"]
 ALREADY_SIGNED, AUTH_EXPIRED = 1, 2
 _AUTH_EXPIRED_MSG = re.compile(r"auth\s*expire|unauthorized|token|jwt|login", re.I)
 _SIGNED_MSG = re.compile(r"signed|check", re.I)
+_PROBE_MSG = re.compile(r"unauthorized|auth expire|token|jwt", re.I)
 _UNSUPPORTED = {
     "have no API keys to list": "API keys of VoAPI v2 sites are not supported yet.",
     "cannot create API keys": "API keys of VoAPI v2 sites are not supported yet.",
@@ -227,9 +237,26 @@ async def check_in(handle: VoApiV2Handle) -> Outcome:
 
 
 class VoApiV2Family(BaseFamily[VoApiV2Handle]):
-    site_type = SiteType.VOAPI_V2
+    site_type: AnySiteType = SiteType.VOAPI_V2
     has_checkin = True
     raw_authorization = True  # VoAPI v2 sends the JWT without "Bearer "
+    checkin_methods: tuple[str, ...] = (CheckInMethod.VOAPI_V2.value,)
+    # Detection: first of all, ``/api/user/info`` asked anonymously; or the title "… - VoAPI公益站".
+    detect_rank = 0
+    probe_path: str | None = "/api/user/info"
+    title_pattern: re.Pattern[str] | None = re.compile(r"^(?:.* - )?VoAPI公益站$")
+
+    def fingerprint(self, body: Any) -> bool:
+        if not isinstance(body, dict) or isinstance(body.get("code"), bool):
+            return False
+        code, data = body.get("code"), body.get("data", "missing")
+        msg = str(body.get("msg") or body.get("message") or "")
+        if isinstance(code, (int, float)) and data is None and _PROBE_MSG.search(msg):
+            return True
+        return code == 0 and isinstance(data, dict) and ("basicBalance" in data or "bindBalance" in data)
+
+    def refuse_checkin_method(self, method: str, other: SiteFamily[Any]) -> str:
+        return "The VoAPI v2 check-in works only on VoAPI v2 sites (their own login)."
 
     def _unsupported(self, lacks: str) -> UnsupportedError:
         return UnsupportedError(_UNSUPPORTED.get(lacks, f"{self.site_type.label} sites {lacks}."))
@@ -244,7 +271,7 @@ class VoApiV2Family(BaseFamily[VoApiV2Handle]):
     async def checkin_status(self, handle: VoApiV2Handle) -> str:
         return await checkin_state(handle.session)
 
-    async def check_in(self, handle: VoApiV2Handle) -> CheckInOutcome:
+    async def check_in(self, handle: VoApiV2Handle) -> CheckInAttempt:
         return await check_in(handle)
 
     async def recognize(self, session: SiteSession, origin: str, status: SiteStatus | None,

@@ -12,7 +12,7 @@ from allhub_core.accounts import checkin_methods, parse_id
 from allhub_core.accounts import set_checkin_method as _store_checkin_method
 from allhub_core.accounts.status import record_checkins
 from allhub_core.errors import ValidationError
-from allhub_core.sites import CheckInResult as SiteCheckIn
+from allhub_core.sites import CheckInOutcome as SiteCheckIn
 from allhub_core.sites import (
     Politeness,
     checkin_accounts,

@@ -7,17 +7,14 @@ from typing import Any
 
 from allhub_core.accounts import parse_id
 from allhub_core.errors import SiteError
-from allhub_core.sites import create_token, list_tokens
+from allhub_core.sites import create_token, family_for, list_tokens
 from allhub_core.store import Store
 from allhub_core.sync.credentials import credentials_for
-from allhub_core.vocab import AuthType, SiteType
+from allhub_core.vocab import AuthType
 
 __all__ = ["DEFAULT_KEY_NAME", "provision_default_key"]
 
 DEFAULT_KEY_NAME = "user group (auto)"
-# Sites whose keys are not plain New API tokens: the extension does not auto-create there
-# (AIHubMix and openrouter are the extension's names; we do not store those types yet).
-_NO_AUTO_KEY = (SiteType.SUB2API, "AIHubMix", "openrouter")
 
 
 def provision_default_key(store: Store, account_id: Any) -> str:
@@ -25,7 +22,9 @@ def provision_default_key(store: Store, account_id: Any) -> str:
     aid = parse_id(account_id)
     creds = credentials_for(store, [aid], only_enabled=False)
     c = creds[0]
-    if c.auth_type == AuthType.NONE or c.site_type in _NO_AUTO_KEY:
+    # Sites whose keys are not plain New API tokens (Sub2API): their family says no
+    # (``SiteKind.auto_default_key``), as the extension does not auto-create there.
+    if c.auth_type == AuthType.NONE or not family_for(c.site_type).auto_default_key:
         return "Skipped creating a default API key: this site type does not allow it."
 
     async def go() -> str:

@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 
 from allhub_core.accounts import AccountInput, add_account
 from allhub_core.accounts.status import record_checkins
-from allhub_core.sites import CheckInResult as SiteCheckIn
+from allhub_core.sites import CheckInOutcome as SiteCheckIn
 from allhub_core.sync import CheckInReport
 
 

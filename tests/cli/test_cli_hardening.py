@@ -21,7 +21,7 @@ from allhub_core.cli import build_parser, main
 from allhub_core.cli import data as cli
 from allhub_core.errors import ValidationError
 from allhub_core.sandbox import start_sandbox
-from allhub_core.sites import CheckInResult, RefreshResult
+from allhub_core.sites import CheckInOutcome, RefreshResult
 from allhub_core.sync import checkins, refreshes
 from allhub_core.transfer import json_text, to_json
 
@@ -169,7 +169,7 @@ def _fake_network(monkeypatch):
                 for c in creds]
 
     async def fake_checkin(creds, politeness, on_result=None):
-        return [CheckInResult(account_id=c.account_id, result="needs_browser", message=EVIL,
+        return [CheckInOutcome(account_id=c.account_id, result="needs_browser", message=EVIL,
                               health_status="warning", health_reason=EVIL,
                               checkin_url="https://evil.example.com/\x1b[2Jcheckin") for c in creds]
 

@@ -103,7 +103,7 @@ def test_dialect_end_to_end(sandbox, dialect):
     after = asyncio.run(list_tokens(creds, FAST))
     assert len(after) == len(before) + 1
     key = asyncio.run(reveal_token(creds, before[0].id, FAST))
-    assert key.removeprefix("sk-") == [t for t in user.tokens if str(t.id) == before[0].id][0].key.removeprefix("sk-")
+    assert key.removeprefix("sk-") == next(t for t in user.tokens if str(t.id) == before[0].id).key.removeprefix("sk-")
 
     if site.site_type != "sub2api":
         assert len(asyncio.run(list_models(creds, FAST))) > 0

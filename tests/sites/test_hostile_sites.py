@@ -15,6 +15,8 @@ import pytest
 from shared import fast_politeness
 
 from allhub_core.accounts import AccountInput, add_account
+from allhub_core.errors import ValidationError
+from allhub_core.net import scrub, strip_controls
 from allhub_core.sites import recognize
 from allhub_core.sync import checkin, recognize_and_fill, refresh
 
@@ -70,8 +72,6 @@ def test_login_redirect_through_services_raises_one_sentence_without_the_passwor
     site, sink = sandbox.site("new-api"), sandbox.redirect_sink
     user = site.users[1]
     site.inject("redirect", status=307, path="/api/user/login", method="POST")
-    from allhub_core.errors import ValidationError
-
     with pytest.raises(ValidationError) as info:
         recognize_and_fill(AccountInput(site_url=site.url, username=user.username), password=user.password,
                            politeness=FAST)
@@ -85,8 +85,6 @@ def test_a_site_that_redirects_elsewhere_is_not_saved_as_merely_unreachable(sand
     site = sandbox.site("new-api")
     user = site.users[0]
     site.inject("redirect", status=302)
-    from allhub_core.errors import ValidationError
-
     with pytest.raises(ValidationError) as info:
         recognize_and_fill(AccountInput(site_url=site.url, user_id=str(user.id), access_token=user.access_token),
                            politeness=FAST)
@@ -157,8 +155,6 @@ def test_control_sequences_in_reasons_and_checkin_messages_are_stripped(store, s
 
 
 def test_strip_controls_keeps_visible_text():
-    from allhub_core.net import strip_controls
-
     assert strip_controls(HOSTILE) == " all accounts healthy"
     assert strip_controls("a\tb\nc\r\nd") == "a b c  d"
     assert strip_controls("x\x00y\x7fz\x85w\x9b31mv") == "xyzwv"
@@ -180,7 +176,7 @@ def test_altered_token_echo_is_not_stored(store, sandbox, alter):
     outcome = refresh(store, [aid], force=True, politeness=FAST)
     [result] = outcome.results
     assert not result.ok and "无效" in result.health_reason
-    texts = _stored(store) + [result.health_reason]
+    texts = [*_stored(store), result.health_reason]
     for run in runs(token):
         assert not any(run in t for t in texts), (alter, run)
 
@@ -198,8 +194,6 @@ def test_altered_password_echo_at_login_is_scrubbed(sandbox):
 
 
 def test_scrub_redacts_long_runs_only():
-    from allhub_core.net import scrub
-
     secret = "tok-SUPERSECRET-123456"
     assert scrub(f"token {secret[:-1]} bad", [secret]) == "token *** bad"
     changed = secret[:10] + "#" + secret[11:]

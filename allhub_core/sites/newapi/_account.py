@@ -23,13 +23,14 @@ from allhub_core.net import (
     server_message,
     session_limit_code,
 )
-from allhub_core.sites._checkin import CHECKED, NOT_CHECKED, UNSUPPORTED, checkin_status
+from allhub_core.sites._attempt import CHECKED, NOT_CHECKED, UNSUPPORTED
 from allhub_core.sites._concurrent import together
 from allhub_core.sites._status import site_name
 from allhub_core.sites._types import RefreshResult, SiteStatus, UserInfo, remote_text
-from allhub_core.sites._usage import today_usage
-from allhub_core.sites._variants import Variant
 from allhub_core.sites.family import StatusSource
+from allhub_core.sites.newapi._checkin import checkin_status
+from allhub_core.sites.newapi._usage import today_usage
+from allhub_core.sites.newapi._variants import Variant
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE
 
 

@@ -14,8 +14,8 @@ from allhub_core.net import (
     server_message,
 )
 from allhub_core.sites._types import ModelPrice, Pricing, RedeemResult, remote_text
-from allhub_core.sites._variants import Variant
 from allhub_core.sites.newapi._account import int_or_none as _int
+from allhub_core.sites.newapi._variants import Variant
 
 
 async def list_models(session: SiteSession, variant: Variant) -> list[str]:

@@ -1,5 +1,8 @@
 """The New API family as a ``SiteFamily``: one instance per row of ``_variants.VARIANTS``.
 
+Its detection fingerprint (hosts, title, user-id header, Veloera's status flag), the four
+check-in dialects a user may choose, and every operation come from the row.
+
 The instance holds its ``Variant``, so every operation is the shared adapter code
 called with that row; nothing here branches on a type name.
 """
@@ -7,10 +10,12 @@ called with that row; nothing here branches on a type name.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from allhub_core.net import Auth, BusinessError, HttpStatusError, SiteError, SiteSession
-from allhub_core.sites import _checkin, _tokens
 from allhub_core.sites._reasons import reason
 from allhub_core.sites._status import site_name
 from allhub_core.sites._types import (
@@ -23,11 +28,12 @@ from allhub_core.sites._types import (
     SiteStatus,
     TokenSpec,
     TypedInput,
+    UsageLogs,
 )
-from allhub_core.sites._usage_logs import UsageLogs, newapi_usage_logs
-from allhub_core.sites._variants import USER_ID_HEADERS_LOWER, Variant
-from allhub_core.sites.family import BaseFamily, CheckInOutcome, StatusSource
-from allhub_core.sites.newapi import _account, _catalog
+from allhub_core.sites.family import BaseFamily, CheckInAttempt, SiteFamily, StatusSource, method_label
+from allhub_core.sites.newapi import _account, _catalog, _checkin, _tokens
+from allhub_core.sites.newapi._usage_logs import newapi_usage_logs
+from allhub_core.sites.newapi._variants import DIALECT_OF_METHOD, TITLE_ORDER, USER_ID_HEADERS_LOWER, Variant
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, AuthType, Health, SiteType
 
 
@@ -54,11 +60,37 @@ class NewApiFamily(BaseFamily[NewApiHandle]):
     """New API, One API, Veloera, OneHub, DoneHub, AnyRouter, WONG, V-API, VoAPI, Super-API,
     Rix-Api, neo-Api, ModelFlare and unknown forks, told apart by their ``Variant``."""
 
+    checkin_methods: tuple[str, ...] = tuple(DIALECT_OF_METHOD)  # any of the four dialects may be chosen on any fork
+
     def __init__(self, variant: Variant) -> None:
         self.variant = variant
         self.site_type = SiteType(variant.site_type)
         self.has_checkin = variant.checkin is not None
         self.always_send_cookie = variant.always_send_cookie
+        self.hosts = variant.hosts
+        self.user_id_header = variant.user_id_header
+        self.title_pattern = re.compile(variant.title, re.I) if variant.title else None
+        # Titles are tried most specific first ("Done Hub" never reads as "One Hub"), after the
+        # families with a fingerprint of their own.
+        self.detect_rank = 10 + TITLE_ORDER.index(variant.site_type) if variant.site_type in TITLE_ORDER else 100
+
+    def status_hint(self, status: SiteStatus) -> bool:
+        flag = self.variant.status_flag
+        return flag is not None and isinstance(status.raw.get(flag), bool)
+
+    def with_checkin_method(self, method: str) -> SiteFamily[Any] | None:
+        dialect = DIALECT_OF_METHOD.get(method)
+        if dialect is None:
+            return None
+        if self.variant.checkin == dialect:
+            return self
+        return NewApiFamily(dataclasses.replace(self.variant, checkin=dialect,
+                                                always_send_cookie=self.variant.always_send_cookie
+                                                or dialect == "anyrouter"))
+
+    def refuse_checkin_method(self, method: str, other: SiteFamily[Any]) -> str:
+        return (f"The {method_label(method)} works only on New API family sites, not on "
+                f"{other.site_type.label} sites.")
 
     def open(self, session: SiteSession, creds: SiteCredentials) -> NewApiHandle:
         return NewApiHandle(session, self.variant)
@@ -70,7 +102,7 @@ class NewApiFamily(BaseFamily[NewApiHandle]):
     async def checkin_status(self, handle: NewApiHandle) -> str:
         return await _checkin.checkin_status(handle.session, self.variant)
 
-    async def check_in(self, handle: NewApiHandle) -> CheckInOutcome:
+    async def check_in(self, handle: NewApiHandle) -> CheckInAttempt:
         if not self.has_checkin:
             raise self._unsupported("have no check-in")
         return await _checkin.check_in(handle.session, self.variant)

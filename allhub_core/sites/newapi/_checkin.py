@@ -10,58 +10,23 @@ client cannot solve it, the user opens the page.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from allhub_core.net import HttpStatusError, Reply, SiteError, SiteSession, looks_like_auth_failure, server_message
-from allhub_core.sites._variants import Variant
+from allhub_core.sites._attempt import (
+    CHECKED,
+    NOT_CHECKED,
+    UNKNOWN,
+    UNSUPPORTED,
+    is_already,
+    is_disabled,
+    needs_turnstile,
+    post_failure,
+)
+from allhub_core.sites._attempt import CheckInAttempt as Outcome
+from allhub_core.sites.newapi._variants import Variant
 from allhub_core.vocab import CheckInResult as R
-from allhub_core.vocab import CheckInState
-
-CHECKED, NOT_CHECKED = CheckInState.CHECKED.value, CheckInState.NOT_CHECKED.value
-UNSUPPORTED, UNKNOWN = CheckInState.UNSUPPORTED.value, CheckInState.UNKNOWN.value
-_ALREADY = ("今天已经签到", "已经签到", "已签到", "already")
-_DISABLED = ("未启用", "未开启", "已关闭", "已禁用", "not enabled", "disabled", "turned off")
-_TURNSTILE_WORDS = ("token", "verify", "invalid", "failed", "校验", "为空", "失败")
-
-
-def is_already(message: str) -> bool:
-    low = (message or "").lower()
-    return any(m in low for m in _ALREADY)
-
-
-def is_disabled(message: str) -> bool:
-    """The site says check-in is switched off ("签到功能未启用")."""
-    low = (message or "").lower()
-    return any(m in low for m in _DISABLED)
-
-
-def needs_turnstile(message: str) -> bool:
-    low = (message or "").lower()
-    return "turnstile" in low and any(w in low for w in _TURNSTILE_WORDS)
-
-
-@dataclass
-class Outcome:
-    result: str  # a CheckInResult value
-    message: str
-    reward_quota: int | None = None
-    error: SiteError | None = None  # set when the failure was a transport/site error
-
-
-def post_failure(exc: SiteError) -> Outcome | None:
-    """What a failed check-in POST means, or None when it is ambiguous.
-
-    A missing route is "unsupported"; a failure that certainly did not check in is "failed";
-    an ambiguous one (timeout after sending, 5xx) returns None: the caller re-reads the state
-    and never resends.
-    """
-    if isinstance(exc, HttpStatusError) and exc.http_status in (404, 405):
-        return Outcome(R.UNSUPPORTED, "This site has no check-in endpoint.")
-    if not exc.ambiguous:
-        return Outcome(R.FAILED, str(exc), error=exc)
-    return None
 
 
 def _body(reply: Reply) -> dict[str, Any]:

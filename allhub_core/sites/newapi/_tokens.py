@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from allhub_core.net import BadResponseError, HttpStatusError, SiteError, SiteSession, strip_controls
-from allhub_core.sites._types import ApiToken
-from allhub_core.sites._variants import Variant
+from allhub_core.sites._types import ApiToken, merge_new
+from allhub_core.sites.newapi._variants import Variant
 
 PAGE_SIZE = 100
 MAX_PAGES = 100
@@ -51,18 +51,6 @@ def parse_token(raw: dict[str, Any]) -> ApiToken:
     )
 
 
-
-def merge_new(found: dict[str, ApiToken], items: list, parse) -> int:
-    """Add the not-yet-seen keys of one page to ``found``; how many were new (0 ends paging:
-    some sites ignore the page parameter and answer the same page forever)."""
-    new = 0
-    for raw in items:
-        if isinstance(raw, dict):
-            token = parse(raw)
-            if token.id and token.id not in found:
-                found[token.id] = token
-                new += 1
-    return new
 
 async def list_tokens(session: SiteSession, variant: Variant) -> list[ApiToken]:
     mode = variant.token_paging

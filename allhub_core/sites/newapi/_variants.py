@@ -9,11 +9,12 @@ are exact, odd casing included (``Veloera``, ``neo-Api``): every key is a
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from dataclasses import dataclass
 
 from allhub_core.net import USER_ID_HEADERS
-from allhub_core.vocab import SiteType
+from allhub_core.site_kinds import kind_of
+from allhub_core.vocab import CheckInMethod
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,8 @@ class Variant:
     """How one New API family member differs from plain New API.
 
     user_id_header: the header its server checks (used only for detection).
-    checkin: check-in dialect: ``new-api`` | ``veloera`` | ``anyrouter`` | ``wong`` | None.
+    checkin: check-in dialect: ``new-api`` | ``veloera`` | ``anyrouter`` | ``wong`` | None; read from
+        the site type's ``SiteKind.checkin_method`` (``_with_kind``), never written in a row.
     token_paging: ``newapi`` (1-based object) | ``oneapi`` (0-based array, stop on empty) |
         ``veloera`` (0-based array, stop on short page) | ``compat`` (probe ``p=0``) |
         ``onehub`` (``page``/``size``, ``{data,total_count}``).
@@ -30,7 +32,10 @@ class Variant:
     model_routes: tried in order; 404/405 moves on.  ``onehub`` = keys of ``/api/available_model``.
     pricing: ``newapi`` (``/api/pricing``) | ``onehub`` | None.
     reveal_method: method of ``/api/token/{id}/key``.
-    title: regex matched against the home page ``<title>`` (detection step 4).
+    title: regex matched against the home page ``<title>`` (detection step 4), case-insensitive.
+    hosts: host names that are always this fork (detection step 1).
+    status_flag: a boolean of ``/api/status`` only this fork sends (Veloera's own
+        ``check_in_enabled`` spelling), detection's last, unambiguous hint.
     always_send_cookie: send a stored cookie along with the access token (AnyRouter's
         sign-in is cookie-only).
     subscriptions: the site may have New API's plans (``/api/subscription/self``); asked on
@@ -49,24 +54,27 @@ class Variant:
     redeem: bool = True
     always_send_cookie: bool = False
     subscriptions: bool = False
+    hosts: tuple[str, ...] = ()
+    status_flag: str | None = None
 
 
 VARIANTS: dict[str, Variant] = {
     v.site_type: v
     for v in (
-        Variant("new-api", "New-Api-User", checkin="new-api", token_paging="newapi", title=r"\bnew[-_ ]?api\b",
+        Variant("new-api", "New-Api-User", token_paging="newapi", title=r"\bnew[-_ ]?api\b",
                 subscriptions=True),
-        Variant("ModelFlare", "X-ModelFlare-User", checkin="new-api", token_paging="newapi"),
+        Variant("ModelFlare", "X-ModelFlare-User", token_paging="newapi", hosts=("modelflare.dev",)),
         Variant("one-api", None, token_paging="oneapi", log_paging="oneapi",
                 model_routes=("/api/user/available_models", "/api/user/models"), pricing=None,
                 title=r"\bone[-_ ]?api\b"),
-        Variant("Veloera", "Veloera-User", checkin="veloera", token_paging="veloera", title=r"\bveloera\b"),
+        Variant("Veloera", "Veloera-User", token_paging="veloera", title=r"\bveloera\b",
+                status_flag="check_in_enabled"),
         Variant("one-hub", None, token_paging="onehub", log_paging="onehub", model_routes=("onehub",),
                 pricing="onehub", title=r"\bone[-_ ]?hub\b"),
         Variant("done-hub", None, token_paging="onehub", log_paging="done-hub", model_routes=("onehub",),
                 pricing="onehub", title=r"\bdone[-_ ]?hub\b"),
-        Variant("anyrouter", None, checkin="anyrouter", title=r"any\s*router", always_send_cookie=True),
-        Variant("wong-gongyi", None, checkin="wong", reveal_method="GET", title=r"wong\s*公益站"),
+        Variant("anyrouter", None, title=r"any\s*router", always_send_cookie=True, hosts=("anyrouter.top",)),
+        Variant("wong-gongyi", None, reveal_method="GET", title=r"wong\s*公益站"),
         Variant("v-api", "X-Api-User", model_routes=("/api/user/available_models", "/api/user/models"),
                 title=r"\bv[-_ ]?api\b"),
         Variant("VoAPI", "voapi-user", title=r"\bvoapi\b"),
@@ -82,30 +90,20 @@ VARIANTS: dict[str, Variant] = {
 TITLE_ORDER = ("wong-gongyi", "anyrouter", "done-hub", "one-hub", "Veloera", "Super-API", "Rix-Api",
                "neo-Api", "VoAPI", "v-api", "one-api", "new-api")
 
-VOAPI_V2_TITLE = r"^(?:.* - )?VoAPI公益站$"
+#: The built-in check-in a user may choose on any New API family site -> the dialect it runs.
+DIALECT_OF_METHOD = {CheckInMethod.NEW_API.value: "new-api", CheckInMethod.VELOERA.value: "veloera",
+                     CheckInMethod.WONG_GONGYI.value: "wong", CheckInMethod.ANYROUTER.value: "anyrouter"}
 
 
-def type_from_title(title: str) -> str | None:
-    text = (title or "").strip()
-    if re.search(VOAPI_V2_TITLE, text):
-        return SiteType.VOAPI_V2.value
-    if re.search(r"\bsub2api\b", text, re.I):
-        return SiteType.SUB2API.value
-    for site_type in TITLE_ORDER:
-        pattern = VARIANTS[site_type].title
-        if pattern and re.search(pattern, text, re.I):
-            return site_type
-    return None
+def _with_kind(variant: Variant) -> Variant:
+    """The row with its check-in dialect read from its ``SiteKind`` (the one place that says which
+    built-in check-in "automatic" runs, shared with the extension's import mapping)."""
+    kind = kind_of(variant.site_type)
+    method = kind.checkin_method if kind is not None else None
+    return dataclasses.replace(variant, checkin=DIALECT_OF_METHOD.get(method) if method else None)
 
 
-def type_from_user_id_message(message: str) -> str | None:
-    """Detection step 5: which user-id header the server says is missing."""
-    low = (message or "").lower()
-    for v in VARIANTS.values():
-        if v.user_id_header and v.user_id_header.lower() in low:
-            return v.site_type
-    return None
-
+VARIANTS = {k: _with_kind(v) for k, v in VARIANTS.items()}
 
 # The user-id headers are the transport's (one list, allhub_core/net/_headers.py).
 USER_ID_HEADERS_LOWER = tuple(h.lower() for h in USER_ID_HEADERS)

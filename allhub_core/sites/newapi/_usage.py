@@ -10,7 +10,6 @@ The window is the local-time day (docs/site-api.md), frozen once per refresh.
 from __future__ import annotations
 
 import asyncio
-import math
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -21,7 +20,8 @@ from typing import Any
 from allhub_core.net import SiteError, SiteSession
 from allhub_core.sites._concurrent import together
 from allhub_core.sites._types import QUOTA_PER_USD, TodayUsage
-from allhub_core.sites._variants import Variant
+from allhub_core.sites._types import finite as _finite
+from allhub_core.sites.newapi._variants import Variant
 from allhub_core.vocab import Availability
 
 PAGE_SIZE = 100
@@ -44,12 +44,6 @@ def _params(variant: Variant, page: int, log_type: int, window: tuple[int, int])
                 ("start_timestamp", start), ("end_timestamp", end), ("log_type", log_type)]
     return [("p", page), ("page_size", PAGE_SIZE), ("token_name", ""), ("model_name", ""),
             ("start_timestamp", start), ("end_timestamp", end), ("type", log_type), ("group", "")]
-
-
-def _finite(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value) if math.isfinite(value) else None
 
 
 def parse_log_page(data: Any) -> tuple[list[dict], int | None]:

@@ -1,79 +1,36 @@
-"""Writing accounts: add, edit (one diff, one transaction), bulk actions, delete, secrets.
+"""Writing accounts: add, edit (one diff, one transaction), bulk actions, delete, secrets, and
+the import's many accounts at once (``write_many``, ``ensure_tags``, ``replace_pins_and_order``).
 
-Secrets are encrypted with the store's key before they reach DuckDB; only a masked hint
-(``sk-…abcd``) is stored in clear for display. Every function here is one transaction through
-the store's single write path.
+The one author of the accounts, their tags, pins and manual order. Secrets are sealed with the
+store's key (``store.sealed``) before they reach DuckDB; only a masked hint (``sk-…abcd``) is
+stored in clear for display. Every function here is one transaction through the store's single
+write path, except the import's, which write inside the importer's one transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 
+from allhub_core.accounts.duplicates import duplicate_message, find_duplicates, refuse_duplicate
 from allhub_core.accounts.model import AccountInput, check_credentials, clean_value, parse_id
 from allhub_core.accounts.tags import normalize_tag_name, resolve_tag_ids
-from allhub_core.errors import DuplicateAccount, NotFound, ValidationError
-from allhub_core.origin import origin_key
-from allhub_core.store import Store, mask_secret, one_row
+from allhub_core.errors import NotFound, ValidationError
+from allhub_core.store import SecretBox, Store, mask_secret, one_row, opened, rows_table, seal_one, sealed
 from allhub_core.vocab import CheckInMethod
 
 __all__ = [
-    "CHECKIN_METHODS",
-    "add_account",
-    "add_tag",
-    "checkin_methods",
-    "delete_accounts",
-    "delete_rows",
-    "duplicate_message",
-    "find_duplicates",
-    "get_secrets",
-    "refuse_duplicate",
-    "remove_tag",
-    "require_ids",
-    "set_checkin_method",
-    "set_disabled",
-    "set_manual_order",
-    "set_pinned",
-    "set_secrets",
-    "update_accounts",
+    "CHECKIN_METHODS", "SECRET_NAMES", "AccountRow", "add_account", "add_tag", "checkin_methods",
+    "delete_accounts", "delete_rows", "duplicate_message", "ensure_tags", "find_duplicates", "get_secrets",
+    "refuse_duplicate", "remove_tag", "replace_pins_and_order", "require_ids", "set_checkin_method",
+    "set_disabled", "set_manual_order", "set_pinned", "set_secrets", "update_accounts", "write_many"
 ]
 
-
-def find_duplicates(store: Store, site_url: str, user_id: str | None = None,
-                    exclude_id: int | None = None) -> list[dict]:
-    """Accounts on the same origin (and with the same user id when one is given)."""
-    key = origin_key(site_url)
-    if key is None:
-        return []
-    sql = "SELECT id, site_name, username, user_id, site_url FROM accounts WHERE site_url = ?"
-    params: list[Any] = [key]
-    if user_id is not None and str(user_id).strip():
-        sql += " AND trim(user_id) = ?"
-        params.append(str(user_id).strip())
-    if exclude_id is not None:
-        sql += " AND id <> ?"
-        params.append(exclude_id)
-    with store.read() as con:
-        rows = con.execute(sql + " ORDER BY id", params).fetchall()
-    return [dict(zip(("id", "site_name", "username", "user_id", "site_url"), r, strict=True)) for r in rows]
-
-
-def duplicate_message(site_url: str, user_id: str | None, dups: list[dict]) -> str:
-    if user_id and any(d["user_id"].strip() == str(user_id).strip() for d in dups):
-        d = dups[0]
-        who = f" ({d['username']})" if d["username"] else ""
-        return f"An account for {site_url} with user ID {user_id} already exists{who} (id {d['id']})."
-    return f"You already have {len(dups)} account(s) for {site_url}."
-
-
-def refuse_duplicate(store: Store, site_url: str, user_id: str | None) -> None:
-    """The add-time duplicate rule: ``DuplicateAccount`` when an account with this origin and user
-    id exists (or, without a user id, one on this origin without a user id)."""
-    dups = find_duplicates(store, site_url, user_id or None)
-    if dups and (user_id or not any(d["user_id"] for d in dups)):
-        raise DuplicateAccount(duplicate_message(site_url, user_id, dups), dups)
+#: an account's secrets, each sealed in its ``<name>_enc`` column (``store.sealed``)
+SECRET_NAMES = ("access_token", "cookie", "refresh_token")
 
 
 def add_account(store: Store, data: AccountInput, *, allow_duplicate: bool = True) -> int:
@@ -92,7 +49,8 @@ def add_account(store: Store, data: AccountInput, *, allow_duplicate: bool = Tru
                 quota)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
             [acc.site_name, acc.site_url, acc.site_type, acc.user_id, acc.username, acc.auth_type,
-             box.encrypt(acc.access_token), box.encrypt(acc.cookie), box.encrypt(acc.refresh_token),
+             *sealed(box, {"access_token": acc.access_token, "cookie": acc.cookie,
+                           "refresh_token": acc.refresh_token}).values(),
              hint, acc.notes, acc.exchange_rate, acc.disabled, acc.exclude_from_total_balance,
              acc.exclude_from_today_income, acc.manual_balance_usd, acc.auto_checkin, acc.checkin_url,
              acc.redeem_url, acc.checkin_supported, acc.health_status, acc.health_reason,
@@ -103,17 +61,10 @@ def add_account(store: Store, data: AccountInput, *, allow_duplicate: bool = Tru
     return new_id
 
 
-def _existing_ids(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> list[int]:
-    wanted = [int(i) for i in ids]
-    if not wanted:
-        return []
-    rows = con.execute("SELECT id FROM accounts WHERE list_contains(?, id)", [wanted]).fetchall()
-    return sorted(r[0] for r in rows)
-
-
 def require_ids(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> list[int]:
     ids = [int(i) for i in ids]
-    found = set(_existing_ids(con, ids))
+    found = {r[0] for r in con.execute("SELECT id FROM accounts WHERE list_contains(?, id)", [ids]).fetchall()
+             } if ids else set()
     missing = [i for i in ids if i not in found]
     if missing:
         raise NotFound(f"Account {missing[0]} does not exist.")
@@ -275,9 +226,7 @@ def get_secrets(store: Store, ids: list[int]) -> dict[int, dict[str, str | None]
     with store.read() as con:
         rows = con.execute("SELECT id, access_token_enc, cookie_enc, refresh_token_enc FROM accounts "
                            "WHERE list_contains(?, id)", [[int(i) for i in ids]]).fetchall()
-    box = store.box
-    return {r[0]: {"access_token": box.decrypt(r[1]), "cookie": box.decrypt(r[2]),
-                   "refresh_token": box.decrypt(r[3])} for r in rows}
+    return {r[0]: opened(store.box, SECRET_NAMES, r[1:]) for r in rows}
 
 
 def set_secrets(store: Store, account_id: Any, *, access_token: str | None = None,
@@ -293,14 +242,13 @@ def set_secrets(store: Store, account_id: Any, *, access_token: str | None = Non
         if value is not None and not value.strip():
             raise ValidationError(f"The new {what} is empty.")
     check_credentials(access_token=access_token, cookie=cookie, refresh_token=refresh_token)
-    box = store.box
     sets: list[str] = []
     params: list[Any] = []
     for col, value in (("access_token_enc", access_token), ("cookie_enc", cookie),
                        ("refresh_token_enc", refresh_token)):
         if value is not None:
             sets.append(f"{col} = ?")
-            params.append(box.encrypt(value.strip()))
+            params.append(seal_one(store.box, value.strip()))
     hint = (access_token or cookie or "").strip()
     if hint:
         sets.append("secret_hint = ?")
@@ -351,3 +299,91 @@ def checkin_methods(store: Store, ids: list[Any]) -> list[dict[str, Any]]:
                            "WHERE list_contains(?, id) ORDER BY id", [aids]).fetchall()
     return [{"id": r[0], "site_url": r[1], "site_type": r[2], "checkin_method": r[3], "checkin_request": r[4]}
             for r in rows]
+
+
+# -- the import's accounts: many at once, inside the importer's transaction ---------------------
+
+@dataclass
+class AccountRow:
+    """One account for ``write_many``: column values (checked by the caller against the table's
+    types), secrets in plain text, tag names; ``id`` None adds it, an id overwrites that account."""
+
+    values: dict[str, Any]
+    secrets: dict[str, str] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    id: int | None = None
+
+
+def ensure_tags(con: duckdb.DuckDBPyConnection, names: list[str],
+                times: dict[str, tuple[str | None, str | None]] | None = None) -> list[int]:
+    """The ids of tags ``names`` (as given, matched case-insensitively), creating missing ones
+    with ``times`` (name -> ISO created, updated; now when absent)."""
+    ids: list[int] = []
+    for name in names:
+        row = con.execute("SELECT id FROM tags WHERE name_key = ?", [name.casefold()]).fetchone()
+        tid = row[0] if row else one_row(con.execute(
+            "INSERT INTO tags (name, name_key, created_at, updated_at) VALUES (?, ?, "
+            "coalesce(CAST(? AS TIMESTAMPTZ), now()), coalesce(CAST(? AS TIMESTAMPTZ), now())) RETURNING id",
+            [name, name.casefold(), *(times or {}).get(name, (None, None))]))[0]
+        if tid not in ids:
+            ids.append(tid)
+    return ids
+
+
+def _secret_values(box: SecretBox, secrets: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = sealed(box, secrets, skip_empty=True)
+    hint = secrets.get("access_token") or secrets.get("cookie")
+    if hint:
+        out["secret_hint"] = mask_secret(hint)
+    return out
+
+
+def write_many(con: duckdb.DuckDBPyConnection, box: SecretBox, rows: list[AccountRow],
+               types: dict[str, str]) -> list[int]:
+    """Add the new accounts of ``rows`` and overwrite the others (values, secrets, tags) inside the
+    caller's transaction; the ids, in the order of ``rows``. ``types``: column -> DuckDB type.
+
+    Set-based, so 5,000 new accounts take one INSERT per group of accounts with the same columns
+    (``store.rows_table``): their ids come from the account sequence first; tags are resolved
+    once per name and linked in one INSERT.
+    """
+    new = sum(r.id is None for r in rows)
+    fresh = iter(sorted(r[0] for r in con.execute(
+        "SELECT nextval('account_id_seq') FROM range(?)", [new]).fetchall()) if new else [])
+    ids: list[int] = []
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for r in rows:
+        params = {**r.values, **_secret_values(box, r.secrets)}
+        if r.id is None:
+            ids.append(next(fresh))
+            groups.setdefault(tuple(params), []).append({"id": ids[-1], **params})
+            continue
+        ids.append(r.id)
+        if params:
+            sets = ", ".join(f'"{c}" = CAST(? AS {types[c]})' if c in r.values else f'"{c}" = ?' for c in params)
+            con.execute(f"UPDATE accounts SET {sets} WHERE id = ?", [*params.values(), r.id])
+    for keys, members in groups.items():
+        cols = {"id": "BIGINT", **{c: types[c] for c in keys}}
+        rows_table(con, "incoming_accounts", cols, members)
+        names = ", ".join(f'"{c}"' for c in cols)
+        con.execute(f"INSERT INTO accounts ({names}) SELECT {names} FROM incoming_accounts")
+        con.execute("DROP TABLE incoming_accounts")
+    if new < len(rows):
+        con.execute("DELETE FROM account_tags WHERE list_contains(?, account_id)", [[r.id for r in rows if r.id]])
+    tag_of = {n: ensure_tags(con, [n])[0] for n in dict.fromkeys(n for r in rows for n in r.tags)}
+    links = [{"account_id": aid, "tag_id": tag_of[n]} for aid, r in zip(ids, rows, strict=True) for n in r.tags]
+    if links:
+        rows_table(con, "incoming_tags", {"account_id": "BIGINT", "tag_id": "BIGINT"}, links)
+        con.execute("INSERT INTO account_tags SELECT DISTINCT account_id, tag_id FROM incoming_tags")
+        con.execute("DROP TABLE incoming_tags")
+    return ids
+
+
+def replace_pins_and_order(con: duckdb.DuckDBPyConnection, pins: dict[int, int], order: dict[int, int]) -> None:
+    """Replace every account's pin (id -> sequence number, the newest pin highest) and manual
+    position (id -> position), inside the caller's transaction."""
+    for table, given in (("pins", pins), ("manual_order", order)):
+        con.execute(f"DELETE FROM {table}")
+        if given:
+            con.execute(f"INSERT INTO {table} SELECT unnest(?::BIGINT[]), unnest(?::BIGINT[])",
+                        [list(given), list(given.values())])

@@ -2,12 +2,14 @@
 
 ``db`` holds ``Store`` (sessions, the single write lock, one transaction per write),
 ``files`` the checks of the file before DuckDB opens it (and DuckDB's errors as sentences),
-``crypto`` the key file and ``SecretBox``, ``migrations`` the numbered schema steps.
+``crypto`` the key file and ``SecretBox``, ``sealed`` the one helper for encrypted columns
+(every secret sealed and opened through it), ``migrations`` the numbered schema steps.
 See docs/architecture.md.
 """
 
 from allhub_core.store.crypto import KEY_ENV, SecretBox, key_path_for, mask_secret
 from allhub_core.store.db import DEFAULT_DB, Store, default_db_path, one_row, rows_table
+from allhub_core.store.sealed import enc_column, open_one, opened, seal_one, sealed
 from allhub_core.store.secrets import delete_secret, get_secret, has_secret, set_secret
 
 __all__ = [
@@ -17,11 +19,16 @@ __all__ = [
            "Store",
            "default_db_path",
            "delete_secret",
+           "enc_column",
            "get_secret",
            "has_secret",
            "key_path_for",
            "mask_secret",
            "one_row",
+           "open_one",
+           "opened",
            "rows_table",
+           "seal_one",
+           "sealed",
            "set_secret",
 ]

@@ -8,6 +8,7 @@ empty value deletes it.
 from __future__ import annotations
 
 from allhub_core.store.db import Store
+from allhub_core.store.sealed import open_one, seal_one
 
 __all__ = ["delete_secret", "get_secret", "has_secret", "set_secret"]
 
@@ -18,7 +19,7 @@ def get_secret(store: Store, name: str) -> str | None:
     """The secret's plain text, or None when it is not set."""
     with store.read() as con:
         row = con.execute("SELECT value_blob FROM meta WHERE key = ?", [_PREFIX + name]).fetchone()
-    return store.box.decrypt(row[0]) if row and row[0] is not None else None
+    return open_one(store.box, row[0]) if row else None
 
 
 def has_secret(store: Store, name: str) -> bool:
@@ -32,7 +33,7 @@ def set_secret(store: Store, name: str, value: str | None) -> None:
     if not value:
         delete_secret(store, name)
         return
-    blob = store.box.encrypt(value)
+    blob = seal_one(store.box, value)
     with store.write() as con:
         con.execute(
             "INSERT INTO meta (key, value_blob) VALUES (?, ?) "

@@ -10,12 +10,16 @@ site stands in for it with the type given explicitly.  VoAPI v2 has its own prot
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from shared import fast_politeness
 
+import allhub_core
 from allhub_core.net import Auth, Transport, UnsupportedError
 from allhub_core.sandbox import DIALECTS
 from allhub_core.sites import (
@@ -235,3 +239,41 @@ def test_voapi_v2_checkin_off_and_already(sandbox):
     site.clear_faults()
     assert first.result == CheckInResult.SUCCESS, first.message
     assert second.result == CheckInResult.ALREADY_CHECKED, second.message
+
+
+# -- the shared code names no family ------------------------------------------------------------
+
+_FAMILY_NAMES = re.compile(r"sub2api|voapi|veloera|anyrouter|wong|one-?hub|done-?hub|modelflare", re.I)
+_SHARED = ["sites/_api.py", "sites/_logs.py", "sites/_detect.py", "sites/recognition.py", "sites/_status.py",
+           "sites/family.py", "sites/registry.py", "transfer/extension.py", "transfer/extension_account.py",
+           "transfer/extension_export.py", "transfer/extension_migrate.py", "sync/keys.py", "sync/checkins.py"]
+
+
+def _code_words(path: Path) -> list[str]:
+    """Every name and string of a module but its docstrings (bare strings), comments and imports."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+    imports = {id(a) for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    words: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            words.append(node.value)
+        elif isinstance(node, ast.Name):
+            words.append(node.id)
+        elif isinstance(node, ast.Attribute):
+            words.append(node.attr)
+        elif isinstance(node, ast.alias) and id(node) not in imports:
+            words.append(node.name)
+    return words
+
+
+@pytest.mark.parametrize("module", _SHARED)
+def test_shared_code_asks_the_family_instead_of_naming_it(module):
+    """Detection, the registry's check-in choice, the entry points, the extension's mapping and the
+    default key ask the family (or its ``SiteKind``); only the registry's own registration lines
+    (``register_family(Sub2ApiFamily())``) say a family's name."""
+    root = Path(allhub_core.__file__).parent
+    named = [w for w in _code_words(root / module) if _FAMILY_NAMES.search(w)]
+    if module == "sites/registry.py":
+        named = [w for w in named if w not in ("Sub2ApiFamily", "VoApiV2Family")]
+    assert named == [], named

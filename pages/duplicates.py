@@ -1,18 +1,23 @@
-"""Duplicate cleanup: preview groups (same origin + user id), choose keepers, confirm, delete."""
+"""Duplicate cleanup: sets of accounts with the same origin and user id, keepers ticked in one
+table (a page of sets at a time), a preview, then one confirmed delete."""
 
+import pandas as pd
 import streamlit as st
 
 from allhub_core.accounts import KEEP_RULES, apply_dedupe, scan_duplicates
-from pages._ui import HEALTH_BADGE, esc, flash, open_store, show_flash, user_errors
+from pages._ui import HEALTH_BADGE, flash, open_store, show_flash, user_errors
+
+SETS_PER_PAGE = 100
 
 store = open_store()
 ss = st.session_state
 
 st.title("Duplicate cleanup")
 show_flash()
-st.caption("Accounts with the same site origin and the same user id are duplicates. Nothing is deleted "
-           "until you confirm.")
-rule = st.radio("Keep rule", list(KEEP_RULES), format_func=KEEP_RULES.get, horizontal=True, key="keep_rule")
+st.caption("Accounts with the same site origin and the same user id are duplicates. Tick **Keep** on the "
+           "account(s) to keep in each set; the others in that set are deleted. A set with nothing ticked is "
+           "left alone. Nothing is deleted until you confirm.")
+rule = st.radio("Keep rule", list(KEEP_RULES), format_func=KEEP_RULES.__getitem__, horizontal=True, key="keep_rule")
 scan = scan_duplicates(store, rule)
 
 st.markdown(f"**{scan.summary()}**")
@@ -21,43 +26,68 @@ if scan.unscannable:
 if not scan.groups:
     st.success("No duplicate accounts found.")
 
-keep: dict[int, int] = {}
-for i, g in enumerate(scan.groups):
-    with st.container(border=True):
-        st.markdown(f"**{esc(g.origin)}** · User ID: {esc(g.user_id)} · {len(g.accounts)} accounts")
-        labels = {}
+# The keepers chosen so far, per rule, as {(origin, user_id): [ids]}; a set not in it keeps the rule's pick.
+choices: dict[tuple[str, str], list[int]] = ss.setdefault("dedupe_keep", {}).setdefault(rule, {})
+pages = max(1, -(-len(scan.groups) // SETS_PER_PAGE))
+page = 1
+if pages > 1:
+    page = int(st.number_input(f"Page of sets (1 to {pages}, {SETS_PER_PAGE} sets each)", 1, pages, 1,
+                               key="dedupe_page"))
+shown = scan.groups[(page - 1) * SETS_PER_PAGE: page * SETS_PER_PAGE]
+
+if shown:
+    rows = []
+    for g in shown:
+        kept = set(choices.get((g.origin, g.user_id), [g.keep_id]))
         for a in g.accounts:
-            flags = [f for f, on in (("pinned", a["pinned"]), ("disabled", a["disabled"])) if on]
-            rec = " · Recommended" if a["id"] == g.keep_id else ""
-            labels[a["id"]] = (f"{esc(a['site_name'])} (id {a['id']}, {esc(a['username'] or 'no username')}, "
-                               f"{HEALTH_BADGE.get(a['health_status'])}, updated {a['updated_at']:%Y-%m-%d %H:%M:%S}"
-                               f"{', ' + ', '.join(flags) if flags else ''}){rec}")
-        keep[i] = st.radio("Keep", [a["id"] for a in g.accounts], format_func=labels.get,
-                           key=f"keep_{rule}_{g.origin}_{g.user_id}", label_visibility="collapsed")
-        st.caption(f"Recommended keeper chosen by rule: {g.reason}.")
+            rows.append({"keep": a["id"] in kept, "set": f"{g.origin} · user {g.user_id}", "id": a["id"],
+                         "name": a["site_name"], "username": a["username"] or "",
+                         "health": HEALTH_BADGE.get(a["health_status"]) or "", "updated": a["updated_at"],
+                         "pinned": bool(a["pinned"]), "disabled": bool(a["disabled"]),
+                         "recommended": a["id"] == g.keep_id})
+    frame = pd.DataFrame(rows)
+    edited = st.data_editor(
+        frame, key=f"dedupe_{rule}_{page}", hide_index=True, num_rows="fixed", width="stretch",
+        disabled=[c for c in frame.columns if c != "keep"],
+        column_config={
+            "keep": st.column_config.CheckboxColumn("Keep", help="Kept; the unticked accounts of the set are deleted"),
+            "set": st.column_config.TextColumn("Set", width="medium"),
+            "id": st.column_config.NumberColumn("ID", format="%d", width="small"),
+            "name": "Name", "username": "Username", "health": "Health",
+            "updated": st.column_config.DatetimeColumn("Updated", format="YYYY-MM-DD HH:mm:ss"),
+            "pinned": st.column_config.CheckboxColumn("Pinned", width="small"),
+            "disabled": st.column_config.CheckboxColumn("Disabled", width="small"),
+            "recommended": st.column_config.CheckboxColumn("Rule's pick", width="small",
+                                                           help=f"Chosen by the keep rule: {scan.groups[0].reason}"),
+        })
+    at = 0
+    for g in shown:
+        n = len(g.accounts)
+        keep_ids = [int(i) for i, k in zip(edited["id"][at:at + n], edited["keep"][at:at + n], strict=True) if k]
+        choices[(g.origin, g.user_id)] = keep_ids
+        at += n
 
 if scan.groups and st.button("Preview deletion", key="preview_dedupe"):
     ss.dedupe_preview = True
 
 if scan.groups and ss.get("dedupe_preview"):
-    with st.container(border=True):
-        to_delete = [(g, a) for i, g in enumerate(scan.groups) for a in g.accounts if a["id"] != keep[i]]
+    with st.container(border=True), user_errors():
+        plan = scan.plan(choices)
         st.subheader("Delete duplicate accounts")
-        st.write(f"This will delete {len(to_delete)} account(s) across {len(scan.groups)} duplicate set(s).")
-        pinned = sum(1 for _, a in to_delete if a["pinned"])
-        if pinned:
-            st.warning(f"{pinned} pinned account(s) will be deleted.")
-        for i, g in enumerate(scan.groups):
-            kept = next(a for a in g.accounts if a["id"] == keep[i])
-            gone = ", ".join(f"{esc(a['site_name'])} (id {a['id']})" for a in g.accounts if a["id"] != keep[i])
-            st.markdown(f"- {esc(g.origin)}: Keep: {esc(kept['site_name'])} (id {kept['id']}) · Delete: {gone}")
+        st.write(plan.summary())
+        if plan.pinned:
+            st.warning(f"{plan.pinned} pinned account(s) will be deleted.")
+        if plan.delete:
+            st.dataframe(pd.DataFrame([{"set": f"{a['origin']} · user {a['user_id']}", "id": a["id"],
+                                        "name": a["site_name"], "pinned": bool(a["pinned"])} for a in plan.delete]),
+                         hide_index=True, key="dedupe_plan")
         c1, c2 = st.columns(2)
-        if c1.button("Delete duplicates", type="primary", key="confirm_dedupe"):
-            with user_errors():
-                n = apply_dedupe(store, scan, overrides=keep)
-                flash(f"Deleted {n} account(s) from {len(scan.groups)} duplicate set(s).")
-                ss.dedupe_preview = False
-                st.rerun()
+        if c1.button("Delete duplicates", type="primary", key="confirm_dedupe", disabled=not plan.delete):
+            n = apply_dedupe(store, scan, overrides=choices)
+            flash(f"Deleted {n} account(s) from {plan.sets} duplicate set(s).")
+            ss.dedupe_preview = False
+            ss.dedupe_keep = {}
+            st.rerun()
         if c2.button("Cancel", key="cancel_dedupe"):
             ss.dedupe_preview = False
             st.rerun()

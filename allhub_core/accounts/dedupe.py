@@ -16,7 +16,7 @@ from allhub_core.accounts.write import delete_rows, require_ids
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store, one_row
 
-__all__ = ["KEEP_RULES", "DedupeScan", "DuplicateGroup", "apply_dedupe", "scan_duplicates"]
+__all__ = ["KEEP_RULES", "DedupePlan", "DedupeScan", "DuplicateGroup", "apply_dedupe", "scan_duplicates"]
 
 KEEP_RULES = {
     "pinned": "Keep pinned (if any)",
@@ -62,6 +62,61 @@ class DedupeScan:
     def summary(self) -> str:
         return f"{len(self.groups)} duplicate set(s) · {self.delete_count} account(s) to delete"
 
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per account of every set, the rule's keeper marked ``recommended``."""
+        return [{"origin": g.origin, "user_id": g.user_id, "id": a["id"], "site_name": a["site_name"],
+                 "username": a["username"], "health_status": a["health_status"], "updated_at": a["updated_at"],
+                 "pinned": bool(a["pinned"]), "disabled": bool(a["disabled"]), "recommended": a["id"] == g.keep_id}
+                for g in self.groups for a in g.accounts]
+
+    def exit_code(self) -> int:
+        return 0
+
+    def plan(self, keep: dict[Any, Any] | None = None) -> DedupePlan:
+        """What ``apply_dedupe`` would delete. ``keep`` maps a set's ``(origin, user_id)`` (or its
+        index) to the id to keep, or to a collection of ids to keep (an empty one leaves the set
+        alone); a set not named keeps the rule's keeper. ``ValidationError`` for an id not in its set."""
+        keep = keep or {}
+        plan = DedupePlan()
+        for i, g in enumerate(self.groups):
+            chosen = keep.get((g.origin, g.user_id), keep.get(i, g.keep_id))
+            kept = {int(k) for k in chosen} if isinstance(chosen, (list, tuple, set, frozenset)) else {int(chosen)}
+            ids = {a["id"] for a in g.accounts}
+            if stray := kept - ids:
+                raise ValidationError(f"Account {min(stray)} is not in the duplicate set for {g.origin} "
+                                      f"user {g.user_id}.")
+            if not kept:
+                plan.left_alone += 1
+                continue
+            gone = [a for a in g.accounts if a["id"] not in kept]
+            if gone:
+                plan.sets += 1
+                plan.delete += [{**a, "origin": g.origin, "user_id": g.user_id} for a in gone]
+        return plan
+
+
+@dataclass
+class DedupePlan:
+    """The accounts a clean-up deletes, the sets it touches and the sets left alone."""
+
+    delete: list[dict[str, Any]] = field(default_factory=list)
+    sets: int = 0
+    left_alone: int = 0
+
+    @property
+    def delete_ids(self) -> list[int]:
+        return [a["id"] for a in self.delete]
+
+    @property
+    def pinned(self) -> int:
+        return sum(1 for a in self.delete if a["pinned"])
+
+    def summary(self) -> str:
+        text = f"This will delete {len(self.delete)} account(s) across {self.sets} duplicate set(s)"
+        if self.left_alone:
+            text += f"; {self.left_alone} set(s) with no account ticked to keep are left alone"
+        return text + "."
+
 
 def scan_duplicates(store: Store, rule: str = "pinned") -> DedupeScan:
     if rule not in KEEP_RULES:
@@ -99,19 +154,12 @@ def scan_duplicates(store: Store, rule: str = "pinned") -> DedupeScan:
 
 
 def apply_dedupe(store: Store, scan: DedupeScan, overrides: dict[Any, Any] | None = None) -> int:
-    """Delete every account of the scanned groups except each group's keeper, in one transaction.
+    """Delete what ``scan.plan(overrides)`` says, in one transaction; the number deleted.
 
-    ``overrides`` maps a group's ``(origin, user_id)`` (or its index) to the id to keep instead.
+    ``overrides`` maps a set's ``(origin, user_id)`` (or its index) to the id, or the ids, to keep.
     Pins and manual order are pruned with the accounts.
     """
-    overrides = overrides or {}
-    delete: list[int] = []
-    for i, g in enumerate(scan.groups):
-        keep = overrides.get((g.origin, g.user_id), overrides.get(i, g.keep_id))
-        ids = [a["id"] for a in g.accounts]
-        if int(keep) not in ids:
-            raise ValidationError(f"Account {keep} is not in the duplicate set for {g.origin} user {g.user_id}.")
-        delete += [a for a in ids if a != int(keep)]
+    delete = scan.plan(overrides).delete_ids
     if not delete:
         return 0
     with store.write() as con:

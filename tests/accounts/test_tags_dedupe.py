@@ -95,7 +95,7 @@ def _three(store):
 
 
 def test_keep_rules(store):
-    a, b, c = _three(store)
+    a, _b, c = _three(store)
     acc.set_pinned(store, [a], True)
     acc.set_disabled(store, [a], True)
     assert scan_duplicates(store, "pinned").groups[0].keep_id == a       # pinned wins even if disabled
@@ -128,7 +128,7 @@ def test_apply_with_override_deletes_in_one_go_and_prunes(store):
 
 
 def test_apply_refuses_override_outside_the_group_and_stale_preview(store):
-    a, b, c = _three(store)
+    _a, _b, _c = _three(store)
     other = _add(store, url="https://other.com", name="O")
     scan = scan_duplicates(store)
     with pytest.raises(ValidationError):
@@ -178,3 +178,19 @@ def test_update_counts_only_accounts_whose_values_change(store):
     assert acc.update_accounts(store, {a: same, b: {"notes": "new"}}) == 1
     assert acc.update_accounts(store, {a: {"tags": ["vip", "paid"]}}) == 1
     assert acc.get_account(store, a)["tags"] == ["paid", "vip"]
+
+
+def test_several_keepers_and_a_set_left_alone(store):
+    a, b, c = _three(store)
+    x = _add(store, url="https://other.com", name="X")
+    y = _add(store, url="https://other.com", name="Y")
+    scan = scan_duplicates(store, "pinned")
+    xs, other = ("https://x.example.com", "55"), ("https://other.com", "55")
+    plan = scan.plan({xs: [a, c], other: []})  # keep two of one set, leave the other alone
+    assert (plan.delete_ids, plan.sets, plan.left_alone) == ([b], 1, 1)
+    assert plan.summary() == ("This will delete 1 account(s) across 1 duplicate set(s); 1 set(s) with no account "
+                              "ticked to keep are left alone.")
+    with pytest.raises(ValidationError, match="is not in the duplicate set"):
+        scan.plan({xs: [a, x]})
+    assert apply_dedupe(store, scan, overrides={xs: [a, c], other: []}) == 1
+    assert sorted(int(r["id"]) for r in acc.account_records(store)) == sorted([a, c, x, y])

@@ -1,4 +1,5 @@
-"""Duplicate cleanup page wiring: summary, keep rules, per-group override, preview, delete, cancel."""
+"""Duplicate cleanup page wiring: summary, keep rules, keepers ticked in one table (paged), preview,
+delete, cancel."""
 
 from __future__ import annotations
 
@@ -44,22 +45,45 @@ def groups(store):
     return ids
 
 
-def keep_radio(at, rule, origin, uid):
-    return at.radio(key=f"keep_{rule}_{origin}_{uid}")
+def grid(at, rule="pinned", page=1):
+    [editor] = [e for e in at.data_editor if e.key == f"dedupe_{rule}_{page}"]
+    return editor.value
 
 
-def test_summary_groups_and_recommended_keepers(groups):
+def tick(at, rule, edits: dict[int, bool], page=1):
+    """Tick (True) or untick (False) Keep on rows of the table, by account id, as a user's clicks do."""
+    frame = grid(at, rule, page)
+    rows = {int(i): pos for pos, i in enumerate(frame["id"])}
+    at.session_state[f"dedupe_{rule}_{page}"] = {
+        "edited_rows": {rows[i]: {"keep": on} for i, on in edits.items()}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    return at.run()  # the table's input (what AppTest reads back) shows the ticks from the next run on
+
+
+def kept(at, rule="pinned", page=1) -> dict[str, list[int]]:
+    frame = grid(at, rule, page)
+    out: dict[str, list[int]] = {}
+    for s, i, k in zip(frame["set"], frame["id"], frame["keep"], strict=True):
+        out.setdefault(s, [])
+        if k:
+            out[s].append(int(i))
+    return out
+
+
+def test_summary_sets_and_the_rules_keepers_in_one_table(groups):
     at = start(PAGE)
 
-    assert not at.success
+    assert not at.exception and not at.success
     assert "**2 duplicate set(s) · 4 account(s) to delete**" in markdowns(at)
-    assert texts(at.caption)[1] == "1 account(s) could not be scanned (no user id) and were skipped."
-    one = keep_radio(at, "pinned", ONE, "7")
-    assert one.value == groups["a2"]  # pinned wins under the default rule
-    assert keep_radio(at, "pinned", TWO, "9").value == groups["b2"]  # then newest update
-    labels = [lbl for lbl in one.options if "Recommended" in lbl]
-    assert len(labels) == 1 and labels[0].startswith(f"One-b (id {groups['a2']},")
-    assert "pinned, disabled" in labels[0]
+    assert "1 account(s) could not be scanned (no user id) and were skipped." in texts(at.caption)
+    assert [r.key for r in at.radio] == ["keep_rule"]  # one widget for every keeper, not a radio per set
+    frame = grid(at)
+    assert len(frame) == 6
+    # pinned wins under the default rule, then the newest update
+    assert kept(at) == {f"{ONE} · user 7": [groups["a2"]], f"{TWO} · user 9": [groups["b2"]]}
+    row = frame[frame["id"] == groups["a2"]].iloc[0]
+    assert (row["name"], bool(row["pinned"]), bool(row["disabled"]), bool(row["recommended"])) == \
+        ("One-b", True, True, True)
 
 
 @pytest.mark.parametrize(("rule", "keeper"), [("pinned", "a2"), ("enabled", "a1"), ("recent", "a4")])
@@ -68,21 +92,20 @@ def test_keep_rule_changes_the_recommended_keeper(groups, rule, keeper):
     at.radio(key="keep_rule").set_value(rule).run()
 
     assert not at.exception
-    assert keep_radio(at, rule, ONE, "7").value == groups[keeper]
-    [rec] = [lbl for lbl in keep_radio(at, rule, ONE, "7").options if lbl.endswith("· Recommended")]
-    assert f"(id {groups[keeper]}," in rec
+    assert kept(at, rule)[f"{ONE} · user 7"] == [groups[keeper]]
 
 
-def test_preview_then_delete_keeps_the_overridden_choice_and_prunes_pins(store, groups):
+def test_preview_then_delete_keeps_the_ticked_choice_and_prunes_pins(store, groups):
     at = start(PAGE)
-    keep_radio(at, "pinned", ONE, "7").set_value(groups["a3"]).run()  # override: keep One-c
-    assert keep_radio(at, "pinned", ONE, "7").value == groups["a3"]
+    tick(at, "pinned", {groups["a3"]: True, groups["a2"]: False})  # keep One-c instead of the rule's pick
+    assert kept(at)[f"{ONE} · user 7"] == [groups["a3"]]
     at.button(key="preview_dedupe").click().run()
 
     assert not at.exception
     assert "This will delete 4 account(s) across 2 duplicate set(s)." in markdowns(at)
     assert texts(at.warning) == ["1 pinned account(s) will be deleted."]
-    assert any(m.startswith(f"- {ONE}: Keep: One-c (id {groups['a3']}) · Delete: ") for m in markdowns(at))
+    [plan] = [d for d in at.dataframe if "keep" not in d.value.columns]  # the list of what goes
+    assert sorted(plan.value["id"]) == sorted([groups["a1"], groups["a2"], groups["a4"], groups["b1"]])
     assert len(account_ids(store)) == 8  # nothing deleted by the preview
 
     at.button(key="confirm_dedupe").click().run()
@@ -93,6 +116,19 @@ def test_preview_then_delete_keeps_the_overridden_choice_and_prunes_pins(store, 
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM pins").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM manual_order").fetchone()[0] == 0
+
+
+def test_two_ticked_keep_both_and_a_set_with_none_ticked_is_left_alone(store, groups):
+    at = start(PAGE)
+    tick(at, "pinned", {groups["a1"]: True, groups["b2"]: False})  # set one keeps a2 and a1; set two: nothing
+    at.button(key="preview_dedupe").click().run()
+
+    assert not at.exception
+    assert ("This will delete 2 account(s) across 1 duplicate set(s); 1 set(s) with no account ticked to keep "
+            "are left alone.") in markdowns(at)
+    at.button(key="confirm_dedupe").click().run()
+    assert account_ids(store) == sorted([groups["a1"], groups["a2"], groups["b1"], groups["b2"], groups["c1"],
+                                         groups["n1"]])
 
 
 def test_delete_with_the_recommended_keepers(store, groups):
@@ -114,3 +150,30 @@ def test_cancel_deletes_nothing(store, groups):
     assert snapshot(store) == before
     assert not [b for b in at.button if b.key == "confirm_dedupe"]
     assert "**2 duplicate set(s) · 4 account(s) to delete**" in markdowns(at)
+
+
+def test_many_sets_come_a_page_at_a_time_and_choices_survive_paging(store):
+    ids = {}
+    for n in range(105):  # 105 sets of two: two pages of sets
+        for half in ("a", "b"):
+            ids[(n, half)] = seed(store, f"S{n}{half}", url=f"https://s{n:03d}.example.com", user_id="1",
+                                  updated_at=f"2024-01-0{1 if half == 'a' else 2} 00:00:00+00")
+    at = start(PAGE)
+    assert not at.exception
+    assert len(grid(at)) == 200  # 100 sets on the first page
+    tick(at, "pinned", {ids[(0, "a")]: True, ids[(0, "b")]: False})  # set 0 keeps its older account
+    at.number_input(key="dedupe_page").set_value(2).run()
+    assert len(grid(at, page=2)) == 10
+    tick(at, "pinned", {ids[(104, "b")]: False}, page=2)  # set 104: nothing ticked, left alone
+    at.number_input(key="dedupe_page").set_value(1).run()
+    assert kept(at)["https://s000.example.com · user 1"] == [ids[(0, "a")]]  # still ticked after paging
+
+    at.button(key="preview_dedupe").click().run()
+    assert "This will delete 104 account(s) across 104 duplicate set(s); 1 set(s) with no account ticked to " \
+           "keep are left alone." in markdowns(at)
+    at.button(key="confirm_dedupe").click().run()
+    left = set(account_ids(store))
+    assert ids[(0, "a")] in left and ids[(0, "b")] not in left
+    assert {ids[(104, "a")], ids[(104, "b")]} <= left
+    assert ids[(50, "b")] in left and ids[(50, "a")] not in left  # the rule's pick elsewhere: newest update
+    assert len(left) == 106

@@ -35,8 +35,7 @@ from urllib.parse import urlsplit
 
 from allhub_core.errors import ValidationError
 from allhub_core.net import ChallengeError, HttpStatusError, SiteError, SiteSession, origin_key, server_message
-from allhub_core.sites._attempt import CheckInAttempt as Outcome
-from allhub_core.sites._attempt import is_already, needs_turnstile
+from allhub_core.sites._attempt import CheckInAttempt, is_already, needs_turnstile
 from allhub_core.vocab import CheckInResult as R
 
 __all__ = [
@@ -279,17 +278,17 @@ def _judge(spec: CheckinRequest, body: Any, text: str, status: int) -> tuple[str
 
 
 async def custom_check_in(session: SiteSession, spec: CheckinRequest, *, access_token: str | None,
-                          user_id: str | None, cookie: str | None) -> Outcome:
+                          user_id: str | None, cookie: str | None) -> CheckInAttempt:
     """Send the account's custom check-in request once and read the answer by its rules."""
     values = {"access_token": access_token or "", "user_id": user_id or "", "cookie": cookie or ""}
     missing = sorted(p for p in spec.placeholders() if not values.get(p))
     if missing:
         what = {"access_token": "access token", "user_id": "user id", "cookie": "session cookie"}[missing[0]]
-        return Outcome(R.FAILED.value, f"This custom check-in needs the account's {what}, which is not stored.")
+        return CheckInAttempt(R.FAILED.value, f"This custom check-in needs the account's {what}, which is not stored.")
     url = _fill_text(spec.url, values)
     if not url.startswith("/"):
         if origin_key(url) != session.origin:
-            return Outcome(R.FAILED.value, "The custom check-in address is not on this account's site.")
+            return CheckInAttempt(R.FAILED.value, "The custom check-in address is not on this account's site.")
         parts = urlsplit(url)
         url = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     headers = {k: _fill_text(v, values) for k, v in spec.headers.items()}
@@ -297,26 +296,26 @@ async def custom_check_in(session: SiteSession, spec: CheckinRequest, *, access_
         reply = await session.request(spec.method, url, json=_fill(spec.body, values), headers=headers,
                                       public=True, idempotent=False)
     except ChallengeError as exc:
-        return Outcome(R.NEEDS_BROWSER.value, str(exc), error=exc)
+        return CheckInAttempt(R.NEEDS_BROWSER.value, str(exc), error=exc)
     except HttpStatusError as exc:
         result, message = _judge(spec, exc.body, exc.server_message, exc.http_status or 0)
         if result == R.ALREADY_CHECKED:
-            return Outcome(result, message)
+            return CheckInAttempt(result, message)
         if exc.http_status in (404, 405):
-            return Outcome(R.FAILED.value, f"The custom check-in address does not exist on the site "
+            return CheckInAttempt(R.FAILED.value, f"The custom check-in address does not exist on the site "
                                            f"(HTTP {exc.http_status}).", error=exc)
         if exc.ambiguous:
-            return Outcome(R.FAILED.value, "The site did not finish answering the check-in; it was not sent again "
-                                           "(look at the site before trying once more).", error=exc)
-        return Outcome(R.FAILED.value, str(exc), error=exc)
+            return CheckInAttempt(R.FAILED.value, "The site did not finish answering the check-in; it was not sent "
+                                  "again (look at the site before trying once more).", error=exc)
+        return CheckInAttempt(R.FAILED.value, str(exc), error=exc)
     except SiteError as exc:
         if exc.ambiguous:
-            return Outcome(R.FAILED.value, "No answer after the check-in was sent; it was not sent again "
+            return CheckInAttempt(R.FAILED.value, "No answer after the check-in was sent; it was not sent again "
                                            "(look at the site before trying once more).", error=exc)
-        return Outcome(R.FAILED.value, str(exc), error=exc)
+        return CheckInAttempt(R.FAILED.value, str(exc), error=exc)
     try:
         body: Any = json.loads(reply.text) if reply.text.strip() else None
     except ValueError:
         body = None
     result, message = _judge(spec, body, reply.text, reply.status)
-    return Outcome(result, reply.clean(message))
+    return CheckInAttempt(result, reply.clean(message))

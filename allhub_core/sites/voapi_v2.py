@@ -43,7 +43,6 @@ from allhub_core.sites._attempt import (
     needs_turnstile,
     post_failure,
 )
-from allhub_core.sites._attempt import CheckInAttempt as Outcome
 from allhub_core.sites._reasons import reason
 from allhub_core.sites._status import site_name
 from allhub_core.sites._types import (
@@ -194,26 +193,26 @@ async def refresh(handle: VoApiV2Handle) -> RefreshResult:
     return result
 
 
-def _refused(message: str, exc: SiteError) -> Outcome:
+def _refused(message: str, exc: SiteError) -> CheckInAttempt:
     if is_disabled(message):
-        return Outcome(R.UNSUPPORTED, message)
+        return CheckInAttempt(R.UNSUPPORTED, message)
     if needs_turnstile(message):
-        return Outcome(R.NEEDS_BROWSER, "The site wants a Turnstile check for check-in; open it in a browser.")
+        return CheckInAttempt(R.NEEDS_BROWSER, "The site wants a Turnstile check for check-in; open it in a browser.")
     auth = isinstance(exc, BusinessError) and exc.health_status == Health.WARNING
-    return Outcome(R.FAILED, message or "The site refused the check-in.", error=exc if auth else None)
+    return CheckInAttempt(R.FAILED, message or "The site refused the check-in.", error=exc if auth else None)
 
 
-async def check_in(handle: VoApiV2Handle) -> Outcome:
+async def check_in(handle: VoApiV2Handle) -> CheckInAttempt:
     session = handle.session
     # The user asked for it: only a stats read that says "done" skips the POST.
     if await checkin_state(session) == CHECKED:
-        return Outcome(R.ALREADY_CHECKED, "Already checked in today.")
+        return CheckInAttempt(R.ALREADY_CHECKED, "Already checked in today.")
     try:
         reply = await session.post("/api/check_in", idempotent=False)
         body = reply.json_object()
         message = reply.clean(server_message(body))
         if body.get("code") == ALREADY_SIGNED and (_SIGNED_MSG.search(message) or is_already(message)):
-            return Outcome(R.ALREADY_CHECKED, message or "Already checked in today.")
+            return CheckInAttempt(R.ALREADY_CHECKED, message or "Already checked in today.")
         data = unwrap(reply)
     except BusinessError as exc:
         return _refused(exc.server_message, exc)
@@ -228,12 +227,12 @@ async def check_in(handle: VoApiV2Handle) -> Outcome:
         if reward is not None and bonus:
             reward += bonus
         if await checkin_state(session) == NOT_CHECKED:
-            return Outcome(R.FAILED, "The site accepted the check-in but does not show it as done today.")
-        return Outcome(R.SUCCESS, message if message and message.lower() != "success" else "Checked in.", reward)
+            return CheckInAttempt(R.FAILED, "The site accepted the check-in but does not show it as done today.")
+        return CheckInAttempt(R.SUCCESS, message if message and message.lower() != "success" else "Checked in.", reward)
     # Ambiguous: look, never resend.
     if await checkin_state(session) == CHECKED:
-        return Outcome(R.SUCCESS, "Checked in (confirmed by re-reading the check-in status).")
-    return Outcome(R.FAILED, f"{err} The check-in may or may not have happened; not resent.", error=err)
+        return CheckInAttempt(R.SUCCESS, "Checked in (confirmed by re-reading the check-in status).")
+    return CheckInAttempt(R.FAILED, f"{err} The check-in may or may not have happened; not resent.", error=err)
 
 
 class VoApiV2Family(BaseFamily[VoApiV2Handle]):

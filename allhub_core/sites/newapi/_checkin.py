@@ -19,12 +19,12 @@ from allhub_core.sites._attempt import (
     NOT_CHECKED,
     UNKNOWN,
     UNSUPPORTED,
+    CheckInAttempt,
     is_already,
     is_disabled,
     needs_turnstile,
     post_failure,
 )
-from allhub_core.sites._attempt import CheckInAttempt as Outcome
 from allhub_core.sites.newapi._variants import Variant
 from allhub_core.vocab import CheckInResult as R
 
@@ -100,60 +100,60 @@ async def checkin_status(session: SiteSession, variant: Variant, *, missing_is_u
 
 # -- doing it ------------------------------------------------------------------
 
-def _map_newapi(body: dict[str, Any], clean) -> Outcome:
+def _map_newapi(body: dict[str, Any], clean) -> CheckInAttempt:
     message = clean(server_message(body))
     data = _obj(body.get("data"))
     if body.get("success") is True:
-        return Outcome(R.SUCCESS, message or "Checked in.", _num(data.get("quota_awarded", data.get("quota"))))
+        return CheckInAttempt(R.SUCCESS, message or "Checked in.", _num(data.get("quota_awarded", data.get("quota"))))
     if is_already(message):
-        return Outcome(R.ALREADY_CHECKED, message or "Already checked in today.")
+        return CheckInAttempt(R.ALREADY_CHECKED, message or "Already checked in today.")
     if is_disabled(message):
-        return Outcome(R.UNSUPPORTED, message)
+        return CheckInAttempt(R.UNSUPPORTED, message)
     if needs_turnstile(message):
-        return Outcome(R.NEEDS_BROWSER, "The site wants a Turnstile check for check-in; open it in a browser.")
-    return Outcome(R.FAILED, message or "The site refused the check-in.")
+        return CheckInAttempt(R.NEEDS_BROWSER, "The site wants a Turnstile check for check-in; open it in a browser.")
+    return CheckInAttempt(R.FAILED, message or "The site refused the check-in.")
 
 
-def _map_veloera(body: dict[str, Any], clean) -> Outcome:
+def _map_veloera(body: dict[str, Any], clean) -> CheckInAttempt:
     message = clean(server_message(body))
     data = _obj(body.get("data"))
     if is_already(message):
-        return Outcome(R.ALREADY_CHECKED, message)
+        return CheckInAttempt(R.ALREADY_CHECKED, message)
     if body.get("success") is True:
-        return Outcome(R.SUCCESS, message or "Checked in.", _num(data.get("quota")))
+        return CheckInAttempt(R.SUCCESS, message or "Checked in.", _num(data.get("quota")))
     if is_disabled(message):
-        return Outcome(R.UNSUPPORTED, message)
-    return Outcome(R.FAILED, message or "The site refused the check-in.")
+        return CheckInAttempt(R.UNSUPPORTED, message)
+    return CheckInAttempt(R.FAILED, message or "The site refused the check-in.")
 
 
-def _map_anyrouter(body: dict[str, Any], clean) -> Outcome:
+def _map_anyrouter(body: dict[str, Any], clean) -> CheckInAttempt:
     message = clean(server_message(body))
     if body.get("success") is False:
         if is_already(message):
-            return Outcome(R.ALREADY_CHECKED, message)
-        return Outcome(R.FAILED, message or "The site refused the check-in.")
+            return CheckInAttempt(R.ALREADY_CHECKED, message)
+        return CheckInAttempt(R.FAILED, message or "The site refused the check-in.")
     low = message.lower()
     if "success" in low or "签到成功" in message:
         data = _obj(body.get("data"))
-        return Outcome(R.SUCCESS, message, _num(data.get("quota", data.get("quota_awarded"))))
+        return CheckInAttempt(R.SUCCESS, message, _num(data.get("quota", data.get("quota_awarded"))))
     if not message or is_already(message):
-        return Outcome(R.ALREADY_CHECKED, message or "Already checked in today.")
-    return Outcome(R.SUCCESS, message)
+        return CheckInAttempt(R.ALREADY_CHECKED, message or "Already checked in today.")
+    return CheckInAttempt(R.SUCCESS, message)
 
 
-def _map_wong(body: dict[str, Any], clean) -> Outcome:
+def _map_wong(body: dict[str, Any], clean) -> CheckInAttempt:
     message = clean(server_message(body))
     data = _obj(body.get("data"))
     if data.get("enabled") is False:
-        return Outcome(R.FAILED, message or "Check-in is disabled on this site.")
+        return CheckInAttempt(R.FAILED, message or "Check-in is disabled on this site.")
     if is_already(message) or (body.get("success") is not True and data.get("checked_in") is True):
-        return Outcome(R.ALREADY_CHECKED, message or "Already checked in today.")
+        return CheckInAttempt(R.ALREADY_CHECKED, message or "Already checked in today.")
     if body.get("success") is True:
-        return Outcome(R.SUCCESS, message or "Checked in.", _num(data.get("quota")))
-    return Outcome(R.FAILED, message or "The site refused the check-in.")
+        return CheckInAttempt(R.SUCCESS, message or "Checked in.", _num(data.get("quota")))
+    return CheckInAttempt(R.FAILED, message or "The site refused the check-in.")
 
 
-_Mapper = Callable[[dict[str, Any], Callable[[str], str]], Outcome]
+_Mapper = Callable[[dict[str, Any], Callable[[str], str]], CheckInAttempt]
 _ROUTES: dict[str, tuple[str, dict[str, Any] | None, _Mapper]] = {
     "new-api": ("/api/user/checkin", {}, _map_newapi),
     "veloera": ("/api/user/check_in", None, _map_veloera),
@@ -162,28 +162,28 @@ _ROUTES: dict[str, tuple[str, dict[str, Any] | None, _Mapper]] = {
 }
 
 
-async def _post(session: SiteSession, dialect: str) -> Outcome:
+async def _post(session: SiteSession, dialect: str) -> CheckInAttempt:
     path, body, mapper = _ROUTES[dialect]
     headers = {"X-Requested-With": "XMLHttpRequest"} if dialect == "anyrouter" else None
     reply = await session.post(path, json=body, headers=headers, idempotent=False)
     outcome = mapper(_body(reply), reply.clean)
     # Every dialect's Turnstile refusal means the same thing: a browser has to do it.
     if outcome.result == R.FAILED and needs_turnstile(outcome.message):
-        return Outcome(R.NEEDS_BROWSER, "The site wants a Turnstile check for check-in; open it in a browser.")
+        return CheckInAttempt(R.NEEDS_BROWSER, "The site wants a Turnstile check for check-in; open it in a browser.")
     return outcome
 
 
-async def check_in(session: SiteSession, variant: Variant) -> Outcome:
+async def check_in(session: SiteSession, variant: Variant) -> CheckInAttempt:
     dialect = variant.checkin
     if dialect is None:
-        return Outcome(R.UNSUPPORTED, "This site type has no check-in.")
+        return CheckInAttempt(R.UNSUPPORTED, "This site type has no check-in.")
     # The user asked for a check-in: only the site saying it is off stops the POST; a status
     # that cannot be read (error, odd shape, missing route) never does.
     before = await checkin_status(session, variant, missing_is_unsupported=False)
     if before == CHECKED:
-        return Outcome(R.ALREADY_CHECKED, "Already checked in today.")
+        return CheckInAttempt(R.ALREADY_CHECKED, "Already checked in today.")
     if before == UNSUPPORTED and dialect != "anyrouter":
-        return Outcome(R.UNSUPPORTED, "Check-in is not enabled on this site.")
+        return CheckInAttempt(R.UNSUPPORTED, "Check-in is not enabled on this site.")
     try:
         return await _post(session, dialect)
     except SiteError as exc:
@@ -195,5 +195,5 @@ async def check_in(session: SiteSession, variant: Variant) -> Outcome:
     # server).  Look, and never resend: a later run will see the true state.
     after = await checkin_status(session, variant)
     if after == CHECKED:
-        return Outcome(R.SUCCESS, "Checked in (confirmed by re-reading the check-in status).")
-    return Outcome(R.FAILED, f"{err} The check-in may or may not have happened; not resent.", error=err)
+        return CheckInAttempt(R.SUCCESS, "Checked in (confirmed by re-reading the check-in status).")
+    return CheckInAttempt(R.FAILED, f"{err} The check-in may or may not have happened; not resent.", error=err)

@@ -50,8 +50,8 @@ if shown:
         frame, key=f"dedupe_{rule}_{page}", hide_index=True, num_rows="fixed", width="stretch",
         disabled=[c for c in frame.columns if c != "keep"],
         column_config={
-            "keep": st.column_config.CheckboxColumn("Keep", help="Kept; the unticked accounts of the set are deleted"),
-            "set": st.column_config.TextColumn("Set", width="medium"),
+            "keep": st.column_config.CheckboxColumn("Keep", width="small", help="Kept; the unticked accounts of the set are deleted"),
+            "set": st.column_config.TextColumn("Set", width="large"),
             "id": st.column_config.NumberColumn("ID", format="%d", width="small"),
             "name": "Name", "username": "Username", "health": "Health",
             "updated": st.column_config.DatetimeColumn("Updated", format="YYYY-MM-DD HH:mm:ss"),
@@ -80,7 +80,9 @@ if scan.groups and ss.get("dedupe_preview"):
         if plan.delete:
             st.dataframe(pd.DataFrame([{"set": f"{a['origin']} · user {a['user_id']}", "id": a["id"],
                                         "name": a["site_name"], "pinned": bool(a["pinned"])} for a in plan.delete]),
-                         hide_index=True, key="dedupe_plan")
+                         hide_index=True, key="dedupe_plan",
+                         column_config={"set": "Set", "id": st.column_config.NumberColumn("ID", format="%d"),
+                                        "name": "Name", "pinned": "Pinned"})
         c1, c2 = st.columns(2)
         if c1.button("Delete duplicates", type="primary", key="confirm_dedupe", disabled=not plan.delete):
             n = apply_dedupe(store, scan, overrides=choices)

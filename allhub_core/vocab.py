@@ -8,9 +8,8 @@ Standard library only (layer L0, see docs/architecture.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import overload
 
 __all__ = [
     "AUTH_TYPES",
@@ -179,6 +178,7 @@ class ExtraSiteType(str):
 
 AnySiteType = SiteType | ExtraSiteType
 _EXTRA_SITE_TYPES: dict[str, ExtraSiteType] = {}
+_SITE_TYPE_LIST: list[str] = list(SiteType.values())
 
 
 def register_site_type(value: str, label: str = "") -> AnySiteType:
@@ -187,42 +187,21 @@ def register_site_type(value: str, label: str = "") -> AnySiteType:
     if known is not None:
         return known
     extra = _EXTRA_SITE_TYPES[value.strip().lower()] = ExtraSiteType(value.strip(), label)
+    _SITE_TYPE_LIST.append(extra.value)
     return extra
 
 
 def unregister_site_type(value: str) -> None:
     """Forget a registered site type (an enum member stays)."""
-    _EXTRA_SITE_TYPES.pop(value.strip().lower(), None)
+    extra = _EXTRA_SITE_TYPES.pop(value.strip().lower(), None)
+    if extra is not None:
+        _SITE_TYPE_LIST.remove(extra.value)
 
 
-class _SiteTypes(Sequence[str]):
-    """``SITE_TYPES``: the enum's values, then every registered one (a live view: a family
-    registered later is known to every room that checks a site type against it)."""
-
-    def _all(self) -> tuple[str, ...]:
-        return (*SiteType.values(), *(str(t) for t in _EXTRA_SITE_TYPES.values()))
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._all()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._all())
-
-    def __len__(self) -> int:
-        return len(self._all())
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
-    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
-        return self._all()[index]
-
-    def __repr__(self) -> str:
-        return repr(self._all())
-
-
-SITE_TYPES: Sequence[str] = _SiteTypes()
+#: Every known site type: the enum's values, then each registered one. One list shared by every
+#: room that checks a site type against it, so a family registered later is known to all of them
+#: (typed as a read-only ``Sequence``: only ``register_site_type`` adds to it).
+SITE_TYPES: Sequence[str] = _SITE_TYPE_LIST
 AUTH_TYPES: tuple[str, ...] = AuthType.values()
 HEALTH_VALUES: tuple[str, ...] = Health.values()
 

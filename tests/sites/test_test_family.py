@@ -20,8 +20,6 @@ from allhub_core.sync import checkin, onboard, refresh
 from allhub_core.transfer import apply_import, build_extension_backup, parse_backup
 from allhub_core.vocab import QUOTA_PER_USD, SITE_TYPES
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 
 @pytest.fixture
 def acme():

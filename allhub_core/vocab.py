@@ -22,6 +22,7 @@ __all__ = [
     "QUOTA_PER_USD",
     "SITE_TYPES",
     "AnySiteType",
+    "Attention",
     "AuthType",
     "Availability",
     "CheckInMethod",
@@ -150,6 +151,16 @@ class CheckInMethod(_Labelled):
     ANYROUTER = "anyrouter:daily-checkin", "AnyRouter sign-in"
     VOAPI_V2 = "voapi-v2:daily-checkin", "VoAPI v2 daily check-in"
     CUSTOM = "custom", "A custom request (for forks with their own check-in)"
+
+
+class Attention(_Labelled):
+    """Why an account needs the user (the one rule: ``accounts.attention``), most pressing first."""
+
+    ERROR = "error", "Error"
+    WARNING = "warning", "Warning"
+    CHECKIN_FAILED = "checkin_failed", "Check-in failed"
+    CHECKIN_NEEDS_YOU = "checkin_needs_you", "Check-in needs you"
+    LOW_BALANCE = "low_balance", "Low balance"
 
 
 class Availability(_Labelled):

@@ -129,6 +129,9 @@ def data_calls(store, prefs) -> list[tuple[str, str, Callable[[], Any]]]:
         totals,
     )
 
+    from allhub_core.accounts.status import todays_checkins
+    from allhub_core.history import overview
+
     f = bench_filter()
     none = AccountFilter()
     return [
@@ -142,6 +145,12 @@ def data_calls(store, prefs) -> list[tuple[str, str, Callable[[], Any]]]:
         ("count_f", "count_accounts, filtered", lambda: count_accounts(store, f)),
         ("tags", "list_tags", lambda: list_tags(store)),
         ("prefs", "get_preferences", lambda: get_preferences(store)),
+        # today's check-in state and "needs attention" (issue 17): the filters, the Check-in
+        # page's rows and the Overview read the check-in log
+        ("checked", "count_accounts, checked in today", lambda: count_accounts(store, AccountFilter(checkin=["checked"]))),
+        ("attention", "count_accounts, needs attention", lambda: count_accounts(store, AccountFilter(attention=True))),
+        ("checkin_page", "todays_checkins (Check-in page rows)", lambda: todays_checkins(store)),
+        ("overview", "overview (the Overview's figures)", lambda: overview(store)),
     ]
 
 
@@ -186,7 +195,7 @@ def page_child(db: str, runs: int, profile: bool) -> None:
     def one(at: Any | None, filtered: bool) -> tuple[float, dict[str, list[float]], Any]:
         if at is None:
             # The landing page is Overview: open the app, then go to Accounts (the timed run).
-            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
             at.run()
             at.switch_page("pages/accounts.py")
             if filtered:
@@ -220,7 +229,7 @@ def page_child(db: str, runs: int, profile: bool) -> None:
     # a new session of the Duplicate cleanup page (the scan's own page), same process
     dup = []
     for _ in range(runs):
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
         at.run()
         rec.clear()
         at.switch_page("pages/duplicates.py")
@@ -237,7 +246,7 @@ def page_child(db: str, runs: int, profile: bool) -> None:
         import pstats
 
         pr = cProfile.Profile()
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
         pr.enable()
         at.run()
         pr.disable()
@@ -297,6 +306,25 @@ def sql_profile(store, prefs, runs: int) -> list[tuple[str, float]]:
     return rows
 
 
+def fill_checkin_log(store) -> int:
+    """Give the check-in log what a year of daily runs leaves (unless it has rows already): for
+    each of the last 30 days one attempt per account able to check in, most of them done, some
+    failed or needing the user; "checked in today" and "needs attention" read today's rows."""
+    with store.write() as con:
+        have = con.execute("SELECT count(*) FROM checkin_log").fetchone()[0]
+        if have:
+            return int(have)
+        con.execute("""
+            INSERT INTO checkin_log (account_id, day, attempted_at, result, message)
+            SELECT a.id, current_date - d.n, CAST(current_date - d.n AS TIMESTAMP) + INTERVAL 9 HOUR,
+                   CASE WHEN hash(a.id, d.n) % 20 = 0 THEN 'failed'
+                        WHEN hash(a.id, d.n) % 20 = 1 THEN 'needs_browser'
+                        WHEN hash(a.id, d.n) % 3 = 0 THEN 'already_checked' ELSE 'success' END, 'bench'
+            FROM accounts a, (SELECT CAST(range AS INTEGER) AS n FROM range(0, 30)) d
+            WHERE coalesce(a.checkin_supported, true) AND hash(a.id) % 10 < 7""")
+        return int(con.execute("SELECT count(*) FROM checkin_log").fetchone()[0])
+
+
 def open_cost(path: str, runs: int) -> float:
     """Median ms of opening and closing the file once (``duckdb.connect`` + ``close``)."""
     import duckdb
@@ -311,8 +339,9 @@ def main() -> int:
     ap.add_argument("--tags", type=int, default=200)
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--page-runs", type=int, default=7)
-    ap.add_argument("--keep", help="build the store at this path (must not exist) and keep it")
+    ap.add_argument("--keep", help="build the store at this path and keep it (an existing one is reused)")
     ap.add_argument("--profile", action="store_true", help="also print SQL timings and a cProfile")
+    ap.add_argument("--calls-only", action="store_true", help="time the data calls only, not the page runs")
     ap.add_argument("--page-child", metavar="DB", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.page_child:
@@ -329,8 +358,6 @@ def main() -> int:
     tmp = None
     if args.keep:
         db = str(Path(args.keep).resolve())
-        if Path(db).exists():
-            raise SystemExit(f"{db} exists; --keep wants a new path")
     else:
         tmp = tempfile.TemporaryDirectory(prefix="allhub-bench-")
         db = str(Path(tmp.name) / "bench.duckdb")
@@ -339,9 +366,14 @@ def main() -> int:
           f"Python {sys.version.split()[0]} · {os.cpu_count()} CPU(s) · load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     t0 = time.perf_counter()
-    info = generate(db, n_accounts=args.accounts, n_tags=args.tags)
-    print(f"generated in {time.perf_counter() - t0:.2f} s: {info}")
-    store = Store(db)
+    if Path(db).exists():
+        store = Store(db)
+        print(f"reusing {db}: {count_accounts(store, None)} accounts")
+    else:
+        info = generate(db, n_accounts=args.accounts, n_tags=args.tags)
+        print(f"generated in {time.perf_counter() - t0:.2f} s: {info}")
+        store = Store(db)
+    print(f"check-in log: {fill_checkin_log(store)} rows")
     prefs = all_criteria_prefs(store)
     f = bench_filter()
     print(f"filter: tags={FILTER_TAGS} status={FILTER_STATUS} search={FILTER_SEARCH!r} -> "
@@ -364,6 +396,8 @@ def main() -> int:
     oc = open_cost(db, args.runs)
     print(f"{'open + close the file (duckdb.connect, no query)':52} {oc:7.1f}")
 
+    if args.calls_only:
+        return 0
     # -- page runs --------------------------------------------------------------------------------
     print(f"\nAccounts page script run (AppTest, fresh child process, 1 warm-up + {args.page_runs} runs each) ...")
     page = run_page_child(db, args.page_runs, args.profile)

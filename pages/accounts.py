@@ -58,7 +58,7 @@ with st.container(border=True):
                    format_func=lambda t: f"{t} ({facets['site_types'].get(t, 0)})")
     c5.multiselect("Health", ["healthy", "warning", "error", "unknown", "never_synced"], key="f_health",
                    format_func=lambda h: f"{h} ({facets['health'].get(h, 0)})" if h != "never_synced" else "never synced")
-    c6.multiselect("Check-in", list(CHECKIN_FILTERS), key="f_checkin",
+    c6.multiselect("Check-in today", list(CHECKIN_FILTERS), key="f_checkin",
                    format_func=lambda c: f"{CHECKIN_FILTERS[c]} ({facets['checkin'].get(c, 0)})")
     st.toggle(f"Needs attention only ({facets['attention']['attention']})", key="f_attention",
               help="An error or warning, or today's check-in failed or needs you")

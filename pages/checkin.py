@@ -5,6 +5,7 @@ import json
 
 import streamlit as st
 
+from allhub_core.accounts import CHECKIN_BADGE
 from allhub_core.sync import (
     CHECKIN_METHOD_LABELS,
     EXAMPLE_CHECKIN_REQUEST,
@@ -13,7 +14,7 @@ from allhub_core.sync import (
     set_checkin_method,
     todays_checkins,
 )
-from allhub_core.vocab import CheckInResult
+from allhub_core.vocab import Attention, CheckInResult
 from pages._ui import flash, open_store, run_checkin, show_flash, user_errors
 
 store = open_store()
@@ -26,10 +27,6 @@ if run:
     run_checkin(store, None, "Checking in")
 
 rows = todays_checkins(store)
-STATE = {"checked": "✅ checked in", "not_checked": "⏳ not yet", "unsupported": "— no check-in",
-         "unknown": "? not seen today"}
-ICON = {"success": "✅", "already_checked": "☑️", "unsupported": "—", "needs_browser": "🖐", "failed": "❌"}
-ATTENTION = ("failed", "needs_browser")
 if not rows:
     st.info("No enabled accounts.")
     st.stop()
@@ -39,17 +36,20 @@ counts = {r: sum(1 for x in rows if x["result"] == r.value) for r in CheckInResu
 counts[CheckInResult.UNSUPPORTED] = sum(1 for x in rows if x["result"] == "unsupported" or
                                         (not x["result"] and x["state"] == "unsupported"))
 for col, r in zip(st.columns(5), CheckInResult, strict=True):
-    col.metric(f"{ICON[r.value]} {r.label}", counts[r],
+    col.metric(r.badge, counts[r],
                help={"needs_browser": "A browser check, Turnstile or a custom page: open the site and check in "
                                       "by hand, then mark it below."}.get(r.value))
-only = st.toggle(f"Needs attention only ({sum(counts[CheckInResult(a)] for a in ATTENTION)})", key="ci_attention",
-                 help="Accounts whose last attempt today failed or needs you.")
-shown = [r for r in rows if not only or r["result"] in ATTENTION]
+only = st.toggle(f"Needs attention only ({sum(1 for r in rows if r['attention'])})", key="ci_attention",
+                 help="Accounts that need you: an error or a warning, a check-in that failed or needs you today, "
+                      "or a balance under the low-balance line (set on the Overview).")
+shown = [r for r in rows if not only or r["attention"]]
 table = [{"ID": r["id"], "Name": r["site_name"], "Type": r["site_type"],
           "Method": {"auto": "automatic", "custom": "custom"}.get(r["checkin_method"], r["checkin_method"]),
-          "Today": STATE.get(r["state"], r["state"]),
-          "Last result": f"{ICON[r['result']]} {CheckInResult(r['result']).label}" if r["result"] else "",
-          "Message": r["message"] or "", "Check-in page": r["checkin_url"] or ""} for r in shown]
+          "Today": CHECKIN_BADGE.get(r["state"], r["state"]),
+          "Last result": CheckInResult(r["result"]).badge if r["result"] else "",
+          "Message": r["message"] or "",
+          **({"Needs attention": ", ".join(Attention(k).label for k in r["attention"])} if only else {}),
+          "Check-in page": r["checkin_url"] or ""} for r in shown]
 if table and not any(t["Check-in page"] for t in table):
     for t in table:
         del t["Check-in page"]

@@ -22,7 +22,7 @@ if refresh_all:
     run_refresh(store, None, "Refreshing all enabled accounts")
 
 low = float(get_preferences(store)["low_balance_usd"])
-ov = overview(store, low_balance_usd=low or None)
+ov = overview(store)
 if count_accounts(store, AccountFilter()) == 0:
     st.info("No accounts yet: add one on the **Add account** page. To look around first, run `allhub demo`: "
             "it fills a separate demo database with accounts, 60 days of history and usage.")
@@ -60,13 +60,14 @@ a_head, a_low = st.columns([4, 1], vertical_alignment="bottom")
 a_head.subheader(f"Needs attention · {len(ov.attention)}")
 a_low.number_input("Low balance below ($)", min_value=0.0, value=low, step=1.0, key="ov_low",
                    on_change=lambda: set_preference(store, "low_balance_usd", ss["ov_low"]),
-                   help="Accounts whose balance is under this show up here (0 = off); saved for next time")
+                   help="Accounts whose balance is under this need attention, here and on the other pages "
+                        "(0 = off); saved for next time")
 if ov.attention:
     st.dataframe([{"ID": a["id"], "Name": a["site_name"], "Why": a["reason"]} for a in ov.attention],
                  hide_index=True, key="ov_attention",
                  column_config={"ID": st.column_config.NumberColumn(format="%d", width="small")})
 else:
-    st.success("Nothing needs attention: no errors or warnings, no low balances, every check-in done.")
+    st.success("Nothing needs attention: no errors or warnings, no failed check-ins, no low balances.")
 st.page_link("pages/accounts.py", label="Open the Accounts grid", icon=":material/table:")
 
 # ---- share -----------------------------------------------------------------------------------

@@ -2,12 +2,27 @@
 
 ``model`` checks input, ``write`` adds and changes accounts (one transaction each),
 ``query`` filters, sorts and totals as SQL, ``checkin_today`` is the one rule for today's
-check-in state (every surface and the scheduler use it), ``records`` is the Account JSON shape,
+check-in state (every surface and the scheduler use it), ``attention`` the one rule for "needs
+attention" and the effective balance, ``records`` is the Account JSON shape,
 ``grid`` the editable table, plus ``tags``, ``dedupe`` and ``preferences``. Pages, the CLI and other
 rooms import from here, not from the modules. See docs/architecture.md.
 """
 
-from allhub_core.accounts.checkin_today import CHECKIN_DONE_SQL, checked_today_sql, checkin_state_sql
+from allhub_core.accounts.attention import (
+    LOW_BALANCE_USD_SQL,
+    attention_kinds_sql,
+    attention_rows,
+    effective_quota_sql,
+    needs_attention_sql,
+)
+from allhub_core.accounts.checkin_today import (
+    CHECKIN_DONE_SQL,
+    able_to_check_in_sql,
+    checked_today_sql,
+    checkin_due_sql,
+    checkin_state_sql,
+    todays_log_join,
+)
 from allhub_core.accounts.dedupe import KEEP_RULES, DedupeScan, DuplicateGroup, apply_dedupe, scan_duplicates
 from allhub_core.accounts.grid import CHECKIN_BADGE, GRID_EDITABLE, HEALTH_BADGE, grid_changes, grid_frame, selected_ids
 from allhub_core.accounts.model import (
@@ -32,6 +47,7 @@ from allhub_core.accounts.preferences import (
     whole_number,
 )
 from allhub_core.accounts.query import (
+    CHECKIN_FILTER_STATES,
     CHECKIN_FILTERS,
     AccountFilter,
     count_accounts,
@@ -68,6 +84,7 @@ __all__ = [
     "CHECKIN_BADGE",
     "CHECKIN_DONE_SQL",
     "CHECKIN_FILTERS",
+    "CHECKIN_FILTER_STATES",
     "CHECKIN_METHODS",
     "CURRENCIES",
     "DEFAULTS",
@@ -76,6 +93,7 @@ __all__ = [
     "GRID_EDITABLE",
     "HEALTH_BADGE",
     "KEEP_RULES",
+    "LOW_BALANCE_USD_SQL",
     "MAX_EXCHANGE_RATE",
     "QUOTA_PER_USD",
     "SITE_TYPES",
@@ -86,12 +104,16 @@ __all__ = [
     "AccountInput",
     "DedupeScan",
     "DuplicateGroup",
+    "able_to_check_in_sql",
     "account_records",
     "add_account",
     "add_tag",
     "apply_dedupe",
+    "attention_kinds_sql",
+    "attention_rows",
     "check_credentials",
     "checked_today_sql",
+    "checkin_due_sql",
     "checkin_methods",
     "checkin_state_sql",
     "count_accounts",
@@ -100,6 +122,7 @@ __all__ = [
     "delete_rows",
     "delete_tag",
     "duplicate_message",
+    "effective_quota_sql",
     "facet_counts",
     "find_duplicates",
     "get_account",
@@ -109,6 +132,7 @@ __all__ = [
     "grid_frame",
     "list_accounts",
     "list_tags",
+    "needs_attention_sql",
     "normalize_sorting",
     "normalize_tag_name",
     "parse_exchange_rate",
@@ -125,6 +149,7 @@ __all__ = [
     "set_pinned",
     "set_preference",
     "set_secrets",
+    "todays_log_join",
     "totals",
     "update_accounts",
     "whole_number",

@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from allhub_core.accounts.checkin_today import checkin_state_sql, sql_list
+from allhub_core.accounts.attention import attention_kinds_sql, effective_quota_sql
+from allhub_core.accounts.checkin_today import checkin_state_sql, todays_log_join
 from allhub_core.origin import origin_key
 from allhub_core.store import Store, one_row
-from allhub_core.vocab import HEALTH_VALUES, QUOTA_PER_USD, CheckInResult, CheckInState, Health
+from allhub_core.vocab import HEALTH_VALUES, QUOTA_PER_USD, CheckInState
 
 if TYPE_CHECKING:  # list_accounts returns a frame (DuckDB imports pandas when it makes one)
     import pandas as pd
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # list_accounts returns a frame (DuckDB imports pandas when i
 __all__ = [
     "ACCOUNT_VIEW",
     "CHECKIN_FILTERS",
+    "CHECKIN_FILTER_STATES",
     "HEALTH_VALUES",
     "QUOTA_PER_USD",
     "AccountFilter",
@@ -35,15 +37,10 @@ __all__ = [
 ]
 
 #: check-in filter values -> the state each one shows (``checkin_today``)
-_FILTER_STATE = {"checked": CheckInState.CHECKED, "not_checked": CheckInState.NOT_CHECKED,
-                 "outdated": CheckInState.UNKNOWN, "unsupported": CheckInState.UNSUPPORTED}
-#: check-in filter values -> label
-CHECKIN_FILTERS = {
-    "checked": "Checked in today",
-    "not_checked": "Not checked in today",
-    "outdated": "Status not seen today",
-    "unsupported": "Check-in unsupported",
-}
+CHECKIN_FILTER_STATES = {"checked": CheckInState.CHECKED, "not_checked": CheckInState.NOT_CHECKED,
+                         "outdated": CheckInState.UNKNOWN, "unsupported": CheckInState.UNSUPPORTED}
+#: check-in filter values -> label (the state's own)
+CHECKIN_FILTERS = {key: state.label for key, state in CHECKIN_FILTER_STATES.items()}
 
 # One row per account with derived columns. current_date follows the DuckDB TimeZone setting.
 ACCOUNT_VIEW = f"""
@@ -52,9 +49,7 @@ WITH v AS (
         p.seq AS pin_seq,
         (p.seq IS NOT NULL) AS pinned,
         mo.position AS manual_position,
-        CASE WHEN a.manual_balance_usd IS NOT NULL
-             THEN CAST(round(a.manual_balance_usd * {QUOTA_PER_USD}) AS BIGINT)
-             ELSE a.quota END AS eff_quota,
+        {effective_quota_sql("a")} AS eff_quota,
         (a.stats_date = current_date) AS stats_today,
         CASE WHEN a.stats_date = current_date AND a.consumption_availability <> 'unavailable'
              THEN a.today_consumption END AS cons_today,
@@ -64,8 +59,10 @@ WITH v AS (
              ELSE 'unavailable' END AS cons_avail,
         CASE WHEN a.stats_date = current_date THEN a.income_availability
              ELSE 'unavailable' END AS inc_avail,
-        {checkin_state_sql("a")} AS checkin_today
+        {checkin_state_sql("a")} AS checkin_today,
+        {attention_kinds_sql("a")} AS attention
     FROM accounts a
+    {todays_log_join("a")}
     LEFT JOIN (SELECT account_id, max(seq) AS seq FROM pins GROUP BY account_id) p ON p.account_id = a.id
     LEFT JOIN (SELECT account_id, min(position) AS position FROM manual_order GROUP BY account_id) mo
            ON mo.account_id = a.id
@@ -88,15 +85,11 @@ class AccountFilter:
     checkin: list[str] = field(default_factory=list)     # keys of CHECKIN_FILTERS
     search: str = ""
     ids: list[int] | None = None
-    attention: bool = False                              # only accounts that need the user (ATTENTION_SQL)
+    attention: bool = False                              # only accounts that need the user (``attention``)
 
 
-#: An account needs the user when its health is an error or a warning, or when today's latest
-#: check-in attempt failed or needs them (a browser check, Turnstile, a custom page).
-ATTENTION_SQL = (f"(v.health_status IN {sql_list((Health.ERROR, Health.WARNING))} OR "
-                 "(SELECT arg_max(l.result, l.id) FROM checkin_log l "
-                 "WHERE l.account_id = v.id AND l.day = current_date) "
-                 f"IN {sql_list((CheckInResult.FAILED, CheckInResult.NEEDS_BROWSER))})")
+#: the account needs the user (``attention``: the one rule, its reasons in ``v.attention``)
+ATTENTION_SQL = "(len(v.attention) > 0)"
 
 
 def _search_clause(text: str, params: list[Any]) -> list[str]:
@@ -146,7 +139,8 @@ def where_sql(f: AccountFilter | None, params: list[Any], skip: str | None = Non
             parts.append("v.last_sync_time IS NULL")
         clauses.append("(" + (" OR ".join(parts) or "false") + ")")
     if f.checkin and skip != "checkin":
-        parts = [f"v.checkin_today = '{state.value}'" for key, state in _FILTER_STATE.items() if key in f.checkin]
+        parts = [f"v.checkin_today = '{state.value}'"
+                 for key, state in CHECKIN_FILTER_STATES.items() if key in f.checkin]
         clauses.append("(" + (" OR ".join(parts) or "false") + ")")
     if f.attention and skip != "attention":
         clauses.append(ATTENTION_SQL)
@@ -338,7 +332,7 @@ def facet_counts(store: Store, f: AccountFilter | None) -> dict[str, dict[str, i
         w = where_sql(f, params, skip="checkin")
         raw = dict(con.execute(
             f"{ACCOUNT_VIEW} SELECT v.checkin_today, count(*) FROM v {w} GROUP BY 1", params).fetchall())
-        out["checkin"] = {key: raw.get(state.value, 0) for key, state in _FILTER_STATE.items()}
+        out["checkin"] = {key: raw.get(state.value, 0) for key, state in CHECKIN_FILTER_STATES.items()}
         params = []
         w = where_sql(f, params, skip="attention")
         w = f"{w} AND {ATTENTION_SQL}" if w else f"WHERE {ATTENTION_SQL}"

@@ -14,7 +14,8 @@ from typing import Any
 
 import duckdb
 
-from allhub_core.accounts.checkin_today import checkin_state_sql
+from allhub_core.accounts.attention import attention_kinds_sql
+from allhub_core.accounts.checkin_today import able_to_check_in_sql, checkin_state_sql, todays_log_join
 from allhub_core.accounts.model import parse_id
 from allhub_core.accounts.write import get_secrets, require_ids
 from allhub_core.store import Store, one_row, rows_table
@@ -53,7 +54,7 @@ def _scope(ids: list[int] | None, only_enabled: bool, checkin: bool) -> tuple[st
     if only_enabled:
         sql += " AND NOT disabled"
     if checkin:
-        sql += " AND (checkin_method = 'custom' OR coalesce(checkin_supported, true))"
+        sql += f" AND {able_to_check_in_sql('accounts')}"
     return sql, params
 
 
@@ -182,16 +183,15 @@ def mark_custom_checked(store: Store, ids: list[Any]) -> int:
 
 
 def todays_checkins(store: Store) -> list[dict]:
-    """Every enabled account with its check-in state today and the latest attempt's message."""
+    """Every enabled account with its check-in state today, the latest attempt's result and
+    message, and ``attention`` (its ``Attention`` reasons: the one needs-attention rule)."""
     sql = f"""
-    WITH last AS (
-        SELECT account_id, result, message, checkin_url, attempted_at FROM checkin_log WHERE day = current_date
-        QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY attempted_at DESC, id DESC) = 1
-    )
     SELECT a.id, a.site_name, a.site_url, a.site_type, a.checkin_method, a.auto_checkin,
            {checkin_state_sql("a")} AS state,
-           l.result, l.message, coalesce(nullif(a.checkin_url, ''), l.checkin_url) AS checkin_url, l.attempted_at
-    FROM accounts a LEFT JOIN last l ON l.account_id = a.id
+           ck.last_result AS result, ck.last_message AS message,
+           coalesce(nullif(a.checkin_url, ''), ck.last_url) AS checkin_url, ck.last_at AS attempted_at,
+           {attention_kinds_sql("a")} AS attention
+    FROM accounts a {todays_log_join("a")}
     WHERE NOT a.disabled ORDER BY a.id"""
     with store.read() as con:
         cur = con.execute(sql)

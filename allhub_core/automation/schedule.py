@@ -19,11 +19,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from allhub_core.accounts import CHECKIN_DONE_SQL, checked_today_sql
+from allhub_core.accounts import CHECKIN_DONE_SQL, checkin_due_sql, todays_log_join
+from allhub_core.automation.clock import local_now
 from allhub_core.automation.runlog import get_state, set_state
 from allhub_core.automation.settings import AutomationSettings, get_settings
 from allhub_core.store import Store
-from allhub_core.vocab import CheckInMethod, CheckInResult
+from allhub_core.sync import get_backup_settings
+from allhub_core.vocab import CheckInResult
 
 __all__ = [
     "CATCH_UP_GRACE_S",
@@ -111,13 +113,12 @@ def planned_checkin_time(store: Store, settings: AutomationSettings, day: date, 
 
 
 def _eligible_sql(extra: str = "") -> str:
-    # "checked in on $day" is the accounts room's one rule (the pages show the same); a done
-    # result in this room's own run log counts too.
+    # "due on $day" (enabled, auto check-in on, able to check in, not checked in) is the
+    # accounts room's one rule (the pages show the same); a done result in this room's own run
+    # log counts too.
     return f"""
-        SELECT a.id, a.site_name FROM accounts a
-        WHERE NOT a.disabled AND a.auto_checkin AND a.checkin_method <> 'none'
-          AND (a.checkin_method = '{CheckInMethod.CUSTOM.value}' OR coalesce(a.checkin_supported, true))
-          AND NOT {checked_today_sql("a", "$day")}
+        SELECT a.id, a.site_name FROM accounts a {todays_log_join("a", "ck", "$day")}
+        WHERE {checkin_due_sql("a", "$day")}
           AND NOT EXISTS (SELECT 1 FROM automation_run_results r JOIN automation_runs u ON u.id = r.run_id
                           WHERE u.job = 'checkin' AND r.account_id = a.id AND r.day = $day
                             AND r.result IN {CHECKIN_DONE_SQL})
@@ -233,16 +234,12 @@ def _checkin_entries(store: Store, s: AutomationSettings, now: datetime) -> list
 
 
 def _webdav_configured(store: Store) -> bool:
-    from allhub_core.sync import get_backup_settings
-
     return get_backup_settings(store).complete
 
 
 def next_runs(store: Store, now: datetime | None = None) -> list[dict[str, Any]]:
     """Each scheduled job: job, next_at (aware datetime or None), note (one phrase: "today at
     14:37 (random in 09:00–23:00)", "off"), due (bool), trigger (what a run now would be)."""
-    from allhub_core.automation.clock import local_now
-
     now = now or local_now()
     s = get_settings(store)
     rows = [_interval_job(store, "refresh", s.refresh_enabled, s.refresh_interval_s, now)]

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from allhub_core.accounts import AccountFilter, attention_rows, checkin_state_sql, todays_log_join, totals
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store
-from allhub_core.vocab import QUOTA_PER_USD, Health
+from allhub_core.vocab import QUOTA_PER_USD
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built: refresh and the CLI need not pay for it
     import pandas as pd
@@ -37,6 +38,8 @@ __all__ = ["Overview", "balance_history", "balance_table", "day_distribution", "
 
 Q = float(QUOTA_PER_USD)
 MAX_RANGE_DAYS = 3660
+#: the Overview's extra fact about an account that needs attention: its check-in is still to do
+NOT_CHECKED_IN, NOT_CHECKED_IN_TEXT = "not_checked_in", "Not checked in today"
 
 
 @dataclass
@@ -54,8 +57,9 @@ class Overview:
     trend: pd.DataFrame
     """day, balance_usd: the summed balance of the last 30 days that have one (oldest first)."""
     attention: list[dict[str, Any]] = field(default_factory=list)
-    """One row per account that needs the user: id, site_name, kinds (why, as words such as
-    ``error``, ``low_balance``, ``not_checked_in``) and reason (the sentences, "; " between)."""
+    """One row per account that needs the user (``accounts.attention_rows``): id, site_name,
+    kinds (``vocab.Attention`` values, plus ``not_checked_in`` when its check-in is still to do
+    today) and reason (the sentences, "; " between)."""
     has_history: bool = False
 
 
@@ -139,7 +143,7 @@ def _daily(store: Store, start: date, end: date, account_ids: list[int] | None, 
                   FROM ({sql}) GROUP BY day ORDER BY day"""
     with store.read() as con:
         frame = _frame(con, sql, params)
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 - loaded by .df() already; refresh and the CLI need not pay for it
 
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     return frame
@@ -221,24 +225,21 @@ def sparklines(store: Store, *, days: int = 30) -> dict[int, list[float]]:
     return {int(aid): [float(v) for v in values] for aid, values in rows if values}
 
 
-def overview(store: Store, *, low_balance_usd: float | None = None) -> Overview:
+def overview(store: Store) -> Overview:
     """Totals of today (the same rules as the Accounts page's totals), counts by health and by
     check-in state of the enabled accounts, the 30-day balance trend, and the accounts that
-    need attention: an error or warning health, a balance under ``low_balance_usd``, or a
-    check-in still to do today. Each account is listed once, with all its reasons (``kinds``,
-    and ``reason`` joined with "; "), in the order of its first reason."""
-    from allhub_core.accounts import AccountFilter, checked_today_sql, checkin_state_sql, totals
-
+    need attention (``accounts.attention_rows``: the one rule every surface uses, with the saved
+    low-balance line), each once with all its reasons; the Overview adds one fact of its own to
+    an account listed there: its check-in still to do today."""
     t = totals(store, AccountFilter(status="enabled"))
     today = date.today()
     checkin_today = checkin_state_sql("a")  # the one rule, as the Accounts and Check-in pages show it
-    eff = (f"CASE WHEN a.manual_balance_usd IS NOT NULL THEN a.manual_balance_usd "
-           f"ELSE a.quota / {Q} END")
     with store.read() as con:
         by_health = dict(con.execute(
             "SELECT health_status, count(*) FROM accounts WHERE NOT disabled GROUP BY 1 ORDER BY 1").fetchall())
         by_checkin = dict(con.execute(
-            f"SELECT {checkin_today}, count(*) FROM accounts a WHERE NOT a.disabled GROUP BY 1 ORDER BY 1").fetchall())
+            f"SELECT {checkin_today}, count(*) FROM accounts a {todays_log_join('a')} "
+            "WHERE NOT a.disabled GROUP BY 1 ORDER BY 1").fetchall())
         complete, partial = _first(con.execute("""
             WITH f AS (
                 SELECT CASE WHEN stats_date = current_date THEN consumption_availability ELSE 'unavailable' END AS c,
@@ -250,26 +251,13 @@ def overview(store: Store, *, low_balance_usd: float | None = None) -> Overview:
                                     AND (c <> 'unavailable' OR coalesce(i, 'unavailable') <> 'unavailable'))
             FROM f"""))
         has_history = bool(_first(con.execute("SELECT count(*) > 0 FROM balance_snapshots"))[0])
-        reasons: list[tuple[int, str, str, str]] = []  # (id, name, kind, reason), most pressing first
-        # Errors, then warnings (a rejected token, a challenge page): the health rule of the
-        # Accounts page's "Needs attention" (accounts.query.ATTENTION_SQL).
-        for aid, name, health, why in con.execute(
-                "SELECT id, site_name, health_status, health_reason FROM accounts WHERE NOT disabled "
-                "AND health_status IN (?, ?) ORDER BY health_status = ? DESC, id",
-                [Health.ERROR.value, Health.WARNING.value, Health.ERROR.value]).fetchall():
-            label = "Error" if health == Health.ERROR.value else "Warning"
-            reasons.append((int(aid), name, health, f"{label}: {why}" if why else label))
-        if low_balance_usd is not None:
-            for aid, name, usd in con.execute(
-                    f"SELECT a.id, a.site_name, {eff} FROM accounts a WHERE NOT a.disabled "
-                    f"AND NOT a.exclude_from_total_balance AND a.last_sync_time IS NOT NULL AND {eff} < ? "
-                    "ORDER BY 3, 1", [float(low_balance_usd)]).fetchall():
-                reasons.append((int(aid), name, "low_balance", f"Low balance: ${usd:,.2f}"))
-        for aid, name in con.execute(
-                f"SELECT a.id, a.site_name FROM accounts a WHERE NOT a.disabled AND a.checkin_supported = true "
-                f"AND a.checkin_method <> 'none' "
-                f"AND NOT {checked_today_sql('a')} ORDER BY a.id").fetchall():
-            reasons.append((int(aid), name, "not_checked_in", "Not checked in today"))
+    attention = []
+    for row in attention_rows(store):
+        kinds, reason = list(row["kinds"]), row["reason"]
+        if row["checkin_due"]:
+            kinds.append(NOT_CHECKED_IN)
+            reason += f"; {NOT_CHECKED_IN_TEXT}"
+        attention.append({"id": row["id"], "site_name": row["site_name"], "kinds": kinds, "reason": reason})
     trend = balance_history(store, start=today - timedelta(days=29), end=today)[["day", "balance_usd"]]
     trend = trend.dropna(subset=["balance_usd"])  # days before the first snapshot
     return Overview(
@@ -280,16 +268,4 @@ def overview(store: Store, *, low_balance_usd: float | None = None) -> Overview:
         complete=int(complete), partial=int(partial),
         by_health={str(k): int(v) for k, v in by_health.items()},
         by_checkin={str(k): int(v) for k, v in by_checkin.items()},
-        trend=trend.reset_index(drop=True), attention=_one_row_each(reasons), has_history=has_history)
-
-
-def _one_row_each(reasons: list[tuple[int, str, str, str]]) -> list[dict[str, Any]]:
-    """One row per account with every reason it has, in the order of its first one."""
-    rows: dict[int, dict[str, Any]] = {}
-    for aid, name, kind, why in reasons:
-        row = rows.setdefault(aid, {"id": aid, "site_name": name, "kinds": [], "reasons": []})
-        row["kinds"].append(kind)
-        row["reasons"].append(why)
-    for row in rows.values():
-        row["reason"] = "; ".join(row.pop("reasons"))
-    return list(rows.values())
+        trend=trend.reset_index(drop=True), attention=attention, has_history=has_history)

@@ -100,7 +100,7 @@ def test_mark_checked_by_hand_on_custom_checkin_page(store):
     [b for b in at.button if b.label == "Mark as checked in today"][0].click().run()
     assert not at.exception
     table = at.dataframe[0].value
-    assert dict(zip(table["Name"], table["Today"]))["Manual"] == "✅ checked in"
+    assert dict(zip(table["Name"], table["Today"]))["Manual"] == "✅ Checked in"
 
 
 def test_remote_text_is_shown_as_text_not_markdown(store, sandbox, loaded):

@@ -42,7 +42,7 @@ def three(store):
 def test_figures_trend_and_states_come_from_the_history_room(store, three):
     at = start(None)
     assert not at.exception
-    ov = overview(store, low_balance_usd=1.0)
+    ov = overview(store)
     shown = metrics(at)
     assert shown["Total balance"] == "$12.40"  # Charlie is excluded from the total
     assert shown["Today's consumption"] == "$2.00" and shown["Today's income"] == "$0.25"

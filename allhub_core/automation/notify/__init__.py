@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from allhub_core.accounts import AccountFilter, attention_rows, facet_counts, totals
 from allhub_core.automation.notify import store as db
 from allhub_core.automation.notify.channels import (
     CHANNEL_KINDS,
@@ -293,13 +294,10 @@ def daily_summary_due(store: Store, now: datetime | None = None) -> bool:
 
 
 def _summary_facts(store: Store, day: str) -> dict[str, Any]:
-    from allhub_core.accounts import AccountFilter, account_records, facet_counts, totals
-
     enabled = AccountFilter(status="enabled")
     t = totals(store, enabled)
     facets = facet_counts(store, enabled)
-    attention = [(r["site_name"] or f"account {r['id']}", r["health_reason"] or "needs you")
-                 for r in account_records(store, f=AccountFilter(status="enabled", attention=True))]
+    attention = [(r["site_name"] or f"account {r['id']}", r["reason"]) for r in attention_rows(store)]
     runs = []
     for job in JOBS:
         last = db.get_state(store, f"last_run:{job}")

@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from allhub_core.accounts import CHECKIN_FILTER_STATES
+
 __all__ = [
     "MAX_LISTED",
     "Message",
@@ -211,8 +213,8 @@ def summary_message(facts: dict[str, Any]) -> Message:
         f" · income ${facts.get('income_usd', 0):,.2f}",
     ]
     ck = dict(facts.get("checkin") or {})
-    lines.append(f"Check-in today: checked {ck.get('checked', 0)} · not checked {ck.get('not_checked', 0)}"
-                 f" · not supported {ck.get('unsupported', 0)}")
+    lines.append("Check-in today: " + " · ".join(f"{state.label.lower()} {ck.get(key, 0)}"
+                                                 for key, state in CHECKIN_FILTER_STATES.items()))
     hl = dict(facts.get("health") or {})
     lines.append(f"Health: healthy {hl.get('healthy', 0)} · warning {hl.get('warning', 0)}"
                  f" · error {hl.get('error', 0)} · unknown {hl.get('unknown', 0)}")

@@ -1,0 +1,100 @@
+"""The one answer to "does this account need the user?" and to "what is its balance?" (issue 17).
+
+An enabled account *needs attention* for each of these reasons (``vocab.Attention``, most
+pressing first):
+
+- its health is an error or a warning (a site down, a rejected token, a challenge page);
+- today's latest check-in attempt failed, or needs the user (a browser check, Turnstile, a
+  custom page);
+- its balance is under the saved low-balance line (``low_balance_usd``, 0 = off), when it has
+  been refreshed at least once and counts in the total balance.
+
+The Accounts page (its "Needs attention" filter and count, through ``query.ACCOUNT_VIEW``), the
+Check-in page, the Overview, the daily summary and ``allhub account list --needs-attention``
+all use this rule, so they name the same accounts. A check-in still to do is not a reason of
+its own (the daily run takes it); the Overview shows it as an extra fact.
+
+The *effective balance* is the user's manual balance when set, else the site's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allhub_core.accounts.checkin_today import checkin_due_sql, todays_log_join
+from allhub_core.accounts.preferences import DEFAULTS
+from allhub_core.store import Store
+from allhub_core.vocab import QUOTA_PER_USD, Attention, CheckInResult, Health
+
+__all__ = [
+    "LOW_BALANCE_USD_SQL",
+    "attention_kinds_sql",
+    "attention_rows",
+    "effective_quota_sql",
+    "needs_attention_sql",
+]
+
+
+def effective_quota_sql(a: str = "a") -> str:
+    """The account's balance in quota units: its manual balance (USD) when set, else the site's."""
+    return (f"(CASE WHEN {a}.manual_balance_usd IS NOT NULL "
+            f"THEN CAST(round({a}.manual_balance_usd * {QUOTA_PER_USD}) AS BIGINT) ELSE {a}.quota END)")
+
+
+#: the saved low-balance line in USD (0: off), read from the preferences table by the query itself
+LOW_BALANCE_USD_SQL = ("coalesce((SELECT TRY_CAST(value AS DOUBLE) FROM preferences "
+                       f"WHERE key = 'low_balance_usd'), {float(DEFAULTS['low_balance_usd'])})")
+
+
+def attention_kinds_sql(a: str = "a", ck: str = "ck") -> str:
+    """The account's ``Attention`` values as a ``VARCHAR[]``, most pressing first (empty: it
+    needs nothing; always empty for a disabled account). The query joins
+    ``todays_log_join(a, ck)``."""
+    low = LOW_BALANCE_USD_SQL
+    reasons = {
+        Attention.ERROR: f"{a}.health_status = '{Health.ERROR.value}'",
+        Attention.WARNING: f"{a}.health_status = '{Health.WARNING.value}'",
+        Attention.CHECKIN_FAILED: f"{ck}.last_result = '{CheckInResult.FAILED.value}'",
+        Attention.CHECKIN_NEEDS_YOU: f"{ck}.last_result = '{CheckInResult.NEEDS_BROWSER.value}'",
+        Attention.LOW_BALANCE: (f"NOT {a}.exclude_from_total_balance AND {a}.last_sync_time IS NOT NULL "
+                                f"AND {low} > 0 AND {effective_quota_sql(a)} < {low} * {QUOTA_PER_USD}"),
+    }
+    cases = ", ".join(f"CASE WHEN {cond} THEN '{kind.value}' END" for kind, cond in reasons.items())
+    return f"(CASE WHEN {a}.disabled THEN []::VARCHAR[] ELSE list_filter([{cases}], lambda k: k IS NOT NULL) END)"
+
+
+def needs_attention_sql(a: str = "a", ck: str = "ck") -> str:
+    """A boolean SQL expression: the account needs attention (the query joins ``todays_log_join``)."""
+    return f"(len({attention_kinds_sql(a, ck)}) > 0)"
+
+
+def _why(kind: Attention, row: dict[str, Any]) -> str:
+    detail = {Attention.ERROR: row["health_reason"], Attention.WARNING: row["health_reason"],
+              Attention.CHECKIN_FAILED: row["last_message"], Attention.CHECKIN_NEEDS_YOU: row["last_message"],
+              Attention.LOW_BALANCE: f"${row['balance_usd']:,.2f}"}[kind]
+    return f"{kind.label}: {detail}" if detail else kind.label
+
+
+def attention_rows(store: Store) -> list[dict[str, Any]]:
+    """Every account that needs attention, once, most pressing first (then the lowest balance,
+    then id): ``id``, ``site_name``, ``kinds`` (``Attention`` values), ``reason`` (their
+    sentences, "; " between), ``balance_usd`` and ``checkin_due`` (the daily check-in still
+    takes it today)."""
+    sql = f"""
+    SELECT * FROM (
+        SELECT a.id, a.site_name, a.health_reason, ck.last_message,
+               {effective_quota_sql("a")} / {float(QUOTA_PER_USD)} AS balance_usd,
+               {checkin_due_sql("a")} AS checkin_due, {attention_kinds_sql("a")} AS kinds
+        FROM accounts a {todays_log_join("a")})
+    WHERE len(kinds) > 0"""
+    with store.read() as con:
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    rank = {k.value: i for i, k in enumerate(Attention)}
+    rows.sort(key=lambda r: (rank[r["kinds"][0]], r["balance_usd"] if r["kinds"][0] == Attention.LOW_BALANCE
+                             else 0.0, r["id"]))
+    return [{"id": int(r["id"]), "site_name": r["site_name"], "kinds": [str(k) for k in r["kinds"]],
+             "reason": "; ".join(_why(Attention(k), r) for k in r["kinds"]),
+             "balance_usd": None if r["balance_usd"] is None else float(r["balance_usd"]),
+             "checkin_due": bool(r["checkin_due"])} for r in rows]

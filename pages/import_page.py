@@ -1,24 +1,14 @@
 """Import and export: All API Hub backups (plain or encrypted), allhub backups and CSV; bookmarks."""
 
-import datetime as dt
-
 import streamlit as st
 
 from allhub_core.transfer import (
     CSV_TEMPLATE,
-    apply_import,
-    build_extension_backup,
-    build_own_backup,
+    CsvImportReport,
     deletion_limit,
-    encrypt_backup,
-    extension_file_name,
-    import_csv,
-    json_text,
+    export_file,
+    import_file,
     list_bookmarks,
-    looks_like_csv,
-    own_file_name,
-    parse_backup,
-    preview_import,
 )
 from pages._ui import esc, flash, open_store, run_recognize_refresh, show_flash, user_errors
 
@@ -51,32 +41,32 @@ with tab_in:
     st.download_button("Download the CSV template", CSV_TEMPLATE, "allhub-accounts-template.csv", "text/csv",
                        key="imp_template")
     data = upload.getvalue() if upload is not None else (pasted or "").encode("utf-8")
+    name = upload.name if upload is not None else ""
     if data.strip():
         with user_errors():
-            if looks_like_csv(data.decode("utf-8", "replace")):
-                csv_preview = import_csv(store, data, dry_run=True)
+            preview = import_file(store, data, name=name, mode=mode, password=password or None, dry_run=True)
+            if isinstance(preview, CsvImportReport):
+                csv_preview = preview
                 st.info(csv_preview.summary())
                 st.dataframe([{"Row": r["row"], "Site": r["url"], "User ID": r["user_id"], "Result": r["status"],
                                "Why": r["reason"]} for r in csv_preview.rows()], hide_index=True, key="imp_csv_rows")
                 then = st.checkbox("Then recognise each added account's site and refresh it", value=True,
                                    key="imp_csv_refresh")
                 if st.button("Add these accounts", type="primary", key="imp_confirm_csv"):
-                    done = import_csv(store, data)
-                    if then and done.added_ids:
+                    done = import_file(store, data, name=name)
+                    if then and isinstance(done, CsvImportReport) and done.added_ids:
                         refreshed = run_recognize_refresh(store, done.added_ids, "Recognising and refreshing")
                         _finish(f"{done.summary()} {refreshed.summary(details=3)}",
                                 max(done.exit_code(), refreshed.exit_code()))
                     _finish(done.summary(), done.exit_code())
             else:
-                bundle = parse_backup(data, password=password or None)
-                preview = preview_import(store, bundle, mode)
                 st.info(preview.summary())
                 st.dataframe([{"Kind": r["kind"], "Action": r["action"], "Name": r["name"], "Site": r["site_url"],
                                "Changes": ", ".join(r["changes"]), "Why": r["reason"]} for r in preview.rows()],
                              hide_index=True, key="imp_rows")
                 gone = [r["name"] or r["site_url"] for r in preview.rows()
                         if r["kind"] == "account" and r["action"] == "delete"]
-                must_confirm = bool(gone) and deletion_limit(bundle, mode, 0) == 0
+                must_confirm = bool(gone) and deletion_limit(preview.bundle, mode, 0) == 0
                 if must_confirm:  # a merge's deletion records, or a replace by a file without accounts
                     st.warning(esc(f"This import deletes {len(gone)} account(s) here: {', '.join(gone[:20])}"
                                    f"{' …' if len(gone) > 20 else ''}."), icon=":material/delete:")
@@ -85,7 +75,8 @@ with tab_in:
                     agreed = True
                 if st.button(f"Import ({mode})", type="primary", key="imp_confirm", disabled=not agreed):
                     # at most the deletions shown: a plan that changed since is refused, nothing written
-                    report = apply_import(store, bundle, mode, max_deletes=deletion_limit(bundle, mode, len(gone)))
+                    report = import_file(store, data, name=name, mode=mode, password=password or None,
+                                         allowed_deletes=len(gone))
                     _finish(report.summary(), report.exit_code())
 
 with tab_out:
@@ -97,16 +88,9 @@ with tab_out:
         st.warning("The file will hold your tokens and cookies in plain text; consider a password.")
     if st.button("Prepare the file", key="exp_prepare"):
         with user_errors():
-            if kind == "own":
-                obj = build_own_backup(store, include_secrets=secrets)
-                name = own_file_name(dt.date.today().isoformat())
-            else:
-                obj = build_extension_backup(store, include_secrets=secrets, accounts_only=kind == "accounts")
-                name = extension_file_name(kind == "accounts")
-            text = json_text(obj)
-            if exp_password:
-                text = encrypt_backup(text, exp_password)
-            ss["exp_file"] = (name, text.encode("utf-8"))
+            out = export_file(store, "allhub" if kind == "full" else kind, include_secrets=secrets,
+                              password=exp_password or None)
+            ss["exp_file"] = (out.name, out.data)
     if "exp_file" in ss:
         name, payload = ss["exp_file"]
         st.download_button(f"Download {name}", payload, name, "application/json", key="exp_download",

@@ -14,6 +14,9 @@ import argparse
 import sys
 
 from allhub_core.cli.output import Fail, emit, open_store, print_json
+from allhub_core.cli.transfer import confirm_deletions
+from allhub_core.errors import SiteError
+from allhub_core.sync import backup_pull, backup_push, backup_sync, backup_test, save_backup_settings
 
 __all__ = ["register"]
 
@@ -33,8 +36,6 @@ def _passwords(args: argparse.Namespace) -> tuple[str | None, str | None]:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    from allhub_core.sync import save_backup_settings
-
     login, backup = _passwords(args)
     if args.clear_password:
         login = ""
@@ -56,15 +57,11 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, action, **kw) -> int:
-    from allhub_core.errors import SiteError
-
     store = open_store(args)
     try:
         if getattr(args, "yes", None) is None:
             report = action(store, **kw)
         else:  # pull and sync: a merge that deletes accounts asks first (needs --yes without a terminal)
-            from allhub_core.cli.transfer import confirm_deletions
-
             report = confirm_deletions(lambda n: action(store, **kw, max_deletes=n), args.yes)
             if report is None:
                 return 0
@@ -78,8 +75,6 @@ def _run(args: argparse.Namespace, action, **kw) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from allhub_core.sync import backup_test
-
     return _run(args, backup_test)
 
 
@@ -88,22 +83,16 @@ def _encrypted(args: argparse.Namespace) -> bool | None:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    from allhub_core.sync import backup_push
-
     _, backup = _passwords(args)
     return _run(args, backup_push, encrypted=_encrypted(args), password=backup)
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
-    from allhub_core.sync import backup_pull
-
     _, backup = _passwords(args)
     return _run(args, backup_pull, mode=args.mode, password=backup)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from allhub_core.sync import backup_sync
-
     _, backup = _passwords(args)
     return _run(args, backup_sync, mode=args.mode, password=backup, encrypted=_encrypted(args))
 

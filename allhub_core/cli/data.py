@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 
 from allhub_core.accounts import AccountFilter, account_records, apply_dedupe, scan_duplicates
 from allhub_core.cli.output import Fail, emit, open_store, print_csv, print_json
 from allhub_core.cli.transfer import read_password
-from allhub_core.transfer import build_extension_backup, build_own_backup, encrypt_backup, to_csv, to_json
+from allhub_core.transfer import export_file, to_csv, to_json
 
 __all__ = ["register"]
 
@@ -82,15 +81,9 @@ def _export_backup(args: argparse.Namespace, store) -> int:
     if args.format == "backup" and args.accounts_only:
         raise Fail(2, "--accounts-only applies to --format allhub only.")
     password = read_password(args)
-    if args.format == "allhub":
-        obj = build_extension_backup(store, include_secrets=args.include_secrets, accounts_only=args.accounts_only)
-        count = len(obj["accounts"]["accounts"])
-    else:
-        obj = build_own_backup(store, include_secrets=args.include_secrets)
-        count = len(obj["accounts"])
-    text = json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
-    if password:
-        text = encrypt_backup(text, password) + "\n"
+    kind = "own" if args.format == "backup" else "accounts" if args.accounts_only else "allhub"
+    out = export_file(store, kind, include_secrets=args.include_secrets, password=password)
+    text, count = out.text + "\n", out.accounts
     if args.out:
         _write_out(args.out, text, private=bool(args.include_secrets or password))
         emit(f"Exported {count} account(s) to {args.out}{' (encrypted)' if password else ''}.", err=True)

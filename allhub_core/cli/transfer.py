@@ -16,6 +16,18 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from allhub_core.cli.output import Fail, emit, open_store, print_json
+from allhub_core.store import Store
+from allhub_core.sync import recognize_and_refresh
+from allhub_core.transfer import (
+    CsvImportReport,
+    DeletionsNeedConfirmation,
+    ImportPreview,
+    ImportReport,
+    PasswordRequired,
+    import_file,
+    is_csv,
+)
+from allhub_core.transfer.backup import MAX_IMPORT_BYTES
 
 __all__ = ["confirm_deletions", "read_password", "register"]
 
@@ -26,8 +38,6 @@ def confirm_deletions(action: Callable[[int | None], T], yes: bool) -> T | None:
     """``action(max_deletes)`` with no deletion allowed unless ``yes``; when it would delete
     accounts, ask on a terminal and run it again allowing exactly that many (None when the person
     says no); without a terminal, refuse in one sentence. Nothing is written before the yes."""
-    from allhub_core.transfer import DeletionsNeedConfirmation
-
     try:
         return action(None if yes else 0)
     except DeletionsNeedConfirmation as exc:
@@ -56,8 +66,6 @@ def read_password(args: argparse.Namespace) -> str | None:
 def _read_input(path: str) -> bytes:
     """The file (or standard input), read no further than one byte past the import limit: a huge
     file is refused with one sentence (``check_size``) without being held in memory."""
-    from allhub_core.transfer.backup import MAX_IMPORT_BYTES
-
     if path == "-":
         return sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)
     try:
@@ -79,71 +87,58 @@ def _line(row: dict) -> str:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from allhub_core.transfer import (
-        PasswordRequired,
-        apply_import,
-        deletion_limit,
-        import_csv,
-        looks_like_csv,
-        parse_backup,
-        preview_import,
-    )
-
     if args.file == "-" and args.password_stdin:
         raise Fail(2, "The backup and its password cannot both come from standard input; give the file's path.")
     password = read_password(args)
     data = _read_input(args.file)
-    text = data.decode("utf-8", errors="replace")
-    if args.file.lower().endswith(".csv") or looks_like_csv(text):
-        if args.mode == "replace":
-            raise Fail(2, "A CSV file only adds accounts; use --mode merge (the default).")
-        store = open_store(args)
-        csv_report = import_csv(store, data, dry_run=args.dry_run)
-        refreshed = None
-        if args.refresh and not args.dry_run and csv_report.added_ids:
-            from allhub_core.sync import recognize_and_refresh
-
-            refreshed = recognize_and_refresh(store, csv_report.added_ids)
-        if args.json:
-            print_json({"dry_run": bool(args.dry_run), "summary": csv_report.summary(), "rows": csv_report.rows(),
-                        **({"refresh": refreshed.rows()} if refreshed is not None else {})})
-        else:
-            emit(csv_report.summary())
-            for r in csv_report.rows():
-                if r["status"] != "added":
-                    emit(f"- row {r['row']}: {r['status']} ({r['url'] or 'no url'}) — {r['reason']}")
-            if refreshed is not None:
-                emit(refreshed.summary(details=5))
-        return max(csv_report.exit_code(), refreshed.exit_code() if refreshed is not None else 0)
-    try:
-        bundle = parse_backup(data, password=password)
-    except PasswordRequired:
-        raise Fail(2, "This backup is encrypted; give its password on standard input with --password-stdin.") from None
+    name = "" if args.file == "-" else args.file
+    if args.mode == "replace" and is_csv(data, name):
+        raise Fail(2, "A CSV file only adds accounts; use --mode merge (the default).")
     store = open_store(args)
-    if args.dry_run:
-        preview = preview_import(store, bundle, args.mode)
-        rejected = any(r["action"] == "rejected" for r in preview.rows())
-        if args.json:
-            print_json(preview.as_json(dry_run=True))
-        else:
-            emit(preview.summary())
-            for row in preview.rows():
-                if row["action"] != "unchanged":
-                    emit(_line(row))
-            emit("Nothing written (dry run).")
-        return 1 if rejected else 0
-    report = confirm_deletions(
-        lambda n: apply_import(store, bundle, args.mode, max_deletes=deletion_limit(bundle, args.mode, n)), args.yes)
+
+    def run(allowed: int | None) -> CsvImportReport | ImportPreview:
+        try:
+            return import_file(store, data, name=name, mode=args.mode, password=password, dry_run=args.dry_run,
+                               allowed_deletes=allowed)
+        except PasswordRequired:
+            raise Fail(2, "This backup is encrypted; give its password on standard input with "
+                          "--password-stdin.") from None
+
+    report = run(0) if args.dry_run else confirm_deletions(run, args.yes)
     if report is None:
         return 0
+    if isinstance(report, CsvImportReport):
+        return _csv_done(args, store, report)
+    done = isinstance(report, ImportReport)  # else the dry run's preview
+    code = report.exit_code()
     if args.json:
-        print_json(report.as_json(dry_run=False))
+        print_json(report.as_json(dry_run=not done))
+        return code
+    emit(report.summary())
+    shown = ("rejected", "duplicate", "tombstoned")
+    for row in report.rows():
+        if (row["action"] in shown) if done else row["action"] != "unchanged":
+            emit(_line(row))
+    if not done:
+        emit("Nothing written (dry run).")
+    return code
+
+
+def _csv_done(args: argparse.Namespace, store: Store, report: CsvImportReport) -> int:
+    refreshed = None
+    if args.refresh and not args.dry_run and report.added_ids:
+        refreshed = recognize_and_refresh(store, report.added_ids)
+    if args.json:
+        print_json({"dry_run": bool(args.dry_run), "summary": report.summary(), "rows": report.rows(),
+                    **({"refresh": refreshed.rows()} if refreshed is not None else {})})
     else:
         emit(report.summary())
-        for row in report.rows():
-            if row["action"] in ("rejected", "duplicate", "tombstoned"):
-                emit(_line(row))
-    return report.exit_code()
+        for r in report.rows():
+            if r["status"] != "added":
+                emit(f"- row {r['row']}: {r['status']} ({r['url'] or 'no url'}) — {r['reason']}")
+        if refreshed is not None:
+            emit(refreshed.summary(details=5))
+    return max(report.exit_code(), refreshed.exit_code() if refreshed is not None else 0)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -41,6 +41,9 @@ from allhub_core.net.webdav import (
     ensure_filename,
 )
 from allhub_core.store import Store, delete_secret, get_secret, has_secret, set_secret
+from allhub_core.transfer import apply_import, deletion_limit, export_file, is_encrypted_envelope, parse_backup
+from allhub_core.transfer.backup import MAX_IMPORT_BYTES
+from allhub_core.transfer.envelope import decrypt_envelope
 
 __all__ = [
     "PULL_MODES",
@@ -245,8 +248,6 @@ def _sentence(report: Any) -> str:
 def _client(store: Store, time_limit_s: float | None = None) -> tuple[WebdavClient, BackupSettings]:
     """The client on the saved settings: each request within the saved deadline, answers no larger
     than an import may be; with ``time_limit_s`` every request also ends within that many seconds."""
-    from allhub_core.transfer.backup import MAX_IMPORT_BYTES
-
     s = get_backup_settings(store)
     if not s.url:
         raise WebdavConfigError("No WebDAV address is set; save the WebDAV settings first.")
@@ -283,21 +284,15 @@ test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest t
 
 def _backup_text(store: Store, settings: BackupSettings, encrypted: bool | None, password: str | None,
                  keep: dict[str, Any] | None = None) -> tuple[str, int | None, bool]:
-    from allhub_core.transfer import build_extension_backup, encrypt_backup
-
     encrypt = settings.encrypt if encrypted is None else encrypted
-    backup = build_extension_backup(store, include_secrets=True)
-    for key, value in (keep or {}).items():  # the extension's sections allhub does not hold
-        backup.setdefault(key, value)
-    accounts = backup.get("accounts")
-    count = len(accounts.get("accounts") or []) if isinstance(accounts, dict) else None
-    text = json.dumps(backup, ensure_ascii=False)
     if encrypt:
         password = password or get_secret(store, BACKUP_PASSWORD_SECRET)
         if not password:
             raise ValidationError("An encrypted upload needs a backup password; set one in the WebDAV settings.")
-        text = encrypt_backup(text, password)
-    return text, count, encrypt
+    # the extension's sections allhub does not hold (keep) go back as they came
+    out = export_file(store, "allhub", include_secrets=True, password=password if encrypt else None, indent=None,
+                      sections=keep)
+    return out.text, out.accounts, encrypt
 
 
 def _push_into(store: Store, client: WebdavClient, s: BackupSettings, report: BackupReport,
@@ -318,9 +313,6 @@ def _pull_into(store: Store, client: WebdavClient, report: BackupReport, mode: s
     """Download and import (deleting at most ``max_deletes`` accounts, else
     ``transfer.DeletionsNeedConfirmation`` and nothing written); returns the file's sections
     allhub does not hold ({} if none)."""
-    from allhub_core.transfer import apply_import, deletion_limit, is_encrypted_envelope, parse_backup
-    from allhub_core.transfer.envelope import decrypt_envelope
-
     with store.released():
         raw = client.download()
     report.remote_found = raw is not None

@@ -17,8 +17,9 @@ from typing import Any
 from allhub_core.accounts import AccountInput, normalize_tag_name
 from allhub_core.errors import AllhubError, ValidationError
 from allhub_core.store import Store
+from allhub_core.transfer.backup import check_size
 from allhub_core.transfer.bundle import IncomingAccount
-from allhub_core.transfer.importer import insert_accounts
+from allhub_core.transfer.import_write import insert_accounts
 from allhub_core.vocab import SITE_TYPES, canonical_site_type
 
 __all__ = ["CSV_IMPORT_COLUMNS", "CSV_TEMPLATE", "CsvImportReport", "import_csv", "looks_like_csv"]
@@ -68,8 +69,6 @@ def _site_name(url: str) -> str:
 
 def import_csv(store: Store, data: bytes | str, *, dry_run: bool = False) -> CsvImportReport:
     """Validate every row, then add the good ones in one transaction (none with ``dry_run``)."""
-    from allhub_core.transfer.backup import check_size
-
     check_size(data, "CSV file")
     if isinstance(data, (bytes, bytearray)):
         try:

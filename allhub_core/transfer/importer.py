@@ -33,20 +33,12 @@ from allhub_core.transfer.bundle import (
     iso_to_ms,
     jsonable,
 )
-from allhub_core.transfer.import_write import insert_accounts, local_tombstones, merged_tombstones, write_plan
+from allhub_core.transfer.import_write import local_tombstones, merged_tombstones, write_plan
 from allhub_core.transfer.snapshot import SKIP_COLUMNS, account_columns
 
 __all__ = [
-    "MODES",
-    "DeletionsNeedConfirmation",
-    "ImportPreview",
-    "ImportReport",
-    "PlanRow",
-    "add_bookmarks",
-    "apply_import",
-    "deletion_limit",
-    "insert_accounts",
-    "preview_import",
+    "MODES", "DeletionsNeedConfirmation", "ImportPreview", "ImportReport", "PlanRow", "add_bookmarks",
+    "apply_import", "deletion_limit", "preview_import"
 ]
 
 MODES = ("merge", "replace")
@@ -153,6 +145,10 @@ class ImportPreview:
     def rows(self) -> list[dict[str, Any]]:
         return [r.as_dict() for r in self.plan]
 
+    def exit_code(self) -> int:
+        """1 when some entry is (or would be) rejected, else 0."""
+        return 1 if any(r.action == "rejected" for r in self.plan) else 0
+
     def as_json(self, *, dry_run: bool) -> dict[str, Any]:
         """The ``allhub import --json`` object (shared/spec/cli.md): counts by what happens to
         the accounts and bookmarks, the tags created, then the summary and every row."""
@@ -181,8 +177,6 @@ class ImportReport(ImportPreview):
             text += "; preferences restored" if self.mode == "replace" else "; preferences left as they are"
         return text + "." + self._notes()
 
-    def exit_code(self) -> int:
-        return 1 if any(r.action == "rejected" for r in self.plan) else 0
 
 
 def _check_mode(mode: str) -> None:

@@ -6,8 +6,10 @@ Run it directly (about 2-3 minutes; the machine has 2 cores, keep it otherwise i
         [--global-concurrency N] [--seq-sample 20] [--bucket-sites 2] [--bucket-users 6]
         [--skip-bucket] [--profile]
 
-What it measures (issue: "refresh-all within 1.25x of the ideal bound, >= 10x faster than one
-account after another, peak memory < 300 MB, default bucket within 1.1x of what it allows"):
+What it measures (targets: refresh-all within 1.5x of its no-window bound (issue 17, since the
+sites' requests go through ``httpx.AsyncClient`` again; real sites cap a client at a window, so
+the windowed figure is the one users wait for), >= 10x faster than one account after another,
+peak memory < 300 MB, default bucket within 1.1x of what it allows):
 
 1. Starts the sandbox (``start_sandbox(sites, users_per_site, latency_ms)``) in a CHILD process
    (this file re-run with ``--serve-sandbox``); the child prints ``demo_accounts`` as JSON. The
@@ -15,7 +17,7 @@ account after another, peak memory < 300 MB, default bucket within 1.1x of what 
    ``ru_maxrss`` is the client's alone. The bench checks the answer time on one kept-alive
    connection before measuring (the sandbox binds with IPPROTO_TCP, so Nagle is off).
 2. Adds every account to a real DuckDB store in a temp dir with ``accounts.add_account``.
-3. **Concurrent**: times ``services.refresh(store, force=True, politeness=P)`` with
+3. **Concurrent**: times ``sync.refresh(store, force=True, politeness=P)`` with
    ``P = Politeness(per_site_concurrency=2, per_site_rpm=0, log_spacing_ms=0)`` - the full user
    path: credentials read and decrypted from the store, one batch over the network, results
    written back in one transaction. ``log_spacing_ms=0`` on purpose: this run measures
@@ -27,7 +29,7 @@ account after another, peak memory < 300 MB, default bucket within 1.1x of what 
    (the one shared ``/api/status`` per site is counted by whichever account fetched it, so the
    median ignores it); overall bound = max over sites. Also printed: the "slot bound"
    ceil(all requests to the site / 2) x latency, status call included.
-4. **Sequential**: one ``services.refresh(store, ids=[id], force=True, politeness=P)`` call per
+4. **Sequential**: one ``sync.refresh(store, ids=[id], force=True, politeness=P)`` call per
    account for a sample (one account from each of ``--seq-sample`` different sites, so every
    dialect is covered), extrapolated to all accounts with each dialect's share; ratio =
    sequential estimate / concurrent time.
@@ -49,9 +51,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import importlib.util
 import json
 import math
 import os
+import pstats
 import resource
 import statistics
 import subprocess
@@ -59,6 +64,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +72,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import print_load  # noqa: E402
+import httpx
+from _common import print_load
+from httpcore import _synchronization
+from httpcore._async import connection_pool
 
-CONC_FACTOR = 1.25     # refresh-all within 1.25x of the ideal bound
+import allhub_core.sync.refreshes as refreshes
+from allhub_core import sync
+from allhub_core.accounts import AccountInput, add_account
+from allhub_core.net import _limiter
+from allhub_core.sites import Politeness
+from allhub_core.store import Store
+
+CONC_FACTOR = 1.5      # refresh-all within 1.5x of the ideal (no-window) bound
 SEQ_FACTOR = 10.0      # at least 10x faster than one after another
 RSS_TARGET_MB = 300.0
 BUCKET_FACTOR = 1.1    # within 1.1x of what the default bucket allows
@@ -77,7 +93,8 @@ BUCKET_FACTOR = 1.1    # within 1.1x of what the default bucket allows
 # ---- the sandbox child ---------------------------------------------------------------------------
 def serve_sandbox(args: argparse.Namespace) -> int:
     """Child mode: run the sandbox, print its accounts as one JSON line, serve until stdin closes."""
-    from allhub_core.sandbox import demo_accounts, start_sandbox
+    # Only the child loads the server (uvicorn, starlette): the parent's ru_maxrss is the client's.
+    from allhub_core.sandbox import demo_accounts, start_sandbox  # noqa: PLC0415 - see above
 
     sb = start_sandbox(sites=args.sites, users_per_site=args.users, latency_ms=args.latency_ms)
     try:
@@ -118,8 +135,6 @@ class SandboxProcess:
     def answer_time_ms(self, n: int = 6) -> float:
         """Median time of ``n`` sequential GETs on ONE kept-alive connection (request log cleared
         afterwards): should be the configured latency plus ~1 ms."""
-        import httpx
-
         url = self.site_urls[0]
         times = []
         with httpx.Client(timeout=30) as c:
@@ -132,8 +147,6 @@ class SandboxProcess:
 
     def request_log(self) -> dict[str, list[dict[str, Any]]]:
         """Recorded requests of every site (``/__sandbox/requests``), by site URL."""
-        import httpx
-
         out = {}
         with httpx.Client(timeout=30) as c:
             for url in self.site_urls:
@@ -152,9 +165,6 @@ class SandboxProcess:
 # ---- store -----------------------------------------------------------------------------------------
 def build_store(tmp: Path, accounts: list[dict[str, Any]], name: str):
     """A real store with every sandbox account added through ``add_account``; (store, id -> row)."""
-    from allhub_core.accounts import AccountInput, add_account
-    from allhub_core.store import Store
-
     store = Store(tmp / f"{name}.duckdb")
     rows: dict[int, dict[str, Any]] = {}
     with store.session():
@@ -173,10 +183,7 @@ class Probe:
     """Wraps the limiter and the service phases to see what happened inside one refresh."""
 
     def __init__(self) -> None:
-        import allhub_core.sync.refreshes as services
-        from allhub_core.net import _limiter
-
-        self.services, self.limiter_mod = services, _limiter
+        self.services, self.limiter_mod = refreshes, _limiter
         self.limiters: list[Any] = []
         self.phases: dict[str, float] = defaultdict(float)
         self.peak_total = 0
@@ -192,8 +199,6 @@ class Probe:
             orig_init(lim, *a, **kw)
             probe.limiters.append(lim)
 
-        from contextlib import asynccontextmanager
-
         @asynccontextmanager
         async def slot(lim, origin, path):
             async with orig_slot(lim, origin, path) as started:
@@ -203,9 +208,6 @@ class Probe:
         self._patch(lim_cls, "__init__", init)
         self._patch(lim_cls, "slot", slot)
         # TCP connections the httpx pool opens, and httpcore's per-lock async-library lookup
-        from httpcore import _synchronization
-        from httpcore._async import connection_pool
-
         orig_create = connection_pool.AsyncConnectionPool.create_connection
         orig_lib = _synchronization.current_async_library
 
@@ -260,12 +262,8 @@ def sniffio_lookup_cost_us() -> float | None:
     """Microseconds per ``httpcore._synchronization.current_async_library()`` call when ``sniffio``
     is not installed (each call is then a failed ``import sniffio``: a search of sys.path);
     None when sniffio is importable (the call is then a dict lookup)."""
-    import importlib.util
-
     if importlib.util.find_spec("sniffio") is not None:
         return None
-    from httpcore import _synchronization
-
     n = 2000
     t0 = time.process_time()
     for _ in range(n):
@@ -284,19 +282,15 @@ def rss_mb() -> float:
 
 # ---- the three runs ----------------------------------------------------------------------------------
 def run_concurrent(store, rows, politeness, latency_s: float, profile: bool) -> dict[str, Any]:
-    from allhub_core import sync as services
-
     cpu0, t_cpu = cpu_now(), None
     prof = None
     if profile:
-        import cProfile
-
         prof = cProfile.Profile()
     with Probe() as probe:
         t0 = time.perf_counter()
         if prof:
             prof.enable()
-        outcome = services.refresh(store, force=True, politeness=politeness, sync_usage_when_due=False)
+        outcome = sync.refresh(store, force=True, politeness=politeness, sync_usage_when_due=False)
         if prof:
             prof.disable()
         wall = time.perf_counter() - t0
@@ -331,14 +325,12 @@ def seq_sample_ids(rows: dict[int, dict[str, Any]], n: int) -> list[int]:
 
 
 def run_sequential(store, rows, politeness, n: int) -> dict[str, Any]:
-    from allhub_core import sync as services
-
     per_dialect: dict[str, list[float]] = defaultdict(list)
     requests = 0
     t_all = time.perf_counter()
     for aid in seq_sample_ids(rows, n):
         t0 = time.perf_counter()
-        out = services.refresh(store, ids=[aid], force=True, politeness=politeness)
+        out = sync.refresh(store, ids=[aid], force=True, politeness=politeness)
         per_dialect[rows[aid]["dialect"]].append(time.perf_counter() - t0)
         requests += sum(r.requests_made for r in out.results)
     sampled = time.perf_counter() - t_all
@@ -351,15 +343,12 @@ def run_sequential(store, rows, politeness, n: int) -> dict[str, Any]:
 
 
 def run_bucket(tmp: Path, sites: int, users: int, latency_ms: int) -> dict[str, Any]:
-    from allhub_core import sync as services
-    from allhub_core.sites import Politeness
-
     p = Politeness()
     with SandboxProcess(sites, users, latency_ms) as sp:
         store, rows = build_store(tmp, sp.accounts, "bucket")
         with Probe() as probe:
             t0 = time.perf_counter()
-            outcome = services.refresh(store, force=True, politeness=p, sync_usage_when_due=False)
+            outcome = sync.refresh(store, force=True, politeness=p, sync_usage_when_due=False)
             wall = time.perf_counter() - t0
         log = sp.request_log()
     per_origin: Counter[str] = Counter()
@@ -406,7 +395,7 @@ def server_timeline(log: dict[str, list[dict[str, Any]]], latency_s: float) -> d
 def table(rows: list[tuple[str, str, str, str, str]]) -> str:
     head = ("figure", "measured", "bound/target", "ratio", "")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
-    line = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
+    line = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))  # noqa: E731
     return "\n".join([line(head), "  ".join("-" * w for w in widths), *(line(r) for r in rows)])
 
 
@@ -426,8 +415,6 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.serve_sandbox:
         return serve_sandbox(args)
-
-    from allhub_core.sites import Politeness
 
     latency_s = args.latency_ms / 1000.0
     extra = {} if args.global_concurrency is None else {"global_concurrency": args.global_concurrency}
@@ -499,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
           f"(global_concurrency {conc_p.global_concurrency}, {len(mif)} origins x {conc_p.per_site_concurrency} "
           f"= {len(mif) * conc_p.per_site_concurrency} wanted)")
     print(f"  TCP connections opened by the client: {conc['connections']} for {conc['requests']} requests "
-          f"(one pool per origin of {conc_p.per_site_concurrency} kept-alive connections)")
+          f"(one httpx client per origin, its pool {conc_p.per_site_concurrency} kept-alive connections)")
     cost = sniffio_lookup_cost_us()
     if cost is not None:
         print(f"  sniffio is not installed: httpcore looked the async library up {conc['sniffio_lookups']} times, each a "
@@ -523,8 +510,6 @@ def main(argv: list[str] | None = None) -> int:
               "server arrival span per origin: "
               + ", ".join(f"{u.rsplit(':', 1)[1]} {n} req over {span:.1f} s" for u, (n, span) in bucket["server"].items()))
     if conc["profile"] is not None:
-        import pstats
-
         print("\ncProfile of the concurrent refresh (top 25 by internal time):")
         pstats.Stats(conc["profile"]).sort_stats("tottime").print_stats(25)
     print(f"total bench time {time.perf_counter() - t_start:.0f} s")

@@ -1,4 +1,4 @@
-"""The network layer: one polite httpx transport shared by every site adapter.
+"""The network layer: one polite transport on httpx shared by every site adapter.
 
 Knows nothing about the database; see ``allhub_core.sites`` for the adapters.
 """
@@ -18,10 +18,12 @@ from allhub_core.net._errors import (
 from allhub_core.net._headers import NO_AUTH, SENSITIVE_HEADERS, USER_ID_HEADERS, Auth
 from allhub_core.net._limiter import CRITICAL_PATHS, Limiter, SlidingWindow, is_critical_path, is_log_path
 from allhub_core.net._origin import InvalidSiteUrl, host_of, normalize_site_url, origin_key, same_origin
+from allhub_core.net._policy import parse_retry_after, session_limit_code
 from allhub_core.net._politeness import Politeness, window_from_rpm
 from allhub_core.net._redact import scrub, short, strip_controls
 from allhub_core.net._reply import Reply, looks_like_challenge, looks_like_html, server_message
-from allhub_core.net._transport import Meter, SiteSession, Transport, parse_retry_after, session_limit_code
+from allhub_core.net._session import Meter, SiteSession
+from allhub_core.net._transport import Transport
 from allhub_core.net.webdav import (
     WebdavAuthError,
     WebdavClient,

@@ -7,6 +7,7 @@ requests per window, with generous margins; nothing asserts how long a wait took
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 import pytest
@@ -16,6 +17,7 @@ from allhub_core.net import (
     AccountClock,
     HttpStatusError,
     Politeness,
+    SharedWork,
     SiteError,
     SlidingWindow,
     Transport,
@@ -227,8 +229,6 @@ def test_shared_work_leaves_an_accounts_clock_as_it_found_it():
     # An account that starts awaiting the batch's shared /api/status while that request queues
     # takes the shared counts on, and gives back exactly what is left when it stops awaiting:
     # a clock left "waiting" would pause whenever nothing of its own is in flight.
-    from allhub_core.net import AccountClock, SharedWork
-
     shared, clock = SharedWork(), AccountClock(45)
     shared.wait_begin()                 # the status request queues in our limiter
     with shared.awaited_by(clock):
@@ -266,7 +266,7 @@ def test_log_requests_wait_out_their_spacing_without_a_slot_then_go_first(site):
         site.latency_ms = 0
     logs, others = _times(site, "/api/log/self"), _times(site, "/api/status")
     assert len(logs) == 3 and len(others) == 8
-    assert all(b - a >= 0.3 for a, b in zip(logs, logs[1:]))  # the spacing holds
+    assert all(b - a >= 0.3 for a, b in itertools.pairwise(logs))  # the spacing holds
     between = [t for t in others if logs[0] < t < logs[1]]
     assert len(between) >= 2  # the slot was not held idle through the spacing
     assert logs[2] < others[-1]  # the last log page did not queue behind every other call

@@ -1,6 +1,6 @@
-"""The transport's own socket layer (net/_pool.py) over real loopback connections: TLS with a
-certificate that is and is not trusted, a gzip body, a server that drops idle connections,
-and a proxy named by the environment.
+"""The sites' requests through httpx (net/_client.py) over real loopback connections: TLS with a
+certificate that is and is not trusted (``SSL_CERT_FILE`` as httpx reads it), a gzip body, a
+server that drops idle connections, a proxy named by the environment and ``NO_PROXY``.
 
 Each server here is a small threaded ``http.server`` that records what it saw.
 """
@@ -11,10 +11,13 @@ import asyncio
 import datetime
 import gzip
 import http.server
+import importlib.util
 import ipaddress
 import json
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -37,7 +40,7 @@ class Recorder(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     seen: list[tuple[str, int]]  # (request line target, client port), set per server
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:  # http.server's name
         self.seen.append((self.path, self.client_address[1]))
         body = json.dumps({"success": True, "message": "", "data": {"path": self.path}}).encode()
         headers = {"Content-Type": "application/json"}
@@ -189,8 +192,6 @@ def test_the_proxy_the_environment_names_is_used_and_no_proxy_is_honoured(plain_
 ])
 def test_a_proxy_we_cannot_use_is_one_sentence_without_its_password(proxy, words, monkeypatch):
     if "socks" in proxy:
-        import importlib.util
-
         assert importlib.util.find_spec("socksio") is None  # the case this test is about
     monkeypatch.setenv("HTTP_PROXY", proxy)
     monkeypatch.delenv("NO_PROXY", raising=False)
@@ -221,17 +222,18 @@ def test_query_parameters_are_encoded_as_httpx_encodes_them(plain_server):
     ]
 
 
-@pytest.mark.parametrize("verify", [True, False])
-def test_tls_settings_are_httpx_own(verify, monkeypatch):
-    """``create_ssl_context`` repeats httpx's (to spare the sites' path its import): same trust
-    store, same checks."""
-    import httpx
+def test_the_trust_store_ssl_cert_file_names_is_used(tls_server, cert, monkeypatch):
+    """With verification on, a certificate no store trusts is refused (above); named by
+    ``SSL_CERT_FILE`` it is trusted, as httpx's ``trust_env`` reads it."""
+    url, seen = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert[0]))
+    (reply,) = get_all(FAST, url, ["/api/user/self"])
+    assert reply.envelope() == {"path": "/api/user/self"} and len(seen) == 1
 
-    from allhub_core.net._transport import create_ssl_context
 
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-    ours, theirs = create_ssl_context(verify), httpx.create_ssl_context(verify=verify)
-    assert (ours.verify_mode, ours.check_hostname) == (theirs.verify_mode, theirs.check_hostname)
-    assert ours.cert_store_stats() == theirs.cert_store_stats()
-    assert ours.minimum_version == theirs.minimum_version and ours.options == theirs.options
+def test_importing_the_network_layer_does_not_import_httpx():
+    """httpx (~0.1 s) loads with the first request: a command that sends none does not pay for it."""
+    code = ("import sys, allhub_core.net, allhub_core.sites; "
+            "sys.exit(sorted(m for m in ('httpx', 'httpcore') if m in sys.modules) or None)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

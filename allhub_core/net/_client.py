@@ -1,0 +1,135 @@
+"""httpx on the sites' path: one ``httpx.AsyncClient`` per origin, and httpx's errors in our words.
+
+What httpx does here, as it does for anyone: the connection pool and its keep-alive (a
+connection the server dropped is not reused), TLS, the query string (``params``), the JSON
+body, gzip and deflate bodies, the charset of a text answer, and the environment
+(``trust_env``): ``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY``, and the
+``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` trust store (else certifi's).
+
+What it is told not to do, because ``_transport.Transport`` does it (see there why):
+follow redirects, keep cookies (accounts of one site share a client, so one account's
+``Set-Cookie`` must never reach another; the jar refuses every cookie), retry.
+
+One client per origin, its pool sized to the per-site limit: httpcore's pool closes every
+idle connection once more than ``max_keepalive_connections`` are open (it counts all of
+them) and scans the whole pool on each request, so with 50 sites in one pool nearly every
+request opened a new TCP connection. No HTTP/2: its package (``h2``) is not a dependency,
+and the limiter allows two requests in flight per site, which two HTTP/1.1 connections carry.
+
+This module is imported with the first request (``_transport``), not with ``allhub_core.net``:
+importing httpx costs every command ~0.1 s. It also imports anyio's asyncio backend, which
+httpx's connections run on and which anyio would otherwise import inside the first connection
+of the process: after the limiter admitted that request, so it reached the site 50-150 ms
+later than the window counted it.
+"""
+
+from __future__ import annotations
+
+import ssl
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any
+
+import anyio._backends._asyncio  # noqa: F401 - see below
+import httpx
+
+from allhub_core.net._errors import NetworkError
+from allhub_core.net._politeness import Politeness
+from allhub_core.net._redact import short
+
+__all__ = ["ERRORS", "USER_AGENT", "fetch", "network_error", "not_sent", "origin_client", "tls_context"]
+
+USER_AGENT = "Mozilla/5.0 (compatible; allhub/0.1; +https://github.com/qixing-jk/all-api-hub)"
+KEEPALIVE_S = 5.0  # httpx's default keep-alive expiry
+
+#: What a request can fail with below HTTP: timeouts, network, protocol and proxy errors, an
+#: answer whose body cannot be decoded.
+ERRORS = httpx.RequestError
+
+
+class _Undecodable(httpx.DecodingError):
+    """The body's ``Content-Encoding`` could not be undone (the message names the encoding)."""
+
+
+class _BadProxy(httpx.ProxyError):
+    """The proxy the environment names cannot be used (the message says why, without its address)."""
+
+
+def tls_context(verify: bool) -> ssl.SSLContext:
+    """httpx's TLS settings (``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when set, else certifi's trust
+    store; no checks at all with ``verify`` off), built once per batch: each build costs ~20 ms."""
+    return httpx.create_ssl_context(verify=verify, trust_env=True)
+
+
+def _no_cookies() -> httpx.Cookies:
+    return httpx.Cookies(CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
+
+
+def origin_client(politeness: Politeness, ssl_context: ssl.SSLContext) -> httpx.AsyncClient:
+    """A client for one origin; a proxy the environment names that httpx cannot use is a
+    ``ProxyError`` in one sentence (its address, which may hold a password, is not quoted)."""
+    p = politeness
+    n = max(1, p.per_site_concurrency)
+    try:
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(connect=p.connect_timeout, read=p.read_timeout, write=p.write_timeout,
+                                  pool=p.pool_timeout),
+            limits=httpx.Limits(max_connections=n, max_keepalive_connections=n, keepalive_expiry=KEEPALIVE_S),
+            follow_redirects=False, verify=ssl_context, trust_env=True, cookies=_no_cookies(),
+            headers={"User-Agent": USER_AGENT})
+    except ImportError:  # httpx's SOCKS support needs socksio
+        raise _BadProxy("a SOCKS proxy needs the socksio package: pip install socksio") from None
+    except (ValueError, httpx.InvalidURL):
+        raise _BadProxy("its address is not an http, https or socks5 proxy address") from None
+
+
+async def fetch(client: httpx.AsyncClient, method: str, url: str, headers: dict[str, str], params: Any,
+                json_body: Any) -> httpx.Response:
+    """Send one request and read the whole answer (the connection goes back to the pool).
+
+    ``params`` are added to a query the URL already has (httpx's ``params=`` would replace it)."""
+    target = httpx.URL(url).copy_merge_params(params) if params else url
+    request = client.build_request(method, target, headers=headers, json=json_body)
+    response = await client.send(request, stream=True)
+    try:
+        await response.aread()
+    except httpx.DecodingError:
+        encoding = short(response.headers.get("content-encoding", ""), 40)
+        raise _Undecodable(f"the {encoding} body could not be decoded", request=request) from None
+    finally:
+        await response.aclose()
+    return response
+
+
+def network_error(exc: httpx.RequestError, *, ambiguous: bool) -> NetworkError:
+    """The one sentence (and kind) a failure below HTTP is to the user."""
+    text = str(exc).lower()
+    cause = exc.__cause__ or exc.__context__
+    chain = [cause, getattr(cause, "__cause__", None), getattr(cause, "__context__", None)]
+    if isinstance(exc, httpx.TimeoutException):
+        phase = "connecting to" if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)) else "waiting for"
+        return NetworkError(f"Timed out {phase} the site.", kind="timeout", ambiguous=ambiguous)
+    if any(isinstance(c, ssl.SSLError) for c in chain) or "ssl" in text or "certificate" in text:
+        detail = "certificate verify failed" if "certificate" in text else "TLS handshake failed"
+        return NetworkError(f"TLS error talking to the site ({detail}).", kind="tls", ambiguous=ambiguous)
+    dns_hints = ("name or service not known", "nodename nor servname", "getaddrinfo",
+                 "temporary failure in name resolution", "no address associated", "name resolution")
+    if any(h in text for h in dns_hints):
+        return NetworkError("DNS lookup failed: the host name does not resolve.", kind="dns", ambiguous=ambiguous)
+    if isinstance(exc, _Undecodable):
+        return NetworkError(f"The site's answer could not be read ({exc}).", kind="protocol", ambiguous=ambiguous)
+    if isinstance(exc, httpx.DecodingError):
+        return NetworkError("The site's answer could not be read (its body could not be decoded).",
+                            kind="protocol", ambiguous=ambiguous)
+    if isinstance(exc, httpx.ProxyError):
+        detail = short(str(exc).rstrip(".")) or "the proxy refused or failed"
+        return NetworkError(f"Could not reach the site through the proxy set in the environment ({detail}).",
+                            kind="connect", ambiguous=ambiguous)
+    if isinstance(exc, httpx.ConnectError):
+        return NetworkError("Could not connect to the site (connection refused or unreachable).",
+                            kind="connect", ambiguous=ambiguous)
+    return NetworkError("The connection to the site broke off.", kind="protocol", ambiguous=ambiguous)
+
+
+def not_sent(exc: httpx.RequestError) -> bool:
+    """True when the request certainly never reached the server."""
+    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))

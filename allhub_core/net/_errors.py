@@ -5,12 +5,13 @@ docs/health.md is the contract: any HTTP status error is ``warning`` with
 response that is not the expected JSON is ``unknown``, except an HTML challenge
 page, which is ``warning`` telling the user the site wants a browser check.
 Every error's ``str()`` is that short reason, already free of secrets (the
-transport scrubs server text before it builds one of these).
+transport scrubs server text before it builds one of these). The WebDAV client's errors
+(``webdav``) are at the end.
 """
 
 from __future__ import annotations
 
-from allhub_core.errors import SiteError
+from allhub_core.errors import SiteError, ValidationError
 from allhub_core.vocab import Health
 
 
@@ -106,3 +107,22 @@ _AUTH_HINTS = (
 def looks_like_auth_failure(message: str) -> bool:
     text = (message or "").lower()
     return any(h in text for h in _AUTH_HINTS)
+
+
+class WebdavError(SiteError):
+    """The WebDAV server could not be used; ``str()`` is one sentence without secrets."""
+
+    title = "WebDAV server problem"
+    kind = "webdav"
+
+
+class WebdavAuthError(WebdavError):
+    """The server refused the user name or password (401/403)."""
+
+    title = "WebDAV login refused"
+
+
+class WebdavConfigError(ValidationError):
+    """The WebDAV settings are incomplete or not a usable address."""
+
+    title = "WebDAV settings"

@@ -1,18 +1,18 @@
 """User preferences: sorting priority, add-account settings, currency, politeness.
 
-Stored as JSON values in the ``preferences`` table, merged over ``DEFAULTS`` on read so a new
-preference needs no migration. Sorting criteria follow the extension's canonical order (its
-"current site" and "open tabs" criteria need a browser and are left out).
+Stored as JSON values in the ``preferences`` table (through ``store.settings``, the one
+settings API), merged over ``DEFAULTS`` on read so a new preference needs no migration.
+Sorting criteria follow the extension's canonical order (its "current site" and "open tabs"
+criteria need a browser and are left out).
 """
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 from allhub_core.errors import ValidationError
-from allhub_core.store import Store
+from allhub_core.store import PREFERENCES, Damaged, Store, delete_settings, read_settings, write_settings
 from allhub_core.vocab import (
     DEFAULT_ACCOUNT_DEADLINE_S,
     DEFAULT_PER_SITE_CONCURRENCY,
@@ -111,11 +111,13 @@ _WINDOW_KEYS = ("per_site_window_requests", "per_site_window_s")
 _OLD_DEFAULT_RPM = 18
 
 
-def _window_of_saved_rpm(raw: str) -> dict[str, int]:
+def _window_of_saved_rpm(saved: Any) -> dict[str, int]:
     """The window rows a saved ``per_site_rpm`` stands for ({} = the default window)."""
+    if isinstance(saved, Damaged):
+        return {}
     try:
-        rate = _whole_number(LEGACY_RPM, json.loads(raw))
-    except (ValueError, ValidationError):
+        rate = _whole_number(LEGACY_RPM, saved)
+    except ValidationError:
         return {}
     if rate == _OLD_DEFAULT_RPM:
         return {}
@@ -244,16 +246,14 @@ def _validate(key: str, value: Any) -> Any:
 
 def get_preferences(store: Store) -> dict[str, Any]:
     prefs = {k: (list(v) if isinstance(v, list) else v) for k, v in DEFAULTS.items()}
-    with store.read() as con:
-        rows = con.execute("SELECT key, value FROM preferences").fetchall()
-    saved = dict(rows)
+    saved = read_settings(store, PREFERENCES, keep_damaged=True)
     if LEGACY_RPM in saved and not any(k in saved for k in _WINDOW_KEYS):
         prefs.update(_window_of_saved_rpm(saved[LEGACY_RPM]))
-    for key, raw in rows:
-        if key in DEFAULTS:
+    for key, value in saved.items():
+        if key in DEFAULTS and not isinstance(value, Damaged):
             try:
-                prefs[key] = _validate(key, json.loads(raw))
-            except (ValueError, ValidationError):
+                prefs[key] = _validate(key, value)
+            except ValidationError:
                 pass  # a damaged value falls back to the default
     prefs["sorting_priority"] = normalize_sorting(prefs["sorting_priority"])
     prefs[LEGACY_RPM] = rpm_of(prefs)
@@ -268,16 +268,10 @@ def set_preference(store: Store, key: str, value: Any) -> Any:
             {"per_site_window_requests": 0}
     with store.write() as con:
         if key in (LEGACY_RPM, *_WINDOW_KEYS):
-            legacy = con.execute("SELECT value FROM preferences WHERE key = ?", [LEGACY_RPM]).fetchone()
-            if legacy is not None:  # an old saved rate: its window first, then what is being set
-                con.execute("DELETE FROM preferences WHERE key = ?", [LEGACY_RPM])
-                taken = {k for (k,) in con.execute("SELECT key FROM preferences").fetchall()}
-                if not taken & set(_WINDOW_KEYS):
-                    rows = {**_window_of_saved_rpm(legacy[0]), **rows}
-        for k, v in rows.items():
-            con.execute(
-                "INSERT INTO preferences (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [k, json.dumps(v)],
-            )
+            legacy = read_settings(con, PREFERENCES, [LEGACY_RPM], keep_damaged=True)
+            if legacy:  # an old saved rate: its window first, then what is being set
+                delete_settings(con, PREFERENCES, [LEGACY_RPM])
+                if not read_settings(con, PREFERENCES, _WINDOW_KEYS, keep_damaged=True):
+                    rows = {**_window_of_saved_rpm(legacy[LEGACY_RPM]), **rows}
+        write_settings(con, rows, PREFERENCES)
     return value

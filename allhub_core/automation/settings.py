@@ -1,14 +1,15 @@
 """Automation settings: what runs by itself, and when.
 
-Stored as JSON values in ``automation_settings`` over the defaults below, so a new setting
-needs no migration. Two of them are the existing preferences the manual actions use too
-(``refresh_min_interval_s``, ``usage_sync_interval_s``) and are read and written there. The
-defaults follow the extension: auto refresh off, every 900 s (at least 60), a per-account
-minimum interval of 120 s (at least 30); daily check-in in 09:00-23:00 at a random time;
-retries off (when on: every 1800 s, at most 3 a day). Check-in, usage and WebDAV sync are off
-until the user turns them on, since they act on the user's accounts unattended. A scheduled
-WebDAV sync deletes at most ``webdav_sync_max_delete_pct`` percent of the accounts (default 25)
-without a person's yes; more, and it changes nothing and says so.
+Stored as JSON values in ``automation_settings`` (through ``store.settings``, the one settings
+API) over the defaults below, so a new setting needs no migration. Two of them are the existing
+preferences the manual actions use too (``refresh_min_interval_s``, ``usage_sync_interval_s``)
+and are read and written there. The defaults follow the extension: auto refresh off, every 900 s
+(at least 60), a per-account minimum interval of 120 s (at least 30); daily check-in in
+09:00-23:00 at a random time; retries off (when on: every 1800 s, at most 3 a day). Check-in,
+usage and WebDAV sync are off until the user turns them on, since they act on the user's
+accounts unattended. A scheduled WebDAV sync deletes at most ``webdav_sync_max_delete_pct``
+percent of the accounts (default 25) without a person's yes; more, and it changes nothing and
+says so.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from allhub_core.accounts import WHOLE_NUMBER_LIMITS, get_preferences, set_preference, whole_number
 from allhub_core.errors import ValidationError
-from allhub_core.store import Store
+from allhub_core.store import AUTOMATION, Damaged, Store, read_settings, write_settings
 
 __all__ = ["SETTING_KEYS", "WEBDAV_MODES", "AutomationSettings", "get_settings", "parse_hhmm", "save_settings"]
 
@@ -133,14 +134,13 @@ def _validate(key: str, value: Any) -> Any:
 def get_settings(store: Store, *, strict: bool = False) -> AutomationSettings:
     """The saved settings over the defaults. A damaged saved value falls back to its default,
     or, with ``strict`` (the daemon's start), is one sentence (``ValidationError``)."""
-    with store.read() as con:
-        rows = con.execute("SELECT key, value FROM automation_settings").fetchall()
     values: dict[str, Any] = {}
-    for key, raw in rows:
+    for key, saved in read_settings(store, AUTOMATION, keep_damaged=True).items():
         if key not in SETTING_KEYS or key in _PREFERENCE_KEYS:
             continue
         try:
-            values[key] = _validate(key, json.loads(raw))
+            # a value that is not JSON: json's own error, as before
+            values[key] = _validate(key, json.loads(saved) if isinstance(saved, Damaged) else saved)
         except (ValueError, ValidationError) as exc:
             if strict:
                 raise ValidationError(f"The saved automation setting '{key}' is not valid: {exc}") from exc
@@ -163,10 +163,5 @@ def save_settings(store: Store, **changes: Any) -> AutomationSettings:
     for key in _PREFERENCE_KEYS:
         if key in clean:
             set_preference(store, key, clean[key])
-    rows = [(k, json.dumps(v)) for k, v in clean.items() if k not in _PREFERENCE_KEYS]
-    if rows:
-        with store.write() as con:
-            for key, raw in rows:
-                con.execute("INSERT INTO automation_settings (key, value) VALUES (?, ?) "
-                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, raw])
+    write_settings(store, {k: v for k, v in clean.items() if k not in _PREFERENCE_KEYS}, AUTOMATION)
     return get_settings(store)

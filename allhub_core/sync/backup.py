@@ -1,10 +1,11 @@
 """WebDAV backup and sync with the All API Hub extension's file (layer L4).
 
 Settings: the address, user name and file mode (plain or encrypted) are rows of the
-``preferences`` table (``webdav_*``); the WebDAV password and the backup (encryption) password
-are named secrets, encrypted at rest with the store's key (``store.secrets``). The deadline of
-each WebDAV request (``webdav_timeout_s``, default 120 s) is a preference too; a download is
-bounded by the import limit (``transfer.backup.MAX_IMPORT_BYTES``) before it is read whole.
+``preferences`` table (``webdav_*``, through ``store.settings``); the WebDAV password and the
+backup (encryption) password are named secrets, encrypted at rest with the store's key
+(``store.secrets``). The deadline of each WebDAV request (``webdav_timeout_s``, default 120 s)
+is a preference too; a download is bounded by the import limit
+(``transfer.backup.MAX_IMPORT_BYTES``) before it is read whole.
 
 User actions, each returning a ``BackupReport`` (``summary()``, ``rows()``) and recording the
 last result (time, action, outcome) in ``preferences`` for the Backup page:
@@ -40,7 +41,16 @@ from allhub_core.net.webdav import (
     display_url,
     ensure_filename,
 )
-from allhub_core.store import Store, delete_secret, get_secret, has_secret, set_secret
+from allhub_core.store import (
+    PREFERENCES,
+    Store,
+    delete_secret,
+    get_secret,
+    has_secret,
+    read_settings,
+    set_secret,
+    write_settings,
+)
 from allhub_core.transfer import apply_import, deletion_limit, export_file, is_encrypted_envelope, parse_backup
 from allhub_core.transfer.backup import MAX_IMPORT_BYTES
 from allhub_core.transfer.envelope import decrypt_envelope
@@ -101,28 +111,8 @@ class BackupSettings:
                 "timeout_s": self.timeout_s}
 
 
-def _read_prefs(store: Store, *keys: str) -> dict[str, Any]:
-    with store.read() as con:
-        rows = con.execute(f"SELECT key, value FROM preferences WHERE key IN ({', '.join('?' * len(keys))})",
-                           list(keys)).fetchall()
-    out: dict[str, Any] = {}
-    for key, raw in rows:
-        try:
-            out[key] = json.loads(raw)
-        except ValueError:
-            continue  # a damaged value reads as unset
-    return out
-
-
-def _write_prefs(store: Store, values: dict[str, Any]) -> None:
-    with store.write() as con:
-        for key, value in values.items():
-            con.execute("INSERT INTO preferences (key, value) VALUES (?, ?) "
-                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, json.dumps(value)])
-
-
 def get_backup_settings(store: Store) -> BackupSettings:
-    p = _read_prefs(store, _URL, _USER, _ENCRYPT, _TIMEOUT)
+    p = read_settings(store, PREFERENCES, [_URL, _USER, _ENCRYPT, _TIMEOUT])  # a damaged value reads as unset
     url, user = p.get(_URL), p.get(_USER)
     try:
         timeout = check_timeout(p.get(_TIMEOUT, DEFAULT_TIMEOUT_S))
@@ -157,7 +147,7 @@ def save_backup_settings(store: Store, *, url: str | None = None, username: str 
     if encrypt and not backup_password and not has_secret(store, BACKUP_PASSWORD_SECRET):
         raise ValidationError("Encrypted backups need a backup password; set one first.")
     if values:
-        _write_prefs(store, values)
+        write_settings(store, values, PREFERENCES)
     for name, value in ((PASSWORD_SECRET, password), (BACKUP_PASSWORD_SECRET, backup_password)):
         if value is not None:
             if value:
@@ -169,13 +159,13 @@ def save_backup_settings(store: Store, *, url: str | None = None, username: str 
 
 def last_backup_result(store: Store) -> dict[str, Any] | None:
     """``{"time": ISO UTC, "action": ..., "ok": bool, "summary": sentence}`` of the last action."""
-    value = _read_prefs(store, _LAST).get(_LAST)
+    value = read_settings(store, PREFERENCES, [_LAST]).get(_LAST)
     return value if isinstance(value, dict) else None
 
 
 def _record(store: Store, action: str, ok: bool, summary: str) -> None:
-    _write_prefs(store, {_LAST: {"time": datetime.now(UTC).isoformat(timespec="seconds"),
-                                 "action": action, "ok": ok, "summary": summary}})
+    write_settings(store, {_LAST: {"time": datetime.now(UTC).isoformat(timespec="seconds"),
+                                   "action": action, "ok": ok, "summary": summary}})
 
 
 # -- the report -------------------------------------------------------------------------------

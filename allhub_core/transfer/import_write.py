@@ -7,14 +7,13 @@ Only ``importer`` and ``csv_import`` call here.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import duckdb
 
 from allhub_core.accounts import delete_rows
 from allhub_core.accounts.write import AccountRow, ensure_tags, replace_pins_and_order, write_many
-from allhub_core.store import SecretBox
+from allhub_core.store import PREFERENCES, SecretBox, delete_settings, write_settings
 from allhub_core.transfer.bundle import Bundle, IncomingAccount, IncomingBookmark, Tombstone, ms_to_iso
 from allhub_core.transfer.snapshot import SKIP_COLUMNS, account_columns
 
@@ -82,11 +81,9 @@ def write_plan(con: duckdb.DuckDBPyConnection, box: SecretBox, report: ImportRep
     _write_pins_and_order(con, bundle, mode)
     _write_tombstones(con, bundle, mode)
     if bundle.preferences is not None and mode == "replace":
-        con.execute("DELETE FROM preferences WHERE NOT starts_with(key, 'webdav_')")  # this device's own
-        for key, value in bundle.preferences.items():
-            if str(key).startswith("webdav_"):
-                continue
-            con.execute("INSERT INTO preferences VALUES (?, ?)", [str(key), json.dumps(value)])
+        delete_settings(con, PREFERENCES, keep_prefix="webdav_")  # this device's own stay
+        write_settings(con, {str(k): v for k, v in bundle.preferences.items() if not str(k).startswith("webdav_")},
+                       PREFERENCES)
 
 
 def _write_bookmarks(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:

@@ -3,13 +3,12 @@ bookmarks, tombstones, preferences. Both export formats are built from it."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 
-from allhub_core.store import Store
+from allhub_core.store import PREFERENCES, Damaged, Store, read_settings
 from allhub_core.transfer.bundle import SECRET_FIELDS, jsonable
 
 __all__ = ["SKIP_COLUMNS", "Snapshot", "account_columns", "list_bookmarks", "read_snapshot"]
@@ -59,12 +58,8 @@ def read_snapshot(store: Store, *, include_secrets: bool = False) -> Snapshot:
                            for r in con.execute("SELECT id, kind, deleted_at, entry_updated_at FROM tombstones "
                                                 "ORDER BY deleted_at, id").fetchall()}
         # This device's WebDAV settings and last result stay on this device (as in the extension).
-        for key, raw in con.execute("SELECT key, value FROM preferences WHERE NOT starts_with(key, 'webdav_') "
-                                    "ORDER BY key").fetchall():
-            try:
-                snap.preferences[key] = json.loads(raw)
-            except ValueError:
-                snap.preferences[key] = raw
+        snap.preferences = {k: str(v) if isinstance(v, Damaged) else v for k, v in read_settings(
+            con, PREFERENCES, skip_prefix="webdav_", keep_damaged=True).items()}
     tags_of: dict[int, list[str]] = {}
     for aid, name in tag_rows:
         tags_of.setdefault(aid, []).append(name)

@@ -12,6 +12,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from allhub_core.accounts.write import SECRET_NAMES
+from allhub_core.store import enc_column
+
 __all__ = [
     "SECRET_FIELDS",
     "Bundle",
@@ -25,7 +28,7 @@ __all__ = [
 ]
 
 #: secret field -> its encrypted column
-SECRET_FIELDS = {"access_token": "access_token_enc", "cookie": "cookie_enc", "refresh_token": "refresh_token_enc"}
+SECRET_FIELDS = {name: enc_column(name) for name in SECRET_NAMES}
 
 
 def now_ms() -> int:

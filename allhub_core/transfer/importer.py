@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 
 from allhub_core.errors import ValidationError
-from allhub_core.store import SecretBox, Store
+from allhub_core.store import SecretBox, Store, open_one
 from allhub_core.transfer.bundle import (
     SECRET_FIELDS,
     Bundle,
@@ -350,7 +350,7 @@ def _changes(box: SecretBox, acc: IncomingAccount, mine: dict, cols: dict[str, s
     if {t.casefold() for t in acc.tags} != {t.casefold() for t in mine["tags"]}:
         out.append("tags")
     for name, value in acc.secrets.items():
-        if box.decrypt(mine["enc"][name]) != value:
+        if open_one(box, mine["enc"][name]) != value:
             out.append(name)
     return out
 

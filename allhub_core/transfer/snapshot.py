@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from allhub_core.store import PREFERENCES, Damaged, Store, read_settings
+from allhub_core.store import PREFERENCES, Damaged, Store, opened, read_settings
 from allhub_core.transfer.bundle import SECRET_FIELDS, jsonable
 
 __all__ = ["SKIP_COLUMNS", "Snapshot", "account_columns", "list_bookmarks", "read_snapshot"]
@@ -65,12 +65,7 @@ def read_snapshot(store: Store, *, include_secrets: bool = False) -> Snapshot:
         tags_of.setdefault(aid, []).append(name)
     box = store.box
     for r in rows:
-        secrets = {}
-        if include_secrets:
-            for i, name in enumerate(SECRET_FIELDS):
-                value = box.decrypt(r[2 + i])
-                if value:
-                    secrets[name] = value
+        secrets = {k: v for k, v in opened(box, SECRET_FIELDS, r[2:5]).items() if v} if include_secrets else {}
         values = dict(zip(cols, map(jsonable, r[5:]), strict=True))
         snap.accounts.append({"local_id": r[0], "ext_id": r[1], "values": values,
                               "tags": tags_of.get(r[0], []), "secrets": secrets})

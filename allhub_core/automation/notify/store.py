@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from allhub_core.errors import NotFound, ValidationError
-from allhub_core.store import Store
+from allhub_core.store import Store, enc_column, open_one, seal_one
 
 __all__ = [
     "ChannelRow",
@@ -60,12 +60,12 @@ def channel_url(store: Store, channel_id: int) -> str:
         row = con.execute("SELECT url_enc FROM notify_channels WHERE id = ?", [channel_id]).fetchone()
     if row is None:
         raise NotFound("The notification channel is gone.")
-    return store.box.decrypt(row[0]) or ""
+    return open_one(store.box, row[0]) or ""
 
 
 def insert_channel(store: Store, *, name: str, kind: str, url: str, policy: str, jobs: tuple[str, ...],
                    daily_summary: bool) -> None:
-    blob = store.box.encrypt(url)
+    blob = seal_one(store.box, url)
     with store.write() as con:
         if con.execute("SELECT 1 FROM notify_channels WHERE lower(name) = lower(?)", [name]).fetchone():
             raise ValidationError(f"A notification channel named {name!r} exists already.")
@@ -77,7 +77,7 @@ def update_channel(store: Store, channel_id: int, changes: dict[str, Any]) -> No
     sets, params = [], []
     for col, value in changes.items():
         if col == "url":
-            col, value = "url_enc", store.box.encrypt(value)
+            col, value = enc_column("url"), seal_one(store.box, value)
         elif col == "jobs":
             value = ",".join(value)
         sets.append(f"{col} = ?")

@@ -30,6 +30,7 @@ __all__ = [
     "CheckInState",
     "ExtraSiteType",
     "Health",
+    "Job",
     "SiteType",
     "canonical_site_type",
     "register_site_type",
@@ -161,6 +162,41 @@ class Attention(_Labelled):
     CHECKIN_FAILED = "checkin_failed", "Check-in failed"
     CHECKIN_NEEDS_YOU = "checkin_needs_you", "Check-in needs you"
     LOW_BALANCE = "low_balance", "Low balance"
+
+
+class Job(_Labelled):
+    """What the automation runs (``automation.JOBS``), the check-in retry the schedule lists, and
+    the daily summary the notifications send: one label each for the pages, the CLI and the
+    messages."""
+
+    REFRESH = "refresh", "Refresh"
+    CHECKIN = "checkin", "Check-in"
+    CHECKIN_RETRY = "checkin_retry", "Check-in retry"
+    USAGE_SYNC = "usage_sync", "Usage sync"
+    WEBDAV_SYNC = "webdav_sync", "WebDAV sync"
+    DAILY_SUMMARY = "daily_summary", "Daily summary"
+
+    @property
+    def phrase(self) -> str:
+        """The label inside a sentence: "check-in", "usage sync", but "WebDAV sync"."""
+        first = self.label.split()[0]
+        return self.label if sum(c.isupper() for c in first) > 1 else self.label[:1].lower() + self.label[1:]
+
+    @classmethod
+    def label_of(cls, job: str) -> str:
+        """The label of a job's stored name (one this version does not know: the name, readable)."""
+        try:
+            return cls(job).label
+        except ValueError:
+            return str(job).replace("_", " ").capitalize()
+
+    @classmethod
+    def phrase_of(cls, job: str) -> str:
+        """``phrase`` of a job's stored name (one this version does not know: the name, readable)."""
+        try:
+            return cls(job).phrase
+        except ValueError:
+            return str(job).replace("_", " ")
 
 
 class Availability(_Labelled):

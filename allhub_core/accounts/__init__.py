@@ -21,6 +21,7 @@ from allhub_core.accounts.checkin_today import (
     checked_today_sql,
     checkin_due_sql,
     checkin_state_sql,
+    last_result_sql,
     todays_log_join,
 )
 from allhub_core.accounts.dedupe import KEEP_RULES, DedupeScan, DuplicateGroup, apply_dedupe, scan_duplicates
@@ -130,6 +131,7 @@ __all__ = [
     "get_secrets",
     "grid_changes",
     "grid_frame",
+    "last_result_sql",
     "list_accounts",
     "list_tags",
     "needs_attention_sql",

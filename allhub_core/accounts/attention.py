@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from allhub_core.accounts.checkin_today import checkin_due_sql, todays_log_join
+from allhub_core.accounts.checkin_today import checkin_due_sql, last_result_sql, sql_list, todays_log_join
 from allhub_core.accounts.preferences import DEFAULTS
 from allhub_core.store import Store
 from allhub_core.vocab import QUOTA_PER_USD, Attention, CheckInResult, Health
@@ -46,26 +46,36 @@ LOW_BALANCE_USD_SQL = ("coalesce((SELECT TRY_CAST(value AS DOUBLE) FROM preferen
                        f"WHERE key = 'low_balance_usd'), {float(DEFAULTS['low_balance_usd'])})")
 
 
-def attention_kinds_sql(a: str = "a", ck: str = "ck") -> str:
-    """The account's ``Attention`` values as a ``VARCHAR[]``, most pressing first (empty: it
-    needs nothing; always empty for a disabled account). The query joins
-    ``todays_log_join(a, ck)``."""
+def _reasons(a: str) -> dict[Attention, str]:
+    """Each reason as a boolean SQL condition on the account row ``a``."""
     low = LOW_BALANCE_USD_SQL
-    reasons = {
+    last = last_result_sql(a)
+    return {
         Attention.ERROR: f"{a}.health_status = '{Health.ERROR.value}'",
         Attention.WARNING: f"{a}.health_status = '{Health.WARNING.value}'",
-        Attention.CHECKIN_FAILED: f"{ck}.last_result = '{CheckInResult.FAILED.value}'",
-        Attention.CHECKIN_NEEDS_YOU: f"{ck}.last_result = '{CheckInResult.NEEDS_BROWSER.value}'",
+        Attention.CHECKIN_FAILED: f"{last} = '{CheckInResult.FAILED.value}'",
+        Attention.CHECKIN_NEEDS_YOU: f"{last} = '{CheckInResult.NEEDS_BROWSER.value}'",
         Attention.LOW_BALANCE: (f"NOT {a}.exclude_from_total_balance AND {a}.last_sync_time IS NOT NULL "
                                 f"AND {low} > 0 AND {effective_quota_sql(a)} < {low} * {QUOTA_PER_USD}"),
     }
-    cases = ", ".join(f"CASE WHEN {cond} THEN '{kind.value}' END" for kind, cond in reasons.items())
+
+
+def attention_kinds_sql(a: str = "a") -> str:
+    """The account's ``Attention`` values as a ``VARCHAR[]``, most pressing first (empty: it
+    needs nothing; always empty for a disabled account)."""
+    cases = ", ".join(f"CASE WHEN {cond} THEN '{kind.value}' END" for kind, cond in _reasons(a).items())
     return f"(CASE WHEN {a}.disabled THEN []::VARCHAR[] ELSE list_filter([{cases}], lambda k: k IS NOT NULL) END)"
 
 
-def needs_attention_sql(a: str = "a", ck: str = "ck") -> str:
-    """A boolean SQL expression: the account needs attention (the query joins ``todays_log_join``)."""
-    return f"(len({attention_kinds_sql(a, ck)}) > 0)"
+def needs_attention_sql(a: str = "a") -> str:
+    """A boolean SQL expression: the account needs attention (the same reasons as
+    ``attention_kinds_sql``, to filter and count on: the two check-in reasons share one look at
+    the log)."""
+    reasons = _reasons(a)
+    checkin = (f"{last_result_sql(a)} IN "
+               f"{sql_list((CheckInResult.FAILED.value, CheckInResult.NEEDS_BROWSER.value))}")
+    conds = [reasons[Attention.ERROR], reasons[Attention.WARNING], checkin, reasons[Attention.LOW_BALANCE]]
+    return f"(NOT {a}.disabled AND ({' OR '.join(f'coalesce({c}, false)' for c in conds)}))"
 
 
 def _why(kind: Attention, row: dict[str, Any]) -> str:
@@ -81,12 +91,11 @@ def attention_rows(store: Store) -> list[dict[str, Any]]:
     sentences, "; " between), ``balance_usd`` and ``checkin_due`` (the daily check-in still
     takes it today)."""
     sql = f"""
-    SELECT * FROM (
-        SELECT a.id, a.site_name, a.health_reason, ck.last_message,
-               {effective_quota_sql("a")} / {float(QUOTA_PER_USD)} AS balance_usd,
-               {checkin_due_sql("a")} AS checkin_due, {attention_kinds_sql("a")} AS kinds
-        FROM accounts a {todays_log_join("a")})
-    WHERE len(kinds) > 0"""
+    SELECT a.id, a.site_name, a.health_reason, ck.last_message,
+           {effective_quota_sql("a")} / {float(QUOTA_PER_USD)} AS balance_usd,
+           {checkin_due_sql("a")} AS checkin_due, {attention_kinds_sql("a")} AS kinds
+    FROM accounts a {todays_log_join("a", detail=True)}
+    WHERE {needs_attention_sql("a")}"""
     with store.read() as con:
         cur = con.execute(sql)
         names = [d[0] for d in cur.description]

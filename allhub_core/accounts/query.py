@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from allhub_core.accounts.attention import attention_kinds_sql, effective_quota_sql
-from allhub_core.accounts.checkin_today import checkin_state_sql, todays_log_join
+from allhub_core.accounts.attention import effective_quota_sql, needs_attention_sql
+from allhub_core.accounts.checkin_today import checkin_state_sql
 from allhub_core.origin import origin_key
 from allhub_core.store import Store, one_row
 from allhub_core.vocab import HEALTH_VALUES, QUOTA_PER_USD, CheckInState
@@ -60,9 +60,8 @@ WITH v AS (
         CASE WHEN a.stats_date = current_date THEN a.income_availability
              ELSE 'unavailable' END AS inc_avail,
         {checkin_state_sql("a")} AS checkin_today,
-        {attention_kinds_sql("a")} AS attention
+        {needs_attention_sql("a")} AS needs_attention
     FROM accounts a
-    {todays_log_join("a")}
     LEFT JOIN (SELECT account_id, max(seq) AS seq FROM pins GROUP BY account_id) p ON p.account_id = a.id
     LEFT JOIN (SELECT account_id, min(position) AS position FROM manual_order GROUP BY account_id) mo
            ON mo.account_id = a.id
@@ -88,8 +87,8 @@ class AccountFilter:
     attention: bool = False                              # only accounts that need the user (``attention``)
 
 
-#: the account needs the user (``attention``: the one rule, its reasons in ``v.attention``)
-ATTENTION_SQL = "(len(v.attention) > 0)"
+#: the account needs the user (``attention``: the one rule)
+ATTENTION_SQL = "v.needs_attention"
 
 
 def _search_clause(text: str, params: list[Any]) -> list[str]:

@@ -191,7 +191,7 @@ def todays_checkins(store: Store) -> list[dict]:
            ck.last_result AS result, ck.last_message AS message,
            coalesce(nullif(a.checkin_url, ''), ck.last_url) AS checkin_url, ck.last_at AS attempted_at,
            {attention_kinds_sql("a")} AS attention
-    FROM accounts a {todays_log_join("a")}
+    FROM accounts a {todays_log_join("a", detail=True)}
     WHERE NOT a.disabled ORDER BY a.id"""
     with store.read() as con:
         cur = con.execute(sql)

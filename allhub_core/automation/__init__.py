@@ -13,7 +13,6 @@ facades and the store; never streamlit. See docs/architecture.md.
 from allhub_core.automation.clock import FakeClock, SystemClock
 from allhub_core.automation.daemon import run_daemon
 from allhub_core.automation.jobs import (
-    JOB_LABELS,
     TRIGGERS,
     JobBusy,
     RunReport,
@@ -30,7 +29,6 @@ from allhub_core.automation.user_runs import run_now
 
 __all__ = [
     "JOBS",
-    "JOB_LABELS",
     "TRIGGERS",
     "WEBDAV_MODES",
     "AutomationSettings",

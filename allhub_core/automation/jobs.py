@@ -29,16 +29,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from allhub_core import sync
 from allhub_core.automation import runlog
 from allhub_core.automation.clock import Clock, SystemClock
 from allhub_core.automation.schedule import JOBS, checkin_candidates, failed_today, retries_done
 from allhub_core.automation.settings import get_settings
+from allhub_core.automation.webdav_guard import guarded_sync
 from allhub_core.errors import AllhubError, StoreBusy, ValidationError
 from allhub_core.store import Store
+from allhub_core.vocab import CheckInResult, Job
 
 __all__ = [
     "JOBS",
-    "JOB_LABELS",
     "TRIGGERS",
     "JobBusy",
     "RunGuard",
@@ -51,8 +53,7 @@ __all__ = [
 log = logging.getLogger("allhub.automation")
 
 TRIGGERS = ("schedule", "catch-up", "retry", "manual", "open", "demo", "cli", "dashboard")
-JOB_LABELS = {"refresh": "Refresh", "checkin": "Check-in", "usage_sync": "Usage sync", "webdav_sync": "WebDAV sync"}
-_NOTIFIED_JOBS = ("refresh", "checkin")
+_NOTIFIED_JOBS = (Job.REFRESH, Job.CHECKIN)
 
 
 class JobBusy(StoreBusy):
@@ -150,11 +151,9 @@ class _Progress:
 # -- the jobs -------------------------------------------------------------------------------
 def _refresh(store: Store, progress: _Progress, politeness: Any, sync_usage: bool = True, scope: RunScope | None = None,
              cancel: threading.Event | None = None) -> tuple[list[dict[str, Any]], str, dict, Any]:
-    from allhub_core.sync import refresh
-
     scope = scope or RunScope()
-    report = refresh(store, ids=scope.ids, force=scope.force, politeness=politeness, on_result=scope.on_result,
-                     on_written=progress.written, sync_usage_when_due=sync_usage, cancel=cancel)
+    report = sync.refresh(store, ids=scope.ids, force=scope.force, politeness=politeness, on_result=scope.on_result,
+                          on_written=progress.written, sync_usage_when_due=sync_usage, cancel=cancel)
     names = report.names
     rows = [{"account_id": r.account_id, "name": names.get(str(r.account_id), ""), "ok": r.ok,
              "result": "refreshed" if r.ok else "failed", "message": r.health_reason} for r in report.results]
@@ -170,14 +169,11 @@ def _refresh(store: Store, progress: _Progress, politeness: Any, sync_usage: boo
 def _checkin(store: Store, ids: list[int] | None, names: dict[int, str], progress: _Progress, politeness: Any,
              scope: RunScope | None = None, cancel: threading.Event | None = None
              ) -> tuple[list[dict[str, Any]], str, dict, Any]:
-    from allhub_core.sync import checkin
-    from allhub_core.vocab import CheckInResult
-
     if scope is not None:
         ids = scope.ids  # what the person asked for (None: every account with check-in)
     elif not ids:
         return [], "No accounts to check in: every account with auto check-in is checked in today.", {}, None
-    report = checkin(store, ids, politeness=politeness, on_result=scope.on_result if scope else None,
+    report = sync.checkin(store, ids, politeness=politeness, on_result=scope.on_result if scope else None,
                      on_written=progress.written, cancel=cancel)
     rows = [{"account_id": r.account_id, "name": names.get(int(r.account_id), report.names.get(r.account_id, "")),
              "ok": CheckInResult(r.result).ok, "result": r.result, "message": r.message} for r in report.results]
@@ -186,9 +182,7 @@ def _checkin(store: Store, ids: list[int] | None, names: dict[int, str], progres
 
 
 def _usage(store: Store, progress: _Progress, politeness: Any) -> tuple[list[dict[str, Any]], str, dict, Any]:
-    from allhub_core.sync import sync_usage
-
-    report = sync_usage(store, politeness=politeness, on_result=progress, due_only=True)
+    report = sync.sync_usage(store, politeness=politeness, on_result=progress, due_only=True)
     rows = [{"account_id": r["id"], "name": r["name"], "ok": r["status"] != "failed", "result": r["status"],
              "message": f"{r['rows_added']} new row(s)" + (f"; {r['message']}" if r["message"] else "")}
             for r in report.rows()]
@@ -198,10 +192,7 @@ def _usage(store: Store, progress: _Progress, politeness: Any) -> tuple[list[dic
 
 
 def _webdav(store: Store, mode: str) -> tuple[list[dict[str, Any]], str, dict, Any]:
-    from allhub_core.automation.webdav_guard import guarded_sync
-    from allhub_core.sync import get_backup_settings
-
-    settings = get_backup_settings(store)
+    settings = sync.get_backup_settings(store)
     if not settings.complete:
         raise ValidationError("WebDAV is not set up: save its address, user name and password first.")
     # the whole sync within the WebDAV deadline, so the job ends by itself (watchdog adds a margin)
@@ -251,7 +242,7 @@ def _claim(store: Store, job: str, trigger: str, clock: Clock) -> tuple[int, int
     rid = runlog.claim_run(store, job, trigger, now, day=now.date(), total=total,
                            state={f"last_start:{job}": now.isoformat()})
     if rid is None:
-        raise JobBusy(f"A {JOB_LABELS[job].lower()} run is already going on; wait for it to finish.")
+        raise JobBusy(f"A {Job(job).phrase} run is already going on; wait for it to finish.")
     return rid, total, ids, names
 
 

@@ -19,13 +19,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from allhub_core.accounts import CHECKIN_DONE_SQL, checkin_due_sql, todays_log_join
+from allhub_core.accounts import CHECKIN_DONE_SQL, checkin_due_sql
 from allhub_core.automation.clock import local_now
 from allhub_core.automation.runlog import get_state, set_state
 from allhub_core.automation.settings import AutomationSettings, get_settings
 from allhub_core.store import Store
 from allhub_core.sync import get_backup_settings
-from allhub_core.vocab import CheckInResult
+from allhub_core.vocab import CheckInResult, Job
 
 __all__ = [
     "CATCH_UP_GRACE_S",
@@ -42,9 +42,9 @@ __all__ = [
     "window_parts",
 ]
 
-JOBS = ("refresh", "checkin", "usage_sync", "webdav_sync")
+JOBS = (Job.REFRESH, Job.CHECKIN, Job.USAGE_SYNC, Job.WEBDAV_SYNC)
 #: what ``next_runs`` lists: the jobs plus the check-in retry
-SCHEDULED = ("refresh", "checkin", "checkin_retry", "usage_sync", "webdav_sync")
+SCHEDULED = (Job.REFRESH, Job.CHECKIN, Job.CHECKIN_RETRY, Job.USAGE_SYNC, Job.WEBDAV_SYNC)
 #: a daily run started this long after its planned time is logged as a catch-up
 CATCH_UP_GRACE_S = 300
 
@@ -117,7 +117,7 @@ def _eligible_sql(extra: str = "") -> str:
     # accounts room's one rule (the pages show the same); a done result in this room's own run
     # log counts too.
     return f"""
-        SELECT a.id, a.site_name FROM accounts a {todays_log_join("a", "ck", "$day")}
+        SELECT a.id, a.site_name FROM accounts a
         WHERE {checkin_due_sql("a", "$day")}
           AND NOT EXISTS (SELECT 1 FROM automation_run_results r JOIN automation_runs u ON u.id = r.run_id
                           WHERE u.job = 'checkin' AND r.account_id = a.id AND r.day = $day

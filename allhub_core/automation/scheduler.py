@@ -24,12 +24,13 @@ from typing import Any
 
 from allhub_core.automation import runlog
 from allhub_core.automation.clock import Clock, SystemClock
-from allhub_core.automation.jobs import JOB_LABELS, JobBusy, RunReport
+from allhub_core.automation.jobs import JobBusy, RunReport
 from allhub_core.automation.lease import _MINE, LEASE_TTL_S, acquire, new_holder, release
 from allhub_core.automation.schedule import due_jobs
 from allhub_core.automation.watchdog import run_within_deadline
 from allhub_core.errors import AllhubError
 from allhub_core.store import Store
+from allhub_core.vocab import Job
 
 __all__ = ["TICK_S", "Scheduler", "start_scheduler_thread", "stop_scheduler_thread"]
 
@@ -109,7 +110,7 @@ class Scheduler:
                 continue
             finally:
                 self.running_job = None
-            log.info("%s (%s): %s: %s%s", JOB_LABELS[job], report.trigger, report.status, report.summary(),
+            log.info("%s (%s): %s: %s%s", Job(job).label, report.trigger, report.status, report.summary(),
                      "".join(f" [{n.get('channel')}: {'ok' if n.get('ok') else n.get('message')}]"
                              for n in report.notify))
             reports.append(report)

@@ -15,14 +15,15 @@ from typing import Any
 from allhub_core.accounts import parse_id, require_ids
 from allhub_core.automation import runlog
 from allhub_core.automation.clock import Clock, SystemClock
-from allhub_core.automation.jobs import JOB_LABELS, JobBusy, RunReport, RunScope, run_job
+from allhub_core.automation.jobs import JobBusy, RunReport, RunScope, run_job
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store
 from allhub_core.sync import count_in_run
+from allhub_core.vocab import Job
 
 __all__ = ["USER_JOBS", "USER_TRIGGERS", "run_now"]
 
-USER_JOBS = ("refresh", "checkin")
+USER_JOBS = (Job.REFRESH, Job.CHECKIN)
 USER_TRIGGERS = ("cli", "dashboard")
 
 
@@ -47,7 +48,7 @@ def run_now(store: Store, job: str, ids: list[Any] | None = None, *, trigger: st
     now = clock.now()
     rid = runlog.claim_run(store, job, trigger, now, day=now.date(), total=total)
     if rid is None:
-        raise JobBusy(f"A {JOB_LABELS[job].lower()} run is already going on; wait for it to finish.")
+        raise JobBusy(f"A {Job(job).phrase} run is already going on; wait for it to finish.")
     return run_job(store, job, trigger=trigger, clock=clock, politeness=politeness,
                    _claimed=(rid, total, aids or [], {}), _scope=RunScope(aids, force, on_result))
 

@@ -21,10 +21,12 @@ import threading
 import time
 from typing import Any
 
+from allhub_core import sync
 from allhub_core.automation import runlog
 from allhub_core.automation.clock import Clock
-from allhub_core.automation.jobs import JOB_LABELS, JobBusy, RunGuard, RunReport, _claim, run_job
+from allhub_core.automation.jobs import JobBusy, RunGuard, RunReport, _claim, run_job
 from allhub_core.store import Store
+from allhub_core.vocab import Job
 
 __all__ = ["BASE_S", "JOB_MARGIN_S", "PER_ACCOUNT_S", "job_deadline_s", "run_within_deadline", "stuck_jobs"]
 
@@ -40,16 +42,13 @@ _stuck_lock = threading.Lock()
 
 
 def _what(job: str) -> str:
-    label = JOB_LABELS[job]
-    return label if label.startswith("WebDAV") else label.lower()
+    return Job(job).phrase
 
 
 def job_deadline_s(store: Store, job: str, total: int) -> float:
     """How long a scheduled run of ``job`` taking ``total`` accounts may take."""
     if job == "webdav_sync":
-        from allhub_core.sync import get_backup_settings
-
-        return get_backup_settings(store).timeout_s + JOB_MARGIN_S
+        return sync.get_backup_settings(store).timeout_s + JOB_MARGIN_S
     return BASE_S + PER_ACCOUNT_S * max(0, total)
 
 
@@ -115,6 +114,6 @@ def _give_up(store: Store, rid: int, job: str, trigger: str, total: int, limit: 
     done = int(run.get("done") or 0)
     runlog.finish_run(store, rid, status="failed", now=now, summary=text, counts={}, done=done,
                       total=max(total, done))
-    log.warning("%s run %s passed its deadline of %g s; the scheduler goes on", JOB_LABELS[job], rid, limit)
+    log.warning("%s run %s passed its deadline of %g s; the scheduler goes on", Job(job).label, rid, limit)
     return RunReport(rid, job, trigger, status="failed", text=text, started_at=run.get("started_at"),
                      finished_at=now)

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from allhub_core import sync
 from allhub_core.automation.settings import get_settings
 from allhub_core.store import Store
+from allhub_core.transfer import DeletionsNeedConfirmation
 
 __all__ = ["guarded_sync"]
 
@@ -33,17 +35,14 @@ def guarded_sync(store: Store, mode: str, time_limit_s: float | None = None) -> 
     """``backup_sync`` for the scheduler: (rows, sentence, counts, report) as the job wants them;
     held back (report not ok, ``counts["held_back"]`` the accounts it would delete) when the
     merge deletes more than the set share."""
-    from allhub_core.sync import BackupReport, backup_sync, get_backup_settings
-    from allhub_core.transfer import DeletionsNeedConfirmation
-
     pct = get_settings(store).webdav_sync_max_delete_pct
     cap, total = _deletion_cap(store, pct)
     try:
-        report = backup_sync(store, mode=mode, time_limit_s=time_limit_s, max_deletes=cap)
+        report = sync.backup_sync(store, mode=mode, time_limit_s=time_limit_s, max_deletes=cap)
     except DeletionsNeedConfirmation as exc:
         text = (f"The WebDAV file would delete {exc.count} of {total} accounts ({exc.listed}), more than the {pct}% "
                 "a scheduled sync may delete without you; nothing was merged or uploaded: sync by hand to "
                 "confirm the deletions.")
-        held = BackupReport("sync", get_backup_settings(store).file_url, mode=mode, ok=False, note=text)
+        held = sync.BackupReport("sync", sync.get_backup_settings(store).file_url, mode=mode, ok=False, note=text)
         return [], text, {"ok": 0, "mode": mode, "held_back": exc.count}, held
     return [], report.summary(), {"ok": int(report.ok), "mode": mode}, report

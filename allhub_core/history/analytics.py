@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from allhub_core.accounts import AccountFilter, attention_rows, checkin_state_sql, todays_log_join, totals
+from allhub_core.accounts import AccountFilter, attention_rows, checkin_state_sql, totals
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store
 from allhub_core.vocab import QUOTA_PER_USD
@@ -238,8 +238,7 @@ def overview(store: Store) -> Overview:
         by_health = dict(con.execute(
             "SELECT health_status, count(*) FROM accounts WHERE NOT disabled GROUP BY 1 ORDER BY 1").fetchall())
         by_checkin = dict(con.execute(
-            f"SELECT {checkin_today}, count(*) FROM accounts a {todays_log_join('a')} "
-            "WHERE NOT a.disabled GROUP BY 1 ORDER BY 1").fetchall())
+            f"SELECT {checkin_today}, count(*) FROM accounts a WHERE NOT a.disabled GROUP BY 1 ORDER BY 1").fetchall())
         complete, partial = _first(con.execute("""
             WITH f AS (
                 SELECT CASE WHEN stats_date = current_date THEN consumption_availability ELSE 'unavailable' END AS c,

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from allhub_core.errors import ValidationError
+from allhub_core.vocab import Job
 
 __all__ = [
     "CHANNEL_KINDS",
@@ -33,7 +34,8 @@ __all__ = [
 
 POLICIES = {"always": "After every run", "failure": "Only when a run did not fully succeed",
             "change": "Only when the outcome changed since the previous run"}
-JOBS = {"refresh": "Refresh", "checkin": "Check-in"}
+#: the jobs a channel may follow -> label (``vocab.Job``)
+JOBS = {job.value: job.label for job in (Job.REFRESH, Job.CHECKIN)}
 
 
 @dataclass(frozen=True)
@@ -251,7 +253,7 @@ def _email_url(v: dict[str, str]) -> str:
 
 def plugin_for(url: str, asset: Any = None) -> Any:
     """The Apprise plugin instance for ``url``, or None when Apprise cannot use it."""
-    import apprise
+    import apprise  # noqa: PLC0415 - Apprise loads its plugins on import: only sending and checking a URL pay for it
 
     with apprise.LogCapture(level=50):  # Apprise logs each bad URL; we say it in one sentence
         return apprise.Apprise.instantiate(url, asset=asset)
@@ -279,7 +281,7 @@ _RAW_BODY = {"json", "jsons", "form", "forms", "xml", "xmls"}  # the body is dat
 
 def supports_markdown(plugin: Any) -> bool:
     """Does the channel render markdown (Telegram, Feishu and DingTalk cards, Discord, Slack…)?"""
-    from apprise import NotifyFormat
+    from apprise import NotifyFormat  # noqa: PLC0415 - Apprise loads its plugins on import: only sending and checking a URL pay for it
 
     protocols = {getattr(plugin, "protocol", None), getattr(plugin, "secure_protocol", None)}
     if any(isinstance(p, str) and p in _RAW_BODY for p in protocols):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from allhub_core.accounts import CHECKIN_FILTER_STATES
+from allhub_core.vocab import Job
 
 __all__ = [
     "MAX_LISTED",
@@ -67,16 +68,13 @@ class Message:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-_JOB_LABEL = {"refresh": "refresh", "checkin": "check-in", "daily_summary": "daily summary",
-              "webdav_sync": "WebDAV sync"}
-
 # Check-in results in the order they are told, with their label in the counts line.
 _CHECKIN_ORDER = (("success", "checked in"), ("already_checked", "already"), ("failed", "failed"),
                   ("needs_browser", "needs you"), ("unsupported", "not supported"))
 
 
 def _job_label(job: str) -> str:
-    return _JOB_LABEL.get(job, str(job).replace("_", " "))
+    return Job.phrase_of(job)
 
 
 def _md(text: Any) -> str:

@@ -20,7 +20,7 @@ TIMEOUT = 10.0
 
 
 def _asset():
-    import apprise
+    import apprise  # noqa: PLC0415 - Apprise loads its plugins on import: only sending and checking a URL pay for it
 
     return apprise.AppriseAsset(app_id="allhub", app_desc="allhub notifications",
                                 app_url="https://github.com/", image_url_mask="", image_url_logo="",
@@ -31,7 +31,7 @@ def deliver(url: str, message: Message) -> tuple[bool, str]:
     """Send ``message`` to the channel at ``url``: (ok, one sentence without secrets)."""
     hide = secret_parts(url)
     try:
-        import apprise
+        import apprise  # noqa: PLC0415 - Apprise loads its plugins on import: only sending and checking a URL pay for it
 
         plugin = plugin_for(url, _asset())
         if plugin is None:

@@ -4,7 +4,8 @@
 ``files`` the checks of the file before DuckDB opens it (and DuckDB's errors as sentences),
 ``crypto`` the key file and ``SecretBox``, ``sealed`` the one helper for encrypted columns
 (every secret sealed and opened through it), ``settings`` the one way to read and write the
-settings tables (``preferences``, ``automation_settings``), ``migrations`` the numbered schema steps.
+settings tables (``preferences``, ``automation_settings``), ``migrations`` the numbered schema steps
+(``bookkeeping``: which ran, and whether a file is allhub's).
 See docs/architecture.md.
 """
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from allhub_core.errors import StoreError
-from allhub_core.store.migrations import classify
+from allhub_core.store.bookkeeping import classify
 
 __all__ = [
     "MIN_DUCKDB_SIZE",

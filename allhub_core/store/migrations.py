@@ -8,7 +8,8 @@ unique indexes eagerly inside a transaction, so "delete then re-insert the same 
 ``schema_migrations`` is created inside the first migration's transaction, so a failed first
 migration leaves nothing at all. A DuckDB file that holds tables but no allhub bookkeeping
 belongs to another program: ``migrate`` refuses it (``ForeignDatabase``) and changes nothing.
-Looking at versions (``applied_versions``, ``pending_versions``) never writes.
+Looking at versions (``applied_versions``, ``pending_versions``) never writes; what the file
+holds is read by ``bookkeeping``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import duckdb
 
 from allhub_core.errors import StoreError
 from allhub_core.origin import origin_key
+from allhub_core.store.bookkeeping import applied_versions, classify, ensure_table
 
 __all__ = [
     "MIGRATIONS",
@@ -333,44 +335,6 @@ MIGRATIONS: list[Migration] = [
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
-def _ensure_table(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("""
-        CREATE TABLE IF NOT EXISTS schema_migrations (
-            version INTEGER PRIMARY KEY,
-            name VARCHAR NOT NULL,
-            applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-            duckdb_version VARCHAR
-        )""")
-
-
-def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """(schema, name) of every table and view in this database file (not temp, not attached)."""
-    return con.execute(
-        "SELECT table_schema, table_name FROM information_schema.tables "
-        "WHERE table_catalog = current_database()"
-    ).fetchall()
-
-
-def _bookkeeping_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() "
-        "AND table_schema = 'main' AND table_name = 'schema_migrations'"
-    ).fetchall()}
-
-
-def classify(con: duckdb.DuckDBPyConnection) -> str:
-    """``'allhub'`` (our bookkeeping is there), ``'blank'`` (no tables at all) or ``'foreign'``."""
-    if {"version", "name", "duckdb_version"} <= _bookkeeping_columns(con):
-        return "allhub"
-    return "foreign" if _tables(con) else "blank"
-
-
-def applied_versions(con: duckdb.DuckDBPyConnection) -> list[int]:
-    if not _bookkeeping_columns(con):
-        return []
-    return [r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()]
-
-
 def pending_versions(con: duckdb.DuckDBPyConnection) -> list[int]:
     done = set(applied_versions(con))
     return [m.version for m in MIGRATIONS if m.version not in done]
@@ -389,7 +353,7 @@ def migrate(con: duckdb.DuckDBPyConnection, stop_before: int | None = None) -> l
             continue
         con.execute("BEGIN TRANSACTION")
         try:
-            _ensure_table(con)  # inside the transaction: a failed first migration leaves nothing
+            ensure_table(con)  # inside the transaction: a failed first migration leaves nothing
             m.apply(con)
             con.execute(
                 "INSERT INTO schema_migrations (version, name, duckdb_version) VALUES (?, ?, ?)",

@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test lint install install-test chromium demo bench clean
+.PHONY: run test test-fast lint install install-test chromium demo bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ lint: install-test
 ## test: lint, then the whole suite, browser tests included (they fail, never skip, without Chromium)
 test: lint chromium
 	$(PY) -m pytest --durations=25
+
+## test-fast: the in-process tests only (no browser, no subprocess, no lint; Chromium not needed),
+## still against real DuckDB files and the sandbox sites over HTTP on 127.0.0.1; the tiers are
+## the markers set in tests/conftest.py
+test-fast: install-test
+	$(PY) -m pytest -m "not browser and not subprocess and not slow" --durations=25
 
 demo: install
 	$(VENV)/bin/allhub demo

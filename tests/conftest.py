@@ -1,25 +1,35 @@
-"""Shared fixtures: a fresh store per test, and a real dashboard server for browser tests."""
+"""Shared fixtures (a fresh store per test, the sandbox sites, a notification sink, a WebDAV
+server) and the test tiers.
+
+Tiers: every test in ``tests/e2e/`` (and any test that draws a PNG with kaleido's Chromium) is
+marked ``browser``; every test whose code, helpers or fixtures start another process is marked
+``subprocess`` (found by reading their bytecode, see ``_kinds``); ``slow`` is set by hand on the
+few in-process tests listed in ``SLOW``. ``make test`` runs them all; ``make test-fast`` runs
+``-m "not browser and not subprocess and not slow"``, still against real DuckDB files and the
+sandbox sites over HTTP on 127.0.0.1 (in-process servers).
+"""
 
 from __future__ import annotations
 
+import dis
+import inspect
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
+import types
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/shared.py for every test folder
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+sys.path.insert(0, str(TESTS))  # tests/shared.py for every test folder
 
-from shared import fast_politeness, shared_sandbox, stop_all  # noqa: E402
+from shared import Sink, fast_politeness, shared_sandbox, stop_all  # noqa: E402
+from webdav_server import DavServer  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+from allhub_core.store import Store  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -35,8 +45,6 @@ def _isolated_env(monkeypatch, tmp_path):
 @pytest.fixture
 def sink():
     """A local HTTP server that records what notifications POST to it (``shared.Sink``)."""
-    from shared import Sink
-
     server = Sink()
     yield server
     server.close()
@@ -75,71 +83,13 @@ def db_path(tmp_path) -> Path:
 
 @pytest.fixture
 def store(db_path):
-    from allhub_core.store import Store
-
     return Store(db_path)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Dashboard:
-    """A real `streamlit run app.py` on a free loopback port over its own database."""
-
-    def __init__(self, db: Path):
-        self.db = db
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "ALLHUB_DB": str(db)}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.headless=true",
-             f"--server.port={self.port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
-             "--server.fileWatcherType=none"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 45
-        while True:
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the dashboard did not start")
-            time.sleep(0.3)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    # Browser tests must fail, not skip, when Chromium is missing.
-    assert Path(CHROMIUM).exists(), f"Chromium is required for the browser tests at {CHROMIUM} (make test installs it)"
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture
-def dashboard(tmp_path_factory):
-    d = Dashboard(tmp_path_factory.mktemp("dash") / "allhub.duckdb")
-    yield d
-    d.stop()
 
 
 @pytest.fixture
 def dav_server(tmp_path_factory):
     """``dav_server(mode="normal"|"no_move"|"conflict_on_move"|"redirect_away")``: a real wsgidav
     server on 127.0.0.1 over a fresh folder (tests/webdav_server.py), stopped after the test."""
-    from webdav_server import DavServer
-
     started: list[DavServer] = []
 
     def start(mode: str = "normal", **kw) -> DavServer:
@@ -152,7 +102,98 @@ def dav_server(tmp_path_factory):
         server.stop()
 
 
+# ---- tiers -------------------------------------------------------------------------------------
+#: Modules whose use starts another process, and the ``os`` functions that do.
+PROCESS_MODULES = frozenset({"subprocess", "multiprocessing", "pty"})
+OS_SPAWNERS = frozenset({"system", "popen", "fork", "forkpty", "execv", "execve", "execl", "execle", "execlp",
+                         "execvp", "execvpe", "spawnv", "spawnve", "spawnl", "posix_spawn", "posix_spawnp"})
+#: Names of the project's functions that drive a Chromium (kaleido draws PNGs with it).
+BROWSER_CALLS = frozenset({"figure_png"})
+#: In-process tests too slow for ``make test-fast``: node ids without their parameters.
+SLOW: frozenset[str] = frozenset()
+
+_LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
+_ATTRS = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
+
+
+def _instructions(code: types.CodeType) -> Iterator[dis.Instruction]:
+    """Every instruction of ``code`` and of the functions, lambdas and comprehensions inside it."""
+    yield from dis.get_instructions(code)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _instructions(const)
+
+
+def _is_test_code(obj: Any) -> bool:
+    """Defined in a file under tests/ (the tests' own helpers, fixtures and classes)."""
+    code = getattr(obj, "__code__", None)
+    file = code.co_filename if code else getattr(sys.modules.get(obj.__module__), "__file__", None)
+    return bool(file) and Path(file).resolve().is_relative_to(TESTS)
+
+
+def _kinds(obj: Any, memo: dict[int, frozenset[str]]) -> frozenset[str]:
+    """What a test function, fixture, or tests' helper function or class reaches: ``subprocess``
+    when it (or a helper of tests/ it names, to any depth) uses subprocess, multiprocessing or an
+    ``os`` process call; ``browser`` when it calls one of ``BROWSER_CALLS``. The project's own
+    code is not followed: the CLI run in-process stays in the fast tier."""
+    key = id(obj)
+    if key in memo:
+        return memo[key]
+    memo[key] = frozenset()  # a helper that names itself (or a cycle) adds nothing
+    found: set[str] = set()
+    if inspect.isclass(obj):
+        for klass in obj.__mro__:
+            if _is_test_code(klass):
+                for member in vars(klass).values():
+                    member = getattr(member, "__func__", None) or getattr(member, "fget", None) or member
+                    if inspect.isfunction(member):
+                        found |= _kinds(member, memo)
+    elif inspect.isfunction(obj := inspect.unwrap(obj)) and _is_test_code(obj):
+        names: set[str] = set()
+        attrs: set[str] = set()
+        for ins in _instructions(obj.__code__):
+            if ins.opname in _LOADS:
+                names.add(ins.argval)
+            elif ins.opname in _ATTRS:
+                attrs.add(ins.argval)
+        if (names | attrs) & BROWSER_CALLS:
+            found.add("browser")
+        for name in names:
+            value = obj.__globals__.get(name)
+            if inspect.ismodule(value):
+                if value.__name__ in PROCESS_MODULES or (value is os and attrs & OS_SPAWNERS):
+                    found.add("subprocess")
+            elif (getattr(value, "__module__", None) or "").split(".")[0] in PROCESS_MODULES:
+                found.add("subprocess")  # from subprocess import run, Popen
+            elif inspect.isfunction(value) or inspect.isclass(value):
+                found |= _kinds(value, memo)
+    memo[key] = frozenset(found)
+    return memo[key]
+
+
+def _item_kinds(item: pytest.Item, memo: dict[int, frozenset[str]]) -> set[str]:
+    kinds: set[str] = set()
+    if TESTS / "e2e" in item.path.parents:
+        kinds.add("browser")
+    function = getattr(item, "function", None)
+    if function is not None:
+        kinds |= _kinds(function, memo)
+    fixtureinfo = getattr(item, "_fixtureinfo", None)
+    for name in getattr(item, "fixturenames", ()):
+        for fixturedef in (fixtureinfo.name2fixturedefs.get(name, ()) if fixtureinfo else ()):
+            kinds |= _kinds(fixturedef.func, memo)
+    return kinds
+
+
 def pytest_collection_modifyitems(config, items):
-    """Browser tests last: Playwright's sync API leaves an event loop running in the main
-    thread for the rest of the session, and asyncio.run() refuses to start inside one."""
-    items.sort(key=lambda item: "/e2e/" in str(item.fspath))
+    """Mark each test's tier (see the module's docstring), then put the browser tests last:
+    Playwright's sync API leaves an event loop running in the main thread for the rest of the
+    session, and asyncio.run() refuses to start inside one."""
+    memo: dict[int, frozenset[str]] = {}
+    for item in items:
+        kinds = _item_kinds(item, memo)
+        if item.nodeid.split("[", 1)[0] in SLOW:
+            kinds.add("slow")
+        for kind in sorted(kinds):
+            item.add_marker(kind)
+    items.sort(key=lambda item: TESTS / "e2e" in item.path.parents)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 import streamlit as st
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the dashboard's pages/
+from pages import _ui
 
 
 @pytest.fixture(autouse=True)
@@ -32,20 +38,10 @@ def downloads(monkeypatch) -> dict[str, bytes]:
     return seen
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "real_refresh: let the Add account page refresh over real HTTP")
-
-
 @pytest.fixture(autouse=True, scope="session")
 def _no_legacy_reroute():
     """AppTest puts Streamlit back into legacy pages/ mode before *every* run, which a server
     never does; the once-per-process reroute in pages/_ui.py would then swallow the clicks of
     whichever test happens to run first. Mark it as done, as it is on a server after the
     first visit."""
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from pages import _ui
-
     _ui._rerouted.set()

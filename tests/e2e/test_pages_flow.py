@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from allhub_core.accounts import AccountFilter, AccountInput, add_account, count_accounts, get_preferences
@@ -133,6 +134,7 @@ def test_exchange_rate_zero_shows_one_sentence_and_adds_nothing(page: Page, dash
     assert n_accounts(dashboard.db) == 0
 
 
+@pytest.mark.own_dashboard  # the first visit after `streamlit run`: a server of its own
 def test_a_bookmarked_page_opens_first_on_a_fresh_server(page: Page, dashboard):
     # The very first visit after `streamlit run`, straight to a page other than Accounts.
     page.goto(f"{dashboard.url}/add_account")

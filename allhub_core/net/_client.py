@@ -25,16 +25,19 @@ later than the window counted it.
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
-import anyio._backends._asyncio  # noqa: F401 - see below
 import httpx
 
 from allhub_core.net._errors import NetworkError
 from allhub_core.net._politeness import Politeness
 from allhub_core.net._redact import short
+
+with contextlib.suppress(ImportError):  # anyio's asyncio backend (see above); a later anyio may name it otherwise
+    import anyio._backends._asyncio  # noqa: F401
 
 __all__ = ["ERRORS", "USER_AGENT", "fetch", "network_error", "not_sent", "origin_client", "tls_context"]
 
@@ -56,8 +59,14 @@ class _BadProxy(httpx.ProxyError):
 
 def tls_context(verify: bool) -> ssl.SSLContext:
     """httpx's TLS settings (``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when set, else certifi's trust
-    store; no checks at all with ``verify`` off), built once per batch: each build costs ~20 ms."""
-    return httpx.create_ssl_context(verify=verify, trust_env=True)
+    store; no checks at all with ``verify`` off), built once per batch: each build costs ~20 ms.
+    httpx's clients need one even for http:// sites; a trust store that cannot be read is one
+    sentence for each request."""
+    try:
+        return httpx.create_ssl_context(verify=verify, trust_env=True)
+    except OSError as exc:  # ssl.SSLError included: a file that is no certificate
+        raise NetworkError("The trust store that SSL_CERT_FILE or SSL_CERT_DIR names could not be read.",
+                           kind="tls") from exc
 
 
 def _no_cookies() -> httpx.Cookies:

@@ -231,6 +231,18 @@ def test_the_trust_store_ssl_cert_file_names_is_used(tls_server, cert, monkeypat
     assert reply.envelope() == {"path": "/api/user/self"} and len(seen) == 1
 
 
+def test_a_trust_store_that_cannot_be_read_is_one_sentence(plain_server, tmp_path, monkeypatch):
+    url, seen = plain_server
+    (tmp_path / "not-a-cert.pem").write_text("no certificate here")
+    for named in (tmp_path / "missing.pem", tmp_path / "not-a-cert.pem"):
+        monkeypatch.setenv("SSL_CERT_FILE", str(named))
+        with pytest.raises(NetworkError) as info:
+            get_all(FAST, url, ["/api/status"])
+        assert str(info.value) == "The trust store that SSL_CERT_FILE or SSL_CERT_DIR names could not be read."
+        assert info.value.kind == "tls"
+    assert seen == []
+
+
 def test_importing_the_network_layer_does_not_import_httpx():
     """httpx (~0.1 s) loads with the first request: a command that sends none does not pay for it."""
     code = ("import sys, allhub_core.net, allhub_core.sites; "

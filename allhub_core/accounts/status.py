@@ -17,8 +17,8 @@ import duckdb
 from allhub_core.accounts.attention import attention_kinds_sql
 from allhub_core.accounts.checkin_today import able_to_check_in_sql, checkin_state_sql, todays_log_join
 from allhub_core.accounts.model import parse_id
-from allhub_core.accounts.write import get_secrets, require_ids
-from allhub_core.store import Store, one_row, rows_table
+from allhub_core.accounts.write import SECRET_NAMES, get_secrets, require_ids
+from allhub_core.store import Store, one_row, rows_table, sealed
 from allhub_core.vocab import CheckInResult, CheckInState
 
 __all__ = [
@@ -31,8 +31,6 @@ __all__ = [
     "write_refresh_rows",
 ]
 
-_SECRET_COLUMNS = (("access_token", "access_token_enc"), ("refresh_token", "refresh_token_enc"),
-                   ("cookie", "cookie_enc"))
 _FIGURES = ["quota", "subscription_quota", "today_consumption", "today_income", "today_prompt_tokens",
             "today_completion_tokens", "today_requests"]
 _OK_COLUMNS = {"id": "BIGINT", "health_status": "VARCHAR", "health_reason": "VARCHAR",
@@ -91,10 +89,8 @@ def recently_synced(store: Store, ids: Iterable[int], min_interval_s: float) -> 
 
 def _save_rotated(store: Store, con: duckdb.DuckDBPyConnection, account_id: Any, rotated: dict[str, str]) -> None:
     """Tokens a site rotated during the run (Sub2API), encrypted like every secret."""
-    for key, col in _SECRET_COLUMNS:
-        if rotated.get(key):
-            con.execute(f"UPDATE accounts SET {col} = ? WHERE id = ?",
-                        [store.box.encrypt(rotated[key]), int(account_id)])
+    for col, blob in sealed(store.box, {k: rotated.get(k) for k in SECRET_NAMES}, skip_empty=True).items():
+        con.execute(f"UPDATE accounts SET {col} = ? WHERE id = ?", [blob, int(account_id)])
 
 
 def write_refresh_rows(store: Store, ok_rows: list[dict[str, Any]], failed_rows: list[dict[str, Any]],

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from allhub_core.accounts.write import SECRET_NAMES
+from allhub_core.accounts import SECRET_NAMES
 from allhub_core.store import enc_column
 
 __all__ = [

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from allhub_core.accounts import delete_rows
-from allhub_core.accounts.write import AccountRow, ensure_tags, replace_pins_and_order, write_many
+from allhub_core.accounts import AccountRow, delete_rows, ensure_tags, replace_pins_and_order, write_many
 from allhub_core.store import PREFERENCES, SecretBox, delete_settings, write_settings
 from allhub_core.transfer.bundle import Bundle, IncomingAccount, IncomingBookmark, Tombstone, ms_to_iso
 from allhub_core.transfer.snapshot import SKIP_COLUMNS, account_columns

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from appsupport import button, seed, start, texts
 
-from allhub_core.accounts import account_records
+from allhub_core.accounts import account_records, set_preference
 from allhub_core.transfer import encrypt_backup, parse_backup
 
 PAGE = "pages/import_page.py"
@@ -87,8 +87,6 @@ def test_csv_paste_reports_each_row(store):
 
 
 def test_csv_rows_are_recognised_and_refreshed_after_the_import(store, sandbox_factory):
-    from allhub_core.accounts import set_preference
-
     site = sandbox_factory(dialects=["veloera"], users_per_site=2, seed=63).site("veloera")
     set_preference(store, "per_site_rpm", 0)
     csv_text = "url,user_id,token\n" + "".join(f"{site.url},{u.id},{u.access_token}\n" for u in site.users)

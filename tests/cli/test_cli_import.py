@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from allhub_core.cli.main import main
+from allhub_core.transfer import CSV_TEMPLATE
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "transfer" / "fixtures"
@@ -26,7 +27,7 @@ def run(capsys, *argv, stdin: str | None = None, monkeypatch=None):
 
 
 def names(capsys) -> list[str]:
-    code, out, _ = run(capsys, "account", "list", "--json", "--include-disabled")
+    _code, out, _ = run(capsys, "account", "list", "--json", "--include-disabled")
     return sorted(r["site_name"] for r in json.loads(out))
 
 
@@ -73,7 +74,7 @@ def test_bad_input_is_exit_2_one_sentence_and_changes_nothing(capsys, tmp_path):
                          (tmp_path / "junk.json", "not valid JSON")):
         if path.name == "junk.json":
             path.write_text("{oops")
-        code, out, err = run(capsys, "import", str(path), "--mode", "replace")
+        code, _out, err = run(capsys, "import", str(path), "--mode", "replace")
         assert code == 2 and needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert names(capsys) == ["Four Site", "Six Site"]
 
@@ -83,7 +84,7 @@ def test_rejected_rows_give_exit_1(capsys, tmp_path):
     obj["accounts"]["accounts"][0]["site_url"] = "mailto:someone"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(obj))
-    code, out, err = run(capsys, "import", str(bad))
+    code, out, _err = run(capsys, "import", str(bad))
     assert code == 1 and "- rejected: Harbor Relay" in out
     assert len(names(capsys)) == 3
 
@@ -138,14 +139,12 @@ def test_export_backup_then_import_elsewhere(capsys, tmp_path):
 
 
 def test_csv_import_through_the_cli(capsys, tmp_path):
-    from allhub_core.transfer import CSV_TEMPLATE
-
     f = tmp_path / "accounts.csv"
     f.write_text(CSV_TEMPLATE + "https://x.example.com,,tok-zzzzzzzzzzzzzzzzzz,,,,,\n")
-    code, out, err = run(capsys, "import", str(f), "--dry-run")
+    code, out, _err = run(capsys, "import", str(f), "--dry-run")
     assert code == 1 and "2 would be added" in out and "- row 4: rejected" in out
     assert names(capsys) == []
-    code, out, err = run(capsys, "import", str(f), "--json")
+    code, out, _err = run(capsys, "import", str(f), "--json")
     assert code == 1 and [r["status"] for r in json.loads(out)["rows"]] == ["added", "added", "rejected"]
     assert run(capsys, "import", str(f), "--mode", "replace")[0] == 2
 

@@ -4,13 +4,16 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 
 import duckdb
 import pytest
+from cryptography.fernet import Fernet
 
 from allhub_core.accounts import AccountInput, add_account, get_secrets, set_secrets
 from allhub_core.errors import StoreError, ValidationError
-from allhub_core.store import Store, key_path_for, mask_secret
+from allhub_core.store import Store, key_path_for, mask_secret, migrations
 from allhub_core.store.migrations import MIGRATIONS, applied_versions, migrate, pending_versions
 
 TOKEN = "sk-RAW-SECRET-TOKEN-0123456789abcdef"
@@ -33,8 +36,6 @@ def test_migrations_apply_once_and_record_versions(tmp_path):
 
 
 def test_failed_migration_leaves_nothing_behind(tmp_path, monkeypatch):
-    from allhub_core.store import migrations as migrations
-
     def broken(con):
         con.execute("CREATE TABLE half_done (x INT)")
         raise RuntimeError("boom")
@@ -80,8 +81,6 @@ def test_raw_token_never_in_database_or_wal_bytes(store, db_path):
 
 
 def test_secret_key_from_environment(tmp_path, monkeypatch):
-    from cryptography.fernet import Fernet
-
     monkeypatch.setenv("ALLHUB_SECRET_KEY", Fernet.generate_key().decode())
     s = Store(tmp_path / "env.duckdb")
     assert not key_path_for(tmp_path / "env.duckdb").exists()
@@ -90,8 +89,6 @@ def test_secret_key_from_environment(tmp_path, monkeypatch):
 
 
 def test_wrong_key_is_one_sentence_and_changes_nothing(tmp_path, monkeypatch):
-    from cryptography.fernet import Fernet
-
     path = tmp_path / "k.duckdb"
     add_account(Store(path), _acc())
     before = path.read_bytes()
@@ -158,7 +155,6 @@ def test_another_process_waits_for_the_lock_then_proceeds(store, db_path):
     """)
     with store.session():  # hold the file like a page run does
         child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-        import time
         time.sleep(1.0)
         assert child.poll() is None, "the child should be waiting for the lock"
     out, _ = child.communicate(timeout=30)
@@ -181,8 +177,6 @@ def test_lock_held_too_long_is_one_sentence(store, db_path):
 
 def test_concurrent_writes_in_one_process_do_not_conflict(store):
     """Threads writing the same row go through the one write path: no 'Conflict on update'."""
-    import threading
-
     aid = add_account(store, _acc())
     errors = []
 
@@ -192,7 +186,7 @@ def test_concurrent_writes_in_one_process_do_not_conflict(store):
             for _ in range(5):
                 with s.write() as con:
                     con.execute("UPDATE accounts SET quota = quota + 1 WHERE id = ?", [aid])
-        except Exception as exc:  # pragma: no cover - the assertion below reports it
+        except Exception as exc:  # noqa: BLE001  # pragma: no cover - any error of a thread: the assertion below reports it
             errors.append(exc)
 
     threads = [threading.Thread(target=bump) for _ in range(6)]

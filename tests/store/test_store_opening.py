@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import errno
 import os
+import pwd
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -262,8 +265,6 @@ def test_database_on_a_read_only_file_system_is_one_sentence(tmpfs, monkeypatch)
 
 def _as_unprivileged(fn) -> str:
     """Run ``fn()`` in a forked child that gave up root (chmod does not stop root); its result or error."""
-    import pwd
-
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
@@ -287,9 +288,6 @@ def _as_unprivileged(fn) -> str:
 
 
 def test_unwritable_folder_is_one_sentence():
-    import shutil
-    import tempfile
-
     base = tempfile.mkdtemp(prefix="allhub-locked-")
     os.chmod(base, 0o755)  # reachable by the unprivileged child
     folder = Path(base) / "locked"
@@ -351,7 +349,7 @@ def test_explicit_path_in_an_existing_folder_still_creates_a_store(tmp_path):
 def test_dashboard_creates_only_the_default_folder(monkeypatch):
     sys.path.insert(0, str(ROOT))
     try:
-        from pages import _ui
+        from pages import _ui  # noqa: PLC0415 - importable only while the project root is on sys.path
     finally:
         sys.path.remove(str(ROOT))
     seen = []

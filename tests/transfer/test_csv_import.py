@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from allhub_core.accounts import AccountInput, account_records, add_account
+from allhub_core.errors import ValidationError
 from allhub_core.transfer import CSV_TEMPLATE, import_csv
 
 
@@ -50,9 +53,6 @@ def test_dry_run_writes_nothing(store):
 
 
 def test_a_header_without_the_needed_columns_is_one_sentence(store):
-    import pytest
-
-    from allhub_core.errors import ValidationError
 
     with pytest.raises(ValidationError, match="needs a header row with the columns url, user_id and token or cookie"):
         import_csv(store, "name,notes\nx,y\n")

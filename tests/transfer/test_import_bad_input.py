@@ -16,7 +16,7 @@ import pytest
 from allhub_core.accounts import account_records
 from allhub_core.cli.main import main
 from allhub_core.store import Store
-from allhub_core.transfer import apply_import, parse_backup
+from allhub_core.transfer import apply_import, build_own_backup, encrypt_backup, parse_backup
 
 FIX = Path(__file__).parent / "fixtures"
 FULL = FIX / "extension_v4_full.json"
@@ -47,8 +47,6 @@ def test_bad_files_are_one_sentence_and_change_nothing(store, db_path, tmp_path,
 
 
 def test_a_wrong_backup_password_changes_nothing(store, db_path, tmp_path, capsys, monkeypatch):
-    from allhub_core.transfer import encrypt_backup
-
     before = _state(store)
     path = tmp_path / "enc.json"
     path.write_text(encrypt_backup(FULL.read_text(), "right-password"))
@@ -113,8 +111,6 @@ def test_sigkill_in_the_middle_of_an_import_leaves_the_store_as_it_was(db_path, 
 def test_a_wrong_value_type_in_our_own_backup_rejects_that_account_in_one_sentence(
         store, db_path, tmp_path, capsys, column, value, words):
     """Before: 'Saving to the database failed: Conversion Error: ...' and the whole import stopped."""
-    from allhub_core.transfer import build_own_backup
-
     apply_import(store, parse_backup(FULL.read_bytes()))
     before = _state(store)
     own = build_own_backup(store)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import copy
 import csv
+import datetime as dt
 import io
 import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -217,7 +219,7 @@ def test_secrets_in_json_only_on_request(accounts):
 def test_json_round_trips_values(accounts):
     rows = json.loads(to_json(accounts))
     assert [list(row) for row in rows] == [list(CSV_COLUMNS)] * len(accounts)
-    for row, record in zip(rows, accounts):
+    for row, record in zip(rows, accounts, strict=True):
         assert row == {key: record[key] for key in CSV_COLUMNS}
     assert rows[3]["quota"] == 9007199254740993  # exact, not a double
 
@@ -244,9 +246,9 @@ def test_csv_round_trips_and_has_no_live_formula(accounts):
     header, *rows = _csv_rows(to_csv(accounts))
     assert header == list(CSV_COLUMNS)
     assert len(rows) == len(accounts)
-    for row, record in zip(rows, accounts):
+    for row, record in zip(rows, accounts, strict=True):
         assert len(row) == len(CSV_COLUMNS)
-        for name, cell in zip(CSV_COLUMNS, row):
+        for name, cell in zip(CSV_COLUMNS, row, strict=True):
             assert not cell.startswith(TRIGGERS) or _is_number(record[name]), (name, cell)
             value = record[name]
             if _is_number(value):
@@ -263,9 +265,9 @@ def _is_number(value) -> bool:
 def test_csv_quotes_text_and_leaves_numbers_bare(accounts):
     # QUOTE_NONNUMERIC readers turn unquoted cells into floats: numbers must come back as
     # floats and everything else (booleans, tags, ids) as strings.
-    header, *rows = _csv_rows(to_csv(accounts), quoting=csv.QUOTE_NONNUMERIC)
-    for row, record in zip(rows, accounts):
-        for name, cell in zip(CSV_COLUMNS, row):
+    _header, *rows = _csv_rows(to_csv(accounts), quoting=csv.QUOTE_NONNUMERIC)
+    for row, record in zip(rows, accounts, strict=True):
+        for name, cell in zip(CSV_COLUMNS, row, strict=True):
             value = record[name]
             if _is_number(value):
                 assert isinstance(cell, float), (name, cell)
@@ -314,7 +316,7 @@ def test_csv_empty_and_odd_numbers():
     assert to_csv([]) == ",".join(f'"{c}"' for c in CSV_COLUMNS) + "\r\n"
     assert to_json([]) == "[]\n"
     record = {"id": "x", "balance_usd": float("nan"), "balance_cny": float("inf")}
-    header, row = _csv_rows(to_csv([record]))
+    _header, row = _csv_rows(to_csv([record]))
     assert row[CSV_COLUMNS.index("balance_usd")] == ""
     assert row[CSV_COLUMNS.index("balance_cny")] == ""
     assert row[CSV_COLUMNS.index("site_name")] == ""  # a missing key is an empty cell
@@ -335,12 +337,9 @@ def test_export_does_not_import_streamlit():
 
 def test_database_types_are_accepted():
     # DuckDB hands back datetime for TIMESTAMP and Decimal for DECIMAL columns.
-    import datetime as dt
-    from decimal import Decimal
-
     when = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
     record = {"id": "db", "last_sync_time": when, "balance_usd": Decimal("0.0000001"), "quota": Decimal("5E+5")}
-    header, row = _csv_rows(to_csv([record]))
+    _header, row = _csv_rows(to_csv([record]))
     assert row[CSV_COLUMNS.index("last_sync_time")] == "2025-01-02T03:04:05+00:00"
     assert row[CSV_COLUMNS.index("balance_usd")] == "0.0000001"
     assert row[CSV_COLUMNS.index("quota")] == "500000"

@@ -31,7 +31,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from _common import print_load  # noqa: E402
+from _common import print_load
+
+from allhub_core.store import Store
+from allhub_core.transfer import apply_import, build_extension_backup, parse_backup, preview_import
 
 FIXTURE = ROOT / "tests" / "transfer" / "fixtures" / "extension_v4_full.json"
 TARGETS = {"preview_s": 1.0, "import_s": 3.0, "export_s": 1.0, "peak_mb": 300.0}
@@ -63,9 +66,6 @@ def build_backup(n: int) -> bytes:
 
 
 def child(path: str) -> None:
-    from allhub_core.store import Store
-    from allhub_core.transfer import apply_import, build_extension_backup, parse_backup, preview_import
-
     data = Path(path).read_bytes()
     with tempfile.TemporaryDirectory(prefix="allhub-bench-transfer-") as tmp:
         store = Store(Path(tmp) / "bench.duckdb")

@@ -19,7 +19,9 @@ from allhub_core.accounts import (
 )
 from allhub_core.history import sparklines
 from allhub_core.transfer import to_csv, to_json
-from pages._ui import finish, money, open_store, replace_secret_form, run_checkin, run_refresh, show_flash, user_errors
+from pages._runs import finish, replace_secret_form, run_checkin, run_refresh
+from pages._text import money, show_flash, user_errors
+from pages._ui import open_store
 
 PAGE_SIZE = 100
 store = open_store()

@@ -7,7 +7,8 @@ from allhub_core.errors import AllhubError, DuplicateAccount
 from allhub_core.origin import origin_key
 from allhub_core.sync import onboard, politeness_for, recognize_input
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE
-from pages._ui import esc, flash, open_store, show_flash
+from pages._text import esc, flash, show_flash
+from pages._ui import open_store
 
 store = open_store()
 ss = st.session_state

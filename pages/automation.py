@@ -23,7 +23,10 @@ from allhub_core.automation import (
     save_settings,
     start_background_run,
 )
-from pages._ui import db_path, esc, flash, job_label, open_store, show_flash, user_errors
+from pages._background import job_label
+from pages._store import db_path
+from pages._text import esc, flash, show_flash, user_errors
+from pages._ui import open_store
 
 store = open_store()
 st.title("Automation")

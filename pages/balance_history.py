@@ -8,7 +8,9 @@ import streamlit as st
 from allhub_core.accounts import AccountFilter, get_preferences, list_accounts, list_tags
 from allhub_core.history import balance_history, balance_table, day_distribution
 from pages import _charts as ch
-from pages._ui import open_store, run_refresh, show_flash, user_errors
+from pages._runs import run_refresh
+from pages._text import show_flash, user_errors
+from pages._ui import open_store
 
 store = open_store()
 ss = st.session_state

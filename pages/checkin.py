@@ -15,7 +15,9 @@ from allhub_core.sync import (
     todays_checkins,
 )
 from allhub_core.vocab import Attention, CheckInResult
-from pages._ui import flash, open_store, run_checkin, show_flash, user_errors
+from pages._runs import run_checkin
+from pages._text import flash, show_flash, user_errors
+from pages._ui import open_store
 
 store = open_store()
 

@@ -4,8 +4,9 @@ table (a page of sets at a time), a preview, then one confirmed delete."""
 import pandas as pd
 import streamlit as st
 
-from allhub_core.accounts import KEEP_RULES, apply_dedupe, scan_duplicates
-from pages._ui import HEALTH_BADGE, flash, open_store, show_flash, user_errors
+from allhub_core.accounts import HEALTH_BADGE, KEEP_RULES, apply_dedupe, scan_duplicates
+from pages._text import flash, show_flash, user_errors
+from pages._ui import open_store
 
 SETS_PER_PAGE = 100
 

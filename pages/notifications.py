@@ -14,7 +14,8 @@ from allhub_core.automation.notify import (
     set_channel,
     set_summary_time,
 )
-from pages._ui import clear_typed, esc, flash, forget_typed, open_store, show_flash, user_errors
+from pages._text import clear_typed, esc, flash, forget_typed, show_flash, user_errors
+from pages._ui import open_store
 
 store = open_store()
 clear_typed()

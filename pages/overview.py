@@ -8,7 +8,9 @@ import streamlit as st
 from allhub_core.accounts import AccountFilter, count_accounts, get_preferences, set_preference
 from allhub_core.history import day_distribution, overview
 from pages import _charts as ch
-from pages._ui import esc, money, open_store, run_refresh, show_flash, user_errors
+from pages._runs import run_refresh
+from pages._text import esc, money, show_flash, user_errors
+from pages._ui import open_store
 
 store = open_store()
 ss = st.session_state

@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from allhub_core.accounts import SORT_CRITERIA, SORT_FIELDS, get_preferences, set_preference
-from pages._ui import flash, open_store, show_flash, user_errors
+from pages._text import flash, show_flash, user_errors
+from pages._ui import open_store
 
 store = open_store()
 prefs = get_preferences(store)

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from allhub_core.accounts import create_tag, delete_tag, list_tags, rename_tag
-from pages._ui import flash, open_store, show_flash, user_errors
+from pages._text import flash, show_flash, user_errors
+from pages._ui import open_store
 
 store = open_store()
 ss = st.session_state

@@ -10,7 +10,9 @@ import streamlit as st
 from allhub_core.history import usage_by, usage_facets, usage_totals
 from allhub_core.sync import count_in_run, sync_usage
 from pages import _charts as ch
-from pages._ui import _Progress, finish, open_store, show_flash, user_errors
+from pages._runs import _Progress, finish
+from pages._text import show_flash, user_errors
+from pages._ui import open_store
 
 store = open_store()
 ss = st.session_state

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import uuid
 from typing import Any
 
@@ -13,11 +14,22 @@ from allhub_core.transfer.bundle import iso_to_ms, now_ms
 from allhub_core.transfer.extension_account import AVAIL, expiry_key
 from allhub_core.transfer.extension_migrate import CURRENT_CONFIG_VERSION, normalize_checkin, record, refresh_auth_field
 from allhub_core.transfer.snapshot import read_snapshot
+from allhub_core.vocab import DEFAULT_EXCHANGE_RATE
 
 __all__ = ["BACKUP_VERSION", "build_extension_backup", "extension_file_name"]
 
 BACKUP_VERSION = "4.0"
 
+
+
+def _rate(value: Any) -> float:
+    """The extension reads a number here: a rate that is missing or not a finite positive number
+    (a NaN or an infinity an old import left) goes out as the default rate, as its own reader does."""
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        return DEFAULT_EXCHANGE_RATE
+    return rate if math.isfinite(rate) and rate > 0 else DEFAULT_EXCHANGE_RATE
 
 def _tag_id(name: str) -> str:
     return f"tag-{uuid.uuid5(uuid.NAMESPACE_URL, 'allhub-tag:' + name.casefold())}"
@@ -66,7 +78,7 @@ def _export_account(acc: dict, include_secrets: bool) -> dict:
         checkin["customCheckIn"] = custom
     out: dict[str, Any] = {
         "id": acc["ext_id"], "site_name": v["site_name"], "site_url": v["site_url"], "site_type": site_type,
-        "health": health, "exchange_rate": float(v["exchange_rate"]), "account_info": info,
+        "health": health, "exchange_rate": _rate(v["exchange_rate"]), "account_info": info,
         "last_sync_time": iso_to_ms(v.get("last_sync_time")), "updated_at": iso_to_ms(v["updated_at"]),
         "user_updated_at": iso_to_ms(v["user_updated_at"]), "created_at": iso_to_ms(v["created_at"]),
         "notes": v["notes"], "tagIds": [_tag_id(t) for t in acc["tags"]], "disabled": bool(v["disabled"]),

@@ -57,7 +57,7 @@ def test_the_cli_and_the_webdav_upload_write_the_same_escaped_file(store, db_pat
 
     page = _safe_account(export_file(store, "allhub", include_secrets=True).text)
     for account in (from_cli, from_webdav, page):
-        assert account["site_name"] == NAME and account["exchange_rate"] is None
+        assert account["site_name"] == NAME and account["exchange_rate"] == 7.2  # the default for a rate not a number
     assert from_cli == page
     assert {k: v for k, v in from_webdav.items() if k != "last_sync_time"} == \
         {k: v for k, v in page.items() if k != "last_sync_time"}
@@ -72,3 +72,20 @@ def test_an_encrypted_export_opens_to_the_same_escaped_file(store, db_path, tmp_
     assert RLO not in text and "NaN" not in text and "Infinity" not in text
     (account,) = parse_backup(text, password="a-password").accounts
     assert account.name == NAME
+
+
+def test_the_extensions_backup_carries_the_default_rate_for_a_rate_that_is_not_a_number(store):
+    """A stored NaN or infinite exchange rate (an old import could leave one) used to stop the
+    export with an internal error (float(None)); the extension reads a number there."""
+    for n, bad in enumerate(("'NaN'::DOUBLE", "'Infinity'::DOUBLE", "NULL")):
+        aid = acc.add_account(store, acc.AccountInput(site_url=f"https://r{n}.example.com", site_name=f"R{n}",
+                                                      site_type="new-api", user_id="1",
+                                                      access_token="tok-0123456789abcdef"))
+        with store.write() as con:
+            try:
+                con.execute(f"UPDATE accounts SET exchange_rate = {bad} WHERE id = ?", [aid])
+            except Exception as exc:  # noqa: BLE001 - a NOT NULL column refuses NULL: nothing to test
+                assert "NOT NULL" in str(exc)
+    text = export_file(store, "allhub").text  # the extension's 4.0 backup
+    rates = [a["exchange_rate"] for a in json.loads(text)["accounts"]["accounts"]]
+    assert rates and all(r == 7.2 for r in rates)

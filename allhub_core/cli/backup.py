@@ -71,7 +71,7 @@ def _run(args: argparse.Namespace, action, **kw) -> int:
         print_json({"ok": report.ok, "summary": report.summary(), "rows": report.rows()})
     else:
         emit(report.summary(), err=not report.ok)
-    return 0 if report.ok else 1
+    return report.exit_code()
 
 
 def cmd_test(args: argparse.Namespace) -> int:

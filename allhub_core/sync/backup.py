@@ -228,6 +228,10 @@ class BackupReport:
                          "stale_temporaries_removed": len(self.upload.stale_removed)})
         return rows
 
+    def exit_code(self) -> int:
+        """0 when the action did what was asked, else 1 (the CLI's exit status)."""
+        return 0 if self.ok else 1
+
 
 def _sentence(report: Any) -> str:
     summary = getattr(report, "summary", None)

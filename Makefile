@@ -31,9 +31,9 @@ chromium:
 	elif [ "$$(id -u)" = "0" ]; then apt-get update && apt-get install -y chromium; \
 	else echo "The browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install -y chromium'." >&2; exit 1; fi
 
-## lint: ruff, mypy and the import contracts of docs/architecture.md (import-linter)
+## lint: ruff (code, tests and bench), mypy (allhub_core, pages, app.py) and the import contracts of docs/architecture.md (import-linter)
 lint: install-test
-	$(VENV)/bin/ruff check allhub_core pages app.py
+	$(VENV)/bin/ruff check allhub_core pages app.py serve.py tools tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 

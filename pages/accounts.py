@@ -91,7 +91,7 @@ page = st.number_input(f"Page (of {pages}, {PAGE_SIZE} per page)", 1, pages, 1, 
 frame = grid_frame(list_accounts(store, flt, prefs, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
                    currency, selected=ss.get("select_all", False))
 spark = sparklines(store, days=30)  # the last 30 days of each account's balance, in USD
-frame.insert(frame.columns.get_loc("balance") + 1, "trend", [spark.get(int(i), []) for i in frame["id"]])
+frame.insert(list(frame.columns).index("balance") + 1, "trend", [spark.get(int(i), []) for i in frame["id"]])
 if frame["subscription"].isna().all():  # no New API plans on this page: no empty column
     frame = frame.drop(columns="subscription")
 # Edits are positional: a different set of rows (filter, sort, page) must start a fresh editor.

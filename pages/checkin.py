@@ -68,7 +68,7 @@ st.caption("Results: checked in now, already checked in, not supported, needs yo
 by_hand = {r["id"]: r["site_name"] for r in rows if r["checkin_url"] and r["state"] != "checked"}
 if by_hand:
     with st.form("by_hand"):
-        chosen = st.multiselect("Checked in by hand on the site today", list(by_hand), format_func=by_hand.get,
+        chosen = st.multiselect("Checked in by hand on the site today", list(by_hand), format_func=by_hand.__getitem__,
                                 key="by_hand_ids")
         if st.form_submit_button("Mark as checked in today"):
             with user_errors():
@@ -78,9 +78,9 @@ if by_hand:
 # ---- how an account checks in -------------------------------------------------------------
 st.subheader("Check-in method")
 names = {r["id"]: f"{r['id']} · {r['site_name']}" for r in rows}
-aid = st.selectbox("Account", list(names), format_func=names.get, key="cm_account")
+aid = st.selectbox("Account", list(names), format_func=names.__getitem__, key="cm_account")
 current = next(r for r in rows if r["id"] == aid)
-method = st.selectbox("Method", list(CHECKIN_METHOD_LABELS), format_func=CHECKIN_METHOD_LABELS.get, key=f"cm_{aid}",
+method = st.selectbox("Method", list(CHECKIN_METHOD_LABELS), format_func=CHECKIN_METHOD_LABELS.__getitem__, key=f"cm_{aid}",
                       index=list(CHECKIN_METHOD_LABELS).index(current["checkin_method"]),
                       help="Automatic follows the site type; choose a built-in when a fork checks in like "
                            "another family, or write a custom request.")
@@ -95,6 +95,7 @@ if method == "custom":
         help="url (a path on the site), method, headers and body. Secrets only through the placeholders "
              "{access_token}, {user_id} and {cookie}. Rules: success and already, each "
              '{"path": "data.status", "equals": VALUE} or {"contains": "text"}.')
+assert aid is not None and method is not None  # a selectbox over a non-empty list always holds a choice
 save, test = st.columns([1, 4])
 if save.button("Save method", key="cm_save", type="primary"):
     with user_errors():

@@ -32,7 +32,7 @@ class AllowListContract(Contract):
     allowed_modules = fields.ListField(subfield=fields.ModuleField(), required=False)
 
     def check(self, graph: grimp.ImportGraph, verbose: bool) -> ContractCheck:
-        allowed = {m.name for m in (self.allowed_modules or [])}  # type: ignore[attr-defined]
+        allowed = {m.name for m in (self.allowed_modules or [])}  # type: ignore[union-attr]
         sources = {m.name for m in self.source_modules}  # type: ignore[attr-defined]
         importers: set[str] = set()
         for name in sources:

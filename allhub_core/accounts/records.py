@@ -7,7 +7,9 @@ import sys
 from typing import Any
 
 from allhub_core.accounts.model import parse_id
+from allhub_core.accounts.preferences import get_preferences
 from allhub_core.accounts.query import AccountFilter, account_rows
+from allhub_core.accounts.write import get_secrets
 from allhub_core.errors import NotFound
 from allhub_core.store import Store
 
@@ -17,16 +19,12 @@ __all__ = ["account_records", "get_account", "record"]
 def account_records(store: Store, ids: list[int] | None = None, f: AccountFilter | None = None,
                     prefs: dict | None = None, include_secrets: bool = False) -> list[dict]:
     """Account JSON records (cli.md), in sort order; secrets only when asked for."""
-    from allhub_core.accounts.preferences import get_preferences
-
     prefs = prefs or get_preferences(store)
     flt = f or AccountFilter()
     if ids is not None:
         flt = AccountFilter(**{**flt.__dict__, "ids": [int(i) for i in ids]})
     records = [record(row) for row in account_rows(store, flt, prefs)]
     if include_secrets and records:
-        from allhub_core.accounts.write import get_secrets
-
         secrets = get_secrets(store, [int(r["id"]) for r in records])
         for r in records:
             r.update(secrets.get(int(r["id"]), {}))

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from allhub_core.accounts import get_preferences
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store, rows_table
 
@@ -94,8 +95,6 @@ def record_snapshots(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]],
 def prune_history(store: Store, *, history_days: int | None = None, usage_days: int | None = None) -> dict[str, int]:
     """Delete snapshots and usage rows older than their retention (the saved settings when not
     given), and the rows of deleted accounts. Returns how many rows of each went."""
-    from allhub_core.accounts import get_preferences
-
     prefs = get_preferences(store)
     history_days = int(history_days if history_days is not None else prefs["history_retention_days"])
     usage_days = int(usage_days if usage_days is not None else prefs["usage_retention_days"])

@@ -33,8 +33,13 @@ The machine is shared: a high load average (printed) inflates every figure.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import importlib
+import io
 import json
 import os
+import pstats
+import resource
 import statistics
 import subprocess
 import sys
@@ -65,7 +70,7 @@ PAGE_CALLS = [("allhub_core.accounts", name) for name in (
 # ---- helpers ---------------------------------------------------------------------------------
 def _p90(samples: list[float]) -> float:
     s = sorted(samples)
-    return s[min(len(s) - 1, int(round(0.9 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(0.9 * (len(s) - 1)))]
 
 
 def stats(samples: list[float]) -> tuple[float, float]:
@@ -98,14 +103,14 @@ def sample_cold(store, fn: Callable[[], Any], runs: int, warmup: int = 2) -> lis
 
 
 def bench_filter():
-    from allhub_core.accounts import AccountFilter
+    from allhub_core.accounts import AccountFilter  # noqa: PLC0415 - the page child runs this file too: allhub_core loads only after Streamlit's import is timed
 
     return AccountFilter(tags=list(FILTER_TAGS), status=FILTER_STATUS, search=FILTER_SEARCH)
 
 
 def all_criteria_prefs(store) -> dict[str, Any]:
     """Store preferences with every sort criterion enabled (the page reads them from the store)."""
-    from allhub_core.accounts import SORT_CRITERIA, get_preferences, set_preference
+    from allhub_core.accounts import SORT_CRITERIA, get_preferences, set_preference  # noqa: PLC0415 - the page child runs this file too: allhub_core loads only after Streamlit's import is timed
 
     set_preference(store, "sorting_priority", [{"id": c, "enabled": True} for c in SORT_CRITERIA])
     set_preference(store, "sort_field", "balance")
@@ -118,7 +123,7 @@ def all_criteria_prefs(store) -> dict[str, Any]:
 # ---- data calls --------------------------------------------------------------------------------
 def data_calls(store, prefs) -> list[tuple[str, str, Callable[[], Any]]]:
     """(key, label, call): the data calls of the Accounts page, and the duplicate scan."""
-    from allhub_core.accounts import (
+    from allhub_core.accounts import (  # noqa: PLC0415 - the page child runs this file too: allhub_core loads only after Streamlit's import is timed
         AccountFilter,
         count_accounts,
         facet_counts,
@@ -128,9 +133,8 @@ def data_calls(store, prefs) -> list[tuple[str, str, Callable[[], Any]]]:
         scan_duplicates,
         totals,
     )
-
-    from allhub_core.accounts.status import todays_checkins
-    from allhub_core.history import overview
+    from allhub_core.accounts.status import todays_checkins  # noqa: PLC0415 - the page child runs this file too: allhub_core loads only after Streamlit's import is timed
+    from allhub_core.history import overview  # noqa: PLC0415 - the page child runs this file too: allhub_core loads only after Streamlit's import is timed
 
     f = bench_filter()
     none = AccountFilter()
@@ -157,16 +161,14 @@ def data_calls(store, prefs) -> list[tuple[str, str, Callable[[], Any]]]:
 # ---- page run (child process) -----------------------------------------------------------------
 def page_child(db: str, runs: int, profile: bool) -> None:
     """Runs in a fresh interpreter: time AppTest runs of the Accounts page, report JSON."""
-    import importlib
-    import resource
 
     os.environ["ALLHUB_DB"] = db
     os.chdir(ROOT)
     t_import = time.perf_counter()
-    from streamlit.testing.v1 import AppTest
+    from streamlit.testing.v1 import AppTest  # noqa: PLC0415 - timed: the page child measures Streamlit's import
     import_s = time.perf_counter() - t_import
 
-    from allhub_core.store import Store
+    from allhub_core.store import Store  # noqa: PLC0415 - the page child runs this file too: allhub_core loads only after Streamlit's import is timed
 
     rec: dict[str, list[float]] = defaultdict(list)
 
@@ -187,7 +189,7 @@ def page_child(db: str, runs: int, profile: bool) -> None:
     wrap(Store, "_connect", "file opens")
     wrap(Store, "__init__", "Store()")
     try:  # AppTest scans installed packages for components once per AppTest (a server: once)
-        from streamlit.components.v2.component_manager import BidiComponentManager
+        from streamlit.components.v2.component_manager import BidiComponentManager  # noqa: PLC0415 - Streamlit internals, wrapped only where they exist
         wrap(BidiComponentManager, "discover_and_register_components", "harness: component scan")
     except (ImportError, AttributeError):
         pass
@@ -241,9 +243,6 @@ def page_child(db: str, runs: int, profile: bool) -> None:
     out["duplicates_page"] = dup
     out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     if profile:
-        import cProfile
-        import io
-        import pstats
 
         pr = cProfile.Profile()
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
@@ -274,7 +273,7 @@ def per_run(runs: list[dict[str, Any]], key: str) -> list[float]:
 # ---- SQL-level profile ----------------------------------------------------------------------------
 def sql_profile(store, prefs, runs: int) -> list[tuple[str, float]]:
     """Median ms of the statements behind the targeted figures, file held open and warm."""
-    from allhub_core.accounts.query import ACCOUNT_VIEW, GRID_COLUMNS, order_by_sql, where_sql
+    from allhub_core.accounts.query import ACCOUNT_VIEW, GRID_COLUMNS, order_by_sql, where_sql  # noqa: PLC0415 - the page child runs this file too: allhub_core loads only after Streamlit's import is timed
 
     f = bench_filter()
     rows: list[tuple[str, float]] = []
@@ -327,7 +326,7 @@ def fill_checkin_log(store) -> int:
 
 def open_cost(path: str, runs: int) -> float:
     """Median ms of opening and closing the file once (``duckdb.connect`` + ``close``)."""
-    import duckdb
+    import duckdb  # noqa: PLC0415 - the page child runs this file too and times Streamlit's import before anything heavy
 
     return statistics.median(sample(lambda: duckdb.connect(path).close(), runs))
 
@@ -348,12 +347,12 @@ def main() -> int:
         page_child(args.page_child, args.page_runs, args.profile)
         return 0
 
-    import duckdb
-    import streamlit
-    from _gen import generate
+    import duckdb  # noqa: PLC0415 - the page child runs this file too and times Streamlit's import before anything heavy
+    import streamlit  # noqa: PLC0415 - the page child runs this file too and times Streamlit's import before anything heavy
+    from _gen import generate  # noqa: PLC0415 - the page child runs this file too and times Streamlit's import before anything heavy
 
-    from allhub_core.accounts import count_accounts, scan_duplicates
-    from allhub_core.store import Store
+    from allhub_core.accounts import count_accounts, scan_duplicates  # noqa: PLC0415 - the page child runs this file too: allhub_core loads only after Streamlit's import is timed
+    from allhub_core.store import Store  # noqa: PLC0415 - the page child runs this file too: allhub_core loads only after Streamlit's import is timed
 
     tmp = None
     if args.keep:
@@ -423,7 +422,7 @@ def main() -> int:
         print(f"  (each new-session run includes AppTest's component manifest scan, median "
               f"{statistics.median(harness):.0f} ms, which a real server does once at start)")
     print("  time inside the page run per data call, filtered new session (median / p90 ms):")
-    for _, key in PAGE_CALLS + [(None, "Store()"), (None, "file opens")]:
+    for _, key in [*PAGE_CALLS, (None, "Store()"), (None, "file opens")]:
         xs = per_run(fil, key)
         if xs:
             m, p = stats(xs)

@@ -55,16 +55,9 @@ def read_settings(source: Store | duckdb.DuckDBPyConnection, table: str = PREFER
                   keep_damaged: bool = False) -> dict[str, Any]:
     """The saved values (all, or those of ``keys``; none whose key starts with ``skip_prefix``),
     by key in key order. A value that is not JSON is left out, or kept as ``Damaged``."""
-    sql = f"SELECT key, value FROM {_table(table)} WHERE true"
-    params: list[Any] = []
-    if keys is not None:
-        sql += " AND list_contains(?::VARCHAR[], key)"
-        params.append(list(keys))
-    if skip_prefix:
-        sql += " AND NOT starts_with(key, ?)"
-        params.append(skip_prefix)
+    where, params = _where(keys, skip_prefix)
     with _con(source, False) as con:
-        rows = con.execute(sql + " ORDER BY key", params).fetchall()
+        rows = con.execute(f"SELECT key, value FROM {_table(table)} WHERE {where} ORDER BY key", params).fetchall()
     out: dict[str, Any] = {}
     for key, raw in rows:
         try:
@@ -90,13 +83,19 @@ def delete_settings(target: Store | duckdb.DuckDBPyConnection, table: str = PREF
                     keys: Iterable[str] | None = None, *, keep_prefix: str | None = None) -> None:
     """Forget the values of ``keys`` (None: every value, except those whose key starts with
     ``keep_prefix``)."""
-    sql = f"DELETE FROM {_table(table)} WHERE true"
+    where, params = _where(keys, keep_prefix)
+    with _con(target, True) as con:
+        con.execute(f"DELETE FROM {_table(table)} WHERE {where}", params)
+
+
+def _where(keys: Iterable[str] | None, but_prefix: str | None) -> tuple[str, list[Any]]:
+    """The rows of ``keys`` (None: all), except those whose key starts with ``but_prefix``."""
+    where: list[str] = ["true"]
     params: list[Any] = []
     if keys is not None:
-        sql += " AND list_contains(?::VARCHAR[], key)"
+        where.append("list_contains(?::VARCHAR[], key)")
         params.append(list(keys))
-    if keep_prefix:
-        sql += " AND NOT starts_with(key, ?)"
-        params.append(keep_prefix)
-    with _con(target, True) as con:
-        con.execute(sql, params)
+    if but_prefix:
+        where.append("NOT starts_with(key, ?)")
+        params.append(but_prefix)
+    return " AND ".join(where), params

@@ -38,6 +38,7 @@ from allhub_core.net import (
     scrub,
     short,
 )
+from allhub_core.sites._concurrent import each
 from allhub_core.sites._reasons import health as _health
 from allhub_core.sites._reasons import reason as _reason
 from allhub_core.sites._status import try_status
@@ -93,14 +94,6 @@ class _Progress:
     def requests_made(self) -> int:
         return self.session.requests_made if self.session is not None else 0
 
-
-def _notify(callback: Callable[[Any], None] | None, result: Any) -> None:
-    if callback is None:
-        return
-    try:
-        callback(result)
-    except Exception:  # a progress bar must not break the batch
-        log.exception("on_result callback failed")
 
 
 class _StatusCache:
@@ -192,11 +185,10 @@ async def refresh_accounts(creds: list[SiteCredentials], politeness: Politeness 
             # Availability reasons quote errors (stored as stats_reason): same rules as a reason.
             result.availability = {k: (state, short(scrub(why, c.secrets())))
                                    for k, (state, why) in result.availability.items()}
-            _notify(on_result, result)
             return result
 
         try:
-            return list(await asyncio.gather(*(one(c) for c in creds)))
+            return await each(creds, one, on_result)
         finally:
             statuses.close()
 
@@ -277,12 +269,7 @@ async def checkin_accounts(creds: list[SiteCredentials], politeness: Politeness 
                            on_result: Callable[[CheckInOutcome], None] | None = None) -> list[CheckInOutcome]:
     """Check every account in; one result per account, in input order."""
     async with Transport.open(politeness) as t:
-        async def one(c: SiteCredentials) -> CheckInOutcome:
-            result = await _checkin_within_deadline(t, c)
-            _notify(on_result, result)
-            return result
-
-        return list(await asyncio.gather(*(one(c) for c in creds)))
+        return await each(creds, lambda c: _checkin_within_deadline(t, c), on_result)
 
 
 # -- single-account operations -------------------------------------------------------

@@ -9,13 +9,13 @@ families without usage logs raise ``UnsupportedError`` and the account's result 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from allhub_core.net import AccountClock, Politeness, SiteError, Transport, UnsupportedError, scrub, short
-from allhub_core.sites._api import _auth_for, _notify, _Progress, deadline_reason
+from allhub_core.sites._api import _auth_for, _Progress, deadline_reason
+from allhub_core.sites._concurrent import each
 from allhub_core.sites._reasons import reason as _reason
 from allhub_core.sites._types import SiteCredentials, UsageLogRow, UsageLogs
 from allhub_core.sites.registry import family_for
@@ -92,9 +92,4 @@ async def fetch_usage_logs(queries: list[UsageQuery], politeness: Politeness | N
     """Read every account's usage logs concurrently (one transport, per-site politeness); one
     result per query, in input order; never raises for one account's failure."""
     async with Transport.open(politeness) as t:
-        async def one(q: UsageQuery) -> UsageLogResult:
-            result = await _one(t, q)
-            _notify(on_result, result)
-            return result
-
-        return list(await asyncio.gather(*(one(q) for q in queries)))
+        return await each(queries, lambda q: _one(t, q), on_result)

@@ -5,7 +5,16 @@ import datetime as dt
 import pytest
 
 from allhub_core import accounts as acc
-from allhub_core.accounts import AccountInput, add_account, get_preferences, list_accounts
+from allhub_core.accounts import (
+    DEFAULTS,
+    SORT_CRITERIA,
+    AccountInput,
+    add_account,
+    get_preferences,
+    grid_changes,
+    grid_frame,
+    list_accounts,
+)
 from allhub_core.errors import DuplicateAccount, NotFound, ValidationError
 
 
@@ -138,7 +147,7 @@ def test_pin_newest_first_and_repin_moves_to_front(store):
     acc.set_pinned(store, [ids[0]], True)
     assert list(list_accounts(store, None, prefs)["id"])[:2] == [ids[0], ids[1]]
     acc.set_pinned(store, [ids[0]], False)
-    assert list(list_accounts(store, None, prefs)["id"])[0] == ids[1]
+    assert next(iter(list_accounts(store, None, prefs)["id"])) == ids[1]
 
 
 def test_records_have_cli_account_json_keys(store):
@@ -166,7 +175,6 @@ def test_created_at_is_timezone_aware(store):
 
 
 def test_manual_order_edit_sets_and_clears_position(store):
-    from allhub_core.accounts import DEFAULTS, SORT_CRITERIA, grid_changes, grid_frame
 
     a, b, c = (_add(store, site_name=n, user_id=str(i)) for i, n in enumerate("ABC"))
     prefs = dict(DEFAULTS, sorting_priority=[{"id": x, "enabled": x == "manual_order"} for x in SORT_CRITERIA])

@@ -54,20 +54,20 @@ def names(store, prefs, f=None):
 
 
 def test_disabled_last(store):
-    a, b = _add(store, "A"), _add(store, "B")
+    a, _b = _add(store, "A"), _add(store, "B")
     update_accounts(store, {a: {"disabled": True}})
     assert names(store, only("disabled_account")) == ["B", "A"]
 
 
 def test_pinned_first_newest_pin_first(store):
-    a, b, c = _add(store, "A"), _add(store, "B"), _add(store, "C")
+    _a, b, c = _add(store, "A"), _add(store, "B"), _add(store, "C")
     set_pinned(store, [c], True)
     set_pinned(store, [b], True)
     assert names(store, only("pinned")) == ["B", "C", "A"]
 
 
 def test_disabled_beats_pinned_in_default_order(store):
-    a, b = _add(store, "A"), _add(store, "B")
+    a, _b = _add(store, "A"), _add(store, "B")
     set_pinned(store, [a], True)
     update_accounts(store, {a: {"disabled": True}})
     assert names(store, DEFAULTS) == ["B", "A"]
@@ -90,7 +90,7 @@ def test_balance_in_cny_uses_each_accounts_rate(store):
 @pytest.mark.parametrize("field", ["consumption", "income"])
 @pytest.mark.parametrize("order,expected", [("desc", ["B", "A", "N"]), ("asc", ["A", "B", "N"])])
 def test_today_figures_both_ways_unavailable_last(store, field, order, expected):
-    a, b, n = _add(store, "A"), _add(store, "B"), _add(store, "N")
+    a, b, _n = _add(store, "A"), _add(store, "B"), _add(store, "N")
     kw = "consumption" if field == "consumption" else "income"
     _today_stats(store, a, **{kw: 1 * Q})
     _today_stats(store, b, **{kw: 2 * Q})
@@ -123,13 +123,13 @@ def test_created_at_both_ways(store, order, expected):
 
 
 def test_manual_order_listed_before_unlisted(store):
-    a, b, c = _add(store, "A"), _add(store, "B"), _add(store, "C")
+    a, _b, c = _add(store, "A"), _add(store, "B"), _add(store, "C")
     set_manual_order(store, [c, a])
     assert names(store, only("manual_order")) == ["C", "A", "B"]
 
 
 def test_check_in_requirement_first(store):
-    a, b, c, d = _add(store, "A"), _add(store, "B"), _add(store, "C"), _add(store, "D", checkin_url="https://d.example.com/c")
+    a, b, c, _d = _add(store, "A"), _add(store, "B"), _add(store, "C"), _add(store, "D", checkin_url="https://d.example.com/c")
     with store.write() as con:
         con.execute("UPDATE accounts SET checkin_status='checked', checkin_date=current_date WHERE id = ?", [a])
         con.execute("UPDATE accounts SET checkin_status='not_checked', checkin_date=current_date WHERE id = ?", [b])
@@ -218,7 +218,7 @@ def test_totals_respect_exclusions_disabled_and_currency(store):
     a = _add(store, "A", exchange_rate=7)
     b = _add(store, "B", exchange_rate=2, user_id="2")
     c = _add(store, "C", user_id="3")
-    d = _add(store, "D", user_id="4")
+    _add(store, "D", user_id="4")
     _set(store, a, quota=2 * Q)
     _set(store, b, quota=3 * Q, exclude_from_total_balance=True, exclude_from_today_income=True)
     _set(store, c, quota=100 * Q, disabled=True)

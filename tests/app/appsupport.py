@@ -85,7 +85,7 @@ def snapshot(store: Store) -> dict[int, dict[str, Any]]:
     with store.read() as con:
         cur = con.execute("SELECT * FROM accounts ORDER BY id")
         names = [d[0] for d in cur.description]
-        rows = {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
+        rows = {r[0]: dict(zip(names, r, strict=False)) for r in cur.fetchall()}
         for aid, tag in con.execute(
                 "SELECT lk.account_id, t.name FROM account_tags lk JOIN tags t ON t.id = lk.tag_id "
                 "ORDER BY t.name").fetchall():

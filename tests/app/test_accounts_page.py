@@ -321,7 +321,7 @@ def test_delete_cancel_deletes_nothing(store, three):
 
 # ---- exports -----------------------------------------------------------------------------
 def test_exports_hold_only_the_selection_and_no_secret(store, three, downloads):
-    alpha, bravo, charlie = three
+    alpha, _bravo, charlie = three
     at = start()
     assert not at.download_button  # nothing selected, nothing to export
     select_rows(at, 0, 2)  # Alpha, Charlie
@@ -355,13 +355,12 @@ def test_currency_choice_is_saved_as_the_preference(store, three):
 
 
 def test_replace_secret_of_one_selected_account(store):
-    from allhub_core.accounts import get_secrets
 
     aid = seed(store, "Solo")
     at = start()
     select_rows(at, 0)
     at.text_input(key="secret_value").input("sk-REPLACED-abcdefghijklmnop")
-    [b for b in at.button if b.label == "Replace"][0].click().run()
+    next(b for b in at.button if b.label == "Replace").click().run()
     assert not at.exception
     assert get_secrets(store, [aid])[aid]["access_token"] == "sk-REPLACED-abcdefghijklmnop"
     assert "sk-REPLACED" not in str(at.data_editor[0].value.to_dict())

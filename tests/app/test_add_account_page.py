@@ -12,6 +12,8 @@ from appsupport import button, seed, snapshot, start, texts
 
 from allhub_core import sync as services
 from allhub_core.accounts import get_preferences, get_secrets, set_preference
+from allhub_core.net import Politeness
+from allhub_core.sandbox import start_sandbox
 from allhub_core.sites._types import RefreshResult
 from allhub_core.sync import onboarding
 
@@ -238,8 +240,6 @@ def test_auth_none_saves_without_a_refresh(store, refreshes):
 
 @pytest.mark.real_refresh
 def test_recognise_then_save_against_a_sandbox_site(store, monkeypatch):
-    from allhub_core.net import Politeness
-    from allhub_core.sandbox import start_sandbox
 
     # A loopback site needs no token bucket. Refresh reads the saved preference; recognition uses
     # the default politeness (18 rpm, ~7 s for its 6 requests), so give it the same setting here.
@@ -315,7 +315,7 @@ def test_recognise_by_login_of_a_stored_account_asks_before_the_token_is_rotated
 
 @pytest.mark.real_refresh
 def test_recognise_continue_logs_in_and_the_save_does_not_ask_again(store, login_site):
-    site, user, aid = login_site
+    site, user, _aid = login_site
     at = recognise_by_login(start(PAGE), site, user)
     at.button(key="rec_dup_continue").click().run()
 

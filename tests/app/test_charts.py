@@ -15,7 +15,7 @@ import pytest
 from appsupport import ROOT
 
 sys.path.insert(0, str(ROOT))  # the pages package (app.py's folder)
-from pages import _charts as ch  # noqa: E402
+from pages import _charts as ch
 
 D0 = date(2026, 3, 2)  # a Monday
 DAYS = [D0 + timedelta(days=i) for i in range(5)]

@@ -13,6 +13,7 @@ from appsupport import start, texts
 
 from allhub_core import accounts as acc
 from allhub_core.accounts import AccountInput, add_account, set_preference
+from allhub_core.sync import set_checkin_method
 
 REQUEST = {"url": "/api/fork/sign", "headers": {"X-Sign-Token": "{access_token}"}, "body": {"uid": "{user_id}"},
            "success": {"path": "code", "equals": 0}, "already": {"contains": "today signed"}}
@@ -33,7 +34,7 @@ def _table(at):
 
 
 def test_choose_custom_request_then_check_in_and_see_the_category(store, account):
-    aid, site, user = account
+    aid, _site, user = account
     at = start("pages/checkin.py")
     assert not at.exception
     at.selectbox(key="cm_account").set_value(aid).run()
@@ -69,7 +70,6 @@ def test_a_request_with_a_typed_secret_is_refused_in_one_sentence(store, account
 
 def test_failed_check_in_shows_failed_with_the_reason_and_needs_attention(store, account):
     aid, _site, _user = account
-    from allhub_core.sync import set_checkin_method
 
     set_checkin_method(store, [aid], "custom", dict(REQUEST, body={"uid": "nobody"}))
     at = start("pages/checkin.py")

@@ -11,6 +11,7 @@ from appsupport import button, start, texts
 from webdav_server import PASSWORD, USER
 
 from allhub_core.accounts import account_records
+from allhub_core.automation import get_settings, save_settings
 from allhub_core.sync import backup
 from allhub_core.transfer import apply_import, parse_backup
 
@@ -86,7 +87,6 @@ def test_backup_page_asks_before_a_download_deletes_and_cancel_changes_nothing(s
 
 
 def test_the_automation_page_sets_the_share_a_scheduled_sync_may_delete(store):
-    from allhub_core.automation import get_settings, save_settings
 
     save_settings(store, webdav_sync_max_delete_pct=40)
     at = start("pages/automation.py")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from appsupport import start, texts
+from appsupport import seed, start, texts
+from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from allhub_core import accounts as acc
 from allhub_core.accounts import AccountInput, add_account, set_preference
+from allhub_core.automation import list_runs, run_results
 from allhub_core.sandbox import demo_accounts
 
 
@@ -60,7 +62,6 @@ def test_refresh_and_checkin_selected_only(store, loaded):
     assert any("1 checked in now" in s for s in texts(at.success)), texts(at.success)
     assert acc.get_account(store, loaded["new-api"])["checkin_status"] == "checked"
     # both buttons' runs are in the run log, started from the dashboard, with what they did
-    from allhub_core.automation import list_runs, run_results
 
     runs = list_runs(store)
     assert [(r["job"], r["trigger"], r["status"], r["done"], r["total"]) for r in runs] == [
@@ -75,10 +76,10 @@ def test_checkin_page_lists_states_and_runs(store, sandbox, loaded):
     at.button(key="checkin_page_all").click().run()
     assert not at.exception
     table = at.dataframe[0].value
-    by_name = dict(zip(table["Name"], table["Last result"]))
+    by_name = dict(zip(table["Name"], table["Last result"], strict=False))
     assert by_name["new-api"] == "✅ Checked in now" and by_name["veloera"] == "🖐 Needs you"
     assert "Check-in page" in table.columns
-    link = dict(zip(table["Name"], table["Check-in page"]))["veloera"]
+    link = dict(zip(table["Name"], table["Check-in page"], strict=False))["veloera"]
     assert link == sandbox.site("veloera").url
     assert "one-api" not in by_name or by_name["one-api"] in ("", "— Not supported")
     metrics = {m.label: m.value for m in at.metric}
@@ -89,18 +90,17 @@ def test_checkin_page_lists_states_and_runs(store, sandbox, loaded):
 
 
 def test_mark_checked_by_hand_on_custom_checkin_page(store):
-    from appsupport import seed
 
     aid = seed(store, "Manual", url="https://manual.example.com")
     acc.update_accounts(store, {aid: {"checkin_url": "https://manual.example.com/checkin"}})
     at = start("pages/checkin.py")
     table = at.dataframe[0].value
-    assert dict(zip(table["Name"], table["Check-in page"]))["Manual"] == "https://manual.example.com/checkin"
+    assert dict(zip(table["Name"], table["Check-in page"], strict=False))["Manual"] == "https://manual.example.com/checkin"
     at.multiselect(key="by_hand_ids").select(aid)
-    [b for b in at.button if b.label == "Mark as checked in today"][0].click().run()
+    next(b for b in at.button if b.label == "Mark as checked in today").click().run()
     assert not at.exception
     table = at.dataframe[0].value
-    assert dict(zip(table["Name"], table["Today"]))["Manual"] == "✅ Checked in"
+    assert dict(zip(table["Name"], table["Today"], strict=False))["Manual"] == "✅ Checked in"
 
 
 def test_remote_text_is_shown_as_text_not_markdown(store, sandbox, loaded):
@@ -116,9 +116,8 @@ def test_remote_text_is_shown_as_text_not_markdown(store, sandbox, loaded):
 
 def test_a_click_during_a_refresh_does_not_lose_the_finished_results(store, sandbox, loaded, monkeypatch):
     """Streamlit interrupts a run at the next st.* call after a click; the batch is written first."""
-    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
-    from pages import _ui
+    from pages import _ui  # noqa: PLC0415 - pages is importable once the app fixtures put the repository on sys.path
 
     class Bar:  # the progress bar of a run the user has just interrupted
         def progress(self, *a, **k):

@@ -6,6 +6,7 @@ import pytest
 from appsupport import button, metrics, seed, start, texts
 from historysupport import charts, day, finite, snapshots
 
+from allhub_core.accounts import get_preferences
 from allhub_core.history import overview
 
 
@@ -70,7 +71,6 @@ def test_attention_lists_errors_low_balances_and_missing_checkins_by_the_thresho
     at.number_input(key="ov_low").set_value(0.0).run()  # 0 = no low-balance rule
     assert list(at.dataframe[0].value["Why"]) == ["Error; Not checked in today"]
     at.number_input(key="ov_low").set_value(20.0).run()
-    from allhub_core.accounts import get_preferences
 
     assert get_preferences(store)["low_balance_usd"] == 20.0  # kept for the next visit
     again = start(None)

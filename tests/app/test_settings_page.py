@@ -6,6 +6,7 @@ import pytest
 from appsupport import edit_grid, grid_names, metrics, seed, start, texts
 
 from allhub_core.accounts import DEFAULTS, SORT_CRITERIA, get_preferences
+from allhub_core.sync import politeness_for
 
 PAGE = "pages/settings.py"
 
@@ -147,7 +148,6 @@ def test_the_two_toggles_persist(store):
 
 
 def test_politeness_window_and_deadline_persist_and_reach_a_run(store):
-    from allhub_core.sync import politeness_for
 
     at = start(PAGE)
     assert at.number_input(key="pref_window_requests").value == 50

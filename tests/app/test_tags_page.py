@@ -14,7 +14,7 @@ def shown(at) -> dict[str, int]:
     if not at.dataframe:
         return {}
     df = at.dataframe[0].value
-    return dict(zip(df["Tag"], (int(n) for n in df["Accounts"])))
+    return dict(zip(df["Tag"], (int(n) for n in df["Accounts"]), strict=False))
 
 
 def test_create_a_tag(store):

@@ -16,9 +16,12 @@ from pathlib import Path
 import pytest
 from shared import add_sandbox_accounts
 
-from allhub_core.automation import list_runs, save_settings
+from allhub_core.accounts import account_records
+from allhub_core.automation import lease_holder, list_runs, run_results, save_settings
+from allhub_core.automation.daemon import CANCEL_WAIT_S
 from allhub_core.cli.main import main
 from allhub_core.store import Store
+from allhub_core.sync import save_backup_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DIALECTS = ["new-api", "veloera", "one-api"]
@@ -136,7 +139,6 @@ def test_daemon_stops_cleanly_on_sigterm_and_logs_to_stdout(db_path, sandbox):
             proc.kill()
     text = "".join(seen)
     assert "stopping on SIGTERM" in text and proc.stderr.read() == ""
-    from allhub_core.automation import lease_holder
 
     assert lease_holder(Store(db_path)) is None  # given up on the way out
 
@@ -214,8 +216,6 @@ def test_sigterm_with_a_job_past_the_grace_stops_it_and_records_what_it_did(db_p
     "terminate called" abort), logs "stopped" last, and the run is in the log as interrupted
     with counts that match the results it recorded; the finished accounts' figures stay, and
     the database opens and reads as before."""
-    from allhub_core.accounts import account_records
-    from allhub_core.automation import run_results
 
     ids = load(db_path, sandbox)
     save_settings(Store(db_path), refresh_enabled=True)
@@ -263,10 +263,7 @@ def test_sigterm_leaves_a_job_that_does_not_stop_behind_and_exits_1(db_path, dav
     ends at its own deadline, 120 s here): after the grace and the wait for a stopped job, the
     daemon records the run interrupted, logs "stopped" last and ends at once with status 1, with
     no abort on stderr."""
-    from webdav_server import PASSWORD, USER
-
-    from allhub_core.automation.daemon import CANCEL_WAIT_S
-    from allhub_core.sync import save_backup_settings
+    from webdav_server import PASSWORD, USER  # noqa: PLC0415 - wsgidav loads only for the test that serves WebDAV
 
     dav = dav_server("drip")
     dav.drip_every = 0.5

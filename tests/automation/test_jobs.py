@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+import types
 
 import pytest
 from automation_helpers import today_at
@@ -100,7 +101,6 @@ def test_refresh_run_and_failures_make_a_partial_run(store, sandbox, no_notify):
 
 
 def test_notifications_hook_is_called_and_its_answer_stored(store, sandbox, monkeypatch):
-    import types
 
     seen = []
     fake = types.ModuleType("allhub_core.automation.notify")

@@ -13,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
 
 from allhub_core.automation import notify
 from allhub_core.cli.main import main
@@ -29,8 +31,6 @@ SMTP_PASSWORD = "SMTP-PASS-SECRET-99"
 
 @pytest.fixture
 def smtp():
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
 
     class Keep(Message):
         def __init__(self):
@@ -254,7 +254,7 @@ def test_names_are_unique_and_unknown_names_are_not_found(store, sink):
 
 # -- the daily summary -----------------------------------------------------------------------------
 def test_daily_summary_once_a_day_after_the_time(store, sink):
-    from appsupport import seed
+    from appsupport import seed  # noqa: PLC0415 - tests/app's helpers, on sys.path only when tests/app is collected
 
     seed(store, "Broken", usd=2.5, health="error", token=ACCOUNT_TOKEN)
     webhook(store, sink, "daily", jobs=(), daily_summary=True)
@@ -344,13 +344,13 @@ def test_cli_test_of_an_unreachable_channel_exits_1(capsys, monkeypatch):
 def page_ready():
     """As tests/app/conftest.py does: the once-per-process legacy reroute counts as done."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from pages import _ui
+    from pages import _ui  # noqa: PLC0415 - pages is importable once the app fixtures put the repository on sys.path
 
     _ui._rerouted.set()
 
 
 def test_page_adds_tests_and_removes_a_channel(store, sink, page_ready):
-    from appsupport import start, texts
+    from appsupport import start, texts  # noqa: PLC0415 - tests/app's helpers, on sys.path only when tests/app is collected
 
     at = start("pages/notifications.py")
     assert "No channel yet" in texts(at.info)[0]
@@ -370,7 +370,7 @@ def test_page_adds_tests_and_removes_a_channel(store, sink, page_ready):
 
 
 def test_page_shows_a_bad_field_as_one_sentence(store, page_ready):
-    from appsupport import start, texts
+    from appsupport import start, texts  # noqa: PLC0415 - tests/app's helpers, on sys.path only when tests/app is collected
 
     at = start("pages/notifications.py")
     at.selectbox(key="nf_kind").set_value("telegram").run()

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
 from automation_helpers import FakeCheckin, add_accounts, today_at
 
 from allhub_core import sync
+from allhub_core.accounts import get_preferences, set_preference
 from allhub_core.automation import FakeClock, Scheduler, get_settings, list_runs, next_runs, save_settings
 from allhub_core.automation.schedule import planned_checkin_time, window_parts
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store
+from allhub_core.sync import RefreshReport
 
 
 @pytest.fixture
@@ -44,7 +47,6 @@ def test_defaults_follow_the_extension(store):
     ({"nonsense": 1}, "not an automation setting"),
 ])
 def test_bad_values_are_one_sentence(store, changes, words):
-    import re
 
     with pytest.raises(ValidationError) as err:
         save_settings(store, **changes)
@@ -53,7 +55,6 @@ def test_bad_values_are_one_sentence(store, changes, words):
 
 
 def test_settings_are_saved_and_shared_with_the_preferences(store):
-    from allhub_core.accounts import get_preferences
 
     s = save_settings(store, refresh_enabled=True, refresh_min_interval_s=300, usage_sync_interval_s=7200,
                       checkin_window_start="8:05")
@@ -178,7 +179,6 @@ def test_accounts_off_or_checked_in_elsewhere_are_left_alone(db_path, fake_check
 
 
 def test_interval_jobs(db_path, monkeypatch):
-    from allhub_core.sync import RefreshReport
 
     calls = []
     monkeypatch.setattr(sync, "refresh", lambda store, **kw: calls.append(kw) or RefreshReport([], []))
@@ -201,7 +201,6 @@ def test_the_two_shared_settings_have_one_set_of_bounds(store):
     """refresh_min_interval_s and usage_sync_interval_s are preferences the Settings page and the
     Automation page both edit: one table of bounds, so a value one page saves never breaks the
     other, and a value saved before these bounds falls back to its default."""
-    from allhub_core.accounts import get_preferences, set_preference
 
     for key, bad in (("refresh_min_interval_s", 0), ("usage_sync_interval_s", 0)):
         with pytest.raises(ValidationError):

@@ -14,7 +14,7 @@ from webdav_server import PASSWORD, USER
 from allhub_core import sync
 from allhub_core.automation import FakeClock, Scheduler, list_runs, save_settings, watchdog
 from allhub_core.store import Store
-from allhub_core.sync import backup
+from allhub_core.sync import RefreshReport, backup
 
 
 @pytest.fixture
@@ -113,7 +113,6 @@ def test_job_deadlines(store):
 
 def hanging_refresh(seen: list):
     """Stands in for ``sync.refresh``: hangs until the run is told to stop (or 30 s pass)."""
-    from allhub_core.sync import RefreshReport
 
     def refresh(store, ids=None, *, cancel=None, **kw):
         seen.append(cancel)

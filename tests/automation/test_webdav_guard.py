@@ -13,6 +13,7 @@ from webdav_server import PASSWORD, USER
 
 from allhub_core.accounts import account_records
 from allhub_core.automation import FakeClock, Scheduler, list_runs, notify, save_settings
+from allhub_core.cli.main import main
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store
 from allhub_core.sync import backup
@@ -100,7 +101,6 @@ def test_deletions_within_the_share_go_through_and_the_share_is_a_setting(db_pat
 
 
 def test_the_share_is_set_from_the_command_line(store, capsys):
-    from allhub_core.cli.main import main
 
     assert main(["--db", str(store.path), "automation", "set", "--webdav-max-delete-pct", "40", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["settings"]["webdav_sync_max_delete_pct"] == 40

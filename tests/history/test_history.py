@@ -3,13 +3,16 @@ and each analytics query on a known dataset giving the known numbers."""
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, datetime, timedelta
 
 import pytest
 
+import allhub_core.sync.refreshes as refreshes
 from allhub_core import history
-from allhub_core.accounts import AccountInput, add_account, add_tag, set_disabled, set_preference
+from allhub_core.accounts import AccountInput, add_account, add_tag, delete_accounts, set_disabled, set_preference
+from allhub_core.cli.main import main
 from allhub_core.errors import StoreError, ValidationError
 from allhub_core.sites import RefreshResult
 from allhub_core.sync import write_refresh_results
@@ -65,7 +68,6 @@ def test_retention_deletes_old_snapshots_and_prune_removes_deleted_accounts(stor
     with store.write() as con:
         history.record_snapshots(con, [{"id": a, "quota": 2 * U}], retention_days=365)
     assert len(_rows(store, a)) == 2 and len(_rows(store, b)) == 2
-    from allhub_core.accounts import delete_accounts
 
     delete_accounts(store, [b])
     with store.write() as con:
@@ -91,8 +93,6 @@ def test_refresh_writes_figures_and_snapshot_in_one_transaction(store, monkeypat
         snaps = con.execute("SELECT account_id, quota, subscription_quota, consumption, income "
                             "FROM balance_snapshots").fetchall()
     assert snaps == [(a, 7 * U, 3 * U, U, 0)]  # a failed refresh records no snapshot
-
-    import allhub_core.sync.refreshes as refreshes
 
     def broken(con, rows, **kw):
         raise StoreError("disk full")
@@ -182,7 +182,7 @@ def test_sparklines(store, known):
 
 
 def test_overview(store, known):
-    a, b = known["a"], known["b"]
+    a, _b = known["a"], known["b"]
     write_refresh_results(store, [_ok(a, 9 * U, today_consumption=U // 2, today_income=3 * U // 2, checkin_status="not_checked",
                                       checkin_supported=True)])
     set_preference(store, "low_balance_usd", 7)
@@ -291,9 +291,6 @@ def test_usage_cursor_moves_and_backlog(store):
 
 
 def test_history_and_usage_cli(store, usage, db_path, capsys):
-    import json
-
-    from allhub_core.cli.main import main
 
     assert main(["--db", str(db_path), "history", "--days", "4", "--json", "--summed"]) == 0
     rows = json.loads(capsys.readouterr().out)

@@ -103,10 +103,10 @@ class AuthType(_Labelled):
 
 
 class Health(_Labelled):
-    HEALTHY = "healthy", "Healthy"
-    WARNING = "warning", "Warning"
-    ERROR = "error", "Error"
-    UNKNOWN = "unknown", "Unknown"
+    HEALTHY = "healthy", "Healthy", "🟢"
+    WARNING = "warning", "Warning", "🟡"
+    ERROR = "error", "Error", "🔴"
+    UNKNOWN = "unknown", "Unknown", "⚪"
 
 
 class CheckInState(_Labelled):

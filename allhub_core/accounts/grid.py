@@ -26,8 +26,8 @@ GRID_EDITABLE = {
     "exclude_from_today_income": "exclude_from_today_income",
 }
 
-HEALTH_BADGE = {Health.HEALTHY: "🟢 healthy", Health.WARNING: "🟡 warning", Health.ERROR: "🔴 error",
-                Health.UNKNOWN: "⚪ unknown"}
+#: health -> what the grid shows: the enum's icon and its stored word ("🟢 healthy")
+HEALTH_BADGE = {h: f"{h.icon} {h.value}" for h in Health}
 #: today's check-in state -> what the grid shows (the enum's own badge)
 CHECKIN_BADGE = {state: state.badge for state in CheckInState}
 

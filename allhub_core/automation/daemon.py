@@ -32,6 +32,7 @@ from allhub_core.automation.runlog import PROCESS, interrupt_runs
 from allhub_core.automation.scheduler import TICK_S, Scheduler
 from allhub_core.automation.settings import AutomationSettings, get_settings
 from allhub_core.errors import StoreError, ValidationError
+from allhub_core.net import Politeness
 from allhub_core.store import Store
 
 __all__ = ["LOG_LEVELS", "describe_settings", "run_daemon"]
@@ -61,7 +62,7 @@ def describe_settings(s: AutomationSettings) -> str:
 
 
 def run_daemon(db_path: str | None, *, once: bool = False, log_level: str = "INFO", clock: Clock | None = None,
-               stop_event: threading.Event | None = None, tick_s: float = TICK_S, politeness: Any = None,
+               stop_event: threading.Event | None = None, tick_s: float = TICK_S, politeness: Politeness | None = None,
                install_signals: bool = True, stop_grace_s: float = STOP_GRACE_S) -> int:
     """Run the scheduler until SIGTERM/SIGINT (or one tick with ``once``); the exit status.
     ``stop_grace_s``: how long a stop waits for a running job before recording it interrupted."""
@@ -90,7 +91,7 @@ def run_daemon(db_path: str | None, *, once: bool = False, log_level: str = "INF
 
 
 def _run(db_path: str | None, *, once: bool, clock: Clock | None, stop_event: threading.Event | None,
-         tick_s: float, politeness: Any, install_signals: bool, stop_grace_s: float = STOP_GRACE_S,
+         tick_s: float, politeness: Politeness | None, install_signals: bool, stop_grace_s: float = STOP_GRACE_S,
          left_behind: list[threading.Thread] | None = None) -> int:
     try:
         store = Store(db_path)

@@ -36,6 +36,7 @@ from allhub_core.automation.schedule import JOBS, checkin_candidates, failed_tod
 from allhub_core.automation.settings import get_settings
 from allhub_core.automation.webdav_guard import guarded_sync
 from allhub_core.errors import AllhubError, StoreBusy, ValidationError
+from allhub_core.net import Politeness
 from allhub_core.store import Store
 from allhub_core.vocab import CheckInResult, Job
 
@@ -149,7 +150,8 @@ class _Progress:
 
 
 # -- the jobs -------------------------------------------------------------------------------
-def _refresh(store: Store, progress: _Progress, politeness: Any, sync_usage: bool = True, scope: RunScope | None = None,
+def _refresh(store: Store, progress: _Progress, politeness: Politeness | None, sync_usage: bool = True,
+             scope: RunScope | None = None,
              cancel: threading.Event | None = None) -> tuple[list[dict[str, Any]], str, dict, Any]:
     scope = scope or RunScope()
     report = sync.refresh(store, ids=scope.ids, force=scope.force, politeness=politeness, on_result=scope.on_result,
@@ -166,7 +168,8 @@ def _refresh(store: Store, progress: _Progress, politeness: Any, sync_usage: boo
     return rows, report.summary(), counts, report
 
 
-def _checkin(store: Store, ids: list[int] | None, names: dict[int, str], progress: _Progress, politeness: Any,
+def _checkin(store: Store, ids: list[int] | None, names: dict[int, str], progress: _Progress,
+             politeness: Politeness | None,
              scope: RunScope | None = None, cancel: threading.Event | None = None
              ) -> tuple[list[dict[str, Any]], str, dict, Any]:
     if scope is not None:
@@ -181,7 +184,8 @@ def _checkin(store: Store, ids: list[int] | None, names: dict[int, str], progres
     return rows, report.summary(), counts, report
 
 
-def _usage(store: Store, progress: _Progress, politeness: Any) -> tuple[list[dict[str, Any]], str, dict, Any]:
+def _usage(store: Store, progress: _Progress,
+           politeness: Politeness | None) -> tuple[list[dict[str, Any]], str, dict, Any]:
     report = sync.sync_usage(store, politeness=politeness, on_result=progress, due_only=True)
     rows = [{"account_id": r["id"], "name": r["name"], "ok": r["status"] != "failed", "result": r["status"],
              "message": f"{r['rows_added']} new row(s)" + (f"; {r['message']}" if r["message"] else "")}
@@ -247,7 +251,7 @@ def _claim(store: Store, job: str, trigger: str, clock: Clock) -> tuple[int, int
 
 
 def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | None = None,
-            politeness: Any = None, sync_usage: bool = True,
+            politeness: Politeness | None = None, sync_usage: bool = True,
             cancel: threading.Event | None = None, _claimed: tuple[int, int, list[int], dict[int, str]] | None = None,
             _guard: RunGuard | None = None, _scope: RunScope | None = None) -> RunReport:
     """Run ``job`` now and log it; returns the finished run's report (``JobBusy`` when that job
@@ -321,7 +325,7 @@ def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | N
 
 
 def start_background_run(db_path: str | Path, job: str, trigger: str = "manual", *,
-                         clock: Clock | None = None, politeness: Any = None) -> bool:
+                         clock: Clock | None = None, politeness: Politeness | None = None) -> bool:
     """Start ``job`` in a thread with its own Store and return at once; False when that job is
     running already. The page polls ``current_run`` / ``list_runs`` for its progress."""
     clock = clock or SystemClock()
@@ -341,7 +345,8 @@ def start_background_run(db_path: str | Path, job: str, trigger: str = "manual",
     return True
 
 
-def refresh_if_stale(store: Store, *, clock: Clock | None = None, politeness: Any = None) -> RunReport | None:
+def refresh_if_stale(store: Store, *, clock: Clock | None = None,
+                     politeness: Politeness | None = None) -> RunReport | None:
     """For the dashboard's open: when "refresh on open" is on and some enabled account's data is
     older than the per-account minimum interval, refresh (non-forced) now; else None. A refresh
     run going on, or one started within that interval, also means None."""

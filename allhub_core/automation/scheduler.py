@@ -29,6 +29,7 @@ from allhub_core.automation.lease import _MINE, LEASE_TTL_S, acquire, new_holder
 from allhub_core.automation.schedule import due_jobs
 from allhub_core.automation.watchdog import run_within_deadline
 from allhub_core.errors import AllhubError
+from allhub_core.net import Politeness
 from allhub_core.store import Store
 from allhub_core.vocab import Job
 
@@ -49,7 +50,7 @@ class Scheduler:
     """Runs due jobs on ``db_path`` while it holds the lease. ``clock`` for tests (``FakeClock``)."""
 
     def __init__(self, db_path: str | os.PathLike, *, clock: Clock | None = None, holder: str | None = None,
-                 tick_s: float = TICK_S, lease_ttl_s: float = LEASE_TTL_S, politeness: Any = None):
+                 tick_s: float = TICK_S, lease_ttl_s: float = LEASE_TTL_S, politeness: Politeness | None = None):
         self.db_path = str(db_path)
         self.clock = clock or SystemClock()
         self.holder = holder or new_holder()

@@ -17,6 +17,7 @@ from allhub_core.automation import runlog
 from allhub_core.automation.clock import Clock, SystemClock
 from allhub_core.automation.jobs import JobBusy, RunReport, RunScope, run_job
 from allhub_core.errors import ValidationError
+from allhub_core.net import Politeness
 from allhub_core.store import Store
 from allhub_core.sync import count_in_run
 from allhub_core.vocab import Job
@@ -28,7 +29,7 @@ USER_TRIGGERS = ("cli", "dashboard")
 
 
 def run_now(store: Store, job: str, ids: list[Any] | None = None, *, trigger: str = "cli", force: bool = False,
-            politeness: Any = None, on_result: Callable[[Any], None] | None = None,
+            politeness: Politeness | None = None, on_result: Callable[[Any], None] | None = None,
             clock: Clock | None = None) -> RunReport:
     """Refresh or check in ``ids`` (None: every enabled account the job takes) as a logged run;
     ``report.detail`` is the sync room's report (``RefreshReport``, ``CheckInReport``), or None

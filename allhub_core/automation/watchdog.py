@@ -25,6 +25,7 @@ from allhub_core import sync
 from allhub_core.automation import runlog
 from allhub_core.automation.clock import Clock
 from allhub_core.automation.jobs import JobBusy, RunGuard, RunReport, _claim, run_job
+from allhub_core.net import Politeness
 from allhub_core.store import Store
 from allhub_core.vocab import Job
 
@@ -58,7 +59,7 @@ def stuck_jobs(db_path: str) -> list[str]:
         return [job for (path, job), t in _stuck.items() if path == db_path and t.is_alive()]
 
 
-def run_within_deadline(store: Store, job: str, *, trigger: str, clock: Clock, politeness: Any = None,
+def run_within_deadline(store: Store, job: str, *, trigger: str, clock: Clock, politeness: Politeness | None = None,
                         deadline_s: float | None = None, cancel: threading.Event | None = None) -> RunReport:
     """Run ``job`` as ``run_job`` does, but give up waiting after its deadline: the run is then
     failed with one sentence and told to stop (a refresh or check-in stops between accounts).

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from allhub_core.accounts import account_records, delete_accounts, get_secrets, list_tags
+from allhub_core.accounts import AccountInput, account_records, add_account, delete_accounts, get_secrets, list_tags
 from allhub_core.errors import ValidationError
 from allhub_core.transfer import (
     apply_import,
+    build_own_backup,
+    import_write,
     list_bookmarks,
     parse_backup,
     preview_import,
@@ -169,8 +171,6 @@ def test_merge_newer_wins_and_preview_lists_changed_fields(store):
 
 
 def test_duplicates_of_accounts_added_here_are_not_added_twice(store):
-    from allhub_core.accounts import AccountInput, add_account
-
     mine = add_account(store, AccountInput(site_url="https://harbor-relay.example.com/", site_name="Harbor (mine)",
                                            user_id="101", access_token="my-own-token-0000000000"))
     preview = preview_import(store, parse_backup((FIX / "extension_v4_full.json").read_text()))
@@ -218,8 +218,6 @@ def test_a_tombstone_in_the_backup_deletes_the_local_copy_on_merge(store):
 
 
 def test_replace_removes_accounts_absent_from_the_backup_and_keeps_local_ids(store):
-    from allhub_core.accounts import AccountInput, add_account
-
     apply_import(store, parse_backup((FIX / "extension_v4_full.json").read_text()))
     before = {n: a["id"] for n, a in by_name(store).items()}
     add_account(store, AccountInput(site_url="https://local-only.example.com", site_name="Local only", user_id="1",
@@ -238,8 +236,6 @@ def test_replace_removes_accounts_absent_from_the_backup_and_keeps_local_ids(sto
 
 
 def test_a_failure_half_way_leaves_the_store_exactly_as_it_was(store, monkeypatch):
-    from allhub_core.transfer import build_own_backup, import_write
-
     apply_import(store, parse_backup((FIX / "extension_v2_accounts_only.json").read_text()))
     before = build_own_backup(store, include_secrets=True)
 

@@ -4,7 +4,7 @@ server) and the test tiers.
 Tiers: every test in ``tests/e2e/`` (and any test that draws a PNG with kaleido's Chromium) is
 marked ``browser``; every test whose code, helpers or fixtures start another process is marked
 ``subprocess`` (found by reading their bytecode, see ``_kinds``); ``slow``: the AppTest tests
-(``tests/app/``) and the in-process tests listed in ``SLOW``. ``make test`` runs them all; ``make test-fast`` runs
+(``tests/app/``) and the in-process tests listed in ``tests/slow_tests.txt``. ``make test`` runs them all; ``make test-fast`` runs
 ``-m "not browser and not subprocess and not slow"``, still against real DuckDB files and the
 sandbox sites over HTTP on 127.0.0.1 (in-process servers).
 """
@@ -109,34 +109,10 @@ OS_SPAWNERS = frozenset({"system", "popen", "fork", "forkpty", "execv", "execve"
                          "execvp", "execvpe", "spawnv", "spawnve", "spawnl", "posix_spawn", "posix_spawnp"})
 #: Names of the project's functions that drive a Chromium (kaleido draws PNGs with it).
 BROWSER_CALLS = frozenset({"figure_png"})
-#: In-process tests too slow for ``make test-fast`` (3 s or more each on a busy 2-core machine,
-#: mostly waits on a clock, a window or a deadline): node ids, with or without their parameters.
-#: Every AppTest (tests/app) is ``slow`` too: each runs the page scripts, 1 to 45 s apiece.
-SLOW = frozenset({
-    "tests/automation/test_daemon.py::test_daemon_once_runs_what_is_due_and_exits_0",
-    "tests/automation/test_jobs.py::test_background_run_returns_at_once_and_only_once",
-    "tests/automation/test_lease.py::test_two_schedulers_on_one_file_check_each_account_in_once",
-    "tests/automation/test_notify.py::test_policies_always_failure_change_and_jobs",
-    "tests/automation/test_schedule.py::test_a_window_already_begun_is_caught_up_the_same_day",
-    "tests/automation/test_schedule.py::test_random_time_is_inside_the_window_and_kept_across_a_restart",
-    "tests/automation/test_schedule.py::test_retries_come_at_the_interval_and_stop_at_the_maximum",
-    "tests/automation/test_schedule.py::test_runs_at_its_time_then_not_again_that_day",
-    "tests/automation/test_watchdog.py::test_a_dripping_webdav_server_ends_the_sync_at_its_deadline_and_the_check_in_runs",
-    "tests/automation/test_watchdog.py::test_a_job_stuck_past_its_deadline_is_logged_failed_and_the_scheduler_goes_on",
-    "tests/automation/test_webdav_guard.py::test_deletions_within_the_share_go_through_and_the_share_is_a_setting",
-    "tests/cli/test_cli_hardening.py::test_table_escapes_newlines_and_tabs_so_one_account_is_one_line",
-    "tests/net/test_window_limiter.py::test_a_429_honours_retry_after_and_halves_the_window_once_per_burst",
-    "tests/net/test_window_limiter.py::test_sustained_traffic_never_exceeds_the_window",
-    "tests/sandbox/test_sandbox.py::test_fifty_sites_thousand_accounts_concurrently",
-    "tests/sites/test_faults.py::test_fault_hits_only_its_account[slow-9]",
-    "tests/store/test_store.py::test_concurrent_writes_in_one_process_do_not_conflict",
-    "tests/sync/test_backup_deadline.py::test_a_pull_from_a_dripping_server_ends_at_the_deadline_and_changes_nothing",
-    "tests/sync/test_backup_deadline.py::test_a_sync_with_a_time_limit_stops_within_it",
-    "tests/sync/test_politeness_runs.py::test_a_refresh_of_many_accounts_keeps_to_the_window",
-    "tests/sync/test_results_as_they_come.py::test_a_cancelled_refresh_keeps_what_finished",
-    "tests/sync/test_sync.py::test_cli_refresh_and_checkin_json_and_exit_codes",
-    "tests/sync/test_sync.py::test_fault_matrix_through_the_store[slow-kwargs4-error]",
-})
+#: In-process tests too slow for ``make test-fast``: node ids, one a line, in tests/slow_tests.txt
+#: (how they were chosen is at its top). Every AppTest (tests/app) is ``slow`` too.
+SLOW = frozenset(line.strip() for line in (TESTS / "slow_tests.txt").read_text(encoding="utf-8").splitlines()
+                 if line.strip() and not line.startswith("#"))
 
 _LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
 _ATTRS = frozenset({"LOAD_ATTR", "LOAD_METHOD"})

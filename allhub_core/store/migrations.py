@@ -313,6 +313,22 @@ def _m009_no_future_dates(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"UPDATE accounts SET {col} = NULL WHERE {col} > current_date + 1")
 
 
+def _m010_sites(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 18: what we know of each site (one row per origin, ``accounts.site_profiles``): the
+    # user's own request window for it (NULL: the default), or one a 429 lowered it to (source
+    # '429'; never raised silently); and whether it sells subscription plans, probed again daily.
+    con.execute("""
+        CREATE TABLE sites (
+            origin VARCHAR PRIMARY KEY,
+            window_requests INTEGER,
+            window_s DOUBLE,
+            window_source VARCHAR,
+            window_changed_at TIMESTAMPTZ,
+            has_plans BOOLEAN,
+            plans_probed_at TIMESTAMPTZ
+        )""")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -331,6 +347,7 @@ MIGRATIONS: list[Migration] = [
     Migration(8, "notifications: channels (URLs encrypted), change digests, daily summary", _m008_notify),
     Migration(9, "no stored date from the future (times from backup files moved down to now)",
               _m009_no_future_dates),
+    Migration(10, "sites: a request window per site, and whether it has subscription plans", _m010_sites),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

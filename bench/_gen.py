@@ -23,7 +23,7 @@ import pandas as pd
 from allhub_core.accounts import QUOTA_PER_USD, SITE_TYPES
 from allhub_core.store import Store
 
-__all__ = ["TAG_WORDS", "generate"]
+__all__ = ["TAG_WORDS", "fill_history", "generate"]
 
 TAG_WORDS = ["vip", "team", "trial", "claude", "gpt", "gemini", "cheap", "backup", "main", "test",
              "cn", "us", "eu", "free", "paid", "daily", "weekly", "slow", "fast", "shared"]
@@ -224,6 +224,59 @@ def generate(path: str, n_accounts: int = 10_000, n_tags: int = 200, n_origins: 
     return {"accounts": n, "tags": n_tags, "tag_links": len(account_tags), "pins": len(pins),
             "manual_order": len(manual_order), "origins": int(origins_used),
             "accounts_in_duplicate_sets": int(dup_rows)}
+
+
+_MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "o3-mini", "claude-3-5-sonnet", "claude-3-7-sonnet",
+           "claude-sonnet-4", "claude-opus-4", "gemini-2.0-flash", "gemini-2.5-pro", "deepseek-chat",
+           "deepseek-reasoner", "qwen-max", "glm-4", "kimi-k2", "grok-3", "llama-3.3-70b", "mistral-large"]
+
+
+def fill_history(store: Store, days: int = 30, usage_rows: int | None = None,
+                 usage_days: int = 90) -> dict[str, int]:
+    """Give an account store the history a daily refresh and the usage sync leave (unless it has
+    some already): one balance snapshot per day for ``days`` days of every account refreshed at
+    least once (its quota drifting around today's, with the day's consumption and income), and
+    ``usage_rows`` consume-log rows (default 10 per account) over ``usage_days`` days, spread over a
+    fifth of the accounts (those with usage) with a few keys each and a skewed model mix."""
+    n_usage = usage_rows
+    with store.write() as con:
+        have = con.execute("SELECT (SELECT count(*) FROM balance_snapshots), (SELECT count(*) FROM usage_logs)"
+                           ).fetchone()
+        n_acc = con.execute("SELECT count(*) FROM accounts").fetchone()[0]
+        if n_usage is None:
+            n_usage = 10 * int(n_acc)
+        if not have[0]:
+            con.execute(f"""
+                INSERT INTO balance_snapshots (account_id, day, quota, subscription_quota, consumption, income,
+                                               income_estimated, captured_at, source)
+                SELECT a.id, current_date - d.n,
+                       greatest(0, a.quota + CAST((CAST(hash(a.id, d.n) % 2001 AS BIGINT) - 1000) * d.n * a.quota / 200000 AS BIGINT)),
+                       a.subscription_quota,
+                       CAST(hash(a.id, d.n, 1) % 400000 AS BIGINT),
+                       CASE WHEN hash(a.id, d.n, 2) % 4 = 0 THEN NULL ELSE CAST(hash(a.id, d.n, 3) % 100000 AS BIGINT) END,
+                       hash(a.id, d.n, 2) % 4 = 0,
+                       CAST(current_date - d.n AS TIMESTAMP) + INTERVAL 8 HOUR, 'refresh'
+                FROM accounts a, (SELECT CAST(range AS INTEGER) AS n FROM range(0, {int(days)})) d
+                WHERE a.last_sync_time IS NOT NULL""")
+        if not have[1] and n_usage:
+            models = "[" + ", ".join(f"'{m}'" for m in _MODELS) + "]"
+            # accounts with usage: every fifth one; each row picks one of them, a model (skewed to the
+            # first few), one of three keys and a time in the window
+            con.execute(f"""
+                INSERT INTO usage_logs (account_id, created_at, ts, model, token_id, token_name, requests,
+                                        prompt_tokens, completion_tokens, quota, latency_s, source, fingerprint)
+                SELECT acc, e, make_timestamp(e * 1000000), m, CAST(k AS VARCHAR), 'key-' || k, 1,
+                       CAST(hash(i, 1) % 8000 AS BIGINT), CAST(hash(i, 2) % 2000 AS BIGINT),
+                       CAST(hash(i, 3) % 60000 AS BIGINT), (hash(i, 4) % 3000) / 100.0, 'log', md5(CAST(i AS VARCHAR))
+                FROM (SELECT i, 1 + 5 * CAST(hash(i) % greatest(1, {int(n_acc)} // 5) AS BIGINT) AS acc,
+                             CAST(epoch(now()) AS BIGINT) - CAST(hash(i, 5) % ({int(usage_days)} * 86400) AS BIGINT) AS e,
+                             {models}[1 + CAST(floor(pow((hash(i, 6) % 10000) / 10000.0, 2.5) * {len(_MODELS)}) AS INTEGER)] AS m,
+                             hash(i, 7) % 3 AS k
+                      FROM range({int(n_usage)}) r(i))
+                WHERE acc <= {int(n_acc)}""")
+        got = con.execute("SELECT (SELECT count(*) FROM balance_snapshots), (SELECT count(*) FROM usage_logs)"
+                          ).fetchone()
+    return {"balance_snapshots": int(got[0]), "usage_logs": int(got[1])}
 
 
 if __name__ == "__main__":

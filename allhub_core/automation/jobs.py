@@ -24,13 +24,14 @@ import importlib
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from allhub_core import sync
-from allhub_core.automation import runlog
+from allhub_core.automation import preempt, runlog
 from allhub_core.automation.clock import Clock, SystemClock
 from allhub_core.automation.schedule import JOBS, checkin_candidates, failed_today, retries_done
 from allhub_core.automation.settings import get_settings
@@ -264,18 +265,27 @@ def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | N
     day = started.date()
     report = RunReport(rid, job, trigger, started_at=started)
     progress = _Progress(store, rid, total, clock)
-    failed_outright = transient = interrupted = False
+    failed_outright = transient = interrupted = made_way = False
+    # A background refresh or check-in makes way for a person's run of the same job (``preempt``).
+    watcher = (preempt.Watcher(store, job, cancel)
+               if job in _NOTIFIED_JOBS and trigger in preempt.BACKGROUND_TRIGGERS and _scope is None else None)
+    job_cancel = watcher.cancel if watcher is not None else cancel
     try:
-        if job == "refresh":
-            rows, text, counts, detail = _refresh(store, progress, politeness, sync_usage, _scope, cancel)
-        elif job == "checkin":
-            rows, text, counts, detail = _checkin(store, ids, names, progress, politeness, _scope, cancel)
-        elif job == "usage_sync":
-            rows, text, counts, detail = _usage(store, progress, politeness)
-        else:
-            rows, text, counts, detail = _webdav(store, get_settings(store).webdav_sync_mode)
-            failed_outright = not detail.ok
-        if getattr(detail, "interrupted", False):  # stopped by ``cancel``: its rows are what finished
+        with watcher or nullcontext():
+            if job == "refresh":
+                rows, text, counts, detail = _refresh(store, progress, politeness, sync_usage, _scope, job_cancel)
+            elif job == "checkin":
+                rows, text, counts, detail = _checkin(store, ids, names, progress, politeness, _scope, job_cancel)
+            elif job == "usage_sync":
+                rows, text, counts, detail = _usage(store, progress, politeness)
+            else:
+                rows, text, counts, detail = _webdav(store, get_settings(store).webdav_sync_mode)
+                failed_outright = not detail.ok
+        made_way = watcher is not None and watcher.preempted and getattr(detail, "interrupted", False)
+        if made_way:  # a person's run of this job is waiting: the rest comes at the next tick
+            text = (f"Made way for a run a person started: {len(rows)} of {max(total, len(rows))} account(s) "
+                    "done; the rest follow at the scheduler's next tick.")
+        elif getattr(detail, "interrupted", False):  # stopped by ``cancel``: its rows are what finished
             text = f"Interrupted: the run was stopped after {len(rows)} of {max(total, len(rows))} account(s)."
             failed_outright = interrupted = True
     except AllhubError as exc:
@@ -291,7 +301,11 @@ def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | N
     report.status = _status(rows, failed_outright)
     report.finished_at = clock.now()
     state: dict[str, str] = {}
-    if job == "checkin":
+    if made_way and job == "refresh":
+        # due again at the next tick (it skips what it refreshed within the minimum interval)
+        back = started - timedelta(seconds=get_settings(store).refresh_interval_s)
+        state[f"last_start:{job}"] = back.isoformat()
+    if job == "checkin" and not made_way:
         if trigger == "retry":
             state[f"checkin_retries:{day.isoformat()}"] = str(retries_done(store, day) + 1)
         elif not transient and not interrupted and _scope is None:
@@ -310,7 +324,7 @@ def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | N
             runlog.finish_run(store, rid, status=report.status, now=report.finished_at, summary=text,
                               counts=counts, done=max(done, progress.done), total=max(total, done, progress.done),
                               state=state)
-    if interrupted:  # stopped by a person (a daemon told to stop): nothing to tell them
+    if interrupted or made_way:  # stopped by a person (a daemon told to stop, a run of theirs): nothing to tell
         return report
     if job in _NOTIFIED_JOBS or counts.get("held_back"):  # a held-back WebDAV sync needs a person
         run = runlog.get_run(store, rid) or {}

@@ -35,6 +35,7 @@ __all__ = [
     "holder_alive",
     "list_runs",
     "run_results",
+    "running_trigger",
     "set_state",
     "update_progress",
 ]
@@ -198,6 +199,15 @@ def run_results(store: Store, run_id: int) -> list[dict[str, Any]]:
                           "WHERE run_id = ? ORDER BY recorded_at, account_id", [int(run_id)])
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def running_trigger(store: Store, job: str) -> str | None:
+    """The trigger of the live run of ``job`` (None: none is running)."""
+    with store.read() as con:
+        rows = con.execute(f"SELECT {', '.join(_RUN_COLUMNS)} FROM automation_runs WHERE status = 'running' "
+                           "AND job = ?", [job]).fetchall()
+    run = next((run for run in map(_row, rows) if run["status"] == "running"), None)
+    return run["trigger"] if run else None
 
 
 def current_run(store: Store) -> dict[str, Any] | None:

@@ -17,13 +17,16 @@ from allhub_core.automation import (
     FakeClock,
     current_run,
     list_runs,
+    next_runs,
     refresh_if_stale,
     run_job,
+    run_now,
     run_results,
     save_settings,
     start_background_run,
 )
 from allhub_core.sandbox import demo_accounts
+from allhub_core.store import Store
 
 FAST = fast_politeness()
 DIALECTS = ["new-api", "veloera", "one-api"]
@@ -164,3 +167,47 @@ def test_background_run_returns_at_once_and_only_once(db_path, store, sandbox, n
     [run] = list_runs(store)
     assert run["status"] == "ok" and run["done"] == 6
     assert all(t.name != "allhub-refresh-run" for t in threading.enumerate())
+
+
+def test_a_persons_refresh_goes_first_the_scheduled_one_makes_way(db_path, store, sandbox, no_notify):
+    """A scheduled refresh is going on (slow sites) when a person asks for a refresh: theirs is not
+    refused as busy; the scheduled run stops within a second, writes what it finished, says it made
+    way, and leaves the job due at the next tick; no notification goes out for it."""
+    ids = load(store, sandbox)
+    for site in sandbox.sites:
+        site.set_latency(400)
+    done: dict[str, object] = {}
+
+    def scheduled() -> None:
+        done["report"] = run_job(Store(db_path), "refresh", trigger="schedule", politeness=slow_one_at_a_time())
+
+    thread = threading.Thread(target=scheduled)
+    try:
+        thread.start()
+        deadline = time.monotonic() + 10
+        while current_run(store) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert current_run(store)["trigger"] == "schedule"
+        time.sleep(0.5)
+        started = time.monotonic()
+        mine = run_now(store, "refresh", list(ids)[:2], trigger="dashboard", force=True, politeness=FAST)
+        waited = time.monotonic() - started
+        thread.join(30)
+    finally:
+        for site in sandbox.sites:
+            site.set_latency(0)
+    assert mine.status == "ok" and mine.counts["refreshed"] == 2
+    assert waited < 8  # it did not wait for the whole scheduled run (6 accounts, one request at a time)
+    bg = done["report"]
+    assert bg.summary().startswith("Made way for a run a person started:")
+    assert bg.notify == [] and len(bg.rows()) < len(ids)
+    runs = {r["trigger"]: r for r in list_runs(store)}
+    assert runs["schedule"]["status"] != "running" and runs["dashboard"]["status"] == "ok"
+    save_settings(store, refresh_enabled=True)
+    refresh_entry = next(r for r in next_runs(store) if r["job"] == "refresh")
+    assert refresh_entry["due"] is True  # the rest follow at the next tick
+    assert not any(p.name.endswith(".preempt-refresh") for p in db_path.parent.iterdir())
+
+
+def slow_one_at_a_time():
+    return fast_politeness(per_site_concurrency=1, global_concurrency=1)

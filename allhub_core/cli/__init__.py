@@ -1,6 +1,7 @@
-"""The ``allhub`` command line (layer L6): one module per command group over library calls."""
+"""The ``allhub`` command line (layer L6): per command group, a parser module (``cli/parsers/``)
+and a module of commands over library calls; see ``cli/main.py``."""
 
 from allhub_core.cli.main import build_parser, main
-from allhub_core.cli.output import terminal_safe
+from allhub_core.cli.terminal import terminal_safe
 
 __all__ = ["build_parser", "main", "terminal_safe"]

@@ -11,7 +11,7 @@ from allhub_core.cli.output import Fail, emit, open_store, print_csv, print_json
 from allhub_core.cli.transfer import read_password
 from allhub_core.transfer import export_file, to_csv, to_json
 
-__all__ = ["register"]
+__all__ = ["cmd_dedupe", "cmd_export"]
 
 
 def cmd_dedupe(args: argparse.Namespace) -> int:
@@ -110,26 +110,3 @@ def _write_private(path: str, text: str) -> None:
         except OSError:
             pass
         raise
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    d = sub.add_parser("dedupe", help="find (and with --apply delete) duplicate accounts")
-    d.add_argument("--keep", choices=["pinned", "enabled", "recent"], default="pinned",
-                   help="which account of a duplicate set to keep (default: pinned)")
-    d.add_argument("--apply", action="store_true", help="delete the duplicates (default: preview only)")
-    d.add_argument("--json", action="store_true", help="print JSON")
-    d.set_defaults(func=cmd_dedupe)
-
-    e = sub.add_parser("export", help="export all accounts")
-    e.add_argument("--format", choices=["json", "csv", "allhub", "backup"], default="json",
-                   help="json, csv, allhub (an All API Hub 4.0 backup the extension imports) or backup "
-                        "(allhub's own full backup)")
-    e.add_argument("--out", help="write to this file instead of standard output")
-    e.add_argument("--include-secrets", action="store_true",
-                   help="include access tokens, cookies and refresh tokens (not in CSV)")
-    e.add_argument("--accounts-only", action="store_true",
-                   help="with --format allhub: the extension's accounts-only file")
-    e.add_argument("--password-stdin", action="store_true",
-                   help="with --format allhub or backup: encrypt with a password read from standard input "
-                        "(the extension's encrypted backup envelope)")
-    e.set_defaults(func=cmd_export)

@@ -1,8 +1,25 @@
 """The ``allhub`` command line: a thin layer over the library (see README "Command line").
 
-One module per command group (``account``, ``sites`` for refresh/check-in, ``data`` for dedupe and
-export, ``sandbox`` for sandbox/demo); each registers its parsers and calls one library function
-per command. ``output`` holds what they share, terminal-safe printing above all.
+Two halves per command group, so that ``allhub --help`` (and any ``--help``) loads nothing heavy:
+
+- ``allhub_core/cli/parsers/<group>.py``: ``register(sub)`` adds the group's parsers (every
+  subcommand, flag, help text and choice). Standard library, L0 (``vocab``, ``errors``) and
+  ``cli.terminal`` only: never a room, DuckDB or pandas (a choice a room owns is a literal there,
+  held equal to the room's by a test in tests/cli/test_cli_parsers.py).
+- ``allhub_core/cli/<group>.py``: the commands, ``cmd_x(args) -> int``, each calling one library
+  function and printing what it returns (``output`` holds what they share). Each leaf parser names
+  its command as a string, ``set_defaults(run="allhub_core.cli.<group>:cmd_x")``, and ``main``
+  imports that module only when the command runs.
+
+To add a command group (say ``allhub site list|set``):
+
+1. ``cli/parsers/site.py`` with ``register(sub)``: ``sub.add_parser("site", ...)``, its
+   subparsers (``parser_class=Parser`` from ``cli.terminal``), and on each leaf
+   ``set_defaults(run="allhub_core.cli.site:cmd_site_list")``;
+2. ``cli/site.py`` with those ``cmd_*`` functions (import the rooms here, at the top);
+3. the parser module in ``GROUPS`` below (the order is the order of ``allhub --help``);
+4. the commands in README and shared/spec/cli.md; tests in tests/cli/ (test_cli_parsers.py
+   resolves every ``run`` and checks that ``--help`` still imports no room).
 
 Exit status: 0 success; 1 the command ran but some items failed (e.g. a refused duplicate);
 2 bad usage or unreadable input. Errors are one sentence on stderr, never a traceback and
@@ -13,17 +30,19 @@ as ``-`` is read from standard input so it stays out of the process list and she
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from allhub_core import __version__
-from allhub_core.cli import account, automation, backup, data, history, notify, sandbox, sites, transfer
-from allhub_core.cli.output import Fail, Parser, emit
+from allhub_core.cli.parsers import account, automation, backup, data, history, notify, sandbox, sites, transfer
+from allhub_core.cli.terminal import Fail, Parser, emit
 from allhub_core.errors import AllhubError, StoreBusy
 
-__all__ = ["build_parser", "main"]
+__all__ = ["GROUPS", "build_parser", "command", "main"]
 
+#: The parser modules, in the order ``allhub --help`` lists their commands.
 GROUPS = (account, sites, data, history, sandbox, backup, transfer, notify, automation)
 
 
@@ -52,6 +71,12 @@ def _leaves(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser
             yield from _leaves(child)
 
 
+def command(target: str) -> Callable[[argparse.Namespace], int | None]:
+    """The command a parser names, ``"allhub_core.cli.account:cmd_account_list"``, imported now."""
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def exit_code(exc: AllhubError) -> int:
     """1 when the database was busy (try again), 2 for everything the user must change."""
     return 1 if isinstance(exc, StoreBusy) else 2
@@ -61,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        return int(command(args.run)(args) or 0)
     except Fail as exc:
         if str(exc):
             emit(f"allhub: {exc}", err=True)

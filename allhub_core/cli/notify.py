@@ -20,41 +20,13 @@ from allhub_core.automation.notify import (
     set_channel,
     set_summary_time,
 )
-from allhub_core.automation.notify.channels import CHANNEL_KINDS, JOBS, POLICIES
+from allhub_core.automation.notify.channels import CHANNEL_KINDS, JOBS
 from allhub_core.cli.output import Fail, emit, open_store, print_json
 
-__all__ = ["register"]
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
+__all__ = ["cmd_add", "cmd_list", "cmd_rm", "cmd_set", "cmd_test"]
 
 
 _FIELDS = {f.name: f for kind in CHANNEL_KINDS.values() for f in kind.fields}
-_SECRETS = sorted(n for n, f in _FIELDS.items() if f.secret)
-
-
-class _SecretFromStdin(argparse.Action):
-    """``--token -`` reads the value from standard input; a value typed on the command line is
-    refused without repeating it (it would be in the process list and the shell history)."""
-
-    def __call__(self, parser, namespace, values, option_string=None) -> None:
-        if values != "-":
-            parser.error(f"secrets are read from standard input only ({option_string} - or {option_string}-stdin)")
-        order = list(getattr(namespace, "secret_order", None) or [])
-        order.append(self.dest)
-        namespace.secret_order = order
-
-
-class _StdinFlag(argparse.Action):
-    def __init__(self, option_strings, dest, field_name: str = "", **kw):
-        super().__init__(option_strings, dest, nargs=0, **kw)
-        self.field_name = field_name
-
-    def __call__(self, parser, namespace, values, option_string=None) -> None:
-        order = list(getattr(namespace, "secret_order", None) or [])
-        order.append(self.field_name)
-        namespace.secret_order = order
 
 
 def _read_secrets(args: argparse.Namespace) -> dict[str, str]:
@@ -145,61 +117,3 @@ def cmd_set(args: argparse.Namespace) -> int:
         emit(f"Channel {channel['name']!r}: policy={channel['policy']}, jobs={','.join(channel['jobs'])}, "
              f"daily summary {'on' if channel['daily_summary'] else 'off'}, {'on' if channel['enabled'] else 'off'}.")
     return 0
-
-
-def _common(p: argparse.ArgumentParser, defaults: bool) -> None:
-    p.add_argument("--policy", choices=list(POLICIES), default="always" if defaults else None,
-                   help="when to send after a run: always, failure (not fully ok), change (differs from the last run)")
-    p.add_argument("--jobs", metavar="refresh,checkin", default=None, help="the jobs to follow (default both)")
-
-
-def register(sub) -> None:
-    p = sub.add_parser("notify", help="notification channels: after refresh/check-in runs and a daily summary")
-    nsub = p.add_subparsers(dest="notify_command", metavar="ACTION", parser_class=type(p))
-    nsub.required = True
-
-    kinds = ", ".join(f"{k} ({v.label})" for k, v in CHANNEL_KINDS.items())
-    a = nsub.add_parser("add", help="add a channel", description=f"Kinds: {kinds}. Secrets come from standard input.")
-    a.add_argument("kind", choices=list(CHANNEL_KINDS), metavar="KIND", help=f"one of {', '.join(CHANNEL_KINDS)}")
-    a.add_argument("--name", help="the channel's name (default: the kind)")
-    for name, f in sorted(_FIELDS.items()):
-        flag = _flag(name)
-        if f.secret:
-            a.add_argument(flag, dest=name, action=_SecretFromStdin, metavar="-", help=f"{f.label}: '-' reads stdin")
-            a.add_argument(flag + "-stdin", action=_StdinFlag, field_name=name, dest=f"{name}_stdin",
-                           help=f"read the {f.label.lower()} from standard input")
-        else:
-            flags = (flag, "--from") if name == "sender" else (flag,)
-            a.add_argument(*flags, dest=name, metavar=name.upper(), help=f.label + (f" ({f.placeholder})"
-                                                                                 if f.placeholder else ""))
-    _common(a, True)
-    a.add_argument("--daily-summary", action="store_true", help="also send the daily summary here")
-    a.add_argument("--json", action="store_true")
-    a.set_defaults(func=cmd_add, secret_order=None)
-
-    ls = nsub.add_parser("list", help="list the channels (URLs masked)")
-    ls.add_argument("--json", action="store_true")
-    ls.set_defaults(func=cmd_list)
-
-    t = nsub.add_parser("test", help="send a test message")
-    t.add_argument("name", metavar="NAME")
-    t.add_argument("--json", action="store_true")
-    t.set_defaults(func=cmd_test)
-
-    r = nsub.add_parser("rm", help="remove a channel")
-    r.add_argument("name", metavar="NAME")
-    r.set_defaults(func=cmd_rm)
-
-    s = nsub.add_parser("set", help="change a channel's policy, jobs, daily summary or state")
-    s.add_argument("name", metavar="NAME")
-    s.add_argument("--rename", metavar="NEW_NAME")
-    _common(s, False)
-    g = s.add_mutually_exclusive_group()
-    g.add_argument("--daily-summary", dest="daily_summary", action="store_true", default=None)
-    g.add_argument("--no-daily-summary", dest="daily_summary", action="store_false")
-    e = s.add_mutually_exclusive_group()
-    e.add_argument("--enable", dest="enabled", action="store_true", default=None)
-    e.add_argument("--disable", dest="enabled", action="store_false")
-    s.add_argument("--summary-time", metavar="HH:MM", help="when the daily summary is due (all channels)")
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=cmd_set)

@@ -17,7 +17,7 @@ from allhub_core.store import Store, key_path_for
 from allhub_core.sync import backup_push, save_backup_settings, sync_usage
 from allhub_core.transfer import add_bookmarks
 
-__all__ = ["register"]
+__all__ = ["cmd_demo", "cmd_sandbox"]
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -101,22 +101,3 @@ def _add_demo(store, row: dict, name: str, tags: list[str]) -> int:
         site_url=row["site_url"], site_name=name, site_type=row["site_type"], user_id=row["user_id"],
         username=row["username"], auth_type=row["auth_type"], access_token=row.get("access_token") or "",
         cookie=row.get("cookie") or "", refresh_token=row.get("refresh_token") or "", tags=tags))
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("sandbox", help="run the local simulated relay sites (for trying allhub out)")
-    s.add_argument("--port", type=int, default=0,
-                   help="port of the first site; the others follow (default: free ports)")
-    s.add_argument("--sites", type=int, help="number of sites (default: one per dialect)")
-    s.add_argument("--dialect", action="append", help="only this dialect (repeatable)")
-    s.add_argument("--users", type=int, default=3, help="seeded users per site")
-    s.add_argument("--latency-ms", type=int, default=0, help="delay added to every response")
-    s.add_argument("--seed", type=int, default=1, help="seed of the generated data")
-    s.set_defaults(func=cmd_sandbox)
-
-    d = sub.add_parser("demo", help="sandbox sites + a demo database + the dashboard")
-    d.add_argument("--demo-db", default="data/demo.duckdb", help="the demo database (rebuilt each time)")
-    d.add_argument("--port", type=int, default=8502, help="dashboard port")
-    d.add_argument("--sandbox-port", type=int, default=0, help="port of the first sandbox site")
-    d.add_argument("--no-dashboard", action="store_true", help="only build the demo database")
-    d.set_defaults(func=cmd_demo)

@@ -8,7 +8,7 @@ import argparse
 import math
 from typing import TYPE_CHECKING, Any
 
-from allhub_core.accounts.preferences import WHOLE_NUMBER_LIMITS, check_run_limits
+from allhub_core.accounts.preferences import check_run_limits
 from allhub_core.automation import run_now
 from allhub_core.cli.output import Fail, emit, print_json
 from allhub_core.errors import AllhubError, ValidationError
@@ -20,23 +20,7 @@ if TYPE_CHECKING:
     from allhub_core.sites import Politeness
     from allhub_core.store import Store
 
-__all__ = ["register"]
-
-# The same bounds as the saved settings (one table, in accounts/preferences.py).
-MAX_CONCURRENCY = WHOLE_NUMBER_LIMITS["per_site_concurrency"][1]
-MAX_RPM = float(WHOLE_NUMBER_LIMITS["per_site_rpm"][1])
-
-
-def _limits(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--per-site-concurrency", type=int, metavar="N",
-                   help=f"requests in flight per site for this run (1 to {MAX_CONCURRENCY})")
-    p.add_argument("--per-site-window", metavar="N/W",
-                   help="at most N requests per site in any W seconds for this run, e.g. 50/180 (0: no limit)")
-    p.add_argument("--per-site-rpm", type=float, metavar="N",
-                   help=f"requests per minute per site, 1 to {MAX_RPM:.0f}, i.e. a window of N/60 (0: no limit)")
-    p.add_argument("--account-deadline", type=float, metavar="S",
-                   help="seconds one account's whole run may take (0: no deadline)")
-
+__all__ = ["cmd_checkin", "cmd_refresh"]
 
 #: What the overrides' sentences call each of them: the flags.
 _FLAG_NAMES = {"per_site_concurrency": "--per-site-concurrency", "per_site_rpm": "--per-site-rpm",
@@ -109,18 +93,3 @@ def cmd_checkin(args: argparse.Namespace) -> int:
             emit(f"{r.account_id:>5}  {r.result:<15} {r.message}{extra}")
         emit(report.summary())
     return report.exit_code()
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    r = sub.add_parser("refresh", help="refresh balances and today's figures from the sites")
-    r.add_argument("ids", nargs="*", metavar="ID", help="accounts to refresh (default: all enabled)")
-    r.add_argument("--force", action="store_true", help="ignore the per-account minimum interval")
-    r.add_argument("--json", action="store_true", help="print one JSON object per account")
-    _limits(r)
-    r.set_defaults(func=cmd_refresh)
-
-    c = sub.add_parser("checkin", help="check in for today's free quota")
-    c.add_argument("ids", nargs="*", metavar="ID", help="accounts to check in (default: all enabled with check-in)")
-    c.add_argument("--json", action="store_true", help="print one JSON object per account")
-    _limits(c)
-    c.set_defaults(func=cmd_checkin)

@@ -15,7 +15,12 @@ from typing import Any
 import duckdb
 
 from allhub_core.accounts.attention import attention_kinds_sql
-from allhub_core.accounts.checkin_today import able_to_check_in_sql, checkin_state_sql, todays_log_join
+from allhub_core.accounts.checkin_today import (
+    able_to_check_in_sql,
+    checked_today_sql,
+    checkin_state_sql,
+    todays_log_join,
+)
 from allhub_core.accounts.model import parse_id
 from allhub_core.accounts.write import SECRET_NAMES, get_secrets, require_ids
 from allhub_core.store import Store, one_row, rows_table, sealed
@@ -65,10 +70,12 @@ def count_in_run(store: Store, *, only_enabled: bool = True, checkin: bool = Fal
 
 def credential_rows(store: Store, ids: list[int] | None, *, only_enabled: bool = True,
                     checkin: bool = False) -> list[dict[str, Any]]:
-    """What the network needs for each account (secrets decrypted), in id order (see ``_scope``)."""
+    """What the network needs for each account (secrets decrypted), in id order (see ``_scope``);
+    ``checkin_known_today``: today's check-in is known done (``checked_today_sql``), so a refresh
+    need not ask the site's check-in state again."""
     where, params = _scope(ids, only_enabled, checkin)
     sql = ("SELECT id, site_name, site_url, site_type, auth_type, user_id, checkin_url, exchange_rate, "
-           f"checkin_method, checkin_request FROM accounts {where}")
+           f"checkin_method, checkin_request, {checked_today_sql('accounts')} FROM accounts {where}")
     with store.read() as con:
         if ids is not None:
             require_ids(con, ids)
@@ -76,7 +83,8 @@ def credential_rows(store: Store, ids: list[int] | None, *, only_enabled: bool =
     secrets = get_secrets(store, [r[0] for r in rows])
     return [{"account_id": str(r[0]), "site_name": r[1], "site_url": r[2], "site_type": r[3], "auth_type": r[4],
              "user_id": r[5] or None, "checkin_url": r[6] or None, "exchange_rate": r[7],
-             "checkin_method": r[8], "checkin_request": r[9] or None, **secrets.get(r[0], {})} for r in rows]
+             "checkin_method": r[8], "checkin_request": r[9] or None, "checkin_known_today": bool(r[10]),
+             **secrets.get(r[0], {})} for r in rows]
 
 
 def recently_synced(store: Store, ids: Iterable[int], min_interval_s: float) -> set[int]:

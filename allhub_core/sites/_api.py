@@ -17,6 +17,7 @@ what a family lacks raises ``UnsupportedError``.  Recognition is in ``recognitio
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from allhub_core.net import (
     short,
 )
 from allhub_core.sites._concurrent import each
+from allhub_core.sites._plans import PlansProbes
 from allhub_core.sites._reasons import health as _health
 from allhub_core.sites._reasons import reason as _reason
 from allhub_core.sites._status import try_status
@@ -121,7 +123,7 @@ class _StatusCache:
 
 # -- refresh -----------------------------------------------------------------------
 
-async def _refresh_one(t: Transport, creds: SiteCredentials, statuses: _StatusCache,
+async def _refresh_one(t: Transport, creds: SiteCredentials, statuses: _StatusCache, probes: PlansProbes,
                        progress: _Progress) -> RefreshResult:
     secrets = creds.secrets()
     base = RefreshResult(account_id=creds.account_id, ok=False, health_status=Health.UNKNOWN.value, health_reason="")
@@ -140,8 +142,15 @@ async def _refresh_one(t: Transport, creds: SiteCredentials, statuses: _StatusCa
             base.health_reason = "No access token or cookie is stored for this account."
             return base
         opened = session
-        handle = progress.handle = family.open(opened, creds)
-        result = await family.refresh(handle, status=lambda: statuses.get(opened), exchange_rate=creds.exchange_rate)
+        custom = creds.checkin_method == "custom"
+        # A custom check-in's state comes from its own runs only: the built-in one is not asked.
+        handle = progress.handle = family.open(
+            opened, dataclasses.replace(creds, checkin_known_today=True) if custom else creds)
+        extra: dict[str, Any] = {}
+        if getattr(family, "asks_plans", False):
+            extra["plans"] = probes.gate(opened.origin, creds.ask_plans)
+        result = await family.refresh(handle, status=lambda: statuses.get(opened), exchange_rate=creds.exchange_rate,
+                                      **extra)
         result.account_id = creds.account_id
         if creds.checkin_method == "custom":
             # The built-in status says nothing about a fork's own check-in: only its runs do.
@@ -158,12 +167,13 @@ async def _refresh_one(t: Transport, creds: SiteCredentials, statuses: _StatusCa
         base.requests_made = progress.requests_made()
 
 
-async def _refresh_within_deadline(t: Transport, creds: SiteCredentials, statuses: _StatusCache) -> RefreshResult:
+async def _refresh_within_deadline(t: Transport, creds: SiteCredentials, statuses: _StatusCache,
+                                   probes: PlansProbes) -> RefreshResult:
     progress = _Progress()
     clock = AccountClock(t.politeness.account_deadline_s)
     try:
         async with clock.running():
-            return await _refresh_one(t, creds, statuses, progress)
+            return await _refresh_one(t, creds, statuses, probes, progress)
     except TimeoutError:
         if not clock.expired:
             raise
@@ -175,12 +185,16 @@ async def _refresh_within_deadline(t: Transport, creds: SiteCredentials, statuse
 
 async def refresh_accounts(creds: list[SiteCredentials], politeness: Politeness | None = None,
                            on_result: Callable[[RefreshResult], None] | None = None) -> list[RefreshResult]:
-    """Refresh every account concurrently; one result per account, in input order."""
+    """Refresh every account concurrently; one result per account, in input order.
+
+    Each site's ``/api/status`` is asked once per batch, and its plans once (``sites._plans``)
+    where the credentials say they are not known (``SiteCredentials.ask_plans``)."""
     async with Transport.open(politeness) as t:
         statuses = _StatusCache()
+        probes = PlansProbes()
 
         async def one(c: SiteCredentials) -> RefreshResult:
-            result = await _refresh_within_deadline(t, c, statuses)
+            result = await _refresh_within_deadline(t, c, statuses, probes)
             result.health_reason = short(scrub(result.health_reason, c.secrets()))
             # Availability reasons quote errors (stored as stats_reason): same rules as a reason.
             result.availability = {k: (state, short(scrub(why, c.secrets())))
@@ -191,6 +205,7 @@ async def refresh_accounts(creds: list[SiteCredentials], politeness: Politeness 
             return await each(creds, one, on_result)
         finally:
             statuses.close()
+            probes.close()
 
 
 # -- check-in ---------------------------------------------------------------------

@@ -95,6 +95,12 @@ class SiteCredentials:
     checkin_method: str = "auto"  # "auto" (the family's built-in) | "custom" (checkin_request)
     checkin_request: str | None = None  # the custom request as JSON (sites.custom_checkin)
     exchange_rate: float | None = None  # used to read "¥" amounts in income log rows
+    # What the store already knows, so a refresh asks the site less (issue 18):
+    # today's check-in is known done (``accounts.checked_today_sql``): its state is not asked again;
+    checkin_known_today: bool = False
+    # whether the account's site sells plans: True ask, False never ask, None not known (probed:
+    # the first account of the site in a batch asks, the others follow its answer).
+    ask_plans: bool | None = None
 
     def secrets(self) -> list[str]:
         return [s for s in (self.access_token, self.cookie, self.refresh_token) if s]
@@ -125,6 +131,9 @@ class RefreshResult:
     requests_made: int = 0
     exchange_rate: float | None = None
     site_type: str | None = None
+    # What this refresh learnt of the site's plans (``/api/subscription/self``): True it has
+    # them, False it has none (404/405 or ``success:false``), None not asked or not told.
+    has_plans: bool | None = None
 
 
 @dataclass

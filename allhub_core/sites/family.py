@@ -73,6 +73,8 @@ class SiteFamily(Protocol[H]):
     has_checkin: whether check-in exists at all for the type (decided without a request).
     raw_authorization: send the access token without ``Bearer `` (VoAPI v2).
     always_send_cookie: send a stored cookie along with the token (AnyRouter's sign-in).
+    asks_plans (optional, ``BaseFamily`` says False): its ``refresh`` takes ``plans=`` and may
+        ask the account's subscription plans (``sites._plans``).
     """
 
     site_type: AnySiteType
@@ -126,7 +128,10 @@ class SiteFamily(Protocol[H]):
         ...
 
     async def refresh(self, handle: H, *, status: StatusSource, exchange_rate: float | None = None) -> RefreshResult:
-        """Balance, today's figures and check-in state; ``SiteError`` if the account cannot be read."""
+        """Balance, today's figures and check-in state; ``SiteError`` if the account cannot be read.
+
+        A family whose sites may sell plans sets ``asks_plans`` and also takes ``plans=`` (a
+        ``sites._plans.PlansGate``: ask, skip, or follow the batch's probe of the site)."""
         ...
 
     async def checkin_status(self, handle: H) -> str:
@@ -188,6 +193,7 @@ class BaseFamily(Generic[H]):
     has_checkin: bool = False
     raw_authorization: bool = False
     always_send_cookie: bool = False
+    asks_plans: bool = False
     detect_rank: int = 100
     hosts: tuple[str, ...] = ()
     probe_path: str | None = None

@@ -9,15 +9,17 @@ account's failure is its own result; nothing already stored is lost.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from allhub_core.accounts import get_preferences, parse_id
+from allhub_core.accounts import get_preferences, parse_id, plans_known, record_site_plans
 from allhub_core.accounts.status import recently_synced, write_refresh_rows
 from allhub_core.history import record_snapshots
-from allhub_core.sites import Politeness, RefreshResult, refresh_accounts
+from allhub_core.origin import origin_key
+from allhub_core.sites import Politeness, RefreshResult, SiteCredentials, refresh_accounts
 from allhub_core.store import Store
 from allhub_core.sync._progressive import run_storing
 from allhub_core.sync.credentials import account_names, politeness_for
@@ -96,10 +98,18 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
     if not creds:
         return RefreshReport([], skipped, names)
     retention = prefs["history_retention_days"]  # read once, not for each batch
+    creds, origins = _with_site_facts(store, creds)
+
+    def write(batch: list[RefreshResult]) -> None:
+        write_refresh_results(store, batch, retention_days=retention)
+        learnt = {origins[r.account_id]: r.has_plans for r in batch
+                  if r.has_plans is not None and origins.get(r.account_id)}
+        if learnt:
+            record_site_plans(store, learnt)
+
     with store.released():
         results, complete = run_storing(lambda collect: refresh_accounts(creds, politeness, on_result=collect),
-                                        lambda batch: write_refresh_results(store, batch, retention_days=retention),
-                                        on_result=on_result, on_written=on_written, cancel=cancel)
+                                        write, on_result=on_result, on_written=on_written, cancel=cancel)
     report = RefreshReport(results, skipped, names, interrupted=not complete)
     if aids is None and sync_usage_when_due and complete and not (cancel is not None and cancel.is_set()):
         # A refresh of everything also brings in the usage logs that are due (hourly by default);
@@ -109,6 +119,14 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
         if ok_ids:
             report.usage = sync_usage(store, ok_ids, politeness=politeness, due_only=True)
     return report
+
+
+def _with_site_facts(store: Store, creds: list[SiteCredentials]) -> tuple[list[SiteCredentials], dict[str, str]]:
+    """The credentials told what the store knows of their sites (whether each sells plans,
+    probed within a day: ``accounts.plans_known``), and ``{account id: origin}``."""
+    known = plans_known(store)
+    origins = {c.account_id: origin_key(c.site_url) or c.site_url for c in creds}
+    return [dataclasses.replace(c, ask_plans=known.get(origins[c.account_id])) for c in creds], origins
 
 
 def write_refresh_results(store: Store, results: list[RefreshResult], *,

@@ -23,8 +23,9 @@ from allhub_core.net import (
     server_message,
     session_limit_code,
 )
-from allhub_core.sites._attempt import CHECKED, NOT_CHECKED, UNSUPPORTED
+from allhub_core.sites._attempt import CHECKED, NOT_CHECKED, UNKNOWN, UNSUPPORTED
 from allhub_core.sites._concurrent import together
+from allhub_core.sites._plans import PlansGate
 from allhub_core.sites._status import site_name
 from allhub_core.sites._types import RefreshResult, SiteStatus, UserInfo, remote_text
 from allhub_core.sites.family import StatusSource
@@ -84,15 +85,17 @@ def subscription_remaining(data: Any) -> int | None:
     return left if seen else None
 
 
-async def fetch_subscription_quota(session: SiteSession) -> int | None:
-    """Subscription quota left, or None where the site has no plans (404/405, ``success:false``)."""
+async def probe_plans(session: SiteSession) -> tuple[bool | None, int | None]:
+    """``(site has plans, quota left)`` from ``/api/subscription/self``: a 404/405 or a
+    ``success:false`` says the site has none (False); another failure cannot tell (None)."""
     try:
         data = (await session.get("/api/subscription/self")).envelope(require_data=False)
-    except (HttpStatusError, BusinessError):
+    except (HttpStatusError, BusinessError) as exc:
         # No plans route, or a refusal of it alone: the user call already proved the account,
         # so the plans are simply unknown (None), never a failed refresh.
-        return None
-    return subscription_remaining(data)
+        none = isinstance(exc, BusinessError) or exc.http_status in (404, 405)
+        return (False if none else None), None
+    return True, subscription_remaining(data)
 
 
 def checkin_supported(variant: Variant, status: SiteStatus | None, state: str) -> bool | None:
@@ -106,19 +109,22 @@ def checkin_supported(variant: Variant, status: SiteStatus | None, state: str) -
     return True if state in (CHECKED, NOT_CHECKED) else (False if state == UNSUPPORTED else None)
 
 
-async def _no_subscription() -> None:
-    return None
+async def _not_asked() -> str:
+    return UNKNOWN
 
 
 async def refresh(session: SiteSession, variant: Variant, status: SiteStatus | StatusSource | None, *,
-                  exchange_rate: float | None = None) -> RefreshResult:
+                  exchange_rate: float | None = None, checkin_known: bool = False,
+                  plans: PlansGate | None = None, usage_method: str = "lean") -> RefreshResult:
     """Balance, today's figures and check-in state; ``SiteError`` if the user call fails.
 
-    Everything is asked for together, as the extension does (docs/site-api.md, refresh): the
-    user call, today's figures (once the public status has given the exchange rate), the
-    check-in state and the plans. The per-site limits still decide how many go at once; the
-    first failure (the user call refused) cancels the rest. ``status`` is the parsed status or
-    the batch's shared source of it.
+    What is asked (issue 18: three requests or fewer per account, the site's status shared):
+    the user record; today's figures (``_usage.today_usage``: one log page for a day of up to
+    100 rows); the check-in state only while today's is not known done (``checkin_known``: the
+    state stays as stored); the plans only where the site has them (``plans``: the batch's
+    ``PlansGate``; None asks, as a lone refresh does). They are asked together; the per-site
+    limits decide how many go at once; the first failure (the user call refused) cancels the
+    rest. ``status`` is the parsed status or the batch's shared source of it.
     """
     async def site_status() -> SiteStatus | None:
         return await status() if callable(status) else status
@@ -127,14 +133,20 @@ async def refresh(session: SiteSession, variant: Variant, status: SiteStatus | S
         st = await status_task
         return exchange_rate or (st.exchange_rate if st else None) or DEFAULT_EXCHANGE_RATE
 
-    # Today's figures first: their log requests are spaced apart, the longest chain of the refresh.
+    async def asked_plans() -> tuple[bool | None, int | None]:
+        if not variant.subscriptions:
+            return None, None
+        if plans is None:
+            return await probe_plans(session)
+        return await plans.run(lambda: probe_plans(session))
+
     usage_task = asyncio.ensure_future(
-        today_usage(session, variant, exchange_rate=rate, page_limit=session.politeness.log_page_limit))
+        today_usage(session, variant, exchange_rate=rate, page_limit=session.politeness.log_page_limit,
+                    method=usage_method))
     status_task = asyncio.ensure_future(site_status())
-    st, usage, user, state, subscription = await together(
-        status_task, usage_task,
-        fetch_self(session), checkin_status(session, variant),
-        fetch_subscription_quota(session) if variant.subscriptions else _no_subscription())
+    st, usage, user, state, (has_plans, subscription) = await together(
+        status_task, usage_task, fetch_self(session),
+        _not_asked() if checkin_known else checkin_status(session, variant), asked_plans())
     supported = checkin_supported(variant, st, state)
     if supported is False:
         state = UNSUPPORTED
@@ -146,7 +158,7 @@ async def refresh(session: SiteSession, variant: Variant, status: SiteStatus | S
         today_prompt_tokens=usage.prompt_tokens, today_completion_tokens=usage.completion_tokens,
         today_requests=usage.requests, availability=usage.availability,
         checkin_supported=supported, checkin_status=state,
-        exchange_rate=st.exchange_rate if st else None, site_type=variant.site_type,
+        exchange_rate=st.exchange_rate if st else None, site_type=variant.site_type, has_plans=has_plans,
     )
 
 

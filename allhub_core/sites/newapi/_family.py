@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from allhub_core.net import Auth, BusinessError, HttpStatusError, SiteError, SiteSession
+from allhub_core.sites._plans import PlansGate
 from allhub_core.sites._reasons import reason
 from allhub_core.sites._status import site_name
 from allhub_core.sites._types import (
@@ -44,6 +45,7 @@ class NewApiHandle:
     session: SiteSession
     variant: Variant
     rotated: dict[str, str] = field(default_factory=dict)  # New API never rotates credentials
+    checkin_known: bool = False  # today's check-in is known done: its state is not asked again
 
 
 def _needs_user_id(exc: SiteError) -> bool:
@@ -67,6 +69,7 @@ class NewApiFamily(BaseFamily[NewApiHandle]):
         self.site_type = SiteType(variant.site_type)
         self.has_checkin = variant.checkin is not None
         self.always_send_cookie = variant.always_send_cookie
+        self.asks_plans = variant.subscriptions
         self.hosts = variant.hosts
         self.user_id_header = variant.user_id_header
         self.title_pattern = re.compile(variant.title, re.I) if variant.title else None
@@ -93,11 +96,12 @@ class NewApiFamily(BaseFamily[NewApiHandle]):
                 f"{other.site_type.label} sites.")
 
     def open(self, session: SiteSession, creds: SiteCredentials) -> NewApiHandle:
-        return NewApiHandle(session, self.variant)
+        return NewApiHandle(session, self.variant, checkin_known=creds.checkin_known_today)
 
-    async def refresh(self, handle: NewApiHandle, *, status: StatusSource,
-                      exchange_rate: float | None = None) -> RefreshResult:
-        return await _account.refresh(handle.session, self.variant, status, exchange_rate=exchange_rate)
+    async def refresh(self, handle: NewApiHandle, *, status: StatusSource, exchange_rate: float | None = None,
+                      plans: PlansGate | None = None) -> RefreshResult:
+        return await _account.refresh(handle.session, self.variant, status, exchange_rate=exchange_rate,
+                                      checkin_known=handle.checkin_known, plans=plans)
 
     async def checkin_status(self, handle: NewApiHandle) -> str:
         return await _checkin.checkin_status(handle.session, self.variant)

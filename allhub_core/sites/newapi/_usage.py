@@ -1,10 +1,23 @@
 """Today's consumption, income, tokens and requests from the usage logs.
 
-Consumption first tries ``/api/log/self/stat`` (one request); token and request
-counts need the log rows, so ``/api/log/self`` is paged too, up to a page limit.
-A figure read to the end is ``complete``; one cut off by the page limit is
-``partial``; one that could not be read is ``unavailable`` with the reason.
-The window is the local-time day (docs/site-api.md), frozen once per refresh.
+Two ways to read them, the same figures (``tests/sites/test_lean_usage.py`` compares them on
+the same logs):
+
+- ``lean`` (a refresh's way, issue 18): ``/api/log/self`` with type 0, which every fork reads as
+  "all of the user's rows" (New API ``model.GetUserLogs``: ``LogTypeUnknown`` drops the type
+  filter; One API, OneHub and DoneHub alike), newest first, each row with its ``type``. One page
+  of 100 rows gives the day's consumption (the quota of the type-2 rows: what
+  ``/api/log/self/stat`` sums, ``SumUsedQuota`` counts only ``LogTypeConsume``), tokens and
+  requests, and the income (types 1 and 4); more pages only when the day has more than 100 rows.
+  When the page limit cuts the day short, the stat is asked too, so the consumption stays
+  complete. A fork whose rows carry no ``type``, or that refuses the merged query, is read the
+  full way instead.
+- ``full`` (the extension's way): the stat, then the consume pages, the top-up pages and the
+  system pages, each type on its own.
+
+A figure read to the end is ``complete``; one cut off by the page limit is ``partial``; one
+that could not be read is ``unavailable`` with the reason. The window is the local-time day
+(docs/site-api.md), frozen once per refresh.
 """
 
 from __future__ import annotations
@@ -17,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from allhub_core.net import SiteError, SiteSession
+from allhub_core.net import ChallengeError, HttpStatusError, NetworkError, SiteError, SiteSession
 from allhub_core.sites._concurrent import together
 from allhub_core.sites._types import QUOTA_PER_USD, TodayUsage
 from allhub_core.sites._types import finite as _finite
@@ -25,7 +38,8 @@ from allhub_core.sites.newapi._variants import Variant
 from allhub_core.vocab import Availability
 
 PAGE_SIZE = 100
-LOG_CONSUME, LOG_TOPUP, LOG_SYSTEM = 2, 1, 4
+LOG_ALL, LOG_CONSUME, LOG_TOPUP, LOG_SYSTEM = 0, 2, 1, 4
+INCOME_TYPES = (LOG_TOPUP, LOG_SYSTEM)
 _MONEY = re.compile(r"(\$|¥|￥|€|£)\s*([0-9]+(?:\.[0-9]+)?)")
 
 
@@ -71,20 +85,24 @@ class LogRows:
 
 async def page_logs(session: SiteSession, variant: Variant, log_type: int, window: tuple[int, int],
                     page_limit: int) -> LogRows:
+    """The rows of ``log_type`` (``LOG_ALL``: every row) in ``window``, up to ``page_limit`` pages."""
     zero_based = variant.log_paging == "oneapi"
     page = 0 if zero_based else 1
     rows: list[dict] = []
-    seen = 0
+    seen = longest = 0
     for _ in range(max(1, page_limit)):
         data = (await session.get("/api/log/self", params=_params(variant, page, log_type, window))).envelope()
         batch, total = parse_log_page(data)
         seen += len(batch)
         # Servers that ignore ``type`` would mix in other rows; keep only ours.
-        rows.extend(r for r in batch if r.get("type", log_type) == log_type)
+        rows.extend(r for r in batch if log_type == LOG_ALL or r.get("type", log_type) == log_type)
         if not batch or (total is not None and seen >= total):
             return LogRows(rows, True)
         if total is None and not zero_based:
             return LogRows(rows, True)  # a bare array on a 1-based site is the only page
+        if total is None and len(batch) < longest:
+            return LogRows(rows, True)  # a page shorter than the server's page size is the last
+        longest = max(longest, len(batch))
         page += 1
     return LogRows(rows, False)
 
@@ -141,15 +159,96 @@ async def _income(session: SiteSession, variant: Variant, window: tuple[int, int
         return exc
 
 
-async def today_usage(session: SiteSession, variant: Variant, *, exchange_rate: float | Callable[[], Awaitable[float]],
-                      page_limit: int, window: tuple[int, int] | None = None) -> TodayUsage:
-    """``exchange_rate``: CNY per USD, or a coroutine function giving it, awaited only when the
-    income rows are read (so the figures need not wait for the site's public status).
+Rate = float | Callable[[], Awaitable[float]]
+METHODS = ("lean", "full")
 
-    The stat, the consumption pages and the income pages are asked for together, as the
-    extension does; the per-site limiter still spaces every ``/api/log*`` start (so they go
-    one after another, while the account's other calls use the gaps)."""
+
+async def today_usage(session: SiteSession, variant: Variant, *, exchange_rate: Rate, page_limit: int,
+                      window: tuple[int, int] | None = None, method: str = "lean") -> TodayUsage:
+    """Today's figures, read the ``lean`` way (falling back to ``full`` where a fork needs it) or
+    the ``full`` way (see the module doc). ``exchange_rate``: CNY per USD, or a coroutine
+    function giving it, awaited only when income rows are read (so the figures need not wait for
+    the site's public status)."""
+    if method not in METHODS:
+        raise ValueError(f"method is one of {METHODS}, not {method!r}")
     window = window or today_window()
+    if method == "lean":
+        usage = await _lean_usage(session, variant, exchange_rate, page_limit, window)
+        if usage is not None:
+            return usage
+    return await _full_usage(session, variant, exchange_rate, page_limit, window)
+
+
+def _refused(exc: SiteError) -> bool:
+    """The merged query itself was refused (a fork that wants a type): worth the typed queries.
+    A site that is down, busy, behind a challenge or refusing the account would refuse those too."""
+    if isinstance(exc, (NetworkError, ChallengeError)):
+        return False
+    if isinstance(exc, HttpStatusError):
+        return exc.http_status in (400, 404, 405, 422)
+    return True  # success:false, or a page in no known shape
+
+
+def _log_type(row: dict) -> int | None:
+    kind = row.get("type")
+    return kind if isinstance(kind, int) and not isinstance(kind, bool) else None
+
+
+async def _lean_usage(session: SiteSession, variant: Variant, exchange_rate: Rate, page_limit: int,
+                      window: tuple[int, int]) -> TodayUsage | None:
+    """The day from the merged pages; None when this fork must be read the full way."""
+    usage = TodayUsage()
+    try:
+        merged = await page_logs(session, variant, LOG_ALL, window, page_limit)
+    except SiteError as exc:
+        if _refused(exc):
+            return None
+        reason = f"usage logs unavailable: {exc}"
+        for measure in ("consumption", "income", "tokens", "requests"):
+            usage.availability[measure] = (Availability.UNAVAILABLE, reason)
+        return usage
+    if any(_log_type(r) is None for r in merged.rows):
+        return None  # rows without their type cannot be told apart
+    consumed = [r for r in merged.rows if r["type"] == LOG_CONSUME]
+    earned = [r for r in merged.rows if r["type"] in INCOME_TYPES]
+    state = Availability.COMPLETE if merged.complete else Availability.PARTIAL
+    why = "" if merged.complete else f"only the first {page_limit} log pages were read"
+    usage.prompt_tokens = sum(int(_finite(r.get("prompt_tokens")) or 0) for r in consumed)
+    usage.completion_tokens = sum(int(_finite(r.get("completion_tokens")) or 0) for r in consumed)
+    usage.requests = len(consumed)
+    usage.consumption = sum(int(_finite(r.get("quota")) or 0) for r in consumed)
+    usage.income = 0
+    for measure in ("consumption", "tokens", "requests"):
+        usage.availability[measure] = (state, why)
+    if not merged.complete:
+        # The day goes on past the page limit (rare: page_limit x 100 rows): its consumption from
+        # the stat and its income from the typed pages, as the full way has them; tokens and
+        # requests stay partial either way.
+        stat_value, _ = await _stat(session, variant, window)
+        if stat_value is not None:
+            usage.consumption = stat_value
+            usage.availability["consumption"] = (Availability.COMPLETE, "")
+        income = await _income(session, variant, window, page_limit, exchange_rate)
+        if isinstance(income, SiteError):
+            usage.availability["income"] = (Availability.UNAVAILABLE, f"income logs unavailable: {income}")
+        else:
+            usage.income, complete = income
+            usage.availability["income"] = (Availability.COMPLETE, "") if complete else (
+                Availability.PARTIAL, f"only the first {page_limit} log pages were read")
+        return usage
+    rate = exchange_rate if isinstance(exchange_rate, (int, float)) else None
+    if rate is None and earned:
+        rate = await exchange_rate()  # type: ignore[operator]
+    usage.income = sum(income_of(r, rate or 0) for r in earned)
+    usage.availability["income"] = (Availability.COMPLETE, "")
+    return usage
+
+
+async def _full_usage(session: SiteSession, variant: Variant, exchange_rate: Rate, page_limit: int,
+                      window: tuple[int, int]) -> TodayUsage:
+    """The extension's way: the stat, the consumption pages and the income pages, asked for
+    together; the per-site limiter still spaces every ``/api/log*`` start (so they go one after
+    another, while the account's other calls use the gaps)."""
     usage = TodayUsage()
     # The stat is asked in this task, so it reaches the site's queue at once; the pages follow.
     pages = asyncio.ensure_future(together(_consumed(session, variant, window, page_limit),

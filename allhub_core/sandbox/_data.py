@@ -91,10 +91,15 @@ class LogRow:
     use_time: int = 0
     is_stream: bool = False
     group: str = "default"
+    hidden: tuple[str, ...] = ()
+    """Fields an older fork leaves out of this row (``quota``: the amount only in ``content``;
+    ``type``: a fork whose rows do not say their type)."""
 
     def to_json(self) -> dict:
         d = asdict(self)
         d["other"] = {}
+        for name in d.pop("hidden"):
+            d.pop(name, None)
         return d
 
 

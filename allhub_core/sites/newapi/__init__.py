@@ -26,10 +26,11 @@ from allhub_core.sites.newapi._account import (
 )
 from allhub_core.sites.newapi._catalog import get_pricing, list_models, redeem
 from allhub_core.sites.newapi._family import NewApiFamily, NewApiHandle
+from allhub_core.sites.newapi._usage import today_usage, today_window
 from allhub_core.sites.newapi._variants import VARIANTS, Variant
 
 __all__ = [
     "USE_TOKEN", "VARIANTS", "LoginError", "LoginOutcome", "NewApiFamily", "NewApiHandle", "Variant",
     "checkin_supported", "fetch_self", "get_pricing", "list_models", "login", "login_refusal", "parse_user",
-    "redeem", "refresh",
+    "redeem", "refresh", "today_usage", "today_window",
 ]

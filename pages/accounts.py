@@ -90,7 +90,8 @@ pages = max(1, -(-n // PAGE_SIZE))
 page = st.number_input(f"Page (of {pages}, {PAGE_SIZE} per page)", 1, pages, 1, key="page") if pages > 1 else 1
 frame = grid_frame(list_accounts(store, flt, prefs, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
                    currency, selected=ss.get("select_all", False))
-spark = sparklines(store, days=30)  # the last 30 days of each account's balance, in USD
+# the last 30 days of each shown account's balance, in USD (only this page's rows: issue 18)
+spark = sparklines(store, days=30, account_ids=[int(i) for i in frame["id"]])
 frame.insert(list(frame.columns).index("balance") + 1, "trend", [spark.get(int(i), []) for i in frame["id"]])
 if frame["subscription"].isna().all():  # no New API plans on this page: no empty column
     frame = frame.drop(columns="subscription")

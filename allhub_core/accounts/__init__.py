@@ -11,6 +11,7 @@ rooms import from here, not from the modules. See docs/architecture.md.
 from allhub_core.accounts.attention import (
     LOW_BALANCE_USD_SQL,
     attention_kinds_sql,
+    attention_page,
     attention_rows,
     effective_quota_sql,
     needs_attention_sql,
@@ -131,6 +132,7 @@ __all__ = [
     "add_tag",
     "apply_dedupe",
     "attention_kinds_sql",
+    "attention_page",
     "attention_rows",
     "check_credentials",
     "check_window",

@@ -29,6 +29,7 @@ from allhub_core.vocab import QUOTA_PER_USD, Attention, CheckInResult, Health
 __all__ = [
     "LOW_BALANCE_USD_SQL",
     "attention_kinds_sql",
+    "attention_page",
     "attention_rows",
     "effective_quota_sql",
     "needs_attention_sql",
@@ -90,20 +91,32 @@ def attention_rows(store: Store) -> list[dict[str, Any]]:
     then id): ``id``, ``site_name``, ``kinds`` (``Attention`` values), ``reason`` (their
     sentences, "; " between), ``balance_usd`` and ``checkin_due`` (the daily check-in still
     takes it today)."""
+    return attention_page(store)[0]
+
+
+def attention_page(store: Store, limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """The first ``limit`` rows of ``attention_rows`` (all when None), and how many there are in
+    all: the order is decided in SQL, so a page showing the most pressing few of 40,000 builds
+    only those (issue 18)."""
+    rank = " ".join(f"WHEN '{k.value}' THEN {i}" for i, k in enumerate(Attention))
     sql = f"""
-    SELECT a.id, a.site_name, a.health_reason, ck.last_message,
-           {effective_quota_sql("a")} / {float(QUOTA_PER_USD)} AS balance_usd,
-           {checkin_due_sql("a")} AS checkin_due, {attention_kinds_sql("a")} AS kinds
-    FROM accounts a {todays_log_join("a", detail=True)}
-    WHERE {needs_attention_sql("a")}"""
+    WITH r AS (
+        SELECT a.id, a.site_name, a.health_reason, ck.last_message,
+               {effective_quota_sql("a")} / {float(QUOTA_PER_USD)} AS balance_usd,
+               {checkin_due_sql("a")} AS checkin_due, {attention_kinds_sql("a")} AS kinds
+        FROM accounts a {todays_log_join("a", detail=True)}
+        WHERE {needs_attention_sql("a")})
+    SELECT *, count(*) OVER () AS n_all FROM r
+    ORDER BY CASE kinds[1] {rank} END,
+             CASE WHEN kinds[1] = '{Attention.LOW_BALANCE.value}' THEN balance_usd ELSE 0.0 END, id
+    {"LIMIT " + str(int(limit)) if limit is not None else ""}"""
     with store.read() as con:
         cur = con.execute(sql)
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-    rank = {k.value: i for i, k in enumerate(Attention)}
-    rows.sort(key=lambda r: (rank[r["kinds"][0]], r["balance_usd"] if r["kinds"][0] == Attention.LOW_BALANCE
-                             else 0.0, r["id"]))
+    n_all = int(rows[0]["n_all"]) if rows else 0
+    kind_of = {k.value: k for k in Attention}
     return [{"id": int(r["id"]), "site_name": r["site_name"], "kinds": [str(k) for k in r["kinds"]],
-             "reason": "; ".join(_why(Attention(k), r) for k in r["kinds"]),
+             "reason": "; ".join(_why(kind_of[k], r) for k in r["kinds"]),
              "balance_usd": None if r["balance_usd"] is None else float(r["balance_usd"]),
-             "checkin_due": bool(r["checkin_due"])} for r in rows]
+             "checkin_due": bool(r["checkin_due"])} for r in rows], n_all

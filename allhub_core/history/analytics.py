@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from allhub_core.accounts import AccountFilter, attention_rows, checkin_state_sql, totals
+from allhub_core.accounts import AccountFilter, attention_page, checkin_state_sql, totals
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store
 from allhub_core.vocab import QUOTA_PER_USD
@@ -61,6 +61,8 @@ class Overview:
     kinds (``vocab.Attention`` values, plus ``not_checked_in`` when its check-in is still to do
     today) and reason (the sentences, "; " between)."""
     has_history: bool = False
+    attention_total: int = 0
+    """How many accounts need attention in all (``attention`` may hold only the first of them)."""
 
 
 def _range(start: date, end: date) -> tuple[date, date]:
@@ -105,6 +107,8 @@ def _frame(con: Any, sql: str, params: list[Any]) -> pd.DataFrame:
 
 def _daily(store: Store, start: date, end: date, account_ids: list[int] | None, tag: str | None,
            per_account: bool) -> pd.DataFrame:
+    if not per_account:
+        return _daily_sum(store, start, end, account_ids, tag)
     params: list[Any] = []
     sel = _accounts_cte(account_ids, tag, params)
     params += [start, end]
@@ -127,26 +131,57 @@ def _daily(store: Store, start: date, end: date, account_ids: list[int] | None, 
            b.quota / {Q} AS balance_usd, t.income / {Q} AS income_usd, t.consumption / {Q} AS expense_usd
     FROM bal b LEFT JOIN balance_snapshots t ON t.account_id = b.account_id AND t.day = b.day
     """
-    if per_account:
-        sql = f"""SELECT day, account_id, site_name, balance_usd, income_usd, expense_usd,
-                         CASE WHEN income_usd IS NOT NULL OR expense_usd IS NOT NULL
-                              THEN coalesce(income_usd, 0) - coalesce(expense_usd, 0) END AS net_usd
-                  FROM ({sql}) ORDER BY day, account_id"""
-    else:
-        sql = f"""SELECT day,
-                         sum(balance_usd) FILTER (WHERE in_balance) AS balance_usd,
-                         sum(income_usd) FILTER (WHERE in_income) AS income_usd,
-                         sum(expense_usd) AS expense_usd,
-                         CASE WHEN count(income_usd) FILTER (WHERE in_income) + count(expense_usd) > 0
-                              THEN coalesce(sum(income_usd) FILTER (WHERE in_income), 0)
-                                   - coalesce(sum(expense_usd), 0) END AS net_usd
-                  FROM ({sql}) GROUP BY day ORDER BY day"""
+    sql = f"""SELECT day, account_id, site_name, balance_usd, income_usd, expense_usd,
+                     CASE WHEN income_usd IS NOT NULL OR expense_usd IS NOT NULL
+                          THEN coalesce(income_usd, 0) - coalesce(expense_usd, 0) END AS net_usd
+              FROM ({sql}) ORDER BY day, account_id"""
     with store.read() as con:
         frame = _frame(con, sql, params)
+    return _as_dates(frame)
+
+
+def _as_dates(frame: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd  # noqa: PLC0415 - loaded by .df() already; refresh and the CLI need not pay for it
 
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     return frame
+
+
+def _daily_sum(store: Store, start: date, end: date, account_ids: list[int] | None,
+               tag: str | None) -> pd.DataFrame:
+    """The summed daily figures without building the day x account grid (issue 18: 30 days of
+    100,000 accounts was 3 million joined rows). Each account's balance is a step function: every
+    snapshot changes it by its quota minus the previous one (the snapshots before the range land on
+    its first day), so a day's summed balance is the running sum of the changes up to it, and how
+    many accounts have a balance by then the running sum of the same steps on "has a quota". Income
+    and expense are the day's own snapshots summed. The same figures as the per-account grid."""
+    params: list[Any] = []
+    sel = _accounts_cte(account_ids, tag, params)
+    params += [start, end]
+    sql = f"""
+    WITH {sel},
+    days AS (SELECT CAST(d AS DATE) AS day FROM generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 DAY) g(d)),
+    s AS (SELECT b.account_id, b.day, b.quota, b.income, b.consumption, sel.in_balance, sel.in_income
+          FROM balance_snapshots b JOIN sel ON sel.id = b.account_id
+          WHERE b.day <= (SELECT max(day) FROM days)),
+    steps AS (SELECT greatest(day, (SELECT min(day) FROM days)) AS day,
+                     coalesce(quota, 0) - coalesce(lag(quota) OVER w, 0) AS dq,
+                     CAST(quota IS NOT NULL AS INTEGER) - CAST(coalesce(lag(quota) OVER w IS NOT NULL, false) AS INTEGER) AS dn
+              FROM s WHERE in_balance WINDOW w AS (PARTITION BY account_id ORDER BY day)),
+    bal AS (SELECT days.day, sum(sum(st.dq)) OVER (ORDER BY days.day) AS q,
+                   sum(sum(st.dn)) OVER (ORDER BY days.day) AS n
+            FROM days LEFT JOIN steps st ON st.day = days.day GROUP BY days.day),
+    flow AS (SELECT day, sum(income) FILTER (WHERE in_income) AS inc, count(income) FILTER (WHERE in_income) AS n_inc,
+                    sum(consumption) AS exp, count(consumption) AS n_exp
+             FROM s WHERE day >= (SELECT min(day) FROM days) GROUP BY day)
+    SELECT bal.day, CASE WHEN bal.n > 0 THEN bal.q / {Q} END AS balance_usd,
+           f.inc / {Q} AS income_usd, f.exp / {Q} AS expense_usd,
+           CASE WHEN coalesce(f.n_inc, 0) + coalesce(f.n_exp, 0) > 0
+                THEN coalesce(f.inc, 0) / {Q} - coalesce(f.exp, 0) / {Q} END AS net_usd
+    FROM bal LEFT JOIN flow f ON f.day = bal.day ORDER BY bal.day"""
+    with store.read() as con:
+        frame = _frame(con, sql, params)
+    return _as_dates(frame)
 
 
 def balance_history(store: Store, *, start: date, end: date, account_ids: list[int] | None = None,
@@ -172,13 +207,14 @@ def balance_table(store: Store, *, start: date, end: date, account_ids: list[int
     params += [start, end, start, end, (end - start).days + 1]
     sql = f"""
     WITH {sel},
-    s AS (SELECT * FROM balance_snapshots WHERE account_id IN (SELECT id FROM sel))
-    SELECT sel.id AS account_id, sel.site_name,
-           (SELECT arg_max(quota, day) FROM s WHERE s.account_id = sel.id AND s.day <= ?) / {Q} AS start_usd,
-           (SELECT arg_max(quota, day) FROM s WHERE s.account_id = sel.id AND s.day <= ?) / {Q} AS end_usd,
-           (SELECT count(*) FROM s WHERE s.account_id = sel.id AND s.day BETWEEN ? AND ?) AS days_covered,
-           ? AS days_in_range
-    FROM sel ORDER BY sel.id"""
+    s AS (SELECT account_id,
+                 arg_max(quota, day) FILTER (WHERE day <= ?) AS q_start,
+                 arg_max(quota, day) FILTER (WHERE day <= ?) AS q_end,
+                 count(*) FILTER (WHERE day BETWEEN ? AND ?) AS covered
+          FROM balance_snapshots WHERE account_id IN (SELECT id FROM sel) GROUP BY account_id)
+    SELECT sel.id AS account_id, sel.site_name, s.q_start / {Q} AS start_usd, s.q_end / {Q} AS end_usd,
+           coalesce(s.covered, 0) AS days_covered, ? AS days_in_range
+    FROM sel LEFT JOIN s ON s.account_id = sel.id ORDER BY sel.id"""
     with store.read() as con:
         frame = _frame(con, sql, params)
     frame.insert(4, "net_usd", frame["end_usd"] - frame["start_usd"])
@@ -204,33 +240,39 @@ def day_distribution(store: Store, day: date, *, tag: str | None = None) -> pd.D
         return _frame(con, sql, params)
 
 
-def sparklines(store: Store, *, days: int = 30) -> dict[int, list[float]]:
+def sparklines(store: Store, *, days: int = 30, account_ids: list[int] | None = None) -> dict[int, list[float]]:
     """Account id -> its daily balance in USD over the last ``days`` days, oldest first (days
-    before its first snapshot are left out; accounts without any snapshot are absent)."""
+    before its first snapshot are left out; accounts without any snapshot are absent); only the
+    ``account_ids`` given (a grid page's rows), else every account."""
     if not 1 <= int(days) <= MAX_RANGE_DAYS:
         raise ValidationError(f"Sparklines cover 1 to {MAX_RANGE_DAYS} days.")
+    ids = _ids(account_ids)
     end = date.today()
     start = end - timedelta(days=int(days) - 1)
+    which = "SELECT id FROM accounts" if ids is None else "SELECT id FROM accounts WHERE list_contains(?, id)"
     sql = f"""
     WITH days AS (SELECT CAST(d AS DATE) AS day
                   FROM generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 DAY) g(d)),
     acc AS (SELECT DISTINCT account_id FROM balance_snapshots WHERE day <= ?
-            AND account_id IN (SELECT id FROM accounts)),
+            AND account_id IN ({which})),
+    snaps AS (SELECT * FROM balance_snapshots WHERE account_id IN (SELECT account_id FROM acc)),
     grid AS (SELECT days.day, acc.account_id FROM days, acc)
     SELECT g.account_id, list(s.quota / {Q} ORDER BY g.day) FILTER (WHERE s.quota IS NOT NULL) AS values
-    FROM grid g ASOF LEFT JOIN balance_snapshots s ON g.account_id = s.account_id AND g.day >= s.day
+    FROM grid g ASOF LEFT JOIN snaps s ON g.account_id = s.account_id AND g.day >= s.day
     GROUP BY g.account_id"""
+    params: list[Any] = [start, end, end] + ([] if ids is None else [ids])
     with store.read() as con:
-        rows = con.execute(sql, [start, end, end]).fetchall()
+        rows = con.execute(sql, params).fetchall()
     return {int(aid): [float(v) for v in values] for aid, values in rows if values}
 
 
-def overview(store: Store) -> Overview:
+def overview(store: Store, *, attention_limit: int | None = None) -> Overview:
     """Totals of today (the same rules as the Accounts page's totals), counts by health and by
     check-in state of the enabled accounts, the 30-day balance trend, and the accounts that
     need attention (``accounts.attention_rows``: the one rule every surface uses, with the saved
     low-balance line), each once with all its reasons; the Overview adds one fact of its own to
-    an account listed there: its check-in still to do today."""
+    an account listed there: its check-in still to do today. ``attention_limit``: list only the
+    most pressing that many (``attention_total`` counts them all)."""
     t = totals(store, AccountFilter(status="enabled"))
     today = date.today()
     checkin_today = checkin_state_sql("a")  # the one rule, as the Accounts and Check-in pages show it
@@ -251,7 +293,8 @@ def overview(store: Store) -> Overview:
             FROM f"""))
         has_history = bool(_first(con.execute("SELECT count(*) > 0 FROM balance_snapshots"))[0])
     attention = []
-    for row in attention_rows(store):
+    rows, attention_total = attention_page(store, attention_limit)
+    for row in rows:
         kinds, reason = list(row["kinds"]), row["reason"]
         if row["checkin_due"]:
             kinds.append(NOT_CHECKED_IN)
@@ -267,4 +310,5 @@ def overview(store: Store) -> Overview:
         complete=int(complete), partial=int(partial),
         by_health={str(k): int(v) for k, v in by_health.items()},
         by_checkin={str(k): int(v) for k, v in by_checkin.items()},
-        trend=trend.reset_index(drop=True), attention=attention, has_history=has_history)
+        trend=trend.reset_index(drop=True), attention=attention, has_history=has_history,
+        attention_total=attention_total)

@@ -329,6 +329,34 @@ def _m010_sites(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def _m011_keys(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 19: each account's relay API keys as its site listed them (``keys``), never their
+    # secrets: ``masked_key`` only. ``secret_enc`` (sealed like every secret) is filled only when
+    # the user asks to keep a revealed key. ``key_syncs``: when each account's keys were fetched
+    # (an account with no keys still has its row). No primary keys: a sync deletes and re-inserts.
+    con.execute("""
+        CREATE TABLE api_keys (
+            account_id BIGINT NOT NULL,
+            key_id VARCHAR NOT NULL,
+            name VARCHAR NOT NULL DEFAULT '',
+            masked_key VARCHAR NOT NULL DEFAULT '',
+            key_group VARCHAR NOT NULL DEFAULT '',
+            site_status INTEGER,
+            unlimited BOOLEAN,
+            remain_quota BIGINT,
+            used_quota BIGINT,
+            expires_at TIMESTAMPTZ,
+            created_at TIMESTAMPTZ,
+            accessed_at TIMESTAMPTZ,
+            model_limits_enabled BOOLEAN,
+            model_limits VARCHAR,
+            allow_ips VARCHAR,
+            fetched_at TIMESTAMPTZ NOT NULL,
+            secret_enc BLOB
+        )""")
+    con.execute("CREATE TABLE key_syncs (account_id BIGINT NOT NULL, fetched_at TIMESTAMPTZ NOT NULL)")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -348,6 +376,8 @@ MIGRATIONS: list[Migration] = [
     Migration(9, "no stored date from the future (times from backup files moved down to now)",
               _m009_no_future_dates),
     Migration(10, "sites: a request window per site, and whether it has subscription plans", _m010_sites),
+    Migration(11, "keys: each account's API keys (masked; a kept secret sealed) and when they were fetched",
+              _m011_keys),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

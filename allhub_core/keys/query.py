@@ -1,0 +1,99 @@
+"""Reading the keys cache: the rows ``allhub keys list`` and the Keys page show (never a secret).
+
+A key's status is the site's (1 enabled, 2 disabled, 3 expired, 4 exhausted: docs/site-api.md
+7.1) corrected by what the cache knows now, as the extension shows it: an enabled key whose
+expiry has passed is ``expired``, a limited one with nothing left is ``exhausted`` (New API
+flips the stored status only when the key is next used). Money is USD (``QUOTA_PER_USD``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from allhub_core.store import Store
+from allhub_core.vocab import QUOTA_PER_USD
+
+__all__ = ["KEY_COLUMNS", "KEY_STATUSES", "STATUS_SQL", "key_groups", "key_rows", "synced_accounts"]
+
+KEY_STATUSES = ("enabled", "disabled", "expired", "exhausted")
+
+#: The status of a row of ``api_keys k`` (see the module).
+STATUS_SQL = """CASE
+    WHEN k.site_status = 2 THEN 'disabled'
+    WHEN k.site_status = 3 OR (k.expires_at IS NOT NULL AND k.expires_at <= now()) THEN 'expired'
+    WHEN k.site_status = 4 OR (k.unlimited IS NOT TRUE AND k.remain_quota IS NOT NULL AND k.remain_quota <= 0)
+        THEN 'exhausted'
+    ELSE 'enabled' END"""
+
+#: The keys of each row, in order: cli.md's contract first, then what more the cache knows.
+KEY_COLUMNS = ["account_id", "key_id", "name", "masked_key", "group", "status", "unlimited", "remaining_usd",
+               "used_usd", "expires_at", "fetched_at", "site_name", "created_at", "accessed_at", "model_limits",
+               "allow_ips", "secret_kept"]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _usd(quota: int | None) -> float | None:
+    return None if quota is None else round(quota / QUOTA_PER_USD, 6)
+
+
+def key_rows(store: Store, account_ids: Iterable[Any] | None = None, search: str | None = None,
+             tags: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """The cached keys (of these accounts; whose name, masked key, group or site name contains
+    ``search``; of accounts with any of ``tags``), by account and key id. No secret, ever:
+    ``masked_key`` and whether a secret is kept (``secret_kept``)."""
+    where: list[str] = ["true"]
+    params: list[Any] = []
+    if account_ids is not None:
+        where.append("list_contains(?, k.account_id)")
+        params.append([int(i) for i in account_ids])
+    if search and search.strip():
+        where.append("(contains(lower(k.name), ?) OR contains(lower(k.masked_key), ?)"
+                     " OR contains(lower(k.key_group), ?) OR contains(lower(a.site_name), ?))")
+        params += [search.strip().lower()] * 4
+    tag_keys = [t.strip().casefold() for t in tags or () if t and t.strip()]
+    if tag_keys:
+        where.append("EXISTS (SELECT 1 FROM account_tags lk JOIN tags t ON t.id = lk.tag_id "
+                     "WHERE lk.account_id = k.account_id AND list_contains(?, t.name_key))")
+        params.append(tag_keys)
+    sql = f"""
+        SELECT k.account_id, k.key_id, k.name, k.masked_key, k.key_group, {STATUS_SQL}, k.unlimited,
+               k.remain_quota, k.used_quota, k.expires_at, k.fetched_at, a.site_name, k.created_at, k.accessed_at,
+               CASE WHEN k.model_limits_enabled THEN k.model_limits END, k.allow_ips, k.secret_enc IS NOT NULL
+        FROM api_keys k JOIN accounts a ON a.id = k.account_id
+        WHERE {' AND '.join(where)}
+        ORDER BY k.account_id, TRY_CAST(k.key_id AS BIGINT) NULLS LAST, k.key_id"""
+    with store.read() as con:
+        rows = con.execute(sql, params).fetchall()
+    out = []
+    for r in rows:
+        unlimited = bool(r[6])
+        out.append({
+            "account_id": r[0], "key_id": r[1], "name": r[2], "masked_key": r[3], "group": r[4], "status": r[5],
+            "unlimited": unlimited, "remaining_usd": None if unlimited else _usd(r[7]), "used_usd": _usd(r[8]) or 0.0,
+            "expires_at": _iso(r[9]), "fetched_at": _iso(r[10]), "site_name": r[11], "created_at": _iso(r[12]),
+            "accessed_at": _iso(r[13]), "model_limits": r[14] or None, "allow_ips": r[15] or None,
+            "secret_kept": bool(r[16]),
+        })
+    return out
+
+
+def key_groups(store: Store, account_id: Any) -> dict[str, int]:
+    """``{group: keys}`` of the account's cached keys (``""``: the account's own group)."""
+    with store.read() as con:
+        return dict(con.execute("SELECT key_group, count(*) FROM api_keys WHERE account_id = ? GROUP BY 1 ORDER BY 1",
+                                [int(account_id)]).fetchall())
+
+
+def synced_accounts(store: Store, account_ids: Iterable[Any] | None = None) -> dict[int, str]:
+    """``{account id: when its keys were last fetched (ISO)}``."""
+    sql, params = "SELECT account_id, max(fetched_at) FROM key_syncs", []
+    if account_ids is not None:
+        sql += " WHERE list_contains(?, account_id)"
+        params.append([int(i) for i in account_ids])
+    with store.read() as con:
+        return {r[0]: r[1].isoformat() for r in con.execute(sql + " GROUP BY 1", params).fetchall()}

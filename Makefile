@@ -58,6 +58,7 @@ bench: install-test
 	$(PY) bench/bench_history.py
 	$(PY) bench/bench_history_pages.py
 	$(PY) bench/bench_usage_sync.py
+	$(PY) bench/bench_cli.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

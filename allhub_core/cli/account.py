@@ -1,88 +1,16 @@
-"""``allhub account``: add, list, show, change and remove accounts."""
+"""``allhub account list``, ``show`` and ``rm``: reads of the store (``add`` and ``set``, which may
+ask a site, are in ``cli/account_edit.py``, so a list loads neither ``sites`` nor ``sync``)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
-from allhub_core.accounts import (
-    SITE_TYPES,
-    AccountFilter,
-    AccountInput,
-    account_records,
-    check_credentials,
-    delete_accounts,
-    get_account,
-    parse_exchange_rate,
-    parse_id,
-    set_pinned,
-    set_secrets,
-    update_accounts,
-)
-from allhub_core.cli.output import Fail, emit, open_store, print_csv, print_json, read_secret, terminal_safe
-from allhub_core.errors import DuplicateAccount, SiteError
-from allhub_core.origin import normalize_site_url
-from allhub_core.sites import parse_checkin_request
-from allhub_core.sync import host_of, onboard, set_checkin_method
-from allhub_core.transfer import to_csv
-from allhub_core.vocab import DEFAULT_EXCHANGE_RATE
+from allhub_core.accounts import AccountFilter, account_records, delete_accounts, get_account, parse_id
+from allhub_core.cli.output import Fail, emit, open_store, print_csv, print_json, terminal_safe
+from allhub_core.cli.terminal import is_plain
 
-__all__ = ["cmd_account_add", "cmd_account_list", "cmd_account_rm", "cmd_account_set", "cmd_account_show"]
-
-
-def cmd_account_add(args: argparse.Namespace) -> int:
-
-    store = open_store(args)
-    token, cookie, password = read_secret(args.token), read_secret(args.cookie), read_secret(args.password)
-    _refuse_empty_secret(args, token, cookie, "nothing was added")
-    if args.username and not password and not (token or cookie):
-        raise Fail(2, "--username needs --password (or use --token / --cookie).")
-    # Bad input is refused before any network work: URL, site type, secrets, user id, rate.
-    normalize_site_url(args.url)
-    if args.site_type and args.site_type not in SITE_TYPES:
-        raise Fail(2, f"'{args.site_type}' is not a known site type; use one of: {', '.join(SITE_TYPES)}.")
-    check_credentials(access_token=token, cookie=cookie, user_id=args.user_id)
-    if args.exchange_rate is not None:
-        parse_exchange_rate(args.exchange_rate)
-    data = AccountInput(
-        site_url=args.url, site_name=args.name or "", site_type=args.site_type or "unknown",
-        user_id=args.user_id or "", username=args.username or "",
-        auth_type="cookie" if args.cookie is not None else ("access_token" if (token or password) else "none"),
-        access_token=token or "", cookie=cookie or "", tags=args.tag or [], notes=args.notes or "",
-        exchange_rate=args.exchange_rate if args.exchange_rate is not None else DEFAULT_EXCHANGE_RATE,
-    )
-    if args.no_refresh and not data.site_name:
-        data.site_name = host_of(data.site_url)
-    # One connection for the whole command (the file is let go while the sites are asked).
-    with store.session():
-        try:
-            report = onboard(store, data, password=password, recognize_first=not args.no_refresh,
-                             explicit_site_type=bool(args.site_type), explicit_rate=args.exchange_rate is not None,
-                             allow_duplicate=args.allow_duplicate,
-                             provision_key=True if args.provision_key else None, refresh_after=not args.no_refresh)
-        except DuplicateAccount as exc:
-            raise Fail(1, f"{exc} Use --allow-duplicate to add it anyway.") from None
-        except SiteError as exc:  # the site said no (or could not answer): an item that failed, not bad usage
-            raise Fail(1, str(exc)) from None
-        rec = get_account(store, report.account_id)
-    for note in report.notes:
-        emit(note, err=True)
-    if report.key_note:
-        emit(report.key_note, err=True)
-    if args.json:
-        print_json(rec)
-    else:
-        emit(f"Added account {rec['id']}: {rec['site_name']} ({rec['site_url']}), health {rec['health_status']}.")
-    return 0
-
-
-def _refuse_empty_secret(args: argparse.Namespace, token: str | None, cookie: str | None, outcome: str) -> None:
-    """``--token ''`` (or ``-`` with nothing on standard input) is a mistake, never "no auth"."""
-    for flag, given, value in (("access token", args.token, token), ("session cookie", args.cookie, cookie)):
-        if given is not None and not (value or "").strip():
-            source = " on standard input" if given == "-" else ""
-            raise Fail(2, f"The {flag}{source} is empty; {outcome}.")
+__all__ = ["cmd_account_list", "cmd_account_rm", "cmd_account_show"]
 
 
 def _filter(args: argparse.Namespace):
@@ -99,38 +27,46 @@ def cmd_account_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(records)
     elif args.csv:
+        from allhub_core.transfer import to_csv  # noqa: PLC0415 - the transfer room loads for --csv only
+
         print_csv(to_csv(records))
     else:
         _print_table(records)
     return 0
 
 
+_COLUMNS = ("ID", "NAME", "SITE", "TYPE", "USER", "TAGS", "BALANCE $", "HEALTH", "CHECK-IN")
+
+
+def _cells(r: dict) -> list[str]:
+    """One account's row of the table, as text (not yet made terminal-safe)."""
+    name, balance = r["site_name"], r["balance_usd"]
+    return [
+        _text(r["id"]),
+        f"{name} (disabled)" if r["disabled"] else f"* {name}" if r["pinned"] else _text(name),
+        _text(r["site_url"]), _text(r["site_type"]), _text(r["username"]), ",".join(r["tags"]),
+        f"{balance:.2f}" if balance is not None else "-",
+        _text(r["health_status"]), _text(r["checkin_status"]),
+    ]
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
 def _print_table(records: list[dict]) -> None:
     if not records:
         emit("No accounts.")
         return
-    cols = [("ID", "id"), ("NAME", "site_name"), ("SITE", "site_url"), ("TYPE", "site_type"),
-            ("USER", "username"), ("TAGS", "tags"), ("BALANCE $", "balance_usd"),
-            ("HEALTH", "health_status"), ("CHECK-IN", "checkin_status")]
-
-    def cell(r: dict, k: str) -> str:
-        v = r[k]
-        if k == "tags":
-            return ",".join(v)
-        if k == "balance_usd":
-            return f"{v:.2f}" if v is not None else "-"
-        if k == "site_name" and r["disabled"]:
-            return f"{v} (disabled)"
-        if k == "site_name" and r["pinned"]:
-            return f"* {v}"
-        return "" if v is None else str(v)
-
-    # Escaped before measuring, so widths count what the terminal shows.
-    rows = [[terminal_safe(cell(r, k)) for _, k in cols] for r in records]
-    widths = [min(max(len(h), *(len(row[i]) for row in rows)), 40) for i, (h, _) in enumerate(cols)]
-    emit("  ".join(h.ljust(w) for (h, _), w in zip(cols, widths, strict=True)))
-    for row in rows:
-        emit("  ".join(c[:w].ljust(w) for c, w in zip(row, widths, strict=True)))
+    rows = [_cells(r) for r in records]
+    # Escaped before measuring, so widths count what the terminal shows. One scan of every cell
+    # finds none to escape in the common case (the space between cells is no control character).
+    if not is_plain(" ".join(" ".join(row) for row in rows)):
+        rows = [[terminal_safe(c) for c in row] for row in rows]
+    widths = [min(max(len(h), *(len(row[i]) for row in rows)), 40) for i, h in enumerate(_COLUMNS)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(_COLUMNS, widths, strict=True))]
+    lines += ["  ".join(c[:w].ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    emit("\n".join(lines), keep=("\n",))  # one write; no cell holds a newline any more
 
 
 def cmd_account_show(args: argparse.Namespace) -> int:
@@ -143,70 +79,6 @@ def cmd_account_show(args: argparse.Namespace) -> int:
         for k, v in rec.items():
             emit(f"{k.ljust(width)}  {', '.join(v) if isinstance(v, list) else ('' if v is None else v)}")
     return 0
-
-
-def cmd_account_set(args: argparse.Namespace) -> int:
-
-    store = open_store(args)
-    aid = parse_id(args.id)
-    current = get_account(store, aid)
-    changes: dict[str, Any] = {}
-    if args.name is not None:
-        changes["site_name"] = args.name
-    if args.notes is not None:
-        changes["notes"] = args.notes
-    if args.exchange_rate is not None:
-        changes["exchange_rate"] = args.exchange_rate
-    if args.disable or args.enable:
-        changes["disabled"] = bool(args.disable)
-    if args.tag or args.untag:
-        tags = [t for t in current["tags"] if t.casefold() not in {u.casefold() for u in args.untag or []}]
-        tags += [t for t in args.tag or [] if t.casefold() not in {x.casefold() for x in tags}]
-        changes["tags"] = tags
-    token, cookie = read_secret(args.token), read_secret(args.cookie)
-    _refuse_empty_secret(args, token, cookie, "nothing was changed")
-    check_credentials(access_token=token, cookie=cookie)
-    if args.exchange_rate is not None:
-        parse_exchange_rate(args.exchange_rate)
-    method, request = _checkin_method_args(args, current)
-    if not changes and not (args.pin or args.unpin or token or cookie or method):
-        raise Fail(2, "Nothing to change: give at least one option (see 'allhub account set --help').")
-    changed = bool(update_accounts(store, {aid: changes})) if changes else False
-    if args.pin or args.unpin:
-        set_pinned(store, [aid], bool(args.pin))
-    if token or cookie:
-        set_secrets(store, aid, access_token=token, cookie=cookie)
-    if method:
-
-        set_checkin_method(store, [aid], method, request)
-    rec = get_account(store, aid)
-    if not (changed or args.pin or args.unpin or token or cookie or method):
-        emit(f"Nothing changed: account {rec['id']} ({rec['site_name']}) already has those values.")
-        return 0
-    emit(f"Updated account {rec['id']}: {rec['site_name']}.")
-    return 0
-
-
-
-def _checkin_method_args(args: argparse.Namespace, current: dict[str, Any]) -> tuple[str | None, str | None]:
-    """``--checkin-method`` and ``--checkin-request`` (JSON, @FILE or - for stdin), checked before
-    anything is written so a bad request changes nothing."""
-
-    raw = args.checkin_request
-    if raw is None:
-        if args.checkin_method == "custom" and not current.get("checkin_request"):
-            raise Fail(2, "A custom check-in method needs --checkin-request (JSON, @FILE or - for stdin).")
-        return args.checkin_method, None
-    if raw == "-":
-        raw = sys.stdin.read()
-    elif raw.startswith("@"):
-        try:
-            with open(raw[1:], encoding="utf-8") as fh:
-                raw = fh.read()
-        except OSError as exc:
-            raise Fail(2, f"Cannot read {raw[1:]}: {exc.strerror or type(exc).__name__}.") from None
-    parse_checkin_request(raw, current["site_url"])
-    return args.checkin_method or "custom", raw
 
 
 def cmd_account_rm(args: argparse.Namespace) -> int:

@@ -2,7 +2,8 @@
 stdin, the store, JSON and CSV printing.
 
 The commands import this module; the parsers (``allhub_core.cli.parsers``) never do: it loads the
-store and the transfer room (DuckDB), which ``allhub --help`` must not pay for.
+store (DuckDB), which ``allhub --help`` must not pay for; the transfer room (``json_text``) loads
+with the first JSON output.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 
 from allhub_core.cli.terminal import Fail, Parser, emit, terminal_safe
 from allhub_core.store import Store
-from allhub_core.transfer import json_text
 
 __all__ = ["Fail", "Parser", "emit", "open_store", "print_csv", "print_json", "read_secret", "terminal_safe"]
 
@@ -31,6 +31,7 @@ def read_secret(value: str | None) -> str | None:
 
 
 def print_json(obj: Any) -> None:
+    from allhub_core.transfer import json_text  # noqa: PLC0415 - the transfer room loads for JSON output only
 
     emit(json_text(obj), keep=("\n",))  # json_text leaves no control character; this is a guard
 

@@ -27,18 +27,22 @@ import re
 import sys
 from typing import Any, NoReturn
 
-__all__ = ["Fail", "Parser", "emit", "terminal_safe"]
+__all__ = ["Fail", "Parser", "emit", "is_plain", "terminal_safe"]
 
 # Bidirectional formatting characters (ALM, LRM, RLM, LRE..RLO, LRI..PDI) reorder what a
 # terminal shows ("Trojan Source"): a name could make one account's row read as another's.
 BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _CONTROLS = re.compile(f"\r\n|[\x00-\x1f\x7f-\x9f{BIDI}]")
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_ANY_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI}]")  # what _CONTROLS matches, one character at a time
 
 
 def terminal_safe(text: Any, keep: tuple[str, ...] = ()) -> str:
     """``str(text)`` with every control character shown as a visible escape (see the module
     docstring); the sequences in ``keep`` (e.g. ``"\n"``) pass unchanged. Idempotent."""
+    text = str(text)
+    if is_plain(text, keep):  # the common case, a scan with no call per match (a JSON array's lines)
+        return text
 
     def escape(m: re.Match) -> str:
         seq = m.group()
@@ -47,7 +51,21 @@ def terminal_safe(text: Any, keep: tuple[str, ...] = ()) -> str:
         return "".join(c if c in keep else _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else
                                                              f"\\u{ord(c):04x}") for c in seq)
 
-    return _CONTROLS.sub(escape, str(text))
+    return _CONTROLS.sub(escape, text)
+
+
+def is_plain(text: str, keep: tuple[str, ...] = ()) -> bool:
+    """``text`` holds no control character but the sequences in ``keep``: ``terminal_safe`` would
+    return it unchanged. Exact for one kept sequence or single characters (each occurrence is
+    removed, then nothing may be left); otherwise False, and ``terminal_safe`` looks match by match."""
+    if keep:
+        if len(keep) > 1 and any(len(seq) != 1 for seq in keep):
+            return False
+        for seq in keep:
+            text = text.replace(seq, "")
+    # str.isprintable is False for every control and format character (and for some harmless ones,
+    # such as a non-ASCII space: then the pattern decides)
+    return text.isprintable() or _ANY_CONTROL.search(text) is None
 
 
 def emit(text: Any = "", *, err: bool = False, end: str = "\n", keep: tuple[str, ...] = (),

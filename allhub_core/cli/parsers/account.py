@@ -1,4 +1,5 @@
-"""``allhub account``'s parsers; the commands are in ``allhub_core.cli.account``."""
+"""``allhub account``'s parsers; the commands are in ``allhub_core.cli.account`` (list, show, rm) and
+``allhub_core.cli.account_edit`` (add, set: they may ask a site)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--allow-duplicate", action="store_true", help="add even if the same origin + user id exists")
     a.add_argument("--provision-key", action="store_true", help="create a default API key if the account has none")
     a.add_argument("--json", action="store_true", help="print the stored account as JSON")
-    a.set_defaults(run=_CMD + "cmd_account_add")
+    a.set_defaults(run="allhub_core.cli.account_edit:cmd_account_add")
 
     ls = asub.add_parser("list", help="list accounts in the configured sort order")
     fmt = ls.add_mutually_exclusive_group()
@@ -77,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="the custom check-in request as JSON, @FILE or - (stdin): url, method, headers and "
                          "body with {access_token} {user_id} {cookie} placeholders, and success/already rules "
                          "({\"path\": P, \"equals\": V} or {\"contains\": TEXT}); see the README")
-    st.set_defaults(run=_CMD + "cmd_account_set")
+    st.set_defaults(run="allhub_core.cli.account_edit:cmd_account_set")
 
     rm = asub.add_parser("rm", help="delete accounts")
     rm.add_argument("ids", nargs="+", metavar="ID")

@@ -32,6 +32,7 @@ __all__ = [
     "set_site_window",
     "site_rows",
     "site_windows",
+    "window_changes",
 ]
 
 #: How long "this site has no plans" (or has) is believed before it is asked again.
@@ -83,6 +84,15 @@ def site_windows(store: Store) -> dict[str, SiteWindow]:
         rows = con.execute("SELECT origin, window_requests, window_s, window_source, window_changed_at FROM sites "
                            "WHERE window_requests IS NOT NULL AND window_s IS NOT NULL").fetchall()
     return {o: SiteWindow(int(n), float(w), src or "user", at) for o, n, w, src, at in rows}
+
+
+def window_changes(store: Store) -> dict[str, float]:
+    """``{origin: when its window last changed}`` in wall-clock seconds, cleared windows too
+    (``net``'s shared window adopts a 429's lowering written there after this time)."""
+    with store.read() as con:
+        rows = con.execute("SELECT origin, epoch(window_changed_at) FROM sites "
+                           "WHERE window_changed_at IS NOT NULL").fetchall()
+    return {o: float(at) for o, at in rows}
 
 
 def set_site_window(store: Store, url: str, requests: Any = None, seconds: Any = None) -> SiteWindow | None:

@@ -12,12 +12,18 @@ only once its origin admits it, so an origin that queues or hangs holds no more 
 than its own requests in flight.  Waiters are served first come, first served, except that a
 log request waits out its spacing holding no slot and then goes first (``_Slots``).
 
-All state lives in one ``Limiter`` created inside the running event loop, one per batch.
+All state lives in one ``Limiter`` created inside the running event loop, one per batch,
+except the origin's window when ``Politeness.shared_window_dir`` is given: its starts are then
+kept in a file every process on the store shares (``_shared_window``: a 429's lower window and
+the foreground leases that make a background batch wait live there too). The critical window
+and the log spacing stay per batch. Each origin's window is ``Politeness.window_for(origin)``
+(a site's own, else the batch's); ``lowered`` holds the windows 429s lowered in this batch.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections import deque
@@ -26,6 +32,9 @@ from contextlib import asynccontextmanager
 
 from allhub_core.net._deadline import current_clock
 from allhub_core.net._politeness import Politeness
+from allhub_core.net._shared_window import LEASE_S, OriginFile, SharedWindows
+
+log = logging.getLogger("allhub_core.net")
 
 #: Routes New API puts behind ``CriticalRateLimit`` (and their Sub2API/fork twins).
 CRITICAL_PATHS = frozenset({
@@ -116,11 +125,17 @@ class _Slots:
 
 
 class _OriginGate:
-    def __init__(self, p: Politeness) -> None:
+    def __init__(self, p: Politeness, origin: str, shared: SharedWindows | None) -> None:
+        n, w = p.window_for(origin)
         self.slots = _Slots(max(1, p.per_site_concurrency))
-        self.window = SlidingWindow(p.window_requests, p.window_s) if p.window_requests > 0 else None
-        self.critical = (SlidingWindow(p.critical_requests, p.critical_window_s)
-                         if p.critical_requests > 0 else None)
+        self.window = SlidingWindow(n, w) if n > 0 else None
+        critical = p.critical_requests > 0 and (n > 0 or origin not in p.site_windows)
+        self.critical = SlidingWindow(p.critical_requests, p.critical_window_s) if critical else None
+        # The origin's window in the shared file (None: in memory, this batch's starts only).
+        self.file: OriginFile | None = shared.file(origin) if shared is not None and self.window else None
+        self.known_at = float(p.windows_known_at.get(origin, float("-inf")))
+        self.busy = 0  # requests waiting or in flight (a foreground batch's lease is held meanwhile)
+        self.leased = False
         self.admit = asyncio.Lock()
         self.critical_lock = asyncio.Lock()
         self.log_lock = asyncio.Lock()
@@ -130,7 +145,7 @@ class _OriginGate:
 
     def delay(self, now: float, *, critical: bool, log: bool) -> float:
         waits = [0.0]
-        if self.window is not None:
+        if self.window is not None and self.file is None:
             waits.append(self.window.delay(now))
         if critical and self.critical is not None:
             waits.append(self.critical.delay(now))
@@ -153,12 +168,49 @@ class Limiter:
         self._global = asyncio.Semaphore(max(1, politeness.global_concurrency))
         self.in_flight: dict[str, int] = {}
         self.max_in_flight: dict[str, int] = {}
+        #: ``{origin: (N, W)}``: the windows a 429 lowered in this batch (the last value).
+        self.lowered: dict[str, tuple[int, float]] = {}
+        directory = politeness.shared_window_dir
+        self._shared = SharedWindows(directory) if directory and SharedWindows.usable() else None
+        self._beat: asyncio.Task[None] | None = None
 
     def _gate(self, origin: str) -> _OriginGate:
         gate = self._gates.get(origin)
         if gate is None:
-            gate = self._gates[origin] = _OriginGate(self._p)
+            gate = self._gates[origin] = _OriginGate(self._p, origin, self._shared)
         return gate
+
+    def _file_failed(self, gate: _OriginGate, exc: OSError) -> None:
+        log.warning("the shared request window of a site is not usable (%s); this run counts its own requests "
+                    "there", exc.strerror or exc)
+        gate.file = None
+
+    def _lease(self, gate: _OriginGate, until: float | None) -> None:
+        if gate.file is None:
+            return
+        try:
+            gate.file.lease(self._shared.owner if self._shared else 0, until)
+            gate.leased = until is not None
+        except OSError as exc:
+            self._file_failed(gate, exc)
+
+    async def _heartbeat(self) -> None:
+        """Renew the foreground leases of the origins with requests waiting or in flight."""
+        while True:
+            await asyncio.sleep(LEASE_S / 3)
+            until = time.time() + LEASE_S
+            for gate in list(self._gates.values()):
+                if gate.busy > 0:
+                    self._lease(gate, until)
+
+    def close(self) -> None:
+        """The batch is over: its foreground leases go (other batches' stay)."""
+        if self._beat is not None:
+            self._beat.cancel()
+            self._beat = None
+        for gate in self._gates.values():
+            if gate.leased:
+                self._lease(gate, None)
 
     def window_limit(self, origin: str) -> int | None:
         """The origin's current window size (after any 429 shrink); None = no window."""
@@ -174,10 +226,47 @@ class Limiter:
         answered to requests sent under the old limit counts once.
         """
         gate = self._gate(origin)
-        if gate.window is None or admitted_at < gate.shrunk_at:
+        window = gate.window
+        if window is None or admitted_at < gate.shrunk_at:
             return
-        gate.window.limit = max(1, gate.window.limit // 2)
+        limit, seconds = window.limit, window.seconds
+        if gate.file is not None:
+            try:
+                held = gate.file.lowered_since(gate.known_at)
+            except OSError as exc:
+                self._file_failed(gate, exc)
+                held = None
+            if held is not None and held[0] / held[1] < limit / seconds:
+                limit, seconds = held[0], held[1]
+                # Another batch lowered it after this request went: its 429 counts once too.
+                if held[2] >= time.time() - (time.monotonic() - admitted_at):
+                    window.limit, window.seconds, window.margin = limit, seconds, window_margin(seconds)
+                    self.lowered[origin] = (limit, seconds)
+                    gate.shrunk_at = time.monotonic()
+                    return
+        window.limit, window.seconds, window.margin = max(1, limit // 2), seconds, window_margin(seconds)
         gate.shrunk_at = time.monotonic()
+        self.lowered[origin] = (window.limit, seconds)
+        if gate.file is not None:
+            try:
+                gate.file.lower(window.limit, seconds, time.time(), gate.known_at)
+            except OSError as exc:
+                self._file_failed(gate, exc)
+
+    def _shared_admit(self, gate: _OriginGate) -> float | None:
+        """The shared window's answer: 0 (the start is recorded), seconds to wait, or None when
+        the file failed (the gate falls back to its window in memory)."""
+        assert gate.file is not None and gate.window is not None and self._shared is not None
+        try:
+            wait = gate.file.admit(limit=gate.window.limit, seconds=gate.window.seconds, margin=window_margin,
+                                   known_at=gate.known_at, now=time.time(), background=self._p.background,
+                                   owner=self._shared.owner)
+        except OSError as exc:
+            self._file_failed(gate, exc)
+            return None
+        if not self._p.background:
+            gate.leased = True
+        return wait
 
     async def _admit(self, gate: _OriginGate, *, critical: bool, log: bool) -> float:
         """Wait until the windows and the log spacing let one more request start, take a
@@ -193,7 +282,14 @@ class Limiter:
                 if gate.delay(now, critical=critical, log=log) > 0:  # a 429 shrank it meanwhile
                     self._global.release()
                     continue
-                if gate.window is not None:
+                if gate.file is not None:
+                    shared_wait = self._shared_admit(gate)
+                    if shared_wait is None or shared_wait > 0:
+                        self._global.release()
+                        if shared_wait:
+                            await _sleep(shared_wait)
+                        continue
+                elif gate.window is not None:
                     gate.window.record(now)
                 if critical and gate.critical is not None:
                     gate.critical.record(now)
@@ -211,6 +307,13 @@ class Limiter:
         if clock is not None:
             clock.wait_begin()
         waiting = True
+        foreground = gate.file is not None and not self._p.background
+        if foreground:
+            if gate.busy == 0:
+                self._lease(gate, time.time() + LEASE_S)  # a background batch elsewhere waits from now
+            if self._beat is None:
+                self._beat = asyncio.get_running_loop().create_task(self._heartbeat())
+        gate.busy += 1
         try:
             if critical:
                 # Critical requests queue among themselves for the critical window first, so
@@ -245,6 +348,7 @@ class Limiter:
                 if clock is not None:
                     clock.flight_end()
         finally:
+            gate.busy -= 1
             if waiting and clock is not None:
                 clock.wait_end()
 

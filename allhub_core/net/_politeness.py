@@ -12,7 +12,8 @@ one frozen dataclass so tests can shrink every delay without monkeypatching.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from allhub_core.vocab import (
     DEFAULT_ACCOUNT_DEADLINE_S,
@@ -60,6 +61,18 @@ class Politeness:
         does not count); 0 = no deadline.
     per_site_rpm: legacy "requests per minute"; when given it sets the origin window to
         ``N`` per 60 s, and 0 turns off both windows (read once, then reset to None).
+    site_windows: ``{origin: (N, W)}``, a site's own window instead of ``window_requests`` /
+        ``window_s`` (the user's, or one a 429 lowered; ``sync.politeness_for`` reads them from
+        the store). N = 0: no window (nor critical window) for that site.
+    shared_window_dir: a folder where each origin's request starts are kept for every process
+        on the same store (``_shared_window``); None: this batch counts its own requests only.
+    windows_known_at: ``{origin: wall-clock time}`` its stored window last changed: a 429's
+        lowering another process wrote in the shared folder after it is adopted at once.
+    background: work no person waits for (the usage sync): it takes a request start only while
+        no foreground batch is busy on the site in any process and the window has room beyond
+        a fifth kept for the foreground (with a shared folder).
+    on_window_lowered: ``(origin, N, W)`` once per origin at the end of a batch whose 429s
+        lowered its window (``sync.politeness_for`` stores it with ``lower_site_window``).
     """
 
     per_site_concurrency: int = DEFAULT_PER_SITE_CONCURRENCY
@@ -83,6 +96,12 @@ class Politeness:
     verify_tls: bool = True
     account_deadline_s: float = float(DEFAULT_ACCOUNT_DEADLINE_S)
     per_site_rpm: float | None = None
+    site_windows: Mapping[str, tuple[int, float]] = field(default_factory=dict, hash=False)
+    shared_window_dir: str | None = None
+    windows_known_at: Mapping[str, float] = field(default_factory=dict, hash=False)
+    background: bool = False
+    on_window_lowered: Callable[[str, int, float], None] | None = field(default=None, compare=False, hash=False,
+                                                                           repr=False)
 
     def __post_init__(self) -> None:
         if self.per_site_rpm is None:
@@ -94,6 +113,11 @@ class Politeness:
             object.__setattr__(self, "critical_requests", 0)
         # Applied: ``dataclasses.replace`` must not re-apply it over a newer window.
         object.__setattr__(self, "per_site_rpm", None)
+
+    def window_for(self, origin: str) -> tuple[int, float]:
+        """The origin's window ``(N, W)``: its own, else the batch's (N = 0: none)."""
+        own = self.site_windows.get(origin)
+        return (int(own[0]), float(own[1])) if own is not None else (self.window_requests, self.window_s)
 
     def backoff(self, attempt: int) -> float:
         """Delay before retry number ``attempt`` (0-based)."""

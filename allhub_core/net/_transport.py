@@ -15,7 +15,8 @@ do, or must not do for us:
   ``RedirectError`` and nothing is sent there.  Same-origin redirects are followed.
 * Retries: httpx retries only connect failures.  We also honour 429
   ``Retry-After`` (and halve that origin's request window for the rest of the
-  batch) and retry idempotent GETs on 5xx and timeouts with bounded backoff.
+  batch; the lower window goes to ``Politeness.on_window_lowered`` when the batch
+  ends) and retry idempotent GETs on 5xx and timeouts with bounded backoff.
   Non-idempotent calls (check-in POST) are retried only when the request
   provably never reached the server; otherwise the error is marked
   ``ambiguous`` so the caller re-reads state first.
@@ -103,9 +104,24 @@ class Transport:
         return client
 
     async def aclose(self) -> None:
+        self.limiter.close()
+        self._report_lowered()
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             await client.aclose()
+
+    def _report_lowered(self) -> None:
+        """Hand the windows 429s lowered in this batch to ``Politeness.on_window_lowered`` (once
+        per origin; a failing callback is logged, never the batch's error)."""
+        lowered, self.limiter.lowered = self.limiter.lowered, {}
+        callback = self.politeness.on_window_lowered
+        if callback is None:
+            return
+        for origin, (n, w) in lowered.items():
+            try:
+                callback(origin, n, w)
+            except Exception:  # the batch's results matter more than remembering the window
+                log.warning("the lowered request window of %s was not stored", origin, exc_info=True)
 
     @classmethod
     @asynccontextmanager

@@ -8,11 +8,17 @@ at most the saved page and row limits per account. Then every account's rows, it
 its outcome and any rotated token are written in one transaction. A failing page keeps the
 pages read before it and everything stored before; a family without usage logs is recorded as
 ``unsupported``.
+
+The usage sync is background work: its batch runs with ``Politeness.background`` (unless the
+caller says ``background=False``), so on a site where a refresh, a check-in or a person's action
+is busy, in this process or another on the same store, it waits, and it leaves a fifth of the
+site's shared window to them (``net._shared_window``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -66,12 +72,13 @@ def _row_dict(row: Any) -> dict[str, Any]:
 
 def sync_usage(store: Store, ids: list[Any] | None = None, *, politeness: Politeness | None = None,
                on_result: Callable[[UsageLogResult], None] | None = None, due_only: bool = False,
-               now: float | None = None) -> UsageSyncReport:
+               now: float | None = None, background: bool = True) -> UsageSyncReport:
     """Sync the usage logs of the given (or all enabled) accounts; ``due_only`` keeps only those
-    whose last sync is older than the saved interval (what runs after a refresh)."""
+    whose last sync is older than the saved interval (what runs after a refresh). ``background``:
+    yield each site to the foreground work on it (see the module)."""
     aids = [parse_id(i) for i in ids] if ids is not None else None
     prefs = get_preferences(store)
-    politeness = politeness or politeness_for(store)
+    politeness = dataclasses.replace(politeness or politeness_for(store), background=background)
     creds, names = account_names(store, aids, only_enabled=aids is None)
     skipped: list[int] = []
     if due_only:

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from allhub_core.accounts import AccountFilter, get_preferences, list_accounts, list_tags
+from allhub_core.accounts import AccountFilter, account_choices, get_preferences, list_tags
 from allhub_core.history import balance_history, balance_table, day_distribution
 from pages import _charts as ch
 from pages._runs import run_refresh
@@ -16,6 +16,7 @@ store = open_store()
 ss = st.session_state
 today = date.today()
 QUICK = {"7 days": 7, "30 days": 30, "90 days": 90, "All": None}
+SPREAD_BARS = 50
 
 head, b_refresh = st.columns([5, 1], vertical_alignment="bottom")
 head.title("Balance history")
@@ -25,7 +26,7 @@ show_flash()
 if refresh_all:
     run_refresh(store, None, "Refreshing all enabled accounts")
 
-accounts = list_accounts(store, AccountFilter(status="enabled"), get_preferences(store))
+accounts = account_choices(store, AccountFilter(status="enabled"), get_preferences(store))
 if accounts.empty:
     st.info("No enabled accounts yet: add one on the **Add account** page, then refresh to start recording.")
     st.page_link("pages/add_account.py", label="Add account", icon=":material/person_add:")
@@ -88,6 +89,9 @@ with user_errors():
         spread = (balance_history(store, start=day, end=day, account_ids=ids, tag=tag, per_account=True) if ids
                   else day_distribution(store, day, tag=tag))
         spread = ch.to_currency(spread, currency, rates)
+        if len(spread) > SPREAD_BARS:  # a bar per account: 100,000 of them would be one unreadable, slow chart
+            spread = spread.nlargest(SPREAD_BARS, "balance_usd")
+            st.caption(f"The {SPREAD_BARS} largest balances of the day.")
         st.plotly_chart(ch.day_distribution_bar(spread, day, currency=currency), key="bh_spread")
     with right:
         table = ch.to_currency(balance_table(store, start=start, end=end, account_ids=ids, tag=tag), currency, rates)
@@ -96,7 +100,8 @@ with user_errors():
         st.dataframe(view, hide_index=True, key="bh_table",
                      column_config={c: st.column_config.NumberColumn(format="%.2f") for c in view.columns[1:4]})
         d1, d2 = st.columns(2)
-        d1.download_button("Download CSV", ch.frame_csv(table), f"balance-{start}-{end}.csv", "text/csv",
+        # made when clicked (the table of 100,000 accounts as JSON took seconds on every run)
+        d1.download_button("Download CSV", lambda: ch.frame_csv(table), f"balance-{start}-{end}.csv", "text/csv",
                            on_click="ignore", key="bh_dl_csv", icon=":material/download:")
-        d2.download_button("Download JSON", ch.frame_json(table), f"balance-{start}-{end}.json",
+        d2.download_button("Download JSON", lambda: ch.frame_json(table), f"balance-{start}-{end}.json",
                            "application/json", on_click="ignore", key="bh_dl_json", icon=":material/download:")

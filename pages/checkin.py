@@ -5,14 +5,13 @@ import json
 
 import streamlit as st
 
-from allhub_core.accounts import CHECKIN_BADGE
+from allhub_core.accounts import CHECKIN_BADGE, checkin_page, checkin_row
 from allhub_core.sync import (
     CHECKIN_METHOD_LABELS,
     EXAMPLE_CHECKIN_REQUEST,
     auto_checkin_label,
     mark_custom_checked,
     set_checkin_method,
-    todays_checkins,
 )
 from allhub_core.vocab import Attention, CheckInResult
 from pages._runs import run_checkin
@@ -20,6 +19,7 @@ from pages._text import flash, show_flash, user_errors
 from pages._ui import open_store
 
 store = open_store()
+ss = st.session_state
 
 head, button = st.columns([5, 1], vertical_alignment="bottom")
 head.title("Check-in")
@@ -28,30 +28,34 @@ show_flash()
 if run:
     run_checkin(store, None, "Checking in")
 
-rows = todays_checkins(store)
-if not rows:
+PAGE_SIZE = 200  # rows of the table at a time; the counts are over every enabled account (issue 18)
+only = bool(ss.get("ci_attention", False))
+page_no = int(ss.get("ci_page", 1) or 1)
+ci = checkin_page(store, attention_only=only, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+if page_no > 1 and (page_no - 1) * PAGE_SIZE >= ci.matching:  # fewer rows now (the toggle): the last page
+    page_no = ss["ci_page"] = max(1, -(-ci.matching // PAGE_SIZE))
+    ci = checkin_page(store, attention_only=only, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+if not ci.total:
     st.info("No enabled accounts.")
     st.stop()
 
-counts = {r: sum(1 for x in rows if x["result"] == r.value) for r in CheckInResult}
-# Accounts known to have no check-in are not attempted at all: they count as "not supported" too.
-counts[CheckInResult.UNSUPPORTED] = sum(1 for x in rows if x["result"] == "unsupported" or
-                                        (not x["result"] and x["state"] == "unsupported"))
 for col, r in zip(st.columns(5), CheckInResult, strict=True):
-    col.metric(r.badge, counts[r],
+    col.metric(r.badge, ci.results[r.value],
                help={"needs_browser": "A browser check, Turnstile or a custom page: open the site and check in "
                                       "by hand, then mark it below."}.get(r.value))
-only = st.toggle(f"Needs attention only ({sum(1 for r in rows if r['attention'])})", key="ci_attention",
-                 help="Accounts that need you: an error or a warning, a check-in that failed or needs you today, "
-                      "or a balance under the low-balance line (set on the Overview).")
-shown = [r for r in rows if not only or r["attention"]]
+st.toggle(f"Needs attention only ({ci.attention})", key="ci_attention",
+          help="Accounts that need you: an error or a warning, a check-in that failed or needs you today, "
+               "or a balance under the low-balance line (set on the Overview).")
+pages = max(1, -(-ci.matching // PAGE_SIZE))
+if pages > 1:
+    st.number_input(f"Page (of {pages}, {PAGE_SIZE} per page)", 1, pages, 1, key="ci_page")
 table = [{"ID": r["id"], "Name": r["site_name"], "Type": r["site_type"],
           "Method": {"auto": "automatic", "custom": "custom"}.get(r["checkin_method"], r["checkin_method"]),
           "Today": CHECKIN_BADGE.get(r["state"], r["state"]),
           "Last result": CheckInResult(r["result"]).badge if r["result"] else "",
           "Message": r["message"] or "",
           **({"Needs attention": ", ".join(Attention(k).label for k in r["attention"])} if only else {}),
-          "Check-in page": r["checkin_url"] or ""} for r in shown]
+          "Check-in page": r["checkin_url"] or ""} for r in ci.rows]
 if table and not any(t["Check-in page"] for t in table):
     for t in table:
         del t["Check-in page"]
@@ -65,7 +69,7 @@ else:
 st.caption("Results: checked in now, already checked in, not supported, needs you (a browser check, Turnstile or "
            "a custom page: open the link and check in by hand), failed (with the reason).")
 
-by_hand = {r["id"]: r["site_name"] for r in rows if r["checkin_url"] and r["state"] != "checked"}
+by_hand = ci.by_hand
 if by_hand:
     with st.form("by_hand"):
         chosen = st.multiselect("Checked in by hand on the site today", list(by_hand), format_func=by_hand.__getitem__,
@@ -77,9 +81,10 @@ if by_hand:
 
 # ---- how an account checks in -------------------------------------------------------------
 st.subheader("Check-in method")
-names = {r["id"]: f"{r['id']} · {r['site_name']}" for r in rows}
+names = {i: f"{i} · {name}" for i, name in ci.names.items()}
 aid = st.selectbox("Account", list(names), format_func=names.__getitem__, key="cm_account")
-current = next(r for r in rows if r["id"] == aid)
+current = next((r for r in ci.rows if r["id"] == aid), None) or checkin_row(store, aid or 0)
+assert current is not None  # the picker lists the enabled accounts of this run
 method = st.selectbox("Method", list(CHECKIN_METHOD_LABELS), format_func=CHECKIN_METHOD_LABELS.__getitem__, key=f"cm_{aid}",
                       index=list(CHECKIN_METHOD_LABELS).index(current["checkin_method"]),
                       help="Automatic follows the site type; choose a built-in when a fork checks in like "

@@ -24,7 +24,8 @@ if refresh_all:
     run_refresh(store, None, "Refreshing all enabled accounts")
 
 low = float(get_preferences(store)["low_balance_usd"])
-ov = overview(store)
+ATTENTION_ROWS = 100  # the most pressing; the Accounts page's "Needs attention" filter lists them all
+ov = overview(store, attention_limit=ATTENTION_ROWS)
 if count_accounts(store, AccountFilter()) == 0:
     st.info("No accounts yet: add one on the **Add account** page. To look around first, run `allhub demo`: "
             "it fills a separate demo database with accounts, 60 days of history and usage.")
@@ -59,7 +60,7 @@ with right:
 
 # ---- attention -------------------------------------------------------------------------------
 a_head, a_low = st.columns([4, 1], vertical_alignment="bottom")
-a_head.subheader(f"Needs attention · {len(ov.attention)}")
+a_head.subheader(f"Needs attention · {ov.attention_total}")
 a_low.number_input("Low balance below ($)", min_value=0.0, value=low, step=1.0, key="ov_low",
                    on_change=lambda: set_preference(store, "low_balance_usd", ss["ov_low"]),
                    help="Accounts whose balance is under this need attention, here and on the other pages "
@@ -68,6 +69,9 @@ if ov.attention:
     st.dataframe([{"ID": a["id"], "Name": a["site_name"], "Why": a["reason"]} for a in ov.attention],
                  hide_index=True, key="ov_attention",
                  column_config={"ID": st.column_config.NumberColumn(format="%d", width="small")})
+    if ov.attention_total > len(ov.attention):
+        st.caption(f"The {len(ov.attention)} most pressing of {ov.attention_total}: the Accounts page's "
+                   "**Needs attention** filter lists them all.")
 else:
     st.success("Nothing needs attention: no errors or warnings, no failed check-ins, no low balances.")
 st.page_link("pages/accounts.py", label="Open the Accounts grid", icon=":material/table:")

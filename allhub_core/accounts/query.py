@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from allhub_core.accounts.attention import effective_quota_sql, needs_attention_sql
-from allhub_core.accounts.checkin_today import checkin_state_sql
+from allhub_core.accounts.attention import attention_kinds_sql, effective_quota_sql, needs_attention_sql
+from allhub_core.accounts.checkin_today import checkin_state_sql, todays_log_join
 from allhub_core.origin import origin_key
 from allhub_core.store import Store, one_row
-from allhub_core.vocab import HEALTH_VALUES, QUOTA_PER_USD, CheckInState
+from allhub_core.vocab import HEALTH_VALUES, QUOTA_PER_USD, CheckInResult, CheckInState
 
 if TYPE_CHECKING:  # list_accounts returns a frame (DuckDB imports pandas when it makes one)
     import pandas as pd
@@ -28,6 +28,10 @@ __all__ = [
     "HEALTH_VALUES",
     "QUOTA_PER_USD",
     "AccountFilter",
+    "CheckInPage",
+    "account_choices",
+    "checkin_page",
+    "checkin_row",
     "count_accounts",
     "facet_counts",
     "list_accounts",
@@ -248,6 +252,18 @@ def list_accounts(store: Store, f: AccountFilter | None, prefs: dict[str, Any],
     return df
 
 
+def account_choices(store: Store, f: AccountFilter | None, prefs: dict[str, Any]) -> pd.DataFrame:
+    """The filtered accounts in the user's order with only what a picker needs: ``id``,
+    ``site_name``, ``exchange_rate``, ``exclude_from_total_balance``, ``exclude_from_today_income``
+    (``list_accounts`` builds every grid column and the tags: seconds at 100,000 accounts)."""
+    params: list[Any] = []
+    where = where_sql(f, params)
+    sql = (f"{ACCOUNT_VIEW} SELECT v.id, v.site_name, v.exchange_rate, v.exclude_from_total_balance, "
+           f"v.exclude_from_today_income FROM v {where} {order_by_sql(prefs)}")
+    with store.read() as con:
+        return con.execute(sql, params).df()
+
+
 def account_rows(store: Store, f: AccountFilter | None, prefs: dict[str, Any]) -> list[dict[str, Any]]:
     """The same rows as ``list_accounts``, as plain dicts: the CLI's records need no pandas
     (whose import alone is a third of a second of ``allhub account add``)."""
@@ -338,3 +354,88 @@ def facet_counts(store: Store, f: AccountFilter | None) -> dict[str, dict[str, i
         out["attention"] = {"attention": one_row(con.execute(f"{ACCOUNT_VIEW} SELECT count(*) FROM v {w}",
                                                              params))[0]}
     return out
+
+
+# ---- the Check-in page ---------------------------------------------------------------------------
+# One row per enabled account with today's check-in state, the latest attempt and its attention
+# reasons: the rows of ``status.todays_checkins``, the same SQL fragments.
+_CHECKIN_ROWS = f"""
+WITH r AS (
+    SELECT a.id, a.site_name, a.site_url, a.site_type, a.checkin_method, a.auto_checkin,
+           {checkin_state_sql("a")} AS state,
+           ck.last_result AS result, ck.last_message AS message,
+           coalesce(nullif(a.checkin_url, ''), ck.last_url) AS checkin_url, ck.last_at AS attempted_at,
+           {attention_kinds_sql("a")} AS attention
+    FROM accounts a {todays_log_join("a", detail=True)}
+    WHERE NOT a.disabled)
+"""
+
+
+@dataclass
+class CheckInPage:
+    """What the Check-in page shows, counted over every enabled account and listed one page at a
+    time (issue 18: building 100,000 rows in Python cost more than a second)."""
+
+    rows: list[dict[str, Any]]
+    """The requested page of rows (``status.todays_checkins``' columns), by id."""
+    total: int
+    """Enabled accounts."""
+    matching: int
+    """Rows before paging (all enabled accounts, or those that need attention)."""
+    results: dict[str, int]
+    """``CheckInResult`` value -> accounts whose latest attempt today came to it; ``unsupported``
+    also counts the accounts known to have no check-in and not attempted."""
+    attention: int
+    """Accounts that need attention."""
+    names: dict[int, str]
+    """Every enabled account's id -> site name (the method's account picker)."""
+    by_hand: dict[int, str]
+    """Accounts with a check-in page not checked in today: id -> site name."""
+
+
+def checkin_page(store: Store, *, attention_only: bool = False, limit: int | None = None,
+                 offset: int = 0) -> CheckInPage:
+    """The Check-in page's figures in SQL: the counts over every enabled account, and only the
+    rows of one page (``limit`` from ``offset``, by id; only those needing attention with
+    ``attention_only``)."""
+    counted = ", ".join(
+        f"count(*) FILTER (WHERE result = '{r.value}'"
+        + (f" OR (result IS NULL AND state = '{CheckInState.UNSUPPORTED.value}')" if r is CheckInResult.UNSUPPORTED
+           else "") + f") AS \"{r.value}\"" for r in CheckInResult)
+    where: list[str] = []
+    params: list[Any] = []
+    if attention_only:
+        where.append("len(attention) > 0")
+    cond = ("WHERE " + " AND ".join(where)) if where else ""
+    window = ""
+    if limit is not None:
+        window = "LIMIT ? OFFSET ?"
+        params += [int(limit), int(offset)]
+    with store.read() as con:
+        cur = con.execute(f"""{_CHECKIN_ROWS}
+            SELECT count(*) AS total, count(*) FILTER (WHERE len(attention) > 0) AS attention, {counted},
+                   list(id ORDER BY id) AS ids, list(site_name ORDER BY id) AS names,
+                   list(id ORDER BY id) FILTER (WHERE coalesce(checkin_url, '') <> ''
+                                                AND state <> '{CheckInState.CHECKED.value}') AS hand_ids,
+                   list(site_name ORDER BY id) FILTER (WHERE coalesce(checkin_url, '') <> ''
+                                                       AND state <> '{CheckInState.CHECKED.value}') AS hand_names
+            FROM r""")
+        head = dict(zip([d[0] for d in cur.description], one_row(cur), strict=True))
+        cur = con.execute(f"{_CHECKIN_ROWS} SELECT * FROM r {cond} ORDER BY id {window}", params)
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    matching = head["attention"] if attention_only else head["total"]
+    return CheckInPage(
+        rows=rows, total=int(head["total"]), matching=int(matching),
+        results={r.value: int(head[r.value]) for r in CheckInResult}, attention=int(head["attention"]),
+        names=dict(zip(head["ids"] or [], head["names"] or [], strict=True)),
+        by_hand=dict(zip(head["hand_ids"] or [], head["hand_names"] or [], strict=True)))
+
+
+def checkin_row(store: Store, account_id: int) -> dict[str, Any] | None:
+    """One enabled account's row of the Check-in page (None: no such enabled account)."""
+    with store.read() as con:
+        cur = con.execute(f"{_CHECKIN_ROWS} SELECT * FROM r WHERE id = ?", [int(account_id)])
+        names = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    return dict(zip(names, rows[0], strict=True)) if rows else None

@@ -166,7 +166,8 @@ def _daily_sum(store: Store, start: date, end: date, account_ids: list[int] | No
           WHERE b.day <= (SELECT max(day) FROM days)),
     steps AS (SELECT greatest(day, (SELECT min(day) FROM days)) AS day,
                      coalesce(quota, 0) - coalesce(lag(quota) OVER w, 0) AS dq,
-                     CAST(quota IS NOT NULL AS INTEGER) - CAST(coalesce(lag(quota) OVER w IS NOT NULL, false) AS INTEGER) AS dn
+                     CAST(quota IS NOT NULL AS INTEGER)
+                     - CAST(coalesce(lag(quota) OVER w IS NOT NULL, false) AS INTEGER) AS dn
               FROM s WHERE in_balance WINDOW w AS (PARTITION BY account_id ORDER BY day)),
     bal AS (SELECT days.day, sum(sum(st.dq)) OVER (ORDER BY days.day) AS q,
                    sum(sum(st.dn)) OVER (ORDER BY days.day) AS n

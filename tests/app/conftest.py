@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the dashboard's pages/
@@ -25,16 +26,25 @@ def _fresh_streamlit_caches():
 
 @pytest.fixture
 def downloads(monkeypatch) -> dict[str, bytes]:
-    """``{file_name: bytes}`` of every download button rendered (AppTest's media store is private)."""
+    """``{file_name: bytes}`` of every download button rendered (AppTest's media store is private);
+    a deferred one (``data`` a callable, made when the user clicks) is made here as if clicked."""
     seen: dict[str, bytes] = {}
     original = MemoryMediaFileStorage.load_and_get_id
+    original_deferred = MediaFileManager.add_deferred
 
     def spy(self, path_or_data, mimetype, kind, filename=None):
         if isinstance(path_or_data, bytes) and filename:
             seen[filename] = path_or_data
         return original(self, path_or_data, mimetype, kind, filename)
 
+    def spy_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        if file_name:
+            data = data_callable()
+            seen[file_name] = data.encode() if isinstance(data, str) else data
+        return original_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy_deferred)
     return seen
 
 

@@ -23,7 +23,8 @@ def _filter(args: argparse.Namespace):
 def cmd_account_list(args: argparse.Namespace) -> int:
 
     store = open_store(args)
-    records = account_records(store, f=_filter(args))
+    with store.session():  # one connection for the preferences and the rows
+        records = account_records(store, f=_filter(args))
     if args.json:
         print_json(records)
     elif args.csv:

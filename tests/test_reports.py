@@ -16,6 +16,7 @@ from allhub_core.automation.jobs import RunReport
 from allhub_core.reports import Report
 from allhub_core.sync.backup import BackupReport
 from allhub_core.sync.checkins import CheckInReport
+from allhub_core.sync.keys import KeyCreateReport, KeyDeleteReport, KeyEnsureReport, KeySyncReport
 from allhub_core.sync.onboarding import OnboardReport
 from allhub_core.sync.refreshes import RefreshReport
 from allhub_core.sync.usage import UsageSyncReport
@@ -23,7 +24,7 @@ from allhub_core.transfer.csv_import import CsvImportReport
 from allhub_core.transfer.importer import ImportPreview, ImportReport
 
 REPORTS = [RefreshReport, CheckInReport, UsageSyncReport, OnboardReport, BackupReport, ImportPreview, ImportReport,
-           CsvImportReport, RunReport, DedupeScan]
+           CsvImportReport, RunReport, DedupeScan, KeySyncReport, KeyEnsureReport, KeyDeleteReport, KeyCreateReport]
 
 
 @pytest.mark.parametrize("cls", REPORTS, ids=lambda c: c.__name__)
@@ -40,7 +41,7 @@ def _empty_reports() -> list[Report]:
     return [RefreshReport(results=[], skipped=[]), CheckInReport(results=[]), UsageSyncReport(results=[]),
             OnboardReport(account_id=7), BackupReport(action="test", file_url="https://dav.example/allhub.json"),
             CsvImportReport(), RunReport(run_id=1, job="refresh", trigger="cli", status="ok", text="Done."),
-            DedupeScan(rule="pinned")]
+            DedupeScan(rule="pinned"), KeySyncReport(), KeyEnsureReport(), KeyDeleteReport(account_id=7)]
 
 
 @pytest.mark.parametrize("report", _empty_reports(), ids=lambda r: type(r).__name__)

@@ -2,7 +2,8 @@
 
 One function per user action, each returning a report whose ``summary()`` and ``rows()`` the
 CLI and the pages render: ``refresh``, ``checkin``, ``onboard`` (recognise -> add -> refresh ->
-default key), ``provision_default_key``. The SQL they need lives in ``accounts.status``.
+default key), ``provision_default_key``; the keys (``sync_keys``, ``create_key``, ``reveal_key``,
+``reveal_keys``, ``delete_keys``, ``ensure_keys``: sync/keys.py). The SQL they need lives in ``accounts.status``.
 See docs/architecture.md.
 """
 
@@ -29,7 +30,20 @@ from allhub_core.sync.checkins import (
     set_checkin_method,
 )
 from allhub_core.sync.credentials import credentials_for, politeness_for
-from allhub_core.sync.keys import DEFAULT_KEY_NAME, provision_default_key
+from allhub_core.sync.keys import (
+    DEFAULT_KEY_NAME,
+    KeyCreateReport,
+    KeyDeleteReport,
+    KeyEnsureReport,
+    KeySyncReport,
+    create_key,
+    delete_keys,
+    ensure_keys,
+    provision_default_key,
+    reveal_key,
+    reveal_keys,
+    sync_keys,
+)
 from allhub_core.sync.onboarding import (
     OnboardReport,
     host_of,
@@ -50,6 +64,10 @@ __all__ = [
     "BackupReport",
     "BackupSettings",
     "CheckInReport",
+    "KeyCreateReport",
+    "KeyDeleteReport",
+    "KeyEnsureReport",
+    "KeySyncReport",
     "OnboardReport",
     "RefreshReport",
     "UsageSyncReport",
@@ -60,7 +78,10 @@ __all__ = [
     "backup_test",
     "checkin",
     "count_in_run",
+    "create_key",
     "credentials_for",
+    "delete_keys",
+    "ensure_keys",
     "get_backup_settings",
     "host_of",
     "last_backup_result",
@@ -72,8 +93,11 @@ __all__ = [
     "recognize_and_refresh",
     "recognize_input",
     "refresh",
+    "reveal_key",
+    "reveal_keys",
     "save_backup_settings",
     "set_checkin_method",
+    "sync_keys",
     "sync_usage",
     "todays_checkins",
     "write_refresh_results",

@@ -1,9 +1,17 @@
-"""Settings: sorting priority, sort field, currency, add-account behaviour, politeness. Saved at once."""
+"""Settings: sorting priority, sort field, currency, add-account behaviour, politeness, each site's
+request window. Saved at once (a site's window with its button)."""
 
 import pandas as pd
 import streamlit as st
 
-from allhub_core.accounts import SORT_CRITERIA, SORT_FIELDS, get_preferences, set_preference
+from allhub_core.accounts import (
+    SORT_CRITERIA,
+    SORT_FIELDS,
+    get_preferences,
+    set_preference,
+    set_site_window,
+    site_rows,
+)
 from pages._text import flash, show_flash, user_errors
 from pages._ui import open_store
 
@@ -89,3 +97,36 @@ for key, value in (("per_site_concurrency", conc), ("per_site_window_requests", 
         with user_errors():
             set_preference(store, key, value)
             st.toast("Saved.")
+
+st.subheader("Sites")
+st.caption("Each site's own request window, shared by every job (refresh, check-in, usage sync, keys) and every "
+           "process on this database (the dashboard, `allhub daemon`, a command at the same time). A site that "
+           "answers 429 (too many requests) gets a lower window, stored here and never raised again except by you.")
+SOURCES = {"default": "default", "user": "your setting", "429": "lowered after a 429"}
+sites = site_rows(store)
+if not sites:
+    st.caption("No sites yet: they appear once an account is added.")
+else:
+    st.dataframe(pd.DataFrame([{"Site": r["origin"], "Accounts": r["accounts"], "Window": r["window"],
+                                "Set by": SOURCES.get(r["window_source"], r["window_source"])} for r in sites]),
+                 hide_index=True)
+    by_origin = {r["origin"]: r for r in sites}
+    picked = st.selectbox("Site", list(by_origin), key="site_pick")
+    row = by_origin[picked]
+    shown = f"{picked}|{row['window_requests']}|{row['window_s']}|{row['window_source']}"  # new stored value: new inputs
+    w1, w2 = st.columns(2)
+    site_n = w1.number_input("Requests per window (0 = no limit)", value=int(row["window_requests"]), step=1,
+                             key=f"site_n_{shown}")
+    site_w = w2.number_input("Window length (seconds)", value=float(row["window_s"]), step=1.0, format="%g",
+                             key=f"site_w_{shown}")
+    b1, b2 = st.columns([1, 4])
+    if b1.button("Save window", type="primary", key="site_save"):
+        with user_errors():
+            saved = set_site_window(store, picked, site_n, site_w)
+            flash(f"{picked}: window {saved.text if saved else 'as the default'}.")
+            st.rerun()
+    if b2.button("Back to the default", key="site_default", disabled=row["window_source"] == "default"):
+        with user_errors():
+            set_site_window(store, picked, None)
+            flash(f"{picked} uses the default window again.")
+            st.rerun()

@@ -36,14 +36,25 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 
 from allhub_core import __version__
-from allhub_core.cli.parsers import account, automation, backup, data, history, notify, sandbox, sites, transfer
+from allhub_core.cli.parsers import (
+    account,
+    automation,
+    backup,
+    data,
+    history,
+    notify,
+    sandbox,
+    site,
+    sites,
+    transfer,
+)
 from allhub_core.cli.terminal import Fail, Parser, emit
 from allhub_core.errors import AllhubError, StoreBusy
 
 __all__ = ["GROUPS", "build_parser", "command", "main"]
 
 #: The parser modules, in the order ``allhub --help`` lists their commands.
-GROUPS = (account, sites, data, history, sandbox, backup, transfer, notify, automation)
+GROUPS = (account, sites, site, data, history, sandbox, backup, transfer, notify, automation)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -47,7 +47,7 @@ from allhub_core.keys import (
     store_keys,
     upsert_key,
 )
-from allhub_core.net import UnsupportedError, scrub, short
+from allhub_core.net import SlidingWindow, UnsupportedError, scrub, short
 from allhub_core.origin import origin_key
 from allhub_core.sites import (
     ApiToken,
@@ -110,6 +110,10 @@ class _Account:
         self.creds, self.name, self.politeness = creds, name, politeness
         self.rotated: dict[str, str] = {}
         self.seen: list[str] = []
+        # Each site call opens its own transport, whose critical window starts empty: the
+        # reveals of one run keep to the run's critical window here (5 a minute by default).
+        p = politeness
+        self._reveals = SlidingWindow(p.critical_requests, p.critical_window_s) if p.critical_requests else None
 
     @property
     def id(self) -> int:
@@ -142,6 +146,11 @@ class _Account:
         return made
 
     async def reveal(self, key_id: str) -> str:
+        if self._reveals is not None:
+            loop = asyncio.get_running_loop()
+            while (wait := self._reveals.delay(loop.time())) > 0:
+                await asyncio.sleep(wait)
+            self._reveals.record(loop.time())
         key = await reveal_token(self.creds, key_id, self.politeness, on_rotated=self._rotate)
         self.seen.append(key)
         return key

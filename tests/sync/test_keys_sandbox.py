@@ -264,3 +264,14 @@ def test_sub2api_rotated_tokens_are_kept_while_its_keys_are_read(store, sandbox)
     after = get_secrets(store, [aid])[aid]
     assert after["refresh_token"] != before["refresh_token"]
     assert sync_keys(store, politeness=FAST).rows()[0]["status"] == "ok"  # the new pair works
+
+
+def test_reveals_of_one_run_keep_to_its_critical_window(store, sandbox):
+    """Each site call has a transport of its own; the run's reveals still keep to one critical window."""
+    aid, site, user = _add(store, sandbox, "new-api")
+    tokens = user.tokens[:3]
+    slow = fast_politeness(critical_requests=2, critical_window_s=0.6)
+    site.clear_requests()
+    reveal_keys(store, aid, [t.id for t in tokens], politeness=slow)
+    starts = [r.time for r in site.requests if r.path.endswith("/key")]
+    assert len(starts) == 3 and starts[2] - starts[0] >= 0.6

@@ -43,7 +43,6 @@ from allhub_core.keys import (
     keep_secret,
     kept_secret,
     key_rows,
-    remove_keys,
     store_keys,
     upsert_key,
 )
@@ -510,7 +509,6 @@ def delete_keys(store: Store, account_id: Any, key_ids: Iterable[Any],
     with store.write() as con:
         _save_rotated(store, a, con)
         store_keys(store, a.id, [_record(t) for t in listed if t.id not in gone], con=con)
-        remove_keys(store, a.id, gone, con=con)
     return report
 
 

@@ -15,6 +15,7 @@ from allhub_core.errors import NotFound, SiteError, ValidationError
 from allhub_core.keys import kept_secret, key_rows
 from allhub_core.sandbox import demo_accounts
 from allhub_core.sync import create_key, delete_keys, ensure_keys, reveal_key, reveal_keys, sync_keys
+from allhub_core.sync import keys as keys_flows
 
 FAST = fast_politeness(read_timeout=2.0, retries=1, retries_429=1)
 #: masked + POST reveal (New API), full keys and no reveal route (One API), 0-based pages and a
@@ -275,3 +276,24 @@ def test_reveals_of_one_run_keep_to_its_critical_window(store, sandbox):
     reveal_keys(store, aid, [t.id for t in tokens], politeness=slow)
     starts = [r.time for r in site.requests if r.path.endswith("/key")]
     assert len(starts) == 3 and starts[2] - starts[0] >= 0.6
+
+
+def test_a_key_the_site_deleted_leaves_the_store_and_a_refused_one_stays(store, sandbox, monkeypatch):
+    """The success path, with the family's delete played by the test (no family deletes yet): the
+    first key is deleted on the site, the second refused."""
+    aid, site, user = _add(store, sandbox, "new-api")
+    sync_keys(store, politeness=FAST)
+    first, second = (str(t.id) for t in user.tokens[:2])
+
+    async def delete_token(creds, token_id, politeness=None, on_rotated=None):
+        if token_id != first:
+            raise SiteError("The site refused to delete this key.")
+        with site.lock:
+            user.tokens[:] = [t for t in user.tokens if str(t.id) != token_id]
+
+    monkeypatch.setattr(keys_flows, "delete_token", delete_token)
+    report = delete_keys(store, aid, [first, second], politeness=FAST)
+    assert [(r["key_id"], r["ok"]) for r in report.rows()] == [(first, True), (second, False)]
+    assert report.exit_code() == 1 and "1 could not be deleted" in report.summary()
+    cached = {r["key_id"] for r in key_rows(store, [aid])}
+    assert first not in cached and second in cached and cached == {str(t.id) for t in user.tokens}

@@ -51,20 +51,22 @@ def finish(message: str, kind: str = "success") -> None:
     st.rerun()
 
 
-def _run_now(store: Store, job: str, ids: list[int] | None, progress: _Progress, force: bool = False):
+def _run_now(store: Store, job: str, ids: list[int] | None, progress: _Progress, force: bool = False,
+             first: list[int] | None = None):
     """The job as a logged run (trigger ``dashboard``, in the run log like every run); its report."""
-    run = automation.run_now(store, job, ids, trigger="dashboard", force=force, on_result=progress)
+    run = automation.run_now(store, job, ids, trigger="dashboard", force=force, on_result=progress, first=first)
     progress.settle()  # results are written by now
     if run.detail is None:
         raise run.error or AllhubError(run.summary())
     return run.detail
 
 
-def run_refresh(store: Store, ids: list[int] | None, label: str) -> None:
-    """Refresh with a progress bar, then a summary; the grid shows the new badges after rerun."""
+def run_refresh(store: Store, ids: list[int] | None, label: str, first: list[int] | None = None) -> None:
+    """Refresh with a progress bar, then a summary; the grid shows the new badges after rerun.
+    ``first``: the accounts to take before the others (those on screen)."""
     with user_errors():
         total = len(ids) if ids is not None else count_in_run(store)
-        report = _run_now(store, "refresh", ids, _Progress(label, total), force=True)
+        report = _run_now(store, "refresh", ids, _Progress(label, total), force=True, first=first)
         finish(report.summary(details=5), "warning" if report.failed else "success")
 
 

@@ -36,8 +36,8 @@ refresh_all = b_refresh.button("Refresh all", icon=":material/refresh:", key="re
 checkin_all = b_checkin.button("Check in all", icon=":material/event_available:", key="checkin_all",
                                help="Check in every enabled account that supports it")
 show_flash()
-if refresh_all:
-    run_refresh(store, None, "Refreshing all enabled accounts")
+if refresh_all:  # the accounts on screen (the last run's page of the table) go first
+    run_refresh(store, None, "Refreshing all enabled accounts", first=ss.get("accounts_on_screen"))
 if checkin_all:
     run_checkin(store, None, "Checking in")
 
@@ -91,7 +91,8 @@ page = st.number_input(f"Page (of {pages}, {PAGE_SIZE} per page)", 1, pages, 1, 
 frame = grid_frame(list_accounts(store, flt, prefs, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
                    currency, selected=ss.get("select_all", False))
 # the last 30 days of each shown account's balance, in USD (only this page's rows: issue 18)
-spark = sparklines(store, days=30, account_ids=[int(i) for i in frame["id"]])
+ss["accounts_on_screen"] = [int(i) for i in frame["id"]]
+spark = sparklines(store, days=30, account_ids=ss["accounts_on_screen"])
 frame.insert(list(frame.columns).index("balance") + 1, "trend", [spark.get(int(i), []) for i in frame["id"]])
 if frame["subscription"].isna().all():  # no New API plans on this page: no empty column
     frame = frame.drop(columns="subscription")

@@ -32,6 +32,7 @@ __all__ = [
     "mark_custom_checked",
     "recently_synced",
     "record_checkins",
+    "stalest_first",
     "todays_checkins",
     "write_refresh_rows",
 ]
@@ -93,6 +94,16 @@ def recently_synced(store: Store, ids: Iterable[int], min_interval_s: float) -> 
         recent = {r[0] for r in con.execute(
             "SELECT id FROM accounts WHERE last_sync_time > now() - to_seconds(?)", [min_interval_s]).fetchall()}
     return {int(i) for i in ids} & recent
+
+
+def stalest_first(store: Store, ids: Iterable[int]) -> list[int]:
+    """``ids`` ordered by their last refresh, never refreshed first, then oldest (then by id)."""
+    wanted = [int(i) for i in ids]
+    with store.read() as con:
+        order = [r[0] for r in con.execute(
+            "SELECT id FROM accounts ORDER BY last_sync_time ASC NULLS FIRST, id").fetchall()]
+    keep = set(wanted)
+    return [i for i in order if i in keep]
 
 
 def _save_rotated(store: Store, con: duckdb.DuckDBPyConnection, account_id: Any, rotated: dict[str, str]) -> None:

@@ -25,7 +25,7 @@ import logging
 import threading
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,9 @@ __all__ = [
 log = logging.getLogger("allhub.automation")
 
 TRIGGERS = ("schedule", "catch-up", "retry", "manual", "open", "demo", "cli", "dashboard")
+#: The scheduler's own runs: paced over each site's window (``Politeness.paced``), yielding to a
+#: person's requests (``background``), a refresh taking the stalest accounts first.
+PACED_TRIGGERS = frozenset({"schedule", "catch-up", "retry"})
 _NOTIFIED_JOBS = (Job.REFRESH, Job.CHECKIN)
 
 
@@ -81,6 +84,7 @@ class RunScope:
     ids: list[int] | None = None
     force: bool = False
     on_result: Callable[[Any], None] | None = None
+    first: list[int] | None = None  # a refresh takes these first (the accounts on the person's screen)
 
 
 @dataclass
@@ -152,11 +156,12 @@ class _Progress:
 
 # -- the jobs -------------------------------------------------------------------------------
 def _refresh(store: Store, progress: _Progress, politeness: Politeness | None, sync_usage: bool = True,
-             scope: RunScope | None = None,
-             cancel: threading.Event | None = None) -> tuple[list[dict[str, Any]], str, dict, Any]:
+             scope: RunScope | None = None, cancel: threading.Event | None = None,
+             paced: bool = False) -> tuple[list[dict[str, Any]], str, dict, Any]:
     scope = scope or RunScope()
     report = sync.refresh(store, ids=scope.ids, force=scope.force, politeness=politeness, on_result=scope.on_result,
-                          on_written=progress.written, sync_usage_when_due=sync_usage, cancel=cancel)
+                          on_written=progress.written, sync_usage_when_due=sync_usage, cancel=cancel,
+                          first=scope.first, stalest_first=paced)
     names = report.names
     rows = [{"account_id": r.account_id, "name": names.get(str(r.account_id), ""), "ok": r.ok,
              "result": "refreshed" if r.ok else "failed", "message": r.health_reason} for r in report.results]
@@ -270,10 +275,14 @@ def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | N
     watcher = (preempt.Watcher(store, job, cancel)
                if job in _NOTIFIED_JOBS and trigger in preempt.BACKGROUND_TRIGGERS and _scope is None else None)
     job_cancel = watcher.cancel if watcher is not None else cancel
+    paced = trigger in PACED_TRIGGERS and job in _NOTIFIED_JOBS
+    if paced:  # no person waits: spread over each site's window, behind any person's requests
+        politeness = replace(politeness or sync.politeness_for(store), paced=True, background=True)
     try:
         with watcher or nullcontext():
             if job == "refresh":
-                rows, text, counts, detail = _refresh(store, progress, politeness, sync_usage, _scope, job_cancel)
+                rows, text, counts, detail = _refresh(store, progress, politeness, sync_usage, _scope, job_cancel,
+                                                      paced)
             elif job == "checkin":
                 rows, text, counts, detail = _checkin(store, ids, names, progress, politeness, _scope, job_cancel)
             elif job == "usage_sync":

@@ -33,10 +33,11 @@ USER_TRIGGERS = ("cli", "dashboard")
 
 def run_now(store: Store, job: str, ids: list[Any] | None = None, *, trigger: str = "cli", force: bool = False,
             politeness: Politeness | None = None, on_result: Callable[[Any], None] | None = None,
-            clock: Clock | None = None) -> RunReport:
+            clock: Clock | None = None, first: list[Any] | None = None) -> RunReport:
     """Refresh or check in ``ids`` (None: every enabled account the job takes) as a logged run;
     ``report.detail`` is the sync room's report (``RefreshReport``, ``CheckInReport``), or None
-    with ``report.error`` when the run failed outright. ``JobBusy`` when that job is running."""
+    with ``report.error`` when the run failed outright. ``JobBusy`` when that job is running.
+    ``first``: a refresh takes these accounts before the others (those on the person's screen)."""
     if job not in USER_JOBS:
         raise ValidationError(f"'{job}' is not a job a person runs here; use one of {', '.join(USER_JOBS)}.")
     if trigger not in USER_TRIGGERS:
@@ -49,11 +50,12 @@ def run_now(store: Store, job: str, ids: list[Any] | None = None, *, trigger: st
             require_ids(con, aids)
         total = len(set(aids))
     clock = clock or SystemClock()
+    ahead = [parse_id(i) for i in first] if first else None  # a bad id here is one sentence, before the claim
     rid = _claim_first(store, job, trigger, total, clock)
     if rid is None:
         raise JobBusy(f"A {Job(job).phrase} run is already going on; wait for it to finish.")
     return run_job(store, job, trigger=trigger, clock=clock, politeness=politeness,
-                   _claimed=(rid, total, aids or [], {}), _scope=RunScope(aids, force, on_result))
+                   _claimed=(rid, total, aids or [], {}), _scope=RunScope(aids, force, on_result, ahead))
 
 
 

@@ -142,6 +142,8 @@ class _OriginGate:
         self.log_spacing = max(0, p.log_spacing_ms) / 1000.0
         self.last_log_start = float("-inf")
         self.shrunk_at = float("-inf")
+        self.paced = p.paced
+        self.last_start = float("-inf")  # this batch's last start here (``paced``)
 
     def delay(self, now: float, *, critical: bool, log: bool) -> float:
         waits = [0.0]
@@ -149,6 +151,8 @@ class _OriginGate:
             waits.append(self.window.delay(now))
         if critical and self.critical is not None:
             waits.append(self.critical.delay(now))
+        if self.paced and self.window is not None:
+            waits.append(self.last_start + self.window.seconds / self.window.limit - now)
         if log and self.log_spacing:
             waits.append(self.last_log_start + self.log_spacing - now)
         return max(waits)
@@ -295,6 +299,7 @@ class Limiter:
                     gate.critical.record(now)
                 if log:
                     gate.last_log_start = now
+                gate.last_start = now
                 return now
 
     @asynccontextmanager

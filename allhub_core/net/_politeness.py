@@ -71,6 +71,10 @@ class Politeness:
     background: work no person waits for (the usage sync): it takes a request start only while
         no foreground batch is busy on the site in any process and the window has room beyond
         a fifth kept for the foreground (with a shared folder).
+    paced: spread a batch's request starts evenly over each origin's window (one start every
+        ``W / N`` seconds) instead of letting a burst that fits go at once: what runs by itself
+        (the scheduler's refresh and check-in) never bursts, and a person's run finds the window
+        nearly whole.
     on_window_lowered: ``(origin, N, W)`` once per origin at the end of a batch whose 429s
         lowered its window (``sync.politeness_for`` stores it with ``lower_site_window``).
     """
@@ -100,6 +104,7 @@ class Politeness:
     shared_window_dir: str | None = None
     windows_known_at: Mapping[str, float] = field(default_factory=dict, hash=False)
     background: bool = False
+    paced: bool = False
     on_window_lowered: Callable[[str, int, float], None] | None = field(default=None, compare=False, hash=False,
                                                                            repr=False)
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from allhub_core.accounts import get_preferences, parse_id, plans_known, record_site_plans
-from allhub_core.accounts.status import recently_synced, write_refresh_rows
+from allhub_core.accounts.status import recently_synced, stalest_first, write_refresh_rows
 from allhub_core.history import record_snapshots
 from allhub_core.origin import origin_key
 from allhub_core.sites import Politeness, RefreshResult, SiteCredentials, refresh_accounts
@@ -76,7 +76,8 @@ class RefreshReport:
 def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, politeness: Politeness | None = None,
             on_result: Callable[[RefreshResult], None] | None = None,
             on_written: Callable[[list[RefreshResult]], None] | None = None,
-            sync_usage_when_due: bool = True, cancel: threading.Event | None = None) -> RefreshReport:
+            sync_usage_when_due: bool = True, cancel: threading.Event | None = None,
+            first: Sequence[Any] | None = None, stalest_first: bool = False) -> RefreshReport:
     """Refresh the given (or all enabled) accounts, each account's results written as they come.
 
     A refresh of all accounts then syncs the usage logs of those whose last sync is older than
@@ -84,6 +85,10 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
     ``on_result`` hears of each account as it finishes, ``on_written`` of each batch once it is
     stored. ``cancel`` (set from another thread) stops the run within a second: the report holds the
     accounts that finished (all written) and says ``interrupted``.
+
+    Order: with ``stalest_first`` the accounts go oldest refresh first (what runs by itself, so a
+    run cut short leaves the freshest behind); the accounts in ``first`` (those a person has on
+    screen) go before all others, in their order.
     """
     aids = [parse_id(i) for i in ids] if ids is not None else None
     politeness = politeness or politeness_for(store)
@@ -97,6 +102,7 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
         creds = [c for c in creds if int(c.account_id) not in recent]
     if not creds:
         return RefreshReport([], skipped, names)
+    creds = _ordered(store, creds, first, stalest_first)
     retention = prefs["history_retention_days"]  # read once, not for each batch
     creds, origins = _with_site_facts(store, creds)
 
@@ -119,6 +125,19 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
         if ok_ids:
             report.usage = sync_usage(store, ok_ids, politeness=politeness, due_only=True)
     return report
+
+
+def _ordered(store: Store, creds: list[SiteCredentials], first: Sequence[Any] | None,
+             stalest: bool) -> list[SiteCredentials]:
+    rank: dict[int, int] = {}
+    if stalest:
+        rank = {aid: n for n, aid in enumerate(stalest_first(store, [int(c.account_id) for c in creds]))}
+    if first:
+        ahead = [parse_id(i) for i in first]
+        rank.update({aid: n - len(ahead) for n, aid in enumerate(ahead)})  # before every other
+    if not rank:
+        return creds
+    return sorted(creds, key=lambda c: rank.get(int(c.account_id), len(creds)))
 
 
 def _with_site_facts(store: Store, creds: list[SiteCredentials]) -> tuple[list[SiteCredentials], dict[str, str]]:

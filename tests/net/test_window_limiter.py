@@ -270,3 +270,19 @@ def test_log_requests_wait_out_their_spacing_without_a_slot_then_go_first(site):
     between = [t for t in others if logs[0] < t < logs[1]]
     assert len(between) >= 2  # the slot was not held idle through the spacing
     assert logs[2] < others[-1]  # the last log page did not queue behind every other call
+
+
+def test_a_paced_batch_spreads_its_starts_over_the_window_instead_of_bursting(site):
+    """What runs by itself (``paced``) takes one start every W / N seconds: never two close
+    together, and the window is never full, so a person's run finds room at once."""
+    p = fast_politeness(read_timeout=5.0, window_requests=6, window_s=1.2, per_site_concurrency=6, paced=True)
+
+    async def go(t):
+        s = t.session(site.url)
+        await asyncio.gather(*(s.get("/api/status", public=True) for _ in range(6)))
+    _run(go, p)
+    times = _times(site)
+    assert len(times) == 6
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 0.15  # 0.2 s apart, less loopback jitter; unpaced, all 6 go together
+    assert _most_in_any(times, 0.5) <= 3

@@ -4,7 +4,7 @@ Run it directly (about 2-3 minutes; the machine has 2 cores, keep it otherwise i
 
     .venv/bin/python bench/bench_refresh.py [--sites 50] [--users 20] [--latency-ms 100]
         [--global-concurrency N] [--seq-sample 20] [--bucket-sites 2] [--bucket-users 6]
-        [--skip-bucket] [--profile]
+        [--skip-bucket] [--profile] [--no-shared-window]
 
 What it measures (targets: refresh-all within 1.5x of its no-window bound (issue 17, since the
 sites' requests go through ``httpx.AsyncClient`` again; real sites cap a client at a window, so
@@ -18,7 +18,11 @@ peak memory < 300 MB, default bucket within 1.1x of what it allows):
    connection before measuring (the sandbox binds with IPPROTO_TCP, so Nagle is off).
 2. Adds every account to a real DuckDB store in a temp dir with ``accounts.add_account``.
 3. **Concurrent**: times ``sync.refresh(store, force=True, politeness=P)`` with
-   ``P = Politeness(per_site_concurrency=2, per_site_rpm=0, log_spacing_ms=0)`` - the full user
+   ``P = Politeness(per_site_concurrency=2, window_requests=10_000, window_s=60, critical_requests=0,
+   log_spacing_ms=0, shared_window_dir=<store>.requests)``: a window that never binds, but every
+   request start is admitted through the shared window's file (issue 18: one budget per site,
+   shared by every process on the store), so its cost is in the figure; ``--no-shared-window``
+   measures the old in-memory path (``per_site_rpm=0``: no window at all) - the full user
    path: credentials read and decrypted from the store, one batch over the network, results
    written back in one transaction. ``log_spacing_ms=0`` on purpose: this run measures
    concurrency, and the 200 ms log spacing is a politeness bound of its own (it is exercised
@@ -35,7 +39,7 @@ peak memory < 300 MB, default bucket within 1.1x of what it allows):
    sequential estimate / concurrent time.
 5. **Bucket**: a second sandbox child (``--bucket-sites`` x ``--bucket-users``, same latency) and
    ``refresh`` with the DEFAULT ``Politeness()`` (50 per 180 s, 2 in flight, 200 ms log
-   spacing). Allowed time = max over origins of the window, slot and log-spacing bounds (see
+   spacing; the window in the shared folder unless ``--no-shared-window``). Allowed time = max over origins of the window, slot and log-spacing bounds (see
    ``run_bucket``), N = the requests sent to that origin.
 6. Prints ``figure | measured | bound/target | ratio | OK/MISS`` and exits 1 on a miss, plus
    diagnostics: client CPU seconds vs wall (a CPU-bound client cannot reach the bound), the
@@ -52,6 +56,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import dataclasses
 import importlib.util
 import json
 import math
@@ -342,8 +347,8 @@ def run_sequential(store, rows, politeness, n: int) -> dict[str, Any]:
             "uncovered": sorted(d for d in share if d not in per_dialect)}
 
 
-def run_bucket(tmp: Path, sites: int, users: int, latency_ms: int) -> dict[str, Any]:
-    p = Politeness()
+def run_bucket(tmp: Path, sites: int, users: int, latency_ms: int, shared: bool = True) -> dict[str, Any]:
+    p = Politeness(shared_window_dir=str(tmp / "bucket.duckdb.requests") if shared else None)
     with SandboxProcess(sites, users, latency_ms) as sp:
         store, rows = build_store(tmp, sp.accounts, "bucket")
         with Probe() as probe:
@@ -411,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bucket-users", type=int, default=6)
     ap.add_argument("--skip-bucket", action="store_true")
     ap.add_argument("--profile", action="store_true", help="cProfile the concurrent run")
+    ap.add_argument("--no-shared-window", action="store_true",
+                    help="no window in the concurrent run and the bucket's in memory (the path before issue 18)")
     ap.add_argument("--serve-sandbox", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.serve_sandbox:
@@ -418,9 +425,16 @@ def main(argv: list[str] | None = None) -> int:
 
     latency_s = args.latency_ms / 1000.0
     extra = {} if args.global_concurrency is None else {"global_concurrency": args.global_concurrency}
-    conc_p = Politeness(per_site_concurrency=2, per_site_rpm=0, log_spacing_ms=0, **extra)
+    shared = not args.no_shared_window
+    if shared:
+        conc_p = Politeness(per_site_concurrency=2, window_requests=10_000, window_s=60.0, critical_requests=0,
+                            log_spacing_ms=0, **extra)
+    else:
+        conc_p = Politeness(per_site_concurrency=2, per_site_rpm=0, log_spacing_ms=0, **extra)
     print_load(" (a busy machine inflates every figure)")
-    print(f"concurrent politeness: per_site_concurrency={conc_p.per_site_concurrency} per_site_rpm=0 (no bucket) "
+    window = ("10000 per 60 s in the shared folder (never binds; every start goes through its file)" if shared
+              else "none, per_site_rpm=0 (the in-memory path)")
+    print(f"concurrent politeness: per_site_concurrency={conc_p.per_site_concurrency} window: {window} "
           f"log_spacing_ms=0 (not part of this bound) global_concurrency={conc_p.global_concurrency}")
     t_start = time.perf_counter()
     table_rows: list[tuple[str, str, str, str, str]] = []
@@ -433,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="allhub-bench-refresh-") as tmpdir:
         tmp = Path(tmpdir)
+        if shared:
+            conc_p = dataclasses.replace(conc_p, shared_window_dir=str(tmp / "accounts.duckdb.requests"))
         with SandboxProcess(args.sites, args.users, args.latency_ms) as sp:
             answer_ms = sp.answer_time_ms()
             print(f"sandbox answer time on a kept-alive connection: {answer_ms:.1f} ms (latency {args.latency_ms} ms)")
@@ -458,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
             rss_peak / RSS_TARGET_MB, rss_peak < RSS_TARGET_MB)
         bucket = None
         if not args.skip_bucket:
-            bucket = run_bucket(tmp, args.bucket_sites, args.bucket_users, args.latency_ms)
+            bucket = run_bucket(tmp, args.bucket_sites, args.bucket_users, args.latency_ms, shared)
             b_ratio = bucket["wall"] / bucket["allowed"]
             add(f"default bucket {args.bucket_sites}x{args.bucket_users} (wall, s)", f"{bucket['wall']:.2f}",
                 f"{bucket['allowed']:.2f} x{BUCKET_FACTOR}", b_ratio, b_ratio <= BUCKET_FACTOR and bucket["failed"] == 0)
@@ -512,6 +528,8 @@ def main(argv: list[str] | None = None) -> int:
     if conc["profile"] is not None:
         print("\ncProfile of the concurrent refresh (top 25 by internal time):")
         pstats.Stats(conc["profile"]).sort_stats("tottime").print_stats(25)
+        print("the limiter and the shared window (cumulative):")
+        pstats.Stats(conc["profile"]).sort_stats("cumtime").print_stats(r"_limiter|_shared_window", 12)
     print(f"total bench time {time.perf_counter() - t_start:.0f} s")
     return 1 if misses else 0
 

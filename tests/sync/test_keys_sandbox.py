@@ -297,3 +297,19 @@ def test_a_key_the_site_deleted_leaves_the_store_and_a_refused_one_stays(store, 
     assert report.exit_code() == 1 and "1 could not be deleted" in report.summary()
     cached = {r["key_id"] for r in key_rows(store, [aid])}
     assert first not in cached and second in cached and cached == {str(t.id) for t in user.tokens}
+
+
+def test_no_key_reaches_a_log(store, sandbox, caplog):
+    """Every keys flow at DEBUG on a site that lists full keys and one that reveals them: no key
+    and no account secret in what was logged."""
+    caplog.set_level("DEBUG")
+    na, _, na_user = _add(store, sandbox, "new-api")
+    oa, _, oa_user = _add(store, sandbox, "one-api")
+    sync_keys(store, politeness=FAST)
+    reveal_keys(store, na, [t.id for t in na_user.tokens[:2]], keep=True, politeness=FAST)
+    reveal_keys(store, oa, [t.id for t in oa_user.tokens[:2]], politeness=FAST)
+    create_key(store, na, name="logged?", politeness=FAST)
+    ensure_keys(store, all_groups=True, politeness=FAST)
+    secrets = [_full(t.key) for t in na_user.tokens + oa_user.tokens] + [na_user.access_token, oa_user.access_token]
+    assert caplog.records  # the transport did log
+    assert not [s for s in secrets if s and s in caplog.text]

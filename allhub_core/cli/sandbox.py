@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from allhub_core.accounts import AccountInput, add_account, set_preference
+from allhub_core.accounts import AccountInput, add_account, set_site_window
 from allhub_core.automation import run_job, save_settings
 from allhub_core.cli.output import emit
 from allhub_core.history import seed_demo_history
@@ -37,8 +37,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             p.unlink()  # the demo database is rebuilt each time: the sandbox's data is regenerated too
     with start_sandbox(port=args.sandbox_port) as sb:
         store = Store(db, create_folder=True)  # the demo database is ours to place
-        set_preference(store, "per_site_rpm", 0)  # our own sandbox: no need to be polite
+        # The default politeness, as a user's sites get (issue 18); one site with a window of its
+        # own, as a user who knows their site allows more would set it (Settings, Sites).
         rows = demo_accounts(sb)
+        set_site_window(store, rows[0]["site_url"], 180, 180)
         for row in rows:
             _add_demo(store, row, name=f"{row['site_name']} · {row['username']}", tags=["demo", row["dialect"]])
         # A few accounts that show what trouble looks like: a revoked token, a duplicate,

@@ -35,6 +35,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for p in (db, db.with_name(db.name + ".wal"), key_path_for(db)):
         if p.exists():
             p.unlink()  # the demo database is rebuilt each time: the sandbox's data is regenerated too
+    shutil.rmtree(db.with_name(db.name + ".requests"), ignore_errors=True)  # the old demo's request windows
     with start_sandbox(port=args.sandbox_port) as sb:
         store = Store(db, create_folder=True)  # the demo database is ours to place
         # The default politeness, as a user's sites get (issue 18); one site with a window of its

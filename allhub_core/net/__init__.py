@@ -23,6 +23,7 @@ from allhub_core.net._politeness import Politeness, window_from_rpm
 from allhub_core.net._redact import scrub, short, strip_controls
 from allhub_core.net._reply import Reply, looks_like_challenge, looks_like_html, server_message
 from allhub_core.net._session import Meter, SiteSession
+from allhub_core.net._shared_window import unstored_lowerings
 from allhub_core.net._transport import Transport
 from allhub_core.net.webdav import (
     WebdavAuthError,
@@ -87,5 +88,6 @@ __all__ = [
     "short",
     "strip_controls",
     "temp_file_name",
+    "unstored_lowerings",
     "window_from_rpm",
 ]

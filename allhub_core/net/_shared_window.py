@@ -38,7 +38,7 @@ import os
 import re
 import struct
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -47,7 +47,7 @@ try:
 except ImportError:  # pragma: no cover - not on POSIX: every batch keeps its window in memory
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["LEASE_S", "OriginFile", "SharedWindows", "background_cap", "window_file_name"]
+__all__ = ["LEASE_S", "OriginFile", "SharedWindows", "background_cap", "unstored_lowerings", "window_file_name"]
 
 log = logging.getLogger("allhub_core.net")
 
@@ -230,6 +230,27 @@ def _prune(st: _State, now: float, span: float, limit: int) -> bool:
         return False
     st.starts = starts[max(0, lo):hi]
     return True
+
+
+def unstored_lowerings(directory: str, origins: Iterable[str],
+                       known_at: Mapping[str, float]) -> dict[str, tuple[int, float]]:
+    """``{origin: (N, W)}``: 429 lowerings in the folder newer than the store's window of the
+    origin (``known_at``): written by a batch that ended before it could store them (killed).
+    ``sync.politeness_for`` stores them, so what a run obeys is what Settings shows."""
+    if fcntl is None or not os.path.isdir(directory):
+        return {}
+    found = {}
+    for origin in origins:
+        path = os.path.join(directory, window_file_name(origin))
+        if not os.path.exists(path):
+            continue
+        try:
+            held = OriginFile(path).lowered_since(known_at.get(origin, float("-inf")))
+        except OSError:
+            continue
+        if held is not None:
+            found[origin] = (held[0], held[1])
+    return found
 
 
 class SharedWindows:

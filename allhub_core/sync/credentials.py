@@ -15,12 +15,12 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from allhub_core.accounts import get_preferences, lower_site_window, site_windows
+from allhub_core.accounts import get_preferences, lower_site_window, site_rows, site_windows
 from allhub_core.accounts.preferences import check_run_limits
 from allhub_core.accounts.site_profiles import window_changes
 from allhub_core.accounts.status import credential_rows
 from allhub_core.errors import AllhubError
-from allhub_core.net import window_from_rpm
+from allhub_core.net import unstored_lowerings, window_from_rpm
 from allhub_core.sites import Politeness, SiteCredentials
 from allhub_core.store import Store
 
@@ -78,11 +78,19 @@ def politeness_for(store: Store, per_site_concurrency: int | None = None,
         n, w = prefs["per_site_window_requests"], prefs["per_site_window_s"]
     deadline = account_deadline_s if account_deadline_s is not None else prefs["account_deadline_s"]
     critical = Politeness.critical_requests if n else 0  # no limit: not for the critical routes either
+    folder, keeper = shared_window_dir(store), window_keeper(store)
+    known_at = window_changes(store)
+    if folder is not None:
+        # A 429's window a killed run could not store: stored now, so Settings shows what runs obey.
+        unstored = unstored_lowerings(folder, [r["origin"] for r in site_rows(store)], known_at)
+        for origin, (low_n, low_w) in unstored.items():
+            keeper(origin, low_n, low_w)
+        if unstored:
+            known_at = window_changes(store)
     own = {origin: (sw.requests, sw.seconds) for origin, sw in site_windows(store).items()}
     return Politeness(per_site_concurrency=int(conc), window_requests=int(n), window_s=float(w),
                       critical_requests=critical, account_deadline_s=float(deadline), site_windows=own,
-                      windows_known_at=window_changes(store), shared_window_dir=shared_window_dir(store),
-                      on_window_lowered=window_keeper(store))
+                      windows_known_at=known_at, shared_window_dir=folder, on_window_lowered=keeper)
 
 
 def _credentials(row: dict[str, Any]) -> SiteCredentials:

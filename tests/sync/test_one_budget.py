@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from allhub_core.accounts import AccountInput, add_account, set_preference, set_site_window, site_windows
+from allhub_core.net._shared_window import SharedWindows
 from allhub_core.sandbox import demo_accounts
 from allhub_core.store import Store
 from allhub_core.sync import politeness_for, refresh, sync_usage
@@ -188,3 +189,23 @@ def test_the_background_usage_sync_waits_while_a_refresh_runs_on_the_site(store,
     refreshed, synced = _times(site, users[0]), _times(site, users[1])
     assert refreshed and synced
     assert min(synced) >= max(refreshed) - 0.05  # the usage sync began only once the refresh was done
+
+
+def test_a_lowering_a_killed_run_left_unstored_is_stored_by_the_next_run(store, sandbox):
+    _load(store, sandbox)
+    _window(store, 10, 2)
+    site = sandbox.site("new-api")
+    folder = shared_window_dir(store)
+    assert folder is not None
+    shared = SharedWindows(folder).file(site.url)
+    assert shared is not None
+    shared.lower(4, 2.0, now=time.time(), known_at=float("-inf"))  # its run was killed before it stored it
+    assert site.url not in site_windows(store)
+    p = politeness_for(store)
+    stored = site_windows(store)[site.url]
+    assert (stored.requests, stored.seconds, stored.source) == (4, 2.0, "429")
+    assert p.window_for(site.url) == (4, 2.0)
+    # The user raises it again: the old lowering in the folder is older than that, and stays ignored.
+    set_site_window(store, site.url, 30, 2)
+    assert politeness_for(store).window_for(site.url) == (30, 2.0)
+    assert site_windows(store)[site.url].source == "user"

@@ -25,7 +25,7 @@ from allhub_core.accounts import AccountInput, add_account, set_preference, set_
 from allhub_core.net._shared_window import SharedWindows
 from allhub_core.sandbox import demo_accounts
 from allhub_core.store import Store
-from allhub_core.sync import politeness_for, refresh, sync_usage
+from allhub_core.sync import checkin, onboard, politeness_for, refresh, sync_usage
 from allhub_core.sync.credentials import shared_window_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -209,3 +209,25 @@ def test_a_lowering_a_killed_run_left_unstored_is_stored_by_the_next_run(store, 
     set_site_window(store, site.url, 30, 2)
     assert politeness_for(store).window_for(site.url) == (30, 2.0)
     assert site_windows(store)[site.url].source == "user"
+
+
+@pytest.mark.parametrize("job", ["checkin", "usage sync", "add"])
+def test_every_job_stores_the_window_a_429_lowered(store, sandbox, job):
+    _window(store, 10, 2)
+    site = sandbox.site("new-api")
+    if job == "add":
+        row = next(r for r in demo_accounts(sandbox) if r["dialect"] == "new-api")
+        site.inject("429", times=1)
+        onboard(store, AccountInput(site_url=row["site_url"], site_type=row["site_type"], user_id=row["user_id"],
+                                    auth_type=row["auth_type"], access_token=row.get("access_token") or ""),
+                politeness=_polite(store))
+    else:
+        ids = _load(store, sandbox)
+        site.inject("429", times=1)
+        if job == "checkin":
+            checkin(store, ids["new-api"], politeness=_polite(store))
+        else:
+            sync_usage(store, ids["new-api"], politeness=_polite(store))
+    assert any(r.status == 429 for r in site.requests)
+    stored = site_windows(store)[site.url]
+    assert (stored.requests, stored.seconds, stored.source) == (5, 2.0, "429")

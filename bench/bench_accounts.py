@@ -266,7 +266,7 @@ def sql_profile(store, prefs, runs: int) -> list[tuple[str, float]]:
 
 
 def fill_checkin_log(store) -> int:
-    """Give the check-in log what a year of daily runs leaves (unless it has rows already): for
+    """Give the check-in log what 30 days of daily runs leave (unless it has rows already): for
     each of the last 30 days one attempt per account able to check in, most of them done, some
     failed or needing the user; "checked in today" and "needs attention" read today's rows."""
     with store.write() as con:
@@ -280,7 +280,8 @@ def fill_checkin_log(store) -> int:
                         WHEN hash(a.id, d.n) % 20 = 1 THEN 'needs_browser'
                         WHEN hash(a.id, d.n) % 3 = 0 THEN 'already_checked' ELSE 'success' END, 'bench'
             FROM accounts a, (SELECT CAST(range AS INTEGER) AS n FROM range(0, 30)) d
-            WHERE coalesce(a.checkin_supported, true) AND hash(a.id) % 10 < 7""")
+            WHERE coalesce(a.checkin_supported, true) AND hash(a.id) % 10 < 7
+            ORDER BY d.n DESC, a.id""")  # appended in time order, as the daily runs write it
         return int(con.execute("SELECT count(*) FROM checkin_log").fetchone()[0])
 
 

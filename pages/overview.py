@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from allhub_core.accounts import AccountFilter, count_accounts, get_preferences, set_preference
+from allhub_core.accounts import get_preferences, set_preference
 from allhub_core.history import day_distribution, overview
 from pages import _charts as ch
 from pages._runs import run_refresh
@@ -26,7 +26,7 @@ if refresh_all:
 low = float(get_preferences(store)["low_balance_usd"])
 ATTENTION_ROWS = 100  # the most pressing; the Accounts page's "Needs attention" filter lists them all
 ov = overview(store, attention_limit=ATTENTION_ROWS)
-if count_accounts(store, AccountFilter()) == 0:
+if ov.accounts == 0:
     st.info("No accounts yet: add one on the **Add account** page. To look around first, run `allhub demo`: "
             "it fills a separate demo database with accounts, 60 days of history and usage.")
     st.page_link("pages/add_account.py", label="Add account", icon=":material/person_add:")

@@ -168,7 +168,8 @@ def _daily_sum(store: Store, start: date, end: date, account_ids: list[int] | No
     sql = f"""
     WITH {sel},
     days AS (SELECT CAST(d AS DATE) AS day FROM generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 DAY) g(d)),
-    s AS (SELECT b.account_id, b.day, b.quota, b.income, b.consumption, sel.in_balance, sel.in_income
+    -- not materialized: three readers each scanning the snapshots is cheaper than storing the join
+    s AS NOT MATERIALIZED (SELECT b.account_id, b.day, b.quota, b.income, b.consumption, sel.in_balance, sel.in_income
           FROM balance_snapshots b JOIN sel ON sel.id = b.account_id WHERE b.day <= {hi}),
     b AS (SELECT account_id, day, quota FROM s WHERE in_balance),
     acc AS (SELECT account_id, min(day) FILTER (WHERE day >= {lo}) AS first_in,

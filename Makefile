@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test test-fast lint install install-test chromium demo bench clean
+.PHONY: run test test-fast lint install install-test chromium demo bench bench-100k clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ bench: install-test
 	$(PY) bench/bench_history_pages.py
 	$(PY) bench/bench_usage_sync.py
 	$(PY) bench/bench_cli.py
+
+## bench-100k: every page through app.py's navigation on a generated store of 100,000 accounts (with its
+## check-in log, 30 days of balance history and a million usage rows): each under 1 s, the page process under 500 MB
+bench-100k: install-test
+	$(PY) bench/bench_accounts.py --accounts 100000 --pages-only
 
 clean:
 	rm -rf $(VENV) .pytest_cache

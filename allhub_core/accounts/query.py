@@ -27,9 +27,11 @@ __all__ = [
     "CHECKIN_FILTER_STATES",
     "HEALTH_VALUES",
     "QUOTA_PER_USD",
+    "TABLE_COLUMNS",
     "AccountFilter",
     "CheckInPage",
     "account_choices",
+    "account_table",
     "checkin_page",
     "checkin_row",
     "count_accounts",
@@ -277,6 +279,28 @@ def account_rows(store: Store, f: AccountFilter | None, prefs: dict[str, Any]) -
     return rows
 
 
+#: What ``allhub account list`` prints of each account, in this order (``account_table``).
+TABLE_COLUMNS = ("id", "site_name", "pinned", "disabled", "site_url", "site_type", "username", "tags",
+                 "balance_usd", "health_status", "checkin_status")
+
+
+def account_table(store: Store, f: AccountFilter | None, prefs: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The filtered accounts in the user's order with only ``TABLE_COLUMNS`` (tags joined with
+    commas): the command-line table reads 11 values an account, not the records' 45 (whose
+    timestamps alone take DuckDB 0.1 s to hand over at 10,000 accounts)."""
+    params: list[Any] = []
+    where = where_sql(f, params)
+    sql = f"""{ACCOUNT_VIEW},
+    tg AS (SELECT lk.account_id, string_agg(t.name, ',' ORDER BY t.name_key) AS tags
+           FROM account_tags lk JOIN tags t ON t.id = lk.tag_id GROUP BY lk.account_id)
+    SELECT v.id, v.site_name, v.pinned, v.disabled, v.site_url, v.site_type, v.username,
+           coalesce(tg.tags, '') AS tags, round(v.eff_quota / {QUOTA_PER_USD}, 6) AS balance_usd,
+           v.health_status, v.checkin_today AS checkin_status
+    FROM v LEFT JOIN tg ON tg.account_id = v.id {where} {order_by_sql(prefs)}"""
+    with store.read() as con:
+        return con.execute(sql, params).fetchall()
+
+
 def count_accounts(store: Store, f: AccountFilter | None) -> int:
     params: list[Any] = []
     with store.read() as con:
@@ -325,10 +349,11 @@ _FACET_KINDS = ("tags", "status", "site_types", "health", "checkin", "attention"
 
 def _kind_sql(f: AccountFilter, kind: str, params: list[Any]) -> str:
     """One filter kind of ``f`` alone as a boolean SQL expression (true: it does not filter)."""
-    only = AccountFilter(**{"tags": {"tags": f.tags}, "status": {"status": f.status},
-                            "site_types": {"site_types": f.site_types}, "health": {"health": f.health},
-                            "checkin": {"checkin": f.checkin}, "attention": {"attention": f.attention},
-                            "rest": {"search": f.search, "ids": f.ids}}[kind])
+    fields: dict[str, dict[str, Any]] = {
+        "tags": {"tags": f.tags}, "status": {"status": f.status}, "site_types": {"site_types": f.site_types},
+        "health": {"health": f.health}, "checkin": {"checkin": f.checkin}, "attention": {"attention": f.attention},
+        "rest": {"search": f.search, "ids": f.ids}}
+    only = AccountFilter(**fields[kind])
     where = where_sql(only, params)
     return f"coalesce({where[len('WHERE '):]}, false)" if where else "true"
 

@@ -6,7 +6,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from allhub_core.accounts import AccountFilter, account_records, delete_accounts, get_account, parse_id
+from allhub_core.accounts import (
+    AccountFilter,
+    account_records,
+    account_table,
+    delete_accounts,
+    get_account,
+    get_preferences,
+    parse_id,
+)
 from allhub_core.cli.output import Fail, emit, open_store, print_csv, print_json, terminal_safe
 from allhub_core.cli.terminal import is_plain
 
@@ -23,39 +31,37 @@ def _filter(args: argparse.Namespace):
 def cmd_account_list(args: argparse.Namespace) -> int:
 
     store = open_store(args)
-    with store.session():  # one connection for the preferences and the rows
+    if not (args.json or args.csv):
+        with store.session():  # one connection for the preferences and the rows
+            _print_table(account_table(store, _filter(args), get_preferences(store)))
+        return 0
+    with store.session():
         records = account_records(store, f=_filter(args))
     if args.json:
         print_json(records)
-    elif args.csv:
+    else:
         from allhub_core.transfer import to_csv  # noqa: PLC0415 - the transfer room loads for --csv only
 
         print_csv(to_csv(records))
-    else:
-        _print_table(records)
     return 0
 
 
 _COLUMNS = ("ID", "NAME", "SITE", "TYPE", "USER", "TAGS", "BALANCE $", "HEALTH", "CHECK-IN")
 
 
-def _cells(r: dict) -> list[str]:
-    """One account's row of the table, as text (not yet made terminal-safe)."""
-    name, balance = r["site_name"], r["balance_usd"]
-    return [
-        _text(r["id"]),
-        f"{name} (disabled)" if r["disabled"] else f"* {name}" if r["pinned"] else _text(name),
-        _text(r["site_url"]), _text(r["site_type"]), _text(r["username"]), ",".join(r["tags"]),
+def _cells(r: tuple) -> tuple[str, ...]:
+    """One account's row of the table (``accounts.TABLE_COLUMNS``), as text (not yet made terminal-safe)."""
+    aid, name, pinned, disabled, url, site_type, user, tags, balance, health, checkin = r
+    return (
+        str(aid),
+        f"{name} (disabled)" if disabled else f"* {name}" if pinned else name or "",
+        url or "", site_type or "", user or "", tags,
         f"{balance:.2f}" if balance is not None else "-",
-        _text(r["health_status"]), _text(r["checkin_status"]),
-    ]
+        health or "", checkin or "",
+    )
 
 
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-def _print_table(records: list[dict]) -> None:
+def _print_table(records: list[tuple]) -> None:
     if not records:
         emit("No accounts.")
         return
@@ -63,11 +69,11 @@ def _print_table(records: list[dict]) -> None:
     # Escaped before measuring, so widths count what the terminal shows. One scan of every cell
     # finds none to escape in the common case (the space between cells is no control character).
     if not is_plain(" ".join(" ".join(row) for row in rows)):
-        rows = [[terminal_safe(c) for c in row] for row in rows]
-    widths = [min(max(len(h), *(len(row[i]) for row in rows)), 40) for i, h in enumerate(_COLUMNS)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(_COLUMNS, widths, strict=True))]
-    lines += ["  ".join(c[:w].ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
-    emit("\n".join(lines), keep=("\n",))  # one write; no cell holds a newline any more
+        rows = [tuple(terminal_safe(c) for c in row) for row in rows]
+    columns = zip(*rows, strict=True)
+    widths = [min(max(len(h), max(map(len, column))), 40) for h, column in zip(_COLUMNS, columns, strict=True)]
+    line = "  ".join(f"{{:<{w}.{w}}}" for w in widths).format
+    emit("\n".join([line(*_COLUMNS), *(line(*row) for row in rows)]), keep=("\n",))  # one write
 
 
 def cmd_account_show(args: argparse.Namespace) -> int:

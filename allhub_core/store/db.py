@@ -233,8 +233,10 @@ class Store:
                 _READY.add(fingerprint)
                 return
             with _WRITE_LOCK:
-                if not creating and seen is None and peek(self.path) == "foreign":
+                if (not creating and seen is None and os.path.exists(self.path + ".wal")
+                        and peek(self.path) == "foreign"):
                     # looked at read-only first: another program's WAL is not replayed into its file
+                    # (without a WAL there is nothing to replay; the check below reads the tables)
                     raise StoreError(foreign_message(self.path))
                 if creating and existed:
                     drop_empty_file(self.path)

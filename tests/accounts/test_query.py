@@ -5,13 +5,18 @@ import pytest
 from allhub_core.accounts import (
     DEFAULTS,
     SORT_CRITERIA,
+    TABLE_COLUMNS,
     AccountFilter,
     AccountInput,
+    account_records,
+    account_table,
     add_account,
     count_accounts,
     facet_counts,
+    get_preferences,
     list_accounts,
     normalize_sorting,
+    set_disabled,
     set_manual_order,
     set_pinned,
     totals,
@@ -243,3 +248,22 @@ def test_facets_count_with_other_filters_applied(store):
     assert f["tags"] == {"x": 1, "y": 2}  # tag counts ignore the tag filter itself
     assert f["site_types"] == {"new-api": 1, "one-api": 1}
     assert f["status"] == {"enabled": 1}
+
+
+@pytest.mark.parametrize("flt", [AccountFilter(), AccountFilter(status="all"), AccountFilter(tags=["free"]),
+                                 AccountFilter(search="b"), AccountFilter(status="disabled")])
+def test_the_command_line_table_reads_what_the_records_say(store, flt):
+    """``account_table`` (what ``allhub account list`` prints) equals the records' columns, row for row."""
+    a = _add(store, "A", tags=["paid", "free"])
+    b = _add(store, "B", tags=["other"])
+    c = _add(store, "C")
+    _set(store, a, quota=3 * Q)
+    _set(store, b, quota=Q // 3)
+    set_pinned(store, [b], True)
+    set_disabled(store, [c], True)
+    prefs = get_preferences(store)
+    table = account_table(store, flt, prefs)
+    recs = account_records(store, f=flt, prefs=prefs)
+    as_table = [tuple(",".join(r["tags"]) if k == "tags" else (int(r["id"]) if k == "id" else r[k])
+                      for k in TABLE_COLUMNS) for r in recs]
+    assert table == as_table

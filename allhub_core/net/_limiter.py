@@ -263,7 +263,7 @@ class Limiter:
         assert gate.file is not None and gate.window is not None and self._shared is not None
         try:
             wait = gate.file.admit(limit=gate.window.limit, seconds=gate.window.seconds, margin=window_margin,
-                                   known_at=gate.known_at, now=time.time(), background=self._p.background,
+                                   known_at=gate.known_at, background=self._p.background,
                                    owner=self._shared.owner)
         except OSError as exc:
             self._file_failed(gate, exc)

@@ -37,6 +37,7 @@ import logging
 import os
 import re
 import struct
+import time
 from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -140,38 +141,40 @@ class OriginFile:
             os.close(fd)  # also lets go of the lock
 
     def admit(self, *, limit: int, seconds: float, margin: Callable[[float], float], known_at: float,
-              now: float, background: bool, owner: int) -> float:
+              background: bool, owner: int, now: float | None = None) -> float:
         """Record one start now and return 0, or return the seconds to wait (nothing recorded).
 
         ``limit`` starts in any ``seconds`` (plus ``margin(seconds)``); a 429's lowering in the
         header newer than ``known_at`` is adopted when it is slower. A foreground admission renews
         ``owner``'s lease; a background one waits for every lease to end and keeps the
-        foreground's reserve free."""
+        foreground's reserve free. ``now`` (tests): the clock is otherwise read under the lock,
+        so the starts stay in order whichever process wrote them."""
         span = seconds + margin(seconds)
 
         def change(st: _State) -> tuple[float, bool]:
+            t = time.time() if now is None else now
             n, s = limit, span
             if st.lowered_n and st.lowered_at > known_at and st.lowered_n / st.lowered_w < limit / seconds:
                 n, s = st.lowered_n, st.lowered_w + margin(st.lowered_w)
-            dirty = _prune(st, now, max(s, span), max(n, limit))
+            dirty = _prune(st, t, max(s, span), max(n, limit))
             if st.leases:
-                live = {o: u for o, u in st.leases.items() if u > now}
+                live = {o: u for o, u in st.leases.items() if u > t}
                 if len(live) != len(st.leases):
                     st.leases, dirty = live, True
             if background:
                 if st.leases:
-                    return min(BACKGROUND_POLL_S, max(st.leases.values()) - now), dirty
+                    return min(BACKGROUND_POLL_S, max(st.leases.values()) - t), dirty
                 n = background_cap(n)
-            elif st.leases.get(owner, 0.0) < now + LEASE_S * 2 / 3:
-                st.leases[owner] = now + LEASE_S
+            elif st.leases.get(owner, 0.0) < t + LEASE_S * 2 / 3:
+                st.leases[owner] = t + LEASE_S
                 dirty = True
             starts = st.starts
-            first = bisect.bisect_right(starts, now - s)
+            first = bisect.bisect_right(starts, t - s)
             count = len(starts) - first
             if count < n:
-                starts.append(now)
+                starts.append(t)
                 return 0.0, True
-            return starts[first + count - n] + s - now, dirty
+            return starts[first + count - n] + s - t, dirty
 
         return self._update(change)
 

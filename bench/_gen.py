@@ -237,7 +237,8 @@ def fill_history(store: Store, days: int = 30, usage_rows: int | None = None,
     some already): one balance snapshot per day for ``days`` days of every account refreshed at
     least once (its quota drifting around today's, with the day's consumption and income), and
     ``usage_rows`` consume-log rows (default 10 per account) over ``usage_days`` days, spread over a
-    fifth of the accounts (those with usage) with a few keys each and a skewed model mix."""
+    fifth of the accounts (those with usage) with a few keys each and a skewed model mix, stored in
+    time order as the hourly syncs append them."""
     n_usage = usage_rows
     with store.write() as con:
         have = con.execute("SELECT (SELECT count(*) FROM balance_snapshots), (SELECT count(*) FROM usage_logs)"
@@ -273,7 +274,8 @@ def fill_history(store: Store, days: int = 30, usage_rows: int | None = None,
                              {models}[1 + CAST(floor(pow((hash(i, 6) % 10000) / 10000.0, 2.5) * {len(_MODELS)}) AS INTEGER)] AS m,
                              hash(i, 7) % 3 AS k
                       FROM range({int(n_usage)}) r(i))
-                WHERE acc <= {int(n_acc)}""")
+                WHERE acc <= {int(n_acc)}
+                ORDER BY e""")  # in time order, as the hourly syncs append them
         got = con.execute("SELECT (SELECT count(*) FROM balance_snapshots), (SELECT count(*) FROM usage_logs)"
                           ).fetchone()
     return {"balance_snapshots": int(got[0]), "usage_logs": int(got[1])}

@@ -2,6 +2,7 @@
 day's spread, and a per-account table of the range (all filtering is SQL in allhub_core.history)."""
 
 from datetime import date, timedelta
+from functools import partial
 
 import streamlit as st
 
@@ -107,8 +108,9 @@ with user_errors():
         st.dataframe(view, hide_index=True, key="bh_table",
                      column_config={c: st.column_config.NumberColumn(format="%.2f") for c in view.columns[1:4]})
         d1, d2 = st.columns(2)
-        # made when clicked (the table of 100,000 accounts as JSON took seconds on every run)
-        d1.download_button("Download CSV", lambda: ch.frame_csv(table), f"balance-{start}-{end}.csv", "text/csv",
+        # made when clicked (the table of 100,000 accounts as JSON took seconds on every run); a partial,
+        # not a lambda: a lambda here would keep this run's every variable alive until the session ends
+        d1.download_button("Download CSV", partial(ch.frame_csv, table), f"balance-{start}-{end}.csv", "text/csv",
                            on_click="ignore", key="bh_dl_csv", icon=":material/download:")
-        d2.download_button("Download JSON", lambda: ch.frame_json(table), f"balance-{start}-{end}.json",
+        d2.download_button("Download JSON", partial(ch.frame_json, table), f"balance-{start}-{end}.json",
                            "application/json", on_click="ignore", key="bh_dl_json", icon=":material/download:")

@@ -136,6 +136,7 @@ class _OriginGate:
         self.known_at = float(p.windows_known_at.get(origin, float("-inf")))
         self.busy = 0  # requests waiting or in flight (a foreground batch's lease is held meanwhile)
         self.leased = False
+        self.lease_until = 0.0  # wall clock: our lease in the file lasts at least this long
         self.admit = asyncio.Lock()
         self.critical_lock = asyncio.Lock()
         self.log_lock = asyncio.Lock()
@@ -195,6 +196,7 @@ class Limiter:
         try:
             gate.file.lease(self._shared.owner if self._shared else 0, until)
             gate.leased = until is not None
+            gate.lease_until = until or 0.0
         except OSError as exc:
             self._file_failed(gate, exc)
 
@@ -202,10 +204,10 @@ class Limiter:
         """Renew the foreground leases of the origins with requests waiting or in flight."""
         while True:
             await asyncio.sleep(LEASE_S / 3)
-            until = time.time() + LEASE_S
+            now = time.time()
             for gate in list(self._gates.values()):
-                if gate.busy > 0:
-                    self._lease(gate, until)
+                if gate.busy > 0 and gate.lease_until < now + LEASE_S * 2 / 3:
+                    self._lease(gate, now + LEASE_S)
 
     def close(self) -> None:
         """The batch is over: its foreground leases go (other batches' stay)."""
@@ -268,8 +270,9 @@ class Limiter:
         except OSError as exc:
             self._file_failed(gate, exc)
             return None
-        if not self._p.background:
+        if not self._p.background:  # the admission renewed our lease when it had a third or less left
             gate.leased = True
+            gate.lease_until = max(gate.lease_until, time.time() + LEASE_S * 2 / 3)
         return wait
 
     async def _admit(self, gate: _OriginGate, *, critical: bool, log: bool) -> float:
@@ -314,8 +317,9 @@ class Limiter:
         waiting = True
         foreground = gate.file is not None and not self._p.background
         if foreground:
-            if gate.busy == 0:
-                self._lease(gate, time.time() + LEASE_S)  # a background batch elsewhere waits from now
+            now = time.time()
+            if gate.lease_until < now + LEASE_S / 3:
+                self._lease(gate, now + LEASE_S)  # a background batch elsewhere waits from now
             if self._beat is None:
                 self._beat = asyncio.get_running_loop().create_task(self._heartbeat())
         gate.busy += 1

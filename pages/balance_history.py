@@ -27,12 +27,14 @@ show_flash()
 if refresh_all:
     run_refresh(store, None, "Refreshing all enabled accounts")
 
-accounts = account_choices(store, AccountFilter(status="enabled"), get_preferences(store))
+prefs = get_preferences(store)
+accounts = account_choices(store, AccountFilter(status="enabled"), prefs)
 if accounts.empty:
     st.info("No enabled accounts yet: add one on the **Add account** page, then refresh to start recording.")
     st.page_link("pages/add_account.py", label="Add account", icon=":material/person_add:")
     st.stop()
 names = dict(zip(accounts["id"].astype(int), accounts["site_name"], strict=True))
+labels = {i: f"{name} (#{i})" for i, name in names.items()}  # built once: the picker may list 100,000
 rates = dict(zip(accounts["id"].astype(int), accounts["exchange_rate"].astype(float), strict=True))
 
 
@@ -51,10 +53,10 @@ with st.container(border=True):
     c1.segmented_control("Quick range", list(QUICK), default="30 days", key="bh_quick", on_change=_quick_range)
     picked = c2.date_input("Dates", key="bh_range", max_value=today, format="YYYY-MM-DD")
     tag = c3.selectbox("Tag", [t["name"] for t in list_tags(store)], index=None, placeholder="any tag", key="bh_tag")
-    currency = c4.segmented_control("Currency", ["USD", "CNY"], default=get_preferences(store)["currency"],
+    currency = c4.segmented_control("Currency", ["USD", "CNY"], default=prefs["currency"],
                                     key="bh_currency") or "USD"
     c5, c6, c7 = st.columns([3, 3, 1], vertical_alignment="bottom")
-    chosen = c5.multiselect("Accounts", list(names), format_func=lambda i: f"{names.get(i, i)} (#{i})",
+    chosen = c5.multiselect("Accounts", list(names), format_func=lambda i: labels.get(i, f"{i} (#{i})"),
                             key="bh_accounts", placeholder="all enabled accounts")
     metric = c6.segmented_control("Measure", list(ch.METRICS), format_func=ch.METRICS.__getitem__, default="balance",
                                   key="bh_metric") or "balance"

@@ -26,15 +26,30 @@ later than the window counted it.
 from __future__ import annotations
 
 import contextlib
+import os
 import ssl
+import sys
+import threading
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
-
-import httpx
 
 from allhub_core.net._errors import NetworkError
 from allhub_core.net._politeness import Politeness
 from allhub_core.net._redact import short
+
+# httpx's package imports its command-line client (``httpx._main``) when click, pygments and
+# rich are installed (they are, beside the dashboard and the linters): ~70 ms of every command
+# that asks a site, for a client we never run. Importing httpx with that module marked missing
+# leaves ``httpx.main`` as httpx's own stand-in; the mark is taken away again, so a later
+# ``import httpx._main`` loads it as usual.
+_SKIP_CLI = "httpx" not in sys.modules and "httpx._main" not in sys.modules
+if _SKIP_CLI:
+    sys.modules["httpx._main"] = None  # type: ignore[assignment]
+try:
+    import httpx
+finally:
+    if _SKIP_CLI and sys.modules.get("httpx._main", 0) is None:
+        del sys.modules["httpx._main"]
 
 with contextlib.suppress(ImportError):  # anyio's asyncio backend (see above); a later anyio may name it otherwise
     import anyio._backends._asyncio  # noqa: F401
@@ -57,16 +72,47 @@ class _BadProxy(httpx.ProxyError):
     """The proxy the environment names cannot be used (the message says why, without its address)."""
 
 
+#: Each thread's TLS contexts, by what they were built from (see ``tls_context``).
+_TLS = threading.local()
+
+
+def _trust_source(verify: bool) -> tuple[Any, ...]:
+    """What a context is built from: ``verify``, and the trust store the environment names (its
+    path and when it last changed); certifi's bundle otherwise, which changes with a new install."""
+    source: list[Any] = [verify]
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        path = os.environ.get(name)
+        stamp = None
+        if path:
+            with contextlib.suppress(OSError):
+                stamp = os.stat(path).st_mtime_ns
+        source.append((path, stamp))
+    return tuple(source)
+
+
 def tls_context(verify: bool) -> ssl.SSLContext:
     """httpx's TLS settings (``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when set, else certifi's trust
-    store; no checks at all with ``verify`` off), built once per batch: each build costs ~20 ms.
-    httpx's clients need one even for http:// sites; a trust store that cannot be read is one
-    sentence for each request."""
-    try:
-        return httpx.create_ssl_context(verify=verify, trust_env=True)
-    except OSError as exc:  # ssl.SSLError included: a file that is no certificate
-        raise NetworkError("The trust store that SSL_CERT_FILE or SSL_CERT_DIR names could not be read.",
-                           kind="tls") from exc
+    store; no checks at all with ``verify`` off). httpx's clients need one even for http:// sites;
+    a trust store that cannot be read is one sentence for each request.
+
+    A build loads the trust store (~20-40 ms), so each thread keeps the contexts it built, by
+    ``verify`` and the trust store (path and modification time): ``account add``'s recognition
+    and first refresh share one. One per thread, never across threads: httpcore sets the
+    context's ALPN protocols on every connection while another thread's connection could be
+    reading them."""
+    key = _trust_source(verify)
+    kept: dict[tuple[Any, ...], ssl.SSLContext] = _TLS.__dict__.setdefault("contexts", {})
+    context = kept.get(key)
+    if context is None:
+        try:
+            context = httpx.create_ssl_context(verify=verify, trust_env=True)
+        except OSError as exc:  # ssl.SSLError included: a file that is no certificate
+            raise NetworkError("The trust store that SSL_CERT_FILE or SSL_CERT_DIR names could not be read.",
+                               kind="tls") from exc
+        if len(kept) >= 4:  # a trust store that changed leaves its old contexts behind
+            kept.clear()
+        kept[key] = context
+    return context
 
 
 def _no_cookies() -> httpx.Cookies:

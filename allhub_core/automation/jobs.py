@@ -132,10 +132,16 @@ def _status(results: list[dict[str, Any]], failed_outright: bool = False) -> str
 
 
 class _Progress:
-    """Counts accounts as they finish and writes done/total (and the heartbeat) to the run row."""
+    """Counts accounts as they finish and writes done/total (and the heartbeat) to the run row.
 
-    def __init__(self, store: Store, run_id: int, total: int, clock: Clock):
+    ``finish_follows``: nothing but the run's end comes after its last account (a refresh of
+    chosen accounts, a check-in), so the batch that completes the count is left to
+    ``runlog.finish_run``, which writes the same done/total a moment later: one opening of the
+    database less (this write comes while the store is let go for the network)."""
+
+    def __init__(self, store: Store, run_id: int, total: int, clock: Clock, *, finish_follows: bool = False):
         self.store, self.run_id, self.total, self.clock = store, run_id, total, clock
+        self.finish_follows = finish_follows
         self.done = 0
         self._lock = threading.Lock()
 
@@ -146,8 +152,11 @@ class _Progress:
     def __call__(self, _result: Any = None, *, n: int = 1) -> None:
         with self._lock:
             self.done = min(self.done + n, max(self.total, self.done + n))
+            completes = self.done >= self.total > 0
             self.total = max(self.total, self.done)
             done, total = self.done, self.total
+        if completes and self.finish_follows:
+            return
         try:
             runlog.update_progress(self.store, self.run_id, done, total, self.clock.now())
         except AllhubError as exc:  # progress is a courtesy; the run goes on
@@ -222,6 +231,17 @@ def _count(store: Store, job: str, day: Any, retry: bool) -> tuple[int, list[int
     return 0, [], {}
 
 
+def _sends(store: Store) -> bool:
+    """Is there an enabled notification channel (the hook may go over the network)? True when
+    the store cannot say."""
+    try:
+        with store.read() as con:
+            row = con.execute("SELECT count(*) FROM notify_channels WHERE enabled").fetchone()
+    except AllhubError:
+        return True
+    return bool(row and row[0])
+
+
 def _notify(store: Store, run: dict[str, Any]) -> list[dict[str, Any]]:
     """The notifications hook, if the notify module is there; whatever happens, a list."""
     try:
@@ -248,9 +268,10 @@ def _claim(store: Store, job: str, trigger: str, clock: Clock) -> tuple[int, int
     if trigger not in TRIGGERS:
         raise ValidationError(f"'{trigger}' is not a run trigger; use one of {', '.join(TRIGGERS)}.")
     now = clock.now()
-    total, ids, names = _count(store, job, now.date(), trigger == "retry")
-    rid = runlog.claim_run(store, job, trigger, now, day=now.date(), total=total,
-                           state={f"last_start:{job}": now.isoformat()})
+    with store.session():  # one opening of the file for the count and the claim
+        total, ids, names = _count(store, job, now.date(), trigger == "retry")
+        rid = runlog.claim_run(store, job, trigger, now, day=now.date(), total=total,
+                               state={f"last_start:{job}": now.isoformat()})
     if rid is None:
         raise JobBusy(f"A {Job(job).phrase} run is already going on; wait for it to finish.")
     return rid, total, ids, names
@@ -269,7 +290,11 @@ def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | N
     started = clock.now()
     day = started.date()
     report = RunReport(rid, job, trigger, started_at=started)
-    progress = _Progress(store, rid, total, clock)
+    # After a refresh of chosen accounts (or without the usage sync) and after a check-in, the
+    # run's end comes straight after its last account's results.
+    finish_follows = (job == "checkin"
+                      or (job == "refresh" and (not sync_usage or (_scope is not None and _scope.ids is not None))))
+    progress = _Progress(store, rid, total, clock, finish_follows=finish_follows)
     failed_outright = transient = interrupted = made_way = False
     # A background refresh or check-in makes way for a person's run of the same job (``preempt``).
     watcher = (preempt.Watcher(store, job, cancel)
@@ -322,28 +347,37 @@ def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | N
             state[f"checkin_daily:{day.isoformat()}"] = str(rid)
     done = len(rows) if job != "webdav_sync" else int(not failed_outright)
     guard = _guard or RunGuard()
-    with guard.lock:
-        if guard.given_up:  # recorded failed at its deadline; what the sync room wrote stays
-            log.warning("the %s run %s ended after its deadline: %s", job, rid, text)
-            return report
-        guard.finished = True
-        try:
-            runlog.add_results(store, rid, rows, day, report.finished_at)
-        finally:
-            runlog.finish_run(store, rid, status=report.status, now=report.finished_at, summary=text,
-                              counts=counts, done=max(done, progress.done), total=max(total, done, progress.done),
-                              state=state)
-    if interrupted or made_way:  # stopped by a person (a daemon told to stop, a run of theirs): nothing to tell
-        return report
-    if job in _NOTIFIED_JOBS or counts.get("held_back"):  # a held-back WebDAV sync needs a person
-        run = runlog.get_run(store, rid) or {}
-        run["results"] = report.rows()
-        report.notify = _notify(store, run)
-        if report.notify:
+    # Nothing to tell when stopped by a person (a daemon told to stop, a run of theirs); a
+    # refresh or check-in tells its channels, a held-back WebDAV sync needs a person.
+    tell = not (interrupted or made_way) and (job in _NOTIFIED_JOBS or bool(counts.get("held_back")))
+    sends = False
+    run: dict[str, Any] = {}
+    with store.session():  # one opening of the file for the run's end (no network in it)
+        with guard.lock:
+            if guard.given_up:  # recorded failed at its deadline; what the sync room wrote stays
+                log.warning("the %s run %s ended after its deadline: %s", job, rid, text)
+                return report
+            guard.finished = True
             try:
-                runlog.set_notify(store, rid, report.notify)
-            except AllhubError as exc:
-                log.warning("notification results of run %s not saved: %s", rid, exc)
+                runlog.add_results(store, rid, rows, day, report.finished_at)
+            finally:
+                runlog.finish_run(store, rid, status=report.status, now=report.finished_at, summary=text,
+                                  counts=counts, done=max(done, progress.done),
+                                  total=max(total, done, progress.done), state=state)
+        if tell:
+            run = runlog.get_run(store, rid) or {}
+            run["results"] = report.rows()
+            sends = _sends(store)
+            if not sends:  # no channel: the hook only records the run (for the daily summary)
+                report.notify = _notify(store, run)
+    if tell and sends:
+        with store.released():  # a session's file lock is never held while a message goes out
+            report.notify = _notify(store, run)
+    if report.notify:
+        try:
+            runlog.set_notify(store, rid, report.notify)
+        except AllhubError as exc:
+            log.warning("notification results of run %s not saved: %s", rid, exc)
     return report
 
 

@@ -43,19 +43,22 @@ def run_now(store: Store, job: str, ids: list[Any] | None = None, *, trigger: st
     if trigger not in USER_TRIGGERS:
         raise ValidationError(f"'{trigger}' is not a trigger of a run a person starts.")
     aids = [parse_id(i) for i in ids] if ids is not None else None
-    if aids is None:
-        total = count_in_run(store, checkin=job == "checkin")
-    else:
-        with store.read() as con:
-            require_ids(con, aids)
-        total = len(set(aids))
-    clock = clock or SystemClock()
-    ahead = [parse_id(i) for i in first] if first else None  # a bad id here is one sentence, before the claim
-    rid = _claim_first(store, job, trigger, total, clock)
-    if rid is None:
-        raise JobBusy(f"A {Job(job).phrase} run is already going on; wait for it to finish.")
-    return run_job(store, job, trigger=trigger, clock=clock, politeness=politeness,
-                   _claimed=(rid, total, aids or [], {}), _scope=RunScope(aids, force, on_result, ahead))
+    # One opening of the file for the whole run: the sync room lets it go around the network,
+    # the run log lets it go while a message is sent and while a background run makes way.
+    with store.session():
+        if aids is None:
+            total = count_in_run(store, checkin=job == "checkin")
+        else:
+            with store.read() as con:
+                require_ids(con, aids)
+            total = len(set(aids))
+        clock = clock or SystemClock()
+        ahead = [parse_id(i) for i in first] if first else None  # a bad id here is one sentence, before the claim
+        rid = _claim_first(store, job, trigger, total, clock)
+        if rid is None:
+            raise JobBusy(f"A {Job(job).phrase} run is already going on; wait for it to finish.")
+        return run_job(store, job, trigger=trigger, clock=clock, politeness=politeness,
+                       _claimed=(rid, total, aids or [], {}), _scope=RunScope(aids, force, on_result, ahead))
 
 
 
@@ -76,11 +79,13 @@ def _claim_first(store: Store, job: str, trigger: str, total: int, clock: Clock)
         return rid
     preempt.request(store, job)
     try:
-        deadline = time.monotonic() + MAKE_WAY_WAIT_S
-        while rid is None and time.monotonic() < deadline:
-            time.sleep(0.2)
-            now = clock.now()
-            rid = runlog.claim_run(store, job, trigger, now, day=now.date(), total=total)
+        # the file is let go while waiting: the background run, maybe in another process, writes its end
+        with store.released():
+            deadline = time.monotonic() + MAKE_WAY_WAIT_S
+            while rid is None and time.monotonic() < deadline:
+                time.sleep(0.2)
+                now = clock.now()
+                rid = runlog.claim_run(store, job, trigger, now, day=now.date(), total=total)
     finally:
         preempt.clear(store, job)
     return rid

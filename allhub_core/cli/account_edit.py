@@ -109,15 +109,15 @@ def cmd_account_set(args: argparse.Namespace) -> int:
     method, request = _checkin_method_args(args, current)
     if not changes and not (args.pin or args.unpin or token or cookie or method):
         raise Fail(2, "Nothing to change: give at least one option (see 'allhub account set --help').")
-    changed = bool(update_accounts(store, {aid: changes})) if changes else False
-    if args.pin or args.unpin:
-        set_pinned(store, [aid], bool(args.pin))
-    if token or cookie:
-        set_secrets(store, aid, access_token=token, cookie=cookie)
-    if method:
-
-        set_checkin_method(store, [aid], method, request)
-    rec = get_account(store, aid)
+    with store.session():  # one opening of the file for the changes (what stdin gives is read already)
+        changed = bool(update_accounts(store, {aid: changes})) if changes else False
+        if args.pin or args.unpin:
+            set_pinned(store, [aid], bool(args.pin))
+        if token or cookie:
+            set_secrets(store, aid, access_token=token, cookie=cookie)
+        if method:
+            set_checkin_method(store, [aid], method, request)
+        rec = get_account(store, aid)
     if not (changed or args.pin or args.unpin or token or cookie or method):
         emit(f"Nothing changed: account {rec['id']} ({rec['site_name']}) already has those values.")
         return 0

@@ -61,8 +61,10 @@ def _run(args: argparse.Namespace, job: str, force: bool = False) -> Any:
 
     window = _check_limits(args)  # before the store is opened
     store = Store(args.db)
-    pol = _politeness(args, store, window)
+    # One connection for the whole command: the saved politeness, the run log and the results
+    # (the file is let go while the sites are asked).
     with store.session():
+        pol = _politeness(args, store, window)
         run = run_now(store, job, args.ids or None, trigger="cli", force=force, politeness=pol)
     if run.detail is None:  # failed outright: the same sentence and exit status as ever
         raise run.error or AllhubError(run.summary())

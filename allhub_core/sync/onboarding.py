@@ -56,21 +56,30 @@ def host_of(url: str) -> str:
     return key.split("://", 1)[1] if key else ""
 
 
-def duplicate_rule(store: Store, *, allow_duplicate: bool = False) -> Callable[[str, str], None] | None:
+def duplicate_rule(store: Store, *, allow_duplicate: bool = False,
+                   warn_on_duplicate: bool | None = None) -> Callable[[str, str], None] | None:
     """The add-time duplicate rule as recognition's ``check_duplicate``: None when duplicates are
-    allowed (``allow_duplicate``, or the *warn on duplicate* preference off)."""
-    if allow_duplicate or not get_preferences(store)["warn_on_duplicate"]:
+    allowed (``allow_duplicate``, or the *warn on duplicate* preference off; ``warn_on_duplicate``
+    is that preference when the caller has read it already, else it is read here)."""
+    if allow_duplicate:
+        return None
+    if warn_on_duplicate is None:
+        warn_on_duplicate = get_preferences(store)["warn_on_duplicate"]
+    if not warn_on_duplicate:
         return None
     return lambda origin, user_id: refuse_duplicate(store, origin, user_id)
 
 
 def recognize_input(data: AccountInput, *, password: str | None = None, politeness: Politeness | None = None,
-                    store: Store | None = None, allow_duplicate: bool = False) -> RecognizeResult:
+                    store: Store | None = None, allow_duplicate: bool = False,
+                    warn_on_duplicate: bool | None = None) -> RecognizeResult:
     """Ask the site who this is (login, token or cookie); never raises for bad input.
 
     With ``store``, a login stops with ``DuplicateAccount`` as soon as the user id is known to
     be stored already (unless ``allow_duplicate`` or the preference allows it), before the
     request that would hand out a new access token and break the stored account's.
+    ``warn_on_duplicate``: that preference, when the caller has read it already (see
+    ``duplicate_rule``).
     """
     try:  # a credential no HTTP header can carry is refused here, before any request
         check_credentials(access_token=data.access_token, cookie=data.cookie, user_id=data.user_id,
@@ -82,13 +91,15 @@ def recognize_input(data: AccountInput, *, password: str | None = None, politene
                                  access_token=data.access_token or None, cookie=data.cookie or None,
                                  user_id=data.user_id or None, site_type=site_type,
                                  refresh_token=data.refresh_token or None, politeness=politeness,
-                                 check_duplicate=duplicate_rule(store, allow_duplicate=allow_duplicate)
+                                 check_duplicate=duplicate_rule(store, allow_duplicate=allow_duplicate,
+                                                                warn_on_duplicate=warn_on_duplicate)
                                  if store is not None else None))
 
 
 def recognize_and_fill(data: AccountInput, *, password: str | None = None, explicit_site_type: bool = False,
                        explicit_rate: bool = False, politeness: Politeness | None = None,
-                       store: Store | None = None, allow_duplicate: bool = False) -> tuple[AccountInput, str]:
+                       store: Store | None = None, allow_duplicate: bool = False,
+                       warn_on_duplicate: bool | None = None) -> tuple[AccountInput, str]:
     """Fill what the site tells us into ``data``; returns the new input and a note for the user.
 
     If the site cannot be reached but the user gave enough to save (URL, user id, secret), the
@@ -97,7 +108,7 @@ def recognize_and_fill(data: AccountInput, *, password: str | None = None, expli
     ``ValidationError``.
     """
     result = recognize_input(data, password=password, politeness=politeness, store=store,
-                             allow_duplicate=allow_duplicate)
+                             allow_duplicate=allow_duplicate, warn_on_duplicate=warn_on_duplicate)
     if result.ok:
         filled = replace(
             data,
@@ -193,10 +204,11 @@ def onboard(store: Store, data: AccountInput, *, password: str | None = None, re
     politeness = politeness or politeness_for(store)
     notes: list[str] = []
     if recognize_first:
-        with store.released():  # no file lock held while the site is asked
+        with store.released():  # no file lock held while the site is asked (the preference is read)
             data, note = recognize_and_fill(data, password=password, explicit_site_type=explicit_site_type,
                                             explicit_rate=explicit_rate, politeness=politeness, store=store,
-                                            allow_duplicate=allow_duplicate)
+                                            allow_duplicate=allow_duplicate,
+                                            warn_on_duplicate=prefs["warn_on_duplicate"])
         if note:
             notes.append(note)
     new_id = add_account(store, data, allow_duplicate=allow_duplicate or not prefs["warn_on_duplicate"])

@@ -27,7 +27,9 @@ What it does, for each size:
    components, which a server does once at start (printed apart as "of which scan"). The
    child's peak RSS (``VmHWM``: Streamlit, pandas, plotly and
    DuckDB included) after all its sessions is the page's memory; the peak after the first
-   session is printed beside it (the RSS grows with each AppTest session of a heavy page).
+   session is printed beside it. Between sessions the child runs the cyclic garbage collector:
+   a finished AppTest session, and a run's page namespace (the functions defined in a page point
+   back at it), are reference cycles that only it frees.
 4. Prints ``figure | measured | target | ratio | OK/MISS`` and exits 1 on a miss.
 
 Targets (issue 18): each page's first and second visit < 1 s (median) and its process < 500 MB,
@@ -41,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import os
@@ -242,13 +245,19 @@ def page_child(db: str, runs: int, profile: str | None, only: str | None = None)
         warm_up = visit(first_session, path, title)
         visit(first_session, path, title)
         one_session_mb = peak_rss_mb()
+        # An AppTest session, and each run's page namespace (its functions point back at it), are
+        # reference cycles: freed by the cyclic collector, which a server runs now and then; here
+        # sessions follow each other in a tight loop, so collect between them as the server would
         del first_session
+        gc.collect()
         firsts, seconds, scan_s = [], [], []
         for _ in range(runs):
             at = new_session()
             firsts.append(visit(at, path, title))
             scan_s.append(harness[-1])
             seconds.append(visit(at, path, title))
+            del at
+            gc.collect()
         out["pages"][name] = {"process_first": warm_up, "first": firsts, "second": seconds,
                               "one_session_mb": one_session_mb, "scan": scan_s,
                               "rss_mb": peak_rss_mb()}

@@ -134,6 +134,7 @@ def data_calls(store, prefs) -> list[tuple[str, str, Callable[[], Any]]]:
     """(key, label, call): the data calls of the Accounts page, and the duplicate scan."""
     from allhub_core.accounts import (  # noqa: PLC0415 - the page child runs this file too: allhub_core loads only after Streamlit's import is timed
         AccountFilter,
+        checkin_page,
         count_accounts,
         facet_counts,
         get_preferences,
@@ -142,7 +143,6 @@ def data_calls(store, prefs) -> list[tuple[str, str, Callable[[], Any]]]:
         scan_duplicates,
         totals,
     )
-    from allhub_core.accounts.status import todays_checkins  # noqa: PLC0415 - the page child runs this file too: allhub_core loads only after Streamlit's import is timed
     from allhub_core.history import overview  # noqa: PLC0415 - the page child runs this file too: allhub_core loads only after Streamlit's import is timed
 
     f = bench_filter()
@@ -162,8 +162,9 @@ def data_calls(store, prefs) -> list[tuple[str, str, Callable[[], Any]]]:
         # page's rows and the Overview read the check-in log
         ("checked", "count_accounts, checked in today", lambda: count_accounts(store, AccountFilter(checkin=["checked"]))),
         ("attention", "count_accounts, needs attention", lambda: count_accounts(store, AccountFilter(attention=True))),
-        ("checkin_page", "todays_checkins (Check-in page rows)", lambda: todays_checkins(store)),
-        ("overview", "overview (the Overview's figures)", lambda: overview(store)),
+        ("checkin_page", "checkin_page (Check-in counts, 200 rows)", lambda: checkin_page(store, limit=200)),
+        ("overview", "overview (the Overview's figures, 100 attention rows)",
+         lambda: overview(store, attention_limit=100)),
     ]
 
 

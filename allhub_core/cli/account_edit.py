@@ -87,7 +87,8 @@ def cmd_account_set(args: argparse.Namespace) -> int:
 
     store = open_store(args)
     aid = parse_id(args.id)
-    current = get_account(store, aid)
+    with store.session():  # its preferences and its row in one opening of the file
+        current = get_account(store, aid)
     changes: dict[str, Any] = {}
     if args.name is not None:
         changes["site_name"] = args.name

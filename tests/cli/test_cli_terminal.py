@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from allhub_core.accounts import TABLE_COLUMNS
 from allhub_core.cli.account import _print_table
 from allhub_core.cli.terminal import BIDI, is_plain, terminal_safe
 
@@ -51,10 +52,13 @@ def test_plain_text_is_returned_as_is():
     assert terminal_safe(42) == "42"
 
 
-def _record(i: int, name: str, **kw) -> dict:
-    return {"id": str(i), "site_name": name, "site_url": f"https://r{i}.example.com", "site_type": "new-api",
-            "username": "u", "tags": kw.get("tags", []), "balance_usd": kw.get("balance"), "health_status": "healthy",
-            "checkin_status": "unknown", "disabled": kw.get("disabled", False), "pinned": kw.get("pinned", False)}
+def _record(i: int, name: str, **kw) -> tuple:
+    """One row as ``accounts.account_table`` reads it (``TABLE_COLUMNS``)."""
+    row = {"id": i, "site_name": name, "site_url": f"https://r{i}.example.com", "site_type": "new-api",
+           "username": "u", "tags": ",".join(kw.get("tags", [])), "balance_usd": kw.get("balance"),
+           "health_status": "healthy", "checkin_status": "unknown", "disabled": kw.get("disabled", False),
+           "pinned": kw.get("pinned", False)}
+    return tuple(row[c] for c in TABLE_COLUMNS)
 
 
 def test_table_with_controls_is_escaped_cell_by_cell(capsys):

@@ -42,6 +42,7 @@ from allhub_core.cli.parsers import (
     backup,
     data,
     history,
+    keys,
     notify,
     sandbox,
     site,
@@ -54,7 +55,7 @@ from allhub_core.errors import AllhubError, StoreBusy
 __all__ = ["GROUPS", "build_parser", "command", "main"]
 
 #: The parser modules, in the order ``allhub --help`` lists their commands.
-GROUPS = (account, sites, site, data, history, sandbox, backup, transfer, notify, automation)
+GROUPS = (account, sites, site, data, history, keys, sandbox, backup, transfer, notify, automation)
 
 
 def build_parser() -> argparse.ArgumentParser:

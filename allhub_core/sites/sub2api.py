@@ -339,6 +339,11 @@ class Sub2ApiFamily(BaseFamily[Sub2ApiClient]):
         return await create_key(handle, spec.name, quota_usd=quota_usd,
                                 group_id=int(spec.group) if spec.group.isdigit() else None)
 
+    async def delete_token(self, handle: Sub2ApiClient, token_id: str) -> None:
+        if not str(token_id).isdigit():
+            raise BadResponseError("That is not an API key id of this site (a number).")
+        await handle.call("DELETE", f"/api/v1/keys/{token_id}", idempotent=False)
+
     async def reveal_token(self, handle: Sub2ApiClient, token_id: str) -> str:
         for token in await list_keys(handle):  # Sub2API lists full keys
             if token.id == str(token_id):

@@ -134,10 +134,11 @@ def test_rm_and_an_unknown_key_and_a_refusing_site(store, sandbox, db_path, caps
     code, out, _ = _run(db_path, capsys, "rm", "--account", str(aid), str(token.id), "--yes", "--json")
     rows = json.loads(out)
     on_site = {str(t.id) for t in user.tokens}
-    assert rows[0]["ok"] is (str(token.id) not in on_site) and code == (0 if rows[0]["ok"] else 1)
+    assert rows[0]["ok"] is True and code == 0 and str(token.id) not in on_site
+    other = user.tokens[0]
     site.inject("echo_secret", path="/api/token", alter="none")  # the site quotes the token back
-    code, out, err = _run(db_path, capsys, "reveal", "--account", str(aid), str(token.id))
-    assert code == 1 and out == "" and user.access_token not in err and token.key not in err
+    code, out, err = _run(db_path, capsys, "reveal", "--account", str(aid), str(other.id))
+    assert code == 1 and out == "" and user.access_token not in err and other.key not in err
     assert err.count("\n") == 1
 
 

@@ -120,6 +120,9 @@ class NewApiFamily(BaseFamily[NewApiHandle]):
                                    model_limits=spec.model_limits, allow_ips=spec.allow_ips, group=spec.group)
         return await _tokens.create_token(handle.session, self.variant, body)
 
+    async def delete_token(self, handle: NewApiHandle, token_id: str) -> None:
+        await _tokens.delete_token(handle.session, str(token_id))
+
     async def reveal_token(self, handle: NewApiHandle, token_id: str) -> str:
         return await _tokens.reveal_key(handle.session, self.variant, str(token_id))
 

@@ -147,3 +147,11 @@ async def reveal_key(session: SiteSession, variant: Variant, token_id: str,
                 raise SiteError("This site only shows masked keys and has no way to reveal them.")
             return token.key
     raise SiteError(f"No key with id {token_id} on this account.")
+
+
+async def delete_token(session: SiteSession, token_id: str) -> None:
+    """``DELETE /api/token/{id}``; the site's ``success`` says whether it went (docs/site-api.md 7.3).
+    Never retried blindly: a second delete of a key that went would be refused."""
+    if not token_id.isdigit():
+        raise BadResponseError("That is not an API key id of this site (a number).")
+    (await session.request("DELETE", f"/api/token/{token_id}", idempotent=False)).envelope(require_data=False)

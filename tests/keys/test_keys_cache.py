@@ -116,10 +116,11 @@ def test_upsert_and_remove_and_the_rows_of_a_deleted_account(store):
     assert [r["key_id"] for r in key_rows(store, [a])] == ["1", "3", "4", "5", "10"]
     keep_secret(store, a, "1", FULL)
     delete_accounts(store, [a])
-    assert key_rows(store) == []  # not shown, and gone with the next write
-    store_keys(store, b, [])
-    with store.read() as con:
+    assert key_rows(store) == []
+    with store.read() as con:  # its keys (and the kept, sealed secret) went with the account
         assert con.execute("SELECT count(*) FROM api_keys").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM key_syncs WHERE account_id = ?", [a]).fetchone()[0] == 0
+    store_keys(store, b, [])
     with pytest.raises(NotFound):
         store_keys(store, a, _keys())
 

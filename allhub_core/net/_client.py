@@ -102,16 +102,16 @@ def tls_context(verify: bool) -> ssl.SSLContext:
     reading them."""
     key = _trust_source(verify)
     kept: dict[tuple[Any, ...], ssl.SSLContext] = _TLS.__dict__.setdefault("contexts", {})
-    context = kept.get(key)
+    context = kept.pop(key, None)
     if context is None:
         try:
             context = httpx.create_ssl_context(verify=verify, trust_env=True)
         except OSError as exc:  # ssl.SSLError included: a file that is no certificate
             raise NetworkError("The trust store that SSL_CERT_FILE or SSL_CERT_DIR names could not be read.",
                                kind="tls") from exc
-        if len(kept) >= 4:  # a trust store that changed leaves its old contexts behind
-            kept.clear()
-        kept[key] = context
+        while len(kept) >= 4:  # a trust store that changed leaves its old contexts behind:
+            del kept[next(iter(kept))]  # the least recently used goes
+    kept[key] = context  # (again) the most recently used
     return context
 
 

@@ -272,19 +272,9 @@ def sync_keys(store: Store, ids: list[Any] | None = None, politeness: Politeness
     fetched = datetime.now(UTC)
 
     async def one(a: _Account) -> tuple[KeyOutcome, list[ApiToken] | None]:
-        o = KeyOutcome(a.id, a.name, "ok")
-        if _no_auth(a):
-            o.status, o.message = "skipped", "No access token or cookie is stored for this account."
-            return o, None
-        try:
-            listed = await a.tokens()
-        except UnsupportedError as exc:
-            o.status, o.message = "unsupported", a.clean(exc)
-            return o, None
-        except AllhubError as exc:
-            o.status, o.message = "failed", a.clean(exc)
-            return o, None
-        o.keys = len(listed)
+        o, listed = await _listed(a)
+        if listed is not None:
+            o.keys = len(listed)
         return o, listed
 
     results = _network(store, lambda: _per_site(accounts, one))
@@ -541,18 +531,24 @@ class KeyEnsureReport:
         return 1 if self.count("failed") else 0
 
 
-async def _ensure_one(a: _Account, all_groups: bool) -> tuple[KeyOutcome, list[ApiToken] | None]:
+async def _listed(a: _Account) -> tuple[KeyOutcome, list[ApiToken] | None]:
+    """The account's keys as its site lists them, or (None and) the outcome saying why not."""
     o = KeyOutcome(a.id, a.name, "ok")
     if _no_auth(a):
         o.status, o.message = "skipped", "No access token or cookie is stored for this account."
         return o, None
     try:
-        listed = await a.tokens()
+        return o, await a.tokens()
     except UnsupportedError as exc:
         o.status, o.message = "unsupported", a.clean(exc)
-        return o, None
     except AllhubError as exc:
         o.status, o.message = "failed", a.clean(exc)
+    return o, None
+
+
+async def _ensure_one(a: _Account, all_groups: bool) -> tuple[KeyOutcome, list[ApiToken] | None]:
+    o, listed = await _listed(a)
+    if listed is None:
         return o, None
     tokens = list(listed)
     try:

@@ -228,13 +228,7 @@ async def _lean_usage(session: SiteSession, variant: Variant, exchange_rate: Rat
         if stat_value is not None:
             usage.consumption = stat_value
             usage.availability["consumption"] = (Availability.COMPLETE, "")
-        income = await _income(session, variant, window, page_limit, exchange_rate)
-        if isinstance(income, SiteError):
-            usage.availability["income"] = (Availability.UNAVAILABLE, f"income logs unavailable: {income}")
-        else:
-            usage.income, complete = income
-            usage.availability["income"] = (Availability.COMPLETE, "") if complete else (
-                Availability.PARTIAL, f"only the first {page_limit} log pages were read")
+        _set_income(usage, await _income(session, variant, window, page_limit, exchange_rate), page_limit)
         return usage
     rate = exchange_rate if isinstance(exchange_rate, (int, float)) else None
     if rate is None and earned:
@@ -283,10 +277,15 @@ async def _full_usage(session: SiteSession, variant: Variant, exchange_rate: Rat
             usage.availability["consumption"] = (
                 Availability.UNAVAILABLE, f"usage stats unavailable: {stat_error or consumed}")
 
+    _set_income(usage, income, page_limit)
+    return usage
+
+
+def _set_income(usage: TodayUsage, income: tuple[int, bool] | SiteError, page_limit: int) -> None:
+    """Today's income from the typed pages, or why it is not known."""
     if isinstance(income, SiteError):
         usage.availability["income"] = (Availability.UNAVAILABLE, f"income logs unavailable: {income}")
     else:
         usage.income, complete = income
         usage.availability["income"] = (Availability.COMPLETE, "") if complete else (
             Availability.PARTIAL, f"only the first {page_limit} log pages were read")
-    return usage

@@ -70,6 +70,7 @@ from bench_refresh import SandboxProcess, build_store, table
 
 from allhub_core.accounts import AccountInput
 from allhub_core.net import Politeness
+from allhub_core.sandbox import most_in_any
 from allhub_core.store import Store
 from allhub_core.sync import onboard, politeness_for, refresh
 
@@ -79,16 +80,6 @@ REFRESH_TARGET_S = 1.0
 PER_ACCOUNT_TARGET = 3.2  # requests per account of a refresh, the site's status included
 WALL_FACTOR = 1.1  # within 1.1x of the least time the window allows
 TEN_ACCOUNTS_TARGET_S = 10.0
-
-
-def most_in_any(times: list[float], seconds: float) -> int:
-    times = sorted(times)
-    best, j = 0, 0
-    for i, t in enumerate(times):
-        while times[j] <= t - seconds:
-            j += 1
-        best = max(best, i - j + 1)
-    return best
 
 
 def least_time(times_paths: list[tuple[float, str]], p: Politeness, latency_s: float) -> float:

@@ -23,7 +23,7 @@ from allhub_core.sandbox._demo import DEMO_BOOKMARKS, demo_accounts
 from allhub_core.sandbox._dialects import DIALECTS, Dialect, get_dialect
 from allhub_core.sandbox._faults import FAULT_KINDS, Fault
 from allhub_core.sandbox._newapi import TURNSTILE_OK
-from allhub_core.sandbox._recording import RecordedRequest, RedirectSink
+from allhub_core.sandbox._recording import RecordedRequest, RedirectSink, most_in_any
 from allhub_core.sandbox._server import Sandbox, serve, start_sandbox
 from allhub_core.sandbox._site import USER_ID_HEADERS, SandboxSite
 from allhub_core.sandbox._webdav import DEMO_PASSWORD, DEMO_USER, DemoWebdav
@@ -49,6 +49,7 @@ __all__ = [
     "SandboxUser",
     "demo_accounts",
     "get_dialect",
+    "most_in_any",
     "serve",
     "start_sandbox",
     "today_window",

@@ -115,3 +115,13 @@ class RedirectSink:
                 "received_cookie": "cookie" in req.headers}
         await JSONResponse(body)(scope, receive, send)
 
+
+def most_in_any(times: list[float], seconds: float) -> int:
+    """The most of the sorted ``times`` (e.g. recorded arrivals) that fall in any window of
+    ``seconds``: what a sliding-window limit of N per ``seconds`` must keep at N or fewer."""
+    best, j = 0, 0
+    for i, t in enumerate(times):
+        while times[j] <= t - seconds:
+            j += 1
+        best = max(best, i - j + 1)
+    return best

@@ -17,6 +17,7 @@ from shared import fast_politeness
 from allhub_core.net import Transport
 from allhub_core.net._limiter import window_margin
 from allhub_core.net._shared_window import LEASE_S, OriginFile, SharedWindows, background_cap, window_file_name
+from allhub_core.sandbox import most_in_any
 
 ORIGIN = "https://relay.example:8443"
 
@@ -88,15 +89,6 @@ def sandbox(sandbox_factory):
     return sandbox_factory(dialects=["new-api"], users_per_site=1, seed=21)
 
 
-def _most_in_any(times: list[float], seconds: float) -> int:
-    best, j = 0, 0
-    for i, t in enumerate(times):
-        while times[j] <= t - seconds:
-            j += 1
-        best = max(best, i - j + 1)
-    return best
-
-
 def test_two_batches_in_two_event_loops_share_one_window(tmp_path, sandbox):
     site = sandbox.site("new-api")
     site.reset()
@@ -117,7 +109,7 @@ def test_two_batches_in_two_event_loops_share_one_window(tmp_path, sandbox):
         th.join(60)
     times = sorted(r.time for r in site.requests)
     assert len(times) == 16
-    assert _most_in_any(times, 1.0 - 0.15) <= 4  # the arrivals' jitter aside (tests/sync/test_one_budget.py)
+    assert most_in_any(times, 1.0 - 0.15) <= 4  # the arrivals' jitter aside (tests/sync/test_one_budget.py)
     folder = SharedWindows(p.shared_window_dir or "").file(site.url)
     assert folder is not None
     starts, leases = folder.snapshot()

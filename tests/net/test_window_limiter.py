@@ -24,6 +24,7 @@ from allhub_core.net import (
     is_critical_path,
     window_from_rpm,
 )
+from allhub_core.sandbox import most_in_any
 
 # No window unless a test sets one; no log spacing; tiny backoffs.
 BASE = fast_politeness(read_timeout=5.0, retries_429=2)
@@ -43,16 +44,6 @@ def site(sandbox):
 
 def _times(site, path: str | None = None) -> list[float]:
     return sorted(r.time for r in site.requests if path is None or r.path == path)
-
-
-def _most_in_any(times: list[float], seconds: float) -> int:
-    """The most starts that fall in any window of ``seconds``."""
-    best, j = 0, 0
-    for i, t in enumerate(times):
-        while times[j] <= t - seconds:
-            j += 1
-        best = max(best, i - j + 1)
-    return best
 
 
 def _run(coro_fn, politeness):
@@ -86,9 +77,9 @@ def test_sustained_traffic_never_exceeds_the_window(site):
     times = _times(site)
     assert len(times) == 13
     # At most 4 in any second (a 0.9 s window leaves room for loopback jitter) ...
-    assert _most_in_any(times, 0.9) <= 4
+    assert most_in_any(times, 0.9) <= 4
     # ... and the first 4 went together: 13 requests need at least 3 full windows.
-    assert _most_in_any(times, 0.5) == 4
+    assert most_in_any(times, 0.5) == 4
     assert times[-1] - times[0] >= 3 * 0.9
 
 
@@ -112,7 +103,7 @@ def test_a_429_honours_retry_after_and_halves_the_window_once_per_burst(site):
     # Seven were in the first window (3 + their 3 retries + 1), so everything after the 429s
     # waits for the halved window: no 1.4 s holds more than 4 of the requests sent after them.
     after_429 = sorted(r.time for r in recs[3:])
-    assert _most_in_any(after_429[3:], 1.4) <= 4
+    assert most_in_any(after_429[3:], 1.4) <= 4
     assert times[-1] - times[0] >= 1.4  # it did slow down
 
 
@@ -149,7 +140,7 @@ def test_critical_routes_have_their_own_tighter_window(site):
     status_done = _run(go, p)
     logins = _times(site, "/api/user/login")
     assert len(logins) == 6 and len(_times(site, "/api/status")) == 6
-    assert _most_in_any(logins, 0.9) <= 2
+    assert most_in_any(logins, 0.9) <= 2
     # Ordinary requests do not queue behind logins that wait for their window.
     assert status_done < logins[-1]
 
@@ -285,4 +276,4 @@ def test_a_paced_batch_spreads_its_starts_over_the_window_instead_of_bursting(si
     assert len(times) == 6
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.15  # 0.2 s apart, less loopback jitter; unpaced, all 6 go together
-    assert _most_in_any(times, 0.5) <= 3
+    assert most_in_any(times, 0.5) <= 3

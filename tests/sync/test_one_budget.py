@@ -23,7 +23,7 @@ import pytest
 
 from allhub_core.accounts import AccountInput, add_account, set_preference, set_site_window, site_windows
 from allhub_core.net._shared_window import SharedWindows
-from allhub_core.sandbox import demo_accounts
+from allhub_core.sandbox import demo_accounts, most_in_any
 from allhub_core.store import Store
 from allhub_core.sync import checkin, onboard, politeness_for, refresh, sync_usage
 from allhub_core.sync.credentials import shared_window_dir
@@ -72,13 +72,7 @@ JITTER = 0.15
 
 def _most_in_any(times: list[float], seconds: float) -> int:
     """The most arrivals in any window of ``seconds`` (less the arrivals' jitter)."""
-    seconds -= JITTER
-    best, j = 0, 0
-    for i, t in enumerate(times):
-        while times[j] <= t - seconds:
-            j += 1
-        best = max(best, i - j + 1)
-    return best
+    return most_in_any(times, seconds - JITTER)
 
 
 def test_a_refresh_then_its_usage_sync_share_one_window(store, sandbox):

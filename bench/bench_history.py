@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from allhub_core import history
+from allhub_core.accounts import set_preference
 from allhub_core.store import Store
 
 
@@ -87,8 +88,9 @@ def main() -> int:
     m30, y1 = today - timedelta(days=29), today - timedelta(days=args.days - 1)
     print(f"bench_history: {args.accounts:,} accounts x {args.days} days = {args.accounts * args.days:,} snapshots, "
           f"{args.usage_rows:,} usage rows; built in {built:.1f} s; load average {os.getloadavg()[0]:.2f}")
+    set_preference(store, "low_balance_usd", 5)  # overview() reads the saved line (issue 17)
     calls = {
-        "overview(low_balance_usd=5)": lambda: history.overview(store, low_balance_usd=5),
+        "overview (low-balance line 5 USD)": lambda: history.overview(store),
         "balance_history 30 days, summed": lambda: history.balance_history(store, start=m30, end=today),
         f"balance_history {args.days} days, summed": lambda: history.balance_history(store, start=y1, end=today),
         f"balance_history {args.days} days, one account": lambda: history.balance_history(

@@ -3,6 +3,8 @@ stalest; read off the sandbox's recording (one request at a time, so arrival ord
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from shared import fast_politeness
 
@@ -29,7 +31,7 @@ def accounts(store, sandbox):
                                               site_type=row["site_type"], user_id=row["user_id"],
                                               username=row["username"], access_token=row["access_token"]))
         ids[aid] = int(row["user_id"])
-    site.requests.clear()
+    site.clear_requests()
     return ids
 
 
@@ -69,3 +71,24 @@ def test_the_scheduler_takes_the_stalest_first(store, sandbox, accounts):
     assert run.status == "ok"
     expected = [aids[0], *reversed(aids[1:])]  # never refreshed, then oldest to newest
     assert _user_order(sandbox) == [accounts[a] for a in expected]
+
+
+def test_what_runs_by_itself_is_paced_and_a_persons_run_is_not(store, sandbox, accounts):
+    """The scheduler's refresh spreads its starts over the site's window (one every W/N s); the
+    same refresh started by hand goes as fast as the window lets a burst go."""
+    windowed = fast_politeness(per_site_concurrency=2, window_requests=10, window_s=2.0)
+    site = sandbox.sites[0]
+
+    def gaps() -> list[float]:
+        times = sorted(r.time for r in site.requests)
+        return [b - a for a, b in itertools.pairwise(times)]
+
+    site.clear_requests()
+    run_job(store, "refresh", trigger="manual", politeness=windowed, sync_usage=False)
+    assert min(gaps()) < 0.1  # a burst: some starts close together
+    with store.write() as con:
+        con.execute("UPDATE accounts SET last_sync_time = NULL")
+    site.clear_requests()
+    scheduled = run_job(store, "refresh", trigger="schedule", politeness=windowed, sync_usage=False)
+    assert scheduled.status == "ok"
+    assert min(gaps()) >= 0.15  # paced: 0.2 s apart (2 s / 10), less loopback jitter

@@ -191,6 +191,19 @@ def _network(store: Store, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return asyncio.run(work())
 
 
+def _on_account(store: Store, a: _Account, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """One account's site work; whatever happens, the tokens a Sub2API site rotated meanwhile are
+    saved. A missing key (``NotFound``) stays as it is; any other failure is the site's sentence."""
+    try:
+        return _network(store, work)
+    except AllhubError as exc:
+        with store.write() as con:
+            _save_rotated(store, a, con)
+        if isinstance(exc, NotFound):
+            raise
+        raise SiteError(a.clean(exc)) from exc
+
+
 async def _per_site(accounts: list[_Account], fn: Callable[[_Account], Awaitable[T]]) -> list[T]:
     """``fn`` for every account: sites at the same time, one site's accounts one after another."""
     lanes: dict[str, list[int]] = {}
@@ -361,12 +374,7 @@ def create_key(store: Store, account_id: Any, *, name: str | None = None, group:
         return await a.create(key_name, group=key_group, remain_quota=remain, unlimited=is_unlimited,
                               expired_time=expired_time)
 
-    try:
-        made = _network(store, go)
-    except AllhubError as exc:
-        with store.write() as con:
-            _save_rotated(store, a, con)
-        raise SiteError(a.clean(exc)) from exc
+    made = _on_account(store, a, go)
     with store.write() as con:
         _save_rotated(store, a, con)
         upsert_key(store, a.id, _record(made), con=con)
@@ -411,16 +419,7 @@ def reveal_keys(store: Store, account_id: Any, key_ids: Iterable[Any], *, keep: 
         return got
 
     if missing:
-        try:
-            found.update(_network(store, go))
-        except NotFound:
-            with store.write() as con:
-                _save_rotated(store, a, con)
-            raise
-        except AllhubError as exc:
-            with store.write() as con:
-                _save_rotated(store, a, con)
-            raise SiteError(a.clean(exc)) from exc
+        found.update(_on_account(store, a, go))
     with store.write() as con:
         _save_rotated(store, a, con)
         if listed:
@@ -485,16 +484,7 @@ def delete_keys(store: Store, account_id: Any, key_ids: Iterable[Any],
             except AllhubError as exc:
                 report.results.append((k, False, a.clean(exc)))
 
-    try:
-        _network(store, go)
-    except NotFound:
-        with store.write() as con:
-            _save_rotated(store, a, con)
-        raise
-    except AllhubError as exc:
-        with store.write() as con:
-            _save_rotated(store, a, con)
-        raise SiteError(a.clean(exc)) from exc
+    _on_account(store, a, go)
     gone = {k for k, ok, _ in report.results if ok}
     with store.write() as con:
         _save_rotated(store, a, con)

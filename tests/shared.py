@@ -98,3 +98,28 @@ class Sink:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def add_demo_row(store, row: dict[str, Any], site_name: str) -> int:
+    """One of the sandbox's ``demo_accounts`` rows added as an account (its secrets included)."""
+    return add_account(store, AccountInput(
+        site_url=row["site_url"], site_name=site_name, site_type=row["site_type"],
+        user_id=row["user_id"], username=row["username"], auth_type=row["auth_type"],
+        access_token=row.get("access_token") or "", cookie=row.get("cookie") or "",
+        refresh_token=row.get("refresh_token") or ""))
+
+
+def add_demo_account(store, sandbox, dialect: str, index: int = 0):
+    """The ``index``-th demo user of ``dialect`` as an account: ``(account id, site, SandboxUser)``."""
+    row = [r for r in demo_accounts(sandbox) if r["dialect"] == dialect][index]
+    aid = add_demo_row(store, row, f"{dialect} {row['username']}")
+    site = sandbox.site(dialect)
+    return aid, site, next(u for u in site.users if str(u.id) == row["user_id"])
+
+
+def load_demo(store, sandbox) -> dict[str, list[int]]:
+    """Every demo user as an account: ``{dialect: [account ids]}``."""
+    ids: dict[str, list[int]] = {}
+    for row in demo_accounts(sandbox):
+        ids.setdefault(row["dialect"], []).append(add_demo_row(store, row, f"{row['site_name']} {row['username']}"))
+    return ids

@@ -10,11 +10,11 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
+from shared import add_demo_account
 
-from allhub_core.accounts import AccountInput, add_account, set_preference
+from allhub_core.accounts import set_preference
 from allhub_core.cli.main import main
 from allhub_core.keys import kept_secret, key_rows
-from allhub_core.sandbox import demo_accounts
 
 LIST_KEYS = ["account_id", "key_id", "name", "masked_key", "group", "status", "unlimited", "remaining_usd", "used_usd",
              "expires_at", "fetched_at"]
@@ -29,14 +29,9 @@ pytestmark = pytest.mark.usefixtures("fresh_sites")
 
 
 def _add(store, sandbox, dialect, index=0):
-    row = [r for r in demo_accounts(sandbox) if r["dialect"] == dialect][index]
-    aid = add_account(store, AccountInput(
-        site_url=row["site_url"], site_name=f"{dialect} {row['username']}", site_type=row["site_type"],
-        user_id=row["user_id"], username=row["username"], auth_type=row["auth_type"],
-        access_token=row.get("access_token") or "", cookie=row.get("cookie") or ""))
+    found = add_demo_account(store, sandbox, dialect, index)
     set_preference(store, "per_site_window_requests", 0)  # our own loopback sites
-    site = sandbox.site(dialect)
-    return aid, site, next(u for u in site.users if str(u.id) == row["user_id"])
+    return found
 
 
 def _run(db_path, capsys, *argv):

@@ -8,12 +8,11 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from shared import fast_politeness
+from shared import add_demo_account, fast_politeness
 
-from allhub_core.accounts import AccountInput, add_account, get_secrets
+from allhub_core.accounts import get_secrets
 from allhub_core.errors import NotFound, SiteError, ValidationError
 from allhub_core.keys import kept_secret, key_rows
-from allhub_core.sandbox import demo_accounts
 from allhub_core.sync import create_key, delete_keys, ensure_keys, reveal_key, reveal_keys, sync_keys
 from allhub_core.sync import keys as keys_flows
 
@@ -33,25 +32,13 @@ def sandbox(sandbox_factory):
 pytestmark = pytest.mark.usefixtures("fresh_sites")
 
 
-def _add(store, sandbox, dialect, index=0):
-    row = [r for r in demo_accounts(sandbox) if r["dialect"] == dialect][index]
-    aid = add_account(store, AccountInput(
-        site_url=row["site_url"], site_name=f"{dialect} {row['username']}", site_type=row["site_type"],
-        user_id=row["user_id"], username=row["username"], auth_type=row["auth_type"],
-        access_token=row.get("access_token") or "", cookie=row.get("cookie") or "",
-        refresh_token=row.get("refresh_token") or ""))
-    site = sandbox.site(dialect)
-    user = next(u for u in site.users if str(u.id) == row["user_id"])
-    return aid, site, user
-
-
 def _full(key):
     return key[3:] if key.startswith("sk-") else key
 
 
 @pytest.mark.parametrize("dialect", KEYED)
 def test_sync_stores_every_key_masked_with_its_figures(store, sandbox, dialect):
-    aid, _site, user = _add(store, sandbox, dialect)
+    aid, _site, user = add_demo_account(store, sandbox, dialect)
     report = sync_keys(store, politeness=FAST)
     assert report.exit_code() == 0 and report.rows()[0]["status"] == "ok"
     assert report.rows()[0]["keys"] == len(user.tokens)
@@ -70,8 +57,8 @@ def test_sync_stores_every_key_masked_with_its_figures(store, sandbox, dialect):
 
 
 def test_a_site_without_key_routes_is_unsupported_and_a_failure_is_one_clean_sentence(store, sandbox):
-    vo, _, _ = _add(store, sandbox, "voapi-v2")
-    na, site, user = _add(store, sandbox, "new-api")
+    vo, _, _ = add_demo_account(store, sandbox, "voapi-v2")
+    na, site, user = add_demo_account(store, sandbox, "new-api")
     site.inject("echo_secret", path="/api/token", alter="none")  # the site quotes the token back
     report = sync_keys(store, politeness=FAST)
     by = {r["account_id"]: r for r in report.rows()}
@@ -88,7 +75,7 @@ def test_a_site_without_key_routes_is_unsupported_and_a_failure_is_one_clean_sen
 
 @pytest.mark.parametrize("dialect", KEYED)
 def test_create_adds_one_key_on_the_site_and_in_the_store(store, sandbox, dialect):
-    aid, _site, user = _add(store, sandbox, dialect)
+    aid, _site, user = add_demo_account(store, sandbox, dialect)
     before = {t.id for t in user.tokens}
     expires = date.today() + timedelta(days=30)
     report = create_key(store, aid, name="ci key", quota_usd=2.5, expires=expires, politeness=FAST)
@@ -105,7 +92,7 @@ def test_create_adds_one_key_on_the_site_and_in_the_store(store, sandbox, dialec
 
 
 def test_create_refuses_bad_input_before_any_request(store, sandbox):
-    aid, site, user = _add(store, sandbox, "new-api")
+    aid, site, user = add_demo_account(store, sandbox, "new-api")
     count = len(user.tokens)
     site.clear_requests()
     for kwargs, words in [({"quota_usd": -1}, "more than 0"), ({"quota_usd": "lots"}, "not an amount"),
@@ -120,7 +107,7 @@ def test_create_refuses_bad_input_before_any_request(store, sandbox):
 
 
 def test_a_name_the_site_refuses_is_one_sentence(store, sandbox):
-    aid, _site, user = _add(store, sandbox, "veloera")
+    aid, _site, user = add_demo_account(store, sandbox, "veloera")
     with pytest.raises(SiteError) as err:
         create_key(store, aid, name="y" * 40, politeness=FAST)  # Veloera: 30 characters at most
     assert "\n" not in str(err.value) and user.access_token not in str(err.value)
@@ -128,7 +115,7 @@ def test_a_name_the_site_refuses_is_one_sentence(store, sandbox):
 
 @pytest.mark.parametrize("dialect", KEYED)
 def test_reveal_one_and_several(store, sandbox, dialect):
-    aid, site, user = _add(store, sandbox, dialect)
+    aid, site, user = add_demo_account(store, sandbox, dialect)
     tokens = sorted(user.tokens, key=lambda t: t.id)[:3]
     if not tokens:
         pytest.skip("this seeded user has no key")
@@ -149,7 +136,7 @@ def test_reveal_one_and_several(store, sandbox, dialect):
 
 
 def test_reveal_keep_stores_the_key_sealed_and_then_needs_no_request(store, sandbox, db_path):
-    aid, site, user = _add(store, sandbox, "new-api")
+    aid, site, user = add_demo_account(store, sandbox, "new-api")
     token = user.tokens[0]
     key = reveal_key(store, aid, token.id, keep=True, politeness=FAST)
     assert key == token.key and kept_secret(store, aid, str(token.id)) == key
@@ -160,7 +147,7 @@ def test_reveal_keep_stores_the_key_sealed_and_then_needs_no_request(store, sand
 
 
 def test_reveal_of_a_key_the_site_does_not_have_and_of_a_bad_id(store, sandbox):
-    aid, _site, user = _add(store, sandbox, "new-api")
+    aid, _site, user = add_demo_account(store, sandbox, "new-api")
     with pytest.raises(NotFound, match="no key with id 987654"):
         reveal_key(store, aid, 987654, politeness=FAST)
     for bad in ("", "1 2", "a\x1b", "x" * 70):
@@ -172,7 +159,7 @@ def test_reveal_of_a_key_the_site_does_not_have_and_of_a_bad_id(store, sandbox):
 @pytest.mark.parametrize("dialect", ["new-api", "one-api", "sub2api"])
 def test_delete_agrees_with_the_site_key_by_key(store, sandbox, dialect):
     """The keys asked for leave the site and the store; the others stay in both."""
-    aid, _site, user = _add(store, sandbox, dialect)
+    aid, _site, user = add_demo_account(store, sandbox, dialect)
     sync_keys(store, politeness=FAST)
     doomed = [str(t.id) for t in user.tokens[:2]]
     kept = {str(t.id) for t in user.tokens[2:]}
@@ -185,7 +172,7 @@ def test_delete_agrees_with_the_site_key_by_key(store, sandbox, dialect):
 
 
 def test_delete_with_one_unknown_id_deletes_nothing(store, sandbox):
-    aid, _site, user = _add(store, sandbox, "new-api")
+    aid, _site, user = add_demo_account(store, sandbox, "new-api")
     count = len(user.tokens)
     with pytest.raises(NotFound, match="nothing was deleted"):
         delete_keys(store, aid, [user.tokens[0].id, 424242], politeness=FAST)
@@ -196,7 +183,7 @@ def test_delete_with_one_unknown_id_deletes_nothing(store, sandbox):
 
 @pytest.mark.parametrize("dialect", ["new-api", "one-api", "veloera", "one-hub", "wong-gongyi", "anyrouter"])
 def test_ensure_creates_the_default_key_only_where_none_exists(store, sandbox, dialect):
-    aid, _site, user = _add(store, sandbox, dialect)
+    aid, _site, user = add_demo_account(store, sandbox, dialect)
     user.tokens.clear()
     first = ensure_keys(store, politeness=FAST)
     assert first.rows()[0]["status"] == "created" and first.exit_code() == 0
@@ -210,9 +197,9 @@ def test_ensure_creates_the_default_key_only_where_none_exists(store, sandbox, d
 
 
 def test_ensure_leaves_an_account_with_keys_alone_and_skips_sub2api_and_voapi(store, sandbox):
-    na, _, na_user = _add(store, sandbox, "new-api")
-    s2, _, s2_user = _add(store, sandbox, "sub2api")
-    vo, _, _ = _add(store, sandbox, "voapi-v2")
+    na, _, na_user = add_demo_account(store, sandbox, "new-api")
+    s2, _, s2_user = add_demo_account(store, sandbox, "sub2api")
+    vo, _, _ = add_demo_account(store, sandbox, "voapi-v2")
     s2_user.tokens.clear()
     count = len(na_user.tokens)
     report = ensure_keys(store, politeness=FAST)
@@ -225,7 +212,7 @@ def test_ensure_leaves_an_account_with_keys_alone_and_skips_sub2api_and_voapi(st
 
 @pytest.mark.parametrize("dialect", ["new-api", "veloera", "one-hub", "wong-gongyi"])
 def test_ensure_all_groups_makes_one_key_per_missing_group_and_a_second_run_nothing(store, sandbox, dialect):
-    aid, _site, user = _add(store, sandbox, dialect)
+    aid, _site, user = add_demo_account(store, sandbox, dialect)
     had = {t.group for t in user.tokens}
     first = ensure_keys(store, all_groups=True, politeness=FAST)
     row = first.rows()[0]
@@ -246,7 +233,7 @@ def test_ensure_all_groups_makes_one_key_per_missing_group_and_a_second_run_noth
 
 
 def test_ensure_all_groups_on_a_site_without_groups_is_the_default_rule(store, sandbox):
-    aid, _site, user = _add(store, sandbox, "one-api")
+    aid, _site, user = add_demo_account(store, sandbox, "one-api")
     user.tokens.clear()
     report = ensure_keys(store, [aid], all_groups=True, politeness=FAST)
     assert report.rows()[0]["status"] == "created" and [t.name for t in user.tokens] == ["user group (auto)"]
@@ -254,7 +241,7 @@ def test_ensure_all_groups_on_a_site_without_groups_is_the_default_rule(store, s
 
 
 def test_sub2api_rotated_tokens_are_kept_while_its_keys_are_read(store, sandbox):
-    aid, site, _user = _add(store, sandbox, "sub2api")
+    aid, site, _user = add_demo_account(store, sandbox, "sub2api")
     site.expire_access_tokens()
     before = get_secrets(store, [aid])[aid]
     report = sync_keys(store, politeness=FAST)
@@ -266,7 +253,7 @@ def test_sub2api_rotated_tokens_are_kept_while_its_keys_are_read(store, sandbox)
 
 def test_reveals_of_one_run_keep_to_its_critical_window(store, sandbox):
     """Each site call has a transport of its own; the run's reveals still keep to one critical window."""
-    aid, site, user = _add(store, sandbox, "new-api")
+    aid, site, user = add_demo_account(store, sandbox, "new-api")
     tokens = user.tokens[:3]
     slow = fast_politeness(critical_requests=2, critical_window_s=0.6)
     site.clear_requests()
@@ -278,7 +265,7 @@ def test_reveals_of_one_run_keep_to_its_critical_window(store, sandbox):
 def test_a_key_the_site_deleted_leaves_the_store_and_a_refused_one_stays(store, sandbox, monkeypatch):
     """The success path, with the family's delete played by the test (no family deletes yet): the
     first key is deleted on the site, the second refused."""
-    aid, site, user = _add(store, sandbox, "new-api")
+    aid, site, user = add_demo_account(store, sandbox, "new-api")
     sync_keys(store, politeness=FAST)
     first, second = (str(t.id) for t in user.tokens[:2])
 
@@ -300,8 +287,8 @@ def test_no_key_reaches_a_log(store, sandbox, caplog):
     """Every keys flow at DEBUG on a site that lists full keys and one that reveals them: no key
     and no account secret in what was logged."""
     caplog.set_level("DEBUG")
-    na, _, na_user = _add(store, sandbox, "new-api")
-    oa, _, oa_user = _add(store, sandbox, "one-api")
+    na, _, na_user = add_demo_account(store, sandbox, "new-api")
+    oa, _, oa_user = add_demo_account(store, sandbox, "one-api")
     sync_keys(store, politeness=FAST)
     reveal_keys(store, na, [t.id for t in na_user.tokens[:2]], keep=True, politeness=FAST)
     reveal_keys(store, oa, [t.id for t in oa_user.tokens[:2]], politeness=FAST)

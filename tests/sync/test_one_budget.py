@@ -20,8 +20,9 @@ import time
 from pathlib import Path
 
 import pytest
+from shared import load_demo
 
-from allhub_core.accounts import AccountInput, add_account, set_preference, set_site_window, site_windows
+from allhub_core.accounts import AccountInput, set_preference, set_site_window, site_windows
 from allhub_core.net._shared_window import SharedWindows
 from allhub_core.sandbox import demo_accounts, most_in_any
 from allhub_core.store import Store
@@ -37,17 +38,6 @@ def sandbox(sandbox_factory):
 
 
 pytestmark = pytest.mark.usefixtures("fresh_sites")
-
-
-def _load(store, sandbox) -> dict[str, list[int]]:
-    ids: dict[str, list[int]] = {}
-    for row in demo_accounts(sandbox):
-        aid = add_account(store, AccountInput(
-            site_url=row["site_url"], site_name=f"{row['site_name']} {row['username']}", site_type=row["site_type"],
-            user_id=row["user_id"], username=row["username"], auth_type=row["auth_type"],
-            access_token=row.get("access_token") or "", cookie=row.get("cookie") or ""))
-        ids.setdefault(row["dialect"], []).append(aid)
-    return ids
 
 
 def _window(store, n: int, w: int) -> None:
@@ -76,7 +66,7 @@ def _most_in_any(times: list[float], seconds: float) -> int:
 
 
 def test_a_refresh_then_its_usage_sync_share_one_window(store, sandbox):
-    ids = _load(store, sandbox)
+    ids = load_demo(store, sandbox)
     _window(store, 5, 1)
     site = sandbox.site("new-api")
     started = time.monotonic()
@@ -105,7 +95,7 @@ REFRESH_CHILD = ("import json, sys; from allhub_core.store import Store; from al
 
 
 def test_two_processes_refreshing_at_once_stay_within_one_window(store, sandbox, db_path):
-    _load(store, sandbox)
+    load_demo(store, sandbox)
     _window(store, 5, 1)
     env = {**os.environ, "ALLHUB_DB": str(db_path), "PYTHONPATH": str(ROOT)}
     runs = [[sys.executable, "-c", REFRESH_CHILD, str(db_path)],
@@ -126,7 +116,7 @@ def test_two_processes_refreshing_at_once_stay_within_one_window(store, sandbox,
 
 
 def test_a_429_lowers_the_stored_window_and_the_next_run_starts_from_it(store, sandbox):
-    ids = _load(store, sandbox)
+    ids = load_demo(store, sandbox)
     _window(store, 10, 1)
     site = sandbox.site("new-api")
     site.inject("429", path="/api/user/self", times=1)
@@ -148,7 +138,7 @@ def test_a_429_lowers_the_stored_window_and_the_next_run_starts_from_it(store, s
 
 
 def test_a_sites_own_window_lets_it_go_faster_than_the_default(store, sandbox):
-    _load(store, sandbox)
+    load_demo(store, sandbox)
     _window(store, 3, 1)
     fast_site, slow_site = sandbox.site("new-api"), sandbox.site("veloera")
     set_site_window(store, fast_site.url, 180, 180)
@@ -160,7 +150,7 @@ def test_a_sites_own_window_lets_it_go_faster_than_the_default(store, sandbox):
 
 
 def test_the_background_usage_sync_waits_while_a_refresh_runs_on_the_site(store, sandbox):
-    ids = _load(store, sandbox)
+    ids = load_demo(store, sandbox)
     _window(store, 50, 10)
     site = sandbox.site("new-api")
     site.set_latency(250)
@@ -186,7 +176,7 @@ def test_the_background_usage_sync_waits_while_a_refresh_runs_on_the_site(store,
 
 
 def test_a_lowering_a_killed_run_left_unstored_is_stored_by_the_next_run(store, sandbox):
-    _load(store, sandbox)
+    load_demo(store, sandbox)
     _window(store, 10, 2)
     site = sandbox.site("new-api")
     folder = shared_window_dir(store)
@@ -216,7 +206,7 @@ def test_every_job_stores_the_window_a_429_lowered(store, sandbox, job):
                                     auth_type=row["auth_type"], access_token=row.get("access_token") or ""),
                 politeness=_polite(store))
     else:
-        ids = _load(store, sandbox)
+        ids = load_demo(store, sandbox)
         site.inject("429", times=1)
         if job == "checkin":
             checkin(store, ids["new-api"], politeness=_polite(store))

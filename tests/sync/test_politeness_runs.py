@@ -11,12 +11,11 @@ import json
 import time
 
 import pytest
-from shared import fast_politeness
+from shared import fast_politeness, load_demo
 
 from allhub_core import accounts as acc
 from allhub_core.accounts import AccountInput, add_account, get_preferences, set_preference
 from allhub_core.cli.main import main
-from allhub_core.sandbox import demo_accounts
 from allhub_core.store import Store
 from allhub_core.sync import checkin, politeness_for, refresh
 
@@ -33,19 +32,8 @@ def sandbox(sandbox_factory):
 pytestmark = pytest.mark.usefixtures("fresh_sites")  # each test starts from the seeded sites
 
 
-def _load(store, sandbox) -> dict[str, list[int]]:
-    ids: dict[str, list[int]] = {}
-    for row in demo_accounts(sandbox):
-        aid = add_account(store, AccountInput(
-            site_url=row["site_url"], site_name=f"{row['site_name']} {row['username']}", site_type=row["site_type"],
-            user_id=row["user_id"], username=row["username"], auth_type=row["auth_type"],
-            access_token=row.get("access_token") or "", cookie=row.get("cookie") or ""))
-        ids.setdefault(row["dialect"], []).append(aid)
-    return ids
-
-
 def test_a_hung_site_fails_at_its_deadline_and_never_delays_another_site(store, sandbox):
-    ids = _load(store, sandbox)
+    ids = load_demo(store, sandbox)
     hung, healthy = sandbox.site("new-api"), sandbox.site("veloera")
     hung.inject("slow", ms=6_000)  # answers nothing for 6 s: longer than the deadline, shorter than a read timeout
     order: list[str] = []
@@ -95,7 +83,7 @@ def test_a_hung_site_costs_one_deadline_not_one_per_account(store, sandbox):
 
 
 def test_check_in_has_the_same_deadline(store, sandbox):
-    ids = _load(store, sandbox)
+    ids = load_demo(store, sandbox)
     sandbox.site("veloera").inject("slow", ms=6_000)
     started = time.monotonic()
     report = checkin(store, ids["veloera"][:1] + ids["new-api"][:1], politeness=SLOW)
@@ -110,7 +98,7 @@ def test_check_in_has_the_same_deadline(store, sandbox):
 def test_a_refresh_of_many_accounts_keeps_to_the_window(store, sandbox):
     """Six accounts on one site, at most 8 requests in any 1.5 s: every account still finishes
     (queueing is not counted against a 1 s deadline) and the site never sees more."""
-    ids = _load(store, sandbox)
+    ids = load_demo(store, sandbox)
     site = sandbox.site("new-api")
     for _ in range(3):
         u = site.add_user()
@@ -164,7 +152,7 @@ def test_a_rate_saved_before_the_window_is_read_as_one(store, saved, expected):
 
 
 def test_cli_window_and_deadline_flags(store, sandbox, capsys):
-    ids = _load(store, sandbox)
+    ids = load_demo(store, sandbox)
     code = main(["refresh", "--json", "--force", "--per-site-window", "0", "--account-deadline", "30",
                  str(ids["veloera"][0])])
     out = capsys.readouterr()

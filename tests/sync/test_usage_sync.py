@@ -7,12 +7,12 @@ import time
 from datetime import date
 
 import pytest
-from shared import fast_politeness
+from shared import add_demo_account, fast_politeness
 
 from allhub_core import history
-from allhub_core.accounts import AccountInput, add_account, set_preference
+from allhub_core.accounts import set_preference
 from allhub_core.cli.main import main
-from allhub_core.sandbox import LogRow, demo_accounts
+from allhub_core.sandbox import LogRow
 from allhub_core.sandbox._faults import Fault
 from allhub_core.sync import refresh, sync_usage
 
@@ -27,18 +27,6 @@ def sandbox(sandbox_factory):
 pytestmark = pytest.mark.usefixtures("fresh_sites")  # each test starts from the seeded sites
 
 
-def _add(store, sandbox, dialect, index=0):
-    row = [r for r in demo_accounts(sandbox) if r["dialect"] == dialect][index]
-    aid = add_account(store, AccountInput(
-        site_url=row["site_url"], site_name=f"{dialect} {row['username']}", site_type=row["site_type"],
-        user_id=row["user_id"], username=row["username"], auth_type=row["auth_type"],
-        access_token=row.get("access_token") or "", cookie=row.get("cookie") or "",
-        refresh_token=row.get("refresh_token") or ""))
-    site = sandbox.site(dialect)
-    user = next(u for u in site.users if str(u.id) == row["user_id"])
-    return aid, site, user
-
-
 def _consumed(user):
     return [r for r in user.logs if r.type == 2]
 
@@ -51,7 +39,7 @@ def _append_log(site, user, quota=4321, model="gpt-4o"):
 
 
 def test_sync_stores_every_log_row_once_and_then_only_new_ones(store, sandbox):
-    aid, site, user = _add(store, sandbox, "new-api")
+    aid, site, user = add_demo_account(store, sandbox, "new-api")
     first = sync_usage(store, politeness=FAST)
     assert first.rows()[0]["status"] == "ok" and first.exit_code() == 0
     expected = _consumed(user)
@@ -81,7 +69,7 @@ def _day(ts):
 
 
 def test_page_limit_is_honoured_and_the_backlog_comes_next_time(store, sandbox):
-    aid, site, user = _add(store, sandbox, "one-api")  # One API pages by 10
+    aid, site, user = add_demo_account(store, sandbox, "one-api")  # One API pages by 10
     set_preference(store, "usage_sync_page_limit", 1)
     expected = len(_consumed(user))
     assert expected > 20
@@ -102,7 +90,7 @@ def test_page_limit_is_honoured_and_the_backlog_comes_next_time(store, sandbox):
 
 
 def test_family_without_usage_logs_is_recorded_as_unsupported(store, sandbox):
-    aid, _, _ = _add(store, sandbox, "voapi-v2")
+    aid, _, _ = add_demo_account(store, sandbox, "voapi-v2")
     report = sync_usage(store, politeness=FAST)
     assert report.rows()[0]["status"] == "unsupported" and report.exit_code() == 0
     assert "no usage logs" in report.rows()[0]["message"]
@@ -116,7 +104,7 @@ class _SecondPageFails(Fault):
 
 
 def test_failing_page_keeps_earlier_rows_and_pages(store, sandbox):
-    aid, site, user = _add(store, sandbox, "one-api")
+    aid, site, user = add_demo_account(store, sandbox, "one-api")
     assert sync_usage(store, politeness=FAST).rows()[0]["status"] == "ok"
     before = history.usage_row_count(store, aid)
     for _ in range(15):  # more than one page of new rows
@@ -133,7 +121,7 @@ def test_failing_page_keeps_earlier_rows_and_pages(store, sandbox):
 
 
 def test_hourly_usage_when_the_log_is_closed(store, sandbox):
-    _aid, site, user = _add(store, sandbox, "new-api")
+    _aid, site, user = add_demo_account(store, sandbox, "new-api")
     site.inject("403_json", path="/api/log/self")
     report = sync_usage(store, politeness=FAST)
     assert report.rows()[0]["status"] == "ok", report.rows()
@@ -148,7 +136,7 @@ def test_hourly_usage_when_the_log_is_closed(store, sandbox):
 
 
 def test_sub2api_usage_and_refresh_writes_the_days_snapshot(store, sandbox):
-    aid, _, user = _add(store, sandbox, "sub2api")
+    aid, _, user = add_demo_account(store, sandbox, "sub2api")
     report = sync_usage(store, politeness=FAST)
     assert report.rows()[0]["status"] == "ok"
     assert history.usage_row_count(store, aid) == len(_consumed(user))
@@ -160,8 +148,8 @@ def test_sub2api_usage_and_refresh_writes_the_days_snapshot(store, sandbox):
 
 def test_usage_sync_cli(store, sandbox, db_path, capsys):
 
-    aid, _, _ = _add(store, sandbox, "new-api")
-    vid, _, _ = _add(store, sandbox, "voapi-v2")
+    aid, _, _ = add_demo_account(store, sandbox, "new-api")
+    vid, _, _ = add_demo_account(store, sandbox, "voapi-v2")
     set_preference(store, "per_site_window_requests", 0)
     assert main(["--db", str(db_path), "usage", "sync", "--json"]) == 0
     rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}

@@ -217,7 +217,8 @@ def delete_rows(con: duckdb.DuckDBPyConnection, aids: list[int], *, tombstone: b
                     "epoch_ms(now()), epoch_ms(user_updated_at) FROM accounts "
                     "WHERE list_contains(?, id) AND ext_id IS NOT NULL", [aids])
     # its keys go with it (the cache may hold a kept, sealed secret); its history stays
-    for table in ("account_tags", "pins", "manual_order", "api_keys", "key_syncs"):
+    for table in ("account_tags", "pins", "manual_order", "api_keys", "key_syncs",
+                  "model_prices", "account_groups", "model_syncs", "model_changes"):
         con.execute(f"DELETE FROM {table} WHERE list_contains(?, account_id)", [aids])
     con.execute("DELETE FROM accounts WHERE list_contains(?, id)", [aids])
 

@@ -357,6 +357,56 @@ def _m011_keys(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE key_syncs (account_id BIGINT NOT NULL, fetched_at TIMESTAMPTZ NOT NULL)")
 
 
+def _m012_models(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 19: each account's models and prices as its site priced them (``prices``), the groups
+    # it can use with their ratios, when each account's models were fetched, and the models a site
+    # added or removed between two syncs. The price *formulas* are SQL over these rows
+    # (``prices.query``); what is stored is the site's own numbers, never a computed price, except
+    # where a site gives USD directly. No primary keys: a sync deletes and re-inserts an account.
+    con.execute("""
+        CREATE TABLE model_prices (
+            account_id BIGINT NOT NULL,
+            model VARCHAR NOT NULL,
+            vendor VARCHAR NOT NULL DEFAULT '',
+            billing VARCHAR NOT NULL,
+            model_ratio DOUBLE,
+            completion_ratio DOUBLE,
+            model_price DOUBLE,
+            cache_ratio DOUBLE,
+            create_cache_ratio DOUBLE,
+            input_usd_per_1m DOUBLE,
+            output_usd_per_1m DOUBLE,
+            call_usd DOUBLE,
+            enable_groups VARCHAR[],
+            endpoints VARCHAR[],
+            fetched_at TIMESTAMPTZ NOT NULL
+        )""")
+    con.execute("""
+        CREATE TABLE account_groups (
+            account_id BIGINT NOT NULL,
+            grp VARCHAR NOT NULL,
+            description VARCHAR NOT NULL DEFAULT '',
+            ratio DOUBLE,
+            usable BOOLEAN NOT NULL,
+            fetched_at TIMESTAMPTZ NOT NULL
+        )""")
+    con.execute("""
+        CREATE TABLE model_syncs (
+            account_id BIGINT NOT NULL,
+            fetched_at TIMESTAMPTZ NOT NULL,
+            priced BOOLEAN NOT NULL,
+            models INTEGER NOT NULL
+        )""")
+    con.execute("""
+        CREATE TABLE model_changes (
+            account_id BIGINT NOT NULL,
+            origin VARCHAR NOT NULL,
+            model VARCHAR NOT NULL,
+            change VARCHAR NOT NULL,
+            changed_at TIMESTAMPTZ NOT NULL
+        )""")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -378,6 +428,8 @@ MIGRATIONS: list[Migration] = [
     Migration(10, "sites: a request window per site, and whether it has subscription plans", _m010_sites),
     Migration(11, "keys: each account's API keys (masked; a kept secret sealed) and when they were fetched",
               _m011_keys),
+    Migration(12, "models: each account's model prices and groups, model syncs, models added and removed",
+              _m012_models),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

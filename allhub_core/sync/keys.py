@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
@@ -47,7 +47,6 @@ from allhub_core.keys import (
     upsert_key,
 )
 from allhub_core.net import SlidingWindow, UnsupportedError, scrub, short
-from allhub_core.origin import origin_key
 from allhub_core.sites import (
     ApiToken,
     Politeness,
@@ -60,6 +59,8 @@ from allhub_core.sites import (
     reveal_token,
 )
 from allhub_core.store import Store
+from allhub_core.sync._lanes import network as _network
+from allhub_core.sync._lanes import per_site as _per_site
 from allhub_core.sync.credentials import account_names, credentials_for, politeness_for
 from allhub_core.vocab import QUOTA_PER_USD, AuthType
 
@@ -186,11 +187,6 @@ def _one(store: Store, account_id: Any, politeness: Politeness | None) -> _Accou
     return _Account(creds, "", politeness or politeness_for(store))
 
 
-def _network(store: Store, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    with store.released():
-        return asyncio.run(work())
-
-
 def _on_account(store: Store, a: _Account, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """One account's site work; whatever happens, the tokens a Sub2API site rotated meanwhile are
     saved. A missing key (``NotFound``) stays as it is; any other failure is the site's sentence."""
@@ -202,21 +198,6 @@ def _on_account(store: Store, a: _Account, work: Callable[[], Coroutine[Any, Any
         if isinstance(exc, NotFound):
             raise
         raise SiteError(a.clean(exc)) from exc
-
-
-async def _per_site(accounts: list[_Account], fn: Callable[[_Account], Awaitable[T]]) -> list[T]:
-    """``fn`` for every account: sites at the same time, one site's accounts one after another."""
-    lanes: dict[str, list[int]] = {}
-    for i, a in enumerate(accounts):
-        lanes.setdefault(origin_key(a.creds.site_url) or a.creds.site_url, []).append(i)
-    out: dict[int, T] = {}
-
-    async def lane(indexes: list[int]) -> None:
-        for i in indexes:
-            out[i] = await fn(accounts[i])
-
-    await asyncio.gather(*(lane(ix) for ix in lanes.values()))
-    return [out[i] for i in range(len(accounts))]
 
 
 def _save_rotated(store: Store, a: _Account, con: Any) -> None:

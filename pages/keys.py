@@ -1,0 +1,81 @@
+"""Keys: every cached API key across accounts (masked), filters, fetch, create, reveal and copy,
+delete, and the two "every account has a key" rules. The keys come from the store
+(``keys.key_rows``); the site calls are ``allhub_core.sync``'s, one per click."""
+
+import streamlit as st
+
+from allhub_core.accounts import AccountFilter, account_choices, get_preferences, list_tags
+from allhub_core.keys import key_rows, synced_accounts
+from pages._keys_actions import confirm_delete, create_form, ensure_buttons, fetch_keys, reveal
+from pages._keys_grid import key_grid
+from pages._text import show_flash
+from pages._ui import open_store
+
+store = open_store()
+prefs = get_preferences(store)
+ss = st.session_state
+ss.setdefault("grid_version", 0)
+
+choices = account_choices(store, None, prefs)
+names = {int(i): str(n) for i, n in zip(choices["id"].tolist(), choices["site_name"].tolist(), strict=True)}
+head, fetch_col = st.columns([5, 1], vertical_alignment="bottom")
+head.title("Keys")
+fetch = fetch_col.button("Fetch keys", icon=":material/sync:", key="keys_fetch",
+                         help="Ask the sites for the keys of the accounts in the filters (all enabled accounts when none)")
+show_flash()
+
+# ---- filters -----------------------------------------------------------------------------
+with st.container(border=True):
+    c1, c2, c3 = st.columns([3, 2, 3])
+    search = c1.text_input("Search", key="kf_search", placeholder="key name, masked key, group or account")
+    tags = c2.multiselect("Tags (any of)", [t["name"] for t in list_tags(store)], key="kf_tags")
+    picked = c3.multiselect("Accounts", list(names), key="kf_accounts", format_func=lambda i: names.get(i, str(i)))
+    grouped = st.toggle("Group by account", key="kf_grouped")
+
+# The accounts the filters name: what Fetch and the bulk rules run on (None: all enabled accounts).
+scope_ids: list[int] | None = None
+if picked or tags:
+    in_tags = set(account_choices(store, AccountFilter(tags=tags), prefs)["id"].astype(int)) if tags else set(names)
+    scope_ids = [i for i in (picked or names) if i in in_tags]
+scope = "all enabled accounts" if scope_ids is None else f"the {len(scope_ids)} account(s) in the filters"
+if fetch:
+    fetch_keys(store, scope_ids, names)
+
+rows = key_rows(store, picked or None, search, tags)
+if not rows:
+    if not synced_accounts(store) and not key_rows(store):
+        st.info(f"No key is cached yet. **Fetch keys** asks the sites of {scope} for their keys; "
+                "nothing else reaches the sites until you ask.")
+        if st.button(f"Fetch keys of {scope}", type="primary", icon=":material/sync:", key="keys_fetch_empty"):
+            fetch_keys(store, scope_ids, names)
+    else:
+        st.info("No key matches these filters.")
+    chosen = []
+else:
+    st.caption(f"{len(rows)} key(s) on {len({r['account_id'] for r in rows})} account(s). Keys are masked; "
+               "tick rows in ✓, then reveal, edit or delete them.")
+    chosen = key_grid(rows, ss.grid_version, grouped)
+
+# ---- the ticked keys ---------------------------------------------------------------------
+if chosen:
+    st.subheader(f"{len(chosen)} key(s) selected")
+    b1, b2, b3 = st.columns([1, 1, 3], vertical_alignment="center")
+    do_reveal = b1.button("Reveal", icon=":material/visibility:", key="keys_reveal", type="primary")
+    if b2.button("Delete…", icon=":material/delete:", key="keys_delete"):
+        ss.keys_confirm_delete = [list(c) for c in chosen]
+    keep = b3.checkbox("Keep it (encrypted) in the store", key="keys_keep",
+                       help="The next reveal then needs no request to the site; keys are never kept otherwise")
+    if do_reveal:
+        reveal(store, chosen, rows, keep)
+
+if ss.get("keys_confirm_delete"):
+    confirm_delete(store, [(int(a), str(k)) for a, k in ss.keys_confirm_delete], names,
+                   key_rows(store, {int(a) for a, _ in ss.keys_confirm_delete}))
+
+# ---- create and bulk ---------------------------------------------------------------------
+with st.expander("Create a key", icon=":material/add:", expanded=not rows):
+    create_form(store, names, picked[0] if picked else None)
+
+st.subheader("Every account has a key")
+st.caption(f"Runs on {scope}. Accounts that have what the rule asks are left alone; a second click creates nothing.")
+ensure_buttons(store, scope_ids, scope, names)

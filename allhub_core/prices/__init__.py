@@ -8,4 +8,7 @@ as SQL over the stored rows. The site calls are family operations (``sites``: mo
 never ``net``, ``sites`` or another L3 room.
 """
 
+from allhub_core.prices.query import BILLINGS, MODEL_COLUMNS, TOKEN_WEIGHTS, model_frame, model_rows
+
 __all__: list[str] = []
+__all__ += ["BILLINGS", "MODEL_COLUMNS", "TOKEN_WEIGHTS", "model_frame", "model_rows"]

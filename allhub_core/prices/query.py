@@ -1,0 +1,201 @@
+"""Prices as SQL over the stored rows: every model of every account, priced per usable group.
+
+One query (``_SQL``) does all of it, in DuckDB, the way the extension's model list does it
+(``src/services/models/utils/modelPricing.ts``, ``features/ModelList/groupContext.ts``,
+``hooks/useFilteredModels.ts``, ``priceComparison.ts``):
+
+- **Groups.** A model is supported in its ``enable_groups`` (empty: every group of the account).
+  The account's usable groups are those its site marked usable; the priceable ones also have a
+  ratio. An account with no usable group at all falls back to any group with a ratio. An account
+  whose site told no group ratio at all prices at ratio 1 in its own group (``""``), so its models
+  still show. A negative ratio counts as 1, as the extension's ``effectiveGroupMultiplier``.
+- **Per token.** input USD per 1M = ``model_ratio × 2 × group_ratio`` (500,000 quota = 1 USD);
+  output = that × ``completion_ratio`` (1 when the site gives none); cache read / write = input ×
+  ``cache_ratio`` / ``create_cache_ratio`` where those are ≥ 0. A site's own USD prices replace
+  the ratio result (and are not multiplied by a group ratio).
+- **Per call.** USD per call = ``model_price × group_ratio``, or the site's own USD per call.
+- **Tiered and unknown** prices have no number: ``comparable`` false, never ``cheapest``.
+- **What you really pay** (``effective_*``): the extension's "real recharge amount" is the price
+  × the account's top-up rate (CNY paid per USD of quota, ``exchange_rate``); we say it in USD at
+  the default rate, ``price × exchange_rate / 7.2``, so a site selling quota at 1 CNY per USD
+  shows what it costs in real dollars.
+- **Best group**: the account's cheapest priceable group for the model, ties by group name.
+- **Cheapest**: per model (case-insensitive name) and billing, across all accounts, the rows
+  whose comparison key equals the minimum among comparable rows. The key for tokens is the
+  extension's default weighted blend (input 84.54 / output 15.46); per call, the call price.
+  It is computed before the account, tag, group, vendor and text filters, so a filtered list
+  still says whether a row is the cheapest of all your sites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from allhub_core.accounts import effective_quota_sql
+from allhub_core.errors import ValidationError
+from allhub_core.store import Store
+from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD
+
+__all__ = ["BILLINGS", "MODEL_COLUMNS", "TOKEN_WEIGHTS", "model_frame", "model_rows"]
+
+#: how a site bills a model, as ``model_prices.billing`` stores it
+BILLINGS = ("tokens", "call", "tiered", "unknown")
+
+#: the extension's default comparison preset (azure-conversation): input and output shares
+TOKEN_WEIGHTS = (84.54, 15.46)
+
+#: each row's keys, in order: cli.md's contract first, then what the Models page needs
+MODEL_COLUMNS = [
+    "model", "account_id", "site_name", "group", "billing", "input_usd_per_1m", "output_usd_per_1m", "call_usd",
+    "effective_input_usd_per_1m", "comparable", "cheapest",
+    "vendor", "group_ratio", "cache_read_usd_per_1m", "cache_write_usd_per_1m", "effective_output_usd_per_1m",
+    "effective_call_usd", "best_group", "balance_usd", "exchange_rate", "fetched_at", "tags",
+]
+
+# {model_where}: filters on the model name only (the partition of ``cheapest``), so safe before it;
+# {where}: every other filter, after the windows; {key_scale}: 1 or the account's real-pay factor.
+_SQL = f"""
+WITH acc AS (
+    SELECT a.id, a.site_name,
+           CASE WHEN a.exchange_rate > 0 THEN a.exchange_rate ELSE {DEFAULT_EXCHANGE_RATE} END AS rate,
+           {effective_quota_sql("a")} / {float(QUOTA_PER_USD)} AS balance_usd,
+           coalesce((SELECT list(t.name ORDER BY t.name_key) FROM account_tags lk JOIN tags t ON t.id = lk.tag_id
+                     WHERE lk.account_id = a.id), []) AS tags,
+           coalesce((SELECT list(t.name_key) FROM account_tags lk JOIN tags t ON t.id = lk.tag_id
+                     WHERE lk.account_id = a.id), []) AS tag_keys
+    FROM accounts a
+),
+grp AS (
+    SELECT account_id, grp, CASE WHEN ratio >= 0 THEN ratio ELSE 1.0 END AS ratio,
+           ratio IS NOT NULL AND (usable OR NOT bool_or(usable) OVER (PARTITION BY account_id)) AS priceable
+    FROM account_groups
+),
+mp AS (
+    SELECT * FROM model_prices WHERE {{model_where}}
+),
+pairs AS (
+    SELECT mp.*, g.grp, g.ratio
+    FROM mp JOIN grp g ON g.account_id = mp.account_id AND g.priceable
+     AND (len(coalesce(mp.enable_groups, [])) = 0 OR list_contains(mp.enable_groups, g.grp))
+    UNION ALL
+    SELECT mp.*, '' AS grp, 1.0 AS ratio
+    FROM mp WHERE mp.account_id NOT IN (SELECT account_id FROM grp WHERE priceable)
+),
+priced AS (
+    SELECT p.*, acc.site_name, acc.rate, acc.balance_usd, acc.tags, acc.tag_keys,
+           CASE WHEN p.billing = 'tokens' THEN coalesce(p.input_usd_per_1m, p.model_ratio * 2 * p.ratio) END AS inp,
+           CASE WHEN p.billing = 'tokens' THEN coalesce(p.output_usd_per_1m,
+                p.model_ratio * 2 * p.ratio * coalesce(p.completion_ratio, 1)) END AS outp,
+           CASE WHEN p.billing = 'call' THEN coalesce(p.call_usd, p.model_price * p.ratio) END AS per_call
+    FROM pairs p JOIN acc ON acc.id = p.account_id
+),
+keyed AS (
+    SELECT *,
+           CASE WHEN billing = 'tokens' AND inp >= 0 AND outp >= 0
+                THEN inp * {TOKEN_WEIGHTS[0]} + outp * {TOKEN_WEIGHTS[1]}
+                WHEN billing = 'call' AND per_call >= 0 THEN per_call END AS nominal_key
+    FROM priced
+),
+ranked AS (
+    SELECT *, nominal_key IS NOT NULL AS comparable,
+           round(nominal_key * {{key_scale}}, 9) AS cmp_key,
+           row_number() OVER (PARTITION BY account_id, model ORDER BY nominal_key ASC NULLS LAST, grp) = 1 AS best
+    FROM keyed
+),
+marked AS (
+    SELECT *, coalesce(cmp_key = min(cmp_key) OVER (PARTITION BY lower(model), billing), false) AS cheapest
+    FROM ranked
+)
+SELECT model, account_id, site_name, grp AS "group", billing,
+       inp AS input_usd_per_1m, outp AS output_usd_per_1m, per_call AS call_usd,
+       inp * rate / {DEFAULT_EXCHANGE_RATE} AS effective_input_usd_per_1m, comparable, cheapest,
+       vendor, ratio AS group_ratio,
+       CASE WHEN cache_ratio >= 0 THEN inp * cache_ratio END AS cache_read_usd_per_1m,
+       CASE WHEN create_cache_ratio >= 0 THEN inp * create_cache_ratio END AS cache_write_usd_per_1m,
+       outp * rate / {DEFAULT_EXCHANGE_RATE} AS effective_output_usd_per_1m,
+       per_call * rate / {DEFAULT_EXCHANGE_RATE} AS effective_call_usd,
+       best AS best_group, balance_usd, rate AS exchange_rate, fetched_at, tags
+FROM marked
+WHERE {{where}}
+ORDER BY lower(model), model, comparable DESC, billing, cmp_key ASC NULLS LAST, site_name, account_id, grp
+"""
+
+
+def _clean(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None
+
+
+def _query(*, model: str | None, account_ids: Iterable[Any] | None, tags: Iterable[str] | None,
+           vendor: str | None, billing: str | None, group: str | None, text: str | None,
+           real: bool, best_only: bool) -> tuple[str, list[Any]]:
+    """The one query with its filters; bad input is one sentence before anything runs."""
+    model_where, params = "true", []
+    if _clean(model):
+        model_where = "contains(lower(model), ?)"
+        params.append(_clean(model).lower())  # type: ignore[union-attr]
+    where: list[str] = ["true"]
+    if account_ids is not None:
+        try:
+            ids = [int(i) for i in account_ids]
+        except (TypeError, ValueError) as exc:
+            raise ValidationError("An account id must be a whole number.") from exc
+        where.append("list_contains(?, account_id)")
+        params.append(ids)
+    tag_keys = [t.strip().casefold() for t in tags or () if t and t.strip()]
+    if tag_keys:
+        where.append("len(list_intersect(tag_keys, ?)) > 0")
+        params.append(tag_keys)
+    if _clean(vendor):
+        where.append("lower(vendor) = ?")
+        params.append(_clean(vendor).lower())  # type: ignore[union-attr]
+    if billing is not None:
+        if billing not in BILLINGS:
+            raise ValidationError(f"A billing mode is one of {', '.join(BILLINGS)}.")
+        where.append("billing = ?")
+        params.append(billing)
+    if group is not None:
+        where.append("grp = ?")
+        params.append(group.strip())
+    if _clean(text):
+        where.append("(contains(lower(model), ?) OR contains(lower(vendor), ?) OR contains(lower(site_name), ?))")
+        params += [_clean(text).lower()] * 3  # type: ignore[union-attr]
+    if best_only:
+        where.append("best")
+    scale = f"rate / {DEFAULT_EXCHANGE_RATE}" if real else "1"
+    return _SQL.format(model_where=model_where, where=" AND ".join(where), key_scale=scale), params
+
+
+def model_rows(store: Store, *, model: str | None = None, account_ids: Iterable[Any] | None = None,
+               tags: Iterable[str] | None = None, vendor: str | None = None, billing: str | None = None,
+               group: str | None = None, text: str | None = None) -> list[dict[str, Any]]:
+    """What ``allhub models --json`` prints: one row per model, account and priceable group,
+    cheapest first for each model, with ``MODEL_COLUMNS`` as keys (money in USD, times ISO).
+    ``cheapest`` compares the sites' prices as they state them (the extension's default)."""
+    sql, params = _query(model=model, account_ids=account_ids, tags=tags, vendor=vendor, billing=billing,
+                         group=group, text=text, real=False, best_only=False)
+    with store.read() as con:
+        rows = con.execute(sql, params).fetchall()
+    fetched = MODEL_COLUMNS.index("fetched_at")
+    out = []
+    for r in rows:
+        row = dict(zip(MODEL_COLUMNS, r, strict=True))
+        row["fetched_at"] = r[fetched].isoformat() if r[fetched] is not None else None
+        out.append(row)
+    return out
+
+
+def model_frame(store: Store, *, model: str | None = None, account_ids: Iterable[Any] | None = None,
+                tags: Iterable[str] | None = None, vendor: str | None = None, billing: str | None = None,
+                group: str | None = None, text: str | None = None, real: bool = False,
+                best_only: bool = False) -> pd.DataFrame:
+    """The same rows as ``model_rows`` as a frame, for the Models page: ``best_only`` keeps each
+    account's best group per model; ``real`` marks ``cheapest`` on what each account really pays
+    (after its top-up rate) instead of the stated prices."""
+    sql, params = _query(model=model, account_ids=account_ids, tags=tags, vendor=vendor, billing=billing,
+                         group=group, text=text, real=real, best_only=best_only)
+    with store.read() as con:
+        frame = con.execute(sql, params).df()
+    return frame.reindex(columns=MODEL_COLUMNS)

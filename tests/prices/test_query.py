@@ -1,0 +1,210 @@
+"""Prices as SQL on a real DuckDB file: known stored rows, prices equal to numbers worked out by
+hand with the extension's formulas (per token, per call, cache, group ratios), the best group and
+its tie by name, the cheapest across sites, tiered and unknown rows never comparable, what an
+account really pays after its top-up rate, and the filters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from allhub_core.accounts import AccountInput, add_account
+from allhub_core.errors import ValidationError
+from allhub_core.prices import MODEL_COLUMNS, model_frame, model_rows
+
+CONTRACT = ["model", "account_id", "site_name", "group", "billing", "input_usd_per_1m", "output_usd_per_1m",
+            "call_usd", "effective_input_usd_per_1m", "comparable", "cheapest"]
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+
+
+def _account(store, name, *, rate=7.2, tags=(), balance=None):
+    return add_account(store, AccountInput(site_url=f"https://{name.lower().replace(' ', '')}.example",
+                                           site_name=name, user_id="1", access_token="t" * 24, exchange_rate=rate,
+                                           tags=list(tags), manual_balance_usd=balance))
+
+
+def _groups(store, account_id, groups):
+    """``groups``: (name, ratio or None, usable) each."""
+    with store.write() as con:
+        con.executemany("INSERT INTO account_groups (account_id, grp, ratio, usable, fetched_at) VALUES (?, ?, ?, ?, ?)",
+                        [(account_id, g, r, u, NOW) for g, r, u in groups])
+
+
+def _model(store, account_id, model, billing="tokens", *, vendor="", model_ratio=None, completion_ratio=None,
+           model_price=None, cache_ratio=None, create_cache_ratio=None, input_usd=None, output_usd=None,
+           call_usd=None, enable_groups=()):
+    with store.write() as con:
+        con.execute("""INSERT INTO model_prices (account_id, model, vendor, billing, model_ratio, completion_ratio,
+                           model_price, cache_ratio, create_cache_ratio, input_usd_per_1m, output_usd_per_1m, call_usd,
+                           enable_groups, endpoints, fetched_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, [], ?)""",
+                    [account_id, model, vendor, billing, model_ratio, completion_ratio, model_price, cache_ratio,
+                     create_cache_ratio, input_usd, output_usd, call_usd, list(enable_groups), NOW])
+
+
+def _row(rows, account_id, group):
+    found = [r for r in rows if r["account_id"] == account_id and r["group"] == group]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_per_token_prices_with_group_ratio_and_cache(store):
+    a = _account(store, "Relay A")
+    _groups(store, a, [("default", 1.0, True), ("vip", 0.5, True)])
+    _model(store, a, "gpt-4o", vendor="OpenAI", model_ratio=1.25, completion_ratio=4, cache_ratio=0.5,
+           create_cache_ratio=1.25)
+    rows = model_rows(store)
+    assert list(rows[0]) == MODEL_COLUMNS and MODEL_COLUMNS[:len(CONTRACT)] == CONTRACT
+    default, vip = _row(rows, a, "default"), _row(rows, a, "vip")
+    # 1.25 × 2 × 1 = 2.5 USD per 1M input; × 4 = 10 output; cache 2.5 × 0.5 and 2.5 × 1.25
+    assert default["input_usd_per_1m"] == pytest.approx(2.5)
+    assert default["output_usd_per_1m"] == pytest.approx(10.0)
+    assert default["cache_read_usd_per_1m"] == pytest.approx(1.25)
+    assert default["cache_write_usd_per_1m"] == pytest.approx(3.125)
+    assert default["call_usd"] is None and default["billing"] == "tokens" and default["comparable"] is True
+    # the vip group halves everything
+    assert vip["input_usd_per_1m"] == pytest.approx(1.25) and vip["output_usd_per_1m"] == pytest.approx(5.0)
+    assert vip["group_ratio"] == 0.5 and vip["vendor"] == "OpenAI"
+    # the cheaper group is the account's best and the cross-site cheapest, listed first
+    assert [r["group"] for r in rows] == ["vip", "default"]
+    assert vip["best_group"] and not default["best_group"]
+    assert vip["cheapest"] and not default["cheapest"]
+    assert vip["fetched_at"] == NOW.isoformat()
+
+
+def test_negative_cache_ratio_is_no_price_and_site_usd_replaces_the_ratio(store):
+    a = _account(store, "Relay A")
+    _groups(store, a, [("default", 2.0, True)])
+    _model(store, a, "claude", model_ratio=1, completion_ratio=5, cache_ratio=-1, input_usd=3.0, output_usd=15.0)
+    row = model_rows(store)[0]
+    assert row["input_usd_per_1m"] == 3.0 and row["output_usd_per_1m"] == 15.0  # not × the group ratio
+    assert row["cache_read_usd_per_1m"] is None and row["cache_write_usd_per_1m"] is None
+
+
+def test_per_call_price_is_model_price_times_group_ratio(store):
+    a = _account(store, "Relay A")
+    _groups(store, a, [("default", 1.5, True)])
+    _model(store, a, "mj-imagine", "call", model_price=0.1)
+    _model(store, a, "dall-e", "call", call_usd=0.04)
+    rows = {r["model"]: r for r in model_rows(store)}
+    assert rows["mj-imagine"]["call_usd"] == pytest.approx(0.15)
+    assert rows["mj-imagine"]["input_usd_per_1m"] is None and rows["mj-imagine"]["comparable"] is True
+    assert rows["dall-e"]["call_usd"] == pytest.approx(0.04)
+
+
+def test_groups_supported_usable_priceable_and_the_fallback(store):
+    a = _account(store, "Usable known")
+    _groups(store, a, [("default", 1.0, True), ("vip", 0.8, False), ("svip", None, True), ("cheap", 0.1, True)])
+    _model(store, a, "m", model_ratio=1, enable_groups=["default", "vip", "svip"])  # cheap: not supported
+    assert [r["group"] for r in model_rows(store, account_ids=[a])] == ["default"]
+    b = _account(store, "No usable group")
+    _groups(store, b, [("default", 1.0, False), ("vip", 0.8, False), ("x", None, False)])
+    _model(store, b, "m", model_ratio=1)  # empty enable_groups: every group
+    assert sorted(r["group"] for r in model_rows(store, account_ids=[b])) == ["default", "vip"]
+    c = _account(store, "No groups told")
+    _model(store, c, "m", model_ratio=1)
+    only = model_rows(store, account_ids=[c])
+    assert [(r["group"], r["input_usd_per_1m"]) for r in only] == [("", 2.0)]
+
+
+def test_best_group_ties_by_group_name(store):
+    a = _account(store, "Relay A")
+    _groups(store, a, [("zeta", 0.5, True), ("alpha", 0.5, True), ("default", 1.0, True)])
+    _model(store, a, "m", model_ratio=1)
+    rows = model_rows(store)
+    assert [(r["group"], r["best_group"]) for r in rows] == [("alpha", True), ("zeta", False), ("default", False)]
+    # both equal groups are the cheapest of all sites
+    assert [r["cheapest"] for r in rows] == [True, True, False]
+    best = model_frame(store, best_only=True)
+    assert best["group"].tolist() == ["alpha"]
+
+
+def test_cheapest_across_sites_with_the_default_weights(store):
+    a, b, c = _account(store, "Site A"), _account(store, "Site B"), _account(store, "Site C")
+    for acc in (a, b, c):
+        _groups(store, acc, [("default", 1.0, True)])
+    # A: input 2, output 8  -> 2 × 84.54 + 8 × 15.46 = 292.76
+    # B: input 3, output 3  -> 3 × 84.54 + 3 × 15.46 = 300.00 (cheaper output, dearer blend)
+    # C: input 1.6, output 9.6 -> 135.264 + 148.416 = 283.68 (the cheapest)
+    _model(store, a, "gpt-4o", model_ratio=1, completion_ratio=4)
+    _model(store, b, "gpt-4o", model_ratio=1.5, completion_ratio=1)
+    _model(store, c, "GPT-4o", model_ratio=0.8, completion_ratio=6)
+    rows = model_rows(store)
+    assert [r["site_name"] for r in rows] == ["Site C", "Site A", "Site B"]
+    assert [r["cheapest"] for r in rows] == [True, False, False]
+    # filtering by account keeps the mark of all sites: A is not the cheapest anywhere
+    assert [r["cheapest"] for r in model_rows(store, account_ids=[a])] == [False]
+
+
+def test_tiered_and_unknown_are_never_comparable_or_cheapest(store):
+    a, b, c = _account(store, "Site A"), _account(store, "Site B"), _account(store, "Site C")
+    for acc in (a, b, c):
+        _groups(store, acc, [("default", 1.0, True)])
+    _model(store, a, "m", "tiered", model_ratio=0.01)
+    _model(store, b, "m", "unknown")
+    _model(store, c, "m", model_ratio=5, completion_ratio=1)
+    rows = {r["site_name"]: r for r in model_rows(store)}
+    for site in ("Site A", "Site B"):
+        row = rows[site]
+        assert not row["comparable"] and not row["cheapest"]
+        assert row["input_usd_per_1m"] is None and row["output_usd_per_1m"] is None and row["call_usd"] is None
+    assert rows["Site C"]["cheapest"] and rows["Site C"]["input_usd_per_1m"] == pytest.approx(10.0)
+    assert model_rows(store)[0]["site_name"] == "Site C"  # comparable first
+
+
+def test_what_you_really_pay_after_the_top_up_rate(store):
+    a = _account(store, "Dear quota", rate=7.2, balance=12.5)
+    b = _account(store, "Cheap quota", rate=1.8)
+    for acc in (a, b):
+        _groups(store, acc, [("default", 1.0, True)])
+    _model(store, a, "m", model_ratio=1, completion_ratio=2)    # 2 / 4 USD
+    _model(store, b, "m", model_ratio=2, completion_ratio=2)    # 4 / 8 USD of quota
+    _model(store, b, "c", "call", model_price=0.5)
+    rows = {(r["model"], r["site_name"]): r for r in model_rows(store)}
+    dear, cheap = rows[("m", "Dear quota")], rows[("m", "Cheap quota")]
+    assert dear["effective_input_usd_per_1m"] == pytest.approx(2.0) and dear["balance_usd"] == 12.5
+    # 4 USD of quota bought at 1.8 CNY per USD: 7.2 CNY, 1 real USD at 7.2
+    assert cheap["effective_input_usd_per_1m"] == pytest.approx(1.0)
+    assert cheap["effective_output_usd_per_1m"] == pytest.approx(2.0)
+    assert rows[("c", "Cheap quota")]["effective_call_usd"] == pytest.approx(0.125)
+    # stated prices: the dear-quota site is cheapest; in what you really pay, the other one
+    assert dear["cheapest"] and not cheap["cheapest"]
+    real = model_frame(store, model="m", real=True).set_index("site_name")
+    assert bool(real.loc["Cheap quota", "cheapest"]) and not bool(real.loc["Dear quota", "cheapest"])
+    assert real.loc["Cheap quota", "exchange_rate"] == 1.8
+
+
+def test_filters(store):
+    a = _account(store, "Alpha relay", tags=["work"])
+    b = _account(store, "Beta relay")
+    for acc in (a, b):
+        _groups(store, acc, [("default", 1.0, True), ("vip", 2.0, True)])
+    _model(store, a, "gpt-4o", vendor="OpenAI", model_ratio=1)
+    _model(store, a, "claude-3", vendor="Anthropic", model_ratio=2)
+    _model(store, b, "gpt-4o-mini", vendor="OpenAI", model_ratio=0.1)
+    _model(store, b, "mj", "call", vendor="Midjourney", model_price=0.2)
+    models = lambda **kw: sorted({r["model"] for r in model_rows(store, **kw)})  # noqa: E731
+    assert models(model="GPT") == ["gpt-4o", "gpt-4o-mini"]
+    assert models(account_ids=[b]) == ["gpt-4o-mini", "mj"]
+    assert models(tags=["WORK"]) == ["claude-3", "gpt-4o"]
+    assert models(vendor="openai") == ["gpt-4o", "gpt-4o-mini"]
+    assert models(billing="call") == ["mj"]
+    assert {r["group"] for r in model_rows(store, group="vip")} == {"vip"}
+    assert models(text="beta") == ["gpt-4o-mini", "mj"]
+    assert models(text="anthropic") == ["claude-3"]
+    assert model_rows(store, tags=["work"])[0]["tags"] == ["work"]
+    assert len(model_frame(store, best_only=True)) == 4
+
+
+def test_bad_input_is_one_sentence(store):
+    with pytest.raises(ValidationError, match="billing mode is one of"):
+        model_rows(store, billing="per-token")
+    with pytest.raises(ValidationError, match="whole number"):
+        model_rows(store, account_ids=["x"])
+
+
+def test_an_empty_store_has_no_rows(store):
+    _account(store, "Relay A")
+    assert model_rows(store) == []
+    assert list(model_frame(store).columns) == MODEL_COLUMNS

@@ -4,7 +4,8 @@
 ``query`` filters, sorts and totals as SQL, ``checkin_today`` is the one rule for today's
 check-in state (every surface and the scheduler use it), ``attention`` the one rule for "needs
 attention" and the effective balance, ``records`` is the Account JSON shape,
-``grid`` the editable table, plus ``tags``, ``dedupe`` and ``preferences``. Pages, the CLI and other
+``grid`` the editable table, plus ``tags``, ``dedupe`` (exact duplicates), ``lookalike`` (suspected ones)
+and ``preferences``. Pages, the CLI and other
 rooms import from here, not from the modules. See docs/architecture.md.
 """
 
@@ -27,6 +28,13 @@ from allhub_core.accounts.checkin_today import (
 )
 from allhub_core.accounts.dedupe import KEEP_RULES, DedupeScan, DuplicateGroup, apply_dedupe, scan_duplicates
 from allhub_core.accounts.grid import CHECKIN_BADGE, GRID_EDITABLE, HEALTH_BADGE, grid_changes, grid_frame, selected_ids
+from allhub_core.accounts.lookalike import (
+    LookalikePair,
+    LookalikeScan,
+    keep_lookalike,
+    remove_lookalike,
+    scan_lookalikes,
+)
 from allhub_core.accounts.model import (
     AUTH_TYPES,
     EDITABLE_FIELDS,
@@ -133,6 +141,8 @@ __all__ = [
     "CheckInPage",
     "DedupeScan",
     "DuplicateGroup",
+    "LookalikePair",
+    "LookalikeScan",
     "SiteWindow",
     "able_to_check_in_sql",
     "account_choices",
@@ -167,6 +177,7 @@ __all__ = [
     "get_secrets",
     "grid_changes",
     "grid_frame",
+    "keep_lookalike",
     "last_result_sql",
     "list_accounts",
     "list_tags",
@@ -179,11 +190,13 @@ __all__ = [
     "plans_known",
     "record_site_plans",
     "refuse_duplicate",
+    "remove_lookalike",
     "remove_tag",
     "rename_tag",
     "replace_pins_and_order",
     "require_ids",
     "scan_duplicates",
+    "scan_lookalikes",
     "selected_ids",
     "set_checkin_method",
     "set_disabled",

@@ -407,6 +407,17 @@ def _m012_models(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def _m013_lookalike_kept(con: duckdb.DuckDBPyConnection) -> None:
+    # A look-alike pair the user kept (``accounts.lookalike``): ``account_a < account_b``; not
+    # listed again. No key (see the module docstring); the writer keeps one row per pair.
+    con.execute("""
+        CREATE TABLE lookalike_kept (
+            account_a BIGINT NOT NULL,
+            account_b BIGINT NOT NULL,
+            kept_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )""")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -430,6 +441,7 @@ MIGRATIONS: list[Migration] = [
               _m011_keys),
     Migration(12, "models: each account's model prices and groups, model syncs, models added and removed",
               _m012_models),
+    Migration(13, "look-alike duplicates: the pairs the user kept", _m013_lookalike_kept),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -8,7 +8,34 @@ as SQL over the stored rows. The site calls are family operations (``sites``: mo
 never ``net``, ``sites`` or another L3 room.
 """
 
-from allhub_core.prices.query import BILLINGS, MODEL_COLUMNS, TOKEN_WEIGHTS, model_frame, model_rows
+from allhub_core.prices.query import (
+    BILLINGS,
+    MODEL_COLUMNS,
+    TOKEN_WEIGHTS,
+    model_facets,
+    model_frame,
+    model_rows,
+    model_sites,
+    model_syncs,
+)
 
 __all__: list[str] = []
-__all__ += ["BILLINGS", "MODEL_COLUMNS", "TOKEN_WEIGHTS", "model_frame", "model_rows"]
+__all__ += ["BILLINGS", "MODEL_COLUMNS", "TOKEN_WEIGHTS", "model_facets", "model_frame", "model_rows", "model_sites",
+            "model_syncs"]
+
+# The write side (issue 19, models sync): each account's models and prices as its site gave them,
+# with the models added or removed between two syncs.
+from allhub_core.prices.cache import (  # noqa: E402
+    BILLING_KINDS,
+    CHANGE_KINDS,
+    GroupRecord,
+    PriceRecord,
+    check_days,
+    last_model_syncs,
+    model_changes,
+    store_models,
+    stored_models,
+)
+
+__all__ += ["BILLING_KINDS", "CHANGE_KINDS", "GroupRecord", "PriceRecord", "check_days", "last_model_syncs",
+            "model_changes", "store_models", "stored_models"]

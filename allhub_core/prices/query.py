@@ -39,7 +39,8 @@ from allhub_core.errors import ValidationError
 from allhub_core.store import Store
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD
 
-__all__ = ["BILLINGS", "MODEL_COLUMNS", "TOKEN_WEIGHTS", "model_frame", "model_rows"]
+__all__ = ["BILLINGS", "MODEL_COLUMNS", "TOKEN_WEIGHTS", "model_facets", "model_frame", "model_rows", "model_sites",
+           "model_syncs"]
 
 #: how a site bills a model, as ``model_prices.billing`` stores it
 BILLINGS = ("tokens", "call", "tiered", "unknown")
@@ -128,13 +129,13 @@ def _clean(value: str | None) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
-def _query(*, model: str | None, account_ids: Iterable[Any] | None, tags: Iterable[str] | None,
+def _query(*, model: str | None, exact: bool = False, account_ids: Iterable[Any] | None, tags: Iterable[str] | None,
            vendor: str | None, billing: str | None, group: str | None, text: str | None,
            real: bool, best_only: bool) -> tuple[str, list[Any]]:
     """The one query with its filters; bad input is one sentence before anything runs."""
     model_where, params = "true", []
     if _clean(model):
-        model_where = "contains(lower(model), ?)"
+        model_where = "lower(model) = ?" if exact else "contains(lower(model), ?)"
         params.append(_clean(model).lower())  # type: ignore[union-attr]
     where: list[str] = ["true"]
     if account_ids is not None:
@@ -199,3 +200,45 @@ def model_frame(store: Store, *, model: str | None = None, account_ids: Iterable
     with store.read() as con:
         frame = con.execute(sql, params).df()
     return frame.reindex(columns=MODEL_COLUMNS)
+
+
+def model_sites(store: Store, model: str, *, real: bool = False) -> pd.DataFrame:
+    """One model (its name in any case) on every account that can use it, in each account's best
+    group, cheapest first, with the balance there: what the Models page's chart draws."""
+    sql, params = _query(model=model, exact=True, account_ids=None, tags=None, vendor=None, billing=None,
+                         group=None, text=None, real=real, best_only=True)
+    with store.read() as con:
+        frame = con.execute(sql, params).df()
+    return frame.reindex(columns=MODEL_COLUMNS)
+
+
+def model_facets(store: Store) -> dict[str, list[Any]]:
+    """What the Models page's filters offer, from the stored rows: ``vendors``, ``groups``
+    (priceable or not), ``accounts`` (``{"id", "site_name"}`` of accounts with models), ``tags``
+    (of those accounts) and ``models`` (names, in any case once)."""
+    with store.read() as con:
+        vendors = [r[0] for r in con.execute(
+            "SELECT DISTINCT vendor FROM model_prices WHERE vendor <> '' ORDER BY lower(vendor), vendor").fetchall()]
+        groups = [r[0] for r in con.execute("SELECT DISTINCT grp FROM account_groups ORDER BY grp").fetchall()]
+        accounts = [{"id": r[0], "site_name": r[1]} for r in con.execute(
+            "SELECT id, site_name FROM accounts WHERE id IN (SELECT DISTINCT account_id FROM model_prices) "
+            "ORDER BY lower(site_name), id").fetchall()]
+        tags = [r[0] for r in con.execute(
+            "SELECT DISTINCT t.name FROM tags t JOIN account_tags lk ON lk.tag_id = t.id "
+            "WHERE lk.account_id IN (SELECT DISTINCT account_id FROM model_prices) ORDER BY t.name").fetchall()]
+        models = [r[0] for r in con.execute(
+            "SELECT min(model) FROM model_prices GROUP BY lower(model) ORDER BY lower(min(model))").fetchall()]
+    return {"vendors": vendors, "groups": groups, "accounts": accounts, "tags": tags, "models": models}
+
+
+def model_syncs(store: Store) -> pd.DataFrame:
+    """When each account's models were last fetched (``fetched_at``, NaT: never), how many, and
+    whether its site told their prices, by site name."""
+    with store.read() as con:
+        return con.execute("""
+            SELECT a.id AS account_id, a.site_name, s.fetched_at, s.models, s.priced
+            FROM accounts a LEFT JOIN (
+                SELECT account_id, max(fetched_at) AS fetched_at, arg_max(models, fetched_at) AS models,
+                       arg_max(priced, fetched_at) AS priced
+                FROM model_syncs GROUP BY account_id) s ON s.account_id = a.id
+            ORDER BY lower(a.site_name), a.id""").df()

@@ -11,7 +11,7 @@ import pytest
 
 from allhub_core.accounts import AccountInput, add_account
 from allhub_core.errors import ValidationError
-from allhub_core.prices import MODEL_COLUMNS, model_frame, model_rows
+from allhub_core.prices import MODEL_COLUMNS, model_facets, model_frame, model_rows, model_sites, model_syncs
 
 CONTRACT = ["model", "account_id", "site_name", "group", "billing", "input_usd_per_1m", "output_usd_per_1m",
             "call_usd", "effective_input_usd_per_1m", "comparable", "cheapest"]
@@ -208,3 +208,29 @@ def test_an_empty_store_has_no_rows(store):
     _account(store, "Relay A")
     assert model_rows(store) == []
     assert list(model_frame(store).columns) == MODEL_COLUMNS
+
+
+def test_one_model_on_every_site_facets_and_syncs(store):
+    a = _account(store, "Alpha relay", tags=["work"], balance=3.0)
+    b = _account(store, "Beta relay", balance=40.0)
+    for acc in (a, b):
+        _groups(store, acc, [("default", 1.0, True), ("vip", 0.5, True)])
+    _model(store, a, "gpt-4o", vendor="OpenAI", model_ratio=1)
+    _model(store, b, "GPT-4o", vendor="OpenAI", model_ratio=0.8)
+    _model(store, b, "gpt-4o-mini", model_ratio=0.1)
+    sites = model_sites(store, "gpt-4o")
+    # exactly that model (any case), each account's best group, cheapest first, with its balance
+    assert sites["site_name"].tolist() == ["Beta relay", "Alpha relay"]
+    assert sites["group"].tolist() == ["vip", "vip"]
+    assert sites["input_usd_per_1m"].tolist() == pytest.approx([0.8, 1.0])
+    assert sites["balance_usd"].tolist() == [40.0, 3.0]
+    facets = model_facets(store)
+    assert facets["vendors"] == ["OpenAI"] and facets["groups"] == ["default", "vip"] and facets["tags"] == ["work"]
+    assert [x["site_name"] for x in facets["accounts"]] == ["Alpha relay", "Beta relay"]
+    assert [m.lower() for m in facets["models"]] == ["gpt-4o", "gpt-4o-mini"]
+    with store.write() as con:
+        con.execute("INSERT INTO model_syncs VALUES (?, ?, true, 2), (?, ?, true, 1)",
+                    [b, NOW.replace(hour=1), b, NOW])
+    syncs = model_syncs(store).set_index("site_name")
+    assert syncs.loc["Beta relay", "models"] == 1 and syncs.loc["Beta relay", "fetched_at"] == NOW
+    assert syncs["fetched_at"].isna().tolist() == [True, False]  # Alpha never synced

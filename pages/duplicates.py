@@ -1,14 +1,25 @@
 """Duplicate cleanup: sets of accounts with the same origin and user id, keepers ticked in one
-table (a page of sets at a time), a preview, then one confirmed delete."""
+table (a page of sets at a time), a preview, then one confirmed delete. Below it, apart, the
+look-alikes (same user id and site name or domain on different addresses): each pair judged by
+the user, kept or one account removed after a confirmation, never part of the bulk delete."""
 
 import pandas as pd
 import streamlit as st
 
-from allhub_core.accounts import HEALTH_BADGE, KEEP_RULES, apply_dedupe, scan_duplicates
-from pages._text import flash, show_flash, user_errors
+from allhub_core.accounts import (
+    HEALTH_BADGE,
+    KEEP_RULES,
+    apply_dedupe,
+    keep_lookalike,
+    remove_lookalike,
+    scan_duplicates,
+    scan_lookalikes,
+)
+from pages._text import esc, flash, show_flash, user_errors
 from pages._ui import open_store
 
 SETS_PER_PAGE = 100
+PAIRS_PER_PAGE = 20
 
 store = open_store()
 ss = st.session_state
@@ -94,3 +105,60 @@ if scan.groups and ss.get("dedupe_preview"):
         if c2.button("Cancel", key="cancel_dedupe"):
             ss.dedupe_preview = False
             st.rerun()
+
+st.divider()
+st.subheader("Look-alikes (check these yourself)")
+st.caption("The same user id and the same site name or domain on different addresses: perhaps a mirror, a "
+           "www. address or a second domain of one site, perhaps two different sites. Look-alikes are never part "
+           "of the clean-up above: keep both, or remove one.")
+# the page number input's value is in the session before it is drawn: one scan per run
+look_page = int(ss.get("lookalike_page") or 1)
+looks = scan_lookalikes(store, limit=PAIRS_PER_PAGE, offset=(look_page - 1) * PAIRS_PER_PAGE)
+look_pages = max(1, -(-looks.total // PAIRS_PER_PAGE))
+if look_page > look_pages:  # the last page emptied by a removal
+    ss.pop("lookalike_page", None)
+    look_page = 1
+    looks = scan_lookalikes(store, limit=PAIRS_PER_PAGE)
+st.markdown(f"**{looks.summary()}**")
+if look_pages > 1:
+    st.number_input(f"Page of look-alikes (1 to {look_pages}, {PAIRS_PER_PAGE} pairs each)", 1, look_pages, 1,
+                    key="lookalike_page")
+if not looks.total:
+    st.caption("No look-alike accounts found.")
+
+
+def _who(a: dict) -> str:
+    user = f" · {esc(a['username'])}" if a["username"] else ""
+    off = " · disabled" if a["disabled"] else ""
+    return f"**#{a['id']} {esc(a['site_name'])}**  \n{esc(a['site_url'])}{user}{off}"
+
+
+for pair in looks.pairs:
+    a_id, b_id = pair.ids
+    with st.container(border=True, key=f"lookalike_{a_id}_{b_id}"):
+        st.caption(esc(pair.reason))
+        for col, acc, other in zip(st.columns(2), (pair.a, pair.b), (b_id, a_id), strict=True):
+            col.markdown(_who(acc))
+            if col.button("Remove this one", key=f"lookalike_rm_{a_id}_{b_id}_{acc['id']}"):
+                ss.lookalike_confirm = (int(acc["id"]), other)
+        if st.button("Keep both", key=f"lookalike_keep_{a_id}_{b_id}"):
+            with user_errors():
+                keep_lookalike(store, a_id, b_id)
+                flash(f"Kept accounts {a_id} and {b_id}; this pair will not be listed again.")
+                ss.pop("lookalike_confirm", None)
+                st.rerun()
+        confirm = ss.get("lookalike_confirm")
+        if confirm and set(confirm) == {a_id, b_id}:
+            gone, stays = confirm
+            name = (pair.a if gone == a_id else pair.b)["site_name"]
+            st.warning(f"Delete account {gone} ({esc(name)})? Account {stays} stays.")
+            c1, c2 = st.columns(2)
+            if c1.button("Delete it", type="primary", key="lookalike_confirm_rm"):
+                with user_errors():
+                    remove_lookalike(store, gone, stays)
+                    flash(f"Deleted account {gone}; account {stays} stays.")
+                    ss.pop("lookalike_confirm", None)
+                    st.rerun()
+            if c2.button("Cancel", key="lookalike_cancel_rm"):
+                ss.pop("lookalike_confirm", None)
+                st.rerun()

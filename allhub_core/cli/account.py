@@ -30,7 +30,7 @@ def _filter(args: argparse.Namespace):
 
 def cmd_account_list(args: argparse.Namespace) -> int:
 
-    store = open_store(args)
+    store = open_store(args, warm=True)
     if not (args.json or args.csv):
         with store.session():  # one connection for the preferences and the rows
             _print_table(account_table(store, _filter(args), get_preferences(store)))
@@ -78,7 +78,7 @@ def _print_table(records: list[tuple]) -> None:
 
 def cmd_account_show(args: argparse.Namespace) -> int:
 
-    rec = get_account(open_store(args), args.id)
+    rec = get_account(open_store(args, warm=True), args.id)
     if args.json:
         print_json(rec)
     else:

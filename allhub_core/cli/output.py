@@ -18,10 +18,13 @@ from allhub_core.store import Store
 __all__ = ["Fail", "Parser", "emit", "open_store", "print_csv", "print_json", "read_secret", "terminal_safe"]
 
 
-def open_store(args: argparse.Namespace):
-    """The store named by ``--db`` (or ``ALLHUB_DB``, or the default)."""
+def open_store(args: argparse.Namespace, *, warm: bool = False):
+    """The store named by ``--db`` (or ``ALLHUB_DB``, or the default). ``warm``: the schema
+    check's connection is kept for the command's first read (one open of the file, not two), for
+    a command that reads at once; never one that first waits for a prompt or stdin (it would
+    hold the file's lock meanwhile)."""
 
-    return Store(args.db)
+    return Store(args.db, warm=warm)
 
 
 def read_secret(value: str | None) -> str | None:
@@ -31,9 +34,11 @@ def read_secret(value: str | None) -> str | None:
 
 
 def print_json(obj: Any) -> None:
-    from allhub_core.transfer import json_text  # noqa: PLC0415 - the transfer room loads for JSON output only
+    """``obj`` as JSON on stdout; a list one element per line (``json_rows_text``)."""
+    from allhub_core.transfer import json_rows_text, json_text  # noqa: PLC0415 - the transfer room loads for JSON output only
 
-    emit(json_text(obj), keep=("\n",))  # json_text leaves no control character; this is a guard
+    text = json_rows_text(obj) if isinstance(obj, list) else json_text(obj)
+    emit(text, keep=("\n",))  # json_text leaves no control character; this is a guard
 
 
 def print_csv(text: str) -> None:

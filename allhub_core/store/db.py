@@ -97,10 +97,14 @@ class Store:
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, lock_timeout: float = 10.0,
-                 key: bytes | None = None, create_folder: bool | None = None):
+                 key: bytes | None = None, create_folder: bool | None = None, warm: bool = False):
         """``create_folder``: may a missing folder of the database be created? ``None`` means only
         for the built-in default (no path given and no ALLHUB_DB); a path someone chose is refused
-        when its folder does not exist, so an unmounted disk never becomes an empty new store."""
+        when its folder does not exist, so an unmounted disk never becomes an empty new store.
+
+        ``warm``: the connection that checked the schema stays open for the first unit of work or
+        session, so a command that uses the store at once opens the file once, not twice (the
+        CLI). It holds the file's lock until then: only for a caller that uses the store at once."""
         if create_folder is None:
             create_folder = not path and not os.environ.get("ALLHUB_DB")
         self.create_folder = create_folder
@@ -112,14 +116,19 @@ class Store:
         # in this process (see ``session``); None means open and close per unit of work.
         self._pinned: duckdb.DuckDBPyConnection | None = None
         self._pin_lock = threading.Lock()
-        self._ensure_ready()
+        self._warm: duckdb.DuckDBPyConnection | None = None
+        self._ensure_ready(warm)
 
     def __repr__(self) -> str:
         return f"Store({self.path!r})"
 
     # -- opening -------------------------------------------------------------------------
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        """Open the file, retrying while another process holds its lock."""
+        """Open the file, retrying while another process holds its lock (or hand over the
+        schema check's connection, once, with ``warm``)."""
+        if self._warm is not None:
+            con, self._warm = self._warm, None
+            return con
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.05
         while True:
@@ -192,7 +201,7 @@ class Store:
             with self._pin_lock:
                 self._pinned = new
 
-    def _ensure_ready(self) -> None:
+    def _ensure_ready(self, warm: bool = False) -> None:
         owner_only_files()
         real = os.path.realpath(self.path)
         db = Path(self.path)
@@ -241,7 +250,8 @@ class Store:
                 if creating and existed:
                     drop_empty_file(self.path)
                 try:
-                    with self._connection() as con:
+                    con = self._connect()
+                    try:
                         if not creating and classify(con) == "foreign":
                             raise StoreError(foreign_message(self.path))
                         try:
@@ -253,6 +263,13 @@ class Store:
                                 f"Upgrading the database schema of {self.path} failed: {str(exc).splitlines()[0]}"
                             ) from exc
                         self._check_key(con)
+                    except BaseException:
+                        con.close()
+                        raise
+                    if warm:  # handed to the first unit of work (``_connect``)
+                        self._warm = con
+                    else:
+                        con.close()
                 except StoreError as exc:
                     if creating and not isinstance(exc, StoreBusy):
                         remove_partial_file(self.path)

@@ -171,7 +171,25 @@ def json_text(value: Any, indent: int | None = 2) -> str:
     ``\\uXXXX`` escapes (C0 controls are escaped by ``json`` itself), so the text is safe to
     print on a terminal. A non-finite float becomes ``null``; NaN/Infinity are never written.
     """
-    text = json.dumps(_finite(value), ensure_ascii=False, indent=indent, allow_nan=False)
+    try:  # most values hold no NaN or infinity: no walk over them first
+        text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
+    except ValueError:  # one did: every non-finite float becomes null
+        text = json.dumps(_finite(value), ensure_ascii=False, indent=indent, allow_nan=False)
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def json_rows_text(items: list[Any]) -> str:
+    """A JSON array written one element per line (``json_text``'s rules for each element): as easy
+    to read and to grep as an indented dump, and written by ``json``'s C encoder with one encoder
+    for every row (``indent`` makes ``json`` pure Python: 1.5 s for 10,000 accounts, issue 18)."""
+    if not items:
+        return "[]"
+    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+    try:
+        lines = [encode(item) for item in items]
+    except ValueError:  # a NaN or infinity somewhere: every non-finite float becomes null
+        lines = [encode(_finite(item)) for item in items]
+    text = "[\n  " + ",\n  ".join(lines) + "\n]"
     return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

@@ -416,3 +416,20 @@ def test_preferences_accept_sane_politeness(store):
     assert set_preference(store, "per_site_rpm", 600) == 600
     assert set_preference(store, "per_site_rpm", 18.0) == 18
     assert set_preference(store, "per_site_concurrency", 64) == 64
+
+
+def test_json_lists_are_one_element_per_line_and_keep_the_json_rules(capsys):
+    """``--json`` lists are written one element per line (issue 18: the C encoder, 10,000 accounts
+    in a fraction of a second), with the same rules as every JSON we write: no NaN, no raw line
+    separator, non-ASCII as is."""
+    from allhub_core.cli.output import print_json  # noqa: PLC0415 - the CLI's writer, as the commands call it
+
+    print_json([{"id": "1", "name": "站点\u2028x", "balance": float("nan")}, {"id": "2", "tags": ["a", "b"]}])
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == 4
+    assert lines[1].startswith('  {"id": "1"') and lines[2].startswith('  {"id": "2"')
+    assert "\u2028" not in out and "站点\\u2028x" in out and "NaN" not in out
+    assert json.loads(out) == [{"id": "1", "name": "站点\u2028x", "balance": None}, {"id": "2", "tags": ["a", "b"]}]
+    print_json([])
+    assert capsys.readouterr().out == "[]\n"

@@ -13,6 +13,7 @@ Same powers as the Python API, for a sandbox run in another process
     POST   /__sandbox/turnstile       {"enabled": true}: site-wide Turnstile on login/check-in
     POST   /__sandbox/expire-tokens   {"user_id": 1001} (optional): expire issued JWTs
     POST   /__sandbox/users           {"two_factor": true, ...}: add a user, returns it
+    POST   /__sandbox/models          {"add": ["m"], "remove": ["m"]}: change the models the site sells
     POST   /__sandbox/reset           clear faults/requests, restore the seeded data
 """
 
@@ -72,6 +73,11 @@ def handle(site: SandboxSite, req: Req) -> Response:
                               turnstile=bool(body.get("turnstile")),
                               disabled=bool(body.get("disabled")))
             return JSONResponse({"ok": True, "user": site._user_info(u)})
+        if key == ("POST", "models"):
+            add, remove = body.get("add") or [], body.get("remove") or []
+            if not isinstance(add, list) or not isinstance(remove, list):
+                raise ValueError("add and remove must be lists of model names")
+            return JSONResponse({"ok": True, "models": site.change_models(add, remove)})
         if key == ("POST", "reset"):
             site.reset()
             return JSONResponse({"ok": True})

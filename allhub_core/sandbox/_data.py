@@ -19,6 +19,67 @@ QUOTA_PER_USD = 500_000
 
 MODELS = ["gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet", "deepseek-chat", "gemini-1.5-pro"]
 GROUPS = {"default": ("默认分组", 1.0), "vip": ("VIP 分组", 0.8)}
+
+
+@dataclass(frozen=True)
+class CatalogModel:
+    """One model as the sandbox prices it before a site's own factor (``site_factor``).
+
+    ``quota_type`` 1 is per call (``model_price`` USD a call); ``tiered`` rows carry New API's
+    ``billing_mode: "tiered_expr"`` with an expression and no flat ratio a client may use."""
+
+    vendor: str
+    model_ratio: float = 0.0
+    completion_ratio: float = 1.0
+    quota_type: int = 0
+    model_price: float = 0.0
+    cache_ratio: float | None = None
+    create_cache_ratio: float | None = None
+    tiered: bool = False
+
+
+#: The models every sandbox site prices (``MODELS`` first, as the logs use them), then the ones
+#: only some sites sell (``site_models``).
+CATALOG: dict[str, CatalogModel] = {
+    "gpt-4o": CatalogModel("OpenAI", 1.25, 4, cache_ratio=0.5),
+    "gpt-4o-mini": CatalogModel("OpenAI", 0.075, 4, cache_ratio=0.5),
+    "claude-3-5-sonnet": CatalogModel("Anthropic", 1.5, 5, cache_ratio=0.1, create_cache_ratio=1.25),
+    "deepseek-chat": CatalogModel("DeepSeek", 0.14, 5),
+    "gemini-1.5-pro": CatalogModel("Google", quota_type=1, model_price=0.05),
+    "qwen-max": CatalogModel("Qwen", 0.8, 3),
+    "glm-4-plus": CatalogModel("Zhipu", 0.5, 1),
+    "gemini-2.5-pro": CatalogModel("Google", 0.625, 8, tiered=True),
+}
+#: New API's tiered expression for the tiered rows (``billing_expr``), as its docs write one.
+TIERED_EXPR = 'len <= 200000 ? tier("standard", p * 1.25 + c * 10) : tier("long_context", p * 2.5 + c * 15)'
+#: A group every New API sandbox site has a ratio for but no user may use (not in ``usable_group``).
+CLOSED_GROUP = ("svip", "SVIP 分组", 0.5)
+
+
+def _site_hash(dialect: str, index: int) -> int:
+    return sum((i + 1) * ord(ch) for i, ch in enumerate(f"{dialect}#{index}"))
+
+
+def site_factor(dialect: str, index: int) -> float:
+    """How much dearer (or cheaper) one site sells than the catalog: 0.8 to 1.4 by tenths,
+    the same on every run, different between most sites, so one model has several prices."""
+    return round(0.8 + 0.1 * (_site_hash(dialect, index) % 7), 2)
+
+
+def site_models(dialect: str, index: int) -> list[str]:
+    """The models one site sells: ``MODELS`` everywhere, ``qwen-max`` or ``glm-4-plus`` (or both)
+    by the site's hash, and ``gemini-2.5-pro`` (tiered where the price list is New API's)."""
+    h = _site_hash(dialect, index)
+    extra = ["qwen-max"] if h % 2 == 0 else ["glm-4-plus"]
+    if h % 3 == 0:
+        extra = ["qwen-max", "glm-4-plus"]
+    return [*MODELS, *extra, "gemini-2.5-pro"]
+
+
+def site_groups(index: int) -> dict[str, tuple[str, float]]:
+    """The groups a site's users may use with their ratios: ``vip`` 0.8 on a dialect's first
+    site, 0.7 on its second, 0.6 on its third..."""
+    return {"default": GROUPS["default"], "vip": (GROUPS["vip"][0], round(0.8 - 0.1 * (index % 4), 2))}
 _ALNUM = string.ascii_letters + string.digits
 
 

@@ -19,13 +19,20 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
 from allhub_core.sandbox import _admin
-from allhub_core.sandbox._data import IdCounter, SandboxUser, seed_redemption_codes, seed_subscriptions, seed_user
+from allhub_core.sandbox._data import (
+    IdCounter,
+    SandboxUser,
+    seed_redemption_codes,
+    seed_subscriptions,
+    seed_user,
+    site_models,
+)
 from allhub_core.sandbox._dialects import Dialect
 from allhub_core.sandbox._faults import FaultSet, fault_response, make_fault
 from allhub_core.sandbox._http import Reject, Req, not_found
@@ -96,6 +103,8 @@ class SandboxSite:
         self.jwts: dict[str, tuple[int, float]] = {}  # jwt -> (user id, expiry epoch s)
         self.refresh_tokens: dict[str, int] = {}  # refresh token -> user id
         self.sessions: dict[str, int] = {}
+        self.models: list[str] = site_models(self.dialect, self.index)
+        """The models the site sells (its model list and price list); ``change_models`` edits it."""
         for i, u in enumerate(self.users):
             self._index_user(u)
             if self.spec.subscriptions:
@@ -217,6 +226,15 @@ class SandboxSite:
         self.faults.add(make_fault(kind, user_id=user_id, times=times, retry_after=retry_after,
                                    ms=ms, status=status, target=target, path=path,
                                    method=method, message=message, alter=alter))
+
+    def change_models(self, add: Iterable[str] = (), remove: Iterable[str] = ()) -> list[str]:
+        """Sell new models or stop selling some (a model list that changes between two syncs);
+        the models now sold. A new model not in the catalog is priced at ratio 1."""
+        with self.lock:
+            gone = {str(m) for m in remove}
+            self.models = [m for m in self.models if m not in gone]
+            self.models += [str(m) for m in add if str(m) and str(m) not in self.models]
+            return list(self.models)
 
     def clear_faults(self) -> None:
         self.faults.clear()

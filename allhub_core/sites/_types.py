@@ -16,6 +16,7 @@ from allhub_core.net import strip_controls
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD
 
 __all__ = [
+    "BILLING_MODES",
     "DEFAULT_EXCHANGE_RATE",
     "QUOTA_PER_USD",
     "ApiToken",
@@ -271,8 +272,25 @@ class TokenSpec:
     group: str = ""
 
 
+#: How a site bills a model: per token (ratios), per call, by a tiered expression (New API's
+#: ``billing_mode: "tiered_expr"``: no flat price a client can compare), or not told (a model list
+#: without a price list).
+BILLING_MODES = ("tokens", "call", "tiered", "unknown")
+
+
 @dataclass
 class ModelPrice:
+    """One model as a site prices it, in the site's own numbers (docs/site-api.md 8).
+
+    New API: ``model_ratio`` (1 = 2 USD per 1M input tokens), ``completion_ratio`` (output /
+    input), ``model_price`` (USD a call before the group ratio), ``cache_ratio`` /
+    ``create_cache_ratio`` (cache read / write, relative to the input price). OneHub/DoneHub:
+    ``tokens`` rows read ``price.input`` as ``model_ratio`` and ``output / input`` as
+    ``completion_ratio``; ``times`` rows keep their per-call ``{input, output}`` in ``call_input``
+    / ``call_output`` (ratio units: times 0.002 is USD a call) and ``model_price`` is the input's
+    USD a call (``input`` x 0.002, New API's unit). ``*_usd`` only where a site gives USD directly.
+    """
+
     model_name: str
     quota_type: int = 0  # 0 per token, 1 per call
     model_ratio: float | None = None
@@ -280,6 +298,22 @@ class ModelPrice:
     completion_ratio: float | None = None
     enable_groups: list[str] = field(default_factory=list)
     owner_by: str | None = None
+    cache_ratio: float | None = None
+    create_cache_ratio: float | None = None
+    billing: str = ""  # one of BILLING_MODES; "" = from quota_type
+    vendor: str | None = None  # the site's vendor name for the row, else its owner
+    endpoints: list[str] = field(default_factory=list)
+    call_input: float | None = None  # OneHub/DoneHub per call, ratio units
+    call_output: float | None = None
+    input_usd_per_1m: float | None = None
+    output_usd_per_1m: float | None = None
+    call_usd: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.billing not in BILLING_MODES:
+            self.billing = "call" if self.quota_type == 1 else "tokens"
+        if self.vendor is None and self.owner_by:
+            self.vendor = self.owner_by
 
 
 @dataclass

@@ -16,6 +16,7 @@ PAGES = {
         st.Page("pages/balance_history.py", title="Balance history", icon=":material/timeline:",
                 url_path="balance_history"),
         st.Page("pages/usage.py", title="Usage", icon=":material/query_stats:", url_path="usage"),
+        st.Page("pages/models.py", title="Models", icon=":material/price_check:", url_path="models"),
     ],
     "Accounts": [
         st.Page("pages/accounts.py", title="Accounts", icon=":material/table:", url_path="accounts"),

@@ -40,6 +40,7 @@ __all__ = [
     "frame_json",
     "latency_histogram",
     "model_cost",
+    "model_price_sites",
     "model_share",
     "slowest_models",
     "snapshot_figure",
@@ -262,6 +263,47 @@ def slowest_models(frame: pd.DataFrame, top: int = 10) -> go.Figure:
     fig = px.bar(long, x="seconds", y="model", color="measure", barmode="group", orientation="h",
                  title="Slowest models", labels={"seconds": "Latency (s)", "model": ""})
     return _layout(fig, data.empty, height=max(_HEIGHT, 60 + 40 * len(data)))
+
+
+# ---- model prices ----------------------------------------------------------------------------
+_PRICE_BARS = {"input_usd_per_1m": ("Input per 1M", "#3b7dd8"), "output_usd_per_1m": ("Output per 1M", "#49a86b"),
+               "call_usd": ("Per call", "#8e5bd0")}
+
+
+def _site_labels(frame: pd.DataFrame) -> list[str]:
+    """A site's name and group; the account id too where two accounts share a site name."""
+    names = frame["site_name"].astype(str)
+    twice = names.duplicated(keep=False)
+    return [f"{n} (#{a})" if dup else n for n, a, dup in zip(names, frame["account_id"], twice, strict=True)]
+
+
+def model_price_sites(frame: pd.DataFrame, model: str, *, currency: str = "USD") -> go.Figure:
+    """One model's price on every site that sells it (``prices.model_sites``, already in
+    ``currency``): a bar per price (input and output per 1M tokens, or per call) and site, the
+    cheapest marked with a star, and the balance there as diamonds on the right-hand axis."""
+    sym = _symbol(currency)
+    labels = _site_labels(frame) if not frame.empty else []
+    groups = [f"group {g}" if g else "own group" for g in frame.get("group", pd.Series(dtype=str))]
+    fig = go.Figure()
+    for col, (name, color) in _PRICE_BARS.items():
+        values = frame[col] if col in frame else pd.Series(dtype="float64")
+        if values.notna().any():
+            stars = ["★" if c and v == v else "" for c, v in zip(frame["cheapest"], values, strict=True)]
+            fig.add_bar(x=labels, y=values, name=name, marker_color=color, text=stars, textposition="outside",
+                        customdata=groups, hovertemplate=f"%{{x}} (%{{customdata}}): {sym}%{{y:,.4f}}<extra>{name}</extra>")
+    if not frame.empty:
+        fig.add_scatter(x=labels, y=frame["balance_usd"], name="Your balance", mode="markers+text", yaxis="y2",
+                        marker=dict(symbol="diamond", size=11, color="#e0a100"), textposition="top center",
+                        text=[f"{sym}{b:,.2f}" if b == b else "" for b in frame["balance_usd"]],
+                        hovertemplate=f"%{{x}}: balance {sym}%{{y:,.2f}}<extra></extra>")
+    fig.update_layout(title=f"{model}: price on each site (★ cheapest)", barmode="group",
+                      yaxis=dict(title=f"Price ({sym})", rangemode="tozero"),
+                      yaxis2=dict(title=f"Balance ({sym})", overlaying="y", side="right", rangemode="tozero",
+                                  showgrid=False),
+                      xaxis=dict(title=""))
+    _layout(fig, frame.empty, height=380)
+    fig.update_layout(legend=dict(orientation="h", y=-0.18), margin=dict(l=10, r=60, t=50, b=10))
+    return fig
 
 
 # ---- share snapshot ------------------------------------------------------------------------

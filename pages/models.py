@@ -1,0 +1,96 @@
+"""Models: every model of every account with its price per 1M tokens or per call (each account's
+best group, or every group), filtered and priced in SQL by allhub_core.prices, the cheapest of
+all your sites starred, and one model's price on every site beside your balance there."""
+
+import streamlit as st
+
+from allhub_core import sync
+from allhub_core.accounts import get_preferences
+from allhub_core.prices import BILLINGS, model_facets, model_frame, model_sites, model_syncs
+from pages import _charts as ch
+from pages import _models_view as md
+from pages._runs import finish
+from pages._text import esc, show_flash, user_errors
+from pages._ui import open_store
+
+store = open_store()
+ss = st.session_state
+
+head, b_sync = st.columns([5, 1], vertical_alignment="bottom")
+head.title("Models")
+pressed = b_sync.button("Sync models", icon=":material/sync:", key="md_sync",
+                        help="Fetch each enabled account's model list and prices from its site")
+show_flash()
+if pressed:
+    sync_models = getattr(sync, "sync_models", None)
+    if sync_models is None:
+        st.info("Fetching models from the sites is not in this version yet; the list shows what is stored.")
+    else:
+        with user_errors(), st.spinner("Fetching model lists and prices"):
+            report = sync_models(store)
+            finish(report.summary(), "warning" if getattr(report, "failed", None) else "success")
+
+
+def fetched_when() -> None:
+    """When each account's models were fetched (the sync's own record)."""
+    with st.expander("When each account's models were fetched"):
+        st.dataframe(model_syncs(store), hide_index=True, key="md_syncs",
+                     column_order=["site_name", "fetched_at", "models", "priced"],
+                     column_config={"site_name": "Account", "models": "Models", "priced": "Prices told",
+                                    "fetched_at": st.column_config.DatetimeColumn("Fetched", format="YYYY-MM-DD HH:mm")})
+
+
+facets = model_facets(store)
+if not facets["models"]:
+    st.info("No models stored yet: press **Sync models** (or run `allhub models sync`) to fetch each account's "
+            "model list and prices; then every model shows here with the cheapest site marked.",
+            icon=":material/sell:")
+    fetched_when()
+    st.stop()
+names = {a["id"]: a["site_name"] for a in facets["accounts"]}
+
+# ---- filters ---------------------------------------------------------------------------------
+with st.container(border=True):
+    c1, c2, c3, c4, c5, c6 = st.columns([2.5, 1.6, 1.4, 1.4, 1.6, 2.5])
+    text = c1.text_input("Search", key="md_text", placeholder="model, vendor or site")
+    vendor = c2.selectbox("Vendor", facets["vendors"], index=None, placeholder="any vendor", key="md_vendor")
+    billing = c3.selectbox("Billing", BILLINGS, index=None, format_func=md.BILLING_LABELS.__getitem__,
+                           placeholder="any", key="md_billing")
+    group = c4.selectbox("Group", facets["groups"], index=None, placeholder="any group", key="md_group")
+    tags = c5.multiselect("Tags", facets["tags"], key="md_tags", placeholder="any tag")
+    ids = c6.multiselect("Accounts", list(names), format_func=lambda i: f"{names.get(i, i)} (#{i})",
+                         key="md_accounts", placeholder="all accounts")
+    d1, d2, d3, d4 = st.columns([1.3, 2, 1.6, 2.5], vertical_alignment="bottom")
+    currency = d1.segmented_control("Currency", ["USD", "CNY"], default=get_preferences(store)["currency"],
+                                    key="md_currency") or "USD"
+    real = d2.toggle("What you really pay", key="md_real", disabled=currency == "CNY",
+                     help="Prices after each account's top-up rate (CNY per USD of quota), said in USD at "
+                          "7.2; in CNY prices are always what you pay")
+    all_groups = d3.toggle("All groups", key="md_all_groups", help="Every usable group, not only each account's best")
+    sort_by = d4.selectbox("Sort by", list(md.SORTS), key="md_sort")
+
+with user_errors():
+    real_pay = real or currency == "CNY"
+    frame = model_frame(store, text=text, vendor=vendor, billing=billing, group=group, tags=tags,
+                        account_ids=ids or None, real=real_pay, best_only=not all_groups)
+    shown = md.sort_rows(md.in_currency(frame, currency, real_pay), sort_by)
+    if shown.empty:
+        st.info("No model matches these filters: clear one to see more.")
+    else:
+        st.caption(f"{shown['model'].str.lower().nunique():,} models, {len(shown):,} rows on "
+                   f"{shown['account_id'].nunique():,} accounts. ★ the cheapest of all your sites "
+                   "(input 84.54 % and output 15.46 % of the tokens, or the price per call); tiered and unknown "
+                   "prices are not comparable.")
+        st.dataframe(md.table(shown), hide_index=True, key="md_table", column_config=md.column_config(currency))
+
+        # ---- one model on every site ---------------------------------------------------------
+        st.subheader("One model on every site")
+        choices = list(dict.fromkeys(shown["model"].tolist()))
+        picked = st.selectbox("Model", choices, key="md_model")
+        if picked:
+            sites = md.in_currency(model_sites(store, picked, real=real_pay), currency, real_pay)
+            st.plotly_chart(ch.model_price_sites(sites, picked, currency=currency), key="md_chart")
+            blind = sites.loc[~sites["comparable"].astype(bool), "site_name"].tolist()
+            if blind:
+                st.caption("Not comparable there (tiered or unknown price): " + ", ".join(esc(s) for s in blind))
+fetched_when()

@@ -52,6 +52,7 @@ from allhub_core.sync.onboarding import (
     recognize_and_refresh,
     recognize_input,
 )
+from allhub_core.sync.prices import ModelSyncReport, sync_models
 from allhub_core.sync.refreshes import RefreshReport, refresh, write_refresh_results
 from allhub_core.sync.usage import UsageSyncReport, sync_usage
 
@@ -68,6 +69,7 @@ __all__ = [
     "KeyDeleteReport",
     "KeyEnsureReport",
     "KeySyncReport",
+    "ModelSyncReport",
     "OnboardReport",
     "RefreshReport",
     "UsageSyncReport",
@@ -98,6 +100,7 @@ __all__ = [
     "save_backup_settings",
     "set_checkin_method",
     "sync_keys",
+    "sync_models",
     "sync_usage",
     "todays_checkins",
     "write_refresh_results",

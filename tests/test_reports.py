@@ -18,13 +18,15 @@ from allhub_core.sync.backup import BackupReport
 from allhub_core.sync.checkins import CheckInReport
 from allhub_core.sync.keys import KeyCreateReport, KeyDeleteReport, KeyEnsureReport, KeySyncReport
 from allhub_core.sync.onboarding import OnboardReport
+from allhub_core.sync.prices import ModelSyncReport
 from allhub_core.sync.refreshes import RefreshReport
 from allhub_core.sync.usage import UsageSyncReport
 from allhub_core.transfer.csv_import import CsvImportReport
 from allhub_core.transfer.importer import ImportPreview, ImportReport
 
 REPORTS = [RefreshReport, CheckInReport, UsageSyncReport, OnboardReport, BackupReport, ImportPreview, ImportReport,
-           CsvImportReport, RunReport, DedupeScan, KeySyncReport, KeyEnsureReport, KeyDeleteReport, KeyCreateReport]
+           CsvImportReport, RunReport, DedupeScan, KeySyncReport, KeyEnsureReport, KeyDeleteReport, KeyCreateReport,
+           ModelSyncReport]
 
 
 @pytest.mark.parametrize("cls", REPORTS, ids=lambda c: c.__name__)
@@ -41,7 +43,8 @@ def _empty_reports() -> list[Report]:
     return [RefreshReport(results=[], skipped=[]), CheckInReport(results=[]), UsageSyncReport(results=[]),
             OnboardReport(account_id=7), BackupReport(action="test", file_url="https://dav.example/allhub.json"),
             CsvImportReport(), RunReport(run_id=1, job="refresh", trigger="cli", status="ok", text="Done."),
-            DedupeScan(rule="pinned"), KeySyncReport(), KeyEnsureReport(), KeyDeleteReport(account_id=7)]
+            DedupeScan(rule="pinned"), KeySyncReport(), KeyEnsureReport(), KeyDeleteReport(account_id=7),
+            ModelSyncReport()]
 
 
 @pytest.mark.parametrize("report", _empty_reports(), ids=lambda r: type(r).__name__)

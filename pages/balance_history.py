@@ -37,8 +37,21 @@ if accounts.empty:
 # the picker may list 100,000 accounts
 ids_all = [int(i) for i in accounts["id"].tolist()]
 names = dict(zip(ids_all, accounts["site_name"].tolist(), strict=True))
-labels = {i: f"{name} (#{i})" for i, name in names.items()}
 rates = dict(zip(ids_all, accounts["exchange_rate"].astype(float).tolist(), strict=True))
+PICKER_MAX = 200  # the picker lists this many accounts at most (a list of 100,000 cost a tenth of a second a run)
+
+
+def _picker_options(find: str) -> list[int]:
+    """The accounts already chosen, then the first ``PICKER_MAX`` whose name (or ``#id``) holds ``find``."""
+    pool = accounts
+    text = find.strip()
+    if text:
+        hit = accounts["site_name"].str.contains(text, case=False, regex=False, na=False)
+        if text.lstrip("#").isdigit():
+            hit |= accounts["id"] == int(text.lstrip("#"))
+        pool = accounts[hit]
+    chosen = [i for i in ss.get("bh_accounts") or [] if i in names]
+    return list(dict.fromkeys([*chosen, *(int(i) for i in pool["id"].head(PICKER_MAX).tolist())]))
 
 
 def _quick_range() -> None:
@@ -58,9 +71,12 @@ with st.container(border=True):
     tag = c3.selectbox("Tag", [t["name"] for t in list_tags(store)], index=None, placeholder="any tag", key="bh_tag")
     currency = c4.segmented_control("Currency", ["USD", "CNY"], default=prefs["currency"],
                                     key="bh_currency") or "USD"
-    c5, c6, c7 = st.columns([3, 3, 1], vertical_alignment="bottom")
-    chosen = c5.multiselect("Accounts", list(names), format_func=lambda i: labels.get(i, f"{i} (#{i})"),
-                            key="bh_accounts", placeholder="all enabled accounts")
+    c5, c5b, c6, c7 = st.columns([1.2, 2.3, 3, 1], vertical_alignment="bottom")
+    find = c5.text_input("Find accounts", key="bh_find", placeholder="name or #id",
+                         help=f"The Accounts list shows the first {PICKER_MAX} accounts that match")
+    options = _picker_options(find or "")
+    chosen = c5b.multiselect("Accounts", options, format_func=lambda i: f"{names.get(i, i)} (#{i})",
+                             key="bh_accounts", placeholder="all enabled accounts")
     metric = c6.segmented_control("Measure", list(ch.METRICS), format_func=ch.METRICS.__getitem__, default="balance",
                                   key="bh_metric") or "balance"
     per_account = c7.toggle("Per account", key="bh_per_account")

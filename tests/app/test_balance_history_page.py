@@ -95,3 +95,20 @@ def test_one_days_spread(two):
     at.date_input(key="bh_day").set_value(day(2)).run()
     spread = charts(at)["bh_spread"]["traces"][0]
     assert spread["x"] == [10.0, 100.0]
+
+
+def test_find_narrows_the_account_picker_and_keeps_what_was_chosen(two):
+    """The picker lists at most PICKER_MAX accounts (100,000 of them cost every run); Find narrows
+    it by name or #id, and an account already chosen stays chosen and listed while Find changes."""
+    at = start(PAGE)
+    assert set(at.multiselect(key="bh_accounts").options) >= {f"Alpha (#{two['A']})", f"Bravo (#{two['B']})"}
+    at.text_input(key="bh_find").input("brav").run()
+    assert at.multiselect(key="bh_accounts").options == [f"Bravo (#{two['B']})"]
+    at.multiselect(key="bh_accounts").select(two["B"]).run()
+    at.text_input(key="bh_find").input(f"#{two['A']}").run()
+    assert at.multiselect(key="bh_accounts").options == [f"Bravo (#{two['B']})", f"Alpha (#{two['A']})"]
+    assert at.multiselect(key="bh_accounts").value == [two["B"]]
+    assert finite(trend(at)[0]["y"]) == [100.0, 100.0, 90.0]  # still Bravo's balance alone
+    at.text_input(key="bh_find").input("nothing like it").run()
+    assert at.multiselect(key="bh_accounts").options == [f"Bravo (#{two['B']})"]
+    assert not at.exception

@@ -43,6 +43,7 @@ from allhub_core.cli.parsers import (
     data,
     history,
     keys,
+    models,
     notify,
     sandbox,
     site,
@@ -55,7 +56,7 @@ from allhub_core.errors import AllhubError, StoreBusy
 __all__ = ["GROUPS", "build_parser", "command", "main"]
 
 #: The parser modules, in the order ``allhub --help`` lists their commands.
-GROUPS = (account, sites, site, data, history, keys, sandbox, backup, transfer, notify, automation)
+GROUPS = (account, sites, site, data, history, keys, models, sandbox, backup, transfer, notify, automation)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""``allhub keys sync|list|create|reveal|rm|ensure``: the API keys of the accounts (sync/keys.py and
+"""``allhub keys sync|list|create|update|reveal|rm|ensure``: the API keys of the accounts (sync/keys.py and
 the keys room). A key's secret is printed by ``keys reveal`` only, alone on stdout; lists, JSON,
 CSV and every message carry masked keys."""
 
@@ -16,11 +16,11 @@ from allhub_core.cli.terminal import terminal_safe
 from allhub_core.errors import SiteError
 from allhub_core.keys import key_rows
 from allhub_core.reports import Report
-from allhub_core.sync import create_key, delete_keys, ensure_keys, reveal_key, sync_keys
+from allhub_core.sync import create_key, delete_keys, ensure_keys, reveal_key, sync_keys, update_key
 from allhub_core.transfer import csv_safe
 
 __all__ = ["LIST_KEYS", "cmd_keys_create", "cmd_keys_ensure", "cmd_keys_list", "cmd_keys_reveal", "cmd_keys_rm",
-           "cmd_keys_sync"]
+           "cmd_keys_sync", "cmd_keys_update"]
 
 #: The keys of ``keys list --json`` / ``--csv`` and ``keys create --json`` (shared/spec/cli.md).
 LIST_KEYS = ["account_id", "key_id", "name", "masked_key", "group", "status", "unlimited", "remaining_usd", "used_usd",
@@ -115,6 +115,23 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     else:
         emit(report.summary())
     return report.exit_code()
+
+
+def cmd_keys_update(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    try:
+        with store.session():
+            row = update_key(store, args.account, args.key_id, name=args.name, quota_usd=args.quota_usd,
+                             unlimited=True if args.unlimited else None, expires=args.expires)
+    except SiteError as exc:
+        raise _site_failed(exc) from exc
+    if args.json:
+        print_json(_contract(row))
+    else:
+        left = "unlimited" if row["unlimited"] else f"{row['remaining_usd'] or 0:,.2f} USD left"
+        emit(f"Updated key '{row['name']}' (id {row['key_id']}) of account {row['account_id']}: {left}, "
+             f"expires {(row['expires_at'] or 'never')[:10]}.")
+    return 0
 
 
 def cmd_keys_reveal(args: argparse.Namespace) -> int:

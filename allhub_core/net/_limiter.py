@@ -40,6 +40,7 @@ log = logging.getLogger("allhub_core.net")
 CRITICAL_PATHS = frozenset({
     "/api/user/login", "/api/user/register", "/api/user/topup",
     "/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/redeem",
+    "/api/token/batch/keys",  # New API's batch reveal, as critical as one reveal
 })
 _KEY_REVEAL = re.compile(r"^/api/token/[^/]+/key/?$")
 
@@ -51,7 +52,7 @@ def is_log_path(path: str) -> bool:
 
 
 def is_critical_path(path: str) -> bool:
-    """Login, register, top-up/redeem and key reveal (``/api/token/{id}/key``)."""
+    """Login, register, top-up/redeem and key reveal (``/api/token/{id}/key``, ``/api/token/batch/keys``)."""
     bare = path.split("?", 1)[0]
     return bare.rstrip("/") in CRITICAL_PATHS or bool(_KEY_REVEAL.match(bare))
 

@@ -125,15 +125,30 @@ def usage(site: SandboxSite, req: Req) -> Response:
     return s2a(_page(req, items))
 
 
+def _key_status(t: SandboxToken) -> str:
+    """``active``/``inactive`` as the user set it; the server's own ``expired`` and
+    ``quota_exhausted`` for an active key past its expiry or its quota."""
+    if t.status != 1:
+        return "inactive"
+    if t.expired_time not in (-1, 0) and t.expired_time <= time.time():
+        return "expired"
+    if not t.unlimited_quota and t.remain_quota <= 0:
+        return "quota_exhausted"
+    return "active"
+
+
 def _key_json(t: SandboxToken) -> dict[str, Any]:
+    """``dto.APIKey``: ``quota`` is the key's limit in USD (0 = unlimited) and ``quota_used`` what
+    it spent (the sandbox keeps what is left, as New API does: the limit is their sum)."""
     return {
         "id": t.id, "user_id": t.user_id, "key": t.key if t.key.startswith("sk-") else f"sk-{t.key}",
         "name": t.name, "group_id": _GROUP_IDS.get(t.group),
-        "status": "active" if t.status == 1 else "inactive",
-        "quota": 0 if t.unlimited_quota else t.remain_quota / QUOTA_PER_USD,
+        "status": _key_status(t),
+        "quota": 0 if t.unlimited_quota else (t.remain_quota + t.used_quota) / QUOTA_PER_USD,
         "quota_used": t.used_quota / QUOTA_PER_USD,
         "ip_whitelist": [ip for ip in t.allow_ips.split(",") if ip],
-        "expires_at": None if t.expired_time == -1 else _iso(t.expired_time),
+        "last_used_at": _iso(t.accessed_time) if t.accessed_time else None,
+        "expires_at": None if t.expired_time in (-1, 0) else _iso(t.expired_time),
         "created_at": _iso(t.created_time), "updated_at": _iso(t.created_time),
     }
 
@@ -145,18 +160,32 @@ def _find(user: SandboxUser, key_id: str) -> SandboxToken:
     return t
 
 
+def _expires_at(value: Any) -> int:
+    """``expires_at`` of an update: ISO 8601, or ``""``/null to clear (never)."""
+    if value in (None, ""):
+        return -1
+    return int(datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp())
+
+
 def _apply(t: SandboxToken, body: dict[str, Any]) -> None:
-    if "name" in body:
+    """A create (``expires_in_days``) or an update (``expires_at``, ``reset_quota``) body; absent
+    fields stay as they are."""
+    if body.get("name"):
         t.name = str(body["name"])
     if "group_id" in body:
         t.group = next((g for g, i in _GROUP_IDS.items() if i == body["group_id"]), "")
+    if body.get("reset_quota"):
+        t.used_quota = 0
     if "quota" in body:
         usd = float(body["quota"] or 0)
-        t.unlimited_quota, t.remain_quota = usd == 0, round(usd * QUOTA_PER_USD)
+        t.unlimited_quota = usd <= 0
+        t.remain_quota = 0 if t.unlimited_quota else max(0, round(usd * QUOTA_PER_USD) - t.used_quota)
     if "ip_whitelist" in body:
         t.allow_ips = ",".join(body["ip_whitelist"] or [])
     if body.get("expires_in_days"):
         t.expired_time = int(time.time() + 86400 * int(body["expires_in_days"]))
+    if "expires_at" in body:
+        t.expired_time = _expires_at(body["expires_at"])
     if "status" in body:
         t.status = 1 if body["status"] in ("active", 1) else 2
 

@@ -5,7 +5,8 @@ Pagination styles (docs/site-api.md): New API and its forks page 1-based with
 ``{page,page_size,total,items}``; One API pages 0-based by a fixed 10 and answers a
 bare array; Veloera pages 0-based, honours ``size`` (<= 100), bare array;
 OneHub/DoneHub page 1-based with ``page``/``size`` and answer
-``{data,page,size,total_count}``.
+``{data,page,size,total_count}``. New API proper (not its forks) reveals up to 100 keys in one
+``POST /api/token/batch/keys``.
 """
 
 from __future__ import annotations
@@ -115,6 +116,20 @@ def reveal_key(site: SandboxSite, req: Req, token_id: str) -> Response:
     return ok({"key": t.key}) if t else fail("record not found")
 
 
+def reveal_batch(site: SandboxSite, req: Req) -> Response:
+    """New API's ``POST /api/token/batch/keys``: ``{"ids": [int]}``, 1 to 100 ids, the user's own
+    tokens only (others are left out of the map), ``data: {"keys": {"<id>": key}}``."""
+    user = require_user(site, req)
+    body = req.json()
+    ids = body.get("ids") if isinstance(body, dict) else None
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        return fail("无效的参数")
+    if len(ids) > 100:
+        return fail("批量操作最多支持100个")
+    wanted = set(ids)
+    return ok({"keys": {str(t.id): t.key for t in user.tokens if t.id in wanted}})
+
+
 def routes(d: Dialect) -> list[tuple[str, str, Any]]:
     table: list[tuple[str, str, Any]] = [
         ("GET", "/api/token", list_tokens),
@@ -125,4 +140,6 @@ def routes(d: Dialect) -> list[tuple[str, str, Any]]:
     ]
     if d.reveal_method:
         table.append((d.reveal_method, r"/api/token/(?P<token_id>\d+)/key", reveal_key))
+    if d.site_type == "new-api":  # New API proper has the batch reveal; its forks do not
+        table.append(("POST", "/api/token/batch/keys", reveal_batch))
     return table

@@ -15,14 +15,17 @@ from allhub_core.sites._api import (
     create_token,
     delete_token,
     get_pricing,
+    list_groups,
     list_models,
     list_tokens,
     notices,
     redeem,
     refresh_accounts,
     reveal_token,
+    reveal_tokens,
     update_token,
 )
+from allhub_core.sites._groups import UserGroup
 from allhub_core.sites._logs import UsageLogResult, UsageQuery, fetch_usage_logs
 from allhub_core.sites._types import (
     DEFAULT_EXCHANGE_RATE,
@@ -87,6 +90,7 @@ __all__ = [
     "UsageLogRow",
     "UsageLogs",
     "UsageQuery",
+    "UserGroup",
     "canonical_site_type",
     "checkin_accounts",
     "checkin_family",
@@ -96,6 +100,7 @@ __all__ = [
     "family_for",
     "fetch_usage_logs",
     "get_pricing",
+    "list_groups",
     "list_models",
     "list_tokens",
     "notices",
@@ -105,6 +110,7 @@ __all__ = [
     "refresh_accounts",
     "register_family",
     "reveal_token",
+    "reveal_tokens",
     "unregister_family",
     "update_token",
 ]

@@ -40,6 +40,7 @@ from allhub_core.net import (
     short,
 )
 from allhub_core.sites._concurrent import each
+from allhub_core.sites._groups import UserGroup
 from allhub_core.sites._plans import PlansProbes
 from allhub_core.sites._reasons import health as _health
 from allhub_core.sites._reasons import reason as _reason
@@ -325,6 +326,20 @@ async def reveal_token(creds: SiteCredentials, token_id: str, politeness: Polite
                        on_rotated: OnRotated | None = None) -> str:
     """The full key of one token."""
     return await _with_account(creds, politeness, on_rotated, lambda f, h: f.reveal_token(h, str(token_id)))
+
+
+async def reveal_tokens(creds: SiteCredentials, token_ids: list[str], politeness: Politeness | None = None,
+                        on_rotated: OnRotated | None = None) -> dict[str, str]:
+    """The full keys of several tokens, ``{id: key}``, over one transport: New API's batch reveal
+    (100 a request) where the site has it, one reveal per key where not."""
+    ids = [str(t) for t in dict.fromkeys(token_ids)]
+    return await _with_account(creds, politeness, on_rotated, lambda f, h: f.reveal_tokens(h, ids))
+
+
+async def list_groups(creds: SiteCredentials, politeness: Politeness | None = None,
+                      on_rotated: OnRotated | None = None) -> dict[str, UserGroup]:
+    """The groups the account may give a key: ``{name: UserGroup(description, ratio)}`` (Sub2API: by id)."""
+    return await _with_account(creds, politeness, on_rotated, lambda f, h: f.list_groups(h))
 
 
 async def update_token(creds: SiteCredentials, token_id: str, spec: TokenSpec, politeness: Politeness | None = None,

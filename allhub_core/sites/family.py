@@ -21,8 +21,8 @@ A family implements only what it has.  Everything else comes from ``BaseFamily``
 operations raise ``UnsupportedError`` with one sentence a person can read.
 ``has_checkin`` says without a network call whether check-in exists at all, so a batch can
 answer "unsupported" for those accounts without touching their sites. The operations still to
-get their rooms (keys: ``list/create/update/delete/reveal_token``; ``list_models`` and
-``get_pricing``; ``redeem``; ``notices``) have their place here already.
+get their rooms (keys: ``list/create/update/delete/reveal_token``, ``reveal_tokens``,
+``list_groups``; ``list_models`` and ``get_pricing``; ``redeem``; ``notices``) have their place here already.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from allhub_core.net import SiteSession, UnsupportedError, host_of
 from allhub_core.site_kinds import SiteKind, kind_of
 from allhub_core.sites._attempt import CheckInAttempt
+from allhub_core.sites._groups import UserGroup
 from allhub_core.sites._types import (
     ApiToken,
     Notice,
@@ -167,6 +168,15 @@ class SiteFamily(Protocol[H]):
     async def reveal_token(self, handle: H, token_id: str) -> str:
         ...
 
+    async def reveal_tokens(self, handle: H, token_ids: list[str]) -> dict[str, str]:
+        """The full keys of several tokens, ``{id: key}``, in as few requests as the site allows
+        (``BaseFamily``: one ``reveal_token`` each)."""
+        ...
+
+    async def list_groups(self, handle: H) -> dict[str, UserGroup]:
+        """The groups the account may give a key, with their descriptions and ratios (``_groups``)."""
+        ...
+
     async def list_models(self, handle: H) -> list[str]:
         ...
 
@@ -268,6 +278,12 @@ class BaseFamily(Generic[H]):
 
     async def reveal_token(self, handle: H, token_id: str) -> str:
         raise self._unsupported("cannot reveal API keys")
+
+    async def reveal_tokens(self, handle: H, token_ids: list[str]) -> dict[str, str]:
+        return {str(t): await self.reveal_token(handle, str(t)) for t in dict.fromkeys(token_ids)}
+
+    async def list_groups(self, handle: H) -> dict[str, UserGroup]:
+        raise self._unsupported("do not list the account's groups")
 
     async def list_models(self, handle: H) -> list[str]:
         raise self._unsupported("have no model list")

@@ -7,7 +7,9 @@ collects it and the batch layer always copies it into the result.  Refreshes
 happen proactively when the JWT expires within 120 s, and once after a 401.
 
 ``Sub2ApiFamily`` is the ``SiteFamily``: its handle is the ``Sub2ApiClient``.  Sub2API
-has no check-in, model list, price list or top-up codes, so those stay unsupported.
+has no check-in, model list, price list or top-up codes, so those stay unsupported. Its keys are
+listed in full (no reveal needed), limited in USD (``quota``, ``quota_used``), expire at
+``expires_at``; a new key takes ``expires_in_days``, an update ``expires_at`` (docs/site-api.md 7.5).
 Its usage logs are ``/api/v1/usage`` (newest first, ``items``), read until the first row older
 than the window.
 """
@@ -19,7 +21,7 @@ import json
 import re
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from allhub_core.net import (
@@ -35,6 +37,7 @@ from allhub_core.net import (
     server_message,
     strip_controls,
 )
+from allhub_core.sites._groups import UserGroup, sub2api_groups
 from allhub_core.sites._reasons import reason, route_missing
 from allhub_core.sites._status import site_name
 from allhub_core.sites._types import (
@@ -189,16 +192,44 @@ async def refresh(client: Sub2ApiClient) -> RefreshResult:
     return result
 
 
+#: Sub2API's key statuses (``active``; ``inactive``/``disabled`` by the user; the server's own
+#: ``expired`` and ``quota_exhausted``) as New API's numbers (docs/site-api.md 7.1).
+_KEY_STATUS = {"active": 1, "1": 1, "expired": 3, "quota_exhausted": 4, "exhausted": 4}
+
+
 def parse_key(raw: dict[str, Any]) -> ApiToken:
+    """A Sub2API key (``dto.APIKey``): ``quota`` is its limit in USD (0 = unlimited) and
+    ``quota_used`` what it spent, so what is left is their difference; ``expires_at`` ISO or null."""
     key = str(raw.get("key") or "").strip()
-    quota = raw.get("quota")
+    quota, used = finite(raw.get("quota")), finite(raw.get("quota_used"))
+    unlimited = not quota or quota <= 0
+    status = raw.get("status")
+    expires = _iso_ts(raw.get("expires_at"))
+    group_id = raw.get("group_id")
     return ApiToken(
         id=str(raw.get("id", "")), name=strip_controls(str(raw.get("name") or "")), key=key, masked="*" in key,
-        status=1 if raw.get("status") in ("active", 1, None) else 2,
-        remain_quota=usd_to_quota(quota) if quota not in (None, 0) else None,
-        unlimited_quota=quota in (None, 0), group=str(raw.get("group_id")) if raw.get("group_id") else None,
+        status=1 if status is None else _KEY_STATUS.get(str(status).strip().lower(), 2),
+        remain_quota=None if unlimited else max(0, round(((quota or 0) - (used or 0)) * QUOTA_PER_USD)),
+        unlimited_quota=unlimited, used_quota=usd_to_quota(used) if used is not None else None,
+        expired_time=expires if expires is not None else -1,
+        created_time=_iso_ts(raw.get("created_at")), accessed_time=_iso_ts(raw.get("last_used_at")),
+        group=str(group_id) if group_id not in (None, "", 0) else None,
+        allow_ips=",".join(str(ip) for ip in raw["ip_whitelist"]) if isinstance(raw.get("ip_whitelist"), list)
+        else None,
         raw=raw,
     )
+
+
+def expires_in_days(expired_time: int, now: float | None = None) -> int | None:
+    """Whole days from now to ``expired_time`` (epoch seconds; -1 or 0: never -> None), at least 1:
+    Sub2API's create takes days, not a date."""
+    if expired_time is None or expired_time <= 0:
+        return None
+    return max(1, int((expired_time - (time.time() if now is None else now)) // 86400))
+
+
+def _iso_of(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
 
 
 async def list_keys(client: Sub2ApiClient) -> list[ApiToken]:
@@ -229,6 +260,42 @@ async def create_key(client: Sub2ApiClient, name: str, *, quota_usd: float = 0, 
         if token.name == name:
             return token
     raise SiteError("The site accepted the new key but it does not appear in the key list.")
+
+
+async def get_key(client: Sub2ApiClient, key_id: str) -> ApiToken:
+    if not str(key_id).isdigit():
+        raise BadResponseError("That is not an API key id of this site (a number).")
+    data = await client.call("GET", f"/api/v1/keys/{key_id}")
+    if not isinstance(data, dict) or data.get("id") is None:
+        raise BadResponseError("The key is not in a known format.")
+    return parse_key(data)
+
+
+def update_body(current: ApiToken, spec: TokenSpec) -> dict[str, Any]:
+    """What ``PUT /api/v1/keys/{id}`` needs to make ``current`` into ``spec``: only the fields that
+    change (Sub2API leaves an absent field alone). ``quota`` is the key's limit, so "X USD left"
+    is X plus what it spent; ``expires_at`` is ISO 8601, ``""`` for never."""
+    body: dict[str, Any] = {"name": spec.name}
+    used = (current.used_quota or 0) / QUOTA_PER_USD
+    if spec.unlimited_quota != bool(current.unlimited_quota) or (
+            not spec.unlimited_quota and spec.remain_quota != current.remain_quota):
+        body["quota"] = 0 if spec.unlimited_quota else round(spec.remain_quota / QUOTA_PER_USD + used, 6)
+    now_never = current.expired_time is None or current.expired_time <= 0
+    want_never = spec.expired_time is None or spec.expired_time <= 0
+    if want_never != now_never or (not want_never and spec.expired_time != current.expired_time):
+        body["expires_at"] = "" if want_never else _iso_of(spec.expired_time)
+    if spec.group.isdigit() and spec.group != (current.group or ""):
+        body["group_id"] = int(spec.group)
+    return body
+
+
+async def update_key(client: Sub2ApiClient, key_id: str, spec: TokenSpec) -> ApiToken:
+    """Change one key to ``spec``: the key as it is now (``GET``), then a ``PUT`` of what differs."""
+    current = await get_key(client, key_id)
+    data = await client.call("PUT", f"/api/v1/keys/{key_id}", json=update_body(current, spec), idempotent=True)
+    if isinstance(data, dict) and data.get("id") is not None:
+        return parse_key(data)
+    return await get_key(client, key_id)
 
 
 async def login(session: SiteSession, username: str, password: str) -> tuple[str, str | None, UserInfo]:
@@ -337,7 +404,11 @@ class Sub2ApiFamily(BaseFamily[Sub2ApiClient]):
     async def create_token(self, handle: Sub2ApiClient, spec: TokenSpec) -> ApiToken:
         quota_usd = 0 if spec.unlimited_quota else spec.remain_quota / QUOTA_PER_USD
         return await create_key(handle, spec.name, quota_usd=quota_usd,
-                                group_id=int(spec.group) if spec.group.isdigit() else None)
+                                group_id=int(spec.group) if spec.group.isdigit() else None,
+                                expires_in_days=expires_in_days(spec.expired_time))
+
+    async def update_token(self, handle: Sub2ApiClient, token_id: str, spec: TokenSpec) -> ApiToken:
+        return await update_key(handle, str(token_id), spec)
 
     async def delete_token(self, handle: Sub2ApiClient, token_id: str) -> None:
         if not str(token_id).isdigit():
@@ -345,10 +416,20 @@ class Sub2ApiFamily(BaseFamily[Sub2ApiClient]):
         await handle.call("DELETE", f"/api/v1/keys/{token_id}", idempotent=False)
 
     async def reveal_token(self, handle: Sub2ApiClient, token_id: str) -> str:
-        for token in await list_keys(handle):  # Sub2API lists full keys
-            if token.id == str(token_id):
-                return token.key
-        raise SiteError(f"No key with id {token_id} on this account.")
+        return (await self.reveal_tokens(handle, [str(token_id)]))[str(token_id)]
+
+    async def reveal_tokens(self, handle: Sub2ApiClient, token_ids: list[str]) -> dict[str, str]:
+        by_id = {t.id: t for t in await list_keys(handle)}  # Sub2API lists full keys: one list for all
+        out: dict[str, str] = {}
+        for token_id in dict.fromkeys(str(t) for t in token_ids):
+            token = by_id.get(token_id)
+            if token is None or not token.key or token.masked:
+                raise SiteError(f"No key with id {token_id} on this account.")
+            out[token_id] = token.key
+        return out
+
+    async def list_groups(self, handle: Sub2ApiClient) -> dict[str, UserGroup]:
+        return await sub2api_groups(handle.call)
 
     async def usage_logs(self, handle: Sub2ApiClient, window: tuple[int, int], *, page_limit: int,
                          row_limit: int) -> UsageLogs:

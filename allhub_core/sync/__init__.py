@@ -3,7 +3,8 @@
 One function per user action, each returning a report whose ``summary()`` and ``rows()`` the
 CLI and the pages render: ``refresh``, ``checkin``, ``onboard`` (recognise -> add -> refresh ->
 default key), ``provision_default_key``; the keys (``sync_keys``, ``create_key``, ``reveal_key``,
-``reveal_keys``, ``delete_keys``, ``ensure_keys``: sync/keys.py). The SQL they need lives in ``accounts.status``.
+``reveal_keys``, ``update_key``, ``delete_keys``, ``ensure_keys``: sync/keys.py). The SQL they
+need lives in ``accounts.status``.
 See docs/architecture.md.
 """
 
@@ -43,6 +44,7 @@ from allhub_core.sync.keys import (
     reveal_key,
     reveal_keys,
     sync_keys,
+    update_key,
 )
 from allhub_core.sync.onboarding import (
     OnboardReport,
@@ -103,5 +105,6 @@ __all__ = [
     "sync_models",
     "sync_usage",
     "todays_checkins",
+    "update_key",
     "write_refresh_results",
 ]

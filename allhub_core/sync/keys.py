@@ -46,17 +46,21 @@ from allhub_core.keys import (
     store_keys,
     upsert_key,
 )
-from allhub_core.net import SlidingWindow, UnsupportedError, scrub, short
+from allhub_core.net import HttpStatusError, SlidingWindow, UnsupportedError, scrub, short
 from allhub_core.sites import (
     ApiToken,
     Politeness,
     SiteCredentials,
+    TokenSpec,
     create_token,
     delete_token,
     family_for,
     get_pricing,
+    list_groups,
     list_tokens,
     reveal_token,
+    reveal_tokens,
+    update_token,
 )
 from allhub_core.store import Store
 from allhub_core.sync._lanes import network as _network
@@ -78,6 +82,7 @@ __all__ = [
     "reveal_key",
     "reveal_keys",
     "sync_keys",
+    "update_key",
 ]
 
 DEFAULT_KEY_NAME = "user group (auto)"
@@ -145,21 +150,56 @@ class _Account:
         self._saw([made])
         return made
 
-    async def reveal(self, key_id: str) -> str:
-        if self._reveals is not None:
-            loop = asyncio.get_running_loop()
-            while (wait := self._reveals.delay(loop.time())) > 0:
-                await asyncio.sleep(wait)
+    async def _critical(self, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """``work`` (one site call of reveal requests) once the run's critical window has room; the
+        window counts it when it ends, so the next call starts a whole window after this one's
+        last request, however long its transport took to open."""
+        if self._reveals is None:
+            return await work()
+        loop = asyncio.get_running_loop()
+        while (wait := self._reveals.delay(loop.time())) > 0:
+            await asyncio.sleep(wait)
+        try:
+            return await work()
+        finally:
             self._reveals.record(loop.time())
-        key = await reveal_token(self.creds, key_id, self.politeness, on_rotated=self._rotate)
+
+    async def reveal(self, key_id: str) -> str:
+        key = await self._critical(lambda: reveal_token(self.creds, key_id, self.politeness, on_rotated=self._rotate))
         self.seen.append(key)
         return key
+
+    async def reveal_many(self, key_ids: list[str]) -> dict[str, str]:
+        """Several keys over one transport: New API's batch reveal (one critical request per 100
+        keys) where the site has it; its transport keeps any one-by-one fallback to the window."""
+        if len(key_ids) == 1:
+            return {key_ids[0]: await self.reveal(key_ids[0])}
+        got = await self._critical(lambda: reveal_tokens(self.creds, key_ids, self.politeness,
+                                                         on_rotated=self._rotate))
+        self.seen += [k for k in got.values() if k]
+        return got
+
+    async def update(self, key_id: str, spec: TokenSpec) -> ApiToken:
+        made = await update_token(self.creds, key_id, spec, self.politeness, on_rotated=self._rotate)
+        self._saw([made])
+        return made
 
     async def delete(self, key_id: str) -> None:
         await delete_token(self.creds, key_id, self.politeness, on_rotated=self._rotate)
 
     async def groups(self) -> list[str]:
-        """The account's usable groups; [] when the site tells none (no price list)."""
+        """The account's usable groups: the site's group list (``list_groups``), else its price
+        list's ``usable_group``; [] when the site tells neither."""
+        try:
+            listed = list(await list_groups(self.creds, self.politeness, on_rotated=self._rotate))
+        except UnsupportedError:
+            listed = None
+        except HttpStatusError as exc:
+            if exc.http_status not in (403, 404, 405):
+                raise
+            listed = None
+        if listed:
+            return list(dict.fromkeys(g.strip() for g in listed if g.strip()))
         try:
             pricing = await get_pricing(self.creds, self.politeness)
         except UnsupportedError:
@@ -363,6 +403,65 @@ def create_key(store: Store, account_id: Any, *, name: str | None = None, group:
     return KeyCreateReport(a.id, row)
 
 
+# -- update ----------------------------------------------------------------------------------
+
+def _update_expiry(expires: date | str | None) -> int | None:
+    """None: unchanged; ``never`` (or ``""``): -1; a day after today: the end of it."""
+    if expires is None:
+        return None
+    if isinstance(expires, str) and expires.strip().lower() in ("", "never"):
+        return -1
+    return _expiry(expires)
+
+
+def _update_quota(quota_usd: Any, unlimited: bool | None) -> tuple[bool, int] | None:
+    """None: unchanged; (True, 0): unlimited; (False, quota units): that much left."""
+    if quota_usd is None and unlimited is None:
+        return None
+    if quota_usd is None and unlimited is False:
+        raise ValidationError("A key with a limit needs its quota in USD.")
+    return _quota(quota_usd, unlimited)
+
+
+def update_key(store: Store, account_id: Any, key_id: Any, *, name: str | None = None, quota_usd: Any = None,
+               unlimited: bool | None = None, expires: date | str | None = None,
+               politeness: Politeness | None = None) -> dict[str, Any]:
+    """Change one key on the account's site: only what is given (``name``; ``quota_usd`` left, or
+    ``unlimited``; ``expires`` a day after today, or ``"never"``), the rest as the site has it now
+    (New API sets every field from the update, so the key is read from the site first). The key
+    is stored as the site lists it after, and its row returned as ``keys list`` shows it (no
+    secret). Input is checked before any request; a key the site does not have is ``NotFound``."""
+    kid = _key_id(key_id)
+    key_name = None if name is None else _clean_text(name, "name", MAX_NAME)
+    if key_name == "":
+        raise ValidationError("A key's name may not be empty.")
+    quota = _update_quota(quota_usd, unlimited)
+    expired_time = _update_expiry(expires)
+    if key_name is None and quota is None and expired_time is None:
+        raise ValidationError("Nothing to change: give a new name, a quota or unlimited, or an expiry.")
+    a = _one(store, account_id, politeness)
+
+    async def go() -> ApiToken:
+        current = next((t for t in await a.tokens() if t.id == kid), None)
+        if current is None:
+            raise NotFound(f"Account {a.id} has no key with id {kid}.")
+        is_unlimited, remain = quota if quota is not None else (
+            bool(current.unlimited_quota), current.remain_quota or 0)
+        spec = TokenSpec(
+            key_name if key_name is not None else current.name, remain_quota=remain, unlimited_quota=is_unlimited,
+            expired_time=expired_time if expired_time is not None else (
+                current.expired_time if current.expired_time is not None else -1),
+            model_limits_enabled=bool(current.model_limits_enabled), model_limits=current.model_limits or "",
+            allow_ips=current.allow_ips or "", group=current.group or "")
+        return await a.update(kid, spec)
+
+    updated = _on_account(store, a, go)
+    with store.write() as con:
+        _save_rotated(store, a, con)
+        upsert_key(store, a.id, _record(updated), con=con)
+    return next(r for r in key_rows(store, [a.id]) if r["key_id"] == kid)
+
+
 # -- reveal ----------------------------------------------------------------------------------
 
 def _key_id(value: Any) -> str:
@@ -376,7 +475,8 @@ def reveal_keys(store: Store, account_id: Any, key_ids: Iterable[Any], *, keep: 
                 politeness: Politeness | None = None) -> dict[str, str]:
     """The full keys of these keys of one account, ``{key id: key}``: those the user kept from the
     store; then one list (sites that list full keys: One API, OneHub, Sub2API answer all at once),
-    and one reveal per key still masked (New API's reveal route, under the critical window).
+    and the keys still masked revealed together: New API's batch reveal (one request per 100
+    keys), one reveal per key on forks without it; under the critical window either way.
     ``keep``: store each, sealed. A key the site does not have is an error; nothing is kept then."""
     ids = list(dict.fromkeys(_key_id(k) for k in key_ids))
     if not ids:
@@ -394,9 +494,19 @@ def reveal_keys(store: Store, account_id: Any, key_ids: Iterable[Any], *, keep: 
         absent = [k for k in missing if k not in by_id]
         if absent:
             raise NotFound(f"Account {a.id} has no key with id {absent[0]}.")
+        masked = []
         for k in missing:
             t = by_id[k]
-            got[k] = t.key if t.key and not t.masked and not is_masked(t.key) else await a.reveal(k)
+            if t.key and not t.masked and not is_masked(t.key):
+                got[k] = t.key
+            else:
+                masked.append(k)
+        if masked:
+            revealed = await a.reveal_many(masked)
+            lost = [k for k in masked if not revealed.get(k)]
+            if lost:
+                raise SiteError(f"The site did not reveal key {lost[0]}.")
+            got.update({k: revealed[k] for k in masked})
         return got
 
     if missing:

@@ -148,3 +148,51 @@ def test_ensure_twice_creates_once(store, sandbox, db_path, capsys):
     assert not any(t.key in out for t in user.tokens)
     code, out, _ = _run(db_path, capsys, "ensure", str(aid), "--json")
     assert code == 0 and json.loads(out)[0]["created"] == []
+
+
+def test_update_prints_the_changed_row_and_touches_nothing_else(store, sandbox, db_path, capsys):
+    aid, _site, user = _add(store, sandbox, "new-api")
+    token = user.tokens[0]
+    group, name = token.group, token.name
+    day = (date.today() + timedelta(days=5)).isoformat()
+    code, out, err = _run(db_path, capsys, "update", "--account", str(aid), str(token.id), "--quota-usd", "4",
+                          "--expires", day, "--json")
+    assert code == 0, err
+    row = json.loads(out)
+    assert list(row) == LIST_KEYS and row["key_id"] == str(token.id) and row["remaining_usd"] == 4.0
+    assert datetime.fromisoformat(row["expires_at"]).astimezone().date().isoformat() == day
+    assert token.remain_quota == 2_000_000 and not token.unlimited_quota and token.name == name
+    assert token.group == group and token.key not in out
+    code, out, err = _run(db_path, capsys, "update", "--account", str(aid), str(token.id), "--unlimited",
+                          "--expires", "never", "--name", "renamed")
+    assert code == 0 and err == "" and "Updated key 'renamed'" in out and "unlimited" in out and "never" in out
+    assert token.unlimited_quota and token.expired_time == -1 and token.name == "renamed"
+
+
+def test_update_bad_input_is_one_sentence_exit_2_and_sends_nothing(store, sandbox, db_path, capsys):
+    aid, site, user = _add(store, sandbox, "new-api")
+    token = user.tokens[0]
+    before = (token.name, token.remain_quota, token.unlimited_quota, token.expired_time)
+    site.clear_requests()
+    kid = str(token.id)
+    cases = [
+        ("update", "--account", str(aid), kid),  # nothing to change
+        ("update", "--account", str(aid), kid, "--quota-usd", "0"),
+        ("update", "--account", str(aid), kid, "--quota-usd", "lots"),
+        ("update", "--account", str(aid), kid, "--quota-usd", "1", "--unlimited"),
+        ("update", "--account", str(aid), kid, "--expires", "2020-01-01"),
+        ("update", "--account", str(aid), kid, "--expires", "someday"),
+        ("update", "--account", str(aid), kid, "--name", ""),
+        ("update", "--account", str(aid), "not an id", "--name", "x"),
+        ("update", "--account", "999", kid, "--name", "x"),
+        ("update", "--account", "abc", kid, "--name", "x"),
+        ("update", kid, "--name", "x"),  # no account
+    ]
+    for argv in cases:
+        code, out, err = _run(db_path, capsys, *argv)
+        assert code == 2, (argv, err)
+        assert out == "" and err.startswith("allhub: ") and err.count("\n") == 1, (argv, err)
+        assert "Traceback" not in err
+    assert site.requests == [] and (token.name, token.remain_quota, token.unlimited_quota, token.expired_time) == before
+    code, _out, err = _run(db_path, capsys, "update", "--account", str(aid), "424242", "--name", "ghost")
+    assert code == 2 and "no key with id 424242" in err and err.count("\n") == 1

@@ -1,4 +1,4 @@
-"""``allhub keys sync|list|create|reveal|rm|ensure``'s parsers; the commands are in
+"""``allhub keys sync|list|create|update|reveal|rm|ensure``'s parsers; the commands are in
 ``allhub_core.cli.keys``."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ _CMD = "allhub_core.cli.keys:"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    k = sub.add_parser("keys", help="the API keys of your accounts: sync, list, create, reveal, delete, ensure")
+    k = sub.add_parser("keys", help="the API keys of your accounts: sync, list, create, update, reveal, delete, ensure")
     ksub = k.add_subparsers(dest="keys_command", metavar="COMMAND", parser_class=Parser)
     ksub.required = True
 
@@ -41,6 +41,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--expires", metavar="YYYY-MM-DD", help="the key stops working after this day (default: never)")
     c.add_argument("--json", action="store_true", help="print the key's row as JSON")
     c.set_defaults(run=_CMD + "cmd_keys_create")
+
+    u = ksub.add_parser("update", help="change a key on the account's site: only what is given (prints its row)")
+    u.add_argument("--account", required=True, metavar="ID", help="the account")
+    u.add_argument("key_id", metavar="KEY_ID", help="the key's id (see 'keys list')")
+    u.add_argument("--name", metavar="N", help="the key's new name")
+    uq = u.add_mutually_exclusive_group()
+    uq.add_argument("--quota-usd", metavar="X", help="what the key may still spend, in USD")
+    uq.add_argument("--unlimited", action="store_true", help="no quota limit")
+    u.add_argument("--expires", metavar="YYYY-MM-DD|never", help="the key stops working after this day, or never")
+    u.add_argument("--json", action="store_true", help="print the key's row as JSON")
+    u.set_defaults(run=_CMD + "cmd_keys_update")
 
     r = ksub.add_parser("reveal", help="the full key on stdout, a newline, nothing else")
     r.add_argument("--account", required=True, metavar="ID", help="the account")

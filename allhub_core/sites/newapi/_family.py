@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from allhub_core.net import Auth, BusinessError, HttpStatusError, SiteError, SiteSession
+from allhub_core.sites._groups import UserGroup, newapi_groups
 from allhub_core.sites._plans import PlansGate
 from allhub_core.sites._reasons import reason
 from allhub_core.sites._status import site_name
@@ -125,6 +126,18 @@ class NewApiFamily(BaseFamily[NewApiHandle]):
 
     async def reveal_token(self, handle: NewApiHandle, token_id: str) -> str:
         return await _tokens.reveal_key(handle.session, self.variant, str(token_id))
+
+    async def reveal_tokens(self, handle: NewApiHandle, token_ids: list[str]) -> dict[str, str]:
+        return await _tokens.reveal_keys(handle.session, self.variant, [str(t) for t in token_ids])
+
+    async def update_token(self, handle: NewApiHandle, token_id: str, spec: TokenSpec) -> ApiToken:
+        body = _tokens.create_body(spec.name, remain_quota=spec.remain_quota, unlimited_quota=spec.unlimited_quota,
+                                   expired_time=spec.expired_time, model_limits_enabled=spec.model_limits_enabled,
+                                   model_limits=spec.model_limits, allow_ips=spec.allow_ips, group=spec.group)
+        return await _tokens.update_token(handle.session, self.variant, str(token_id), body)
+
+    async def list_groups(self, handle: NewApiHandle) -> dict[str, UserGroup]:
+        return await newapi_groups(handle.session, onehub=self.variant.pricing == "onehub")
 
     async def list_models(self, handle: NewApiHandle) -> list[str]:
         return await _catalog.list_models(handle.session, self.variant)

@@ -1,10 +1,16 @@
-"""Relay API keys on New API family sites: list, create, reveal (docs/site-api.md).
+"""Relay API keys on New API family sites: list, create, update, reveal, delete (docs/site-api.md).
 
 Pagination differs per fork (1-based objects, 0-based bare arrays, OneHub's
 ``page``/``size``); one loop reads any of them, guarded by a 100-page cap and by
 stopping when a page brings no new ids (servers that ignore ``p`` would
 otherwise loop forever).  Creation does not trust the response body: like the
-extension it re-lists and takes the one new id.
+extension it re-lists and takes the one new id; an update re-lists too (forks answer it
+with or without the token).
+
+Revealing several keys asks New API's ``POST /api/token/batch/keys`` (``{"ids": [..]}`` ->
+``data: {"keys": {"<id>": "<key>"}}``, at most 100 ids, behind ``CriticalRateLimit`` like the
+single reveal): one request per 100 keys instead of one per key. A fork without it answers
+404/405 and gets one reveal per key.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from allhub_core.sites.newapi._variants import Variant
 
 PAGE_SIZE = 100
 MAX_PAGES = 100
+BATCH_REVEAL_PATH = "/api/token/batch/keys"
+BATCH_REVEAL_MAX = 100  # New API's limit (controller/token.go GetTokenKeysBatch)
 
 
 def _int(value: Any) -> int | None:
@@ -147,6 +155,58 @@ async def reveal_key(session: SiteSession, variant: Variant, token_id: str,
                 raise SiteError("This site only shows masked keys and has no way to reveal them.")
             return token.key
     raise SiteError(f"No key with id {token_id} on this account.")
+
+
+async def _batch(session: SiteSession, ids: list[str]) -> dict[str, str] | None:
+    """One ``batch/keys`` request: ``{id: key}`` of the ids it answered, or None when the site
+    has no such route (404/405)."""
+    try:
+        reply = await session.request("POST", BATCH_REVEAL_PATH, json={"ids": [int(i) for i in ids]},
+                                      idempotent=True)
+    except HttpStatusError as exc:
+        if exc.http_status in (404, 405):
+            return None
+        raise
+    data = reply.envelope()
+    keys = data.get("keys") if isinstance(data, dict) else None
+    if not isinstance(keys, dict):
+        raise BadResponseError("The site's batch of keys is not in a known format.")
+    out: dict[str, str] = {}
+    for k, v in keys.items():
+        if str(k) in ids and isinstance(v, str) and v.strip() and not is_masked(v):
+            out[str(k)] = v.strip()
+    return out
+
+
+async def reveal_keys(session: SiteSession, variant: Variant, token_ids: list[str]) -> dict[str, str]:
+    """The full keys of these tokens, ``{id: key}``: ``batch/keys`` for 100 at a time where the
+    site has it (and more than one key is asked), one reveal per key otherwise and for any key the
+    batch did not answer."""
+    ids = list(dict.fromkeys(str(i).strip() for i in token_ids))
+    out: dict[str, str] = {}
+    batch = len(ids) > 1 and all(i.isdigit() for i in ids)
+    for start in range(0, len(ids), BATCH_REVEAL_MAX) if batch else ():
+        got = await _batch(session, ids[start:start + BATCH_REVEAL_MAX])
+        if got is None:  # a fork without the route: every key on its own
+            break
+        out.update(got)
+    for token_id in ids:
+        if token_id not in out:
+            out[token_id] = await reveal_key(session, variant, token_id)
+    return out
+
+
+async def update_token(session: SiteSession, variant: Variant, token_id: str, body: dict[str, Any]) -> ApiToken:
+    """``PUT /api/token/`` with the whole create body plus ``id`` (docs/site-api.md 7.3: New API sets
+    every field from the body, so nothing may be left out); the key as the list shows it after."""
+    if not str(token_id).isdigit():
+        raise BadResponseError("That is not an API key id of this site (a number).")
+    (await session.request("PUT", "/api/token/", json={**body, "id": int(token_id)},
+                           idempotent=True)).envelope(require_data=False)
+    for token in await list_tokens(session, variant):
+        if token.id == str(token_id):
+            return token
+    raise SiteError("The site accepted the change but the key is no longer in its key list.")
 
 
 async def delete_token(session: SiteSession, token_id: str) -> None:

@@ -418,6 +418,39 @@ def _m013_lookalike_kept(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def _m014_notices(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 21: each site's announcements (``notices``). ``notice_id`` is the extension's identity
+    # of one announcement (a digest of its site key and fingerprint, services/siteAnnouncements):
+    # the same announcement seen again is the same row, so its read state holds; a new or changed
+    # one is a row that is unread once. ``active``: in the site's latest answer. ``notice_sites``:
+    # per site (origin) when it was last asked, what went wrong, and whether it is asked at all.
+    con.execute("""
+        CREATE TABLE notices (
+            notice_id VARCHAR NOT NULL,
+            site_key VARCHAR NOT NULL,
+            origin VARCHAR NOT NULL,
+            account_id BIGINT NOT NULL,
+            source VARCHAR NOT NULL,
+            upstream_id VARCHAR NOT NULL DEFAULT '',
+            title VARCHAR NOT NULL DEFAULT '',
+            text VARCHAR NOT NULL DEFAULT '',
+            published_at TIMESTAMPTZ,
+            first_seen TIMESTAMPTZ NOT NULL,
+            last_seen TIMESTAMPTZ NOT NULL,
+            changed_at TIMESTAMPTZ,
+            read BOOLEAN NOT NULL DEFAULT false,
+            read_at TIMESTAMPTZ,
+            active BOOLEAN NOT NULL DEFAULT true
+        )""")
+    con.execute("""
+        CREATE TABLE notice_sites (
+            origin VARCHAR NOT NULL,
+            enabled BOOLEAN NOT NULL DEFAULT true,
+            last_synced TIMESTAMPTZ,
+            last_error VARCHAR NOT NULL DEFAULT ''
+        )""")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -442,6 +475,8 @@ MIGRATIONS: list[Migration] = [
     Migration(12, "models: each account's model prices and groups, model syncs, models added and removed",
               _m012_models),
     Migration(13, "look-alike duplicates: the pairs the user kept", _m013_lookalike_kept),
+    Migration(14, "notices: site announcements with their read state, and each site's announcement sync",
+              _m014_notices),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -14,7 +14,7 @@ from allhub_core.automation import run_job, save_settings
 from allhub_core.cli.output import emit
 from allhub_core.history import seed_demo_history
 from allhub_core.store import Store, key_path_for
-from allhub_core.sync import backup_push, save_backup_settings, sync_usage
+from allhub_core.sync import backup_push, save_backup_settings, sync_keys, sync_usage
 from allhub_core.transfer import add_bookmarks
 
 __all__ = ["cmd_demo", "cmd_sandbox"]
@@ -62,10 +62,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         # 60 days of made-up balances and usage before today, then the sites' own recent logs
         seeded = seed_demo_history(store, days=60)
         usage = sync_usage(store)
+        keys = sync_keys(store)  # the Keys page: every simulated site's keys, masked
         dav, backup = _demo_backup(store, db)
         emit(f"Demo database {db}: {len(report.rows())} accounts on {len(sb.sites)} sandbox sites; "
               f"{report.summary()} History: {seeded['snapshots']} daily balances, "
-              f"{seeded['usage_rows'] + sum(usage.added.values())} usage rows. Backup: {backup}", flush=True)
+              f"{seeded['usage_rows'] + sum(usage.added.values())} usage rows. {keys.summary()} Backup: {backup}",
+              flush=True)
         if args.no_dashboard:
             dav.stop()
             return 0

@@ -177,3 +177,86 @@ def test_many_sets_come_a_page_at_a_time_and_choices_survive_paging(store):
     assert {ids[(104, "a")], ids[(104, "b")]} <= left
     assert ids[(50, "b")] in left and ids[(50, "a")] not in left  # the rule's pick elsewhere: newest update
     assert len(left) == 106
+
+
+# -- look-alikes (issue 21): listed apart, judged one pair at a time, never bulk-deleted ----------
+
+WWW = "https://www.one.example.com"
+
+
+@pytest.fixture
+def lookalikes(store):
+    """An exact duplicate set on ONE (user 7), their look-alike on WWW, and an unrelated account."""
+    return {"a": seed(store, "One-a", url=ONE, user_id="7", updated_at="2024-01-01 00:00:00+00"),
+            "b": seed(store, "One-b", url=ONE, user_id="7", updated_at="2024-01-02 00:00:00+00"),
+            "w": seed(store, "Mirror", url=WWW, user_id="7"),
+            "x": seed(store, "Lone", url="https://lone.test", user_id="7")}
+
+
+def pair_boxes(at) -> list[str]:
+    return [c for c in texts(at.caption) if c.startswith("Same user id")]
+
+
+def test_lookalikes_are_listed_apart_with_why_they_matched(lookalikes):
+    at = start(PAGE)
+
+    assert not at.exception
+    assert "**1 duplicate set(s) · 1 account(s) to delete**" in markdowns(at)  # the exact set alone
+    assert [s.value for s in at.subheader] == ["Look-alikes (check these yourself)"]
+    assert "**2 look-alike pair(s) to check**" in markdowns(at)
+    assert pair_boxes(at) == [
+        f"Same user id 7 and the same domain example.com ({ONE} and {WWW}).",
+        f"Same user id 7 and the same domain example.com ({ONE} and {WWW}).",
+    ]
+    keys = {b.key for b in at.button}
+    a, b, w = lookalikes["a"], lookalikes["b"], lookalikes["w"]
+    assert {f"lookalike_keep_{a}_{w}", f"lookalike_keep_{b}_{w}", f"lookalike_rm_{a}_{w}_{w}"} <= keys
+    assert not any(str(lookalikes["x"]) in k.split("_") for k in keys if k.startswith("lookalike_"))
+
+
+def test_keep_both_is_stored_and_the_pair_is_not_listed_again(store, lookalikes):
+    a, w = lookalikes["a"], lookalikes["w"]
+    at = start(PAGE)
+    at.button(key=f"lookalike_keep_{a}_{w}").click().run()
+
+    assert not at.exception
+    assert f"Kept accounts {a} and {w}; this pair will not be listed again." in texts(at.success)
+    assert "**1 look-alike pair(s) to check**" in markdowns(at)
+    assert not [b for b in at.button if b.key == f"lookalike_keep_{a}_{w}"]
+    assert len(account_ids(store)) == 4
+    at = start(PAGE)  # a new session: still not listed
+    assert "**1 look-alike pair(s) to check**" in markdowns(at)
+
+
+def test_remove_this_one_asks_first_then_deletes_only_that_account(store, lookalikes):
+    a, b, w = lookalikes["a"], lookalikes["b"], lookalikes["w"]
+    before = snapshot(store)
+    at = start(PAGE)
+    at.button(key=f"lookalike_rm_{b}_{w}_{w}").click().run()
+
+    assert not at.exception
+    assert texts(at.warning) == [f"Delete account {w} (Mirror)? Account {b} stays."]
+    assert snapshot(store) == before  # nothing deleted yet
+    at.button(key="lookalike_cancel_rm").click().run()
+    assert not at.warning and snapshot(store) == before
+
+    at.button(key=f"lookalike_rm_{b}_{w}_{w}").click().run()
+    at.button(key="lookalike_confirm_rm").click().run()
+    assert not at.exception
+    assert f"Deleted account {w}; account {b} stays." in texts(at.success)
+    assert account_ids(store) == sorted([a, b, lookalikes["x"]])
+    assert "**0 look-alike pair(s) to check**" in markdowns(at)
+    assert "No look-alike accounts found." in texts(at.caption)
+
+
+def test_the_bulk_cleanup_leaves_the_lookalike(store, lookalikes):
+    at = start(PAGE)
+    at.radio(key="keep_rule").set_value("recent").run()
+    at.button(key="preview_dedupe").click().run()
+    assert "This will delete 1 account(s) across 1 duplicate set(s)." in markdowns(at)
+    at.button(key="confirm_dedupe").click().run()
+
+    assert not at.exception
+    assert account_ids(store) == sorted([lookalikes["b"], lookalikes["w"], lookalikes["x"]])
+    assert "**1 look-alike pair(s) to check**" in markdowns(at)
+    assert pair_boxes(at) == [f"Same user id 7 and the same domain example.com ({ONE} and {WWW})."]

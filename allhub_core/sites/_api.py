@@ -354,9 +354,10 @@ async def delete_token(creds: SiteCredentials, token_id: str, politeness: Polite
     return await _with_account(creds, politeness, on_rotated, lambda f, h: f.delete_token(h, str(token_id)))
 
 
-async def notices(creds: SiteCredentials, politeness: Politeness | None = None) -> list[Notice]:
-    """The site's announcements, newest first."""
-    return await _with_account(creds, politeness, None, lambda f, h: f.notices(h))
+async def notices(creds: SiteCredentials, politeness: Politeness | None = None,
+                  on_rotated: OnRotated | None = None) -> list[Notice]:
+    """The site's announcements, as the site lists them (Sub2API may rotate its tokens on the way)."""
+    return await _with_account(creds, politeness, on_rotated, lambda f, h: f.notices(h))
 
 
 async def list_models(creds: SiteCredentials, politeness: Politeness | None = None) -> list[str]:

@@ -37,11 +37,13 @@ from allhub_core.net import (
     server_message,
     strip_controls,
 )
+from allhub_core.sites._announce import sub2api_notices
 from allhub_core.sites._groups import UserGroup, sub2api_groups
 from allhub_core.sites._reasons import reason, route_missing
 from allhub_core.sites._status import site_name
 from allhub_core.sites._types import (
     ApiToken,
+    Notice,
     RecognizeResult,
     RefreshResult,
     SiteCredentials,
@@ -430,6 +432,12 @@ class Sub2ApiFamily(BaseFamily[Sub2ApiClient]):
 
     async def list_groups(self, handle: Sub2ApiClient) -> dict[str, UserGroup]:
         return await sub2api_groups(handle.call)
+
+    notices_per_account = True  # each account has its own unread list (the extension's site key)
+
+    async def notices(self, handle: Sub2ApiClient) -> list[Notice]:
+        """``GET /api/v1/announcements?unread_only=1``, as the extension asks it."""
+        return sub2api_notices(await handle.call("GET", "/api/v1/announcements", params={"unread_only": "1"}))
 
     async def usage_logs(self, handle: Sub2ApiClient, window: tuple[int, int], *, page_limit: int,
                          row_limit: int) -> UsageLogs:

@@ -22,6 +22,7 @@ from allhub_core.sites._reasons import reason
 from allhub_core.sites._status import site_name
 from allhub_core.sites._types import (
     ApiToken,
+    Notice,
     Pricing,
     RecognizeResult,
     RedeemResult,
@@ -34,6 +35,7 @@ from allhub_core.sites._types import (
 )
 from allhub_core.sites.family import BaseFamily, CheckInAttempt, SiteFamily, StatusSource, method_label
 from allhub_core.sites.newapi import _account, _catalog, _checkin, _tokens
+from allhub_core.sites.newapi._notices import newapi_notices
 from allhub_core.sites.newapi._usage_logs import newapi_usage_logs
 from allhub_core.sites.newapi._variants import DIALECT_OF_METHOD, TITLE_ORDER, USER_ID_HEADERS_LOWER, Variant
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, AuthType, Health, SiteType
@@ -149,6 +151,9 @@ class NewApiFamily(BaseFamily[NewApiHandle]):
         if not self.variant.redeem:
             raise self._unsupported("have no redemption codes")
         return await _catalog.redeem(handle.session, code)
+
+    async def notices(self, handle: NewApiHandle) -> list[Notice]:
+        return await newapi_notices(handle.session)  # site-wide: every account sees the same
 
     async def usage_logs(self, handle: NewApiHandle, window: tuple[int, int], *, page_limit: int,
                          row_limit: int) -> UsageLogs:

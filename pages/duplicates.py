@@ -109,7 +109,7 @@ if scan.groups and ss.get("dedupe_preview"):
 st.divider()
 st.subheader("Look-alikes (check these yourself)")
 st.caption("The same user id and the same site name or domain on different addresses: perhaps a mirror, a "
-           "www. address or a second domain of one site, perhaps two different sites. Look-alikes are never part "
+           "`www.` address or a second domain of one site, perhaps two different sites. Look-alikes are never part "
            "of the clean-up above: keep both, or remove one.")
 # the page number input's value is in the session before it is drawn: one scan per run
 look_page = int(ss.get("lookalike_page") or 1)

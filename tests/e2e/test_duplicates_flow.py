@@ -49,3 +49,31 @@ def test_tick_a_keeper_preview_and_delete(page: Page, dashboard):
     left = sorted(r["site_name"] for r in account_records(store))
     assert left == sorted(["Alone", one_other, "Two-a", "Two-b"])
     assert "1 duplicate set(s) · 1 account(s) to delete" in main_text(page)
+
+
+def test_a_lookalike_pair_is_listed_apart_and_the_bulk_cleanup_leaves_it(page: Page, dashboard):
+    store = Store(dashboard.db)
+    for name, url in (("Relay-a", ONE), ("Relay-b", ONE), ("Mirror", "https://www.one.example.com")):
+        add_account(store, AccountInput(site_url=url, site_name=name, site_type="new-api", user_id="7",
+                                        access_token="tok-abcdefghijklmnop"))
+    open_page(page, dashboard.url, "duplicates")
+    expect(page.get_by_text("1 duplicate set(s) · 1 account(s) to delete")).to_be_visible()
+    assert sorted(grid_column(page, "Name")) == ["Relay-a", "Relay-b"]  # the look-alike is not in the set
+    expect(page.get_by_text("Look-alikes (check these yourself)")).to_be_visible()
+    expect(page.get_by_text("2 look-alike pair(s) to check")).to_be_visible()
+    expect(page.get_by_text("Same user id 7 and the same domain example.com")).to_have_count(2)
+    expect(button(page, "Keep both")).to_have_count(2)
+    shot(page, "duplicates_lookalikes")
+
+    button(page, "Preview deletion").click()
+    wait_for_run(page)
+    button(page, "Delete duplicates").click()
+    expect(page.get_by_text("Deleted 1 account(s) from 1 duplicate set(s).")).to_be_visible()
+    left = sorted(r["site_name"] for r in account_records(store))
+    assert "Mirror" in left and len(left) == 2  # the bulk clean-up took one of the set, never the mirror
+    expect(page.get_by_text("1 look-alike pair(s) to check")).to_be_visible()
+
+    button(page, "Keep both").click()
+    expect(page.get_by_text("this pair will not be listed again")).to_be_visible()
+    expect(page.get_by_text("0 look-alike pair(s) to check")).to_be_visible()
+    assert sorted(r["site_name"] for r in account_records(store)) == left

@@ -22,7 +22,8 @@ head, fetch_col = st.columns([5, 1], vertical_alignment="bottom")
 head.title("Keys")
 fetch = fetch_col.button("Fetch keys", icon=":material/sync:", key="keys_fetch",
                          help="Ask the sites for the keys of the accounts in the filters (all enabled accounts when none)")
-show_flash()
+with st.container():  # one slot whatever it holds, so the widgets below keep their places
+    show_flash()
 
 # ---- filters -----------------------------------------------------------------------------
 with st.container(border=True):
@@ -73,7 +74,8 @@ if ss.get("keys_confirm_delete"):
                    key_rows(store, {int(a) for a, _ in ss.keys_confirm_delete}))
 
 # ---- create and bulk ---------------------------------------------------------------------
-with st.expander("Create a key", icon=":material/add:", expanded=not rows):
+# keyed, so it stays open across the reruns its own widgets and the messages above cause
+with st.expander("Create a key", icon=":material/add:", key="kc_open"):
     create_form(store, names, picked[0] if picked else None)
 
 st.subheader("Every account has a key")

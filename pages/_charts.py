@@ -280,29 +280,34 @@ def _site_labels(frame: pd.DataFrame) -> list[str]:
 def model_price_sites(frame: pd.DataFrame, model: str, *, currency: str = "USD") -> go.Figure:
     """One model's price on every site that sells it (``prices.model_sites``, already in
     ``currency``): a bar per price (input and output per 1M tokens, or per call) and site, the
-    cheapest marked with a star, and the balance there as diamonds on the right-hand axis."""
+    cheapest marked with a star, and your balance there as a bar of its own on the right-hand axis."""
     sym = _symbol(currency)
     labels = _site_labels(frame) if not frame.empty else []
     groups = [f"group {g}" if g else "own group" for g in frame.get("group", pd.Series(dtype=str))]
     fig = go.Figure()
+    slot, starred = 0, set()
     for col, (name, color) in _PRICE_BARS.items():
         values = frame[col] if col in frame else pd.Series(dtype="float64")
         if values.notna().any():
-            stars = ["★" if c and v == v else "" for c, v in zip(frame["cheapest"], values, strict=True)]
+            slot += 1
+            stars = ["★" if c and v == v and i not in starred else "" for i, (c, v) in
+                     enumerate(zip(frame["cheapest"], values, strict=True))]
+            starred |= {i for i, star in enumerate(stars) if star}  # one star a site, on its first price
             fig.add_bar(x=labels, y=values, name=name, marker_color=color, text=stars, textposition="outside",
-                        customdata=groups, hovertemplate=f"%{{x}} (%{{customdata}}): {sym}%{{y:,.4f}}<extra>{name}</extra>")
+                        textfont=dict(size=18, color="#d4a017"), offsetgroup=str(slot), customdata=groups,
+                        hovertemplate=f"%{{x}} (%{{customdata}}): {sym}%{{y:,.4f}}<extra>{name}</extra>")
     if not frame.empty:
-        fig.add_scatter(x=labels, y=frame["balance_usd"], name="Your balance", mode="markers+text", yaxis="y2",
-                        marker=dict(symbol="diamond", size=11, color="#e0a100"), textposition="top center",
-                        text=[f"{sym}{b:,.2f}" if b == b else "" for b in frame["balance_usd"]],
-                        hovertemplate=f"%{{x}}: balance {sym}%{{y:,.2f}}<extra></extra>")
-    fig.update_layout(title=f"{model}: price on each site (★ cheapest)", barmode="group",
+        fig.add_bar(x=labels, y=frame["balance_usd"], name="Your balance", yaxis="y2", offsetgroup=str(slot + 1),
+                    marker=dict(color="rgba(224,161,0,0.35)", line=dict(color="#e0a100", width=1.5)),
+                    text=[f"{sym}{b:,.2f}" if b == b else "" for b in frame["balance_usd"]], textposition="outside",
+                    hovertemplate=f"%{{x}}: balance {sym}%{{y:,.2f}}<extra></extra>")
+    fig.update_layout(title=f"{model}: price on each site (★ cheapest) and your balance there", barmode="group",
                       yaxis=dict(title=f"Price ({sym})", rangemode="tozero"),
                       yaxis2=dict(title=f"Balance ({sym})", overlaying="y", side="right", rangemode="tozero",
                                   showgrid=False),
-                      xaxis=dict(title=""))
-    _layout(fig, frame.empty, height=380)
-    fig.update_layout(legend=dict(orientation="h", y=-0.18), margin=dict(l=10, r=60, t=50, b=10))
+                      xaxis=dict(title=""), uniformtext=dict(mode="show", minsize=10))
+    _layout(fig, frame.empty, height=400)
+    fig.update_layout(legend=dict(orientation="h", y=-0.15), margin=dict(l=10, r=60, t=50, b=10))
     return fig
 
 

@@ -63,17 +63,19 @@ def sort_rows(frame: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 def table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The grid's columns, in order: a star for the cheapest, then what a person compares."""
+    """The grid's columns, in order: a star for the cheapest, then what a person compares (a price
+    column no row has is left out)."""
     view = pd.DataFrame({
         "cheapest": frame["cheapest"].map({True: "★"}).fillna(""),
         "model": frame["model"], "site_name": frame["site_name"], "group": frame["group"],
         "billing": frame["billing"].map(BILLING_LABELS).fillna(frame["billing"]),
-        **{c: frame[c] for c in PRICE_COLUMNS},
+        **{c: frame[c].astype("float64") for c in PRICE_COLUMNS},
         "group_ratio": frame["group_ratio"], "balance_usd": frame["balance_usd"], "vendor": frame["vendor"],
         "fetched_at": frame["fetched_at"],
     })
     view.loc[~frame["comparable"].astype(bool), "billing"] += " (not comparable)"
-    return view
+    empty = [c for c in PRICE_COLUMNS if view[c].isna().all()]  # e.g. no site tells cache prices
+    return view.drop(columns=empty)
 
 
 def column_config(currency: str) -> dict[str, Any]:
@@ -88,5 +90,6 @@ def column_config(currency: str) -> dict[str, Any]:
         "call_usd": price("Per call"),
         "group_ratio": st.column_config.NumberColumn("Group ratio", format="%.3g"),
         "balance_usd": st.column_config.NumberColumn(f"Balance {sym}", format="%.2f"),
-        "vendor": "Vendor", "fetched_at": st.column_config.DatetimeColumn("Fetched", format="YYYY-MM-DD HH:mm"),
+        "vendor": "Vendor",
+        "fetched_at": st.column_config.DatetimeColumn("Fetched", format="YYYY-MM-DD HH:mm", width="medium"),
     }

@@ -53,10 +53,10 @@ names = {a["id"]: a["site_name"] for a in facets["accounts"]}
 with st.container(border=True):
     c1, c2, c3, c4, c5, c6 = st.columns([2.5, 1.6, 1.4, 1.4, 1.6, 2.5])
     text = c1.text_input("Search", key="md_text", placeholder="model, vendor or site")
-    vendor = c2.selectbox("Vendor", facets["vendors"], index=None, placeholder="any vendor", key="md_vendor")
+    vendor = c2.selectbox("Vendor", facets["vendors"], index=None, placeholder="any", key="md_vendor")
     billing = c3.selectbox("Billing", BILLINGS, index=None, format_func=md.BILLING_LABELS.__getitem__,
                            placeholder="any", key="md_billing")
-    group = c4.selectbox("Group", facets["groups"], index=None, placeholder="any group", key="md_group")
+    group = c4.selectbox("Group", facets["groups"], index=None, placeholder="any", key="md_group")
     tags = c5.multiselect("Tags", facets["tags"], key="md_tags", placeholder="any tag")
     ids = c6.multiselect("Accounts", list(names), format_func=lambda i: f"{names.get(i, i)} (#{i})",
                          key="md_accounts", placeholder="all accounts")
@@ -77,8 +77,9 @@ with user_errors():
     if shown.empty:
         st.info("No model matches these filters: clear one to see more.")
     else:
-        st.caption(f"{shown['model'].str.lower().nunique():,} models, {len(shown):,} rows on "
-                   f"{shown['account_id'].nunique():,} accounts. ★ the cheapest of all your sites "
+        n_models, n_accounts = shown["model"].str.lower().nunique(), shown["account_id"].nunique()
+        st.caption(f"{n_models:,} model{'s' * (n_models != 1)}, {len(shown):,} row{'s' * (len(shown) != 1)} on "
+                   f"{n_accounts:,} account{'s' * (n_accounts != 1)}. ★ the cheapest of all your sites "
                    "(input 84.54 % and output 15.46 % of the tokens, or the price per call); tiered and unknown "
                    "prices are not comparable.")
         st.dataframe(md.table(shown), hide_index=True, key="md_table", column_config=md.column_config(currency))

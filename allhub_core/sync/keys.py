@@ -1,5 +1,5 @@
-"""Relay API keys: fetch them into the store, create, reveal, delete, and the two "every account
-has a key" rules (docs/site-api.md 7, shared/spec/upstream-features.md 2).
+"""Relay API keys: fetch them into the store, create, change, reveal, delete, and the two "every
+account has a key" rules (docs/site-api.md 7, shared/spec/upstream-features.md 2).
 
 Every site call goes through the ``sites`` facade with no database lock held (``store.released``);
 what came back is written in one transaction (``keys.store_keys`` and the tokens a Sub2API site
@@ -14,15 +14,20 @@ The rules, as the extension has them:
   (auto)``: unlimited, no expiry, no limits, the account's own group. Sites whose keys need a
   group chosen (Sub2API: ``SiteKind.auto_default_key``) are skipped with a sentence.
 - **a key for every group** (``ensure_keys(all_groups=True)``, the extension's 3.61 repair): the
-  account's usable groups (the price list's ``usable_group``, OneHub's group map); a group is
-  covered by a key whose group is exactly it; each uncovered group gets ``<group> group (auto)``
-  (``user group (auto)`` for ``default``). A key in a group the account cannot use is reported,
-  never deleted. A site that tells no groups falls back to the default-key rule. A second run
-  creates nothing.
+  account's usable groups (the site's own list, ``sites.list_groups``: New API's
+  ``/api/user/self/groups``, OneHub's group map, Sub2API's groups by id; else the price list's
+  ``usable_group``); a group is covered by a key whose group is exactly it; each uncovered group
+  gets ``<group> group (auto)`` (``user group (auto)`` for ``default``). A key in a group the
+  account cannot use is reported, never deleted. A site that tells no groups falls back to the
+  default-key rule. A second run creates nothing.
 
-A key's secret reaches the caller of ``reveal_key`` / ``reveal_keys`` only; it is stored only
-with ``keep=True`` (sealed, ``keys.keep_secret``) and never appears in a report, a log or an
-error (every message is scrubbed with the account's secrets and every key seen).
+``update_key`` changes one key: only what the caller gave, the rest as the site lists it at that
+moment (New API's update sets every field from its body).
+
+A key's secret reaches the caller of ``reveal_key`` / ``reveal_keys`` only (several masked keys
+in one request where New API has its batch reveal); it is stored only with ``keep=True``
+(sealed, ``keys.keep_secret``) and never appears in a report, a log or an error (every message
+is scrubbed with the account's secrets and every key seen).
 """
 
 from __future__ import annotations

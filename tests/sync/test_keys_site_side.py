@@ -16,7 +16,7 @@ from allhub_core.accounts import get_secrets
 from allhub_core.errors import NotFound, SiteError, ValidationError
 from allhub_core.keys import key_rows
 from allhub_core.net import UnsupportedError
-from allhub_core.sandbox._data import SandboxToken
+from allhub_core.sandbox import SandboxToken
 from allhub_core.sites import SiteCredentials, list_groups
 from allhub_core.sync import create_key, ensure_keys, reveal_keys, sync_keys, update_key
 from allhub_core.sync import keys as flows

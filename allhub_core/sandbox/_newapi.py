@@ -127,7 +127,7 @@ def status(site: SandboxSite, req: Req) -> Response:
 
 
 def notice(site: SandboxSite, req: Req) -> Response:
-    return ok("")
+    return ok(site.notice)  # the site's notice, "" by default (sandbox/_notices.py)
 
 
 def login(site: SandboxSite, req: Req) -> Response:

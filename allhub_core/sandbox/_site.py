@@ -24,7 +24,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from allhub_core.sandbox import _admin
+from allhub_core.sandbox import _admin, _notices
 from allhub_core.sandbox._data import (
     IdCounter,
     SandboxUser,
@@ -105,6 +105,11 @@ class SandboxSite:
         self.sessions: dict[str, int] = {}
         self.models: list[str] = site_models(self.dialect, self.index)
         """The models the site sells (its model list and price list); ``change_models`` edits it."""
+        self.notice: str = ""
+        """New API family: what ``/api/notice`` answers (Markdown/HTML; ``_notices``)."""
+        self.announcements: list[dict[str, Any]] = []
+        """New API's structured announcements in ``/api/status``; Sub2API's announcement list."""
+        self.announcements_enabled = True
         for i, u in enumerate(self.users):
             self._index_user(u)
             if self.spec.subscriptions:
@@ -300,11 +305,12 @@ class SandboxSite:
         )
 
         if self.spec.family == "sub2api":
-            table = _sub2api.routes(self.spec)
+            table = _sub2api.routes(self.spec) + _notices.sub2api_routes()
         elif self.spec.family == "voapi-v2":
             table = _voapi_v2.routes()
         else:
-            table = _newapi.routes(self.spec) + _tokens.routes(self.spec) + _checkin.routes(self.spec)
+            table = _notices.with_status_announcements(
+                _newapi.routes(self.spec) + _tokens.routes(self.spec) + _checkin.routes(self.spec))
         return [(m, re.compile(f"^{p}$"), h) for m, p, h in table]
 
     def identify(self, req: Req) -> int | None:

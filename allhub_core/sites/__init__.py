@@ -5,8 +5,8 @@ knows about the database.  Each family implements ``SiteFamily`` (``family``) an
 has its line in ``FAMILIES`` (``registry.register_family``): ``newapi/`` serves the
 whole New API family through a variant table, ``sub2api`` the JWT-based Sub2API,
 ``voapi_v2`` VoAPI v2.  The entry points are in ``_api`` (refresh, check-in, keys,
-models, prices, redemption, announcements), ``_logs`` (usage logs) and ``recognition``
-(with ``_detect``); they ask the family, never name it.
+models, prices, redemption, announcements), ``_logs`` (usage logs), ``_probes`` (a diagnosis's
+read-only probes) and ``recognition`` (with ``_detect``); they ask the family, never name it.
 """
 
 from allhub_core.net import Politeness, SiteError
@@ -27,6 +27,7 @@ from allhub_core.sites._api import (
 )
 from allhub_core.sites._groups import UserGroup
 from allhub_core.sites._logs import UsageLogResult, UsageQuery, fetch_usage_logs
+from allhub_core.sites._probes import CHECKIN_ENDPOINTS, PROBES, Probe, probe_account
 from allhub_core.sites._types import (
     DEFAULT_EXCHANGE_RATE,
     QUOTA_PER_USD,
@@ -60,10 +61,12 @@ from allhub_core.sites.registry import (
 from allhub_core.vocab import SITE_TYPES, canonical_site_type
 
 __all__ = [
+    "CHECKIN_ENDPOINTS",
     "DEFAULT_EXCHANGE_RATE",
     "EXAMPLE_REQUEST",
     "FAMILIES",
     "PLACEHOLDERS",
+    "PROBES",
     "QUOTA_PER_USD",
     "SITE_TYPES",
     "VARIANTS",
@@ -76,6 +79,7 @@ __all__ = [
     "Notice",
     "Politeness",
     "Pricing",
+    "Probe",
     "RecognizeResult",
     "RedeemResult",
     "RefreshResult",
@@ -105,6 +109,7 @@ __all__ = [
     "list_tokens",
     "notices",
     "parse_checkin_request",
+    "probe_account",
     "recognize",
     "redeem",
     "refresh_accounts",

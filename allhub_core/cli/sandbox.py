@@ -14,7 +14,7 @@ from allhub_core.automation import run_job, save_settings
 from allhub_core.cli.output import emit
 from allhub_core.history import seed_demo_history
 from allhub_core.store import Store, key_path_for
-from allhub_core.sync import backup_push, save_backup_settings, sync_keys, sync_usage
+from allhub_core.sync import backup_push, save_backup_settings, sync_keys, sync_models, sync_usage
 from allhub_core.transfer import add_bookmarks
 
 __all__ = ["cmd_demo", "cmd_sandbox"]
@@ -42,8 +42,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         # own, as a user who knows their site allows more would set it (Settings, Sites).
         rows = demo_accounts(sb)
         set_site_window(store, rows[0]["site_url"], 180, 180)
+        # top-up rates as sites sell quota (CNY paid per USD of quota): "what you really pay" on the
+        # Models page then differs from the list price on some sites
+        rates = {"one-api": 1.0, "Veloera": 3.5, "done-hub": 5.0}
         for row in rows:
-            _add_demo(store, row, name=f"{row['site_name']} · {row['username']}", tags=["demo", row["dialect"]])
+            _add_demo(store, row, name=f"{row['site_name']} · {row['username']}", tags=["demo", row["dialect"]],
+                      rate=rates.get(row["site_type"], 7.2))
         # A few accounts that show what trouble looks like: a revoked token, a duplicate,
         # and a site whose check-in wants a browser (Turnstile).
         first = rows[0]
@@ -63,10 +67,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
         seeded = seed_demo_history(store, days=60)
         usage = sync_usage(store)
         keys = sync_keys(store)  # the Keys page: every simulated site's keys, masked
+        # the Models page: every site's models and prices; then one site starts selling a new
+        # model and stops another, so the next sync has changes to log (``models changes``)
+        models = sync_models(store)
+        changing = sb.site("new-api")
+        changing.change_models(add=["gpt-5-preview"], remove=[changing.models[-1]])
+        sync_models(store, [r["id"] for r in _accounts_on(store, changing.url)])
         dav, backup = _demo_backup(store, db)
         emit(f"Demo database {db}: {len(report.rows())} accounts on {len(sb.sites)} sandbox sites; "
               f"{report.summary()} History: {seeded['snapshots']} daily balances, "
-              f"{seeded['usage_rows'] + sum(usage.added.values())} usage rows. {keys.summary()} Backup: {backup}",
+              f"{seeded['usage_rows'] + sum(usage.added.values())} usage rows. {keys.summary()} "
+              f"{models.summary()} Backup: {backup}",
               flush=True)
         if args.no_dashboard:
             dav.stop()
@@ -100,9 +111,16 @@ def _demo_backup(store, db: Path):
     return dav, backup_push(store).summary()
 
 
-def _add_demo(store, row: dict, name: str, tags: list[str]) -> int:
+def _accounts_on(store, site_url: str) -> list[dict]:
+    with store.read() as con:
+        return [{"id": i} for (i,) in con.execute("SELECT id FROM accounts WHERE site_url = ? AND NOT disabled",
+                                                  [site_url.rstrip("/")]).fetchall()]
+
+
+def _add_demo(store, row: dict, name: str, tags: list[str], rate: float = 7.2) -> int:
 
     return add_account(store, AccountInput(
         site_url=row["site_url"], site_name=name, site_type=row["site_type"], user_id=row["user_id"],
         username=row["username"], auth_type=row["auth_type"], access_token=row.get("access_token") or "",
-        cookie=row.get("cookie") or "", refresh_token=row.get("refresh_token") or "", tags=tags))
+        cookie=row.get("cookie") or "", refresh_token=row.get("refresh_token") or "", tags=tags,
+        exchange_rate=rate))

@@ -34,3 +34,13 @@ def test_the_demo_uses_the_default_politeness_and_fills_every_page(tmp_path):
         sites = dict(con.execute("SELECT id, site_url FROM accounts WHERE site_type <> 'voapi-v2'").fetchall())
     assert {sites[r["account_id"]] for r in keys if r["account_id"] in sites} == set(sites.values())
     assert keys and all("*" in r["masked_key"] for r in keys)
+    # the Models page: one model sold on several sites at different prices, one cheapest, a site
+    # whose top-up rate makes what you really pay differ, and a site whose models changed
+    from allhub_core.prices import model_changes, model_rows  # noqa: PLC0415 - read after the demo is built
+
+    rows = [r for r in model_rows(store, model="gpt-4o") if r["model"] == "gpt-4o" and r["comparable"]]
+    assert len({r["input_usd_per_1m"] for r in rows}) >= 3 and any(r["cheapest"] for r in rows)
+    assert any(abs(r["effective_input_usd_per_1m"] - r["input_usd_per_1m"]) > 0.01 for r in rows)
+    changes = model_changes(store, days=1)
+    assert {c["change"] for c in changes} == {"added", "removed"}
+    assert any(c["model"] == "gpt-5-preview" for c in changes)

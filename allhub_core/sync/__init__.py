@@ -31,6 +31,7 @@ from allhub_core.sync.checkins import (
     set_checkin_method,
 )
 from allhub_core.sync.credentials import credentials_for, politeness_for
+from allhub_core.sync.diagnose import Diagnosis, diagnose
 from allhub_core.sync.keys import (
     DEFAULT_KEY_NAME,
     KeyCreateReport,
@@ -67,6 +68,7 @@ __all__ = [
     "BackupReport",
     "BackupSettings",
     "CheckInReport",
+    "Diagnosis",
     "KeyCreateReport",
     "KeyDeleteReport",
     "KeyEnsureReport",
@@ -85,6 +87,7 @@ __all__ = [
     "create_key",
     "credentials_for",
     "delete_keys",
+    "diagnose",
     "ensure_keys",
     "get_backup_settings",
     "host_of",

@@ -9,19 +9,20 @@ copies it) and nowhere else: not the grid, not ``st.session_state``, not a flash
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import streamlit as st
 
 from allhub_core.keys import key_groups
 from allhub_core.store import Store
-from allhub_core.sync import create_key, delete_keys, ensure_keys, reveal_keys, sync_keys
+from allhub_core.sync import create_key, delete_keys, ensure_keys, reveal_keys, sync_keys, update_key
 from pages._keys_grid import SelectedKey
 from pages._runs import finish
 from pages._text import esc, user_errors
 
-__all__ = ["confirm_delete", "create_form", "ensure_buttons", "fetch_keys", "reveal", "run_sentence"]
+__all__ = ["confirm_delete", "create_form", "edit_changes", "edit_form", "ensure_buttons", "fetch_keys", "reveal",
+           "run_sentence"]
 
 #: What a row of a keys run says when something needs the user (not "ok"/"created").
 _NOTEWORTHY = ("failed", "skipped", "unsupported")
@@ -151,3 +152,42 @@ def create_form(store: Store, names: dict[int, str], default: int | None) -> Non
                                 unlimited=True if unlimited else None,
                                 expires=expires if isinstance(expires, date) else None)
             finish(report.summary())
+
+
+def edit_changes(row: dict[str, Any], name: str, unlimited: bool, quota: float, never: bool,
+                 expires: date) -> dict[str, Any]:
+    """What the edit form changes on ``row``, as ``update_key``'s keywords: only what differs, so
+    the site keeps the rest as it has it."""
+    out: dict[str, Any] = {}
+    if name.strip() != (row["name"] or ""):
+        out["name"] = name
+    if unlimited and not row["unlimited"]:
+        out["unlimited"] = True
+    elif not unlimited and (row["unlimited"] or quota != row["remaining_usd"]):
+        out["quota_usd"] = quota
+    was = datetime.fromisoformat(row["expires_at"]).date() if row["expires_at"] else None
+    if never and was is not None:
+        out["expires"] = "never"
+    elif not never and expires != was:
+        out["expires"] = expires
+    return out
+
+
+def edit_form(store: Store, row: dict[str, Any]) -> None:
+    """Rename one key, change its quota (or make it unlimited) and its expiry, on its site."""
+    aid, kid = int(row["account_id"]), str(row["key_id"])
+    was = datetime.fromisoformat(row["expires_at"]).date() if row["expires_at"] else None
+    with st.form(f"ke_{aid}_{kid}", border=False):
+        name = st.text_input("Name", value=row["name"] or "", max_chars=50, key=f"ke_name_{aid}_{kid}")
+        c1, c2 = st.columns(2)
+        unlimited = c1.checkbox("Unlimited quota", value=bool(row["unlimited"]), key=f"ke_unlimited_{aid}_{kid}")
+        quota = c1.number_input("Quota left (USD), when not unlimited", value=float(row["remaining_usd"] or 10.0),
+                                step=1.0, key=f"ke_quota_{aid}_{kid}")
+        never = c2.checkbox("Never expires", value=was is None, key=f"ke_never_{aid}_{kid}")
+        expires = c2.date_input("Expires at the end of, when it expires",
+                                value=was or date.today() + timedelta(days=30), key=f"ke_expires_{aid}_{kid}")
+        if st.form_submit_button("Save key", type="primary", icon=":material/save:"):
+            day = expires if isinstance(expires, date) else date.today()
+            with user_errors():
+                update_key(store, aid, kid, **edit_changes(row, name, unlimited, float(quota), never, day))
+                finish(f"Saved key '{name.strip() or row['name']}' (id {kid}) on {row['site_name'] or f'account {aid}'}.")

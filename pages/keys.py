@@ -6,7 +6,7 @@ import streamlit as st
 
 from allhub_core.accounts import AccountFilter, account_choices, get_preferences, list_tags
 from allhub_core.keys import key_rows, synced_accounts
-from pages._keys_actions import confirm_delete, create_form, ensure_buttons, fetch_keys, reveal
+from pages._keys_actions import confirm_delete, create_form, edit_form, ensure_buttons, fetch_keys, reveal
 from pages._keys_grid import key_grid
 from pages._text import show_flash
 from pages._ui import open_store
@@ -68,6 +68,10 @@ if chosen:
                        help="The next reveal then needs no request to the site; keys are never kept otherwise")
     if do_reveal:
         reveal(store, chosen, rows, keep)
+    if len(chosen) == 1:
+        row = next(r for r in rows if (int(r["account_id"]), str(r["key_id"])) == chosen[0])
+        with st.expander(f"Edit '{row['name']}'", icon=":material/edit:", key="ke_open"):
+            edit_form(store, row)
 
 if ss.get("keys_confirm_delete"):
     confirm_delete(store, [(int(a), str(k)) for a, k in ss.keys_confirm_delete], names,

@@ -5,9 +5,10 @@ of masked keys (never a full one), filters, create, reveal, delete with a confir
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import pytest
-from appsupport import start, texts
+from appsupport import button, start, texts
 from shared import add_demo_account
 
 from allhub_core.accounts import add_tag, set_preference
@@ -205,3 +206,42 @@ def test_bad_input_is_one_sentence_and_creates_nothing(store, newapi):
     assert not at.exception
     assert texts(at.error) == ["A key's quota must be more than 0 and at most 1,000,000,000 USD."]
     assert len(user.tokens) == count and key_rows(store, [aid]) == [] and site.requests == []
+
+
+def test_edit_renames_a_key_and_sets_its_quota_on_the_site(store, newapi):
+    aid, _site, user = newapi
+    sync_keys(store)
+    at = start(KEYS)
+    rows = grid_rows(at)
+    row = next(i for i, r in enumerate(rows) if r["remaining"] == "unlimited")
+    kid = rows[row]["key_id"]
+    tick(at, row)
+    at.text_input(key=f"ke_name_{aid}_{kid}").input("renamed")
+    at.checkbox(key=f"ke_unlimited_{aid}_{kid}").uncheck()
+    at.number_input(key=f"ke_quota_{aid}_{kid}").set_value(7.0)
+    button(at, "Save key").click().run()
+    assert not at.exception
+    assert any("Saved key 'renamed'" in s for s in texts(at.success)), texts(at.success) + texts(at.error)
+    token = next(t for t in user.tokens if str(t.id) == kid)
+    assert (token.name, token.unlimited_quota, token.remain_quota) == ("renamed", False, 7 * 500_000)
+    after = next(r for r in grid_rows(at) if r["key_id"] == kid)
+    assert (after["name"], after["remaining"]) == ("renamed", "$7.00")
+
+
+def test_edit_with_a_past_expiry_is_one_sentence_and_changes_nothing(store, newapi):
+    aid, site, user = newapi
+    sync_keys(store)
+    at = start(KEYS)
+    kid = grid_rows(at)[0]["key_id"]
+    token = next(t for t in user.tokens if str(t.id) == kid)
+    before = (token.name, token.expired_time, token.remain_quota, token.unlimited_quota)
+    tick(at, 0)
+    at.checkbox(key=f"ke_never_{aid}_{kid}").uncheck()
+    at.date_input(key=f"ke_expires_{aid}_{kid}").set_value(date.today() - timedelta(days=1))
+    site.clear_requests()
+    button(at, "Save key").click().run()
+    assert not at.exception
+    errors = texts(at.error)
+    assert len(errors) == 1 and "expiry must be a day after today" in errors[0], errors
+    assert (token.name, token.expired_time, token.remain_quota, token.unlimited_quota) == before
+    assert site.requests == []

@@ -245,3 +245,18 @@ def test_edit_with_a_past_expiry_is_one_sentence_and_changes_nothing(store, newa
     assert len(errors) == 1 and "expiry must be a day after today" in errors[0], errors
     assert (token.name, token.expired_time, token.remain_quota, token.unlimited_quota) == before
     assert site.requests == []
+
+
+def test_a_key_for_every_group_creates_the_missing_ones_once(store, newapi):
+    _aid, _site, user = newapi
+    user.tokens[:] = [t for t in user.tokens if t.group != "vip"]
+    at = start(KEYS)
+    at.button(key="keys_ensure_groups").click().run()
+    assert not at.exception
+    said = texts(at.success) + texts(at.warning)
+    assert any("a key for every group" in s and "created vip group (auto)" in s for s in said), said
+    assert [t.name for t in user.tokens if t.group == "vip"] == ["vip group (auto)"]
+    count = len(user.tokens)
+    at.button(key="keys_ensure_groups").click().run()
+    assert any("0 key(s) created" in s for s in texts(at.success)), texts(at.success)
+    assert len(user.tokens) == count

@@ -1,0 +1,59 @@
+"""Reading the announcements: the rows ``allhub notices`` prints and the Announcements page shows.
+
+Unread first, then the newest (changed, else first seen); only those in their site's latest
+answer unless asked. ``title`` is the site's, else the first line of the text (``text``); ``text``
+is the announcement as the site sent it (the CLI prints it as plain text, the page makes it safe).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from allhub_core.notices.text import display_title
+from allhub_core.store import Store
+
+__all__ = ["NOTICE_COLUMNS", "notice_details", "notice_rows", "unread_count"]
+
+#: cli.md's keys of one row, in order.
+NOTICE_COLUMNS = ["notice_id", "account_id", "site_name", "title", "text", "first_seen", "read"]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def notice_details(store: Store, unread_only: bool = False, *, include_gone: bool = False) -> list[dict[str, Any]]:
+    """Every stored announcement (see the module) with its site: cli.md's keys, then ``origin``,
+    ``published_at``, ``changed_at``, ``last_seen``, ``source``, ``active``."""
+    where = ["true"]
+    if unread_only:
+        where.append("NOT n.read")
+    if not include_gone:
+        where.append("n.active")
+    sql = f"""
+        SELECT n.notice_id, n.account_id,
+               coalesce(a.site_name, (SELECT max(b.site_name) FROM accounts b WHERE b.site_url = n.origin), n.origin),
+               n.title, n.text, n.first_seen, n.read, n.origin, n.published_at, n.changed_at, n.last_seen,
+               n.source, n.active
+        FROM notices n LEFT JOIN accounts a ON a.id = n.account_id
+        WHERE {' AND '.join(where)}
+        ORDER BY n.read, coalesce(n.changed_at, n.first_seen) DESC, n.published_at DESC NULLS LAST, n.notice_id"""
+    with store.read() as con:
+        rows = con.execute(sql).fetchall()
+    return [{"notice_id": r[0], "account_id": r[1], "site_name": r[2], "title": display_title(r[3], r[4]),
+             "text": r[4], "first_seen": _iso(r[5]), "read": bool(r[6]), "origin": r[7], "published_at": _iso(r[8]),
+             "changed_at": _iso(r[9]), "last_seen": _iso(r[10]), "source": r[11], "active": bool(r[12])}
+            for r in rows]
+
+
+def notice_rows(store: Store, unread_only: bool = False) -> list[dict[str, Any]]:
+    """The announcements as ``allhub notices --json`` prints them: exactly cli.md's keys."""
+    return [{k: row[k] for k in NOTICE_COLUMNS} for row in notice_details(store, unread_only)]
+
+
+def unread_count(store: Store) -> int:
+    """How many announcements (in their site's latest answer) are unread."""
+    with store.read() as con:
+        row = con.execute("SELECT count(*) FROM notices WHERE NOT read AND active").fetchone()
+    return int(row[0]) if row else 0

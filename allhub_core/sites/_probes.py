@@ -34,7 +34,7 @@ from allhub_core.sites._status import fetch_status
 from allhub_core.sites._types import SiteCredentials, SiteStatus
 from allhub_core.sites.custom_checkin import parse_checkin_request
 from allhub_core.sites.registry import checkin_family, family_for
-from allhub_core.vocab import QUOTA_PER_USD, AuthType, CheckInMethod
+from allhub_core.vocab import QUOTA_PER_USD, AuthType, CheckInMethod, CheckInState
 
 __all__ = ["CHECKIN_ENDPOINTS", "PROBES", "Probe", "probe_account"]
 
@@ -197,6 +197,11 @@ async def probe_account(creds: SiteCredentials, politeness: Politeness | None = 
             if chosen is not family:
                 h = chosen.open(session, creds)
             state = await chosen.checkin_status(h)
+            if state == CheckInState.UNKNOWN:
+                endpoints = CHECKIN_ENDPOINTS.get(chosen.default_checkin_method or "")
+                if endpoints is not None and endpoints[1] is None:
+                    return None, "the site has no read-only check-in status (only checking in tells)"
+                return False, "today: unknown (the site's check-in status could not be read)"
             return True, f"today: {state.replace('_', ' ')}"
 
         async def keys() -> tuple[bool | None, str]:

@@ -18,6 +18,7 @@ from allhub_core.accounts import (
     totals,
 )
 from allhub_core.history import sparklines
+from allhub_core.sync import diagnose
 from allhub_core.transfer import to_csv, to_json
 from pages._runs import finish, replace_secret_form, run_checkin, run_refresh
 from pages._text import money, show_flash, user_errors
@@ -188,6 +189,14 @@ if chosen:
     if len(chosen) == 1:
         with st.expander("Replace the access token or cookie", icon=":material/key:"):
             replace_secret_form(store, chosen[0])
+        # read-only probes of the site, as text to copy into a bug report (no secret in it)
+        if st.button("Diagnose", icon=":material/stethoscope:", key="diagnose_one",
+                     help="Ask the site read-only questions (status, user, check-in, keys, prices) and show what "
+                          "it answered, without secrets, to paste into a bug report"):
+            with user_errors(), st.spinner("Asking the site (read-only)…"):
+                ss.diagnosis = (chosen[0], diagnose(store, chosen[0]).text())
+        if (ss.get("diagnosis") or (None,))[0] == chosen[0]:
+            st.code(ss.diagnosis[1], language=None)
 else:
     st.caption("Tick rows in the ✓ column to refresh, check in, disable, enable, tag, export or delete them together.")
 

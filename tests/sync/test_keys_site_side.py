@@ -93,6 +93,15 @@ def test_a_fork_without_the_batch_route_reveals_key_by_key(store, sandbox):
     assert sorted(r.path for r in singles) == sorted(f"/api/token/{t.id}/key" for t in tokens)
 
 
+def test_a_web_page_where_the_batch_would_be_means_one_reveal_per_key(store, sandbox):
+    aid, site, user = add_demo_account(store, sandbox, "new-api")
+    tokens = user.tokens[:2]
+    site.inject("html_200", path=BATCH)  # a single-page app answering every path
+    site.clear_requests()
+    assert reveal_keys(store, aid, [t.id for t in tokens], politeness=FAST) == {str(t.id): t.key for t in tokens}
+    assert len(_paths(site, BATCH)) == 1 and len([r for r in site.requests if r.path.endswith("/key")]) == 2
+
+
 def test_a_failed_batch_is_one_sentence_without_a_secret_and_keeps_nothing(store, sandbox):
     aid, site, user = add_demo_account(store, sandbox, "new-api")
     site.inject("echo_secret", path=BATCH, alter="none")

@@ -159,7 +159,8 @@ async def reveal_key(session: SiteSession, variant: Variant, token_id: str,
 
 async def _batch(session: SiteSession, ids: list[str]) -> dict[str, str] | None:
     """One ``batch/keys`` request: ``{id: key}`` of the ids it answered, or None when the site
-    has no such route (404/405)."""
+    has no such route: 404/405, or a web page or some other answer where New API's map would be
+    (a fork whose single-page app answers every path). A refusal (``success: false``) is an error."""
     try:
         reply = await session.request("POST", BATCH_REVEAL_PATH, json={"ids": [int(i) for i in ids]},
                                       idempotent=True)
@@ -167,10 +168,13 @@ async def _batch(session: SiteSession, ids: list[str]) -> dict[str, str] | None:
         if exc.http_status in (404, 405):
             return None
         raise
-    data = reply.envelope()
+    try:
+        data = reply.envelope()
+    except BadResponseError:
+        return None
     keys = data.get("keys") if isinstance(data, dict) else None
     if not isinstance(keys, dict):
-        raise BadResponseError("The site's batch of keys is not in a known format.")
+        return None
     out: dict[str, str] = {}
     for k, v in keys.items():
         if str(k) in ids and isinstance(v, str) and v.strip() and not is_masked(v):

@@ -47,6 +47,7 @@ from allhub_core.sync.keys import (
     sync_keys,
     update_key,
 )
+from allhub_core.sync.notices import NoticeSyncReport, sync_notices
 from allhub_core.sync.onboarding import (
     OnboardReport,
     host_of,
@@ -74,6 +75,7 @@ __all__ = [
     "KeyEnsureReport",
     "KeySyncReport",
     "ModelSyncReport",
+    "NoticeSyncReport",
     "OnboardReport",
     "RefreshReport",
     "UsageSyncReport",
@@ -106,6 +108,7 @@ __all__ = [
     "set_checkin_method",
     "sync_keys",
     "sync_models",
+    "sync_notices",
     "sync_usage",
     "todays_checkins",
     "update_key",

@@ -23,6 +23,7 @@ from allhub_core.sites import Politeness, RefreshResult, SiteCredentials, refres
 from allhub_core.store import Store
 from allhub_core.sync._progressive import run_storing
 from allhub_core.sync.credentials import account_names, politeness_for
+from allhub_core.sync.notices import sync_notices
 from allhub_core.sync.usage import sync_usage
 from allhub_core.vocab import Availability, CheckInState
 
@@ -40,6 +41,7 @@ class RefreshReport:
     skipped: list[int]
     names: dict[str, str] = field(default_factory=dict)
     usage: Any = None  # the UsageSyncReport of a refresh-all that found usage logs due
+    notices: Any = None  # the NoticeSyncReport of a refresh-all: the sites whose announcements were due
     interrupted: bool = False  # stopped by ``cancel``: ``results`` are the accounts that finished
 
     @property
@@ -124,6 +126,8 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
         ok_ids = [r.account_id for r in results if r.ok]
         if ok_ids:
             report.usage = sync_usage(store, ok_ids, politeness=politeness, due_only=True)
+            # and the sites' announcements not asked within the hour (sync/notices.py)
+            report.notices = sync_notices(store, ok_ids, politeness=politeness, due_only=True)
     return report
 
 

@@ -1,0 +1,192 @@
+"""Site announcements: fetch each site's announcements into the store (issue 21).
+
+``sync_notices`` asks each site once (``sites.notices``): where the announcements are the same
+for every account (the New API family: ``/api/status`` and ``/api/notice``, both public) one
+account of the site asks for all of them; where each account has its own list (Sub2API:
+``SiteFamily.notices_per_account``) each account asks. A family without announcements answers
+none, never an error. A site whose announcements are switched off (``notices.set_site_enabled``)
+is not asked; with ``due_only`` (what a refresh of everything runs) neither is one asked within
+the interval (``notices.notice_interval_s``, an hour by default). Sites are asked at the same
+time with no database lock held, every request under the run's politeness (``politeness_for``);
+what came back is written in one transaction (``notices.store_notices``: a new or changed
+announcement is unread once), with the site's sync time, and a Sub2API token the site rotated on
+the way. A site that fails keeps what was stored and says why in one sentence, scrubbed of the
+account's secrets; it is asked again after the interval like any other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from allhub_core.accounts import parse_id, set_secrets
+from allhub_core.errors import AllhubError, NotFound
+from allhub_core.net import UnsupportedError, scrub, short
+from allhub_core.notices import NoticeRecord, due_origins, record_site_sync, site_key, site_states, store_notices
+from allhub_core.origin import origin_key
+from allhub_core.sites import Notice, Politeness, SiteCredentials, family_for, notices
+from allhub_core.store import Store
+from allhub_core.sync._lanes import network
+from allhub_core.sync.credentials import account_names, politeness_for
+
+__all__ = ["NoticeSiteOutcome", "NoticeSyncReport", "sync_notices"]
+
+#: What a site's part of a run can be.
+STATUSES = ("ok", "none", "not_due", "disabled", "failed")
+
+
+@dataclass
+class NoticeSiteOutcome:
+    """One site's part of a run. ``status``: ok (asked), none (its kind has no announcements),
+    not_due (asked within the interval), disabled (switched off), failed."""
+
+    origin: str
+    site_name: str
+    account_ids: list[int]
+    status: str
+    listed: int = 0
+    new: list[str] = field(default_factory=list)
+    message: str = ""
+
+
+@dataclass
+class NoticeSyncReport:
+    """What ``sync_notices`` did, one row per site."""
+
+    outcomes: list[NoticeSiteOutcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def new_ids(self) -> list[str]:
+        """The announcements that are new or changed (unread now), site by site."""
+        return [nid for o in self.outcomes for nid in o.new]
+
+    def summary(self) -> str:
+        asked = self.count("ok") + self.count("none") + self.count("failed")
+        left = self.count("not_due") + self.count("disabled")
+        text = (f"Announcements: {asked} site(s) asked, {len(self.new_ids)} new or changed; "
+                f"{self.count('failed')} failed")
+        return text + (f", {left} not asked (off, or asked within the interval)." if left else ".")
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per site: origin, site_name, account_ids, status, announcements, new, message."""
+        return [{"origin": o.origin, "site_name": o.site_name, "account_ids": list(o.account_ids),
+                 "status": o.status, "announcements": o.listed, "new": len(o.new), "message": o.message}
+                for o in self.outcomes]
+
+    def exit_code(self) -> int:
+        return 1 if self.count("failed") else 0
+
+
+class _Asker:
+    """One account asking its site: its credentials kept current when the site rotates them."""
+
+    def __init__(self, creds: SiteCredentials, politeness: Politeness) -> None:
+        self.creds, self.politeness = creds, politeness
+        self.rotated: dict[str, str] = {}
+
+    @property
+    def id(self) -> int:
+        return int(self.creds.account_id)
+
+    def _rotate(self, _account_id: str, rotated: dict[str, str]) -> None:
+        self.rotated.update(rotated)
+        for name in ("access_token", "refresh_token"):
+            if rotated.get(name):
+                setattr(self.creds, name, rotated[name])
+
+    def clean(self, exc: BaseException) -> str:
+        return short(scrub(str(exc) or type(exc).__name__, [*self.creds.secrets(), *self.rotated.values()]))
+
+    async def ask(self) -> list[Notice]:
+        return await notices(self.creds, self.politeness, on_rotated=self._rotate)
+
+
+@dataclass
+class _Site:
+    origin: str
+    askers: list[_Asker]
+    outcome: NoticeSiteOutcome
+    got: dict[int, list[Notice]] = field(default_factory=dict)  # account id -> what it was told
+
+    @property
+    def per_account(self) -> bool:
+        return bool(getattr(family_for(self.askers[0].creds.site_type), "notices_per_account", False))
+
+
+def _sites(store: Store, ids: list[Any] | None, politeness: Politeness | None) -> list[_Site]:
+    aids = [parse_id(i) for i in ids] if ids is not None else None
+    creds, names = account_names(store, aids, only_enabled=aids is None)
+    missing = sorted(set(aids or []) - {int(c.account_id) for c in creds})
+    if missing:
+        raise NotFound(f"Account {missing[0]} does not exist.")
+    p = politeness or politeness_for(store)
+    by_origin: dict[str, list[_Asker]] = {}
+    for c in creds:
+        by_origin.setdefault(origin_key(c.site_url) or c.site_url, []).append(_Asker(c, p))
+    return [_Site(o, askers, NoticeSiteOutcome(o, names.get(askers[0].creds.account_id, ""),
+                                                [a.id for a in askers], "ok"))
+            for o, askers in by_origin.items()]
+
+
+async def _ask_site(site: _Site) -> None:
+    """The site's announcements: one account for a site-wide list, each account for its own."""
+    askers = site.askers if site.per_account else site.askers[:1]
+    for asker in askers:
+        try:
+            site.got[asker.id] = await asker.ask()
+        except UnsupportedError:
+            site.outcome.status = "none"
+            return
+        except AllhubError as exc:
+            site.outcome.status, site.outcome.message = "failed", asker.clean(exc)
+            if not site.per_account:
+                return
+
+
+def _records(items: list[Notice], source: str) -> list[NoticeRecord]:
+    return [NoticeRecord(fingerprint=n.id, title=n.title, text=n.content, source=source,
+                         published_at=datetime.fromtimestamp(n.published_at, UTC) if n.published_at else None)
+            for n in items if n.id]
+
+
+def _write(store: Store, sites: list[_Site], at: datetime) -> None:
+    with store.write() as con:
+        for site in sites:
+            o = site.outcome
+            for asker in site.askers:
+                if asker.rotated:
+                    set_secrets(store, asker.id, access_token=asker.rotated.get("access_token"),
+                                refresh_token=asker.rotated.get("refresh_token"), con=con)
+            for aid, items in site.got.items():
+                creds = next(a.creds for a in site.askers if a.id == aid)
+                key = site_key(creds.site_type, site.origin, aid if site.per_account else None)
+                o.listed += len(items)
+                o.new += store_notices(store, key, site.origin, aid, _records(items, creds.site_type), at, con=con)
+            record_site_sync(con, site.origin, at, o.message if o.status == "failed" else "")
+
+
+def sync_notices(store: Store, ids: list[Any] | None = None, politeness: Politeness | None = None, *,
+                 due_only: bool = False) -> NoticeSyncReport:
+    """Fetch the announcements of the sites of ``ids`` (all enabled accounts when None) into the
+    store (see the module); with ``due_only`` only the sites whose interval has passed."""
+    sites = _sites(store, ids, politeness)
+    ask, _ = due_origins(store, [s.origin for s in sites], due_only=due_only)
+    states = site_states(store)
+    for site in sites:
+        if site.origin not in ask:
+            enabled = states.get(site.origin, {}).get("enabled", True)
+            site.outcome.status = "not_due" if enabled else "disabled"
+    asked = [s for s in sites if s.origin in ask]
+    if asked:
+        network(store, lambda: _gather(asked))
+        _write(store, asked, datetime.now(UTC))
+    return NoticeSyncReport([s.outcome for s in sites])
+
+
+async def _gather(sites: list[_Site]) -> None:
+    await asyncio.gather(*(_ask_site(s) for s in sites))

@@ -174,6 +174,7 @@ class Job(_Labelled):
     CHECKIN_RETRY = "checkin_retry", "Check-in retry"
     USAGE_SYNC = "usage_sync", "Usage sync"
     WEBDAV_SYNC = "webdav_sync", "WebDAV sync"
+    MODELS_SYNC = "models_sync", "Models sync"
     DAILY_SUMMARY = "daily_summary", "Daily summary"
 
     @property

@@ -1,8 +1,8 @@
-"""Running one job: refresh, check-in, usage sync, WebDAV sync; each run logged in DuckDB.
+"""Running one job: refresh, check-in, usage sync, WebDAV sync, models sync; each run logged in DuckDB.
 
 ``run_job`` claims the run (one live run per job across processes), does the work through
 the ``sync`` room, records progress as accounts finish, writes per-account results, counts
-and one summary sentence, and for refresh and check-in runs calls the notifications hook
+and one summary sentence, and for refresh, check-in and models sync runs calls the notifications hook
 (``allhub_core.automation.notify.notify_after_run``, when it exists), storing what it says.
 A notifier failure never fails the job. A job's own failure is a ``failed`` run with its
 sentence, never an exception, except that a job already running is ``JobBusy``.
@@ -210,6 +210,37 @@ def _usage(store: Store, progress: _Progress,
     return rows, report.summary(), counts, report
 
 
+def _change_words(added: list[str], removed: list[str]) -> str:
+    """``added gpt-5, o3; removed deepseek-chat`` (what a site changed), or ""."""
+    parts = [f"added {', '.join(added)}"] if added else []
+    return "; ".join([*parts, *([f"removed {', '.join(removed)}"] if removed else [])])
+
+
+def _models(store: Store, progress: _Progress,
+            politeness: Politeness | None) -> tuple[list[dict[str, Any]], str, dict, Any]:
+    """Each enabled account's model list and prices; each row says which models its site added
+    or removed since the previous sync (the run log and the "models changed" notification)."""
+    report = sync.sync_models(store, politeness=politeness)
+    rows = []
+    for r in report.rows():
+        changed = _change_words(r["added"], r["removed"])
+        text = r["message"] if r["status"] != "ok" else f"{r['models']} model(s)" + (f"; {changed}" if changed else "")
+        rows.append({"account_id": r["account_id"], "name": r["site_name"], "ok": r["status"] != "failed",
+                     "result": r["status"], "message": text})
+    progress(n=len(rows))
+    ok = [r for r in report.rows() if r["status"] == "ok"]
+    counts = {"accounts": len(rows), "models": sum(r["models"] for r in ok),
+              "added": sum(len(r["added"]) for r in ok), "removed": sum(len(r["removed"]) for r in ok),
+              "changed": sum(1 for r in ok if r["added"] or r["removed"]),
+              "unsupported": report.count("unsupported"), "failed": report.count("failed")}
+    text = report.summary()
+    changes = [f"{c['site_name'] or 'account ' + str(c['account_id'])} {_change_words(c['added'], c['removed'])}"
+               for c in report.changes()]
+    if changes:
+        text += " Models changed: " + " | ".join(changes) + "."
+    return rows, text, counts, report
+
+
 def _webdav(store: Store, mode: str) -> tuple[list[dict[str, Any]], str, dict, Any]:
     settings = sync.get_backup_settings(store)
     if not settings.complete:
@@ -224,7 +255,7 @@ def _count(store: Store, job: str, day: Any, retry: bool) -> tuple[int, list[int
     if job == "checkin":
         pairs = failed_today(store, day) if retry else checkin_candidates(store, day)
         return len(pairs), [p[0] for p in pairs], dict(pairs)
-    if job in ("refresh", "usage_sync"):
+    if job in ("refresh", "usage_sync", "models_sync"):
         with store.read() as con:
             row = con.execute("SELECT count(*) FROM accounts WHERE NOT disabled").fetchone()
         return int(row[0]) if row else 0, [], {}
@@ -300,7 +331,7 @@ def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | N
     watcher = (preempt.Watcher(store, job, cancel)
                if job in _NOTIFIED_JOBS and trigger in preempt.BACKGROUND_TRIGGERS and _scope is None else None)
     job_cancel = watcher.cancel if watcher is not None else cancel
-    paced = trigger in PACED_TRIGGERS and job in _NOTIFIED_JOBS
+    paced = trigger in PACED_TRIGGERS and (job in _NOTIFIED_JOBS or job == Job.MODELS_SYNC)
     if paced:  # no person waits: spread over each site's window, behind any person's requests
         politeness = replace(politeness or sync.politeness_for(store), paced=True, background=True)
     try:
@@ -312,6 +343,8 @@ def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | N
                 rows, text, counts, detail = _checkin(store, ids, names, progress, politeness, _scope, job_cancel)
             elif job == "usage_sync":
                 rows, text, counts, detail = _usage(store, progress, politeness)
+            elif job == "models_sync":
+                rows, text, counts, detail = _models(store, progress, politeness)
             else:
                 rows, text, counts, detail = _webdav(store, get_settings(store).webdav_sync_mode)
                 failed_outright = not detail.ok
@@ -349,7 +382,8 @@ def run_job(store: Store, job: str, *, trigger: str = "manual", clock: Clock | N
     guard = _guard or RunGuard()
     # Nothing to tell when stopped by a person (a daemon told to stop, a run of theirs); a
     # refresh or check-in tells its channels, a held-back WebDAV sync needs a person.
-    tell = not (interrupted or made_way) and (job in _NOTIFIED_JOBS or bool(counts.get("held_back")))
+    tell = not (interrupted or made_way) and (job in _NOTIFIED_JOBS or job == Job.MODELS_SYNC
+                                              or bool(counts.get("held_back")))
     sends = False
     run: dict[str, Any] = {}
     with store.session():  # one opening of the file for the run's end (no network in it)

@@ -42,9 +42,9 @@ __all__ = [
     "window_parts",
 ]
 
-JOBS = (Job.REFRESH, Job.CHECKIN, Job.USAGE_SYNC, Job.WEBDAV_SYNC)
+JOBS = (Job.REFRESH, Job.CHECKIN, Job.USAGE_SYNC, Job.WEBDAV_SYNC, Job.MODELS_SYNC)
 #: what ``next_runs`` lists: the jobs plus the check-in retry
-SCHEDULED = (Job.REFRESH, Job.CHECKIN, Job.CHECKIN_RETRY, Job.USAGE_SYNC, Job.WEBDAV_SYNC)
+SCHEDULED = (Job.REFRESH, Job.CHECKIN, Job.CHECKIN_RETRY, Job.USAGE_SYNC, Job.WEBDAV_SYNC, Job.MODELS_SYNC)
 #: a daily run started this long after its planned time is logged as a catch-up
 CATCH_UP_GRACE_S = 300
 
@@ -248,10 +248,11 @@ def next_runs(store: Store, now: datetime | None = None) -> list[dict[str, Any]]
     configured = _webdav_configured(store) if s.webdav_sync_enabled else False
     rows.append(_interval_job(store, "webdav_sync", s.webdav_sync_enabled and configured, s.webdav_sync_interval_s,
                               now, off_note="off" if not s.webdav_sync_enabled else "off (WebDAV is not set up)"))
+    rows.append(_interval_job(store, "models_sync", s.models_sync_enabled, s.models_sync_interval_s, now))
     return rows
 
 
 def due_jobs(store: Store, now: datetime) -> list[dict[str, Any]]:
     """The entries of ``next_runs`` due at ``now``, in a fixed order (check-in first)."""
-    order = {"checkin": 0, "checkin_retry": 1, "refresh": 2, "usage_sync": 3, "webdav_sync": 4}
+    order = {"checkin": 0, "checkin_retry": 1, "refresh": 2, "usage_sync": 3, "webdav_sync": 4, "models_sync": 5}
     return sorted((r for r in next_runs(store, now) if r["due"]), key=lambda r: order[r["job"]])

@@ -9,7 +9,7 @@ and are read and written there. The defaults follow the extension: auto refresh 
 usage and WebDAV sync are off until the user turns them on, since they act on the user's
 accounts unattended. A scheduled WebDAV sync deletes at most ``webdav_sync_max_delete_pct``
 percent of the accounts (default 25) without a person's yes; more, and it changes nothing and
-says so.
+says so. The models sync (each account's model list and prices) runs daily once it is turned on.
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ class AutomationSettings:
     webdav_sync_interval_s: int = 3600
     webdav_sync_mode: str = "merge"
     webdav_sync_max_delete_pct: int = 25
+    models_sync_enabled: bool = False
+    models_sync_interval_s: int = 86_400
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -76,6 +78,7 @@ _LIMITS: dict[str, tuple[int, int, str]] = {
     "retry_max": (1, 24, "The number of check-in retries a day"),
     "webdav_sync_interval_s": (300, 604_800, "The WebDAV sync interval"),
     "webdav_sync_max_delete_pct": (0, 100, "The share of accounts a scheduled WebDAV sync may delete"),
+    "models_sync_interval_s": (3600, 604_800, "The models sync interval"),
     **{k: WHOLE_NUMBER_LIMITS[k] for k in _PREFERENCE_KEYS},
 }
 # the preferences' sentences say "seconds"

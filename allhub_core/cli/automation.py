@@ -69,6 +69,7 @@ def _print_show(info: dict[str, Any]) -> None:
     emit(f"WebDAV sync:    {on(s['webdav_sync_enabled'])}, every {s['webdav_sync_interval_s']} s, "
          f"mode {s['webdav_sync_mode']}, deleting at most {s['webdav_sync_max_delete_pct']}% of the accounts "
          "without you")
+    emit(f"Models sync:    {on(s['models_sync_enabled'])}, every {s['models_sync_interval_s']} s")
     emit("Next runs:")
     for r in info["next_runs"]:
         emit(f"  {r['job']:<14} {r['note']}")
@@ -97,7 +98,8 @@ def cmd_set(args: argparse.Namespace) -> int:
     changes: dict[str, Any] = {}
     for flag, key in (("refresh", "refresh_enabled"), ("refresh_on_open", "refresh_on_open"),
                       ("checkin", "checkin_enabled"), ("retry", "retry_enabled"),
-                      ("usage_sync", "usage_sync_enabled"), ("webdav_sync", "webdav_sync_enabled")):
+                      ("usage_sync", "usage_sync_enabled"), ("webdav_sync", "webdav_sync_enabled"),
+                      ("models_sync", "models_sync_enabled")):
         value = getattr(args, flag)
         if value is not None:
             changes[key] = value == "on"
@@ -105,7 +107,8 @@ def cmd_set(args: argparse.Namespace) -> int:
                       ("retry_interval", "retry_interval_s"), ("retry_max", "retry_max"),
                       ("usage_sync_interval", "usage_sync_interval_s"),
                       ("webdav_sync_interval", "webdav_sync_interval_s"), ("webdav_sync_mode", "webdav_sync_mode"),
-                      ("webdav_max_delete_pct", "webdav_sync_max_delete_pct")):
+                      ("webdav_max_delete_pct", "webdav_sync_max_delete_pct"),
+                      ("models_sync_interval", "models_sync_interval_s")):
         value = getattr(args, flag)
         if value is not None:
             changes[key] = value

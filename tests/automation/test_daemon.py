@@ -184,7 +184,8 @@ def test_automation_show_set_and_runs(db_path, capsys):
     s = info["settings"]
     assert s["checkin_enabled"] and (s["checkin_window_start"], s["checkin_window_end"]) == ("22:00", "02:00")
     assert s["retry_enabled"] and s["retry_interval_s"] == 600 and s["retry_max"] == 2 and s["usage_sync_enabled"]
-    assert [r["job"] for r in info["next_runs"]] == ["refresh", "checkin", "checkin_retry", "usage_sync", "webdav_sync"]
+    assert [r["job"] for r in info["next_runs"]] == ["refresh", "checkin", "checkin_retry", "usage_sync", "webdav_sync",
+                                                  "models_sync"]
     assert "random in 22:00–02:00" in info["next_runs"][1]["note"]
     assert main([*db, "automation", "show"]) == 0
     out = capsys.readouterr().out

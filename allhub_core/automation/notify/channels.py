@@ -35,7 +35,7 @@ __all__ = [
 POLICIES = {"always": "After every run", "failure": "Only when a run did not fully succeed",
             "change": "Only when the outcome changed since the previous run"}
 #: the jobs a channel may follow -> label (``vocab.Job``)
-JOBS = {job.value: job.label for job in (Job.REFRESH, Job.CHECKIN)}
+JOBS = {job.value: job.label for job in (Job.REFRESH, Job.CHECKIN, Job.MODELS_SYNC)}
 
 
 @dataclass(frozen=True)

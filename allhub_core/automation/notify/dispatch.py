@@ -11,8 +11,9 @@ from allhub_core.automation.notify import store as db
 from allhub_core.automation.notify.messages import Message, run_digest, run_message, scrub, test_message
 from allhub_core.automation.notify.send import deliver
 from allhub_core.store import Store
+from allhub_core.vocab import Job
 
-__all__ = ["local_time", "notify_after_run", "run_time", "send_test", "send_to"]
+__all__ = ["local_time", "models_changed", "notify_after_run", "run_time", "send_test", "send_to"]
 
 log = logging.getLogger("allhub_core.automation.notify")
 
@@ -70,8 +71,17 @@ def notify_after_run(store: Store, run: dict) -> list[dict]:
         return [{"channel": "", "ok": False, "message": scrub(f"Notifying failed ({type(exc).__name__}: {exc}).")}]
 
 
+def models_changed(run: dict) -> bool:
+    """The rule "a site's models changed": a models sync run that found a model added or removed."""
+    counts = dict(run.get("counts") or {})
+    return bool(counts.get("added") or counts.get("removed"))
+
+
 def _notify_after_run(store: Store, run: dict) -> list[dict]:
     job = str(run.get("job") or "")
+    # A models sync tells a channel only when a site's models changed (or, for the "failure"
+    # policy, when the run did not fully succeed): a daily "nothing changed" would be noise.
+    quiet = job == Job.MODELS_SYNC and not models_changed(run)
     digest = run_digest(run)
     when = run_time(run.get("finished_at") or run.get("started_at"))
     db.set_state(store, {f"last_run:{job}": {
@@ -89,6 +99,8 @@ def _notify_after_run(store: Store, run: dict) -> list[dict]:
         try:
             if row["policy"] == "failure":
                 wanted = str(run.get("status")) != "ok"
+            elif quiet:
+                wanted = False
             elif row["policy"] == "change":
                 wanted = db.get_state(store, key) != digest
             else:

@@ -110,16 +110,21 @@ def run_counts(run: dict[str, Any]) -> dict[str, int]:
         counts = {key: given.get(key, 0) for key, _ in _CHECKIN_ORDER}
         counts["total"] = given.get("total", sum(counts.values()))
         return counts
+    # a models sync also tells how many models its sites added and removed
+    extra = {k: given.get(k, 0) for k in ("added", "removed")} if job == "models_sync" else {}
     if results:
         ok = sum(1 for r in results if r.get("ok"))
-        return {"ok": ok, "failed": len(results) - ok, "total": len(results)}
+        return {"ok": ok, "failed": len(results) - ok, "total": len(results), **extra}
     ok, failed = given.get("ok", given.get("success", 0)), given.get("failed", 0)
-    return {"ok": ok, "failed": failed, "total": given.get("total", ok + failed)}
+    return {"ok": ok, "failed": failed, "total": given.get("total", ok + failed), **extra}
 
 
 def _counts_line(job: str, counts: dict[str, int]) -> str:
     if job == "checkin":
         return " · ".join(f"{label} {counts.get(key, 0)}" for key, label in _CHECKIN_ORDER)
+    if job == "models_sync":
+        return (f"ok {counts.get('ok', 0)} · failed {counts.get('failed', 0)} · models added "
+                f"{counts.get('added', 0)} · removed {counts.get('removed', 0)}")
     verb = "refreshed" if job == "refresh" else "ok"
     return f"{verb} {counts.get('ok', 0)} · failed {counts.get('failed', 0)}"
 
@@ -146,6 +151,15 @@ def _listed(results: list[dict[str, Any]], want: set[str], job: str) -> list[tup
             name = scrub(r.get("site_name") or f"account {r.get('account_id', '?')}")
             rows.append((" ".join(name.split()), _reason(r.get("message") or res or "failed")))
     return rows
+
+
+def _listed_all(results: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Every row as (site, its message): what a models sync says each site changed."""
+    out = []
+    for r in results:
+        name = scrub(r.get("site_name") or r.get("name") or f"account {r.get('account_id', '?')}")
+        out.append((" ".join(name.split()), _reason(r.get("message") or "")))
+    return out
 
 
 def _section(title: str, rows: list[tuple[str, str]], text: list[str], md: list[str]) -> None:
@@ -192,6 +206,11 @@ def run_message(run: dict[str, Any]) -> Message:
     if job == "checkin":
         _section("Failed", _listed(results, {"failed"}, job), text, md)
         _section("Needs you", _listed(results, {"needs_browser"}, job), text, md)
+    elif job == "models_sync":  # which site added or removed which models, then the failures
+        changed = [r for r in results if r.get("ok") and ("added " in str(r.get("message") or "")
+                                                          or "removed " in str(r.get("message") or ""))]
+        _section("Models changed", _listed_all(changed), text, md)
+        _section("Failed", _listed(results, set(), job), text, md)
     else:
         _section("Failed", _listed(results, set(), job), text, md)
     kind = {"ok": "success", "partial": "warning", "failed": "failure"}.get(status, "info")

@@ -12,7 +12,7 @@ _ONOFF = ("on", "off")
 # Written here so the help loads no room; tests/cli/test_cli_parsers.py holds them equal to the
 # automation's own (``automation.JOBS``, ``automation.daemon.LOG_LEVELS``, ``automation.settings.WEBDAV_MODES``).
 #: The jobs the automation runs (``vocab.Job`` values).
-JOBS = ("refresh", "checkin", "usage_sync", "webdav_sync")
+JOBS = ("refresh", "checkin", "usage_sync", "webdav_sync", "models_sync")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 WEBDAV_MODES = ("merge", "upload", "download")
 
@@ -59,6 +59,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--webdav-max-delete-pct", type=int, metavar="N",
                    help="the most a scheduled WebDAV sync deletes without you, in percent of the accounts "
                         "(default 25; more holds the sync back and notifies)")
+    s.add_argument("--models-sync", choices=_ONOFF, help="scheduled models and prices sync on or off (daily)")
+    s.add_argument("--models-sync-interval", type=int, metavar="S",
+                   help="seconds between models syncs (default 86400, min 3600)")
     s.add_argument("--json", action="store_true", help="print the settings afterwards as JSON")
     s.set_defaults(run=_CMD + "cmd_set")
 

@@ -45,6 +45,7 @@ from allhub_core.cli.parsers import (
     history,
     keys,
     models,
+    notices,
     notify,
     sandbox,
     site,
@@ -57,7 +58,8 @@ from allhub_core.errors import AllhubError, StoreBusy
 __all__ = ["GROUPS", "build_parser", "command", "main"]
 
 #: The parser modules, in the order ``allhub --help`` lists their commands.
-GROUPS = (account, sites, site, data, history, keys, models, diagnose, sandbox, backup, transfer, notify, automation)
+GROUPS = (account, sites, site, data, history, keys, models, notices, diagnose, sandbox, backup, transfer, notify,
+          automation)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,7 @@ PAGES = {
                 url_path="balance_history"),
         st.Page("pages/usage.py", title="Usage", icon=":material/query_stats:", url_path="usage"),
         st.Page("pages/models.py", title="Models", icon=":material/price_check:", url_path="models"),
+        st.Page("pages/announcements.py", title="Announcements", icon=":material/campaign:", url_path="announcements"),
     ],
     "Accounts": [
         st.Page("pages/accounts.py", title="Accounts", icon=":material/table:", url_path="accounts"),

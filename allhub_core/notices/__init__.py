@@ -24,7 +24,7 @@ from allhub_core.notices.cache import (
     site_states,
     store_notices,
 )
-from allhub_core.notices.query import NOTICE_COLUMNS, notice_details, notice_rows, unread_count
+from allhub_core.notices.query import NOTICE_COLUMNS, notice_details, notice_rows, notice_sites, unread_count
 from allhub_core.notices.text import display_title, plain_text, safe_markdown
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "notice_id",
     "notice_interval_s",
     "notice_rows",
+    "notice_sites",
     "plain_text",
     "record_site_sync",
     "safe_markdown",

@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from allhub_core.notices.cache import site_states
 from allhub_core.notices.text import display_title
+from allhub_core.origin import origin_key
 from allhub_core.store import Store
 
-__all__ = ["NOTICE_COLUMNS", "notice_details", "notice_rows", "unread_count"]
+__all__ = ["NOTICE_COLUMNS", "notice_details", "notice_rows", "notice_sites", "unread_count"]
 
 #: cli.md's keys of one row, in order.
 NOTICE_COLUMNS = ["notice_id", "account_id", "site_name", "title", "text", "first_seen", "read"]
@@ -57,3 +59,26 @@ def unread_count(store: Store) -> int:
     with store.read() as con:
         row = con.execute("SELECT count(*) FROM notices WHERE NOT read AND active").fetchone()
     return int(row[0]) if row else 0
+
+
+def notice_sites(store: Store) -> list[dict[str, Any]]:
+    """Every site of an account or of a stored announcement: ``origin``, ``site_name``, whether its
+    announcements are fetched (``enabled``), ``last_synced``, ``last_error``, ``unread``, ``total``
+    (those in its latest answer); sites with unread ones first, then by name."""
+    with store.read() as con:
+        accounts = con.execute("SELECT site_url, min(site_name) FROM accounts GROUP BY site_url").fetchall()
+        counts = con.execute("""SELECT origin, count(*) FILTER (WHERE NOT read), count(*) FROM notices
+                                WHERE active GROUP BY origin""").fetchall()
+        states = site_states(con)
+    names: dict[str, str] = {}
+    for url, name in accounts:
+        names.setdefault(origin_key(url) or url, name or "")
+    tally = {o: (int(u), int(t)) for o, u, t in counts}
+    out = []
+    for origin in dict.fromkeys([*names, *tally, *states]):
+        state = states.get(origin, {"enabled": True, "last_synced": None, "last_error": ""})
+        unread, total = tally.get(origin, (0, 0))
+        out.append({"origin": origin, "site_name": names.get(origin) or origin, "enabled": state["enabled"],
+                    "last_synced": _iso(state["last_synced"]), "last_error": state["last_error"],
+                    "unread": unread, "total": total})
+    return sorted(out, key=lambda r: (r["unread"] == 0, r["site_name"].casefold(), r["origin"]))

@@ -1,0 +1,99 @@
+"""Announcements: every site's announcements in one place, per site, unread first; mark read,
+mark all read, "Sync now", and which sites are asked and how often.
+
+The announcements come from the store (``notices.notice_details``); the site calls are
+``allhub_core.sync.sync_notices``, one per click. A site's text is untrusted HTML and Markdown: it
+is shown through ``notices.safe_markdown`` (no tag, no script, no event handler, no image unless
+the user turns images on) and never with ``unsafe_allow_html``; names and titles are escaped."""
+
+import streamlit as st
+
+from allhub_core.notices import (
+    mark_read,
+    notice_details,
+    notice_interval_s,
+    notice_sites,
+    safe_markdown,
+    set_notice_interval,
+    set_site_enabled,
+)
+from allhub_core.sync import sync_notices
+from pages._runs import finish
+from pages._text import esc, show_flash, user_errors
+from pages._ui import open_store
+
+store = open_store()
+ss = st.session_state
+
+head, sync_col, all_col = st.columns([4, 1, 1], vertical_alignment="bottom")
+head.title("Announcements")
+sync_now = sync_col.button("Sync now", icon=":material/sync:", key="ann_sync",
+                           help="Ask every site (of the enabled accounts) for its announcements now")
+read_all = all_col.button("Mark all read", icon=":material/done_all:", key="ann_read_all")
+with st.container():
+    show_flash()
+
+if sync_now:
+    with user_errors(), st.spinner("Asking the sites for their announcements…"):
+        report = sync_notices(store)
+        finish(report.summary(), "warning" if report.exit_code() else "success")
+if read_all:
+    with user_errors():
+        finish(f"{mark_read(store, all=True)} announcement(s) marked read.")
+
+images = st.toggle("Show images", key="ann_images",
+                   help="Load the images the announcements point to. They come from the sites (or elsewhere), "
+                        "which then learn that you looked; off, an image shows as a link.")
+
+rows = notice_details(store)
+sites = notice_sites(store)
+unread = sum(1 for r in rows if not r["read"])
+if not rows:
+    st.info("No announcements yet. **Sync now** asks the sites; a refresh of all accounts also asks those "
+            "not asked within the interval.")
+else:
+    st.caption(f"{len(rows)} announcement(s) on {len({r['origin'] for r in rows})} site(s), {unread} unread. "
+               "The sites' text is shown without its HTML and scripts.")
+
+by_site: dict[str, list[dict]] = {}
+for r in rows:
+    by_site.setdefault(r["origin"], []).append(r)
+for site in sites:
+    items = by_site.get(site["origin"])
+    if not items:
+        continue
+    badge = f" · :blue-badge[{site['unread']} unread]" if site["unread"] else ""
+    st.subheader(esc(site["site_name"]) + badge, divider="gray")
+    for r in items:  # unread first, newest first (the store's order)
+        with st.container(border=True):
+            left, right = st.columns([6, 1], vertical_alignment="top")
+            when = (r["published_at"] or r["changed_at"] or r["first_seen"] or "")[:16].replace("T", " ")
+            state = ":orange-badge[New]" if not r["read"] and not r["changed_at"] else (
+                ":orange-badge[Changed]" if not r["read"] else ":gray-badge[Read]")
+            left.markdown(f"**{esc(r['title'])}** {state}  \n:gray[{esc(when)} · account #{r['account_id']}]")
+            if not r["read"] and right.button("Mark read", key=f"ann_read_{r['notice_id']}",
+                                              icon=":material/done:"):
+                with user_errors():
+                    mark_read(store, [r["notice_id"]])
+                    finish("Marked read.")
+            st.markdown(safe_markdown(r["text"], images=images))
+
+with st.expander("Which sites are asked, and how often", icon=":material/tune:", key="ann_settings"):
+    minutes = st.number_input("Ask a site at most every (minutes), on a refresh of all accounts", min_value=5,
+                              max_value=7 * 24 * 60, value=notice_interval_s(store) // 60, step=5,
+                              key="ann_interval")
+    if st.button("Save interval", key="ann_interval_save"):
+        with user_errors():
+            set_notice_interval(store, int(minutes) * 60)
+            finish(f"Announcements are asked at most every {int(minutes)} minute(s) per site.")
+    for site in sites:
+        label = f"{esc(site['site_name'])} · {esc(site['origin'])}"
+        on = st.toggle(label, value=site["enabled"], key=f"ann_site_{site['origin']}",
+                       help=("Last asked " + site["last_synced"][:16].replace("T", " ")) if site["last_synced"]
+                       else "Not asked yet")
+        if on != site["enabled"]:
+            with user_errors():
+                set_site_enabled(store, site["origin"], on)
+                finish(f"Announcements of {site['site_name']} are {'asked' if on else 'no longer asked'}.")
+        if site["last_error"]:
+            st.caption(f":orange[{esc(site['last_error'])}]")

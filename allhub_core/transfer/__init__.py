@@ -33,7 +33,16 @@ from allhub_core.transfer.importer import (
     preview_import,
 )
 from allhub_core.transfer.snapshot import list_bookmarks
-from allhub_core.transfer.tabular import CSV_COLUMNS, SECRET_KEYS, csv_safe, json_rows_text, json_text, to_csv, to_csv_bytes, to_json
+from allhub_core.transfer.tabular import (
+    CSV_COLUMNS,
+    SECRET_KEYS,
+    csv_safe,
+    json_rows_text,
+    json_text,
+    to_csv,
+    to_csv_bytes,
+    to_json,
+)
 
 __all__ = [
     "BACKUP_VERSION",

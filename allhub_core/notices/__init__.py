@@ -24,7 +24,14 @@ from allhub_core.notices.cache import (
     site_states,
     store_notices,
 )
-from allhub_core.notices.query import NOTICE_COLUMNS, notice_details, notice_rows, notice_sites, unread_count
+from allhub_core.notices.query import (
+    NOTICE_COLUMNS,
+    notice_details,
+    notice_rows,
+    notice_sites,
+    notices_since,
+    unread_count,
+)
 from allhub_core.notices.text import display_title, plain_text, safe_markdown
 
 __all__ = [
@@ -40,6 +47,7 @@ __all__ = [
     "notice_interval_s",
     "notice_rows",
     "notice_sites",
+    "notices_since",
     "plain_text",
     "record_site_sync",
     "safe_markdown",

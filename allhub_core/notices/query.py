@@ -15,7 +15,7 @@ from allhub_core.notices.text import display_title
 from allhub_core.origin import origin_key
 from allhub_core.store import Store
 
-__all__ = ["NOTICE_COLUMNS", "notice_details", "notice_rows", "notice_sites", "unread_count"]
+__all__ = ["NOTICE_COLUMNS", "notice_details", "notice_rows", "notice_sites", "notices_since", "unread_count"]
 
 #: cli.md's keys of one row, in order.
 NOTICE_COLUMNS = ["notice_id", "account_id", "site_name", "title", "text", "first_seen", "read"]
@@ -82,3 +82,16 @@ def notice_sites(store: Store) -> list[dict[str, Any]]:
                     "last_synced": _iso(state["last_synced"]), "last_error": state["last_error"],
                     "unread": unread, "total": total})
     return sorted(out, key=lambda r: (r["unread"] == 0, r["site_name"].casefold(), r["origin"]))
+
+
+def notices_since(store: Store, since: datetime) -> list[dict[str, Any]]:
+    """The unread announcements that became new or changed after ``since`` (the rule "new
+    announcement"), oldest first, as ``notice_details`` gives them plus ``seen_at`` (a datetime)."""
+    with store.read() as con:
+        rows = con.execute("""SELECT notice_id, coalesce(changed_at, first_seen) FROM notices
+                              WHERE active AND NOT read AND coalesce(changed_at, first_seen) > ?
+                              ORDER BY 2, notice_id""", [since]).fetchall()
+    if not rows:
+        return []
+    by_id = {r["notice_id"]: r for r in notice_details(store, unread_only=True)}
+    return [{**by_id[nid], "seen_at": at} for nid, at in rows if nid in by_id]

@@ -8,7 +8,8 @@ secrets; Apprise does the sending (``send``). A channel that fails is reported i
 functions return (the scheduler keeps it in the run log) and never raises: notifying must never
 fail the job. Messages never carry a token, cookie, password or URL with credentials.
 
-The scheduler calls ``notify_after_run(store, run)`` after each run, and
+The scheduler calls ``notify_after_run(store, run)`` after each run (after a refresh, also the
+rule "new announcement": ``new_notices``, for the channels that follow ``notices``), and
 ``daily_summary_due(store, now)`` / ``send_daily_summary(store, now)`` on its ticks.
 
 This module is the facade: ``manage`` (channels: add, list, change, remove), ``dispatch``
@@ -18,8 +19,16 @@ This module is the facade: ``manage`` (channels: add, list, change, remove), ``d
 
 from __future__ import annotations
 
-from allhub_core.automation.notify.channels import CHANNEL_KINDS, JOBS, POLICIES, ChannelKind, Field, build_url
-from allhub_core.automation.notify.dispatch import notify_after_run, send_test
+from allhub_core.automation.notify.channels import (
+    CHANNEL_KINDS,
+    JOBS,
+    NOTICES_RULE,
+    POLICIES,
+    ChannelKind,
+    Field,
+    build_url,
+)
+from allhub_core.automation.notify.dispatch import new_notices, notify_after_run, send_test
 from allhub_core.automation.notify.manage import add_channel, get_channel, list_channels, remove_channel, set_channel
 from allhub_core.automation.notify.messages import MAX_LISTED, Message, run_message, scrub, summary_message
 from allhub_core.automation.notify.summary import (
@@ -35,6 +44,7 @@ __all__ = [
     "DEFAULT_SUMMARY_TIME",
     "JOBS",
     "MAX_LISTED",
+    "NOTICES_RULE",
     "POLICIES",
     "ChannelKind",
     "Field",
@@ -45,6 +55,7 @@ __all__ = [
     "get_channel",
     "get_summary_time",
     "list_channels",
+    "new_notices",
     "notify_after_run",
     "remove_channel",
     "run_message",

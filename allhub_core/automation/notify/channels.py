@@ -21,6 +21,7 @@ from allhub_core.vocab import Job
 __all__ = [
     "CHANNEL_KINDS",
     "JOBS",
+    "NOTICES_RULE",
     "POLICIES",
     "ChannelKind",
     "Field",
@@ -36,6 +37,10 @@ POLICIES = {"always": "After every run", "failure": "Only when a run did not ful
             "change": "Only when the outcome changed since the previous run"}
 #: the jobs a channel may follow -> label (``vocab.Job``)
 JOBS = {job.value: job.label for job in (Job.REFRESH, Job.CHECKIN, Job.MODELS_SYNC)}
+#: Not a job but a rule a channel may follow the same way: "a site posted a new (or changed)
+#: announcement" (issue 21; ``dispatch.new_notices``, told after a refresh found one).
+NOTICES_RULE = "notices"
+JOBS[NOTICES_RULE] = "New announcements"
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,21 @@ from datetime import datetime
 from typing import Any
 
 from allhub_core.automation.notify import store as db
-from allhub_core.automation.notify.messages import Message, run_digest, run_message, scrub, test_message
+from allhub_core.automation.notify.channels import NOTICES_RULE
+from allhub_core.automation.notify.messages import (
+    Message,
+    notices_message,
+    run_digest,
+    run_message,
+    scrub,
+    test_message,
+)
 from allhub_core.automation.notify.send import deliver
+from allhub_core.notices import notices_since
 from allhub_core.store import Store
 from allhub_core.vocab import Job
 
-__all__ = ["local_time", "models_changed", "notify_after_run", "run_time", "send_test", "send_to"]
+__all__ = ["local_time", "models_changed", "new_notices", "notify_after_run", "run_time", "send_test", "send_to"]
 
 log = logging.getLogger("allhub_core.automation.notify")
 
@@ -65,7 +74,8 @@ def notify_after_run(store: Store, run: dict) -> list[dict]:
     Returns one {channel, ok, message} per channel tried (none when no channel wanted it).
     Never raises."""
     try:
-        return _notify_after_run(store, run)
+        told = _notify_after_run(store, run)
+        return told + new_notices(store, run) if str(run.get("job") or "") == Job.REFRESH else told
     except Exception as exc:  # noqa: BLE001 - notifying must never fail the job
         log.warning("Notifying after the run failed (%s).", type(exc).__name__)
         return [{"channel": "", "ok": False, "message": scrub(f"Notifying failed ({type(exc).__name__}: {exc}).")}]
@@ -113,3 +123,26 @@ def _notify_after_run(store: Store, run: dict) -> list[dict]:
             out.append({"channel": row["name"], "ok": False,
                         "message": scrub(f"Notifying failed ({type(exc).__name__}).")})
     return out
+
+
+_NOTICES_TOLD = "notices:told_until"
+
+
+def new_notices(store: Store, run: dict | None = None) -> list[dict]:
+    """The rule "new announcement": tell every enabled channel that follows ``notices`` of the
+    announcements that became new or changed (and are still unread) since the last time this was
+    asked (the first time: since ``run`` started), each once. One {channel, ok, message} per
+    channel tried (none when nothing is new)."""
+    told_until = run_time(db.get_state(store, _NOTICES_TOLD))
+    since = told_until or run_time((run or {}).get("started_at")) or local_time(None)
+    rows = notices_since(store, since)
+    if not rows:
+        if told_until is None:
+            db.set_state(store, {_NOTICES_TOLD: since.isoformat()})
+        return []
+    db.set_state(store, {_NOTICES_TOLD: max(r["seen_at"] for r in rows).isoformat()})
+    channels = [r for r in db.channel_rows(store, enabled_only=True) if NOTICES_RULE in r["jobs"]]
+    if not channels:
+        return []
+    message = notices_message(rows)
+    return [send_to(store, row, message) for row in channels]

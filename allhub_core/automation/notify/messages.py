@@ -25,6 +25,7 @@ from allhub_core.vocab import Job
 __all__ = [
     "MAX_LISTED",
     "Message",
+    "notices_message",
     "run_counts",
     "run_digest",
     "run_message",
@@ -268,3 +269,19 @@ def run_digest(run: dict[str, Any]) -> str:
     )
     body = json.dumps({"status": run.get("status"), "results": outcome}, sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def notices_message(rows: list[dict[str, Any]]) -> Message:
+    """The rule "new announcement": how many, then each as "site: title" (the first
+    ``MAX_LISTED``). Titles are the announcements' plain text (``notices.display_title``: no HTML
+    or Markdown of the site's), scrubbed and escaped like every text from outside."""
+    n = len(rows)
+    title = f"allhub: {n} new announcement{'s' if n != 1 else ''}"
+    listed = [(" ".join(scrub(r.get("site_name") or r.get("origin") or "").split()), _reason(r.get("title") or ""))
+              for r in rows]
+    text = [f"{n} site announcement(s) are new or changed since the last notification."]
+    md = [_md(text[0])]
+    _section("Announcements", listed, text, md)
+    text += ["", "Read them on the Announcements page or with 'allhub notices'."]
+    md += ["", "Read them on the Announcements page or with `allhub notices`."]
+    return Message(title, "\n".join(text), "\n".join(md), "info", {"source": "allhub", "job": "notices"})

@@ -8,9 +8,10 @@ with HTML in it. Nothing of it may run in the dashboard or reach out on its own,
   content, block tags become line breaks, a link keeps its text (and its address when it is
   http(s)), an ``<img>`` is dropped. Markdown images are turned into plain links unless the user
   asked for images (then only http(s) ones load); a link to anything but http(s)/mailto keeps only
-  its text. What is left can hold no tag: every ``<`` is escaped. The page renders it with
+  its text. Headings become small ones (the page's own stay above them). What is left can hold
+  no tag: every ``<`` is escaped. The page renders it with
   ``st.markdown`` and never with ``unsafe_allow_html``.
-- ``plain_text`` is the same without Markdown (the CLI, notifications, previews).
+- ``plain_text`` is the same without Markdown or images (the CLI, notifications, titles).
 - ``display_title``: the site's title, else the first line of the text (the extension's
   ``buildAnnouncementTitle``, shortened).
 """
@@ -32,6 +33,7 @@ _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)
 _MD_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _MD_REF_IMAGE = re.compile(r"!\[([^\]]*)\]\[([^\]]*)\]")
 _MD_TOKENS = re.compile(r"[`*_>#~|]+")
+_MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.M)
 _SAFE_LINK = re.compile(r"^(https?://|mailto:)", re.I)
 _WEB = re.compile(r"^https?://", re.I)
 _SPACES = re.compile(r"[ \t]+")
@@ -103,7 +105,7 @@ def safe_markdown(text: str, *, images: bool = False) -> str:
         label, url = m.group(1), m.group(2).strip()
         return m.group(0) if _SAFE_LINK.match(url) else label
 
-    md = _MD_IMAGE.sub(image, md)
+    md = _MD_HEADING.sub("#### ", _MD_IMAGE.sub(image, md))  # a site's heading stays below the page's
     md = _MD_REF_IMAGE.sub(lambda m: f"[{m.group(1)}][{m.group(2)}]", md)
     md = _MD_LINK.sub(link, md)
     return _tidy(md.replace("<", "&lt;"))
@@ -112,7 +114,7 @@ def safe_markdown(text: str, *, images: bool = False) -> str:
 def plain_text(text: str) -> str:
     """The announcement as plain text: no tag, no Markdown marks, links as their text."""
     plain = _strip_html(text or "")
-    plain = _MD_IMAGE.sub(lambda m: m.group(1), plain)
+    plain = _MD_IMAGE.sub("", plain)
     plain = _MD_LINK.sub(lambda m: m.group(1), plain)
     return _tidy(_MD_TOKENS.sub(" ", plain))
 

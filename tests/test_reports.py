@@ -17,6 +17,7 @@ from allhub_core.reports import Report
 from allhub_core.sync.backup import BackupReport
 from allhub_core.sync.checkins import CheckInReport
 from allhub_core.sync.keys import KeyCreateReport, KeyDeleteReport, KeyEnsureReport, KeySyncReport
+from allhub_core.sync.notices import NoticeSyncReport
 from allhub_core.sync.onboarding import OnboardReport
 from allhub_core.sync.prices import ModelSyncReport
 from allhub_core.sync.refreshes import RefreshReport
@@ -26,7 +27,7 @@ from allhub_core.transfer.importer import ImportPreview, ImportReport
 
 REPORTS = [RefreshReport, CheckInReport, UsageSyncReport, OnboardReport, BackupReport, ImportPreview, ImportReport,
            CsvImportReport, RunReport, DedupeScan, KeySyncReport, KeyEnsureReport, KeyDeleteReport, KeyCreateReport,
-           ModelSyncReport]
+           ModelSyncReport, NoticeSyncReport]
 
 
 @pytest.mark.parametrize("cls", REPORTS, ids=lambda c: c.__name__)
@@ -44,7 +45,7 @@ def _empty_reports() -> list[Report]:
             OnboardReport(account_id=7), BackupReport(action="test", file_url="https://dav.example/allhub.json"),
             CsvImportReport(), RunReport(run_id=1, job="refresh", trigger="cli", status="ok", text="Done."),
             DedupeScan(rule="pinned"), KeySyncReport(), KeyEnsureReport(), KeyDeleteReport(account_id=7),
-            ModelSyncReport()]
+            ModelSyncReport(), NoticeSyncReport()]
 
 
 @pytest.mark.parametrize("report", _empty_reports(), ids=lambda r: type(r).__name__)

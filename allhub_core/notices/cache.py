@@ -76,9 +76,12 @@ def _writing(store: Store, con: duckdb.DuckDBPyConnection | None) -> Iterator[du
 
 
 def store_notices(store: Store, key: str, origin: str, account_id: int, records: Iterable[NoticeRecord],
-                  seen_at: datetime | None = None, *, con: duckdb.DuckDBPyConnection | None = None) -> list[str]:
+                  seen_at: datetime | None = None, *, complete: bool = True,
+                  con: duckdb.DuckDBPyConnection | None = None) -> list[str]:
     """Keep what the site listed under ``key`` at ``seen_at`` (see the module); the ids of the
-    announcements that are new or changed (unread now), in the site's order."""
+    announcements that are new or changed (unread now), in the site's order. ``complete``: the
+    answer is the site's whole list, so what is missing from it is gone; Sub2API lists only what
+    the account has not read on the site, and a missing one stays listed here."""
     when = seen_at or datetime.now(UTC)
     fresh: dict[str, NoticeRecord] = {}
     for r in records:
@@ -104,7 +107,7 @@ def store_notices(store: Store, key: str, origin: str, account_id: int, records:
             else:
                 c.execute("UPDATE notices SET last_seen = ?, active = true WHERE notice_id = ? AND site_key = ?",
                           [when, nid, key])
-        gone = [nid for nid in known if nid not in fresh]
+        gone = [nid for nid in known if nid not in fresh] if complete else []
         if gone:
             c.execute("UPDATE notices SET active = false WHERE site_key = ? AND list_contains(?, notice_id)",
                       [key, gone])

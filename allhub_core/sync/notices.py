@@ -166,7 +166,8 @@ def _write(store: Store, sites: list[_Site], at: datetime) -> None:
                 creds = next(a.creds for a in site.askers if a.id == aid)
                 key = site_key(creds.site_type, site.origin, aid if site.per_account else None)
                 o.listed += len(items)
-                o.new += store_notices(store, key, site.origin, aid, _records(items, creds.site_type), at, con=con)
+                o.new += store_notices(store, key, site.origin, aid, _records(items, creds.site_type), at,
+                                       complete=not site.per_account, con=con)  # Sub2API: unread only
             record_site_sync(con, site.origin, at, o.message if o.status == "failed" else "")
 
 

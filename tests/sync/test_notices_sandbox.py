@@ -105,6 +105,8 @@ def test_sub2api_per_account_and_changed_in_place(store, sandbox):
     assert sync_notices(store, [aid], FAST).new_ids == [row["notice_id"]]
     [row] = notice_rows(store, unread_only=True)
     assert "04:00" in row["text"]
+    site.announcements = []  # read on the site: its unread-only list is empty, ours still has it
+    assert sync_notices(store, [aid], FAST).new_ids == [] and len(notice_rows(store)) == 1
 
 
 def test_family_without_announcements_gives_none_without_error(store, sandbox):

@@ -40,6 +40,9 @@ __all__ = ["DEFAULT_INTERVAL_S", "INTERVAL_KEY", "NoticeRecord", "due_origins", 
 DEFAULT_INTERVAL_S = 3600
 MIN_INTERVAL_S, MAX_INTERVAL_S = 300, 7 * 86400
 INTERVAL_KEY = "notices_interval_s"
+#: Announcements a site no longer lists are kept (read state and all) up to this many per site,
+#: the newest; the extension's identity ledger keeps as many (``identitiesPerSite``).
+KEEP_GONE = 1000
 
 
 @dataclass
@@ -111,6 +114,9 @@ def store_notices(store: Store, key: str, origin: str, account_id: int, records:
         if gone:
             c.execute("UPDATE notices SET active = false WHERE site_key = ? AND list_contains(?, notice_id)",
                       [key, gone])
+        c.execute("""DELETE FROM notices WHERE site_key = ? AND notice_id IN (
+                         SELECT notice_id FROM notices WHERE site_key = ? AND NOT active
+                         ORDER BY last_seen DESC, notice_id OFFSET ?)""", [key, key, KEEP_GONE])
         return unread
 
 

@@ -15,6 +15,7 @@ from allhub_core.errors import NotFound, ValidationError
 from allhub_core.notices import (
     DEFAULT_INTERVAL_S,
     NoticeRecord,
+    cache,
     due_origins,
     mark_read,
     notice_interval_s,
@@ -112,3 +113,13 @@ def test_safe_markdown_is_inert():
     assert "<" not in md and "script" not in md and "__pwned" not in md and "onerror" not in md
     assert "![" not in md and "javascript" not in md and "Body" in md and "# Hi" in md
     assert "![t](https://x.invalid/t.png)" in safe_markdown(hostile, images=True)
+
+
+def test_gone_ones_are_kept_up_to_a_limit_per_site(store, monkeypatch):
+    monkeypatch.setattr(cache, "KEEP_GONE", 2)
+    aid = _account(store)
+    for n in range(4):  # each sync lists one announcement: the previous ones are gone
+        store_notices(store, KEY, ORIGIN, aid, [_rec(f"n{n}", f"Notice {n}")], T0 + timedelta(hours=n))
+    with store.read() as con:
+        kept = [r[0] for r in con.execute("SELECT text FROM notices ORDER BY last_seen").fetchall()]
+    assert kept == ["Notice 1", "Notice 2", "Notice 3"]  # two gone ones (the newest) and the listed one

@@ -4,9 +4,9 @@ all your sites starred, and one model's price on every site beside your balance 
 
 import streamlit as st
 
-from allhub_core import sync
 from allhub_core.accounts import get_preferences
 from allhub_core.prices import BILLINGS, model_facets, model_frame, model_sites, model_syncs
+from allhub_core.sync import sync_models
 from pages import _charts as ch
 from pages import _models_view as md
 from pages._runs import finish
@@ -22,13 +22,9 @@ pressed = b_sync.button("Sync models", icon=":material/sync:", key="md_sync",
                         help="Fetch each enabled account's model list and prices from its site")
 show_flash()
 if pressed:
-    sync_models = getattr(sync, "sync_models", None)
-    if sync_models is None:
-        st.info("Fetching models from the sites is not in this version yet; the list shows what is stored.")
-    else:
-        with user_errors(), st.spinner("Fetching model lists and prices"):
-            report = sync_models(store)
-            finish(report.summary(), "warning" if getattr(report, "failed", None) else "success")
+    with user_errors(), st.spinner("Fetching model lists and prices"):
+        report = sync_models(store)
+        finish(report.summary(), "warning" if report.exit_code() else "success")
 
 
 def fetched_when() -> None:

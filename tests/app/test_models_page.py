@@ -1,16 +1,18 @@
 """Models page, through app.py: stored model prices shown per account's best group with the
 cheapest starred, the filters reaching the SQL, sort by price, currency and "what you really pay",
-the chart of one model on every site with the balance there, and the empty state."""
+the chart of one model on every site with the balance there, the empty state, and Sync models
+against the sandbox sites over real HTTP."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
-from appsupport import seed, start, texts
+from appsupport import button, seed, start, texts
 from historysupport import charts
+from shared import add_demo_account
 
-from allhub_core.prices import model_sites
+from allhub_core.prices import model_frame, model_sites
 
 PAGE = "pages/models.py"
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -127,3 +129,21 @@ def test_sort_by_price_and_what_you_really_pay(store, sites):
     gpt = _table(at).query("model == 'gpt-4o'").set_index("site_name")
     assert gpt.loc["Alpha", "input_usd_per_1m"] == pytest.approx(1.25 * 7.2)
     assert gpt.loc["Bravo", "balance_usd"] == pytest.approx(3 * 3.6)
+
+
+def test_sync_models_from_the_page_fetches_the_sites_prices(store, sandbox_factory):
+    sandbox = sandbox_factory(dialects=["new-api", "done-hub"], users_per_site=1, seed=19)
+    for site in sandbox.sites:
+        site.reset()
+    ids = [add_demo_account(store, sandbox, d)[0] for d in ("new-api", "done-hub")]
+    at = start(PAGE)
+    assert texts(at.info)[0].startswith("No models stored yet")
+    button(at, "Sync models").click().run()
+    assert not at.exception
+    assert [t for t in texts(at.success) if t.startswith("Models sync: 2 account(s)")], texts(at.success) + texts(at.warning)
+    grid = _table(at)
+    expected = model_frame(store, best_only=True)
+    assert len(grid) == len(expected) > 0
+    assert set(expected["account_id"]) == set(ids)
+    assert sorted(grid["site_name"].unique()) == sorted(expected["site_name"].unique())
+    assert "md_chart" in charts(at)

@@ -26,7 +26,7 @@ from allhub_core.vocab import (
     unregister_site_type,
 )
 
-__all__ = ["SiteKind", "all_kinds", "kind_of", "known_site_names", "refresh_auth_fields", "register_kind",
+__all__ = ["SiteKind", "all_kinds", "client_key", "kind_of", "known_site_names", "refresh_auth_fields", "register_kind",
            "unregister_kind"]
 
 
@@ -42,6 +42,9 @@ class SiteKind:
     refresh_auth: the field of an extension account holding a rotating refresh token
         (``{"refreshToken": ..., "tokenExpiresAt": ...}``), for families that have one.
     auto_default_key: whether adding an account creates the default API key (``user group (auto)``).
+    sk_prefix: the One/New API family's keys, which the sites store and reveal without ``sk-`` and
+        accept with or without it: shown, copied and exported as ``sk-...``, the OpenAI form a
+        client expects (the extension's ``OPTIONAL_SK_PREFIX_SITE_TYPES``, ``apiTokenKey.ts``).
     names: product names a site may show as its own name; a site called just that is named after
         its domain instead (the site type and label count too).
     """
@@ -52,6 +55,7 @@ class SiteKind:
     refresh_auth: str | None = None
     auto_default_key: bool = True
     names: tuple[str, ...] = ()
+    sk_prefix: bool = False
 
 
 _KINDS: dict[str, SiteKind] = {}
@@ -78,6 +82,17 @@ def kind_of(site_type: str | None) -> SiteKind | None:
     return _KINDS.get(canon.value) if canon is not None else None
 
 
+def client_key(key: str, site_type: str | None) -> str:
+    """A revealed key as a client takes it: trimmed, and ``sk-`` in front on the sites whose kind
+    says so (``SiteKind.sk_prefix``); the sites' own form everywhere else (the extension's
+    ``formatOptionalSkPrefixSiteTokenAuthKey``)."""
+    key = key.strip()
+    kind = kind_of(site_type)
+    if key and kind is not None and kind.sk_prefix and not key.startswith("sk-"):
+        return f"sk-{key}"
+    return key
+
+
 def all_kinds() -> tuple[SiteKind, ...]:
     return tuple(_KINDS.values())
 
@@ -99,7 +114,14 @@ def known_site_names() -> frozenset[str]:
 # New API family: one row per fork (``sites/newapi``); Sub2API (``sites/sub2api``); VoAPI v2
 # (``sites/voapi_v2``). A new built-in family adds its row here, beside its ``SiteType`` member.
 def _row(member: SiteType, **facts: str | bool | None) -> SiteKind:
-    return SiteKind(member.value, member.label, **facts)  # type: ignore[arg-type]
+    return SiteKind(member.value, member.label, sk_prefix=member.value in _SK_PREFIX, **facts)  # type: ignore[arg-type]
+
+
+# the One/New API family (``SiteKind.sk_prefix``), as the extension lists them
+_SK_PREFIX = {t.value for t in (SiteType.ONE_API, SiteType.NEW_API, SiteType.MODELFLARE, SiteType.ANYROUTER,
+                                SiteType.VELOERA, SiteType.ONE_HUB, SiteType.DONE_HUB, SiteType.V_API,
+                                SiteType.VOAPI, SiteType.SUPER_API, SiteType.RIX_API, SiteType.NEO_API,
+                                SiteType.WONG_GONGYI)}
 
 
 _NEW_API = CheckInMethod.NEW_API.value

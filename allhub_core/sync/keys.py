@@ -67,6 +67,7 @@ from allhub_core.sites import (
     reveal_tokens,
     update_token,
 )
+from allhub_core.site_kinds import client_key
 from allhub_core.store import Store
 from allhub_core.sync._lanes import network as _network
 from allhub_core.sync._lanes import per_site as _per_site
@@ -482,7 +483,9 @@ def reveal_keys(store: Store, account_id: Any, key_ids: Iterable[Any], *, keep: 
     store; then one list (sites that list full keys: One API, OneHub, Sub2API answer all at once),
     and the keys still masked revealed together: New API's batch reveal (one request per 100
     keys), one reveal per key on forks without it; under the critical window either way.
-    ``keep``: store each, sealed. A key the site does not have is an error; nothing is kept then."""
+    ``keep``: store each, sealed. A key the site does not have is an error; nothing is kept then.
+    Each key is returned as a client takes it (``site_kinds.client_key``: ``sk-...`` on the One/New
+    API family, whose sites reveal keys without it)."""
     ids = list(dict.fromkeys(_key_id(k) for k in key_ids))
     if not ids:
         raise ValidationError("Name at least one key to reveal.")
@@ -523,7 +526,8 @@ def reveal_keys(store: Store, account_id: Any, key_ids: Iterable[Any], *, keep: 
         if keep:
             for k in ids:
                 keep_secret(store, a.id, k, found[k], con=con)
-    return {k: found[k] for k in ids}
+    # as a client takes it: ``sk-`` in front on the One/New API family (kept as the site gave it)
+    return {k: client_key(found[k], a.creds.site_type) for k in ids}
 
 
 def reveal_key(store: Store, account_id: Any, key_id: Any, *, keep: bool = False,

@@ -84,7 +84,7 @@ def test_create_prints_the_row_and_reveal_prints_only_the_key(store, sandbox, db
     assert made.key not in out
 
     code, out, err = _run(db_path, capsys, "reveal", "--account", str(aid), row["key_id"])
-    assert code == 0 and out == made.key + "\n" and err == ""
+    assert code == 0 and out == "sk-" + made.key + "\n" and err == ""  # as a client takes it
     assert kept_secret(store, aid, row["key_id"]) is None
     code, out, _ = _run(db_path, capsys, "reveal", "--account", str(aid), row["key_id"], "--keep")
     assert code == 0 and kept_secret(store, aid, row["key_id"]) == made.key

@@ -57,7 +57,7 @@ def test_new_api_reveals_several_keys_in_one_request(store, sandbox):
     assert len(tokens) == 3
     site.clear_requests()
     got = reveal_keys(store, aid, [t.id for t in tokens], politeness=FAST)
-    assert got == {str(t.id): t.key for t in tokens}
+    assert got == {str(t.id): "sk-" + t.key for t in tokens}
     batches = _paths(site, BATCH)
     assert len(batches) == 1 and batches[0].method == "POST"
     assert sorted(batches[0].json()["ids"]) == sorted(t.id for t in tokens)  # numbers, as New API binds them
@@ -75,7 +75,7 @@ def test_more_than_a_hundred_keys_take_one_batch_per_hundred(store, sandbox):
     ids = [t.id for t in user.tokens]
     site.clear_requests()
     got = reveal_keys(store, aid, ids, politeness=FAST)
-    assert len(got) == len(ids) and got[str(first + 149)] == "bulk0149" + "k" * 40
+    assert len(got) == len(ids) and got[str(first + 149)] == "sk-bulk0149" + "k" * 40
     sizes = [len(r.json()["ids"]) for r in _paths(site, BATCH)]
     assert sorted(sizes) == sorted([100, len(ids) - 100])
     assert [r for r in site.requests if r.path.endswith("/key")] == []
@@ -86,7 +86,7 @@ def test_a_fork_without_the_batch_route_reveals_key_by_key(store, sandbox):
     tokens = user.tokens[:3]
     site.clear_requests()
     got = reveal_keys(store, aid, [t.id for t in tokens], politeness=FAST)
-    assert got == {str(t.id): t.key for t in tokens}
+    assert got == {str(t.id): "sk-" + t.key for t in tokens}
     tried = _paths(site, BATCH)
     assert len(tried) == 1 and tried[0].status == 404  # asked once, then one reveal per key
     singles = [r for r in site.requests if r.path.endswith("/key")]
@@ -98,7 +98,8 @@ def test_a_web_page_where_the_batch_would_be_means_one_reveal_per_key(store, san
     tokens = user.tokens[:2]
     site.inject("html_200", path=BATCH)  # a single-page app answering every path
     site.clear_requests()
-    assert reveal_keys(store, aid, [t.id for t in tokens], politeness=FAST) == {str(t.id): t.key for t in tokens}
+    want = {str(t.id): "sk-" + t.key for t in tokens}
+    assert reveal_keys(store, aid, [t.id for t in tokens], politeness=FAST) == want
     assert len(_paths(site, BATCH)) == 1 and len([r for r in site.requests if r.path.endswith("/key")]) == 2
 
 

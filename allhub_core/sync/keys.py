@@ -52,6 +52,7 @@ from allhub_core.keys import (
     upsert_key,
 )
 from allhub_core.net import HttpStatusError, SlidingWindow, UnsupportedError, scrub, short
+from allhub_core.site_kinds import client_key
 from allhub_core.sites import (
     ApiToken,
     Politeness,
@@ -67,7 +68,6 @@ from allhub_core.sites import (
     reveal_tokens,
     update_token,
 )
-from allhub_core.site_kinds import client_key
 from allhub_core.store import Store
 from allhub_core.sync._lanes import network as _network
 from allhub_core.sync._lanes import per_site as _per_site

@@ -299,3 +299,14 @@ def test_sub2api_create_sends_days_to_the_expiry_and_none_for_never(store, sandb
     assert "expires_in_days" not in body
     assert next(t for t in user.tokens if t.name == "forever").expired_time == -1
     assert get_secrets(store, [aid])[aid]["access_token"]  # still signed in
+
+
+def test_a_revealed_key_is_in_the_form_a_client_takes_per_family():
+    """The extension's optional-``sk-`` rule (``apiTokenKey.ts``): the One/New API family's keys
+    get ``sk-`` in front (once), Sub2API's and VoAPI v2's stay as the site gave them."""
+    from allhub_core.site_kinds import client_key  # noqa: PLC0415 - the rule itself, beside the flows that use it
+
+    assert client_key(" abc ", "new-api") == "sk-abc" and client_key("sk-abc", "one-api") == "sk-abc"
+    assert client_key("abc", "Veloera") == "sk-abc" and client_key("abc", "wong-gongyi") == "sk-abc"
+    assert client_key("abc", "sub2api") == "abc" and client_key("abc", "voapi-v2") == "abc"
+    assert client_key("abc", None) == "abc" and client_key("", "new-api") == ""

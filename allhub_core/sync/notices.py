@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from allhub_core.accounts import parse_id, set_secrets
+from allhub_core.accounts import account_choices, get_preferences, parse_id, set_secrets
 from allhub_core.errors import AllhubError, NotFound
 from allhub_core.net import UnsupportedError, scrub, short
 from allhub_core.notices import NoticeRecord, due_origins, record_site_sync, site_key, site_states, store_notices
@@ -118,12 +118,15 @@ class _Site:
         return bool(getattr(family_for(self.askers[0].creds.site_type), "notices_per_account", False))
 
 
-def _sites(store: Store, ids: list[Any] | None, politeness: Politeness | None) -> list[_Site]:
+def _sites(store: Store, ids: list[Any] | None, politeness: Politeness | None, strict: bool) -> list[_Site]:
     aids = [parse_id(i) for i in ids] if ids is not None else None
-    creds, names = account_names(store, aids, only_enabled=aids is None)
-    missing = sorted(set(aids or []) - {int(c.account_id) for c in creds})
-    if missing:
-        raise NotFound(f"Account {missing[0]} does not exist.")
+    try:
+        creds, names = account_names(store, aids, only_enabled=aids is None)
+    except NotFound:
+        if strict or aids is None:
+            raise
+        existing = {int(i) for i in account_choices(store, None, get_preferences(store))["id"]}
+        creds, names = account_names(store, [a for a in aids if a in existing], only_enabled=False)
     p = politeness or politeness_for(store)
     by_origin: dict[str, list[_Asker]] = {}
     for c in creds:
@@ -174,8 +177,9 @@ def _write(store: Store, sites: list[_Site], at: datetime) -> None:
 def sync_notices(store: Store, ids: list[Any] | None = None, politeness: Politeness | None = None, *,
                  due_only: bool = False) -> NoticeSyncReport:
     """Fetch the announcements of the sites of ``ids`` (all enabled accounts when None) into the
-    store (see the module); with ``due_only`` only the sites whose interval has passed."""
-    sites = _sites(store, ids, politeness)
+    store (see the module); with ``due_only`` only the sites whose interval has passed (what a
+    refresh runs after itself: an account deleted meanwhile is left out, not an error)."""
+    sites = _sites(store, ids, politeness, strict=not due_only)
     ask, _ = due_origins(store, [s.origin for s in sites], due_only=due_only)
     states = site_states(store)
     for site in sites:

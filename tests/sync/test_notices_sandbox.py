@@ -128,12 +128,14 @@ def test_failing_site_keeps_what_was_stored(store, sandbox):
     assert report.exit_code() == 1 and [r["text"] for r in notice_rows(store)] == ["Kept"]
 
 
-def test_unknown_account_is_refused_before_any_request(store, sandbox):
+def test_unknown_account_is_refused_before_any_request_unless_due_only(store, sandbox):
     aid, site, _ = add_demo_account(store, sandbox, "new-api")
     site.clear_requests()
     with pytest.raises(NotFound):
         sync_notices(store, [aid, 9999], FAST)
     assert site.requests == []
+    report = sync_notices(store, [aid, 9999], FAST, due_only=True)  # a refresh's follow-up: no error
+    assert report.rows()[0]["account_ids"] == [aid]
 
 
 def test_refresh_of_everything_brings_the_due_announcements(store, sandbox):

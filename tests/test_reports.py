@@ -8,14 +8,17 @@ summary and show the rows. A report whose ``exit_code`` were a property (as two 
 from __future__ import annotations
 
 import inspect
+from datetime import UTC, datetime
 
 import pytest
 
 from allhub_core.accounts.dedupe import DedupeScan
+from allhub_core.accounts.lookalike import LookalikeScan
 from allhub_core.automation.jobs import RunReport
 from allhub_core.reports import Report
 from allhub_core.sync.backup import BackupReport
 from allhub_core.sync.checkins import CheckInReport
+from allhub_core.sync.diagnose import Diagnosis
 from allhub_core.sync.keys import KeyCreateReport, KeyDeleteReport, KeyEnsureReport, KeySyncReport
 from allhub_core.sync.notices import NoticeSyncReport
 from allhub_core.sync.onboarding import OnboardReport
@@ -27,7 +30,7 @@ from allhub_core.transfer.importer import ImportPreview, ImportReport
 
 REPORTS = [RefreshReport, CheckInReport, UsageSyncReport, OnboardReport, BackupReport, ImportPreview, ImportReport,
            CsvImportReport, RunReport, DedupeScan, KeySyncReport, KeyEnsureReport, KeyDeleteReport, KeyCreateReport,
-           ModelSyncReport, NoticeSyncReport]
+           ModelSyncReport, NoticeSyncReport, LookalikeScan, Diagnosis]
 
 
 @pytest.mark.parametrize("cls", REPORTS, ids=lambda c: c.__name__)
@@ -45,7 +48,9 @@ def _empty_reports() -> list[Report]:
             OnboardReport(account_id=7), BackupReport(action="test", file_url="https://dav.example/allhub.json"),
             CsvImportReport(), RunReport(run_id=1, job="refresh", trigger="cli", status="ok", text="Done."),
             DedupeScan(rule="pinned"), KeySyncReport(), KeyEnsureReport(), KeyDeleteReport(account_id=7),
-            ModelSyncReport(), NoticeSyncReport()]
+            ModelSyncReport(), NoticeSyncReport(), LookalikeScan(),
+            Diagnosis(account_id=7, site_name="A", origin="https://a.example", site_type="new-api",
+                      auth_type="access_token", started_at=datetime.now(UTC), finished_at=datetime.now(UTC))]
 
 
 @pytest.mark.parametrize("report", _empty_reports(), ids=lambda r: type(r).__name__)

@@ -220,6 +220,8 @@ def delete_rows(con: duckdb.DuckDBPyConnection, aids: list[int], *, tombstone: b
     for table in ("account_tags", "pins", "manual_order", "api_keys", "key_syncs",
                   "model_prices", "account_groups", "model_syncs", "model_changes"):
         con.execute(f"DELETE FROM {table} WHERE list_contains(?, account_id)", [aids])
+    con.execute("DELETE FROM lookalike_kept WHERE list_contains(?, account_a) OR list_contains(?, account_b)",
+                [aids, aids])
     con.execute("DELETE FROM accounts WHERE list_contains(?, id)", [aids])
 
 

@@ -134,3 +134,14 @@ def test_pages_of_pairs_with_the_total(store):
                         "same_name", "reason"}
     with pytest.raises(ValidationError):
         scan_lookalikes(store, limit=0)
+
+
+def test_deleting_an_account_any_way_forgets_the_pairs_it_was_kept_in(store):
+    from allhub_core.accounts import delete_accounts  # noqa: PLC0415 - the ordinary delete, not remove_lookalike
+
+    a = add(store, "https://relay.com", "8", "Relay")
+    b = add(store, "https://www.relay.com", "8", "Relay mirror")
+    keep_lookalike(store, a, b)
+    delete_accounts(store, [b])
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM lookalike_kept").fetchone()[0] == 0

@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from allhub_core.keys import key_groups
+from allhub_core.prices import usable_groups
 from allhub_core.store import Store
 from allhub_core.sync import create_key, delete_keys, ensure_keys, reveal_keys, sync_keys, update_key
 from pages._keys_grid import SelectedKey
@@ -136,10 +137,13 @@ def create_form(store: Store, names: dict[int, str], default: int | None) -> Non
     assert aid is not None  # a selectbox over a non-empty list always holds a choice
     c1, c2 = st.columns(2)
     name = c1.text_input("Name", key="kc_name", max_chars=50, placeholder="allhub")
-    known = [g for g in key_groups(store, aid) if g]
+    usable = usable_groups(store, aid)  # what the last models sync found the account may use
+    known = list(dict.fromkeys([*usable, *(g for g in key_groups(store, aid) if g)]))
     group = c2.selectbox("Group", ["", *known], key=f"kc_group_{aid}", accept_new_options=True,
-                         format_func=lambda g: g or "the account's own group",
-                         help="Groups of this account's keys; type another group's name to use it")
+                         format_func=lambda g: (f"{g} ({usable[g]})" if usable.get(g) and usable[g] != g else g)
+                         if g else "the account's own group",
+                         help="The groups this account may use (from its last models sync) and those of its "
+                              "keys; type another group's name to use it")
     c3, c4 = st.columns(2)
     unlimited = c3.toggle("Unlimited quota", value=True, key="kc_unlimited")
     quota = None if unlimited else c3.number_input("Quota (USD)", value=10.0, step=1.0, key="kc_quota")

@@ -35,7 +35,8 @@ from allhub_core.prices.cache import (  # noqa: E402
     model_changes,
     store_models,
     stored_models,
+    usable_groups,
 )
 
 __all__ += ["BILLING_KINDS", "CHANGE_KINDS", "GroupRecord", "PriceRecord", "check_days", "last_model_syncs",
-            "model_changes", "store_models", "stored_models"]
+            "model_changes", "store_models", "stored_models", "usable_groups"]

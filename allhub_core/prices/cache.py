@@ -177,3 +177,12 @@ def stored_models(store: Store, account_id: int) -> list[str]:
     with store.read() as con:
         return [r[0] for r in con.execute("SELECT model FROM model_prices WHERE account_id = ? ORDER BY model",
                                           [int(account_id)]).fetchall()]
+
+
+def usable_groups(store: Store, account_id: int) -> dict[str, str]:
+    """The groups one account may use, as its last models sync found them: ``{group: description}``
+    (the Keys page offers them when a key is created), by name."""
+    with store.read() as con:
+        rows = con.execute("SELECT grp, description FROM account_groups WHERE account_id = ? AND usable "
+                           "ORDER BY grp", [int(account_id)]).fetchall()
+    return {str(g): str(d or "") for g, d in rows}

@@ -260,3 +260,23 @@ def test_a_key_for_every_group_creates_the_missing_ones_once(store, newapi):
     at.button(key="keys_ensure_groups").click().run()
     assert any("0 key(s) created" in s for s in texts(at.success)), texts(at.success)
     assert len(user.tokens) == count
+
+
+def test_the_group_picker_offers_the_groups_the_last_models_sync_found(store, newapi):
+    """After a models sync the create form lists the account's usable groups (with the site's
+    description), not only the groups its keys already have; a key made in one is in it on the site."""
+    from allhub_core.sync import sync_models  # noqa: PLC0415 - the flow that stores the account's groups
+
+    aid, _site, user = newapi
+    sync_models(store, [aid])
+    before = {t.id for t in user.tokens}
+    at = start(KEYS)
+    picker = at.selectbox(key=f"kc_group_{aid}")
+    # the usable groups with the site's own description; svip is priced but not the user's
+    assert picker.options == ["the account's own group", "default (默认分组)", "vip (VIP 分组)"]
+    at.text_input(key="kc_name").input("in vip")
+    picker.select("vip").run()
+    at.button(key="kc_create").click().run()
+    assert not at.exception
+    made = [t for t in user.tokens if t.id not in before]
+    assert [(t.name, t.group) for t in made] == [("in vip", "vip")]

@@ -5,19 +5,16 @@ CSV and every message carry masked keys."""
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 from typing import Any
 
 from allhub_core.accounts import parse_id, require_ids
-from allhub_core.cli.output import Fail, emit, open_store, print_csv, print_json
+from allhub_core.cli.output import Fail, emit, open_store, print_json, print_rows_csv
 from allhub_core.cli.terminal import terminal_safe
 from allhub_core.errors import SiteError
 from allhub_core.keys import key_rows
 from allhub_core.reports import Report
 from allhub_core.sync import create_key, delete_keys, ensure_keys, reveal_key, sync_keys, update_key
-from allhub_core.transfer import csv_safe
 
 __all__ = ["LIST_KEYS", "cmd_keys_create", "cmd_keys_ensure", "cmd_keys_list", "cmd_keys_reveal", "cmd_keys_rm",
            "cmd_keys_sync", "cmd_keys_update"]
@@ -64,15 +61,6 @@ def cmd_keys_sync(args: argparse.Namespace) -> int:
                                             f"{r['site_name']}  {r['message']}".rstrip())
 
 
-def _csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(LIST_KEYS)
-    for row in rows:
-        writer.writerow(["" if row.get(c) is None else csv_safe(row.get(c)) for c in LIST_KEYS])
-    return out.getvalue()
-
-
 _TABLE = ("ACCOUNT", "SITE", "KEY", "NAME", "KEY (MASKED)", "GROUP", "STATUS", "LEFT $", "USED $", "EXPIRES")
 
 
@@ -91,7 +79,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json([_contract(r) for r in rows])
     elif args.csv:
-        print_csv(_csv(rows))
+        print_rows_csv(rows, LIST_KEYS)
     else:
         table = [list(_TABLE)] + [[terminal_safe(c) for c in _cells(r)] for r in rows]
         widths = [max(len(row[i]) for row in table) for i in range(len(_TABLE))]

@@ -5,16 +5,13 @@ prices room). ``models`` prints ``prices.model_rows`` (the price formulas are SQ
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 from typing import Any
 
 from allhub_core.accounts import parse_id, require_ids
-from allhub_core.cli.output import emit, open_store, print_csv, print_json
+from allhub_core.cli.output import emit, open_store, print_json, print_rows_csv
 from allhub_core.cli.terminal import terminal_safe
 from allhub_core.prices import model_changes, model_rows
 from allhub_core.sync import sync_models
-from allhub_core.transfer import csv_safe
 
 __all__ = ["CHANGE_KEYS", "LIST_KEYS", "cmd_models_changes", "cmd_models_list", "cmd_models_sync"]
 
@@ -74,15 +71,6 @@ def _cells(r: dict[str, Any]) -> list[str]:
 _TABLE = ("MODEL", "ACCOUNT", "SITE", "GROUP", "BILLING", "IN $/1M", "OUT $/1M", "CALL $", "REAL IN $/1M", "CHEAPEST")
 
 
-def _csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(LIST_KEYS)
-    for row in rows:
-        writer.writerow(["" if row.get(c) is None else csv_safe(row.get(c)) for c in LIST_KEYS])
-    return out.getvalue()
-
-
 def cmd_models_list(args: argparse.Namespace) -> int:
     ids = [parse_id(v) for v in args.account] if args.account else None
     store = open_store(args)
@@ -94,7 +82,7 @@ def cmd_models_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json([{k: r.get(k) for k in LIST_KEYS} for r in rows])
     elif args.csv:
-        print_csv(_csv(rows))
+        print_rows_csv(rows, LIST_KEYS)
     else:
         _table(_TABLE, [_cells(r) for r in rows])
         if not rows:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from allhub_core.cli.terminal import Fail, Parser, emit, terminal_safe
 from allhub_core.store import Store
 
-__all__ = ["Fail", "Parser", "emit", "open_store", "print_csv", "print_json", "read_secret", "terminal_safe"]
+__all__ = ["Fail", "Parser", "emit", "open_store", "print_csv", "print_json", "print_rows_csv", "read_secret",
+           "terminal_safe"]
 
 
 def open_store(args: argparse.Namespace, *, warm: bool = False):
@@ -43,3 +45,19 @@ def print_json(obj: Any) -> None:
 
 def print_csv(text: str) -> None:
     emit(text, end="", keep=("\r\n",))  # the row ends stay; a control inside a cell is escaped
+
+
+def print_rows_csv(rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
+    """Rows as CSV with these columns (a header, CRLF row ends, ``None`` as an empty cell, every
+    cell made safe for a spreadsheet: ``transfer.csv_safe``)."""
+    import csv  # noqa: PLC0415 - loaded for --csv only
+    import io  # noqa: PLC0415 - loaded for --csv only
+
+    from allhub_core.transfer import csv_safe  # noqa: PLC0415 - the transfer room loads for --csv only
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else csv_safe(row.get(c)) for c in columns])
+    print_csv(out.getvalue())

@@ -14,7 +14,6 @@ from pages._text import esc, show_flash, user_errors
 from pages._ui import open_store
 
 store = open_store()
-ss = st.session_state
 
 head, b_sync = st.columns([5, 1], vertical_alignment="bottom")
 head.title("Models")

@@ -271,43 +271,55 @@ _PRICE_BARS = {"input_usd_per_1m": ("Input per 1M", "#3b7dd8"), "output_usd_per_
 
 
 def _site_labels(frame: pd.DataFrame) -> list[str]:
-    """A site's name and group; the account id too where two accounts share a site name."""
+    """A site's name (its cheapest account's), with how many of your accounts are there; the
+    site's address too where two sites show the same name."""
     names = frame["site_name"].astype(str)
+    count = frame["accounts"] if "accounts" in frame else pd.Series(1, index=frame.index)
     twice = names.duplicated(keep=False)
-    return [f"{n} (#{a})" if dup else n for n, a, dup in zip(names, frame["account_id"], twice, strict=True)]
+    hosts = frame["site_url"].astype(str).str.replace(r"^https?://", "", regex=True) if "site_url" in frame else names
+    return [f"{n}{f' ({h})' if dup else ''}{f' · {c} accounts' if c > 1 else ''}"
+            for n, h, dup, c in zip(names, hosts, twice, count, strict=True)]
 
 
 def model_price_sites(frame: pd.DataFrame, model: str, *, currency: str = "USD") -> go.Figure:
-    """One model's price on every site that sells it (``prices.model_sites``, already in
-    ``currency``): a bar per price (input and output per 1M tokens, or per call) and site, the
-    cheapest marked with a star, and your balance there as a bar of its own on the right-hand axis."""
+    """One model's price on every site that sells it (``prices.model_sites``: a row per site,
+    cheapest first, already in ``currency``), as horizontal bars that stay readable with many
+    sites: its prices on the left (input and output per 1M tokens, or per call; ★ the cheapest of
+    all your sites), your balance on that site on the right, one line per site."""
+    from plotly.subplots import make_subplots  # noqa: PLC0415 - only this chart has two panels
+
     sym = _symbol(currency)
     labels = _site_labels(frame) if not frame.empty else []
     groups = [f"group {g}" if g else "own group" for g in frame.get("group", pd.Series(dtype=str))]
-    fig = go.Figure()
-    slot, starred = 0, set()
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.72, 0.28], horizontal_spacing=0.03,
+                        subplot_titles=(f"Price ({sym})", f"Your balance there ({sym})"))
+    starred: set[int] = set()
     for col, (name, color) in _PRICE_BARS.items():
         values = frame[col] if col in frame else pd.Series(dtype="float64")
         if values.notna().any():
-            slot += 1
-            stars = ["★" if c and v == v and i not in starred else "" for i, (c, v) in
+            stars = ["★ " if c and v == v and i not in starred else "" for i, (c, v) in
                      enumerate(zip(frame["cheapest"], values, strict=True))]
             starred |= {i for i, star in enumerate(stars) if star}  # one star a site, on its first price
-            fig.add_bar(x=labels, y=values, name=name, marker_color=color, text=stars, textposition="outside",
-                        textfont=dict(size=18, color="#d4a017"), offsetgroup=str(slot), customdata=groups,
-                        hovertemplate=f"%{{x}} (%{{customdata}}): {sym}%{{y:,.4f}}<extra>{name}</extra>")
+            text = [f"{st}{sym}{v:,.4g}" if v == v else "" for st, v in zip(stars, values, strict=True)]
+            fig.add_bar(y=labels, x=values, name=name, orientation="h", marker_color=color, text=text,
+                        textposition="outside", cliponaxis=False, customdata=groups, row=1, col=1,
+                        hovertemplate=f"%{{y}} (%{{customdata}}): {sym}%{{x:,.4f}}<extra>{name}</extra>")
+    blind = [lab for lab, c in zip(labels, frame.get("comparable", pd.Series(dtype=bool)), strict=True) if not c]
+    for lab in blind:  # a row with no bar says why
+        fig.add_annotation(x=0, y=lab, text="no comparable price (tiered or unknown)", showarrow=False,
+                           xanchor="left", font=dict(color="gray"), row=1, col=1)
     if not frame.empty:
-        fig.add_bar(x=labels, y=frame["balance_usd"], name="Your balance", yaxis="y2", offsetgroup=str(slot + 1),
+        fig.add_bar(y=labels, x=frame["balance_usd"], name="Your balance", orientation="h", row=1, col=2,
                     marker=dict(color="rgba(224,161,0,0.35)", line=dict(color="#e0a100", width=1.5)),
-                    text=[f"{sym}{b:,.2f}" if b == b else "" for b in frame["balance_usd"]], textposition="outside",
-                    hovertemplate=f"%{{x}}: balance {sym}%{{y:,.2f}}<extra></extra>")
+                    text=[f"{sym}{b:,.2f}" if b == b else "" for b in frame["balance_usd"]],
+                    textposition="outside", cliponaxis=False, hovertemplate=f"%{{y}}: {sym}%{{x:,.2f}}<extra></extra>")
     fig.update_layout(title=f"{model}: price on each site (★ cheapest) and your balance there", barmode="group",
-                      yaxis=dict(title=f"Price ({sym})", rangemode="tozero"),
-                      yaxis2=dict(title=f"Balance ({sym})", overlaying="y", side="right", rangemode="tozero",
-                                  showgrid=False),
-                      xaxis=dict(title=""), uniformtext=dict(mode="show", minsize=10))
-    _layout(fig, frame.empty, height=400)
-    fig.update_layout(legend=dict(orientation="h", y=-0.15), margin=dict(l=10, r=60, t=50, b=10))
+                      uniformtext=dict(mode="show", minsize=10))
+    fig.update_yaxes(autorange="reversed", automargin=True)  # the cheapest site on top
+    fig.update_xaxes(rangemode="tozero", automargin=True)
+    _layout(fig, frame.empty, height=max(320, 110 + 34 * len(labels) * (1 + (len(fig.data) > 2))))
+    fig.update_layout(legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"),
+                      margin=dict(l=10, r=40, t=90, b=10))
     return fig
 
 

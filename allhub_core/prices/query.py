@@ -213,13 +213,34 @@ def model_frame(store: Store, *, model: str | None = None, account_ids: Iterable
 
 
 def model_sites(store: Store, model: str, *, real: bool = False) -> pd.DataFrame:
-    """One model (its name in any case) on every account that can use it, in each account's best
-    group, cheapest first, with the balance there: what the Models page's chart draws."""
+    """One model (its name in any case) on every site where one of your accounts can use it: a row
+    per site (origin), cheapest first, with that site's cheapest account in its best group (its
+    prices, group, rate, ``cheapest`` mark), ``accounts`` there and ``balance_usd``, the balances of
+    all of them summed: what the Models page's chart draws, one bar per site however many
+    accounts you hold there."""
     sql, params = _query(model=model, exact=True, account_ids=None, tags=None, vendor=None, billing=None,
                          group=None, text=None, real=real, best_only=True)
+    w_in, w_out = TOKEN_WEIGHTS
+    per_site = f"""
+        WITH m AS ({sql}),
+        j AS (
+            SELECT m.*, a.site_url,
+                   coalesce(m.input_usd_per_1m * {w_in} + m.output_usd_per_1m * {w_out}, m.call_usd)
+                       * CASE WHEN ? THEN m.exchange_rate ELSE 1 END AS site_key
+            FROM m JOIN accounts a ON a.id = m.account_id
+        ),
+        s AS (
+            SELECT *, row_number() OVER (PARTITION BY site_url ORDER BY site_key ASC NULLS LAST, account_id) AS nth,
+                   count(*) OVER (PARTITION BY site_url) AS accounts,
+                   sum(balance_usd) OVER (PARTITION BY site_url) AS site_balance
+            FROM j
+        )
+        SELECT * EXCLUDE (nth, site_key) REPLACE (site_balance AS balance_usd)
+        FROM s WHERE nth = 1
+        ORDER BY comparable DESC, site_key ASC NULLS LAST, lower(site_name), site_url"""
     with store.read() as con:
-        frame = con.execute(sql, params).df()
-    return frame.reindex(columns=MODEL_COLUMNS)
+        frame = con.execute(per_site, [*params, bool(real)]).df()
+    return frame.reindex(columns=[*MODEL_COLUMNS, "site_url", "accounts"])
 
 
 def model_facets(store: Store) -> dict[str, list[Any]]:

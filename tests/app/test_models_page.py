@@ -79,9 +79,10 @@ def test_best_group_rows_with_the_cheapest_starred_and_the_chart(store, sites):
     at.selectbox(key="md_model").select("gpt-4o").run()
     drawn = charts(at)["md_chart"]
     by_name = {t["name"]: t for t in drawn["traces"]}
-    assert by_name["Input per 1M"]["x"] == ["Alpha", "Bravo", "Charlie"]
-    assert by_name["Input per 1M"]["y"][:2] == pytest.approx([1.25, 2.0])
-    assert by_name["Your balance"]["y"] == pytest.approx([25, 3, 80])
+    # one line per site, the cheapest on top (horizontal bars: the sites on y, the money on x)
+    assert by_name["Input per 1M"]["y"] == ["Alpha", "Bravo", "Charlie"]
+    assert by_name["Input per 1M"]["x"][:2] == pytest.approx([1.25, 2.0])
+    assert by_name["Your balance"]["x"] == pytest.approx([25, 3, 80])
     assert "gpt-4o" in drawn["title"]
     assert [m for m in model_sites(store, "gpt-4o")["site_name"]] == ["Alpha", "Bravo", "Charlie"]
 

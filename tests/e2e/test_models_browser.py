@@ -98,7 +98,7 @@ def test_models_filter_sort_and_chart(page: Page, dashboard):
     expect(chart.locator("g.trace.bars path").first).to_be_attached(timeout=20_000)
     expect(chart).to_contain_text("gpt-4o: price on each site")
     for name in ("Aurora Relay", "Basalt API", "Cobalt Hub"):
-        expect(chart.locator("g.xtick").filter(has_text=name)).to_have_count(1)
+        expect(chart.locator("g.ytick").filter(has_text=name)).to_have_count(1)
     expect(chart).to_contain_text("$80.00")  # Cobalt's balance
     expect(page.get_by_test_id("stException")).to_have_count(0)
     assert "SECRET" not in main_text(page)

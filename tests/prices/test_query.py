@@ -234,3 +234,23 @@ def test_one_model_on_every_site_facets_and_syncs(store):
     syncs = model_syncs(store).set_index("site_name")
     assert syncs.loc["Beta relay", "models"] == 1 and syncs.loc["Beta relay", "fetched_at"] == NOW
     assert syncs["fetched_at"].isna().tolist() == [True, False]  # Alpha never synced
+
+
+def test_the_chart_has_one_line_per_site_whatever_the_accounts_there(store):
+    """``model_sites``: two accounts on one site are one line (the cheaper account's best group
+    and prices, the two balances summed, ``accounts`` 2); another site is its own line."""
+    cheap = add_account(store, AccountInput(site_url="https://one.example", site_name="One", user_id="1",
+                                            access_token="t" * 24, manual_balance_usd=5.0))
+    dear = add_account(store, AccountInput(site_url="https://one.example", site_name="One", user_id="2",
+                                           access_token="u" * 24, manual_balance_usd=7.0))
+    other = _account(store, "Two", balance=1.0)
+    for acc, vip in ((cheap, True), (dear, False), (other, False)):
+        _groups(store, acc, [("default", 1.0, True), ("vip", 0.5, vip)])
+        _model(store, acc, "gpt-4o", model_ratio=1, completion_ratio=4)
+    sites = model_sites(store, "gpt-4o")
+    assert sites["site_url"].tolist() == ["https://one.example", "https://two.example"]
+    assert sites["accounts"].tolist() == [2, 1]
+    assert sites["account_id"].tolist() == [cheap, other] and sites["group"].tolist() == ["vip", "default"]
+    assert sites["input_usd_per_1m"].tolist() == pytest.approx([1.0, 2.0])
+    assert sites["balance_usd"].tolist() == pytest.approx([12.0, 1.0])
+    assert sites["cheapest"].tolist() == [True, False]

@@ -13,8 +13,9 @@ from allhub_core.accounts import AccountInput, add_account, set_site_window
 from allhub_core.automation import run_job, save_settings
 from allhub_core.cli.output import emit
 from allhub_core.history import seed_demo_history
+from allhub_core.notices import mark_read
 from allhub_core.store import Store, key_path_for
-from allhub_core.sync import backup_push, save_backup_settings, sync_keys, sync_models, sync_usage
+from allhub_core.sync import backup_push, save_backup_settings, sync_keys, sync_models, sync_notices, sync_usage
 from allhub_core.transfer import add_bookmarks
 
 __all__ = ["cmd_demo", "cmd_sandbox"]
@@ -29,7 +30,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from allhub_core.sandbox import demo_accounts, start_sandbox  # noqa: PLC0415 - the sandbox (starlette, uvicorn) loads only for the commands that start it
+    from allhub_core.sandbox import demo_accounts, demo_announcements, start_sandbox  # noqa: PLC0415 - the sandbox (starlette, uvicorn) loads only for the commands that start it
 
     db = Path(args.demo_db)
     for p in (db, db.with_name(db.name + ".wal"), key_path_for(db)):
@@ -73,6 +74,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         changing = sb.site("new-api")
         changing.change_models(add=["gpt-5-preview"], remove=[changing.models[-1]])
         sync_models(store, [r["id"] for r in _accounts_on(store, changing.url)])
+        # the Announcements page: the sites' announcements (issue 21), one of them already read
+        demo_announcements(sb)
+        notices = sync_notices(store)
+        if notices.new_ids:
+            mark_read(store, notices.new_ids[-1:])
         dav, backup = _demo_backup(store, db)
         emit(f"Demo database {db}: {len(report.rows())} accounts on {len(sb.sites)} sandbox sites; "
               f"{report.summary()} History: {seeded['snapshots']} daily balances, "

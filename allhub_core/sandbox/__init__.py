@@ -23,6 +23,7 @@ from allhub_core.sandbox._demo import DEMO_BOOKMARKS, demo_accounts
 from allhub_core.sandbox._dialects import DIALECTS, Dialect, get_dialect
 from allhub_core.sandbox._faults import FAULT_KINDS, Fault
 from allhub_core.sandbox._newapi import TURNSTILE_OK
+from allhub_core.sandbox._notices import demo_announcements
 from allhub_core.sandbox._recording import RecordedRequest, RedirectSink, most_in_any
 from allhub_core.sandbox._server import Sandbox, serve, start_sandbox
 from allhub_core.sandbox._site import USER_ID_HEADERS, SandboxSite
@@ -48,6 +49,7 @@ __all__ = [
     "SandboxToken",
     "SandboxUser",
     "demo_accounts",
+    "demo_announcements",
     "get_dialect",
     "most_in_any",
     "serve",

@@ -25,9 +25,10 @@ from allhub_core.sandbox._http import Req, s2a
 from allhub_core.sandbox._sub2api import require_user
 
 if TYPE_CHECKING:
+    from allhub_core.sandbox._server import Sandbox
     from allhub_core.sandbox._site import SandboxSite
 
-__all__ = ["HOSTILE_IMAGE_URL", "HOSTILE_NOTICE", "structured", "sub2api_item", "sub2api_routes",
+__all__ = ["HOSTILE_IMAGE_URL", "HOSTILE_NOTICE", "demo_announcements", "structured", "sub2api_item", "sub2api_routes",
            "with_status_announcements"]
 
 #: The remote image ``HOSTILE_NOTICE`` would load (a browser test looks for it in the page).
@@ -80,3 +81,25 @@ def _sub2api_list(site: SandboxSite, req: Req) -> Response:
 
 def sub2api_routes() -> list[tuple[str, str, Any]]:
     return [("GET", "/api/v1/announcements", _sub2api_list)]
+
+
+def demo_announcements(sandbox: Sandbox) -> None:
+    """Announcements for ``allhub demo``: a Markdown notice and two structured announcements on New
+    API, a notice with a little HTML on the other New API family sites that have the route, one
+    Sub2API announcement. Nothing hostile: the tests have ``HOSTILE_NOTICE``."""
+    for site in sandbox.sites:
+        with site.lock:
+            if site.spec.family == "sub2api":
+                site.announcements = [sub2api_item(
+                    1, "Scheduled upgrade", "The service upgrades on **Sunday 03:00-03:30 UTC**; "
+                    "requests may fail for a few minutes.")]
+            elif site.spec.family != "voapi-v2":
+                site.notice = (f"## Welcome to {site.name}\n\nTop up before the end of the month for a "
+                               "<b>10%</b> bonus. Questions: see the [docs](https://docs.example.com).")
+        if site.spec.status_flavour == "newapi":
+            site.announcements = [
+                structured(1, "New models: **gpt-5** and **claude-sonnet-4.5** are available.", kind="success",
+                           publish_date="2026-12-01T08:00:00Z"),
+                structured(2, "Maintenance tonight 02:00-02:15 UTC.", kind="warning",
+                           publish_date="2026-12-05T18:00:00Z", extra="Running requests finish first."),
+            ]

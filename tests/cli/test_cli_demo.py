@@ -44,3 +44,8 @@ def test_the_demo_uses_the_default_politeness_and_fills_every_page(tmp_path):
     changes = model_changes(store, days=1)
     assert {c["change"] for c in changes} == {"added", "removed"}
     assert any(c["model"] == "gpt-5-preview" for c in changes)
+    # the Announcements page: several sites' announcements, read and unread ones
+    from allhub_core.notices import notice_rows  # noqa: PLC0415 - read after the demo is built
+
+    notices = notice_rows(store)
+    assert len({r["site_name"] for r in notices}) >= 3 and {r["read"] for r in notices} == {True, False}

@@ -1,15 +1,30 @@
-"""Prices and models (L3, a floor: the room exists so the import contracts hold it before it is built).
+"""Prices and models (L3): each account's models and prices as its site gave them, and the prices
+worked out from them, all of it SQL over the stored rows.
 
-What goes here: each account's model list and pricing rows (with the user's groups and their
-ratios) stored in DuckDB with when they were fetched, the price formulas (per 1M input and output
-tokens, or per call, in USD or CNY, after the account's top-up rate) and the cross-site cheapest
-as SQL over the stored rows. The site calls are family operations (``sites``: models, pricing);
-``sync/prices.py`` joins them to this room. It imports ``store``, L0 and the ``accounts`` facade,
-never ``net``, ``sites`` or another L3 room.
+``cache`` writes and reads what the sites said: ``store_models`` (an account's price rows and
+groups, replacing the last sync's, recording the models added or removed since), ``model_changes``,
+``stored_models``, ``usable_groups``. ``query`` prices them the extension's way (per 1M input and
+output tokens or per call, each usable group's ratio, the best group, what you really pay after a
+top-up rate, the cheapest of all your sites): ``model_rows`` (``allhub models``), ``model_frame``
+(the Models page), ``model_sites`` (its chart: one line per site), ``model_facets``, ``model_syncs``.
+
+The site calls are family operations (``sites``: pricing, the model list); ``sync/prices.py`` joins
+them to this room. It imports ``store``, L0 and the ``accounts`` facade, never ``net``, ``sites``
+or another L3 room.
 """
 
-from allhub_core.prices.query import (
+from allhub_core.prices.cache import (
     BILLINGS,
+    CHANGE_KINDS,
+    GroupRecord,
+    PriceRecord,
+    check_days,
+    model_changes,
+    store_models,
+    stored_models,
+    usable_groups,
+)
+from allhub_core.prices.query import (
     MODEL_COLUMNS,
     TOKEN_WEIGHTS,
     model_facets,
@@ -19,24 +34,21 @@ from allhub_core.prices.query import (
     model_syncs,
 )
 
-__all__: list[str] = []
-__all__ += ["BILLINGS", "MODEL_COLUMNS", "TOKEN_WEIGHTS", "model_facets", "model_frame", "model_rows", "model_sites",
-            "model_syncs"]
-
-# The write side (issue 19, models sync): each account's models and prices as its site gave them,
-# with the models added or removed between two syncs.
-from allhub_core.prices.cache import (  # noqa: E402
-    BILLING_KINDS,
-    CHANGE_KINDS,
-    GroupRecord,
-    PriceRecord,
-    check_days,
-    last_model_syncs,
-    model_changes,
-    store_models,
-    stored_models,
-    usable_groups,
-)
-
-__all__ += ["BILLING_KINDS", "CHANGE_KINDS", "GroupRecord", "PriceRecord", "check_days", "last_model_syncs",
-            "model_changes", "store_models", "stored_models", "usable_groups"]
+__all__ = [
+    "BILLINGS",
+    "CHANGE_KINDS",
+    "MODEL_COLUMNS",
+    "TOKEN_WEIGHTS",
+    "GroupRecord",
+    "PriceRecord",
+    "check_days",
+    "model_changes",
+    "model_facets",
+    "model_frame",
+    "model_rows",
+    "model_sites",
+    "model_syncs",
+    "store_models",
+    "stored_models",
+    "usable_groups",
+]

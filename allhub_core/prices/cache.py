@@ -27,11 +27,11 @@ import duckdb
 from allhub_core.errors import NotFound, ValidationError
 from allhub_core.store import Store
 
-__all__ = ["BILLING_KINDS", "CHANGE_KINDS", "GroupRecord", "PriceRecord", "check_days", "last_model_syncs",
-           "model_changes", "store_models", "stored_models"]
+__all__ = ["BILLINGS", "CHANGE_KINDS", "GroupRecord", "PriceRecord", "check_days",
+           "model_changes", "store_models", "stored_models", "usable_groups"]
 
 #: ``model_prices.billing``: per token, per call, a tiered expression, or not told.
-BILLING_KINDS = ("tokens", "call", "tiered", "unknown")
+BILLINGS = ("tokens", "call", "tiered", "unknown")
 #: ``model_changes.change``
 CHANGE_KINDS = ("added", "removed")
 MAX_DAYS = 3650
@@ -76,7 +76,7 @@ _INSERT_GROUP = ("INSERT INTO account_groups (account_id, grp, description, rati
 
 
 def _price_row(aid: int, r: PriceRecord, when: datetime) -> list[Any]:
-    billing = r.billing if r.billing in BILLING_KINDS else "unknown"
+    billing = r.billing if r.billing in BILLINGS else "unknown"
     return [aid, r.model, r.vendor or "", billing, r.model_ratio, r.completion_ratio, r.model_price, r.cache_ratio,
             r.create_cache_ratio, r.input_usd_per_1m, r.output_usd_per_1m, r.call_usd, list(r.enable_groups),
             list(r.endpoints), when]
@@ -161,15 +161,6 @@ def model_changes(store: Store, days: int = 7, *, now: datetime | None = None) -
             ORDER BY c.changed_at DESC, c.account_id, c.change, c.model""", [since]).fetchall()
     keys = ("account_id", "site_name", "origin", "model", "change", "changed_at")
     return [dict(zip(keys, (*r[:5], r[5].isoformat() if r[5] is not None else None), strict=True)) for r in rows]
-
-
-def last_model_syncs(store: Store, account_ids: Iterable[Any] | None = None) -> dict[int, dict[str, Any]]:
-    """Each synced account's last model sync: ``{account_id: {"fetched_at", "priced", "models"}}``."""
-    with store.read() as con:
-        rows = con.execute("SELECT account_id, fetched_at, priced, models FROM model_syncs").fetchall()
-    wanted = {int(i) for i in account_ids} if account_ids is not None else None
-    return {int(r[0]): {"fetched_at": r[1], "priced": bool(r[2]), "models": int(r[3])}
-            for r in rows if wanted is None or int(r[0]) in wanted}
 
 
 def stored_models(store: Store, account_id: int) -> list[str]:

@@ -36,14 +36,13 @@ import pandas as pd
 
 from allhub_core.accounts import effective_quota_sql
 from allhub_core.errors import ValidationError
+from allhub_core.prices.cache import BILLINGS
 from allhub_core.store import Store
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD
 
 __all__ = ["BILLINGS", "MODEL_COLUMNS", "TOKEN_WEIGHTS", "model_facets", "model_frame", "model_rows", "model_sites",
            "model_syncs"]
 
-#: how a site bills a model, as ``model_prices.billing`` stores it
-BILLINGS = ("tokens", "call", "tiered", "unknown")
 
 #: the extension's default comparison preset (azure-conversation): input and output shares
 TOKEN_WEIGHTS = (84.54, 15.46)

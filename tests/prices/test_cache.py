@@ -14,8 +14,8 @@ from allhub_core.errors import NotFound, ValidationError
 from allhub_core.prices import (
     GroupRecord,
     PriceRecord,
-    last_model_syncs,
     model_changes,
+    model_syncs,
     store_models,
     stored_models,
 )
@@ -56,7 +56,8 @@ def test_first_sync_stores_the_sites_numbers_and_records_no_change(store):
         groups = con.execute("SELECT grp, description, ratio, usable FROM account_groups WHERE account_id = ? "
                              "ORDER BY grp", [aid]).fetchall()
     assert groups == [("default", "默认分组", 1.0, True), ("svip", "SVIP", 0.5, False)]
-    assert last_model_syncs(store)[aid]["models"] == 2 and last_model_syncs(store)[aid]["priced"] is True
+    synced = model_syncs(store).set_index("account_id")
+    assert synced.loc[aid, "models"] == 2 and bool(synced.loc[aid, "priced"]) is True
     assert model_changes(store, days=3650) == []
 
 
@@ -86,7 +87,7 @@ def test_a_model_list_without_prices_is_stored_as_unknown_and_a_missing_account_
     store_models(store, aid, "https://alpha.example", [PriceRecord("m1"), PriceRecord("m1"), PriceRecord(" ")], [],
                  T0, priced=False)
     assert _prices(store, aid) == [("m1", "", "unknown", None, None, None, None, None, [], [])]
-    assert last_model_syncs(store, [aid])[aid]["priced"] is False
+    assert bool(model_syncs(store).set_index("account_id").loc[aid, "priced"]) is False
     with pytest.raises(NotFound):
         store_models(store, 9999, "https://nowhere.example", _rows("gpt-4o"), GROUPS, T0)
     with store.read() as con:

@@ -13,7 +13,7 @@ import pytest
 from shared import add_demo_row, fast_politeness
 
 from allhub_core.errors import NotFound, ValidationError
-from allhub_core.prices import last_model_syncs, model_changes, stored_models
+from allhub_core.prices import model_changes, model_syncs, stored_models
 from allhub_core.sandbox import demo_accounts
 from allhub_core.sync import sync_models
 
@@ -119,7 +119,8 @@ def test_a_model_list_without_prices_is_unknown_and_sub2api_is_unsupported(store
     assert _groups(store, one) == {}
     assert by[s2a]["status"] == "unsupported" and by[s2a]["message"].endswith(".") and stored_models(store, s2a) == []
     assert report.exit_code() == 0 and "1 unsupported" in report.summary()
-    assert last_model_syncs(store).keys() == {one}
+    synced = model_syncs(store)
+    assert synced.loc[synced["fetched_at"].notna(), "account_id"].tolist() == [one]
 
 
 def test_one_model_is_sold_at_different_prices_and_some_models_only_on_some_sites(store, sandbox):
@@ -156,14 +157,14 @@ def test_a_model_added_or_removed_between_two_syncs_is_reported_once(store, sand
 def test_a_failing_site_is_one_clean_sentence_and_keeps_its_old_rows(store, sandbox):
     aid, site, user = _add(store, sandbox, "new-api")
     sync_models(store, politeness=FAST)
-    before, synced = _prices(store, aid), last_model_syncs(store)[aid]
+    before, synced = _prices(store, aid), model_syncs(store).set_index("account_id").loc[aid].to_dict()
     _admin_models(site, remove=["gpt-4o"])
     site.inject("500", path="/api/pricing")
     report = sync_models(store, politeness=FAST)
     row = report.rows()[0]
     assert row["status"] == "failed" and report.exit_code() == 1 and row["message"]
     assert "\n" not in row["message"] and user.access_token not in json.dumps(report.rows()) + report.summary()
-    assert _prices(store, aid) == before and last_model_syncs(store)[aid] == synced
+    assert _prices(store, aid) == before and model_syncs(store).set_index("account_id").loc[aid].to_dict() == synced
     assert model_changes(store) == []
 
 

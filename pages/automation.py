@@ -1,4 +1,4 @@
-"""Automation: what runs by itself (refresh, check-in and its retries, usage and WebDAV sync), when it
+"""Automation: what runs by itself (refresh, check-in and its retries, usage, models and WebDAV sync), when it
 runs next, the run log with each account's result, and "run now".
 
 Jobs run in a background thread of the dashboard server (or in `allhub daemon`), never in this
@@ -107,6 +107,12 @@ with st.form("automation_settings"):
     usage_on = u1.toggle("Sync usage logs", value=s.usage_sync_enabled, key="usage_sync_enabled")
     usage_s = u2.number_input("Every (seconds)", min_value=60, value=s.usage_sync_interval_s, step=60,
                               key="usage_sync_interval_s")
+    m1, m2, _ = st.columns(3)
+    models_on = m1.toggle("Sync models and prices", value=s.models_sync_enabled, key="models_sync_enabled",
+                          help="Each account's models and prices (the Models page); a site that adds or removes "
+                               "a model is in the run log and, if a channel follows it, in a notification.")
+    models_s = m2.number_input("Every (seconds)", min_value=3600, value=s.models_sync_interval_s, step=3600,
+                               key="models_sync_interval_s")
     d1, d2, d3 = st.columns(3)
     dav_on = d1.toggle("Sync with WebDAV", value=s.webdav_sync_enabled, key="webdav_sync_enabled",
                        help="With the address and passwords of the Backup page.")
@@ -125,7 +131,8 @@ with st.form("automation_settings"):
                           checkin_window_start=start, checkin_window_end=end, retry_enabled=retry_on,
                           retry_interval_s=retry_s, retry_max=retry_max, usage_sync_enabled=usage_on,
                           usage_sync_interval_s=usage_s, webdav_sync_enabled=dav_on, webdav_sync_interval_s=dav_s,
-                          webdav_sync_mode=dav_mode, webdav_sync_max_delete_pct=dav_pct)
+                          webdav_sync_mode=dav_mode, webdav_sync_max_delete_pct=dav_pct,
+                          models_sync_enabled=models_on, models_sync_interval_s=models_s)
             flash("Automation settings saved.")
             st.rerun()
 

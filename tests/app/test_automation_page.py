@@ -37,6 +37,8 @@ def test_settings_are_saved_and_read_back(store):
     at.toggle(key="retry_enabled").set_value(True)
     at.number_input(key="retry_max").set_value(5)
     at.selectbox(key="webdav_sync_mode").set_value("upload")
+    at.toggle(key="models_sync_enabled").set_value(True)
+    at.number_input(key="models_sync_interval_s").set_value(43_200)
     at.button(key=SAVE).click().run()
     assert not at.exception, at.exception
     assert texts(at.success) == ["Automation settings saved."]
@@ -46,6 +48,7 @@ def test_settings_are_saved_and_read_back(store):
         True, 1200, True, "fixed", "07:45")
     assert (s.checkin_window_start, s.checkin_window_end, s.retry_enabled, s.retry_max, s.webdav_sync_mode) == (
         "22:00", "06:30", True, 5, "upload")
+    assert (s.models_sync_enabled, s.models_sync_interval_s) == (True, 43_200)
 
     again = start(PAGE)  # a new session reads them back from the database
     assert again.toggle(key="refresh_enabled").value is True
@@ -55,7 +58,7 @@ def test_settings_are_saved_and_read_back(store):
     assert again.selectbox(key="webdav_sync_mode").value == "upload"
     # the next runs follow the settings: refresh and check-in now have a time
     shown = {row["Job"]: row["Next run"] for row in again.dataframe[0].value.to_dict("records")}
-    assert shown["Refresh"] != "—" and shown["Check-in"] != "—", shown
+    assert shown["Refresh"] != "—" and shown["Check-in"] != "—" and shown["Models sync"] != "—", shown
 
 
 @pytest.mark.parametrize("start_at, end_at, sentence", [

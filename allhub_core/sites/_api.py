@@ -360,12 +360,14 @@ async def notices(creds: SiteCredentials, politeness: Politeness | None = None,
     return await _with_account(creds, politeness, on_rotated, lambda f, h: f.notices(h))
 
 
-async def list_models(creds: SiteCredentials, politeness: Politeness | None = None) -> list[str]:
-    return await _with_account(creds, politeness, None, lambda f, h: f.list_models(h))
+async def list_models(creds: SiteCredentials, politeness: Politeness | None = None,
+                      on_rotated: OnRotated | None = None) -> list[str]:
+    return await _with_account(creds, politeness, on_rotated, lambda f, h: f.list_models(h))
 
 
-async def get_pricing(creds: SiteCredentials, politeness: Politeness | None = None) -> Pricing:
-    return await _with_account(creds, politeness, None, lambda f, h: f.get_pricing(h))
+async def get_pricing(creds: SiteCredentials, politeness: Politeness | None = None,
+                      on_rotated: OnRotated | None = None) -> Pricing:
+    return await _with_account(creds, politeness, on_rotated, lambda f, h: f.get_pricing(h))
 
 
 async def redeem(creds: SiteCredentials, code: str, politeness: Politeness | None = None) -> RedeemResult:

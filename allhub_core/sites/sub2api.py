@@ -248,6 +248,23 @@ async def list_keys(client: Sub2ApiClient) -> list[ApiToken]:
     raise SiteError("The key list has more than 100 pages; stopped reading.")
 
 
+async def relay_models(client: Sub2ApiClient) -> list[str]:
+    """Sub2API has no price list: its models are what its relay's ``GET /v1/models`` answers to
+    one of the account's own enabled keys (the extension's fallback, ``site-api.md`` 8)."""
+    usable = [t for t in await list_keys(client) if t.status == 1 and t.key and "*" not in t.key]
+    if not usable:
+        raise UnsupportedError("This Sub2API account has no enabled API key to list its models with; "
+                               "create one first.")
+    key = usable[0].key
+    client.base.add_secret(key)
+    body = (await client.base.request("GET", "/v1/models", auth=Auth(access_token=key, send_user_id=False))
+            ).json_object()
+    data = body.get("data")
+    if not isinstance(data, list):
+        raise BadResponseError("The model list is not in a known format.")
+    return sorted({name for m in data if isinstance(m, dict) and (name := remote_text(m.get("id")))})
+
+
 async def create_key(client: Sub2ApiClient, name: str, *, quota_usd: float = 0, group_id: int | None = None,
                      ip_whitelist: list[str] | None = None, expires_in_days: int | None = None) -> ApiToken:
     body: dict[str, Any] = {"name": name, "quota": quota_usd, "ip_whitelist": ip_whitelist or []}
@@ -402,6 +419,9 @@ class Sub2ApiFamily(BaseFamily[Sub2ApiClient]):
 
     async def list_tokens(self, handle: Sub2ApiClient) -> list[ApiToken]:
         return await list_keys(handle)
+
+    async def list_models(self, handle: Sub2ApiClient) -> list[str]:
+        return await relay_models(handle)
 
     async def create_token(self, handle: Sub2ApiClient, spec: TokenSpec) -> ApiToken:
         quota_usd = 0 if spec.unlimited_quota else spec.remain_quota / QUOTA_PER_USD

@@ -15,16 +15,16 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from allhub_core.accounts import get_preferences, lower_site_window, site_rows, site_windows
+from allhub_core.accounts import get_preferences, lower_site_window, set_secrets, site_rows, site_windows
 from allhub_core.accounts.preferences import check_run_limits
 from allhub_core.accounts.site_profiles import window_changes
 from allhub_core.accounts.status import credential_rows
-from allhub_core.errors import AllhubError
-from allhub_core.net import unstored_lowerings, window_from_rpm
+from allhub_core.errors import AllhubError, NotFound, ValidationError
+from allhub_core.net import scrub, short, unstored_lowerings, window_from_rpm
 from allhub_core.sites import Politeness, SiteCredentials
 from allhub_core.store import Store
 
-__all__ = ["account_names", "credentials_for", "politeness_for", "shared_window_dir", "window_keeper"]
+__all__ = ["SiteAsker", "account_names", "credentials_for", "politeness_for", "shared_window_dir", "window_keeper"]
 
 log = logging.getLogger("allhub_core.sync")
 
@@ -108,3 +108,36 @@ def account_names(store: Store, ids: list[int] | None, *, only_enabled: bool = T
     """Credentials plus ``{account id: site name}`` so a report can name the accounts."""
     rows = credential_rows(store, ids, only_enabled=only_enabled, checkin=checkin)
     return [_credentials(r) for r in rows], {r["account_id"]: r["site_name"] for r in rows}
+
+
+class SiteAsker:
+    """One account of a run asking its site: its credentials kept current when the site rotates
+    them on use (Sub2API: a refresh token works once), the rotated ones saved with the run's
+    results (``save_rotated``, in the run's write transaction), and every failure one sentence
+    scrubbed of them (``clean``). Pass ``on_rotated`` to every ``sites`` call of the account."""
+
+    def __init__(self, creds: SiteCredentials, name: str, politeness: Politeness) -> None:
+        self.creds, self.name, self.politeness = creds, name, politeness
+        self.rotated: dict[str, str] = {}
+
+    @property
+    def id(self) -> int:
+        return int(self.creds.account_id)
+
+    def on_rotated(self, _account_id: str, rotated: dict[str, str]) -> None:
+        self.rotated.update(rotated)
+        for name in ("access_token", "refresh_token"):
+            if rotated.get(name):
+                setattr(self.creds, name, rotated[name])
+
+    def clean(self, exc: BaseException, also: list[str] | tuple[str, ...] = ()) -> str:
+        text = str(exc) or type(exc).__name__
+        return short(scrub(text, [*self.creds.secrets(), *self.rotated.values(), *also]))
+
+    def save_rotated(self, store: Store, con: Any) -> None:
+        for name in ("access_token", "refresh_token"):
+            if self.rotated.get(name):
+                try:
+                    set_secrets(store, self.id, con=con, **{name: self.rotated[name]})
+                except (NotFound, ValidationError):
+                    pass  # deleted meanwhile, or a token we would refuse anyway

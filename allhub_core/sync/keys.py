@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
 
-from allhub_core.accounts import parse_id, set_secrets
+from allhub_core.accounts import parse_id
 from allhub_core.errors import AllhubError, NotFound, SiteError, ValidationError
 from allhub_core.keys import (
     KeyRecord,
@@ -51,7 +51,7 @@ from allhub_core.keys import (
     store_keys,
     upsert_key,
 )
-from allhub_core.net import HttpStatusError, SlidingWindow, UnsupportedError, scrub, short
+from allhub_core.net import HttpStatusError, SlidingWindow, UnsupportedError
 from allhub_core.site_kinds import client_key
 from allhub_core.sites import (
     ApiToken,
@@ -71,7 +71,7 @@ from allhub_core.sites import (
 from allhub_core.store import Store
 from allhub_core.sync._lanes import network as _network
 from allhub_core.sync._lanes import per_site as _per_site
-from allhub_core.sync.credentials import account_names, credentials_for, politeness_for
+from allhub_core.sync.credentials import SiteAsker, account_names, credentials_for, politeness_for
 from allhub_core.vocab import QUOTA_PER_USD, AuthType
 
 __all__ = [
@@ -113,38 +113,26 @@ def _record(t: ApiToken) -> KeyRecord:
                      model_limits_enabled=t.model_limits_enabled, model_limits=t.model_limits, allow_ips=t.allow_ips)
 
 
-class _Account:
-    """One account's site calls: its credentials kept current when the site rotates them
-    (Sub2API), and every key seen, so no message can carry one."""
+class _Account(SiteAsker):
+    """One account's key calls (``SiteAsker``: rotated credentials kept and saved), and every key
+    seen, so no message can carry one."""
 
     def __init__(self, creds: SiteCredentials, name: str, politeness: Politeness) -> None:
-        self.creds, self.name, self.politeness = creds, name, politeness
-        self.rotated: dict[str, str] = {}
+        super().__init__(creds, name, politeness)
         self.seen: list[str] = []
         # Each site call opens its own transport, whose critical window starts empty: the
         # reveals of one run keep to the run's critical window here (5 a minute by default).
         p = politeness
         self._reveals = SlidingWindow(p.critical_requests, p.critical_window_s) if p.critical_requests else None
 
-    @property
-    def id(self) -> int:
-        return int(self.creds.account_id)
-
-    def _rotate(self, _account_id: str, rotated: dict[str, str]) -> None:
-        self.rotated.update(rotated)
-        for name in ("access_token", "refresh_token"):
-            if rotated.get(name):
-                setattr(self.creds, name, rotated[name])
-
     def _saw(self, tokens: Iterable[ApiToken]) -> None:
         self.seen += [t.key for t in tokens if t.key and not is_masked(t.key)]
 
-    def clean(self, exc: BaseException) -> str:
-        text = str(exc) or type(exc).__name__
-        return short(scrub(text, [*self.creds.secrets(), *self.rotated.values(), *self.seen]))
+    def clean(self, exc: BaseException, also: list[str] | tuple[str, ...] = ()) -> str:
+        return super().clean(exc, [*self.seen, *also])
 
     async def tokens(self) -> list[ApiToken]:
-        listed = await list_tokens(self.creds, self.politeness, on_rotated=self._rotate)
+        listed = await list_tokens(self.creds, self.politeness, on_rotated=self.on_rotated)
         self._saw(listed)
         return listed
 
@@ -152,7 +140,7 @@ class _Account:
                      expired_time: int = -1) -> ApiToken:
         made = await create_token(self.creds, name, remain_quota=remain_quota, unlimited_quota=unlimited,
                                   expired_time=expired_time, group=group, politeness=self.politeness,
-                                  on_rotated=self._rotate)
+                                  on_rotated=self.on_rotated)
         self._saw([made])
         return made
 
@@ -171,7 +159,8 @@ class _Account:
             self._reveals.record(loop.time())
 
     async def reveal(self, key_id: str) -> str:
-        key = await self._critical(lambda: reveal_token(self.creds, key_id, self.politeness, on_rotated=self._rotate))
+        key = await self._critical(lambda: reveal_token(self.creds, key_id, self.politeness,
+                                                        on_rotated=self.on_rotated))
         self.seen.append(key)
         return key
 
@@ -181,23 +170,23 @@ class _Account:
         if len(key_ids) == 1:
             return {key_ids[0]: await self.reveal(key_ids[0])}
         got = await self._critical(lambda: reveal_tokens(self.creds, key_ids, self.politeness,
-                                                         on_rotated=self._rotate))
+                                                         on_rotated=self.on_rotated))
         self.seen += [k for k in got.values() if k]
         return got
 
     async def update(self, key_id: str, spec: TokenSpec) -> ApiToken:
-        made = await update_token(self.creds, key_id, spec, self.politeness, on_rotated=self._rotate)
+        made = await update_token(self.creds, key_id, spec, self.politeness, on_rotated=self.on_rotated)
         self._saw([made])
         return made
 
     async def delete(self, key_id: str) -> None:
-        await delete_token(self.creds, key_id, self.politeness, on_rotated=self._rotate)
+        await delete_token(self.creds, key_id, self.politeness, on_rotated=self.on_rotated)
 
     async def groups(self) -> list[str]:
         """The account's usable groups: the site's group list (``list_groups``), else its price
         list's ``usable_group``; [] when the site tells neither."""
         try:
-            listed = list(await list_groups(self.creds, self.politeness, on_rotated=self._rotate))
+            listed = list(await list_groups(self.creds, self.politeness, on_rotated=self.on_rotated))
         except UnsupportedError:
             listed = None
         except HttpStatusError as exc:
@@ -207,7 +196,7 @@ class _Account:
         if listed:
             return list(dict.fromkeys(g.strip() for g in listed if g.strip()))
         try:
-            pricing = await get_pricing(self.creds, self.politeness)
+            pricing = await get_pricing(self.creds, self.politeness, on_rotated=self.on_rotated)
         except UnsupportedError:
             return []
         out: list[str] = []
@@ -240,19 +229,10 @@ def _on_account(store: Store, a: _Account, work: Callable[[], Coroutine[Any, Any
         return _network(store, work)
     except AllhubError as exc:
         with store.write() as con:
-            _save_rotated(store, a, con)
+            a.save_rotated(store, con)
         if isinstance(exc, NotFound):
             raise
         raise SiteError(a.clean(exc)) from exc
-
-
-def _save_rotated(store: Store, a: _Account, con: Any) -> None:
-    for name in ("access_token", "refresh_token"):
-        if a.rotated.get(name):  # Sub2API rotates its tokens on use
-            try:
-                set_secrets(store, a.id, con=con, **{name: a.rotated[name]})
-            except (NotFound, ValidationError):
-                pass  # deleted meanwhile, or a token we would refuse anyway
 
 
 def _store(store: Store, a: _Account, tokens: list[ApiToken], fetched: datetime, con: Any) -> None:
@@ -320,7 +300,7 @@ def sync_keys(store: Store, ids: list[Any] | None = None, politeness: Politeness
     results = _network(store, lambda: _per_site(accounts, one))
     with store.write() as con:
         for a, (_o, listed) in zip(accounts, results, strict=True):
-            _save_rotated(store, a, con)
+            a.save_rotated(store, con)
             if listed is not None:
                 _store(store, a, listed, fetched, con)
     return KeySyncReport([o for o, _ in results])
@@ -403,7 +383,7 @@ def create_key(store: Store, account_id: Any, *, name: str | None = None, group:
 
     made = _on_account(store, a, go)
     with store.write() as con:
-        _save_rotated(store, a, con)
+        a.save_rotated(store, con)
         upsert_key(store, a.id, _record(made), con=con)
     row = next(r for r in key_rows(store, [a.id]) if r["key_id"] == str(made.id))
     return KeyCreateReport(a.id, row)
@@ -463,7 +443,7 @@ def update_key(store: Store, account_id: Any, key_id: Any, *, name: str | None =
 
     updated = _on_account(store, a, go)
     with store.write() as con:
-        _save_rotated(store, a, con)
+        a.save_rotated(store, con)
         upsert_key(store, a.id, _record(updated), con=con)
     return next(r for r in key_rows(store, [a.id]) if r["key_id"] == kid)
 
@@ -520,7 +500,7 @@ def reveal_keys(store: Store, account_id: Any, key_ids: Iterable[Any], *, keep: 
     if missing:
         found.update(_on_account(store, a, go))
     with store.write() as con:
-        _save_rotated(store, a, con)
+        a.save_rotated(store, con)
         if listed:
             store_keys(store, a.id, [_record(t) for t in listed], con=con)
         if keep:
@@ -587,7 +567,7 @@ def delete_keys(store: Store, account_id: Any, key_ids: Iterable[Any],
     _on_account(store, a, go)
     gone = {k for k, ok, _ in report.results if ok}
     with store.write() as con:
-        _save_rotated(store, a, con)
+        a.save_rotated(store, con)
         store_keys(store, a.id, [_record(t) for t in listed if t.id not in gone], con=con)
     return report
 
@@ -692,7 +672,7 @@ def ensure_keys(store: Store, ids: list[Any] | None = None, all_groups: bool = F
     results = _network(store, lambda: _per_site(accounts, lambda a: _ensure_one(a, all_groups)))
     with store.write() as con:
         for a, (_o, tokens) in zip(accounts, results, strict=True):
-            _save_rotated(store, a, con)
+            a.save_rotated(store, con)
             if tokens is not None:
                 _store(store, a, tokens, fetched, con)
     return KeyEnsureReport([o for o, _ in results], all_groups=all_groups)

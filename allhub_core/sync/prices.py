@@ -19,13 +19,13 @@ from typing import Any
 
 from allhub_core.accounts import parse_id
 from allhub_core.errors import AllhubError, NotFound
-from allhub_core.net import UnsupportedError, scrub, short
+from allhub_core.net import UnsupportedError
 from allhub_core.origin import origin_key
 from allhub_core.prices import GroupRecord, PriceRecord, store_models
-from allhub_core.sites import ModelPrice, Politeness, Pricing, SiteCredentials, get_pricing, list_models
+from allhub_core.sites import ModelPrice, Politeness, Pricing, get_pricing, list_models
 from allhub_core.store import Store
 from allhub_core.sync._lanes import network, per_site
-from allhub_core.sync.credentials import account_names, politeness_for
+from allhub_core.sync.credentials import SiteAsker, account_names, politeness_for
 
 __all__ = ["ModelOutcome", "ModelSyncReport", "price_records", "sync_models"]
 
@@ -107,25 +107,15 @@ class _Fetched:
     priced: bool
 
 
-class _Account:
-    """One account of the run: its credentials and the name a report gives it."""
-
-    def __init__(self, creds: SiteCredentials, name: str, politeness: Politeness) -> None:
-        self.creds, self.name, self.politeness = creds, name, politeness
-
-    @property
-    def id(self) -> int:
-        return int(self.creds.account_id)
-
-    def clean(self, exc: BaseException) -> str:
-        return short(scrub(str(exc) or type(exc).__name__, self.creds.secrets()))
+class _Account(SiteAsker):
+    """One account of the run (``SiteAsker``: rotated credentials kept and saved with its models)."""
 
     async def fetch(self) -> _Fetched:
         """The price list; the model list when the site has none (UnsupportedError when neither)."""
         try:
-            pricing = await get_pricing(self.creds, self.politeness)
+            pricing = await get_pricing(self.creds, self.politeness, on_rotated=self.on_rotated)
         except UnsupportedError:
-            names = await list_models(self.creds, self.politeness)
+            names = await list_models(self.creds, self.politeness, on_rotated=self.on_rotated)
             return _Fetched([PriceRecord(model=n, billing="unknown") for n in names], [], False)
         rows, groups = price_records(pricing)
         return _Fetched(rows, groups, True)
@@ -163,6 +153,7 @@ def sync_models(store: Store, ids: list[Any] | None = None, politeness: Politene
     fetched_at = datetime.now(UTC)
     with store.write() as con:
         for a, (o, got) in zip(accounts, results, strict=True):
+            a.save_rotated(store, con)  # whatever happened: a Sub2API refresh token works once
             if got is None:
                 continue
             origin = origin_key(a.creds.site_url) or a.creds.site_url

@@ -61,12 +61,13 @@ def test_sync_then_the_listing_in_json_csv_and_a_table(store, sandbox, db_path, 
     by = {r["account_id"]: r for r in json.loads(out)}
     served = httpx.get(f"{site_a.url}/api/pricing").json()["data"]
     assert by[a]["status"] == "ok" and by[a]["models"] == len(served) and by[a]["priced"] is True
-    assert by[s2a]["status"] == "unsupported" and by[s2a]["message"]
+    assert by[s2a]["status"] == "ok" and by[s2a]["priced"] is False  # its relay's /v1/models, no prices
 
     code, out, _ = _run(db_path, capsys, "--json")
     rows = json.loads(out)
     assert code == 0 and rows and all(list(r) == LIST_KEYS for r in rows)
-    gpt = [r for r in rows if r["model"] == "gpt-4o"]
+    assert {r["billing"] for r in rows if r["account_id"] == s2a} == {"unknown"}
+    gpt = [r for r in rows if r["model"] == "gpt-4o" and r["account_id"] != s2a]
     assert {r["account_id"] for r in gpt} == {a, b}
     cheapest = [r for r in gpt if r["cheapest"]]
     assert cheapest and all(r["input_usd_per_1m"] == min(x["input_usd_per_1m"] for x in gpt) for r in cheapest)

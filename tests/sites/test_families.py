@@ -143,25 +143,30 @@ def test_family_recognises_refreshes_and_checks_in(sandbox, site_type):
         assert seen["no_checkin"].endswith("have no check-in.")
 
 
-def test_sub2api_lacks_models_prices_and_codes(sandbox):
+def test_sub2api_lists_its_relay_models_and_lacks_prices_and_codes(sandbox):
     site = sandbox.site("sub2api")
     user = site.users[1]
     creds = SiteCredentials("s2", site.url, SiteType.SUB2API.value, "access_token", access_token=user.access_token,
                             refresh_token=user.refresh_token)
     family = FAMILIES[SiteType.SUB2API]
 
-    async def lacks() -> list[str]:
+    async def ask() -> tuple[list[str], list[str]]:
         async with Transport.open(FAST) as t:
             handle = family.open(t.session(site.url, Auth(access_token=user.access_token), creds.secrets()), creds)
+            models = await family.list_models(handle)  # the relay's /v1/models, with one of the user's keys
             said = []
-            for call in (family.list_models(handle), family.get_pricing(handle), family.redeem(handle, "CODE")):
+            for call in (family.get_pricing(handle), family.redeem(handle, "CODE")):
                 with pytest.raises(UnsupportedError) as caught:
                     await call
                 said.append(str(caught.value))
-            return said
+            return models, said
 
-    assert asyncio.run(lacks()) == ["Sub2API sites have no model list.", "Sub2API sites have no price list.",
-                                    "Sub2API sites have no redemption codes."]
+    site.clear_requests()
+    models, said = asyncio.run(ask())
+    relay = [r for r in site.requests if r.path == "/v1/models"]
+    assert models and models == sorted(models) and len(relay) == 1
+    assert relay[0].headers["authorization"].startswith("Bearer sk-")
+    assert said == ["Sub2API sites have no price list.", "Sub2API sites have no redemption codes."]
 
 
 def test_voapi_v2_sends_the_raw_jwt_and_reads_its_own_routes(sandbox):

@@ -1,7 +1,7 @@
 """Models and prices against the sandbox relay sites over real HTTP: each dialect's price list
 stored with the site's own numbers (New API and V-API rows, OneHub/DoneHub's shapes), groups with
-their ratios and usable flags, a site with only a model list stored as 'unknown', Sub2API
-unsupported with a sentence; models added and removed between two syncs reported once (none on the
+their ratios and usable flags, a site with only a model list stored as 'unknown', Sub2API's relay
+models (its /v1/models with one of the account's keys); models added and removed between two syncs reported once (none on the
 first sync); a failing site is one clean sentence and keeps its old rows."""
 
 from __future__ import annotations
@@ -109,18 +109,33 @@ def test_onehub_prices_map_to_ratios_and_per_call_prices(store, sandbox, dialect
     assert _groups(store, aid) == {"default": ("默认分组", 1.0, True), "vip": ("VIP 分组", 0.7, True)}
 
 
-def test_a_model_list_without_prices_is_unknown_and_sub2api_is_unsupported(store, sandbox):
+def test_a_model_list_without_prices_is_unknown_and_sub2api_lists_its_relay_models(store, sandbox):
+    """One API has a model list and no prices; Sub2API has neither, so its models are what its
+    relay's ``/v1/models`` answers to one of the account's own enabled keys (the extension's way)."""
     one, site, _ = _add(store, sandbox, "one-api")
-    s2a, _s2a_site, _ = _add(store, sandbox, "sub2api")
+    s2a, s2a_site, s2a_user = _add(store, sandbox, "sub2api")
     report = sync_models(store, politeness=FAST)
     by = {r["account_id"]: r for r in report.rows()}
     assert by[one]["status"] == "ok" and by[one]["priced"] is False and by[one]["models"] == len(site.models)
     assert {m: p["billing"] for m, p in _prices(store, one).items()} == dict.fromkeys(site.models, "unknown")
     assert _groups(store, one) == {}
-    assert by[s2a]["status"] == "unsupported" and by[s2a]["message"].endswith(".") and stored_models(store, s2a) == []
-    assert report.exit_code() == 0 and "1 unsupported" in report.summary()
+    relay = [r for r in s2a_site.requests if r.path == "/v1/models"]
+    key = next(t.key for t in s2a_user.tokens if t.status == 1)
+    assert len(relay) == 1 and key not in json.dumps(report.rows()) + report.summary()
+    served = httpx.get(f"{s2a_site.url}/v1/models", headers={"Authorization": f"Bearer sk-{key}"}).json()["data"]
+    assert by[s2a]["status"] == "ok" and by[s2a]["priced"] is False
+    assert stored_models(store, s2a) == sorted(m["id"] for m in served)
+    assert {p["billing"] for p in _prices(store, s2a).values()} == {"unknown"}
+    assert report.exit_code() == 0
     synced = model_syncs(store)
-    assert synced.loc[synced["fetched_at"].notna(), "account_id"].tolist() == [one]
+    assert sorted(synced.loc[synced["fetched_at"].notna(), "account_id"].tolist()) == sorted([one, s2a])
+    # a Sub2API account with no enabled key cannot ask its relay: one sentence, nothing stored
+    for t in s2a_user.tokens:
+        t.status = 2
+    again = {r["account_id"]: r for r in sync_models(store, [s2a], politeness=FAST).rows()}[s2a]
+    assert again["status"] == "unsupported" and "no enabled API key" in again["message"]
+    assert stored_models(store, s2a) == sorted(m["id"] for m in served)  # the last good list is kept
+
 
 
 def test_one_model_is_sold_at_different_prices_and_some_models_only_on_some_sites(store, sandbox):

@@ -21,15 +21,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from allhub_core.accounts import account_choices, get_preferences, parse_id, set_secrets
+from allhub_core.accounts import account_choices, get_preferences, parse_id
 from allhub_core.errors import AllhubError, NotFound
-from allhub_core.net import UnsupportedError, scrub, short
+from allhub_core.net import UnsupportedError
 from allhub_core.notices import NoticeRecord, due_origins, record_site_sync, site_key, site_states, store_notices
 from allhub_core.origin import origin_key
-from allhub_core.sites import Notice, Politeness, SiteCredentials, family_for, notices
+from allhub_core.sites import Notice, Politeness, family_for, notices
 from allhub_core.store import Store
 from allhub_core.sync._lanes import network
-from allhub_core.sync.credentials import account_names, politeness_for
+from allhub_core.sync.credentials import SiteAsker, account_names, politeness_for
 
 __all__ = ["NoticeSiteOutcome", "NoticeSyncReport", "sync_notices"]
 
@@ -82,28 +82,12 @@ class NoticeSyncReport:
         return 1 if self.count("failed") else 0
 
 
-class _Asker:
-    """One account asking its site: its credentials kept current when the site rotates them."""
-
-    def __init__(self, creds: SiteCredentials, politeness: Politeness) -> None:
-        self.creds, self.politeness = creds, politeness
-        self.rotated: dict[str, str] = {}
-
-    @property
-    def id(self) -> int:
-        return int(self.creds.account_id)
-
-    def _rotate(self, _account_id: str, rotated: dict[str, str]) -> None:
-        self.rotated.update(rotated)
-        for name in ("access_token", "refresh_token"):
-            if rotated.get(name):
-                setattr(self.creds, name, rotated[name])
-
-    def clean(self, exc: BaseException) -> str:
-        return short(scrub(str(exc) or type(exc).__name__, [*self.creds.secrets(), *self.rotated.values()]))
+class _Asker(SiteAsker):
+    """One account asking its site for its announcements (``SiteAsker``: rotated credentials kept
+    and saved with them)."""
 
     async def ask(self) -> list[Notice]:
-        return await notices(self.creds, self.politeness, on_rotated=self._rotate)
+        return await notices(self.creds, self.politeness, on_rotated=self.on_rotated)
 
 
 @dataclass
@@ -130,7 +114,7 @@ def _sites(store: Store, ids: list[Any] | None, politeness: Politeness | None, s
     p = politeness or politeness_for(store)
     by_origin: dict[str, list[_Asker]] = {}
     for c in creds:
-        by_origin.setdefault(origin_key(c.site_url) or c.site_url, []).append(_Asker(c, p))
+        by_origin.setdefault(origin_key(c.site_url) or c.site_url, []).append(_Asker(c, names.get(c.account_id, ""), p))
     return [_Site(o, askers, NoticeSiteOutcome(o, names.get(askers[0].creds.account_id, ""),
                                                 [a.id for a in askers], "ok"))
             for o, askers in by_origin.items()]
@@ -162,9 +146,7 @@ def _write(store: Store, sites: list[_Site], at: datetime) -> None:
         for site in sites:
             o = site.outcome
             for asker in site.askers:
-                if asker.rotated:
-                    set_secrets(store, asker.id, access_token=asker.rotated.get("access_token"),
-                                refresh_token=asker.rotated.get("refresh_token"), con=con)
+                asker.save_rotated(store, con)
             for aid, items in site.got.items():
                 creds = next(a.creds for a in site.askers if a.id == aid)
                 key = site_key(creds.site_type, site.origin, aid if site.per_account else None)

@@ -15,7 +15,7 @@ from typing import Any
 import streamlit as st
 
 from allhub_core.keys import key_groups
-from allhub_core.prices import usable_groups
+from allhub_core.prices import stored_models, usable_groups
 from allhub_core.store import Store
 from allhub_core.sync import create_key, delete_keys, ensure_keys, reveal_keys, sync_keys, update_key
 from pages._keys_grid import SelectedKey
@@ -150,11 +150,18 @@ def create_form(store: Store, names: dict[int, str], default: int | None) -> Non
     never = c4.toggle("Never expires", value=True, key="kc_never")
     expires = None if never else c4.date_input("Expires at the end of", value=date.today() + timedelta(days=30),
                                                key="kc_expires")
+    c5, c6 = st.columns(2)
+    models = c5.multiselect("Only these models", stored_models(store, aid), key=f"kc_models_{aid}",
+                            accept_new_options=True, placeholder="every model",
+                            help="The models this account's last models sync found; type another name to add it")
+    ips = c6.text_input("Only from these IPs", key="kc_ips", placeholder="anywhere",
+                        help="IP addresses or networks (CIDR), separated by commas")
     if st.button("Create key", type="primary", icon=":material/add:", key="kc_create"):
         with user_errors():
             report = create_key(store, aid, name=name, group=group or "", quota_usd=quota,
                                 unlimited=True if unlimited else None,
-                                expires=expires if isinstance(expires, date) else None)
+                                expires=expires if isinstance(expires, date) else None,
+                                model_limits=models, allow_ips=ips)
             finish(report.summary())
 
 

@@ -95,7 +95,8 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     try:
         with store.session():
             report = create_key(store, args.account, name=args.name, group=args.group, quota_usd=args.quota_usd,
-                                unlimited=args.unlimited or None, expires=args.expires)
+                                unlimited=args.unlimited or None, expires=args.expires, model_limits=args.models,
+                                allow_ips=args.allow_ips)
     except SiteError as exc:
         raise _site_failed(exc) from exc
     if args.json:

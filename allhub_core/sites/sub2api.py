@@ -424,9 +424,12 @@ class Sub2ApiFamily(BaseFamily[Sub2ApiClient]):
         return await relay_models(handle)
 
     async def create_token(self, handle: Sub2ApiClient, spec: TokenSpec) -> ApiToken:
+        if spec.model_limits_enabled and spec.model_limits:
+            raise UnsupportedError("Sub2API keys cannot be limited to some models; leave the model list empty.")
         quota_usd = 0 if spec.unlimited_quota else spec.remain_quota / QUOTA_PER_USD
         return await create_key(handle, spec.name, quota_usd=quota_usd,
                                 group_id=int(spec.group) if spec.group.isdigit() else None,
+                                ip_whitelist=[ip for ip in spec.allow_ips.split(",") if ip],
                                 expires_in_days=expires_in_days(spec.expired_time))
 
     async def update_token(self, handle: Sub2ApiClient, token_id: str, spec: TokenSpec) -> ApiToken:

@@ -33,6 +33,7 @@ is scrubbed with the account's secrets and every key seen).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import math
 import re
 from collections.abc import Callable, Coroutine, Iterable
@@ -51,7 +52,7 @@ from allhub_core.keys import (
     store_keys,
     upsert_key,
 )
-from allhub_core.net import HttpStatusError, SlidingWindow, UnsupportedError
+from allhub_core.net import HttpStatusError, SlidingWindow, UnsupportedError, short
 from allhub_core.site_kinds import client_key
 from allhub_core.sites import (
     ApiToken,
@@ -137,9 +138,10 @@ class _Account(SiteAsker):
         return listed
 
     async def create(self, name: str, *, group: str = "", remain_quota: int = 0, unlimited: bool = True,
-                     expired_time: int = -1) -> ApiToken:
+                     expired_time: int = -1, model_limits: str = "", allow_ips: str = "") -> ApiToken:
         made = await create_token(self.creds, name, remain_quota=remain_quota, unlimited_quota=unlimited,
-                                  expired_time=expired_time, group=group, politeness=self.politeness,
+                                  expired_time=expired_time, group=group, model_limits_enabled=bool(model_limits),
+                                  model_limits=model_limits, allow_ips=allow_ips, politeness=self.politeness,
                                   on_rotated=self.on_rotated)
         self._saw([made])
         return made
@@ -334,6 +336,35 @@ def _clean_text(value: str | None, what: str, limit: int) -> str:
     return text
 
 
+def _items(value: Iterable[str] | str | None) -> list[str]:
+    """A list given as a list or as text (commas, spaces or new lines between items), each once."""
+    parts = re.split(r"[,\s]+", value) if isinstance(value, str) else [str(v) for v in value or []]
+    return list(dict.fromkeys(p.strip() for p in parts if p and p.strip()))
+
+
+def _model_limits(value: Iterable[str] | str | None) -> str:
+    """The models a key may use (none: every model), as the sites store them: comma-separated."""
+    models = _items(value)
+    for m in models:
+        _clean_text(m, "model name", 200)
+    text = ",".join(models)
+    if len(text) > 4000:
+        raise ValidationError("The key's model list is too long (at most 4,000 characters).")
+    return text
+
+
+def _allow_ips(value: Iterable[str] | str | None) -> str:
+    """The addresses a key may be used from (none: anywhere): IPs or networks (CIDR), checked."""
+    ips = _items(value)
+    for ip in ips:
+        try:
+            ipaddress.ip_network(ip, strict=False)
+        except ValueError:
+            raise ValidationError(f"'{short(ip, 60)}' is not an IP address or network (such as 203.0.113.7 "
+                                  "or 10.0.0.0/8).") from None
+    return ",".join(ips)
+
+
 def _quota(quota_usd: Any, unlimited: bool | None) -> tuple[bool, int]:
     if quota_usd is None:
         return True, 0
@@ -368,18 +399,21 @@ def _expiry(expires: date | str | None, today: date | None = None) -> int:
 
 def create_key(store: Store, account_id: Any, *, name: str | None = None, group: str | None = None,
                quota_usd: Any = None, unlimited: bool | None = None, expires: date | str | None = None,
+               model_limits: Iterable[str] | str | None = None, allow_ips: Iterable[str] | str | None = None,
                politeness: Politeness | None = None) -> KeyCreateReport:
     """Create one key on the account's site (``quota_usd`` or unlimited, the default; ``expires``
-    a day after today, or never) and add it to the cache. Input is checked before any request."""
+    a day after today, or never; ``model_limits``: only these models; ``allow_ips``: only from
+    these addresses or networks) and add it to the cache. Input is checked before any request."""
     key_name = _clean_text(name, "name", MAX_NAME) or CREATED_KEY_NAME
     key_group = _clean_text(group, "group", 64)
     is_unlimited, remain = _quota(quota_usd, unlimited)
     expired_time = _expiry(expires)
+    models, ips = _model_limits(model_limits), _allow_ips(allow_ips)
     a = _one(store, account_id, politeness)
 
     async def go() -> ApiToken:
         return await a.create(key_name, group=key_group, remain_quota=remain, unlimited=is_unlimited,
-                              expired_time=expired_time)
+                              expired_time=expired_time, model_limits=models, allow_ips=ips)
 
     made = _on_account(store, a, go)
     with store.write() as con:

@@ -39,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--quota-usd", metavar="X", help="the key's quota in USD")
     q.add_argument("--unlimited", action="store_true", help="no quota limit (the default)")
     c.add_argument("--expires", metavar="YYYY-MM-DD", help="the key stops working after this day (default: never)")
+    c.add_argument("--models", metavar="M1,M2", help="only these models (default: every model)")
+    c.add_argument("--allow-ips", metavar="IP,CIDR", help="only from these addresses or networks (default: anywhere)")
     c.add_argument("--json", action="store_true", help="print the key's row as JSON")
     c.set_defaults(run=_CMD + "cmd_keys_create")
 

@@ -19,9 +19,10 @@ from allhub_core.sync import keys as keys_flows
 FAST = fast_politeness(read_timeout=2.0, retries=1, retries_429=1)
 #: masked + POST reveal (New API), full keys and no reveal route (One API), 0-based pages and a
 #: 30-character name limit (Veloera), OneHub's pages and group map, GET reveal (WONG), a cookie
-#: account (AnyRouter), Sub2API (its own API, rotating tokens), VoAPI v2 (no key routes).
+#: account (AnyRouter), Sub2API (its own API, rotating tokens), VoAPI v2 (raw JWT, masked keys,
+#: one reveal per key).
 DIALECTS = ["new-api", "one-api", "veloera", "one-hub", "wong-gongyi", "anyrouter", "sub2api", "voapi-v2"]
-KEYED = [d for d in DIALECTS if d != "voapi-v2"]
+KEYED = DIALECTS
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +57,16 @@ def test_sync_stores_every_key_masked_with_its_figures(store, sandbox, dialect):
     assert not any(_full(t.key) in text for t in user.tokens)
 
 
-def test_a_site_without_key_routes_is_unsupported_and_a_failure_is_one_clean_sentence(store, sandbox):
-    vo, _, _ = add_demo_account(store, sandbox, "voapi-v2")
+def test_a_failure_is_one_clean_sentence_and_the_other_accounts_still_sync(store, sandbox):
+    vo, _, vo_user = add_demo_account(store, sandbox, "voapi-v2")
     na, site, user = add_demo_account(store, sandbox, "new-api")
     site.inject("echo_secret", path="/api/token", alter="none")  # the site quotes the token back
     report = sync_keys(store, politeness=FAST)
     by = {r["account_id"]: r for r in report.rows()}
-    assert by[vo]["status"] == "unsupported" and by[vo]["message"]
+    assert by[vo]["status"] == "ok" and by[vo]["keys"] == len(vo_user.tokens)
     assert by[na]["status"] == "failed" and report.exit_code() == 1 and by[na]["message"]
     assert user.access_token not in json.dumps(report.rows()) + report.summary()
-    assert key_rows(store) == []
+    assert {r["account_id"] for r in key_rows(store)} == ({vo} if vo_user.tokens else set())
     site.clear_faults()
     site.inject("500", path="/api/token")
     with pytest.raises(SiteError) as err:
@@ -127,7 +128,10 @@ def test_reveal_one_and_several(store, sandbox, dialect):
     assert {k: _full(v) for k, v in many.items()} == {str(t.id): _full(t.key) for t in tokens}
     reveals = [r for r in site.requests if r.path.endswith("/key")]
     batches = [r for r in site.requests if r.path.rstrip("/") == "/api/token/batch/keys"]
-    if site.spec.site_type == "new-api":
+    if site.spec.site_type == "voapi-v2":  # masked keys, no batch: one POST /api/keys/{id}/token each
+        assert sorted(r.path for r in site.requests if r.method == "POST") == sorted(
+            f"/api/keys/{t.id}/token" for t in tokens)
+    elif site.spec.site_type == "new-api":
         assert reveals == [] and len(batches) == 1  # New API: one batch request for all
     elif site.spec.family == "newapi" and site.spec.masks_keys and site.spec.reveal_method:
         assert len(reveals) == len(tokens)  # a fork without the batch: one per masked key
@@ -160,7 +164,7 @@ def test_reveal_of_a_key_the_site_does_not_have_and_of_a_bad_id(store, sandbox):
     assert user.access_token not in str(key_rows(store))
 
 
-@pytest.mark.parametrize("dialect", ["new-api", "one-api", "sub2api"])
+@pytest.mark.parametrize("dialect", ["new-api", "one-api", "sub2api", "voapi-v2"])
 def test_delete_agrees_with_the_site_key_by_key(store, sandbox, dialect):
     """The keys asked for leave the site and the store; the others stay in both."""
     aid, _site, user = add_demo_account(store, sandbox, dialect)
@@ -200,17 +204,18 @@ def test_ensure_creates_the_default_key_only_where_none_exists(store, sandbox, d
     assert len(user.tokens) == 1
 
 
-def test_ensure_leaves_an_account_with_keys_alone_and_skips_sub2api_and_voapi(store, sandbox):
+def test_ensure_leaves_an_account_with_keys_alone_and_skips_sub2api(store, sandbox):
     na, _, na_user = add_demo_account(store, sandbox, "new-api")
     s2, _, s2_user = add_demo_account(store, sandbox, "sub2api")
-    vo, _, _ = add_demo_account(store, sandbox, "voapi-v2")
+    vo, _, vo_user = add_demo_account(store, sandbox, "voapi-v2")
     s2_user.tokens.clear()
-    count = len(na_user.tokens)
+    count, vo_count = len(na_user.tokens), len(vo_user.tokens)
+    assert vo_count  # the seeded VoAPI v2 user has keys
     report = ensure_keys(store, politeness=FAST)
     by = {r["account_id"]: r for r in report.rows()}
     assert by[na]["status"] == "ok" and len(na_user.tokens) == count
     assert by[s2]["status"] == "skipped" and s2_user.tokens == [] and "group" in by[s2]["message"]
-    assert by[vo]["status"] == "unsupported"
+    assert by[vo]["status"] == "ok" and by[vo]["created"] == [] and len(vo_user.tokens) == vo_count
     assert report.exit_code() == 0
 
 

@@ -46,17 +46,18 @@ def _run(db_path, capsys, *argv):
 def test_sync_list_json_csv_and_table(store, sandbox, db_path, capsys):
     aid, _, user = _add(store, sandbox, "new-api")
     oid, _, ouser = _add(store, sandbox, "one-api")
-    vid, _, _ = _add(store, sandbox, "voapi-v2")
+    vid, _, vuser = _add(store, sandbox, "voapi-v2")
     code, out, _ = _run(db_path, capsys, "sync", "--json")
     assert code == 0
     by = {r["account_id"]: r for r in json.loads(out)}
     assert by[aid]["status"] == "ok" and by[aid]["keys"] == len(user.tokens)
-    assert by[vid]["status"] == "unsupported"
+    assert by[vid]["status"] == "ok" and by[vid]["keys"] == len(vuser.tokens)
 
     code, out, _ = _run(db_path, capsys, "list", "--json")
     rows = json.loads(out)
     assert code == 0 and all(list(r) == LIST_KEYS for r in rows)
-    assert {r["account_id"] for r in rows} == {aid, oid} and len(rows) == len(user.tokens) + len(ouser.tokens)
+    assert {r["account_id"] for r in rows} == {aid, oid} | ({vid} if vuser.tokens else set())
+    assert len(rows) == len(user.tokens) + len(ouser.tokens) + len(vuser.tokens)
     r = rows[0]
     assert isinstance(r["unlimited"], bool) and r["status"] in ("enabled", "disabled", "expired", "exhausted")
     assert (r["remaining_usd"] is None) == r["unlimited"] and isinstance(r["used_usd"], float)
@@ -67,7 +68,7 @@ def test_sync_list_json_csv_and_table(store, sandbox, db_path, capsys):
     code, out, _ = _run(db_path, capsys, "list")
     assert code == 0 and "KEY (MASKED)" in out
     everything = json.dumps(rows) + out
-    for t in user.tokens + ouser.tokens:  # One API lists full keys; the store keeps them masked
+    for t in user.tokens + ouser.tokens + vuser.tokens:  # One API lists full keys; the store keeps them masked
         assert t.key not in everything
 
 

@@ -451,6 +451,13 @@ def _m014_notices(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
+def _m015_checkin_reasons(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 21: why each check-in result came to be (``vocab.CheckInReason``), so a retry takes
+    # only what can succeed. NULL on the rows written before: they read as "unclassified".
+    con.execute("ALTER TABLE checkin_log ADD COLUMN reason VARCHAR")
+    con.execute("ALTER TABLE automation_run_results ADD COLUMN reason VARCHAR")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -477,6 +484,8 @@ MIGRATIONS: list[Migration] = [
     Migration(13, "look-alike duplicates: the pairs the user kept", _m013_lookalike_kept),
     Migration(14, "notices: site announcements with their read state, and each site's announcement sync",
               _m014_notices),
+    Migration(15, "check-in reasons: a reason code on each check-in log row and automated check-in result",
+              _m015_checkin_reasons),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -321,7 +321,7 @@ def parse_key(raw: dict[str, Any], names: dict[str, str]) -> ApiToken:
         status = 2
     elif expires != _NEVER and expires <= time.time():
         status = 3
-    elif not unlimited and not remain:
+    elif not unlimited and remain == 0:
         status = 4
     else:
         status = 1
@@ -372,12 +372,16 @@ async def _raw_key(session: SiteSession, key_id: str) -> dict[str, Any]:
 
 async def _group_ids(session: SiteSession, group: str, current: Any = None) -> list[int]:
     """The ``groups`` of a key body: the chosen group (its name or id in the template), or the
-    key's current groups when none is chosen. VoAPI v2 wants a group on every key: with neither,
-    the template's first group (the site's own default on its create form)."""
+    key's current groups when none is chosen or the chosen one is its group already (a key may have
+    several: an update that does not change the group keeps them all). VoAPI v2 wants a group on
+    every key: with neither, the template's first group, so the default-key rule can still make one."""
     chosen = group.strip()
-    if not chosen and isinstance(current, list) and current:
-        return [int(g) for g in map(_group_id, current) if g.isdigit()]
+    kept = [int(g) for g in map(_group_id, current) if g.isdigit()] if isinstance(current, list) else []
+    if kept and not chosen:
+        return kept
     groups = _template_groups(await key_template(session))
+    if kept and chosen in {str(kept[0])} | {name for gid, name, _ in groups if gid == str(kept[0])}:
+        return kept
     if not chosen:
         if not groups or not groups[0][0].isdigit():
             raise BadResponseError("The site offers no group for a new key.")

@@ -16,7 +16,7 @@ from shared import add_demo_account, fast_politeness
 from allhub_core.errors import AllhubError, NotFound, ValidationError
 from allhub_core.keys import key_rows
 from allhub_core.sandbox._data import SandboxToken
-from allhub_core.sites import SiteCredentials, list_groups
+from allhub_core.sites import SiteCredentials, TokenSpec, list_groups, update_token
 from allhub_core.sync import create_key, delete_keys, ensure_keys, reveal_key, reveal_keys, sync_keys, update_key
 
 FAST = fast_politeness(read_timeout=2.0, retries=1, retries_429=1)
@@ -145,6 +145,19 @@ def test_update_sends_the_whole_key_and_keeps_what_was_not_asked(store, sandbox)
     row = update_key(store, aid, t.id, unlimited=True, expires="never", politeness=FAST)
     assert t.unlimited_quota and t.expired_time == -1 and row["unlimited"] is True and t.name == "renamed"
     assert _full(t.key) not in json.dumps(row)
+
+
+def test_a_key_moves_to_another_group_by_name_and_an_unknown_group_changes_nothing(store, sandbox):
+    _aid, site, user = add_demo_account(store, sandbox, DIALECT)
+    t = _token(site, user, name="mover", group="vip")
+    creds = SiteCredentials("v", site.url, DIALECT, "access_token", access_token=user.access_token,
+                            user_id=str(user.id))
+    moved = asyncio.run(update_token(creds, str(t.id), TokenSpec("mover", group="default"), FAST))
+    assert t.group == "default" and moved.group == "default" and moved.masked
+    site.clear_requests()
+    with pytest.raises(ValidationError, match="no group 'gold'"):
+        asyncio.run(update_token(creds, str(t.id), TokenSpec("mover", group="gold"), FAST))
+    assert t.group == "default" and not [r for r in site.requests if r.method == "PUT"]
 
 
 def test_reveal_one_several_and_one_the_site_does_not_have(store, sandbox):

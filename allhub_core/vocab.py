@@ -21,11 +21,14 @@ __all__ = [
     "HEALTH_VALUES",
     "QUOTA_PER_USD",
     "SITE_TYPES",
+    "UNCLASSIFIED",
+    "UNCLASSIFIED_LABEL",
     "AnySiteType",
     "Attention",
     "AuthType",
     "Availability",
     "CheckInMethod",
+    "CheckInReason",
     "CheckInResult",
     "CheckInState",
     "ExtraSiteType",
@@ -138,6 +141,51 @@ class CheckInResult(_Labelled):
     def ok(self) -> bool:
         """Nothing for the user to do (the exit status of ``allhub checkin`` follows this)."""
         return self.done or self is CheckInResult.UNSUPPORTED
+
+
+class CheckInReason(_Labelled):
+    """Why a check-in result came to be (issue 21), beside its ``CheckInResult`` category.
+
+    ``retryable``: trying again later can succeed (a busy or unreachable site, a status that could
+    not be read); a rejected token, a Turnstile wall, check-in switched off or already done cannot,
+    so the automatic retries and the Check-in page's "retry failed" leave those. ``unknown`` (a
+    refusal in the site's own words) stays retryable, as every failure was before reasons; a row
+    written before reasons has none and reads ``UNCLASSIFIED_LABEL`` (retried, as before).
+    """
+
+    CHECKED_IN = "checked_in", "Checked in"
+    ALREADY_CHECKED = "already_checked", "Already checked in"
+    NOT_ENABLED = "not_enabled", "Check-in off on the site"
+    NO_CHECKIN = "no_checkin", "No check-in for this site"
+    TOKEN_REJECTED = "token_rejected", "Token or login rejected"
+    TURNSTILE_REQUIRED = "turnstile_required", "Turnstile check needed"
+    BROWSER_REQUIRED = "browser_required", "Browser needed"
+    STATUS_UNAVAILABLE = "status_unavailable", "Check-in status unreadable"
+    NETWORK_TIMEOUT = "network_timeout", "Timeout or no connection"
+    SITE_ERROR_5XX = "site_error_5xx", "Site error (5xx)"
+    RATE_LIMITED = "rate_limited", "Rate limited (429)"
+    UNKNOWN = "unknown", "Other refusal"
+
+    @property
+    def retryable(self) -> bool:
+        return self in _RETRYABLE_REASONS
+
+    @classmethod
+    def label_of(cls, value: str | None) -> str:
+        """The label of a stored reason; ``UNCLASSIFIED_LABEL`` for none (rows older than reasons)."""
+        return cls(value).label if value in cls.values() else UNCLASSIFIED_LABEL
+
+    @classmethod
+    def retryable_value(cls, value: str | None) -> bool:
+        """Whether a stored reason may be retried; a row without one (older) is, as before."""
+        return cls(value).retryable if value in cls.values() else True
+
+
+#: what a check-in row written before reason codes shows as its reason, and its filter value
+UNCLASSIFIED_LABEL = "Unclassified"
+UNCLASSIFIED = "unclassified"
+_RETRYABLE_REASONS = frozenset({CheckInReason.STATUS_UNAVAILABLE, CheckInReason.NETWORK_TIMEOUT,
+                                CheckInReason.SITE_ERROR_5XX, CheckInReason.RATE_LIMITED, CheckInReason.UNKNOWN})
 
 
 class CheckInMethod(_Labelled):

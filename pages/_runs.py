@@ -70,12 +70,12 @@ def run_refresh(store: Store, ids: list[int] | None, label: str, first: list[int
         finish(report.summary(details=5), "warning" if report.failed else "success")
 
 
-def run_checkin(store: Store, ids: list[int] | None, label: str) -> None:
-    """Check in with a progress bar, then counts per result."""
+def run_checkin(store: Store, ids: list[int] | None, label: str, note: str = "") -> None:
+    """Check in with a progress bar, then counts per result (after ``note``, e.g. what a retry left)."""
     with user_errors():
         total = len(ids) if ids is not None else count_in_run(store, checkin=True)
         report = _run_now(store, "checkin", ids, _Progress(label, total))
-        finish(report.summary(), "warning" if report.needs_attention else "success")
+        finish(" ".join(filter(None, [note, report.summary()])), "warning" if report.needs_attention else "success")
 
 
 def run_recognize_refresh(store: Store, ids: list[int], label: str):

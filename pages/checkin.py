@@ -1,11 +1,13 @@
-"""Check-in: today's state and last result per account (five categories), a run button, and how
-each account checks in (the site's own method or a custom request)."""
+"""Check-in: today's state and last result per account (five categories, each with its reason),
+filters by category and reason, a run button and "retry failed" (only the failures a retry can
+fix), and how each account checks in (the site's own method or a custom request)."""
 
 import json
 
 import streamlit as st
 
 from allhub_core.accounts import CHECKIN_BADGE, checkin_page, checkin_row
+from allhub_core.accounts.status import checkin_retry_plan
 from allhub_core.sync import (
     CHECKIN_METHOD_LABELS,
     EXAMPLE_CHECKIN_REQUEST,
@@ -13,7 +15,7 @@ from allhub_core.sync import (
     mark_custom_checked,
     set_checkin_method,
 )
-from allhub_core.vocab import Attention, CheckInResult
+from allhub_core.vocab import UNCLASSIFIED, UNCLASSIFIED_LABEL, Attention, CheckInReason, CheckInResult
 from pages._runs import run_checkin
 from pages._text import flash, show_flash, user_errors
 from pages._ui import open_store
@@ -21,20 +23,33 @@ from pages._ui import open_store
 store = open_store()
 ss = st.session_state
 
-head, button = st.columns([5, 1], vertical_alignment="bottom")
+head, button, again = st.columns([4, 1, 1], vertical_alignment="bottom")
 head.title("Check-in")
 run = button.button("Check in all", icon=":material/event_available:", key="checkin_page_all", type="primary")
+retry = again.button("Retry failed", icon=":material/replay:", key="checkin_page_retry",
+                     help="Check in again the accounts whose check-in failed today for a reason a retry can fix "
+                          "(a site error, a timeout, a rate limit); a rejected token or a Turnstile check is left.")
 show_flash()
 if run:
     run_checkin(store, None, "Checking in")
+if retry:
+    plan = checkin_retry_plan(store)
+    if plan.retry:
+        run_checkin(store, plan.retry, "Retrying failed check-ins", note=plan.summary())
+    else:
+        flash(plan.summary() if plan.left else "No failed check-ins today.", "info")
+        st.rerun()
 
 PAGE_SIZE = 200  # rows of the table at a time; the counts are over every enabled account (issue 18)
 only = bool(ss.get("ci_attention", False))
 page_no = int(ss.get("ci_page", 1) or 1)
-ci = checkin_page(store, attention_only=only, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
-if page_no > 1 and (page_no - 1) * PAGE_SIZE >= ci.matching:  # fewer rows now (the toggle): the last page
+RESULT_CHOICES = {"": "Any result", **{r.value: r.badge for r in CheckInResult}}
+REASON_CHOICES = {"": "Any reason", **{r.value: r.label for r in CheckInReason}, UNCLASSIFIED: UNCLASSIFIED_LABEL}
+filters = {"result": ss.get("ci_result") or None, "reason": ss.get("ci_reason") or None}
+ci = checkin_page(store, attention_only=only, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE, **filters)
+if page_no > 1 and (page_no - 1) * PAGE_SIZE >= ci.matching:  # fewer rows now (a filter): the last page
     page_no = ss["ci_page"] = max(1, -(-ci.matching // PAGE_SIZE))
-    ci = checkin_page(store, attention_only=only, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+    ci = checkin_page(store, attention_only=only, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE, **filters)
 if not ci.total:
     st.info("No enabled accounts.")
     st.stop()
@@ -43,9 +58,14 @@ for col, r in zip(st.columns(5), CheckInResult, strict=True):
     col.metric(r.badge, ci.results[r.value],
                help={"needs_browser": "A browser check, Turnstile or a custom page: open the site and check in "
                                       "by hand, then mark it below."}.get(r.value))
-st.toggle(f"Needs attention only ({ci.attention})", key="ci_attention",
-          help="Accounts that need you: an error or a warning, a check-in that failed or needs you today, "
-               "or a balance under the low-balance line (set on the Overview).")
+toggle_col, result_col, reason_col = st.columns([2, 1, 1], vertical_alignment="bottom")
+toggle_col.toggle(f"Needs attention only ({ci.attention})", key="ci_attention",
+                  help="Accounts that need you: an error or a warning, a check-in that failed or needs you today, "
+                       "or a balance under the low-balance line (set on the Overview).")
+result_col.selectbox("Last result", list(RESULT_CHOICES), format_func=RESULT_CHOICES.__getitem__, key="ci_result")
+reason_col.selectbox("Reason", list(REASON_CHOICES), format_func=REASON_CHOICES.__getitem__, key="ci_reason",
+                     help="Why today's latest attempt came to its result; \"Unclassified\": written before "
+                          "reasons were kept.")
 pages = max(1, -(-ci.matching // PAGE_SIZE))
 if pages > 1:
     st.number_input(f"Page (of {pages}, {PAGE_SIZE} per page)", 1, pages, 1, key="ci_page")
@@ -53,6 +73,7 @@ table = [{"ID": r["id"], "Name": r["site_name"], "Type": r["site_type"],
           "Method": {"auto": "automatic", "custom": "custom"}.get(r["checkin_method"], r["checkin_method"]),
           "Today": CHECKIN_BADGE.get(r["state"], r["state"]),
           "Last result": CheckInResult(r["result"]).badge if r["result"] else "",
+          "Reason": CheckInReason.label_of(r["reason"]) if r["result"] else "",
           "Message": r["message"] or "",
           **({"Needs attention": ", ".join(Attention(k).label for k in r["attention"])} if only else {}),
           "Check-in page": r["checkin_url"] or ""} for r in ci.rows]
@@ -60,7 +81,7 @@ if table and not any(t["Check-in page"] for t in table):
     for t in table:
         del t["Check-in page"]
 if not table:
-    st.success("Nothing needs your attention today.")
+    st.success("No account matches these filters." if any(filters.values()) else "Nothing needs your attention today.")
 else:
     st.dataframe(
         table, hide_index=True, width="stretch", placeholder="",

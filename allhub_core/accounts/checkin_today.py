@@ -56,11 +56,12 @@ CHECKIN_DONE_SQL = sql_list(r.value for r in CheckInResult if r.done)
 def todays_log_join(a: str = "a", ck: str = "ck", day: str = "current_date", *, detail: bool = False) -> str:
     """``LEFT JOIN (...) ck``: the check-in log of ``day`` aggregated once, one row per account:
     ``ck.done`` (an attempt that day succeeded or found it done) and the latest attempt's
-    ``ck.last_result`` (NULL: none); with ``detail`` also its ``ck.last_message``, ``ck.last_url``
+    ``ck.last_result`` (NULL: none); with ``detail`` also its ``ck.last_reason`` (NULL: a row written
+    before reasons, or none), ``ck.last_message``, ``ck.last_url``
     and ``ck.last_at`` (the Check-in page's columns: twice the work, so only where shown). The
     latest attempt is the highest id: the log is only ever appended to, in time order."""
-    more = (", arg_max_null(message, id) AS last_message, arg_max_null(checkin_url, id) AS last_url, "
-            "arg_max_null(attempted_at, id) AS last_at") if detail else ""
+    more = (", arg_max_null(reason, id) AS last_reason, arg_max_null(message, id) AS last_message, "
+            "arg_max_null(checkin_url, id) AS last_url, arg_max_null(attempted_at, id) AS last_at") if detail else ""
     return (f"LEFT JOIN (SELECT account_id, bool_or(result IN {CHECKIN_DONE_SQL}) AS done, "
             f"arg_max_null(result, id) AS last_result{more} "
             f"FROM checkin_log WHERE day = {day} GROUP BY account_id) {ck} ON {ck}.account_id = {a}.id")

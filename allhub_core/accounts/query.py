@@ -16,7 +16,14 @@ from allhub_core.accounts.attention import attention_kinds_sql, effective_quota_
 from allhub_core.accounts.checkin_today import checkin_state_sql, todays_log_join
 from allhub_core.origin import origin_key
 from allhub_core.store import Store, one_row
-from allhub_core.vocab import HEALTH_VALUES, QUOTA_PER_USD, CheckInResult, CheckInState
+from allhub_core.vocab import (
+    HEALTH_VALUES,
+    QUOTA_PER_USD,
+    UNCLASSIFIED,
+    CheckInReason,
+    CheckInResult,
+    CheckInState,
+)
 
 if TYPE_CHECKING:  # list_accounts returns a frame (DuckDB imports pandas when it makes one)
     import pandas as pd
@@ -413,7 +420,7 @@ _CHECKIN_ROWS = f"""
 WITH r AS (
     SELECT a.id, a.site_name, a.site_url, a.site_type, a.checkin_method, a.auto_checkin,
            {checkin_state_sql("a")} AS state,
-           ck.last_result AS result, ck.last_message AS message,
+           ck.last_result AS result, ck.last_reason AS reason, ck.last_message AS message,
            coalesce(nullif(a.checkin_url, ''), ck.last_url) AS checkin_url, ck.last_at AS attempted_at,
            {attention_kinds_sql("a")} AS attention
     FROM accounts a {todays_log_join("a", detail=True)}
@@ -444,10 +451,11 @@ class CheckInPage:
 
 
 def checkin_page(store: Store, *, attention_only: bool = False, limit: int | None = None,
-                 offset: int = 0) -> CheckInPage:
+                 offset: int = 0, result: str | None = None, reason: str | None = None) -> CheckInPage:
     """The Check-in page's figures in SQL: the counts over every enabled account, and only the
     rows of one page (``limit`` from ``offset``, by id; only those needing attention with
-    ``attention_only``)."""
+    ``attention_only``; only today's latest ``result`` (a ``CheckInResult`` value) and ``reason``
+    (a ``CheckInReason`` value, or ``UNCLASSIFIED``: attempted today with no reason, older rows))."""
     counted = ", ".join(
         f"count(*) FILTER (WHERE result = '{r.value}'"
         + (f" OR (result IS NULL AND state = '{CheckInState.UNSUPPORTED.value}')" if r is CheckInResult.UNSUPPORTED
@@ -456,7 +464,16 @@ def checkin_page(store: Store, *, attention_only: bool = False, limit: int | Non
     params: list[Any] = []
     if attention_only:
         where.append("len(attention) > 0")
+    if result:
+        where.append("result = ?")
+        params.append(CheckInResult(result).value)
+    if reason == UNCLASSIFIED:
+        where.append("result IS NOT NULL AND reason IS NULL")
+    elif reason:
+        where.append("reason = ?")
+        params.append(CheckInReason(reason).value)
     cond = ("WHERE " + " AND ".join(where)) if where else ""
+    head_params = list(params)
     window = ""
     if limit is not None:
         window = "LIMIT ? OFFSET ?"
@@ -464,19 +481,19 @@ def checkin_page(store: Store, *, attention_only: bool = False, limit: int | Non
     with store.read() as con:
         cur = con.execute(f"""{_CHECKIN_ROWS}
             SELECT count(*) AS total, count(*) FILTER (WHERE len(attention) > 0) AS attention, {counted},
+                   count(*) FILTER ({cond.removeprefix("WHERE ") or "true"}) AS matching,
                    list(id ORDER BY id) AS ids, list(site_name ORDER BY id) AS names,
                    list(id ORDER BY id) FILTER (WHERE coalesce(checkin_url, '') <> ''
                                                 AND state <> '{CheckInState.CHECKED.value}') AS hand_ids,
                    list(site_name ORDER BY id) FILTER (WHERE coalesce(checkin_url, '') <> ''
                                                        AND state <> '{CheckInState.CHECKED.value}') AS hand_names
-            FROM r""")
+            FROM r""", head_params)
         head = dict(zip([d[0] for d in cur.description], one_row(cur), strict=True))
         cur = con.execute(f"{_CHECKIN_ROWS} SELECT * FROM r {cond} ORDER BY id {window}", params)
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-    matching = head["attention"] if attention_only else head["total"]
     return CheckInPage(
-        rows=rows, total=int(head["total"]), matching=int(matching),
+        rows=rows, total=int(head["total"]), matching=int(head["matching"]),
         results={r.value: int(head[r.value]) for r in CheckInResult}, attention=int(head["attention"]),
         names=dict(zip(head["ids"] or [], head["names"] or [], strict=True)),
         by_hand=dict(zip(head["hand_ids"] or [], head["hand_names"] or [], strict=True)))

@@ -10,6 +10,7 @@ while a batch ran simply match no row. See docs/health.md for what each health m
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -24,9 +25,11 @@ from allhub_core.accounts.checkin_today import (
 from allhub_core.accounts.model import parse_id
 from allhub_core.accounts.write import SECRET_NAMES, get_secrets, require_ids
 from allhub_core.store import Store, one_row, rows_table, sealed
-from allhub_core.vocab import CheckInResult, CheckInState
+from allhub_core.vocab import CheckInReason, CheckInResult, CheckInState
 
 __all__ = [
+    "CheckInRetryPlan",
+    "checkin_retry_plan",
     "count_in_run",
     "credential_rows",
     "mark_custom_checked",
@@ -162,8 +165,8 @@ def write_refresh_rows(store: Store, ok_rows: list[dict[str, Any]], failed_rows:
 def record_checkins(store: Store, rows: list[dict[str, Any]]) -> None:
     """One transaction for a check-in batch: the log, today's state, and health where it was learned.
 
-    Each row: account_id, result, message, checkin_url, rotated (dict), health_checked,
-    health_status, health_reason.
+    Each row: account_id, result, reason (a ``CheckInReason`` value; None: unclassified), message,
+    checkin_url, rotated (dict), health_checked, health_status, health_reason.
     """
     with store.write() as con:
         existing = {r[0] for r in con.execute("SELECT id FROM accounts").fetchall()}
@@ -173,8 +176,10 @@ def record_checkins(store: Store, rows: list[dict[str, Any]]) -> None:
                 continue
             _save_rotated(store, con, aid, row.get("rotated") or {})
             result = CheckInResult(row["result"])
-            con.execute("INSERT INTO checkin_log (account_id, result, message, checkin_url) VALUES (?, ?, ?, ?)",
-                        [aid, result.value, row.get("message") or "", row.get("checkin_url")])
+            reason = CheckInReason(row["reason"]).value if row.get("reason") else None
+            con.execute("INSERT INTO checkin_log (account_id, result, reason, message, checkin_url) "
+                        "VALUES (?, ?, ?, ?, ?)", [aid, result.value, reason, row.get("message") or "",
+                                                   row.get("checkin_url")])
             if result.done:
                 con.execute("UPDATE accounts SET checkin_status = ?, checkin_date = current_date, "
                             "checkin_supported = true WHERE id = ?", [CheckInState.CHECKED.value, aid])
@@ -192,18 +197,53 @@ def mark_custom_checked(store: Store, ids: list[Any]) -> int:
         require_ids(con, aids)
         con.execute("UPDATE accounts SET custom_checkin_date = current_date WHERE list_contains(?, id)", [aids])
         for aid in aids:
-            con.execute("INSERT INTO checkin_log (account_id, result, message) VALUES (?, ?, ?)",
-                        [aid, CheckInResult.SUCCESS.value, "Checked in by hand on the site's check-in page."])
+            con.execute("INSERT INTO checkin_log (account_id, result, reason, message) VALUES (?, ?, ?, ?)",
+                        [aid, CheckInResult.SUCCESS.value, CheckInReason.CHECKED_IN.value,
+                         "Checked in by hand on the site's check-in page."])
     return len(aids)
 
 
+@dataclass
+class CheckInRetryPlan:
+    """Today's failed check-ins split by their reason: ``retry`` (ids a new attempt can help: a busy
+    or unreachable site, an unread status, an unclassified older row) and ``left`` (id -> reason
+    label: a rejected token, a Turnstile wall, check-in off... a retry would fail the same way)."""
+
+    retry: list[int] = field(default_factory=list)
+    left: dict[int, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """``"Retrying 2 failed check-in(s); leaving 1 that a retry cannot fix (Token or login rejected)."``"""
+        if not self.retry and not self.left:
+            return "No failed check-ins today."
+        why = sorted(set(self.left.values()))
+        tail = f"; leaving {len(self.left)} that a retry cannot fix ({', '.join(why)})" if self.left else ""
+        return f"Retrying {len(self.retry)} failed check-in(s){tail}."
+
+
+def checkin_retry_plan(store: Store) -> CheckInRetryPlan:
+    """The enabled accounts whose latest check-in today failed, split into those worth retrying
+    and those left (the Check-in page's "retry failed"; the automatic retry follows the same rule)."""
+    sql = f"""SELECT a.id, ck.last_reason FROM accounts a {todays_log_join("a", detail=True)}
+              WHERE NOT a.disabled AND ck.last_result = '{CheckInResult.FAILED.value}' ORDER BY a.id"""
+    plan = CheckInRetryPlan()
+    with store.read() as con:
+        for aid, reason in con.execute(sql).fetchall():
+            if CheckInReason.retryable_value(reason):
+                plan.retry.append(int(aid))
+            else:
+                plan.left[int(aid)] = CheckInReason.label_of(reason)
+    return plan
+
+
 def todays_checkins(store: Store) -> list[dict]:
-    """Every enabled account with its check-in state today, the latest attempt's result and
-    message, and ``attention`` (its ``Attention`` reasons: the one needs-attention rule)."""
+    """Every enabled account with its check-in state today, the latest attempt's result, reason
+    (None: none today, or written before reasons: "unclassified") and message, and ``attention``
+    (its ``Attention`` reasons: the one needs-attention rule)."""
     sql = f"""
     SELECT a.id, a.site_name, a.site_url, a.site_type, a.checkin_method, a.auto_checkin,
            {checkin_state_sql("a")} AS state,
-           ck.last_result AS result, ck.last_message AS message,
+           ck.last_result AS result, ck.last_reason AS reason, ck.last_message AS message,
            coalesce(nullif(a.checkin_url, ''), ck.last_url) AS checkin_url, ck.last_at AS attempted_at,
            {attention_kinds_sql("a")} AS attention
     FROM accounts a {todays_log_join("a", detail=True)}

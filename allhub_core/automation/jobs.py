@@ -194,7 +194,8 @@ def _checkin(store: Store, ids: list[int] | None, names: dict[int, str], progres
     report = sync.checkin(store, ids, politeness=politeness, on_result=scope.on_result if scope else None,
                      on_written=progress.written, cancel=cancel)
     rows = [{"account_id": r.account_id, "name": names.get(int(r.account_id), report.names.get(r.account_id, "")),
-             "ok": CheckInResult(r.result).ok, "result": r.result, "message": r.message} for r in report.results]
+             "ok": CheckInResult(r.result).ok, "result": r.result, "reason": r.reason, "message": r.message}
+            for r in report.results]
     counts = {k.value: v for k, v in report.counts().items()}
     return rows, report.summary(), counts, report
 

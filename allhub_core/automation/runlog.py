@@ -145,16 +145,18 @@ def update_progress(store: Store, run_id: int, done: int, total: int, now: datet
 
 
 def add_results(store: Store, run_id: int, rows: list[dict[str, Any]], day: date, now: datetime) -> None:
-    """Per-account results: account_id, name, ok, result, message."""
+    """Per-account results: account_id, name, ok, result, message, and a check-in's reason (a
+    ``CheckInReason`` value; absent for other jobs: NULL)."""
     if not rows:
         return
     with store.write() as con:
         for r in rows:
             aid = r.get("account_id")
             con.execute("INSERT INTO automation_run_results (run_id, account_id, name, ok, result, message, day, "
-                        "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        "recorded_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [run_id, int(aid) if aid not in (None, "") else None, str(r.get("name") or ""),
-                         bool(r.get("ok")), str(r.get("result") or ""), str(r.get("message") or ""), day, now])
+                         bool(r.get("ok")), str(r.get("result") or ""), str(r.get("message") or ""), day, now,
+                         str(r["reason"]) if r.get("reason") else None])
 
 
 def finish_run(store: Store, run_id: int, *, status: str, now: datetime, summary: str, counts: dict[str, Any],
@@ -195,7 +197,8 @@ def list_runs(store: Store, limit: int = 50, job: str | None = None) -> list[dic
 def run_results(store: Store, run_id: int) -> list[dict[str, Any]]:
     """A run's per-account results: account_id, name, ok, result, message, day, recorded_at."""
     with store.read() as con:
-        cur = con.execute("SELECT account_id, name, ok, result, message, day, recorded_at FROM automation_run_results "
+        cur = con.execute("SELECT account_id, name, ok, result, reason, message, day, recorded_at "
+                          "FROM automation_run_results "
                           "WHERE run_id = ? ORDER BY recorded_at, account_id", [int(run_id)])
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -25,7 +25,7 @@ from allhub_core.automation.runlog import get_state, set_state
 from allhub_core.automation.settings import AutomationSettings, get_settings
 from allhub_core.store import Store
 from allhub_core.sync import get_backup_settings
-from allhub_core.vocab import CheckInResult, Job
+from allhub_core.vocab import CheckInReason, CheckInResult, Job
 
 __all__ = [
     "CATCH_UP_GRACE_S",
@@ -134,10 +134,15 @@ def checkin_candidates(store: Store, day: date) -> list[tuple[int, str]]:
 
 
 def failed_today(store: Store, day: date) -> list[tuple[int, str]]:
-    """Candidates whose latest automated check-in result today is a failure (what a retry takes)."""
-    extra = f"""AND (SELECT r.result FROM automation_run_results r JOIN automation_runs u ON u.id = r.run_id
+    """Candidates whose latest automated check-in result today is a failure a retry can overcome
+    (what a retry takes): its reason is retryable (``CheckInReason.retryable``) or it has none (a
+    result written before reasons, retried as before). A rejected token or a Turnstile wall would
+    fail the same way again, so it waits for the user."""
+    retryable = "(" + ", ".join(f"'{r.value}'" for r in CheckInReason if r.retryable) + ")"
+    extra = f"""AND (SELECT r.result = '{CheckInResult.FAILED.value}' AND coalesce(r.reason IN {retryable}, true)
+                     FROM automation_run_results r JOIN automation_runs u ON u.id = r.run_id
                      WHERE u.job = 'checkin' AND r.account_id = a.id AND r.day = $day
-                     ORDER BY r.recorded_at DESC, u.id DESC LIMIT 1) = '{CheckInResult.FAILED.value}'"""
+                     ORDER BY r.recorded_at DESC, u.id DESC LIMIT 1)"""
     with store.read() as con:
         return [(int(r[0]), r[1]) for r in con.execute(_eligible_sql(extra), {"day": day}).fetchall()]
 

@@ -39,6 +39,7 @@ from allhub_core.net import (
     scrub,
     short,
 )
+from allhub_core.sites._attempt import error_reason, reason_of
 from allhub_core.sites._concurrent import each
 from allhub_core.sites._groups import UserGroup
 from allhub_core.sites._plans import PlansProbes
@@ -60,6 +61,7 @@ from allhub_core.sites.custom_checkin import custom_check_in, parse_checkin_requ
 from allhub_core.sites.family import AccountHandle, SiteFamily
 from allhub_core.sites.registry import checkin_family, family_for
 from allhub_core.vocab import AuthType, CheckInState, Health
+from allhub_core.vocab import CheckInReason as Why
 from allhub_core.vocab import CheckInResult as Checked
 
 log = logging.getLogger("allhub_core.sites")
@@ -224,6 +226,7 @@ async def _checkin_one(t: Transport, creds: SiteCredentials, progress: _Progress
                                             user_id=creds.user_id, cookie=creds.cookie)
         elif not family.has_checkin:
             out.result, out.message = Checked.UNSUPPORTED.value, "This site type has no check-in."
+            out.reason = Why.NO_CHECKIN.value
             out.health_checked = False
             return out
         else:
@@ -232,6 +235,7 @@ async def _checkin_one(t: Transport, creds: SiteCredentials, progress: _Progress
             outcome = await family.check_in(handle)
         out.result, out.message = outcome.result, short(scrub(outcome.message, secrets))
         out.reward_quota = outcome.reward_quota
+        out.reason = reason_of(outcome).value
         if outcome.error is not None:
             out.health_status, out.health_reason = outcome.error.health_status, _reason(outcome.error, secrets)
         elif outcome.result in (Checked.SUCCESS, Checked.ALREADY_CHECKED):
@@ -241,7 +245,7 @@ async def _checkin_one(t: Transport, creds: SiteCredentials, progress: _Progress
             # about the account's health: leave it to the next refresh.
             out.health_checked = False
         if isinstance(outcome.error, ChallengeError):
-            out.result = Checked.NEEDS_BROWSER.value
+            out.result, out.reason = Checked.NEEDS_BROWSER.value, Why.BROWSER_REQUIRED.value
         if out.result == Checked.NEEDS_BROWSER:
             out.checkin_url = creds.checkin_url or session.origin
         return out
@@ -257,6 +261,7 @@ async def _checkin_one(t: Transport, creds: SiteCredentials, progress: _Progress
             log.error("check-in of account %s failed with %s", creds.account_id, type(exc).__name__)
         out.health_status, out.health_reason = _health(exc), _reason(exc, secrets)
         out.message = out.health_reason
+        out.reason = error_reason(exc).value
         if isinstance(exc, ChallengeError):
             out.result, out.checkin_url = Checked.NEEDS_BROWSER.value, creds.checkin_url or creds.site_url
         return out
@@ -278,7 +283,7 @@ async def _checkin_within_deadline(t: Transport, creds: SiteCredentials) -> Chec
         reason = deadline_reason(clock.seconds, checkin=True)
         return CheckInOutcome(account_id=creds.account_id, result=Checked.FAILED.value, message=reason,
                              health_status=Health.ERROR.value, health_reason=reason, rotated=progress.rotated(),
-                             requests_made=progress.requests_made())
+                             requests_made=progress.requests_made(), reason=Why.NETWORK_TIMEOUT.value)
 
 
 async def checkin_accounts(creds: list[SiteCredentials], politeness: Politeness | None = None,

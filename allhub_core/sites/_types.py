@@ -153,6 +153,8 @@ class CheckInOutcome:
     # False when no request was made (e.g. unsupported type): the store should
     # leave the account's health as it was.
     health_checked: bool = True
+    # Why (a ``vocab.CheckInReason`` value; ``retryable`` says whether trying again can succeed).
+    reason: str = "unknown"
 
 
 @dataclass

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 from allhub_core.errors import ValidationError
 from allhub_core.net import ChallengeError, HttpStatusError, SiteError, SiteSession, origin_key, server_message
 from allhub_core.sites._attempt import CheckInAttempt, is_already, needs_turnstile
+from allhub_core.vocab import CheckInReason as Why
 from allhub_core.vocab import CheckInResult as R
 
 __all__ = [
@@ -303,7 +304,8 @@ async def custom_check_in(session: SiteSession, spec: CheckinRequest, *, access_
             return CheckInAttempt(result, message)
         if exc.http_status in (404, 405):
             return CheckInAttempt(R.FAILED.value, f"The custom check-in address does not exist on the site "
-                                           f"(HTTP {exc.http_status}).", error=exc)
+                                           f"(HTTP {exc.http_status}).", error=exc,
+                                  reason=Why.NO_CHECKIN.value)  # a retry cannot find it either
         if exc.ambiguous:
             return CheckInAttempt(R.FAILED.value, "The site did not finish answering the check-in; it was not sent "
                                   "again (look at the site before trying once more).", error=exc)

@@ -23,7 +23,7 @@ from allhub_core.sites import (
 from allhub_core.store import Store
 from allhub_core.sync._progressive import run_storing
 from allhub_core.sync.credentials import account_names, politeness_for
-from allhub_core.vocab import CheckInMethod, CheckInResult
+from allhub_core.vocab import CheckInMethod, CheckInReason, CheckInResult
 
 __all__ = ["CHECKIN_METHOD_LABELS", "CheckInReport", "auto_checkin_label", "checkin", "set_checkin_method"]
 
@@ -66,8 +66,10 @@ class CheckInReport:
         return f"Check-in finished: {text}."
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per account: id, ok, result, message, health (and the link when a browser is needed)."""
-        return [{"id": r.account_id, "ok": CheckInResult(r.result).ok, "result": r.result, "message": r.message,
+        """One row per account: id, ok, result, its reason and whether that is retryable, message,
+        health (and the link when a browser is needed)."""
+        return [{"id": r.account_id, "ok": CheckInResult(r.result).ok, "result": r.result, "reason": r.reason,
+                 "retryable": _retryable(r), "message": r.message,
                  "health_status": r.health_status, "health_reason": r.health_reason,
                  **({"checkin_url": r.checkin_url} if r.checkin_url else {})} for r in self.results]
 
@@ -94,8 +96,13 @@ def checkin(store: Store, ids: list[Any] | None = None, *, politeness: Politenes
     return CheckInReport(results, names, interrupted=not complete)
 
 
+def _retryable(r: SiteCheckIn) -> bool:
+    """A failed result whose reason a later try can overcome (a done or unsupported one: nothing to retry)."""
+    return r.result == CheckInResult.FAILED and CheckInReason.retryable_value(r.reason)
+
+
 def _record(store: Store, results: list[SiteCheckIn]) -> None:
-    record_checkins(store, [{"account_id": r.account_id, "result": r.result, "message": r.message,
+    record_checkins(store, [{"account_id": r.account_id, "result": r.result, "reason": r.reason, "message": r.message,
                              "checkin_url": r.checkin_url, "rotated": r.rotated, "health_checked": r.health_checked,
                              "health_status": r.health_status, "health_reason": r.health_reason} for r in results])
 

@@ -26,6 +26,7 @@ from allhub_core.sites._attempt import (
     post_failure,
 )
 from allhub_core.sites.newapi._variants import Variant
+from allhub_core.vocab import CheckInReason as Why
 from allhub_core.vocab import CheckInResult as R
 
 
@@ -196,4 +197,7 @@ async def check_in(session: SiteSession, variant: Variant) -> CheckInAttempt:
     after = await checkin_status(session, variant)
     if after == CHECKED:
         return CheckInAttempt(R.SUCCESS, "Checked in (confirmed by re-reading the check-in status).")
-    return CheckInAttempt(R.FAILED, f"{err} The check-in may or may not have happened; not resent.", error=err)
+    # Still not seen checked in: the error's own reason when the status said "not yet", else
+    # the status could not be read either (a retry reads it first, so it never double-posts).
+    return CheckInAttempt(R.FAILED, f"{err} The check-in may or may not have happened; not resent.", error=err,
+                          reason="" if after == NOT_CHECKED else Why.STATUS_UNAVAILABLE.value)

@@ -135,7 +135,7 @@ for _kind in (
     _row(SiteType.WONG_GONGYI, checkin_method=CheckInMethod.WONG_GONGYI.value),
     _row(SiteType.V_API),
     _row(SiteType.VOAPI),
-    _row(SiteType.VOAPI_V2, checkin_method=CheckInMethod.VOAPI_V2.value),
+    _row(SiteType.VOAPI_V2, checkin_method=CheckInMethod.VOAPI_V2.value, auto_default_key=False),
     _row(SiteType.SUPER_API),
     _row(SiteType.RIX_API),
     _row(SiteType.NEO_API),

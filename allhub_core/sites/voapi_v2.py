@@ -374,7 +374,7 @@ async def _group_ids(session: SiteSession, group: str, current: Any = None) -> l
     """The ``groups`` of a key body: the chosen group (its name or id in the template), or the
     key's current groups when none is chosen or the chosen one is its group already (a key may have
     several: an update that does not change the group keeps them all). VoAPI v2 wants a group on
-    every key: with neither, the template's first group, so the default-key rule can still make one."""
+    every key: with neither (a create where no group was chosen), the template's first group."""
     chosen = group.strip()
     kept = [int(g) for g in map(_group_id, current) if g.isdigit()] if isinstance(current, list) else []
     if kept and not chosen:

@@ -189,21 +189,30 @@ def test_delete_removes_the_keys_on_the_site_and_in_the_store(store, sandbox):
     assert not {r["key_id"] for r in key_rows(store, [aid])} & set(doomed)
 
 
-def test_ensure_the_default_key_then_one_per_group_and_a_second_run_nothing(store, sandbox):
+def test_ensure_wants_a_group_then_makes_one_key_per_group_and_a_second_run_nothing(store, sandbox):
+    """As in the extension, VoAPI v2 gets no default key without a group chosen (its key form
+    requires one); "a key for every group" makes one per template group, once."""
     aid, _site, user = add_demo_account(store, sandbox, DIALECT)
     user.tokens.clear()
     first = ensure_keys(store, politeness=FAST)
-    assert first.rows()[0]["status"] == "created"
-    assert [(t.name, t.group, t.unlimited_quota, t.expired_time) for t in user.tokens] == [
-        ("user group (auto)", "default", True, -1)]  # VoAPI v2 wants a group: the template's first
-    assert ensure_keys(store, politeness=FAST).rows()[0]["created"] == []
+    assert first.rows()[0]["status"] == "skipped" and "group" in first.rows()[0]["message"]
+    assert user.tokens == [] and first.exit_code() == 0
     row = ensure_keys(store, all_groups=True, politeness=FAST).rows()[0]
-    assert row["groups"] == ["default", "vip"] and [c["group"] for c in row["created"]] == ["vip"]
-    assert sorted((t.name, t.group) for t in user.tokens) == [("user group (auto)", "default"),
-                                                              ("vip group (auto)", "vip")]
+    assert row["status"] == "created" and row["groups"] == ["default", "vip"]
+    assert sorted(c["group"] for c in row["created"]) == ["default", "vip"]
+    assert sorted((t.name, t.group, t.unlimited_quota, t.expired_time) for t in user.tokens) == [
+        ("user group (auto)", "default", True, -1), ("vip group (auto)", "vip", True, -1)]
     again = ensure_keys(store, all_groups=True, politeness=FAST).rows()[0]
     assert again["created"] == [] and again["status"] == "ok" and len(user.tokens) == 2
+    assert ensure_keys(store, politeness=FAST).rows()[0]["created"] == []  # it has keys now
     assert sorted(r["name"] for r in key_rows(store, [aid])) == ["user group (auto)", "vip group (auto)"]
+
+
+def test_a_key_made_without_a_group_goes_to_the_templates_first_group(store, sandbox):
+    aid, _site, user = add_demo_account(store, sandbox, DIALECT)
+    report = create_key(store, aid, name="no group given", politeness=FAST)
+    made = next(t for t in user.tokens if t.name == "no group given")
+    assert made.group == "default" and report.rows()[0]["group"] == "default"
 
 
 def test_the_groups_are_the_templates_by_name_with_their_ratios(store, sandbox):

@@ -37,7 +37,7 @@ if retry:
     if plan.retry:
         run_checkin(store, plan.retry, "Retrying failed check-ins", note=plan.summary())
     else:
-        flash(plan.summary() if plan.left else "No failed check-ins today.", "info")
+        flash(plan.summary(), "info")
         st.rerun()
 
 PAGE_SIZE = 200  # rows of the table at a time; the counts are over every enabled account (issue 18)

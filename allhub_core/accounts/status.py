@@ -216,8 +216,10 @@ class CheckInRetryPlan:
         """``"Retrying 2 failed check-in(s); leaving 1 that a retry cannot fix (Token or login rejected)."``"""
         if not self.retry and not self.left:
             return "No failed check-ins today."
-        why = sorted(set(self.left.values()))
-        tail = f"; leaving {len(self.left)} that a retry cannot fix ({', '.join(why)})" if self.left else ""
+        why = ", ".join(sorted(set(self.left.values())))
+        if not self.retry:
+            return f"Nothing to retry: leaving {len(self.left)} failed check-in(s) that a retry cannot fix ({why})."
+        tail = f"; leaving {len(self.left)} that a retry cannot fix ({why})" if self.left else ""
         return f"Retrying {len(self.retry)} failed check-in(s){tail}."
 
 

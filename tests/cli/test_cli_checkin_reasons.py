@@ -1,0 +1,35 @@
+"""``allhub checkin --json``: each row carries its reason code and whether a retry can fix it
+(issue 21, additive keys), against the sandbox over HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from shared import add_demo_account, shared_sandbox
+
+from allhub_core.cli.main import main
+
+CHECKIN = "/api/user/checkin"
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    return shared_sandbox(dialects=["new-api"], users_per_site=2, seed=2123)
+
+
+pytestmark = pytest.mark.usefixtures("fresh_sites")
+
+
+def test_checkin_json_rows_have_reason_and_retryable(store, db_path, sandbox, capsys):
+    (ok_id, site, _), (bad_id, _, bad_user) = (add_demo_account(store, sandbox, "new-api", i) for i in range(2))
+    site.inject("401", user_id=bad_user.id, path=CHECKIN, method="POST")
+    capsys.readouterr()
+    code = main(["--db", str(db_path), "checkin", "--json", "--per-site-rpm", "0", str(ok_id), str(bad_id)])
+    out, err = capsys.readouterr()
+    rows = {int(r["id"]): r for r in json.loads(out)}
+    assert code == 1, err  # one failed
+    assert (rows[ok_id]["result"], rows[ok_id]["reason"], rows[ok_id]["retryable"]) == ("success", "checked_in", False)
+    assert (rows[bad_id]["result"], rows[bad_id]["reason"], rows[bad_id]["retryable"]) == (
+        "failed", "token_rejected", False)
+    assert bad_user.access_token not in out

@@ -51,7 +51,7 @@ def _one(store, aid, **politeness):
 
 
 def test_success_then_already_checked(store, account):
-    aid, site, user = account
+    aid, site, _ = account
     first = _one(store, aid)
     second = _one(store, aid)
     assert (first["result"], first["reason"], first["retryable"]) == ("success", "checked_in", False)
@@ -94,7 +94,9 @@ def test_check_in_switched_off_is_not_enabled(store, account):
 
 def test_a_post_that_times_out_is_network_timeout(store, account):
     aid, site, _ = account
-    site.inject("slow", path=CHECKIN, method="POST", ms=2000, times=1)
+    # the POST hangs past the client's timeout, then fails (so it never lands in a later test)
+    site.inject("slow", path=CHECKIN, method="POST", ms=1500, times=1)
+    site.inject("500", path=CHECKIN, method="POST", times=1)
     row = _one(store, aid, read_timeout=0.3, retries=0)
     assert (row["result"], row["reason"], row["retryable"]) == ("failed", "network_timeout", True), row["message"]
     assert _posts(site) == 1  # ambiguous: re-read, never resent
@@ -138,3 +140,30 @@ def test_result_categories_are_unchanged(store, account):
     site.inject("401", path=CHECKIN, method="POST")
     [res] = checkin(store, [aid], politeness=fast_politeness(retries=0))
     assert CheckInResult(res.result) is CheckInResult.FAILED and res.reason == "token_rejected"
+
+
+@pytest.fixture(scope="module")
+def voapi():
+    return shared_sandbox(dialects=["voapi-v2"], users_per_site=2, seed=2124)
+
+
+@pytest.mark.parametrize(("fault", "switch", "result", "reason"), [
+    (None, None, "success", "checked_in"),
+    ({"kind": "500"}, None, "failed", "site_error_5xx"),
+    ({"kind": "401"}, None, "failed", "token_rejected"),
+    (None, "off", "unsupported", "not_enabled"),
+])
+def test_voapi_v2_reasons_come_from_the_shared_reading(store, voapi, fault, switch, result, reason):
+    voapi.site("voapi-v2").reset()  # today's check-in of the previous case undone
+    aid, site, _ = add_demo_account(store, voapi, "voapi-v2")
+    if fault:
+        site.inject(path="/api/check_in", method="POST", **fault)
+    if switch == "off":
+        site.checkin_enabled = False
+    try:
+        row = _one(store, aid, retries=0)
+    finally:
+        site.clear_faults()
+        site.checkin_enabled = True
+    assert (row["result"], row["reason"]) == (result, reason), row["message"]
+    assert _stored_reasons(store, aid) == [reason]

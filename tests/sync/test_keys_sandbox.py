@@ -13,8 +13,8 @@ from shared import add_demo_account, fast_politeness
 from allhub_core.accounts import get_secrets
 from allhub_core.errors import NotFound, SiteError, ValidationError
 from allhub_core.keys import kept_secret, key_rows
+from allhub_core.sync import _key_account as key_account
 from allhub_core.sync import create_key, delete_keys, ensure_keys, reveal_key, reveal_keys, sync_keys
-from allhub_core.sync import keys as keys_flows
 
 FAST = fast_politeness(read_timeout=2.0, retries=1, retries_429=1)
 #: masked + POST reveal (New API), full keys and no reveal route (One API), 0-based pages and a
@@ -284,7 +284,7 @@ def test_a_key_the_site_deleted_leaves_the_store_and_a_refused_one_stays(store, 
         with site.lock:
             user.tokens[:] = [t for t in user.tokens if str(t.id) != token_id]
 
-    monkeypatch.setattr(keys_flows, "delete_token", delete_token)
+    monkeypatch.setattr(key_account, "delete_token", delete_token)  # where the key calls live
     report = delete_keys(store, aid, [first, second], politeness=FAST)
     assert [(r["key_id"], r["ok"]) for r in report.rows()] == [(first, True), (second, False)]
     assert report.exit_code() == 1 and "1 could not be deleted" in report.summary()

@@ -19,7 +19,7 @@ from allhub_core.net import UnsupportedError
 from allhub_core.sandbox import SandboxToken
 from allhub_core.sites import SiteCredentials, list_groups
 from allhub_core.sync import create_key, ensure_keys, reveal_keys, sync_keys, update_key
-from allhub_core.sync import keys as flows
+from allhub_core.sync._key_account import one_account
 from allhub_core.sync.credentials import credentials_for
 
 FAST = fast_politeness(read_timeout=2.0, retries=1, retries_429=1)
@@ -120,7 +120,7 @@ def test_the_batch_reveal_keeps_to_the_critical_window(store, sandbox):
     slow = fast_politeness(critical_requests=1, critical_window_s=0.5)
     ids = [t.id for t in user.tokens[:2]]
     site.clear_requests()
-    a = flows._one(store, aid, slow)  # one run's account: one critical window
+    a = one_account(store, aid, slow)  # one run's account: one critical window
 
     async def twice():
         await a.reveal_many([str(i) for i in ids])

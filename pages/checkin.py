@@ -6,8 +6,7 @@ import json
 
 import streamlit as st
 
-from allhub_core.accounts import CHECKIN_BADGE, checkin_page, checkin_row
-from allhub_core.accounts.status import checkin_retry_plan
+from allhub_core.accounts import CHECKIN_BADGE, checkin_page, checkin_retry_plan, checkin_row
 from allhub_core.sync import (
     CHECKIN_METHOD_LABELS,
     EXAMPLE_CHECKIN_REQUEST,

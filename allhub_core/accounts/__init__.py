@@ -83,6 +83,7 @@ from allhub_core.accounts.site_profiles import (
     site_rows,
     site_windows,
 )
+from allhub_core.accounts.status import checkin_retry_plan
 from allhub_core.accounts.tags import create_tag, delete_tag, list_tags, normalize_tag_name, rename_tag
 from allhub_core.accounts.write import (
     CHECKIN_METHODS,
@@ -160,6 +161,7 @@ __all__ = [
     "checkin_due_sql",
     "checkin_methods",
     "checkin_page",
+    "checkin_retry_plan",
     "checkin_row",
     "checkin_state_sql",
     "count_accounts",

@@ -30,15 +30,18 @@ One query (``_SQL``) does all of it, in DuckDB, the way the extension's model li
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from allhub_core.accounts import effective_quota_sql
 from allhub_core.errors import ValidationError
 from allhub_core.prices.cache import BILLINGS
 from allhub_core.store import Store
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD
+
+# The frames come from DuckDB's .df(): pandas loads only when one is asked for, never in a
+# command that only syncs (`allhub refresh`, `models sync`: tests/cli/test_cli_single_actions.py).
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BILLINGS", "MODEL_COLUMNS", "TOKEN_WEIGHTS", "model_facets", "model_frame", "model_rows", "model_sites",
            "model_syncs"]

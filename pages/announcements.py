@@ -41,30 +41,43 @@ if read_all:
     with user_errors():
         finish(f"{mark_read(store, all=True)} announcement(s) marked read.")
 
-images = st.toggle("Show images", key="ann_images",
+PAGE = 30  # announcements drawn a run: 300 sites' worth as bordered cards took seconds
+
+f1, f2, f3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+sites = notice_sites(store)
+names = {x["origin"]: x["site_name"] for x in sites}
+only_site = f1.selectbox("Site", list(names), index=None, format_func=lambda o: f"{names[o]} · {o}",
+                         placeholder="every site", key="ann_site")
+unread_only = f2.toggle("Unread only", key="ann_unread_only")
+images = f3.toggle("Show images", key="ann_images",
                    help="Load the images the announcements point to. They come from the sites (or elsewhere), "
                         "which then learn that you looked; off, an image shows as a link.")
 
-rows = notice_details(store)
-sites = notice_sites(store)
-unread = sum(1 for r in rows if not r["read"])
-if not rows:
+every = notice_details(store)
+unread = sum(1 for r in every if not r["read"])
+rows = [r for r in every if (only_site is None or r["origin"] == only_site) and not (unread_only and r["read"])]
+if not every:
     st.info("No announcements yet. **Sync now** asks the sites; a refresh of all accounts also asks those "
             "not asked within the interval.")
 else:
-    st.caption(f"{len(rows)} announcement(s) on {len({r['origin'] for r in rows})} site(s), {unread} unread. "
+    st.caption(f"{len(every)} announcement(s) on {len({r['origin'] for r in every})} site(s), {unread} unread. "
                "The sites' text is shown without its HTML and scripts.")
 
 by_site: dict[str, list[dict]] = {}
 for r in rows:
     by_site.setdefault(r["origin"], []).append(r)
-for site in sites:
-    items = by_site.get(site["origin"])
-    if not items:
-        continue
+# unread first: the sites with unread announcements, then the rest (each site's items in the store's order)
+order = sorted((x for x in sites if x["origin"] in by_site), key=lambda x: (x["unread"] == 0, x["site_name"].lower()))
+shown_max = ss.get("ann_limit", PAGE)
+drawn = 0
+for site in order:
+    if drawn >= shown_max:
+        break
+    items = by_site[site["origin"]][: shown_max - drawn]
     badge = f" · :blue-badge[{site['unread']} unread]" if site["unread"] else ""
     st.subheader(esc(site["site_name"]) + badge, divider="gray")
     for r in items:  # unread first, newest first (the store's order)
+        drawn += 1
         with st.container(border=True):
             left, right = st.columns([6, 1], vertical_alignment="top")
             when = (r["published_at"] or r["changed_at"] or r["first_seen"] or "")[:16].replace("T", " ")
@@ -77,6 +90,11 @@ for site in sites:
                     mark_read(store, [r["notice_id"]])
                     finish("Marked read.")
             st.markdown(safe_markdown(r["text"], images=images))
+if len(rows) > drawn:
+    st.caption(f"Showing {drawn} of {len(rows)}.")
+    if st.button(f"Show {min(PAGE, len(rows) - drawn)} more", key="ann_more", icon=":material/expand_more:"):
+        ss.ann_limit = shown_max + PAGE
+        st.rerun()
 
 with st.expander("Which sites are asked, and how often", icon=":material/tune:", key="ann_settings"):
     minutes = st.number_input("Ask a site at most every (minutes), on a refresh of all accounts", min_value=5,
@@ -86,14 +104,16 @@ with st.expander("Which sites are asked, and how often", icon=":material/tune:",
         with user_errors():
             set_notice_interval(store, int(minutes) * 60)
             finish(f"Announcements are asked at most every {int(minutes)} minute(s) per site.")
-    for site in sites:
-        label = f"{esc(site['site_name'])} · {esc(site['origin'])}"
-        on = st.toggle(label, value=site["enabled"], key=f"ann_site_{site['origin']}",
-                       help=("Last asked " + site["last_synced"][:16].replace("T", " ")) if site["last_synced"]
-                       else "Not asked yet")
-        if on != site["enabled"]:
+    # one table, not a toggle a site: 300 sites' toggles cost every run of the page
+    table = [{"site": x["site_name"], "origin": x["origin"], "asked": x["enabled"],
+              "last asked": (x["last_synced"] or "")[:16].replace("T", " "), "last error": x["last_error"]}
+             for x in sites]
+    edited = st.data_editor(table, key="ann_sites", hide_index=True, disabled=["site", "origin", "last asked",
+                                                                                "last error"],
+                            column_config={"asked": st.column_config.CheckboxColumn(
+                                "Asked", help="Off: this site's announcements are not asked")})
+    for before, after in zip(table, edited, strict=True):
+        if bool(after["asked"]) != bool(before["asked"]):
             with user_errors():
-                set_site_enabled(store, site["origin"], on)
-                finish(f"Announcements of {site['site_name']} are {'asked' if on else 'no longer asked'}.")
-        if site["last_error"]:
-            st.caption(f":orange[{esc(site['last_error'])}]")
+                set_site_enabled(store, before["origin"], bool(after["asked"]))
+                finish(f"Announcements of {before['site']} are {'asked' if after['asked'] else 'no longer asked'}.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from appsupport import button, seed, start, texts
+from appsupport import button, edit_grid, seed, start, texts
 from shared import add_demo_account
 
 from allhub_core.notices import NoticeRecord, mark_read, notice_rows, site_key, site_states, store_notices
@@ -86,6 +86,26 @@ def test_sync_now_asks_the_site(store, sandbox_factory):
 
 def test_a_site_switched_off(store, two_sites):
     at = start(PAGE)
-    at.toggle(key="ann_site_https://bravo.example.com").set_value(False).run()
+    origins = list(at.data_editor(key="ann_sites").value["origin"])
+    edit_grid(at, {origins.index("https://bravo.example.com"): {"asked": False}}, key="ann_sites")
     assert not at.exception
     assert site_states(store)["https://bravo.example.com"]["enabled"] is False
+
+
+def test_many_announcements_come_a_page_at_a_time_and_filter_by_site_and_unread(store, two_sites):
+    """30 cards a run (300 sites' worth drew for seconds), "Show more" for the next; a site filter
+    and "unread only" narrow them."""
+    c = seed(store, "Charlie", url="https://charlie.example.com")
+    _store(store, c, "https://charlie.example.com", [(f"n{i}", f"Charlie news {i}") for i in range(40)])
+    at = start(PAGE)
+    def bodies():
+        return [m for m in _markdown(at) if m.startswith("Charlie news")]  # each card's text (its title is bold)
+
+    assert len(bodies()) <= 30 and any("Showing 30 of 43" in t for t in texts(at.caption))
+    button(at, "Show 13 more").click().run()
+    assert len(bodies()) == 40
+    at.selectbox(key="ann_site").set_value("https://bravo.example.com").run()
+    assert [h.split(" ·")[0] for h in texts(at.subheader)] == ["Bravo"]
+    at.selectbox(key="ann_site").set_value(None)
+    at.toggle(key="ann_unread_only").set_value(True).run()
+    assert "Old news" not in "\n".join(_markdown(at))

@@ -7,7 +7,7 @@ import streamlit as st
 from allhub_core.accounts import AccountFilter, account_choices, get_preferences, list_tags
 from allhub_core.keys import key_rows, synced_accounts
 from pages._keys_actions import confirm_delete, create_form, edit_form, ensure_buttons, fetch_keys, reveal
-from pages._keys_grid import key_grid
+from pages._keys_grid import PICKER_MAX, key_grid, page_slices
 from pages._text import show_flash
 from pages._ui import open_store
 
@@ -30,7 +30,13 @@ with st.container(border=True):
     c1, c2, c3 = st.columns([3, 2, 3])
     search = c1.text_input("Search", key="kf_search", placeholder="key name, masked key, group or account")
     tags = c2.multiselect("Tags (any of)", [t["name"] for t in list_tags(store)], key="kf_tags")
-    picked = c3.multiselect("Accounts", list(names), key="kf_accounts", format_func=lambda i: names.get(i, str(i)))
+    # at most PICKER_MAX accounts to pick from (10,000 options cost every run): those whose name
+    # holds the search text, the chosen ones always
+    hint = (search or "").strip().lower()
+    pool = [i for i in names if not hint or hint in names[i].lower()][:PICKER_MAX]
+    options = list(dict.fromkeys([*(i for i in ss.get("kf_accounts") or [] if i in names), *pool]))
+    picked = c3.multiselect("Accounts", options, key="kf_accounts", format_func=lambda i: names.get(i, str(i)),
+                            help=f"The first {PICKER_MAX} accounts whose name holds the search text")
     grouped = st.toggle("Group by account", key="kf_grouped")
 
 # The accounts the filters name: what Fetch and the bulk rules run on (None: all enabled accounts).
@@ -55,7 +61,14 @@ if not rows:
 else:
     st.caption(f"{len(rows)} key(s) on {len({r['account_id'] for r in rows})} account(s). Keys are masked; "
                "tick rows in ✓, then reveal, edit or delete them.")
-    chosen = key_grid(rows, ss.grid_version, grouped)
+    # a page of keys at a time (20,000 in one grid, or an editor per account, took seconds a run)
+    pages = page_slices(rows, grouped)
+    page = 1
+    if len(pages) > 1:
+        page = int(st.number_input(f"Page (of {len(pages)})", min_value=1, max_value=len(pages), value=1, step=1,
+                                   key="kf_page"))
+    shown = pages[min(page, len(pages)) - 1]
+    chosen = key_grid(shown, ss.grid_version, grouped)
 
 # ---- the ticked keys ---------------------------------------------------------------------
 if chosen:

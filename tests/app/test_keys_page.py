@@ -280,3 +280,26 @@ def test_the_group_picker_offers_the_groups_the_last_models_sync_found(store, ne
     assert not at.exception
     made = [t for t in user.tokens if t.id not in before]
     assert [(t.name, t.group) for t in made] == [("in vip", "vip")]
+
+
+def test_many_keys_come_a_page_at_a_time(store):
+    """500 keys a grid (20,000 in one took seconds a run), a page number for the rest; grouped by
+    account, 25 accounts a page."""
+    from allhub_core.accounts import AccountInput, add_account  # noqa: PLC0415 - accounts made here, no site asked
+    from allhub_core.keys import KeyRecord, store_keys  # noqa: PLC0415 - keys as a sync leaves them
+
+    ids = [add_account(store, AccountInput(site_url=f"https://s{i}.example", site_name=f"Site {i:03d}", user_id="1",
+                                           access_token="t" * 24)) for i in range(30)]
+    for n, aid in enumerate(ids):
+        store_keys(store, aid, [KeyRecord(key_id=str(n * 100 + k), name=f"k{k}", key="abcd" * 12)
+                                for k in range(40 if n == 0 else 20)])
+    at = start(KEYS)
+    assert not at.exception
+    assert len(grid_rows(at)) == 500 and at.number_input(key="kf_page").max == 2
+    at.number_input(key="kf_page").set_value(2).run()
+    assert len(grid_rows(at)) == 40 + 29 * 20 - 500
+    at.toggle(key="kf_grouped").set_value(True).run()
+    at.number_input(key="kf_page").set_value(1).run()
+    assert len(at.data_editor) == 25  # one grid an account, 25 accounts a page
+    at.number_input(key="kf_page").set_value(2).run()
+    assert len(at.data_editor) == 5

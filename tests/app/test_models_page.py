@@ -148,3 +148,17 @@ def test_sync_models_from_the_page_fetches_the_sites_prices(store, sandbox_facto
     assert set(expected["account_id"]) == set(ids)
     assert sorted(grid["site_name"].unique()) == sorted(expected["site_name"].unique())
     assert "md_chart" in charts(at)
+
+
+def test_a_long_list_draws_its_first_rows_only(store):
+    """More rows than the table draws (2,000): the first ones in the chosen order, and a caption
+    that says a filter shows the others."""
+    aid = seed(store, "Many", usd=5)
+    _prices(store, aid, {"default": 1.0}, [(f"m-{i:04d}", "V", "tokens", 1 + i / 1000, 2, None) for i in range(2100)])
+    at = start(PAGE)
+    assert not at.exception
+    table = _table(at)
+    assert len(table) == 2000 and table["model"].iloc[0] == "m-0000"
+    assert any("The first 2,000 rows" in t for t in texts(at.caption))
+    at.text_input(key="md_text").input("m-2099").run()
+    assert _table(at)["model"].tolist() == ["m-2099"]

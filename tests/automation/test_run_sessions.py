@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from datetime import datetime
 
 import pytest
@@ -54,8 +55,10 @@ def test_a_persons_run_lets_the_file_go_while_a_background_run_makes_way(db_path
     seen: list[bool] = []
     real_sleep = user_runs.time.sleep
 
-    def sleep(seconds: float) -> None:
-        if not seen:
+    me = threading.get_ident()
+
+    def sleep(seconds: float) -> None:  # time.sleep is global: another test's thread may sleep meanwhile
+        if threading.get_ident() == me and not seen:
             seen.append(another_process_writes(db_path))
         real_sleep(seconds)
 

@@ -123,11 +123,10 @@ def grid_column(page: Page, header: str) -> list[str]:
     col = column_index(page, header)
     expect(page.get_by_test_id(f"glide-cell-{col}-0")).to_be_attached()
     cells = page.locator(f"[data-testid^='glide-cell-{col}-']")
-    texts = {}
-    for i in range(cells.count()):
-        cell = cells.nth(i)
-        row = int(cell.get_attribute("data-testid").rsplit("-", 1)[1])
-        texts[row] = cell.text_content() or ""
+    # one snapshot of every cell: read one by one, a rerun that redraws the grid meanwhile left a
+    # locator waiting for a cell that was gone (30 s, then a failure)
+    pairs = cells.evaluate_all("els => els.map(e => [e.getAttribute('data-testid'), e.textContent || ''])")
+    texts = {int(testid.rsplit("-", 1)[1]): text for testid, text in pairs}
     return [texts[r] for r in sorted(texts)]
 
 

@@ -104,23 +104,6 @@ PAGE_ACCOUNTS = 25  # accounts (each its own grid) a page when grouped
 PICKER_MAX = 200  # accounts the Accounts filter lists
 
 
-def page_slices(rows: Sequence[dict[str, Any]], grouped: bool) -> list[list[dict[str, Any]]]:
-    """The rows in pages: ``PAGE_ROWS`` keys each, or ``PAGE_ACCOUNTS`` whole accounts when grouped."""
-    if not grouped:
-        return [list(rows[i:i + PAGE_ROWS]) for i in range(0, len(rows), PAGE_ROWS)] or [[]]
-    pages: list[list[dict[str, Any]]] = [[]]
-    seen: list[int] = []
-    for r in rows:
-        aid = int(r["account_id"])
-        if not seen or seen[-1] != aid:
-            if len(seen) == PAGE_ACCOUNTS:
-                pages.append([])
-                seen = []
-            seen.append(aid)
-        pages[-1].append(r)
-    return pages
-
-
 def key_grid(rows: Sequence[dict[str, Any]], version: int, grouped: bool) -> list[SelectedKey]:
     """Draw the keys (one table, or one per account under its name) and return the ticked ones.
 

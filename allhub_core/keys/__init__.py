@@ -24,7 +24,15 @@ from allhub_core.keys.cache import (
     store_keys,
     upsert_key,
 )
-from allhub_core.keys.query import KEY_COLUMNS, KEY_STATUSES, STATUS_SQL, key_groups, key_rows, synced_accounts
+from allhub_core.keys.query import (
+    KEY_COLUMNS,
+    KEY_STATUSES,
+    STATUS_SQL,
+    key_counts,
+    key_groups,
+    key_rows,
+    synced_accounts,
+)
 
 __all__ = [
     "KEY_COLUMNS",
@@ -35,6 +43,7 @@ __all__ = [
     "is_masked",
     "keep_secret",
     "kept_secret",
+    "key_counts",
     "key_groups",
     "key_rows",
     "mask_key",

@@ -15,7 +15,7 @@ from typing import Any
 from allhub_core.store import Store
 from allhub_core.vocab import QUOTA_PER_USD
 
-__all__ = ["KEY_COLUMNS", "KEY_STATUSES", "STATUS_SQL", "key_groups", "key_rows", "synced_accounts"]
+__all__ = ["KEY_COLUMNS", "KEY_STATUSES", "STATUS_SQL", "key_counts", "key_groups", "key_rows", "synced_accounts"]
 
 KEY_STATUSES = ("enabled", "disabled", "expired", "exhausted")
 
@@ -42,10 +42,37 @@ def _usd(quota: int | None) -> float | None:
 
 
 def key_rows(store: Store, account_ids: Iterable[Any] | None = None, search: str | None = None,
-             tags: Iterable[str] | None = None) -> list[dict[str, Any]]:
+             tags: Iterable[str] | None = None, *, limit: int | None = None, offset: int = 0,
+             accounts_page: tuple[int, int] | None = None) -> list[dict[str, Any]]:
     """The cached keys (of these accounts; whose name, masked key, group or site name contains
     ``search``; of accounts with any of ``tags``), by account and key id. No secret, ever:
-    ``masked_key`` and whether a secret is kept (``secret_kept``)."""
+    ``masked_key`` and whether a secret is kept (``secret_kept``).
+
+    A page of them: ``limit`` keys from ``offset``, or with ``accounts_page`` (``(n, start)``) every
+    key of ``n`` accounts from the ``start``-th (the Keys page: 178,000 keys as dicts took 3 s)."""
+    where, params = _key_filter(account_ids, search, tags)
+    if accounts_page is not None:
+        n, start = accounts_page
+        where.append(f"k.account_id IN (SELECT DISTINCT k.account_id FROM api_keys k JOIN accounts a "
+                     f"ON a.id = k.account_id WHERE {' AND '.join(where)} ORDER BY k.account_id "
+                     f"LIMIT {int(n)} OFFSET {int(start)})")
+        params = [*params, *params]
+    page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+    return _rows(store, " AND ".join(where), params, page)
+
+
+def key_counts(store: Store, account_ids: Iterable[Any] | None = None, search: str | None = None,
+               tags: Iterable[str] | None = None) -> tuple[int, int]:
+    """How many cached keys ``key_rows`` would list with these filters, and on how many accounts."""
+    where, params = _key_filter(account_ids, search, tags)
+    with store.read() as con:
+        row = con.execute(f"SELECT count(*), count(DISTINCT k.account_id) FROM api_keys k JOIN accounts a "
+                          f"ON a.id = k.account_id WHERE {' AND '.join(where)}", params).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def _key_filter(account_ids: Iterable[Any] | None, search: str | None,
+                tags: Iterable[str] | None) -> tuple[list[str], list[Any]]:
     where: list[str] = ["true"]
     params: list[Any] = []
     if account_ids is not None:
@@ -60,13 +87,17 @@ def key_rows(store: Store, account_ids: Iterable[Any] | None = None, search: str
         where.append("EXISTS (SELECT 1 FROM account_tags lk JOIN tags t ON t.id = lk.tag_id "
                      "WHERE lk.account_id = k.account_id AND list_contains(?, t.name_key))")
         params.append(tag_keys)
+    return where, params
+
+
+def _rows(store: Store, where: str, params: list[Any], page: str) -> list[dict[str, Any]]:
     sql = f"""
         SELECT k.account_id, k.key_id, k.name, k.masked_key, k.key_group, {STATUS_SQL}, k.unlimited,
                k.remain_quota, k.used_quota, k.expires_at, k.fetched_at, a.site_name, k.created_at, k.accessed_at,
                CASE WHEN k.model_limits_enabled THEN k.model_limits END, k.allow_ips, k.secret_enc IS NOT NULL
         FROM api_keys k JOIN accounts a ON a.id = k.account_id
-        WHERE {' AND '.join(where)}
-        ORDER BY k.account_id, TRY_CAST(k.key_id AS BIGINT) NULLS LAST, k.key_id"""
+        WHERE {where}
+        ORDER BY k.account_id, TRY_CAST(k.key_id AS BIGINT) NULLS LAST, k.key_id{page}"""
     with store.read() as con:
         rows = con.execute(sql, params).fetchall()
     out = []

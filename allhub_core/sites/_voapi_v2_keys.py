@@ -30,7 +30,7 @@ from allhub_core.vocab import (
     QUOTA_PER_USD,
 )
 
-__all__ = ["create_key", "delete_key", "key_groups", "list_keys", "reveal_key", "update_key"]
+__all__ = ["create_key", "delete_key", "key_groups", "list_keys", "reveal_key", "template_models", "update_key"]
 
 
 KEYS_PATH = "/api/keys"
@@ -63,6 +63,15 @@ async def key_template(session: SiteSession) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadResponseError("The key template is not in a known format.")
     return data
+
+
+async def template_models(session: SiteSession) -> list[str]:
+    """The models a key may use, from the key template (``models: [{idKey, enable, hidden}]``):
+    VoAPI v2 tells no prices, so these are the account's model list (billing unknown)."""
+    models = (await key_template(session)).get("models")
+    names = {remote_text(m.get("idKey")) for m in models if isinstance(m, dict)
+             and m.get("enable", True) is not False and not m.get("hidden")} if isinstance(models, list) else set()
+    return sorted(n for n in names if n)
 
 
 def _template_groups(template: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -11,7 +11,8 @@ Every answer is ``{code, data, msg}``: 0 success, 1 already signed in (check-in)
   ``code:1`` is "already", success is confirmed by the stats.  The POST is never resent.
 * API keys (docs/site-api.md 7.5): ``_voapi_v2_keys``; the envelope and amounts: ``_voapi_v2_wire``.
 
-Models, prices and redemption codes are not supported for these sites yet.
+The model list is the key template's models (no prices); prices and redemption codes are not
+supported for these sites yet.
 """
 
 from __future__ import annotations
@@ -54,7 +55,15 @@ from allhub_core.sites._types import (
     TypedInput,
     remote_text,
 )
-from allhub_core.sites._voapi_v2_keys import create_key, delete_key, key_groups, list_keys, reveal_key, update_key
+from allhub_core.sites._voapi_v2_keys import (
+    create_key,
+    delete_key,
+    key_groups,
+    list_keys,
+    reveal_key,
+    template_models,
+    update_key,
+)
 from allhub_core.sites._voapi_v2_wire import ALREADY_SIGNED, amount_to_quota, as_number, unwrap
 from allhub_core.sites.family import BaseFamily, CheckInAttempt, SiteFamily, StatusSource
 from allhub_core.vocab import (
@@ -73,7 +82,6 @@ __all__ = ["VoApiV2Family", "VoApiV2Handle"]
 _SIGNED_MSG = re.compile(r"signed|check", re.I)
 _PROBE_MSG = re.compile(r"unauthorized|auth expire|token|jwt", re.I)
 _UNSUPPORTED = {
-    "have no model list": "The model list of VoAPI v2 sites is not supported yet.",
     "have no price list": "The price list of VoAPI v2 sites is not supported yet.",
 }
 
@@ -254,6 +262,9 @@ class VoApiV2Family(BaseFamily[VoApiV2Handle]):
 
     async def reveal_token(self, handle: VoApiV2Handle, token_id: str) -> str:
         return await reveal_key(handle.session, str(token_id))
+
+    async def list_models(self, handle: VoApiV2Handle) -> list[str]:
+        return await template_models(handle.session)
 
     async def list_groups(self, handle: VoApiV2Handle) -> dict[str, UserGroup]:
         return await key_groups(handle.session)

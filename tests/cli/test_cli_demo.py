@@ -41,6 +41,10 @@ def test_the_demo_uses_the_default_politeness_and_fills_every_page(tmp_path):
     rows = [r for r in model_rows(store, model="gpt-4o") if r["model"] == "gpt-4o" and r["comparable"]]
     assert len({r["input_usd_per_1m"] for r in rows}) >= 3 and any(r["cheapest"] for r in rows)
     assert any(abs(r["effective_input_usd_per_1m"] - r["input_usd_per_1m"]) > 0.01 for r in rows)
+    with store.read() as con:  # keys and models on every simulated site (VoAPI v2's: its key template's)
+        bare = con.execute("SELECT DISTINCT site_url FROM accounts WHERE site_url NOT IN "
+                           "(SELECT a.site_url FROM accounts a JOIN model_prices m ON m.account_id = a.id)").fetchall()
+    assert bare == []
     changes = model_changes(store, days=1)
     assert {c["change"] for c in changes} == {"added", "removed"}
     assert any(c["model"] == "gpt-5-preview" for c in changes)

@@ -234,3 +234,26 @@ def test_no_key_reaches_a_log(store, sandbox, caplog):
     secrets = [_full(t.key) for t in user.tokens] + [user.access_token]
     assert caplog.records
     assert not [s for s in secrets if s and s in caplog.text]
+
+
+def test_its_models_are_the_key_templates_and_carry_no_price(store, sandbox):
+    """VoAPI v2 tells no prices: ``models sync`` stores the key template's enabled, shown models as
+    the account's model list (billing unknown, never the cheapest)."""
+    from allhub_core.prices import model_rows, stored_models  # noqa: PLC0415 - the models side of the same site
+    from allhub_core.sync import sync_models  # noqa: PLC0415 - the models side of the same site
+
+    aid, site, _user = add_demo_account(store, sandbox, DIALECT)
+    site.clear_requests()
+    [row] = sync_models(store, [aid], politeness=FAST).rows()
+    assert row["status"] == "ok" and row["priced"] is False and row["models"] > 0
+    template = httpx_get_template(site, _user)
+    want = sorted(m["idKey"] for m in template["models"] if m.get("enable", True) and not m.get("hidden"))
+    assert stored_models(store, aid) == want
+    assert {(r["billing"], r["comparable"], r["cheapest"]) for r in model_rows(store)} == {("unknown", False, False)}
+    assert [r.path for r in site.requests if r.method != "GET"] == []
+
+
+def httpx_get_template(site, user) -> dict:
+    import httpx  # noqa: PLC0415 - the sandbox's own answer, to compare with
+
+    return httpx.get(f"{site.url}/api/keys/template", headers={"Authorization": user.access_token}).json()["data"]

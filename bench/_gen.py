@@ -281,6 +281,59 @@ def fill_history(store: Store, days: int = 30, usage_rows: int | None = None,
     return {"balance_snapshots": int(got[0]), "usage_logs": int(got[1])}
 
 
+def fill_rooms(store: Store, keys_per_account: int = 2, models_per_account: int = 10) -> dict[str, int]:
+    """Give an account store what the keys, models and announcements syncs leave (unless it has
+    some already): ``keys_per_account`` masked keys a refreshed account, ``models_per_account``
+    models (of ``_MODELS``, priced per token, every third per call, at a ratio that varies by
+    site) with two usable groups each, and three announcements a site (one read)."""
+    with store.write() as con:
+        have = con.execute("SELECT (SELECT count(*) FROM api_keys), (SELECT count(*) FROM model_prices), "
+                           "(SELECT count(*) FROM notices)").fetchone()
+        if not have[0]:
+            con.execute(f"""
+                INSERT INTO api_keys (account_id, key_id, name, masked_key, key_group, site_status, unlimited,
+                                      remain_quota, used_quota, expires_at, created_at, accessed_at, fetched_at)
+                SELECT a.id, CAST(a.id * 10 + k AS VARCHAR), 'key-' || k,
+                       substr(md5(CAST(a.id * 10 + k AS VARCHAR)), 1, 4) || '**********' ||
+                       substr(md5(CAST(a.id * 10 + k AS VARCHAR)), 29, 4),
+                       CASE WHEN k = 1 THEN 'default' ELSE 'vip' END, 1, k = 1,
+                       CASE WHEN k = 1 THEN 0 ELSE CAST(hash(a.id, k) % 5000000 AS BIGINT) END,
+                       CAST(hash(a.id, k, 1) % 500000 AS BIGINT), NULL, now() - INTERVAL 30 DAY, now(), now()
+                FROM accounts a, range(1, {int(keys_per_account) + 1}) r(k)
+                WHERE a.last_sync_time IS NOT NULL""")
+            con.execute("INSERT INTO key_syncs SELECT DISTINCT account_id, now() FROM api_keys")
+        if not have[1]:
+            models = "[" + ", ".join(f"'{m}'" for m in _MODELS) + "]"
+            con.execute(f"""
+                INSERT INTO model_prices (account_id, model, vendor, billing, model_ratio, completion_ratio,
+                                          model_price, enable_groups, endpoints, fetched_at)
+                SELECT a.id, {models}[1 + CAST((hash(a.site_url) + m) % {len(_MODELS)} AS INTEGER)], 'Vendor',
+                       CASE WHEN m % 3 = 2 THEN 'call' ELSE 'tokens' END,
+                       CASE WHEN m % 3 = 2 THEN NULL ELSE 0.5 + (hash(a.site_url, m) % 300) / 100.0 END,
+                       CASE WHEN m % 3 = 2 THEN NULL ELSE 4.0 END,
+                       CASE WHEN m % 3 = 2 THEN 0.01 + (hash(a.site_url, m) % 10) / 100.0 END,
+                       [], ['openai'], now()
+                FROM accounts a, range(0, {int(models_per_account)}) r(m)
+                WHERE a.last_sync_time IS NOT NULL""")
+            con.execute("""
+                INSERT INTO account_groups (account_id, grp, description, ratio, usable, fetched_at)
+                SELECT DISTINCT account_id, g, g, CASE WHEN g = 'vip' THEN 0.8 ELSE 1.0 END, true, now()
+                FROM model_prices, (VALUES ('default'), ('vip')) v(g)""")
+            con.execute("INSERT INTO model_syncs SELECT account_id, now(), true, count(*) FROM model_prices "
+                        "GROUP BY account_id")
+        if not have[2]:
+            con.execute("""
+                INSERT INTO notices (notice_id, site_key, origin, account_id, source, title, text, published_at,
+                                     first_seen, last_seen, read)
+                SELECT md5(o.site_url || n), 'notice:new-api:' || o.site_url, o.site_url, o.id, 'notice',
+                       'Announcement ' || n, 'Maintenance tonight. **Top up** before the end of the month.',
+                       now() - INTERVAL (n) DAY, now(), now(), n = 3
+                FROM (SELECT site_url, min(id) AS id FROM accounts GROUP BY site_url) o, range(1, 4) r(n)""")
+        got = con.execute("SELECT (SELECT count(*) FROM api_keys), (SELECT count(*) FROM model_prices), "
+                          "(SELECT count(*) FROM notices)").fetchone()
+    return {"api_keys": int(got[0]), "model_prices": int(got[1]), "notices": int(got[2])}
+
+
 if __name__ == "__main__":
     import sys
     print(generate(sys.argv[1]))

@@ -19,7 +19,9 @@ What it does, for each size:
 3. Times every page the way a user reaches it, through ``app.py``'s navigation (AppTest:
    ``AppTest.from_file("app.py")``, ``switch_page``, ``run``; ``ALLHUB_DB`` = the store,
    ``ALLHUB_NO_BACKGROUND`` set: the made-up sites are never called): Overview, Accounts,
-   Check-in, Duplicate cleanup, Balance history, Usage. Each page runs in its own fresh child
+   Check-in, Duplicate cleanup, Balance history, Usage, Models, Keys, Announcements (the store has
+   two keys and ten priced models a refreshed account and three announcements a site: ``_gen.fill_rooms``).
+   Each page runs in its own fresh child
    process: one warm-up (the page's imports, once per process as on a server), then
    ``--page-runs`` new sessions, each timed on its *first visit* (a new tab opening the page,
    app.py's frame included) and its *second visit* (the same session going there again: what
@@ -172,7 +174,9 @@ def data_calls(store, prefs) -> list[tuple[str, str, Callable[[], Any]]]:
 #: the pages of the issue, reached through app.py's navigation: (name, file, title)
 PAGES = [("Overview", "pages/overview.py", "Overview"), ("Accounts", "pages/accounts.py", "Accounts"),
          ("Check-in", "pages/checkin.py", "Check-in"), ("Duplicate cleanup", "pages/duplicates.py", "Duplicate cleanup"),
-         ("Balance history", "pages/balance_history.py", "Balance history"), ("Usage", "pages/usage.py", "Usage")]
+         ("Balance history", "pages/balance_history.py", "Balance history"), ("Usage", "pages/usage.py", "Usage"),
+         ("Models", "pages/models.py", "Models"), ("Keys", "pages/keys.py", "Keys"),
+         ("Announcements", "pages/announcements.py", "Announcements")]
 
 
 def peak_rss_mb() -> float:
@@ -371,7 +375,7 @@ def show(rows: list[Row], width: int) -> list[str]:
 def bench_size(n: int, args: argparse.Namespace) -> tuple[list[Row], list[Row]]:
     """Build (or reuse) a store of ``n`` accounts; time the data calls and the pages.
     Returns (page rows with targets, data-call rows with targets)."""
-    from _gen import fill_history, generate  # noqa: PLC0415 - the page child runs this file too and times Streamlit's import before anything heavy
+    from _gen import fill_history, fill_rooms, generate  # noqa: PLC0415 - the page child runs this file too and times Streamlit's import before anything heavy
 
     from allhub_core.accounts import count_accounts, scan_duplicates  # noqa: PLC0415 - the page child runs this file too: allhub_core loads only after Streamlit's import is timed
     from allhub_core.store import Store  # noqa: PLC0415 - the page child runs this file too: allhub_core loads only after Streamlit's import is timed
@@ -395,6 +399,7 @@ def bench_size(n: int, args: argparse.Namespace) -> tuple[list[Row], list[Row]]:
     t1 = time.perf_counter()
     print(f"check-in log: {fill_checkin_log(store)} rows; history: {fill_history(store, days=args.history_days)} "
           f"({time.perf_counter() - t1:.1f} s; whole store {time.perf_counter() - t0:.1f} s)")
+    print(f"keys, models and announcements: {fill_rooms(store)}")
     prefs = all_criteria_prefs(store)
     f = bench_filter()
     print(f"filter: tags={FILTER_TAGS} status={FILTER_STATUS} search={FILTER_SEARCH!r} -> "

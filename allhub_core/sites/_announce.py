@@ -17,11 +17,10 @@ site sent them, without control characters; the pages make them safe.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from allhub_core.net import strip_controls
-from allhub_core.sites._types import Notice
+from allhub_core.sites._types import Notice, epoch_of
 
 __all__ = ["announcement_text", "epoch_of", "fingerprint", "sub2api_notices"]
 
@@ -42,28 +41,6 @@ def fingerprint(parts: list[Any]) -> str:
     """The extension's ``fingerprintAnnouncement``: ``len:part`` of each normalised part, by ``|``."""
     norm = [_SPACE.sub(" ", str("" if p is None else p).strip()) for p in parts]
     return "|".join(f"{len(p)}:{p}" for p in norm)
-
-
-def epoch_of(value: Any) -> int | None:
-    """Epoch seconds of a site's time: a number (seconds below 1e10, else milliseconds), a numeric
-    string, or an ISO date (the extension's ``parseTimestamp``); None when it is none of these."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return int(value / 1000) if value > 10_000_000_000 else int(value)
-    if isinstance(value, str) and value.strip():
-        text = value.strip()
-        try:
-            number = float(text)
-        except ValueError:
-            pass
-        else:
-            return int(number / 1000) if number > 10_000_000_000 else int(number)
-        try:
-            return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
-        except ValueError:
-            return None
-    return None
 
 
 def _sub2api_one(item: Any) -> Notice | None:

@@ -22,6 +22,7 @@ from allhub_core.net import (
 from allhub_core.sites._types import (
     ApiToken,
     TokenSpec,
+    epoch_of,
     finite,
     merge_new,
     remote_text,
@@ -37,7 +38,6 @@ __all__ = [
     "create_key",
     "expires_in_days",
     "get_key",
-    "iso_ts",
     "list_keys",
     "parse_key",
     "relay_models",
@@ -45,18 +45,6 @@ __all__ = [
     "update_key",
     "usd_to_quota",
 ]
-
-
-def iso_ts(value: Any) -> int | None:
-    """A Sub2API time (ISO text, or epoch seconds or milliseconds) in epoch seconds; None if unreadable."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value / 1000) if value > 1e11 else int(value)
-    if isinstance(value, str) and value:
-        try:
-            return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
-        except ValueError:
-            return None
-    return None
 
 
 def usd_to_quota(value: Any) -> int | None:
@@ -76,7 +64,7 @@ def parse_key(raw: dict[str, Any]) -> ApiToken:
     quota, used = finite(raw.get("quota")), finite(raw.get("quota_used"))
     unlimited = not quota or quota <= 0
     status = raw.get("status")
-    expires = iso_ts(raw.get("expires_at"))
+    expires = epoch_of(raw.get("expires_at"))
     group_id = raw.get("group_id")
     return ApiToken(
         id=str(raw.get("id", "")), name=strip_controls(str(raw.get("name") or "")), key=key, masked="*" in key,
@@ -84,7 +72,7 @@ def parse_key(raw: dict[str, Any]) -> ApiToken:
         remain_quota=None if unlimited else max(0, round(((quota or 0) - (used or 0)) * QUOTA_PER_USD)),
         unlimited_quota=unlimited, used_quota=usd_to_quota(used) if used is not None else None,
         expired_time=expires if expires is not None else -1,
-        created_time=iso_ts(raw.get("created_at")), accessed_time=iso_ts(raw.get("last_used_at")),
+        created_time=epoch_of(raw.get("created_at")), accessed_time=epoch_of(raw.get("last_used_at")),
         group=str(group_id) if group_id not in (None, "", 0) else None,
         allow_ips=",".join(str(ip) for ip in raw["ip_whitelist"]) if isinstance(raw.get("ip_whitelist"), list)
         else None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from allhub_core.net import strip_controls
@@ -35,6 +36,7 @@ __all__ = [
     "UsageLogRow",
     "UsageLogs",
     "UserInfo",
+    "epoch_of",
     "finite",
     "int_of",
     "merge_new",
@@ -66,6 +68,29 @@ def merge_new(found: dict[str, ApiToken], items: list[Any], parse: Callable[[dic
                 found[token.id] = token
                 new += 1
     return new
+
+
+def epoch_of(value: Any) -> int | None:
+    """Epoch seconds of a site's time: a number (seconds below 1e10, else milliseconds), a numeric
+    string, or an ISO date (the extension's ``parseTimestamp``; Sub2API's times, the announcements');
+    None when it is none of these."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value / 1000) if value > 10_000_000_000 else int(value)
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            pass
+        else:
+            return int(number / 1000) if number > 10_000_000_000 else int(number)
+        try:
+            return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+        except ValueError:
+            return None
+    return None
 
 
 def remote_text(value: Any) -> str | None:

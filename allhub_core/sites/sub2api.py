@@ -41,7 +41,6 @@ from allhub_core.sites._status import site_name
 from allhub_core.sites._sub2api_keys import (
     create_key,
     expires_in_days,
-    iso_ts,
     list_keys,
     relay_models,
     update_key,
@@ -59,6 +58,7 @@ from allhub_core.sites._types import (
     UsageLogRow,
     UsageLogs,
     UserInfo,
+    epoch_of,
     finite,
     int_of,
     remote_text,
@@ -238,7 +238,7 @@ async def usage_logs(call: Callable[..., Any], window: tuple[int, int], *, page_
         for raw in items:
             if not isinstance(raw, dict):
                 continue
-            ts = iso_ts(raw.get("created_at"))
+            ts = epoch_of(raw.get("created_at"))
             if ts is None:
                 continue
             if ts < window[0]:

@@ -85,7 +85,9 @@ def test_sustained_traffic_never_exceeds_the_window(site):
 
 def test_a_429_honours_retry_after_and_halves_the_window_once_per_burst(site):
     p = fast_politeness(read_timeout=5.0, retries_429=2, window_requests=8, window_s=1.5, per_site_concurrency=3)
-    site.inject("429", times=3, retry_after=0)
+    # Retry-After 1 s: the retries reach the site after the three first requests, however busy the
+    # machine (with 0 a retry could arrive before the third request and take its 429: a second burst)
+    site.inject("429", times=3, retry_after=1)
 
     async def go(t):
         s = t.session(site.url)

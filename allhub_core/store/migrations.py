@@ -21,6 +21,7 @@ import duckdb
 
 from allhub_core.errors import StoreError
 from allhub_core.origin import origin_key
+from allhub_core.store import _schema_rooms, _schema_use
 from allhub_core.store.bookkeeping import applied_versions, classify, ensure_table
 
 __all__ = [
@@ -329,135 +330,6 @@ def _m010_sites(con: duckdb.DuckDBPyConnection) -> None:
         )""")
 
 
-def _m011_keys(con: duckdb.DuckDBPyConnection) -> None:
-    # Issue 19: each account's relay API keys as its site listed them (``keys``), never their
-    # secrets: ``masked_key`` only. ``secret_enc`` (sealed like every secret) is filled only when
-    # the user asks to keep a revealed key. ``key_syncs``: when each account's keys were fetched
-    # (an account with no keys still has its row). No primary keys: a sync deletes and re-inserts.
-    con.execute("""
-        CREATE TABLE api_keys (
-            account_id BIGINT NOT NULL,
-            key_id VARCHAR NOT NULL,
-            name VARCHAR NOT NULL DEFAULT '',
-            masked_key VARCHAR NOT NULL DEFAULT '',
-            key_group VARCHAR NOT NULL DEFAULT '',
-            site_status INTEGER,
-            unlimited BOOLEAN,
-            remain_quota BIGINT,
-            used_quota BIGINT,
-            expires_at TIMESTAMPTZ,
-            created_at TIMESTAMPTZ,
-            accessed_at TIMESTAMPTZ,
-            model_limits_enabled BOOLEAN,
-            model_limits VARCHAR,
-            allow_ips VARCHAR,
-            fetched_at TIMESTAMPTZ NOT NULL,
-            secret_enc BLOB
-        )""")
-    con.execute("CREATE TABLE key_syncs (account_id BIGINT NOT NULL, fetched_at TIMESTAMPTZ NOT NULL)")
-
-
-def _m012_models(con: duckdb.DuckDBPyConnection) -> None:
-    # Issue 19: each account's models and prices as its site priced them (``prices``), the groups
-    # it can use with their ratios, when each account's models were fetched, and the models a site
-    # added or removed between two syncs. The price *formulas* are SQL over these rows
-    # (``prices.query``); what is stored is the site's own numbers, never a computed price, except
-    # where a site gives USD directly. No primary keys: a sync deletes and re-inserts an account.
-    con.execute("""
-        CREATE TABLE model_prices (
-            account_id BIGINT NOT NULL,
-            model VARCHAR NOT NULL,
-            vendor VARCHAR NOT NULL DEFAULT '',
-            billing VARCHAR NOT NULL,
-            model_ratio DOUBLE,
-            completion_ratio DOUBLE,
-            model_price DOUBLE,
-            cache_ratio DOUBLE,
-            create_cache_ratio DOUBLE,
-            input_usd_per_1m DOUBLE,
-            output_usd_per_1m DOUBLE,
-            call_usd DOUBLE,
-            enable_groups VARCHAR[],
-            endpoints VARCHAR[],
-            fetched_at TIMESTAMPTZ NOT NULL
-        )""")
-    con.execute("""
-        CREATE TABLE account_groups (
-            account_id BIGINT NOT NULL,
-            grp VARCHAR NOT NULL,
-            description VARCHAR NOT NULL DEFAULT '',
-            ratio DOUBLE,
-            usable BOOLEAN NOT NULL,
-            fetched_at TIMESTAMPTZ NOT NULL
-        )""")
-    con.execute("""
-        CREATE TABLE model_syncs (
-            account_id BIGINT NOT NULL,
-            fetched_at TIMESTAMPTZ NOT NULL,
-            priced BOOLEAN NOT NULL,
-            models INTEGER NOT NULL
-        )""")
-    con.execute("""
-        CREATE TABLE model_changes (
-            account_id BIGINT NOT NULL,
-            origin VARCHAR NOT NULL,
-            model VARCHAR NOT NULL,
-            change VARCHAR NOT NULL,
-            changed_at TIMESTAMPTZ NOT NULL
-        )""")
-
-
-def _m013_lookalike_kept(con: duckdb.DuckDBPyConnection) -> None:
-    # A look-alike pair the user kept (``accounts.lookalike``): ``account_a < account_b``; not
-    # listed again. No key (see the module docstring); the writer keeps one row per pair.
-    con.execute("""
-        CREATE TABLE lookalike_kept (
-            account_a BIGINT NOT NULL,
-            account_b BIGINT NOT NULL,
-            kept_at TIMESTAMPTZ NOT NULL DEFAULT now()
-        )""")
-
-
-def _m014_notices(con: duckdb.DuckDBPyConnection) -> None:
-    # Issue 21: each site's announcements (``notices``). ``notice_id`` is the extension's identity
-    # of one announcement (a digest of its site key and fingerprint, services/siteAnnouncements):
-    # the same announcement seen again is the same row, so its read state holds; a new or changed
-    # one is a row that is unread once. ``active``: in the site's latest answer. ``notice_sites``:
-    # per site (origin) when it was last asked, what went wrong, and whether it is asked at all.
-    con.execute("""
-        CREATE TABLE notices (
-            notice_id VARCHAR NOT NULL,
-            site_key VARCHAR NOT NULL,
-            origin VARCHAR NOT NULL,
-            account_id BIGINT NOT NULL,
-            source VARCHAR NOT NULL,
-            upstream_id VARCHAR NOT NULL DEFAULT '',
-            title VARCHAR NOT NULL DEFAULT '',
-            text VARCHAR NOT NULL DEFAULT '',
-            published_at TIMESTAMPTZ,
-            first_seen TIMESTAMPTZ NOT NULL,
-            last_seen TIMESTAMPTZ NOT NULL,
-            changed_at TIMESTAMPTZ,
-            read BOOLEAN NOT NULL DEFAULT false,
-            read_at TIMESTAMPTZ,
-            active BOOLEAN NOT NULL DEFAULT true
-        )""")
-    con.execute("""
-        CREATE TABLE notice_sites (
-            origin VARCHAR NOT NULL,
-            enabled BOOLEAN NOT NULL DEFAULT true,
-            last_synced TIMESTAMPTZ,
-            last_error VARCHAR NOT NULL DEFAULT ''
-        )""")
-
-
-def _m015_checkin_reasons(con: duckdb.DuckDBPyConnection) -> None:
-    # Issue 21: why each check-in result came to be (``vocab.CheckInReason``), so a retry takes
-    # only what can succeed. NULL on the rows written before: they read as "unclassified".
-    con.execute("ALTER TABLE checkin_log ADD COLUMN reason VARCHAR")
-    con.execute("ALTER TABLE automation_run_results ADD COLUMN reason VARCHAR")
-
-
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -478,14 +350,19 @@ MIGRATIONS: list[Migration] = [
               _m009_no_future_dates),
     Migration(10, "sites: a request window per site, and whether it has subscription plans", _m010_sites),
     Migration(11, "keys: each account's API keys (masked; a kept secret sealed) and when they were fetched",
-              _m011_keys),
+              _schema_rooms.m011_keys),
     Migration(12, "models: each account's model prices and groups, model syncs, models added and removed",
-              _m012_models),
-    Migration(13, "look-alike duplicates: the pairs the user kept", _m013_lookalike_kept),
+              _schema_rooms.m012_models),
+    Migration(13, "look-alike duplicates: the pairs the user kept", _schema_rooms.m013_lookalike_kept),
     Migration(14, "notices: site announcements with their read state, and each site's announcement sync",
-              _m014_notices),
+              _schema_rooms.m014_notices),
     Migration(15, "check-in reasons: a reason code on each check-in log row and automated check-in result",
-              _m015_checkin_reasons),
+              _schema_rooms.m015_checkin_reasons),
+    Migration(16, "redemptions: each code sent to an account, its outcome and credited amount",
+              _schema_use.m016_redemptions),
+    Migration(17, "credentials: standalone API keys (sealed) and their checks", _schema_use.m017_credentials),
+    Migration(18, "re-login check-in: an opt-in stored login per account (password sealed)",
+              _schema_use.m018_account_logins),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

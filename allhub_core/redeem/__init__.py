@@ -1,10 +1,42 @@
-"""Redemption (L3, a floor: the room exists so the import contracts hold it before it is built).
+"""Redemption (L3): top-up codes found in pasted text and what became of each one.
 
-What goes here: the codes found in pasted text (relaxed and strict rules), and each redemption's
-result per account (credited amount in USD or the site's message; a used or wrong code never
-resent, a network failure retryable). The site call is a family operation (``sites``: redeem);
-``sync/redeem.py`` joins it to this room. It imports ``store``, L0 and the ``accounts`` facade,
-never ``net``, ``sites`` or another L3 room.
+``codes``: ``find_codes(text, strict=False)`` by the extension's rules (relaxed: any 32-character
+token after trimming punctuation; strict: 32 hex digits), ``mask_code`` (what lists, logs and
+errors show), ``code_hash``. ``suggest``: ``suggest_accounts(store, text)``, the accounts a URL or
+domain in the text points at. ``records``: the ``redemptions`` table (one row per account and
+code; ``settled``: credited, used or invalid, never sent again; a code that got no answer kept
+sealed and retryable until it is settled). The site call is a family operation (``sites``:
+redeem); ``sync/redeem.py`` joins it to this room. It imports ``store`` and L0, never ``net``,
+``sites`` or another L3 room.
 """
 
-__all__: list[str] = []
+from allhub_core.redeem.codes import CODE_LENGTH, code_hash, find_codes, is_possible_code, mask_code
+from allhub_core.redeem.records import (
+    SETTLED,
+    Outcome,
+    Pending,
+    Redemption,
+    list_redemptions,
+    record_redemption,
+    retryable_redemptions,
+    settled,
+)
+from allhub_core.redeem.suggest import hosts_in, suggest_accounts
+
+__all__ = [
+    "CODE_LENGTH",
+    "SETTLED",
+    "Outcome",
+    "Pending",
+    "Redemption",
+    "code_hash",
+    "find_codes",
+    "hosts_in",
+    "is_possible_code",
+    "list_redemptions",
+    "mask_code",
+    "record_redemption",
+    "retryable_redemptions",
+    "settled",
+    "suggest_accounts",
+]

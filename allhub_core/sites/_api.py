@@ -29,7 +29,9 @@ from allhub_core.net import (
     AccountClock,
     Auth,
     ChallengeError,
+    HttpStatusError,
     InvalidSiteUrl,
+    NetworkError,
     Politeness,
     SharedWork,
     SiteError,
@@ -39,6 +41,7 @@ from allhub_core.net import (
     scrub,
     short,
 )
+from allhub_core.origin import origin_key
 from allhub_core.sites._attempt import error_reason, reason_of
 from allhub_core.sites._concurrent import each
 from allhub_core.sites._groups import UserGroup
@@ -382,3 +385,39 @@ async def redeem(creds: SiteCredentials, code: str, politeness: Politeness | Non
     except SiteError as exc:
         reason = _reason(exc, [*creds.secrets(), code])
         return RedeemResult(ok=False, message=reason, health_status=exc.health_status, health_reason=reason)
+
+
+def _worth_retrying(exc: SiteError) -> bool:
+    """The site never said yes or no: the network failed, or it answered 5xx or 429."""
+    status = getattr(exc, "http_status", None) or 0
+    return isinstance(exc, NetworkError) or (isinstance(exc, HttpStatusError) and (status >= 500 or status == 429))
+
+
+async def _redeem_one(t: Transport, creds: SiteCredentials, code: str) -> RedeemResult:
+    family = family_for(creds.site_type)
+    session = t.session(creds.site_url, _auth_for(creds, family), creds.secrets())
+    try:
+        return await family.redeem(family.open(session, creds), code)
+    except SiteError as exc:
+        reason = _reason(exc, [*creds.secrets(), code])
+        return RedeemResult(ok=False, message=reason, health_status=exc.health_status, health_reason=reason,
+                            retryable=_worth_retrying(exc))
+
+
+async def redeem_many(pairs: list[tuple[SiteCredentials, str]], politeness: Politeness | None = None,
+                      on_result: Callable[[int, RedeemResult], None] | None = None) -> list[RedeemResult]:
+    """Redeem ``(account, code)`` pairs over one transport, each sent once: a site's codes one
+    after another, so its critical window holds across them and across its accounts; the sites
+    side by side. A refusal carries the site's message; ``retryable`` when it never answered."""
+    lanes: dict[str, list[int]] = {}
+    for i, (creds, _code) in enumerate(pairs):
+        lanes.setdefault(origin_key(creds.site_url) or creds.site_url, []).append(i)
+    out: dict[int, RedeemResult] = {}
+    async with Transport.open(politeness) as t:
+        async def lane(indexes: list[int]) -> None:
+            for i in indexes:
+                out[i] = await _redeem_one(t, *pairs[i])
+                if on_result is not None:
+                    on_result(i, out[i])
+        await asyncio.gather(*(lane(ix) for ix in lanes.values()))
+    return [out[i] for i in range(len(pairs))]

@@ -357,6 +357,7 @@ class RedeemResult:
     quota_added: int | None = None
     health_status: str = "healthy"
     health_reason: str = ""
+    retryable: bool = False  # the site never answered yes or no (network, 5xx, 429): may be sent again
 
 
 @dataclass

@@ -25,6 +25,8 @@ __all__ = [
     "UNCLASSIFIED_LABEL",
     "AnySiteType",
     "Attention",
+    "AttentionCategory",
+    "AttentionSeverity",
     "AuthType",
     "Availability",
     "CheckInMethod",
@@ -199,6 +201,7 @@ class CheckInMethod(_Labelled):
     WONG_GONGYI = "wong-gongyi:daily-checkin", "WONG公益站 daily check-in"
     ANYROUTER = "anyrouter:daily-checkin", "AnyRouter sign-in"
     VOAPI_V2 = "voapi-v2:daily-checkin", "VoAPI v2 daily check-in"
+    RELOGIN = "relogin", "Log in again (sites that credit the daily reward on login)"
     CUSTOM = "custom", "A custom request (for forks with their own check-in)"
 
 
@@ -210,6 +213,50 @@ class Attention(_Labelled):
     CHECKIN_FAILED = "checkin_failed", "Check-in failed"
     CHECKIN_NEEDS_YOU = "checkin_needs_you", "Check-in needs you"
     LOW_BALANCE = "low_balance", "Low balance"
+
+
+class AttentionSeverity(_Labelled):
+    """How soon an entry of the attention queue needs the user (issue 21), most pressing first."""
+
+    CRITICAL = "critical", "Critical", "🔴"
+    WARNING = "warning", "Warning", "🟠"
+    INFO = "info", "Info", "🔵"
+
+
+class AttentionCategory(_Labelled):
+    """One kind of entry in the attention queue (``automation.attention``), in the queue's order
+    within a severity; ``severity`` is the severity every entry of the kind has."""
+
+    CREDENTIAL_REJECTED = "credential_rejected", "Credential rejected"
+    SITE_DOWN = "site_down", "Site unreachable"
+    CHECKIN_FAILED = "checkin_failed", "Check-in failed"
+    CHECKIN_NEEDS_YOU = "checkin_needs_you", "Check-in needs you"
+    SITE_WARNING = "site_warning", "Site warning"
+    LOW_BALANCE = "low_balance", "Low balance"
+    KEY_UNUSABLE = "key_unusable", "Key expired or exhausted"
+    KEY_EXPIRING = "key_expiring", "Key expiring soon"
+    USAGE_OVERDUE = "usage_overdue", "Usage sync overdue"
+    UNREAD_NOTICES = "unread_notices", "Unread announcements"
+    LEFT_OUT = "left_out", "Left out of auto check-in"
+
+    @property
+    def severity(self) -> AttentionSeverity:
+        return _CATEGORY_SEVERITY[self]
+
+
+_CATEGORY_SEVERITY = {
+    AttentionCategory.CREDENTIAL_REJECTED: AttentionSeverity.CRITICAL,
+    AttentionCategory.SITE_DOWN: AttentionSeverity.CRITICAL,
+    AttentionCategory.CHECKIN_FAILED: AttentionSeverity.WARNING,
+    AttentionCategory.CHECKIN_NEEDS_YOU: AttentionSeverity.WARNING,
+    AttentionCategory.SITE_WARNING: AttentionSeverity.WARNING,
+    AttentionCategory.LOW_BALANCE: AttentionSeverity.WARNING,
+    AttentionCategory.KEY_UNUSABLE: AttentionSeverity.WARNING,
+    AttentionCategory.KEY_EXPIRING: AttentionSeverity.INFO,
+    AttentionCategory.USAGE_OVERDUE: AttentionSeverity.INFO,
+    AttentionCategory.UNREAD_NOTICES: AttentionSeverity.INFO,
+    AttentionCategory.LEFT_OUT: AttentionSeverity.INFO,
+}
 
 
 class Job(_Labelled):

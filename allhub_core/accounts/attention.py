@@ -21,15 +21,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from allhub_core.accounts.checkin_today import checkin_due_sql, last_result_sql, sql_list, todays_log_join
+from allhub_core.accounts.checkin_today import (
+    able_to_check_in_sql,
+    checkin_due_sql,
+    last_result_sql,
+    sql_list,
+    todays_log_join,
+)
 from allhub_core.accounts.preferences import DEFAULTS
 from allhub_core.store import Store
-from allhub_core.vocab import QUOTA_PER_USD, Attention, CheckInResult, Health
+from allhub_core.vocab import (
+    QUOTA_PER_USD,
+    Attention,
+    AttentionCategory,
+    CheckInReason,
+    CheckInResult,
+    Health,
+)
 
 __all__ = [
     "LOW_BALANCE_USD_SQL",
     "attention_kinds_sql",
     "attention_page",
+    "attention_queue_rows",
     "attention_rows",
     "effective_quota_sql",
     "needs_attention_sql",
@@ -120,3 +134,77 @@ def attention_page(store: Store, limit: int | None = None) -> tuple[list[dict[st
              "reason": "; ".join(_why(kind_of[k], r) for k in r["kinds"]),
              "balance_usd": None if r["balance_usd"] is None else float(r["balance_usd"]),
              "checkin_due": bool(r["checkin_due"])} for r in rows], n_all
+
+
+# -- the attention queue's account entries (issue 21) ------------------------------------------
+
+#: a refusal of the account's token or login: an auth refusal (``Site refused:`` is a warning
+#: only for those), an HTTP 401/403, or today's check-in refused the token
+def _credential_sql(b: str = "b") -> str:
+    return (f"(({b}.health_status = '{Health.WARNING.value}' AND ({b}.health_reason LIKE 'Site refused:%' "
+            f"OR {b}.health_reason LIKE 'HTTP 401%' OR {b}.health_reason LIKE 'HTTP 403%')) "
+            f"OR coalesce({b}.last_reason = '{CheckInReason.TOKEN_REJECTED.value}', false))")
+
+
+def _queue_parts() -> dict[AttentionCategory, tuple[str, str, str]]:
+    """Each account category of the queue: (condition, detail, sort key) on the row ``b``."""
+    low = LOW_BALANCE_USD_SQL
+    cred = _credential_sql("b")
+    return {
+        AttentionCategory.CREDENTIAL_REJECTED: (
+            cred, "CASE WHEN b.health_reason <> '' THEN b.health_reason ELSE b.last_message END", "0"),
+        AttentionCategory.SITE_DOWN: (f"b.health_status = '{Health.ERROR.value}'", "b.health_reason", "0"),
+        AttentionCategory.CHECKIN_FAILED: (
+            f"b.last_result = '{CheckInResult.FAILED.value}' AND NOT {cred}", "b.last_message", "0"),
+        AttentionCategory.CHECKIN_NEEDS_YOU: (
+            f"b.last_result = '{CheckInResult.NEEDS_BROWSER.value}'", "b.last_message", "0"),
+        AttentionCategory.SITE_WARNING: (
+            f"b.health_status = '{Health.WARNING.value}' AND NOT {cred}", "b.health_reason", "0"),
+        AttentionCategory.LOW_BALANCE: (
+            f"NOT b.exclude_from_total_balance AND b.last_sync_time IS NOT NULL AND {low} > 0 "
+            f"AND b.quota_eff < {low} * {QUOTA_PER_USD}", "NULL", "b.quota_eff"),
+        AttentionCategory.LEFT_OUT: (
+            f"NOT b.auto_checkin AND {able_to_check_in_sql('b')}",
+            "NULL", "0"),
+    }
+
+
+def attention_queue_rows(store: Store, limit: int | None = None) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The attention queue's entries about enabled accounts, by ``AttentionCategory``: at most
+    ``limit`` a category (all when None; the most pressing: the lowest balance first, then id),
+    and how many each category has in all. A row: ``category``, ``account_id``, ``site_name``,
+    ``site_url``, ``checkin_url``, ``auth_type``, ``detail`` (the site's or the check-in's words),
+    ``last_reason`` (today's check-in ``CheckInReason`` value) and ``balance_usd``. SQL does the
+    counting and the cut, so 100,000 accounts build only the rows shown."""
+    parts = _queue_parts()
+    union = " UNION ALL ".join(
+        f"SELECT b.id, '{cat.value}' AS category, {rank} AS cat_rank, {detail} AS detail, "
+        f"CAST({key} AS DOUBLE) AS sort_key FROM b WHERE coalesce({cond}, false)"
+        for rank, (cat, (cond, detail, key)) in enumerate(parts.items()))
+    cut = f"QUALIFY rn <= {int(limit)}" if limit is not None else ""
+    sql = f"""
+    WITH b AS (
+        SELECT a.id, a.site_name, a.site_url, a.checkin_url, a.auth_type, a.health_status, a.health_reason,
+               a.auto_checkin, a.checkin_method, a.checkin_supported, a.exclude_from_total_balance,
+               a.last_sync_time, {effective_quota_sql("a")} AS quota_eff,
+               ck.last_result, ck.last_reason, ck.last_message
+        FROM accounts a {todays_log_join("a", detail=True)}
+        WHERE NOT a.disabled),
+    c AS ({union})
+    SELECT c.category, c.id, b.site_name, b.site_url, b.checkin_url, b.auth_type, c.detail, b.last_reason,
+           b.quota_eff / {float(QUOTA_PER_USD)} AS balance_usd,
+           row_number() OVER (PARTITION BY c.category ORDER BY c.sort_key, c.id) AS rn,
+           count(*) OVER (PARTITION BY c.category) AS n_all
+    FROM c JOIN b ON b.id = c.id
+    {cut}
+    ORDER BY c.cat_rank, rn"""
+    with store.read() as con:
+        rows = con.execute(sql).fetchall()
+    totals: dict[str, int] = {}
+    out = []
+    for cat, aid, name, url, ck_url, auth, detail, reason, bal, _rn, n_all in rows:
+        totals[cat] = int(n_all)
+        out.append({"category": cat, "account_id": int(aid), "site_name": name or "", "site_url": url,
+                    "checkin_url": ck_url or "", "auth_type": auth, "detail": detail or "",
+                    "last_reason": reason, "balance_usd": None if bal is None else float(bal)})
+    return out, totals

@@ -15,7 +15,10 @@ from typing import Any
 from allhub_core.store import Store
 from allhub_core.vocab import QUOTA_PER_USD
 
-__all__ = ["KEY_COLUMNS", "KEY_STATUSES", "STATUS_SQL", "key_counts", "key_groups", "key_rows", "synced_accounts"]
+__all__ = [
+    "KEY_COLUMNS", "KEY_STATUSES", "STATUS_SQL", "key_attention", "key_counts", "key_groups", "key_rows",
+    "synced_accounts",
+]
 
 KEY_STATUSES = ("enabled", "disabled", "expired", "exhausted")
 
@@ -128,3 +131,41 @@ def synced_accounts(store: Store, account_ids: Iterable[Any] | None = None) -> d
         params.append([int(i) for i in account_ids])
     with store.read() as con:
         return {r[0]: r[1].isoformat() for r in con.execute(sql + " GROUP BY 1", params).fetchall()}
+
+
+def key_attention(store: Store, limit: int | None = None,
+                  soon_days: int = 7) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The enabled accounts whose keys need the user (the attention queue, issue 21): ``unusable``
+    (it has keys, none of them enabled, some expired or exhausted) and ``expiring`` (its enabled keys
+    all stop within ``soon_days``). At most ``limit`` a kind (all when None), the soonest first,
+    and how many each kind has in all. A row: ``kind``, ``account_id``, ``site_name``, ``expired``,
+    ``exhausted``, ``expires_at`` (the last enabled key's end, for ``expiring``). A new key fixes both."""
+    cut = f"QUALIFY rn <= {int(limit)}" if limit is not None else ""
+    sql = f"""
+    WITH s AS (SELECT k.account_id, {STATUS_SQL} AS status, k.expires_at FROM api_keys k),
+    per AS (
+        SELECT s.account_id, count(*) FILTER (WHERE status = 'enabled') AS enabled,
+               count(*) FILTER (WHERE status = 'expired') AS expired,
+               count(*) FILTER (WHERE status = 'exhausted') AS exhausted,
+               bool_or(status = 'enabled' AND (expires_at IS NULL OR expires_at > now() + to_days({int(soon_days)})))
+                   AS lasting,
+               max(expires_at) FILTER (WHERE status = 'enabled') AS ends
+        FROM s GROUP BY s.account_id),
+    c AS (
+        SELECT CASE WHEN per.enabled = 0 THEN 'unusable' ELSE 'expiring' END AS kind, per.*, a.site_name
+        FROM per JOIN accounts a ON a.id = per.account_id
+        WHERE NOT a.disabled AND ((per.enabled = 0 AND per.expired + per.exhausted > 0)
+                                  OR (per.enabled > 0 AND NOT per.lasting)))
+    SELECT kind, account_id, site_name, expired, exhausted, ends,
+           row_number() OVER (PARTITION BY kind ORDER BY ends NULLS FIRST, account_id) AS rn,
+           count(*) OVER (PARTITION BY kind) AS n_all
+    FROM c {cut} ORDER BY kind DESC, rn"""
+    with store.read() as con:
+        rows = con.execute(sql).fetchall()
+    totals: dict[str, int] = {}
+    out = []
+    for kind, aid, name, expired, exhausted, ends, _rn, n_all in rows:
+        totals[kind] = int(n_all)
+        out.append({"kind": kind, "account_id": int(aid), "site_name": name or "", "expired": int(expired),
+                    "exhausted": int(exhausted), "expires_at": _iso(ends)})
+    return out, totals

@@ -30,6 +30,7 @@ from allhub_core.notices.query import (
     notice_rows,
     notice_sites,
     notices_since,
+    unread_by_site,
     unread_count,
 )
 from allhub_core.notices.text import display_title, plain_text, safe_markdown
@@ -56,5 +57,6 @@ __all__ = [
     "site_key",
     "site_states",
     "store_notices",
+    "unread_by_site",
     "unread_count",
 ]

@@ -15,7 +15,10 @@ from allhub_core.notices.text import display_title
 from allhub_core.origin import origin_key
 from allhub_core.store import Store
 
-__all__ = ["NOTICE_COLUMNS", "notice_details", "notice_rows", "notice_sites", "notices_since", "unread_count"]
+__all__ = [
+    "NOTICE_COLUMNS", "notice_details", "notice_rows", "notice_sites", "notices_since", "unread_by_site",
+    "unread_count",
+]
 
 #: cli.md's keys of one row, in order.
 NOTICE_COLUMNS = ["notice_id", "account_id", "site_name", "title", "text", "first_seen", "read"]
@@ -95,3 +98,24 @@ def notices_since(store: Store, since: datetime) -> list[dict[str, Any]]:
         return []
     by_id = {r["notice_id"]: r for r in notice_details(store, unread_only=True)}
     return [{**by_id[nid], "seen_at": at} for nid, at in rows if nid in by_id]
+
+
+def unread_by_site(store: Store, limit: int | None = None,
+                   ids_per_site: int = 50) -> tuple[list[dict[str, Any]], int]:
+    """The sites with unread announcements (the attention queue, issue 21), the most unread
+    first: ``origin``, ``site_name``, ``account_id`` (an account on the site), ``unread`` and
+    ``notice_ids`` (the first ``ids_per_site`` of them, to mark read); at most ``limit`` sites
+    (all when None), and how many sites there are in all."""
+    cut = f"LIMIT {int(limit)}" if limit is not None else ""
+    sql = f"""
+        SELECT n.origin, min(n.account_id) AS account_id, count(*) AS unread,
+               list(n.notice_id ORDER BY n.notice_id)[1:{int(ids_per_site)}] AS ids, count(*) OVER () AS n_all
+        FROM notices n WHERE NOT n.read AND n.active
+        GROUP BY n.origin ORDER BY unread DESC, n.origin {cut}"""
+    with store.read() as con:
+        rows = con.execute(sql).fetchall()
+        names = dict(con.execute("SELECT site_url, min(site_name) FROM accounts WHERE list_contains(?, site_url) "
+                                 "GROUP BY site_url", [[r[0] for r in rows]]).fetchall()) if rows else {}
+    out = [{"origin": o, "site_name": names.get(o) or o, "account_id": int(aid), "unread": int(n),
+            "notice_ids": list(ids)} for o, aid, n, ids, _ in rows]
+    return out, int(rows[0][4]) if rows else 0

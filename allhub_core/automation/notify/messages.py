@@ -222,7 +222,7 @@ def run_message(run: dict[str, Any]) -> Message:
 def summary_message(facts: dict[str, Any]) -> Message:
     """The daily summary from ``facts``: day, accounts, enabled, balance_usd, consumption_usd,
     income_usd, checkin (dict), health (dict), runs (list of {job, status, summary, finished_at}),
-    attention (list of (name, reason))."""
+    attention (list of (name, reason)), attention_counts (list of (severity · category, total))."""
     day = str(facts.get("day", ""))
     title = f"allhub daily summary {day}".strip()
     lines = [
@@ -247,6 +247,11 @@ def summary_message(facts: dict[str, Any]) -> Message:
                    f"{_status_word(str(r.get('status')))}: {_reason(r.get('summary') or '')}"
             text.append(f"- {line}")
             md.append(f"- {_md(line)}")
+    counts = [(" ".join(scrub(n).split()), _int(c)) for n, c in facts.get("attention_counts") or []]
+    if counts:  # the attention queue's size by severity and category, before its first entries
+        line = "Needs attention: " + " · ".join(f"{n} {c}" for n, c in counts)
+        text += ["", line]
+        md += ["", f"**{_md(line)}**"]
     attention = [(" ".join(scrub(n).split()), _reason(r)) for n, r in facts.get("attention") or []]
     _section("Needs attention", attention, text, md)
     kind = "warning" if attention else "info"

@@ -1,6 +1,7 @@
 """The daily summary: when it is due (once a local day from the summary time, when a channel wants
-it), what it says (totals, check-in and health counts, today's runs, the accounts needing
-attention with their reasons: ``accounts.attention_rows``), and sending it."""
+it), what it says (totals, check-in and health counts, today's runs, the attention queue: its
+counts by severity and category and its most pressing entries with their reasons and fixes,
+``automation.attention``), and sending it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from allhub_core.accounts import AccountFilter, attention_rows, facet_counts, totals
+from allhub_core.accounts import AccountFilter, facet_counts, totals
+from allhub_core.automation.attention import attention_queue
 from allhub_core.automation.notify import store as db
 from allhub_core.automation.notify.channels import JOBS
 from allhub_core.automation.notify.dispatch import local_time, send_to
@@ -22,6 +24,8 @@ __all__ = ["DEFAULT_SUMMARY_TIME", "daily_summary_due", "get_summary_time", "sen
 log = logging.getLogger("allhub_core.automation.notify")
 
 DEFAULT_SUMMARY_TIME = "21:00"
+#: the attention queue's entries a category the summary lists (its counts cover them all)
+SUMMARY_PER_CATEGORY = 3
 
 
 def get_summary_time(store: Store) -> str:
@@ -61,7 +65,10 @@ def _summary_facts(store: Store, day: str) -> dict[str, Any]:
     enabled = AccountFilter(status="enabled")
     t = totals(store, enabled)
     facets = facet_counts(store, enabled)
-    attention = [(r["site_name"] or f"account {r['id']}", r["reason"]) for r in attention_rows(store)]
+    queue = attention_queue(store, limit=SUMMARY_PER_CATEGORY)
+    attention = [(f"{e.severity.label} · {e.category.label} · {e.site_name or 'all sites'}",
+                  f"{e.reason} Fix: {e.action}") for e in queue.entries]
+    attention_counts = [(f"{g.severity.label} · {g.category.label}", g.total) for g in queue.groups]
     runs = []
     for job in JOBS:
         last = db.get_state(store, f"last_run:{job}")
@@ -72,7 +79,8 @@ def _summary_facts(store: Store, day: str) -> dict[str, Any]:
     return {"day": day, "accounts": int(accounts[0]) if accounts else 0, "enabled": int(t["accounts"] or 0),
             "balance_usd": float(t["balance_usd"] or 0), "consumption_usd": float(t["consumption_usd"] or 0),
             "income_usd": float(t["income_usd"] or 0), "checkin": facets.get("checkin", {}),
-            "health": facets.get("health", {}), "runs": runs, "attention": attention}
+            "health": facets.get("health", {}), "runs": runs, "attention": attention,
+            "attention_counts": attention_counts}
 
 
 def send_daily_summary(store: Store, now: datetime | None = None) -> list[dict]:

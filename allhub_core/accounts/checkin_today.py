@@ -86,7 +86,9 @@ def checked_today_sql(a: str = "a", day: str = "current_date") -> str:
 def able_to_check_in_sql(a: str = "a") -> str:
     """The account can be checked in by us: its own custom request, or a site not known to lack
     a check-in (unknown counts as able: the first attempt finds out)."""
-    return f"({a}.checkin_method = '{CheckInMethod.CUSTOM.value}' OR coalesce({a}.checkin_supported, true))"
+    # the user's own request or a re-login: the site's check-in flag says nothing of them
+    own = f"('{CheckInMethod.CUSTOM.value}', '{CheckInMethod.RELOGIN.value}')"
+    return f"({a}.checkin_method IN {own} OR coalesce({a}.checkin_supported, true))"
 
 
 def checkin_due_sql(a: str = "a", day: str = "current_date") -> str:
@@ -98,7 +100,8 @@ def checkin_due_sql(a: str = "a", day: str = "current_date") -> str:
 def checkin_state_sql(a: str = "a", day: str = "current_date") -> str:
     """The account's ``CheckInState`` value on ``day`` as an SQL expression (see the module doc)."""
     return (f"CASE WHEN {checked_today_sql(a, day)} THEN '{CheckInState.CHECKED.value}' "
-            f"WHEN {a}.checkin_supported = false AND {a}.checkin_method <> '{CheckInMethod.CUSTOM.value}' "
+            f"WHEN {a}.checkin_supported = false AND {a}.checkin_method NOT IN "
+            f"('{CheckInMethod.CUSTOM.value}', '{CheckInMethod.RELOGIN.value}') "
             f"THEN '{CheckInState.UNSUPPORTED.value}' "
             f"WHEN {a}.checkin_date = {day} THEN {a}.checkin_status "
             f"ELSE '{CheckInState.UNKNOWN.value}' END")

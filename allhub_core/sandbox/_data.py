@@ -196,6 +196,8 @@ class SandboxUser:
     logs: list[LogRow] = field(default_factory=list, repr=False)
     checkins: dict[str, int] = field(default_factory=dict, repr=False)
     """Local date ``YYYY-MM-DD`` -> quota awarded."""
+    login_credits: dict[str, int] = field(default_factory=dict, repr=False)
+    """Local date -> quota a site with ``login_reward`` credited on that day's first login."""
     subscriptions: list[dict] = field(default_factory=list, repr=False)
     """New API plans (``UserSubscription`` rows): active and expired."""
 

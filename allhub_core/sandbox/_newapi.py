@@ -23,6 +23,7 @@ from allhub_core.sandbox._data import (
     CatalogModel,
     LogRow,
     SandboxUser,
+    local_date,
     site_factor,
     site_groups,
 )
@@ -142,6 +143,7 @@ def login(site: SandboxSite, req: Req) -> Response:
     turnstile_guard(site, req, user)
     if user.two_factor:
         return ok({"require_2fa": True}, "请输入两步验证码")
+    credit_login(site, user)
     if site.spec.modern_auth:
         response = ok(_auth_bundle(site, user))
         response.set_cookie("refresh_token", site.issue_refresh_token(user), path="/api/user/auth",
@@ -152,6 +154,17 @@ def login(site: SandboxSite, req: Req) -> Response:
     response.set_cookie("session", site.new_session(user), path="/", httponly=True,
                         max_age=30 * 86400, samesite="strict")
     return response
+
+
+def credit_login(site: SandboxSite, user: SandboxUser) -> None:
+    """AgentRouter-like sites (``site.login_reward``): the day's first login credits the reward,
+    logged as income; a second login the same day credits nothing."""
+    today = local_date()
+    if site.login_reward <= 0 or today in user.login_credits:
+        return
+    user.login_credits[today] = site.login_reward
+    user.quota += site.login_reward
+    add_log(site, user, 4, site.login_reward, f"登录奖励 ${site.login_reward / QUOTA_PER_USD:.6f} 额度")
 
 
 def _auth_bundle(site: SandboxSite, user: SandboxUser) -> dict[str, Any]:

@@ -73,6 +73,8 @@ class SandboxSite:
         """Site-wide Turnstile: login and check-in answer "Turnstile token 为空"."""
         self.checkin_enabled = True
         self.checkin_message: str | None = None
+        self.login_reward = 0
+        """Quota the day's first password login credits (AgentRouter-like sites); 0 = none."""
         """When set, a successful check-in answers with this message instead of 签到成功 (hostile-text tests)."""
         self.faults = FaultSet()
         self._recorder = Recorder(request_log_cap)
@@ -272,6 +274,7 @@ class SandboxSite:
             self.turnstile = False
             self.checkin_enabled = True
             self.checkin_message = None
+            self.login_reward = 0
             self.name = self._initial_name
 
     def info(self) -> dict[str, Any]:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from allhub_core.accounts import checkin_methods, parse_id
+from allhub_core.accounts import logins as _logins
 from allhub_core.accounts import set_checkin_method as _store_checkin_method
 from allhub_core.accounts.status import record_checkins
 from allhub_core.errors import ValidationError
@@ -20,6 +22,8 @@ from allhub_core.sites import (
     default_checkin_method,
     parse_checkin_request,
 )
+from allhub_core.sites import SiteCredentials as _Creds
+from allhub_core.sites.relogin import RELOGIN, relogin_accounts, relogin_family
 from allhub_core.store import Store
 from allhub_core.sync._progressive import run_storing
 from allhub_core.sync.credentials import account_names, politeness_for
@@ -89,11 +93,26 @@ def checkin(store: Store, ids: list[Any] | None = None, *, politeness: Politenes
     creds, names = account_names(store, aids, only_enabled=aids is None, checkin=aids is None)
     if not creds:
         return CheckInReport([], names)
+    relogin = [c for c in creds if c.checkin_method == RELOGIN]
+    logins = _logins.open_logins(store, [c.account_id for c in relogin]) if relogin else {}
+    p = politeness
     with store.released():
-        results, complete = run_storing(lambda collect: checkin_accounts(creds, politeness, on_result=collect),
+        results, complete = run_storing(lambda collect: _both(creds, logins, p, collect),
                                         lambda batch: _record(store, batch), on_result=on_result,
                                         on_written=on_written, cancel=cancel)
     return CheckInReport(results, names, interrupted=not complete)
+
+
+async def _both(creds: list[_Creds], logins: dict[int, tuple[str, str]], politeness: Politeness,
+                collect: Callable[[SiteCheckIn], None]) -> list[SiteCheckIn]:
+    """The built-in and custom check-ins, and beside them the re-login ones (``sites.relogin``:
+    a site's logins one at a time, with each account's stored login); results in input order."""
+    plain = [c for c in creds if c.checkin_method != RELOGIN]
+    items = [(c, *logins.get(int(c.account_id), (None, None))) for c in creds if c.checkin_method == RELOGIN]
+    done = await asyncio.gather(checkin_accounts(plain, politeness, on_result=collect),
+                                relogin_accounts(items, politeness, on_result=collect))
+    by_id = {r.account_id: r for part in done for r in part}
+    return [by_id[c.account_id] for c in creds]
 
 
 def _retryable(r: SiteCheckIn) -> bool:
@@ -107,19 +126,26 @@ def _record(store: Store, results: list[SiteCheckIn]) -> None:
                              "health_status": r.health_status, "health_reason": r.health_reason} for r in results])
 
 
-def set_checkin_method(store: Store, ids: list[Any], method: str, request: str | dict[str, Any] | None = None) -> int:
+def set_checkin_method(store: Store, ids: list[Any], method: str, request: str | dict[str, Any] | None = None,
+                       *, username: str | None = None, password: str | None = None) -> int:
     """Choose how accounts check in: ``auto``, a built-in by its id (``new-api:daily-checkin``...,
-    as the extension names them) or ``custom`` with its request (JSON text or object).
+    as the extension names them), ``custom`` with its request (JSON text or object) or ``relogin``
+    (log in again: sites that credit the daily reward on login).
 
     A built-in must suit each account's site type; a request is checked against each account's
-    site (an address on another site is refused) and stored in its normal form. Nothing changes
-    when one account fails the check.
+    site (an address on another site is refused) and stored in its normal form. ``relogin``
+    needs each account's login stored (``accounts.logins``): given ``username`` and ``password``
+    (one account), they are stored sealed first (opt-in: a password is kept only for this
+    method). Nothing changes when one account fails the check.
     """
     method = (method or "").strip()
     if method not in CHECKIN_METHOD_LABELS:
         raise ValidationError(f"The check-in method is one of: {', '.join(CHECKIN_METHOD_LABELS)}.")
     text = ""
     rows = checkin_methods(store, ids)
+    if method == RELOGIN or username or password:
+        _check_relogin(store, rows, method, username, password)
+        return _store_checkin_method(store, ids, method, text)
     if method == CheckInMethod.CUSTOM or request:
         if request in (None, "", {}):
             raise ValidationError("A custom check-in method needs its request (a JSON object with at least a url).")
@@ -129,6 +155,25 @@ def set_checkin_method(store: Store, ids: list[Any], method: str, request: str |
     for row in rows:
         checkin_family(row["site_type"], method)
     return _store_checkin_method(store, ids, method, text)
+
+
+def _check_relogin(store: Store, rows: list[dict[str, Any]], method: str, username: str | None,
+                   password: str | None) -> None:
+    """``relogin`` on sites that can log in, each account with its login; a given login stored."""
+    if method != RELOGIN:
+        raise ValidationError("A username and password are stored only for the re-login check-in.")
+    for row in rows:
+        relogin_family(row["site_type"])
+    if username or password:
+        if len(rows) != 1:
+            raise ValidationError("A login belongs to one account: choose one account to store it for.")
+        _logins.set_login(store, rows[0]["id"], username or "", password or "")
+        return
+    known = _logins.login_usernames(store, [r["id"] for r in rows])
+    missing = [str(r["id"]) for r in rows if r["id"] not in known]
+    if missing:
+        raise ValidationError(f"Logging in again needs the account's username and password stored first "
+                              f"(account {', '.join(missing)}).")
 
 
 def auto_checkin_label(site_type: str | None) -> str:

@@ -34,7 +34,7 @@ from allhub_core.sites._types import (
     UsageLogs,
 )
 from allhub_core.sites.family import BaseFamily, CheckInAttempt, SiteFamily, StatusSource, method_label
-from allhub_core.sites.newapi import _account, _catalog, _checkin, _tokens
+from allhub_core.sites.newapi import _account, _catalog, _checkin, _relogin, _tokens
 from allhub_core.sites.newapi._notices import newapi_notices
 from allhub_core.sites.newapi._usage_logs import newapi_usage_logs
 from allhub_core.sites.newapi._variants import DIALECT_OF_METHOD, TITLE_ORDER, USER_ID_HEADERS_LOWER, Variant
@@ -113,6 +113,12 @@ class NewApiFamily(BaseFamily[NewApiHandle]):
         if not self.has_checkin:
             raise self._unsupported("have no check-in")
         return await _checkin.check_in(handle.session, self.variant)
+
+    async def relogin_check_in(self, handle: NewApiHandle, username: str, password: str, *,
+                               keep_cookie: bool) -> CheckInAttempt:
+        """Re-login check-in (``_relogin``, issue 21): log in again, report what the login credited."""
+        return await _relogin.relogin_check_in(handle.session, username, password, keep_cookie=keep_cookie,
+                                               rotated=handle.rotated)
 
     async def list_tokens(self, handle: NewApiHandle) -> list[ApiToken]:
         return await _tokens.list_tokens(handle.session, self.variant)

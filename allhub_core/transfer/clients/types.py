@@ -21,6 +21,11 @@ class ClientTarget:
     model: str | None = None
     models: tuple[str, ...] = ()
     api_type: str = "openai-compatible"  # openai-compatible | openai | anthropic | google
+    #: where the key comes from, for the ids and names the extension derives from them (Cherry
+    #: Studio's provider id, Kilo Code's provider id, Roo Code's profile name "<site> - <key>")
+    account_id: str = ""
+    key_id: str = ""
+    key_name: str = ""
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ def test_same_code_twice_in_one_run_is_sent_once(store, sandbox):
 
 
 def test_no_answer_is_retryable_and_a_retry_sends_it_once_more(store, sandbox):
-    aid, site, user = add_demo_account(store, sandbox, "new-api")
+    aid, site, _user = add_demo_account(store, sandbox, "new-api")
     [code] = _codes(site, 1)
     site.inject("500", path="/api/user/topup", times=1)
     site.clear_requests()
@@ -109,10 +109,12 @@ def test_veloera_quota_object_is_credited(store, sandbox):
 
 
 def test_a_site_without_redemption_fails_in_one_sentence_and_is_not_settled(store, sandbox):
-    aid, site, _ = add_demo_account(store, sandbox, "sub2api")
+    aid, _site, _ = add_demo_account(store, sandbox, "sub2api")
     [row] = redeem_codes(store, aid, [WRONG], politeness=FAST).rows()
     assert row["status"] == "error" and row["retryable"] is False and row["message"]
     assert "\n" not in row["message"] and "Traceback" not in row["message"]
+    [again] = redeem_codes(store, aid, [WRONG], politeness=FAST).rows()
+    assert again["status"] == "error"  # not settled: asked again, never "not sent again"
 
 
 def test_bad_input_is_one_sentence_and_changes_nothing(store, sandbox):

@@ -19,6 +19,7 @@ from allhub_core.accounts import (
     set_secrets,
     update_accounts,
 )
+from allhub_core.accounts.logins import clear_login
 from allhub_core.cli.output import Fail, emit, open_store, print_json, read_secret
 from allhub_core.errors import DuplicateAccount, SiteError
 from allhub_core.origin import normalize_site_url
@@ -108,7 +109,9 @@ def cmd_account_set(args: argparse.Namespace) -> int:
     if args.exchange_rate is not None:
         parse_exchange_rate(args.exchange_rate)
     method, request = _checkin_method_args(args, current)
-    if not changes and not (args.pin or args.unpin or token or cookie or method):
+    username, password = _login_args(args, method)
+    forget = bool(getattr(args, "forget_login", False))
+    if not changes and not (args.pin or args.unpin or token or cookie or method or forget):
         raise Fail(2, "Nothing to change: give at least one option (see 'allhub account set --help').")
     with store.session():  # one opening of the file for the changes (what stdin gives is read already)
         changed = bool(update_accounts(store, {aid: changes})) if changes else False
@@ -117,14 +120,35 @@ def cmd_account_set(args: argparse.Namespace) -> int:
         if token or cookie:
             set_secrets(store, aid, access_token=token, cookie=cookie)
         if method:
-            set_checkin_method(store, [aid], method, request)
+            set_checkin_method(store, [aid], method, request, username=username, password=password)
+        forgot = clear_login(store, aid) if forget else False
         rec = get_account(store, aid)
+    if forget:
+        emit(f"Forgot the stored login of account {rec['id']}; its check-in method is {rec['checkin_method']}."
+             if forgot else f"Account {rec['id']} had no stored login.")
     if not (changed or args.pin or args.unpin or token or cookie or method):
-        emit(f"Nothing changed: account {rec['id']} ({rec['site_name']}) already has those values.")
+        if not forget:
+            emit(f"Nothing changed: account {rec['id']} ({rec['site_name']}) already has those values.")
         return 0
     emit(f"Updated account {rec['id']}: {rec['site_name']}.")
     return 0
 
+
+
+def _login_args(args: argparse.Namespace, method: str | None) -> tuple[str | None, str | None]:
+    """``--username`` and ``--password-stdin`` (the re-login check-in's login), checked before
+    anything is written; the password is read from stdin only, never from the command line."""
+    username = getattr(args, "username", None)
+    password = sys.stdin.readline().rstrip("\r\n") if getattr(args, "password_stdin", False) else None
+    if getattr(args, "password_stdin", False) and not password:
+        raise Fail(2, "The password on standard input is empty; nothing was changed.")
+    if getattr(args, "forget_login", False) and (method == "relogin" or username or password):
+        raise Fail(2, "--forget-login cannot go with a login or the relogin method; nothing was changed.")
+    if (username or password) and method != "relogin":
+        raise Fail(2, "--username and --password-stdin go with --checkin-method relogin.")
+    if bool(username) != bool(password):
+        raise Fail(2, "The re-login check-in needs both --username and --password-stdin.")
+    return username, password
 
 
 def _checkin_method_args(args: argparse.Namespace, current: dict[str, Any]) -> tuple[str | None, str | None]:

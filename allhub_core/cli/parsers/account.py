@@ -11,7 +11,7 @@ from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, CheckInMethod
 __all__ = ["register"]
 
 _CMD = "allhub_core.cli.account:"
-_NOT_BUILT_IN = (CheckInMethod.AUTO, CheckInMethod.CUSTOM)
+_NOT_BUILT_IN = (CheckInMethod.AUTO, CheckInMethod.CUSTOM, CheckInMethod.RELOGIN)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -73,11 +73,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--checkin-method", choices=CheckInMethod.values(), metavar="METHOD",
                     help="auto (the site type's own check-in), a built-in chosen by its id ("
                          + ", ".join(m.value for m in CheckInMethod if m not in _NOT_BUILT_IN)
-                         + "), or custom: the request given with --checkin-request")
+                         + "), custom: the request given with --checkin-request, or relogin: log in again "
+                         "each day (sites that credit on login) with the login given by --username and "
+                         "--password-stdin (stored encrypted) or stored before")
     st.add_argument("--checkin-request", metavar="JSON",
                     help="the custom check-in request as JSON, @FILE or - (stdin): url, method, headers and "
                          "body with {access_token} {user_id} {cookie} placeholders, and success/already rules "
                          "({\"path\": P, \"equals\": V} or {\"contains\": TEXT}); see the README")
+    st.add_argument("--username", help="with --checkin-method relogin: the username the site logs in with")
+    st.add_argument("--password-stdin", action="store_true",
+                    help="with --checkin-method relogin: read the site's password from stdin and store it "
+                         "encrypted (opt-in: kept only for this method)")
+    st.add_argument("--forget-login", action="store_true",
+                    help="forget the stored login (a relogin account goes back to auto)")
     st.set_defaults(run="allhub_core.cli.account_edit:cmd_account_set")
 
     rm = asub.add_parser("rm", help="delete accounts")

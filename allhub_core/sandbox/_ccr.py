@@ -23,8 +23,13 @@ class CcrFake(ServiceFake):
 
     def __init__(self, management_key: str) -> None:
         super().__init__(management_key)
-        self.config: dict[str, Any] = {"LOG": False, "HOST": "127.0.0.1", "PORT": 3456, "APIKEY": management_key,
-                                       "Providers": [], "Router": {"default": ""}}
+        self.config: dict[str, Any] = {}
+        self.restarts = 0
+        self._empty()
+
+    def _empty(self) -> None:
+        self.config = {"LOG": False, "HOST": "127.0.0.1", "PORT": 3456, "APIKEY": self.management_key,
+                       "Providers": [], "Router": {"default": ""}}
         self.restarts = 0
 
     @property

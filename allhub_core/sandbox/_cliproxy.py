@@ -26,7 +26,11 @@ class CliProxyFake(ServiceFake):
 
     def __init__(self, management_key: str) -> None:
         super().__init__(management_key)
-        self.lists: dict[str, list[dict[str, Any]]] = {t: [] for t in PROVIDER_TYPES}
+        self.lists: dict[str, list[dict[str, Any]]] = {}
+        self._empty()
+
+    def _empty(self) -> None:
+        self.lists = {t: [] for t in PROVIDER_TYPES}
 
     @property
     def entries(self) -> list[dict[str, Any]]:

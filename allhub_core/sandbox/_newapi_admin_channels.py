@@ -1,6 +1,6 @@
 """A New API admin's channel routes, as a self-hosted New API answers them (its
-``controller/channel.go``): ``GET /api/channel/search?keyword=`` (a channel whose id, name or
-base URL holds the keyword, or whose key is the keyword), ``POST /api/channel/``
+``controller/channel.go``, ``model.SearchChannels``): ``GET /api/channel/search?keyword=`` (a
+channel whose id is the keyword, whose name holds it, or whose key is it), ``POST /api/channel/``
 (``{mode: "single", channel}``), ``PUT /api/channel/`` (``status`` not taken; an empty key
 keeps the stored one). Answers never carry a channel's key. Auth: the admin's access token as
 ``Authorization: Bearer`` with its id in ``New-Api-User``; anything else is refused as New API
@@ -29,6 +29,9 @@ class NewApiChannelsFake(ServiceFake):
         super().__init__(management_key)
         self.admin_id = admin_id
         self.channels: list[dict[str, Any]] = []
+
+    def _empty(self) -> None:
+        self.channels = []
 
     def all_channels(self) -> list[dict[str, Any]]:
         """Every channel with its key (a copy: for tests)."""
@@ -62,8 +65,7 @@ class NewApiChannelsFake(ServiceFake):
         if path == "/api/channel/search" and req.method == "GET":
             kw = req.query.get("keyword", "").strip()
             found = [self._public(c) for c in self.channels
-                     if kw and (str(c["id"]) == kw or kw in str(c.get("name") or "") or c.get("key") == kw
-                                or kw in str(c.get("base_url") or ""))]
+                     if kw and (str(c["id"]) == kw or kw in str(c.get("name") or "") or c.get("key") == kw)]
             return ok({"items": found, "total": len(found), "type_counts": {}})
         if path != "/api/channel":
             return not_found()

@@ -44,6 +44,16 @@ class ServiceFake:
         with self._lock:
             self._requests.clear()
 
+    def reset(self) -> None:
+        """Empty, as started: no entries, no requests, no writes."""
+        with self._lock:
+            self._requests.clear()
+            self.writes = 0
+            self._empty()
+
+    def _empty(self) -> None:  # pragma: no cover - each fake has its state
+        raise NotImplementedError
+
     def bearer_ok(self, req: Req) -> bool:
         auth = req.headers.get("authorization", "")
         return auth == f"Bearer {self.management_key}"

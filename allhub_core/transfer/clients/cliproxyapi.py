@@ -14,7 +14,9 @@ from typing import Any
 from allhub_core.transfer.clients.push_payloads import cliproxy_entry
 from allhub_core.transfer.clients.types import ClientExport, ClientTarget
 
-__all__ = ["render", "yaml_entry"]
+__all__ = ["LABEL", "render", "yaml_entry"]
+
+LABEL = "CLIProxyAPI"
 
 NOTE = ("Paste under `openai-compatibility:` in CLIProxyAPI's config.yaml (or push it with its "
         "management API). It contains the key in plain text.")

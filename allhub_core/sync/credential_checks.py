@@ -136,13 +136,16 @@ async def _ask(tr: Transport, t: CredentialTarget, source: str, rate: float) -> 
         return parse_openai_billing(sub, usage)
     p = PROVIDERS[source]
     root = origin_key(t.base_url) if p.from_origin else t.base_url
-    for path in p.paths:
+    failure: SiteError | None = None
+    for path in p.paths:  # OpenRouter: the credits, else the key's own limit
         try:
             found = p.parse(await _get_json(tr, f"{root}{path}", t, raw_auth=p.raw_auth), rate, t.base_url)
-        except SiteError:
-            found = None
+        except SiteError as exc:
+            failure, found = failure or exc, None
         if found is not None and found.said_something:
             return found
+    if failure is not None:
+        raise failure
     return None
 
 

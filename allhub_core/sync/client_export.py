@@ -20,6 +20,7 @@ from allhub_core.origin import origin_key
 from allhub_core.prices import stored_models
 from allhub_core.sites import Politeness
 from allhub_core.store import Store
+from allhub_core.sync._key_input import check_key_id
 from allhub_core.sync.keys import reveal_keys, sync_keys
 from allhub_core.transfer.clients import (
     CC_SWITCH_APPS,
@@ -54,8 +55,8 @@ def _cached_keys(store: Store, aid: int, politeness: Politeness | None) -> list[
 
 
 def _pick(rows: list[dict[str, Any]], aid: int, key_id: Any) -> dict[str, Any]:
-    if key_id is not None and str(key_id).strip():
-        kid = str(key_id).strip()
+    if key_id is not None:
+        kid = check_key_id(key_id)
         row = next((r for r in rows if str(r["key_id"]) == kid), None)
         if row is None:
             raise NotFound(f"Account {aid} has no key with id {kid}.")
@@ -87,7 +88,7 @@ def export_targets(store: Store, fmt: str, selection: Iterable[tuple[Any, Any]],
     format takes several (Kilo Code, Roo Code), else one export per key, in the order given. The
     keys of each account are revealed together; the format is checked before any request."""
     check_options(fmt, app)
-    pairs = list(dict.fromkeys((parse_id(a), str(k).strip()) for a, k in selection))
+    pairs = list(dict.fromkeys((parse_id(a), check_key_id(k)) for a, k in selection))
     if not pairs:
         raise ValidationError("Choose at least one key to export.")
     by_account: dict[int, list[str]] = {}
@@ -110,6 +111,8 @@ def export_client(store: Store, fmt: str, account_id: Any, key_id: Any = None, m
     the account's first enabled key. ``app``: CC Switch's app (claude by default)."""
     check_options(fmt, app)
     aid = parse_id(account_id)
+    if key_id is not None:
+        check_key_id(key_id)  # a bad id is one sentence before any request
     get_account(store, aid)  # a missing account is NotFound before any request
     row = _pick(_cached_keys(store, aid, politeness), aid, key_id)
     return export_targets(store, fmt, [(aid, row["key_id"])], model=model, app=app, politeness=politeness)[0]

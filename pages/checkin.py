@@ -15,6 +15,7 @@ from allhub_core.sync import (
     set_checkin_method,
 )
 from allhub_core.vocab import UNCLASSIFIED, UNCLASSIFIED_LABEL, Attention, CheckInReason, CheckInResult
+from pages._relogin import relogin_form
 from pages._runs import run_checkin
 from pages._text import flash, show_flash, user_errors
 from pages._ui import open_store
@@ -121,10 +122,11 @@ if method == "custom":
              "{access_token}, {user_id} and {cookie}. Rules: success and already, each "
              '{"path": "data.status", "equals": VALUE} or {"contains": "text"}.')
 assert aid is not None and method is not None  # a selectbox over a non-empty list always holds a choice
+login = relogin_form(store, aid, method)
 save, test = st.columns([1, 4])
 if save.button("Save method", key="cm_save", type="primary"):
     with user_errors():
-        set_checkin_method(store, [aid], method, request or None)
+        set_checkin_method(store, [aid], method, request or None, **login)
         how = "its custom request" if method == "custom" else CHECKIN_METHOD_LABELS[method].lower()
         flash(f"Account {aid} now checks in with {how}.")
         st.rerun()

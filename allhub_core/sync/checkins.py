@@ -29,7 +29,13 @@ from allhub_core.sync._progressive import run_storing
 from allhub_core.sync.credentials import account_names, politeness_for
 from allhub_core.vocab import CheckInMethod, CheckInReason, CheckInResult
 
-__all__ = ["CHECKIN_METHOD_LABELS", "CheckInReport", "auto_checkin_label", "checkin", "set_checkin_method"]
+__all__ = ["CHECKIN_METHOD_LABELS", "CheckInReport", "auto_checkin_label", "checkin", "forget_login",
+           "login_usernames", "set_checkin_method"]
+
+#: The re-login check-in's stored login for the page ("Forget the password", whose login is
+#: stored): ``accounts.logins``; ``set_checkin_method`` stores one.
+forget_login = _logins.clear_login
+login_usernames = _logins.login_usernames
 
 #: How an account checks in, as the page and ``account set --checkin-method`` offer it.
 CHECKIN_METHOD_LABELS = {m.value: m.label for m in CheckInMethod}

@@ -65,7 +65,8 @@ def _export_account(acc: dict, include_secrets: bool) -> dict:
     checkin = normalize_checkin(extra.get("checkIn"))
     checkin["automaticExecutionEnabled"] = bool(v["auto_checkin"])
     method = v.get("checkin_method") or "auto"
-    if method not in ("auto", "custom"):  # a built-in the user chose: the extension's manual selection
+    # a built-in the user chose: the extension's manual selection (it has no re-login check-in)
+    if method not in ("auto", "custom", "relogin"):
         checkin["selection"] = {"mode": "manual", "methodId": method}
     elif record(checkin.get("selection")).get("mode") == "manual":
         checkin["selection"] = {"mode": "automatic"}

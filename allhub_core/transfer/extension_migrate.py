@@ -151,7 +151,8 @@ def chosen_method(checkin: dict) -> str:
     built-in (``{"mode": "manual", "methodId": "veloera:daily-checkin"}``), else automatic."""
     selection = record(checkin.get("selection"))
     method = selection.get("methodId")
-    if selection.get("mode") == "manual" and method in CheckInMethod.values() and method not in ("auto", "custom"):
+    ours = ("auto", "custom", "relogin")  # not the extension's built-ins (relogin needs a login stored here)
+    if selection.get("mode") == "manual" and method in CheckInMethod.values() and method not in ours:
         return str(method)
     return "auto"
 

@@ -128,7 +128,7 @@ def test_left_out_low_balance_notices_usage_and_keys(db_path, sandbox):
 
     # the daily summary carries the queue: counts by severity and category, then the entries
     msg = summary_message(_summary_facts(store, "2026-12-06"))
-    assert "Needs attention" in msg.text and "Low balance" in msg.text and f"allhub usage sync {left}" in msg.text
+    assert "Attention queue: Warning · Low balance 1" in msg.text and "Needs attention:" in msg.text and f"allhub usage sync {left}" in msg.text
 
 
 def test_each_category_is_cut_to_the_limit_with_its_total(db_path, sandbox):

@@ -249,7 +249,7 @@ def summary_message(facts: dict[str, Any]) -> Message:
             md.append(f"- {_md(line)}")
     counts = [(" ".join(scrub(n).split()), _int(c)) for n, c in facts.get("attention_counts") or []]
     if counts:  # the attention queue's size by severity and category, before its first entries
-        line = "Needs attention: " + " · ".join(f"{n} {c}" for n, c in counts)
+        line = "Attention queue: " + ", ".join(f"{n} {c}" for n, c in counts)
         text += ["", line]
         md += ["", f"**{_md(line)}**"]
     attention = [(" ".join(scrub(n).split()), _reason(r)) for n, r in facts.get("attention") or []]

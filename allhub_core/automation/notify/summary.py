@@ -66,8 +66,8 @@ def _summary_facts(store: Store, day: str) -> dict[str, Any]:
     t = totals(store, enabled)
     facets = facet_counts(store, enabled)
     queue = attention_queue(store, limit=SUMMARY_PER_CATEGORY)
-    attention = [(f"{e.severity.label} · {e.category.label} · {e.site_name or 'all sites'}",
-                  f"{e.reason} Fix: {e.action}") for e in queue.entries]
+    attention = [(e.site_name or "all sites", f"[{e.severity.label}] {e.category.label}: {e.reason} Fix: {e.action}")
+                 for e in queue.entries]
     attention_counts = [(f"{g.severity.label} · {g.category.label}", g.total) for g in queue.groups]
     runs = []
     for job in JOBS:

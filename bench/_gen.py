@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from allhub_core.accounts import QUOTA_PER_USD, SITE_TYPES
+from allhub_core.prices import rebuild_offers
 from allhub_core.store import Store
 
 __all__ = ["TAG_WORDS", "fill_history", "generate"]
@@ -321,6 +322,7 @@ def fill_rooms(store: Store, keys_per_account: int = 2, models_per_account: int 
                 FROM model_prices, (VALUES ('default'), ('vip')) v(g)""")
             con.execute("INSERT INTO model_syncs SELECT account_id, now(), true, count(*) FROM model_prices "
                         "GROUP BY account_id")
+            rebuild_offers(con)  # what store_models does for each account it stores
         if not have[2]:
             con.execute("""
                 INSERT INTO notices (notice_id, site_key, origin, account_id, source, title, text, published_at,

@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import print_load
 from _gen import generate
 
-from allhub_core.prices import model_frame, model_rows, model_sites
+from allhub_core.prices import model_frame, model_rows, model_sites, rebuild_offers
 from allhub_core.store import Store
 
 QUERY_TARGET_S, PAGE_TARGET_S = 0.3, 2.0
@@ -96,6 +96,7 @@ def build(db: str, n_sites: int, n_models: int, n_groups: int, seed: int = 19) -
                               CAST(endpoints AS VARCHAR[]), fetched_at FROM mf""")
         con.execute("INSERT INTO model_syncs (account_id, fetched_at, priced, models) "
                     "SELECT account_id, fetched_at, priced, models FROM sf")
+        rebuild_offers(con)  # what store_models does for each account it stores
     return {"accounts": len(ids), "model_rows": len(mf), "groups": len(gf)}
 
 

@@ -16,22 +16,22 @@ import streamlit as st
 
 from allhub_core.accounts import DEFAULT_EXCHANGE_RATE
 
-__all__ = ["BILLING_LABELS", "PRICE_COLUMNS", "SORTS", "column_config", "in_currency", "sort_rows", "table"]
+__all__ = ["BILLING_LABELS", "PRICE_COLUMNS", "SORTS", "column_config", "in_currency", "table"]
 
 #: the money columns of a frame from ``prices``: all converted together
 PRICE_COLUMNS = ["input_usd_per_1m", "output_usd_per_1m", "cache_read_usd_per_1m", "cache_write_usd_per_1m",
                  "call_usd"]
 BILLING_LABELS = {"tokens": "per token", "call": "per call", "tiered": "tiered", "unknown": "unknown"}
-#: "sort by" label -> (column, ascending); unpriced rows always go last
+#: "sort by" label -> ``prices.SORTS`` (the order is SQL's; rows without that price go last)
 SORTS = {
-    "Cheapest first": ("_key", True),
-    "Input price": ("input_usd_per_1m", True),
-    "Output price": ("output_usd_per_1m", True),
-    "Per-call price": ("call_usd", True),
-    "Cache read price": ("cache_read_usd_per_1m", True),
-    "Model": ("model", True),
-    "Site": ("site_name", True),
-    "Balance (largest first)": ("balance_usd", False),
+    "Cheapest first": "cheapest",
+    "Input price": "input",
+    "Output price": "output",
+    "Per-call price": "call",
+    "Cache read price": "cache_read",
+    "Model": "model",
+    "Site": "site",
+    "Balance (largest first)": "balance",
 }
 
 
@@ -49,17 +49,6 @@ def in_currency(frame: pd.DataFrame, currency: str, real: bool) -> pd.DataFrame:
     for col in PRICE_COLUMNS:
         out[col] = out[col].astype("float64") * factor
     return out
-
-
-def sort_rows(frame: pd.DataFrame, by: str) -> pd.DataFrame:
-    """The rows in the "sort by" order (stable; rows without that price last). "Cheapest first"
-    keeps the library's order: each model's comparable rows cheapest first."""
-    column, ascending = SORTS.get(by, SORTS["Cheapest first"])
-    if column == "_key" or frame.empty:
-        return frame
-    key = frame[column].str.lower() if frame[column].dtype == object else frame[column]
-    order = key.sort_values(ascending=ascending, na_position="last", kind="stable").index
-    return frame.loc[order]
 
 
 def table(frame: pd.DataFrame) -> pd.DataFrame:

@@ -5,7 +5,7 @@ all your sites starred, and one model's price on every site beside your balance 
 import streamlit as st
 
 from allhub_core.accounts import get_preferences
-from allhub_core.prices import BILLINGS, model_facets, model_frame, model_sites, model_syncs
+from allhub_core.prices import BILLINGS, model_count, model_facets, model_frame, model_sites, model_syncs
 from allhub_core.sync import sync_models
 from pages import _charts as ch
 from pages import _models_view as md
@@ -74,26 +74,31 @@ with st.container(border=True):
 
 with user_errors():
     real_pay = real or currency == "CNY"
-    frame = model_frame(store, text=text, vendor=vendor, billing=billing, group=group, tags=tags,
-                        account_ids=ids or None, real=real_pay, best_only=not all_groups)
-    shown = md.sort_rows(md.in_currency(frame, currency, real_pay), sort_by)
-    if shown.empty:
+    filters = {"text": text, "vendor": vendor, "billing": billing, "group": group, "tags": tags,
+               "account_ids": ids or None, "best_only": not all_groups}
+    counts = model_count(store, **filters)
+    if not counts["rows"]:
         st.info("No model matches these filters: clear one to see more.")
     else:
-        n_models, n_accounts = shown["model"].str.lower().nunique(), shown["account_id"].nunique()
-        st.caption(f"{n_models:,} model{'s' * (n_models != 1)}, {len(shown):,} row{'s' * (len(shown) != 1)} on "
+        # the first TABLE_MAX rows in this order, cut in SQL: 100,000 rows in one table cost seconds
+        # and half a gigabyte a run
+        frame = model_frame(store, **filters, real=real_pay, sort=md.SORTS[sort_by], limit=TABLE_MAX)
+        shown = md.in_currency(frame, currency, real_pay)
+        n_models, n_rows, n_accounts = counts["models"], counts["rows"], counts["accounts"]
+        st.caption(f"{n_models:,} model{'s' * (n_models != 1)}, {n_rows:,} row{'s' * (n_rows != 1)} on "
                    f"{n_accounts:,} account{'s' * (n_accounts != 1)}. ★ the cheapest of all your sites "
                    "(input 84.54 % and output 15.46 % of the tokens, or the price per call); tiered and unknown "
                    "prices are not comparable.")
-        if len(shown) > TABLE_MAX:  # 100,000 rows in one table cost seconds and half a gigabyte a run
+        if n_rows > TABLE_MAX:
             st.caption(f"The first {TABLE_MAX:,} rows in this order; a filter or a search shows the others.")
-        st.dataframe(md.table(shown.head(TABLE_MAX)), hide_index=True, key="md_table",
-                     column_config=md.column_config(currency))
+        st.dataframe(md.table(shown), hide_index=True, key="md_table", column_config=md.column_config(currency))
 
         # ---- one model on every site ---------------------------------------------------------
         st.subheader("One model on every site")
-        choices = list(dict.fromkeys(shown["model"].tolist()))
-        picked = st.selectbox("Model", choices, key="md_model")
+        choices = counts["names"]  # the models of the filtered rows, by name
+        first = shown["model"].iloc[0]
+        picked = st.selectbox("Model", choices, key="md_model",
+                              index=next((i for i, m in enumerate(choices) if m.lower() == first.lower()), 0))
         if picked:
             sites = md.in_currency(model_sites(store, picked, real=real_pay), currency, real_pay)
             st.plotly_chart(ch.model_price_sites(sites, picked, currency=currency), key="md_chart")

@@ -218,7 +218,7 @@ def delete_rows(con: duckdb.DuckDBPyConnection, aids: list[int], *, tombstone: b
                     "WHERE list_contains(?, id) AND ext_id IS NOT NULL", [aids])
     # its keys go with it (the cache may hold a kept, sealed secret); its history stays
     for table in ("account_tags", "pins", "manual_order", "api_keys", "key_syncs",
-                  "model_prices", "account_groups", "model_syncs", "model_changes"):
+                  "model_prices", "model_offers", "account_groups", "model_syncs", "model_changes", "account_logins"):
         con.execute(f"DELETE FROM {table} WHERE list_contains(?, account_id)", [aids])
     con.execute("DELETE FROM lookalike_kept WHERE list_contains(?, account_a) OR list_contains(?, account_b)",
                 [aids, aids])

@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 
 from allhub_core.errors import NotFound, ValidationError
+from allhub_core.prices.offers import rebuild_offers
 from allhub_core.store import Store
 
 __all__ = ["BILLINGS", "CHANGE_KINDS", "GroupRecord", "PriceRecord", "check_days",
@@ -128,6 +129,7 @@ def store_models(store: Store, account_id: int, origin: str, rows: Iterable[Pric
                                         for g in seen.values()])
     con.execute("INSERT INTO model_syncs (account_id, fetched_at, priced, models) VALUES (?, ?, ?, ?)",
                 [aid, when, bool(priced), len(models)])
+    rebuild_offers(con, [aid])
     changes = [[aid, origin, m, "added", when] for m in added] + [[aid, origin, m, "removed", when] for m in removed]
     if changes:
         con.executemany("INSERT INTO model_changes (account_id, origin, model, change, changed_at) "

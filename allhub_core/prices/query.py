@@ -1,6 +1,9 @@
 """Prices as SQL over the stored rows: every model of every account, priced per usable group.
 
-One query (``_SQL``) does all of it, in DuckDB, the way the extension's model list does it
+Each account's offers are priced when its models are stored (``prices.offers``: the groups, the
+formulas below, the best group); one query (``_SQL``) adds what changes without a sync (the
+account's rate and balance, the cheapest mark across sites) and cuts the page in SQL. All of it
+follows the extension's model list
 (``src/services/models/utils/modelPricing.ts``, ``features/ModelList/groupContext.ts``,
 ``hooks/useFilteredModels.ts``, ``priceComparison.ts``):
 
@@ -35,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from allhub_core.accounts import effective_quota_sql
 from allhub_core.errors import ValidationError
 from allhub_core.prices.cache import BILLINGS
+from allhub_core.prices.offers import TOKEN_WEIGHTS
 from allhub_core.store import Store
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD
 
@@ -43,12 +47,9 @@ from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["BILLINGS", "MODEL_COLUMNS", "TOKEN_WEIGHTS", "model_facets", "model_frame", "model_rows", "model_sites",
-           "model_syncs"]
+__all__ = ["BILLINGS", "MODEL_COLUMNS", "SORTS", "TOKEN_WEIGHTS", "model_count", "model_facets", "model_frame",
+           "model_rows", "model_sites", "model_syncs"]
 
-
-#: the extension's default comparison preset (azure-conversation): input and output shares
-TOKEN_WEIGHTS = (84.54, 15.46)
 
 #: each row's keys, in order: cli.md's contract first, then what the Models page needs
 MODEL_COLUMNS = [
@@ -58,82 +59,65 @@ MODEL_COLUMNS = [
     "effective_call_usd", "best_group", "balance_usd", "exchange_rate", "fetched_at", "tags",
 ]
 
-# {model_where}: filters on the model name only (the partition of ``cheapest``), so safe before it;
-# {where}: every other filter, after the windows; {key_scale}: 1 or the account's real-pay factor.
+#: the orders a list can take: name -> the sort key before the cheapest-first order ({scale}: the
+#: price basis, 1 or the account's rate); rows without that price go last
+SORTS = {
+    "cheapest": "",
+    "input": "m.inp * {scale} ASC NULLS LAST,",
+    "output": "m.outp * {scale} ASC NULLS LAST,",
+    "call": "m.per_call * {scale} ASC NULLS LAST,",
+    "cache_read": "m.cache_read * {scale} ASC NULLS LAST,",
+    "model": "",
+    "site": "lower(m.site_name), m.site_name,",
+    "balance": "m.balance_usd DESC NULLS LAST,",
+}
+_CHEAPEST_ORDER = ("m.model_key, m.model, m.nominal_key IS NOT NULL DESC, m.billing, m.cmp_key ASC NULLS LAST, "
+                   "m.site_name, m.account_id, m.grp")
+
+# The offers (``prices.offers``, priced when stored) with their account's rate and balance.
+# {model_where}: on the model name only (the partition of ``cheapest``, so safe before it);
+# {key_scale}: 1 or the account's real-pay factor; {where}: every other filter; {page}: LIMIT/OFFSET.
 _SQL = f"""
-WITH acc AS (
-    SELECT a.id, a.site_name,
+WITH o AS (
+    SELECT o.*, a.site_name,
            CASE WHEN a.exchange_rate > 0 THEN a.exchange_rate ELSE {DEFAULT_EXCHANGE_RATE} END AS rate,
-           {effective_quota_sql("a")} / {float(QUOTA_PER_USD)} AS balance_usd,
-           coalesce((SELECT list(t.name ORDER BY t.name_key) FROM account_tags lk JOIN tags t ON t.id = lk.tag_id
-                     WHERE lk.account_id = a.id), []) AS tags,
-           coalesce((SELECT list(t.name_key) FROM account_tags lk JOIN tags t ON t.id = lk.tag_id
-                     WHERE lk.account_id = a.id), []) AS tag_keys
-    FROM accounts a
+           {effective_quota_sql("a")} / {float(QUOTA_PER_USD)} AS balance_usd
+    FROM model_offers o JOIN accounts a ON a.id = o.account_id
+    WHERE {{model_where}}
 ),
-grp AS (
-    SELECT account_id, grp, CASE WHEN ratio >= 0 THEN ratio ELSE 1.0 END AS ratio,
-           ratio IS NOT NULL AND (usable OR NOT bool_or(usable) OVER (PARTITION BY account_id)) AS priceable
-    FROM account_groups
+k AS (SELECT *, round(nominal_key * {{key_scale}}, 9) AS cmp_key FROM o),
+sel AS (
+    SELECT * FROM k m WHERE {{best}} AND {{where}}
+    ORDER BY {{order}} {{page}}
 ),
-mp AS (
-    SELECT account_id, model, lower(model) AS model_key, vendor, billing, model_ratio, completion_ratio, model_price,
-           cache_ratio, create_cache_ratio, input_usd_per_1m, output_usd_per_1m, call_usd, fetched_at, enable_groups
-    FROM model_prices WHERE {{model_where}}
-),
-pairs AS (
-    SELECT mp.* EXCLUDE (enable_groups), g.grp, g.ratio
-    FROM mp JOIN grp g ON g.account_id = mp.account_id AND g.priceable
-     AND (len(coalesce(mp.enable_groups, [])) = 0 OR list_contains(mp.enable_groups, g.grp))
-    UNION ALL
-    SELECT mp.* EXCLUDE (enable_groups), '' AS grp, 1.0 AS ratio
-    FROM mp WHERE mp.account_id NOT IN (SELECT account_id FROM grp WHERE priceable)
-),
-priced AS (
-    SELECT p.*, acc.rate,
-           CASE WHEN p.billing = 'tokens' THEN coalesce(p.input_usd_per_1m, p.model_ratio * 2 * p.ratio) END AS inp,
-           CASE WHEN p.billing = 'tokens' THEN coalesce(p.output_usd_per_1m,
-                p.model_ratio * 2 * p.ratio * coalesce(p.completion_ratio, 1)) END AS outp,
-           CASE WHEN p.billing = 'call' THEN coalesce(p.call_usd, p.model_price * p.ratio) END AS per_call
-    FROM pairs p JOIN acc ON acc.id = p.account_id
-),
-keyed AS (
-    SELECT *,
-           CASE WHEN billing = 'tokens' AND inp >= 0 AND outp >= 0
-                THEN inp * {TOKEN_WEIGHTS[0]} + outp * {TOKEN_WEIGHTS[1]}
-                WHEN billing = 'call' AND per_call >= 0 THEN per_call END AS nominal_key
-    FROM priced
-),
-best AS (
-    SELECT account_id, model, model_key, billing,
-           min(struct_pack(k := coalesce(nominal_key, 'Infinity'::DOUBLE), g := grp)) AS pick,
-           min(round(nominal_key * {{key_scale}}, 9)) AS cmp_low
-    FROM keyed GROUP BY account_id, model, model_key, billing
-),
-lowest AS (
-    SELECT model_key, billing, min(cmp_low) AS low FROM best GROUP BY model_key, billing
-),
-marked AS (
-    SELECT k.*, k.nominal_key IS NOT NULL AS comparable, round(k.nominal_key * {{key_scale}}, 9) AS cmp_key,
-           b.account_id IS NOT NULL AS best,
-           coalesce(round(k.nominal_key * {{key_scale}}, 9) = l.low, false) AS cheapest
-    FROM keyed k
-    {{best_join}} best b ON b.account_id = k.account_id AND b.model = k.model AND b.pick.g = k.grp
-    JOIN lowest l ON l.model_key = k.model_key AND l.billing = k.billing
+low AS (
+    SELECT model_key, billing, min(cmp_key) AS low FROM k
+    WHERE best AND model_key IN (SELECT model_key FROM sel) GROUP BY model_key, billing
 )
-SELECT m.model, m.account_id, acc.site_name, m.grp AS "group", m.billing,
+SELECT m.model, m.account_id, m.site_name, m.grp AS "group", m.billing,
        m.inp AS input_usd_per_1m, m.outp AS output_usd_per_1m, m.per_call AS call_usd,
-       m.inp * m.rate / {DEFAULT_EXCHANGE_RATE} AS effective_input_usd_per_1m, m.comparable, m.cheapest,
-       m.vendor, m.ratio AS group_ratio,
-       CASE WHEN m.cache_ratio >= 0 THEN m.inp * m.cache_ratio END AS cache_read_usd_per_1m,
-       CASE WHEN m.create_cache_ratio >= 0 THEN m.inp * m.create_cache_ratio END AS cache_write_usd_per_1m,
+       m.inp * m.rate / {DEFAULT_EXCHANGE_RATE} AS effective_input_usd_per_1m, m.nominal_key IS NOT NULL AS comparable,
+       coalesce(m.cmp_key = l.low, false) AS cheapest, m.vendor, m.group_ratio,
+       m.cache_read AS cache_read_usd_per_1m, m.cache_write AS cache_write_usd_per_1m,
        m.outp * m.rate / {DEFAULT_EXCHANGE_RATE} AS effective_output_usd_per_1m,
        m.per_call * m.rate / {DEFAULT_EXCHANGE_RATE} AS effective_call_usd,
-       m.best AS best_group, acc.balance_usd, m.rate AS exchange_rate, {{fetched}} AS fetched_at, acc.tags
-FROM marked m JOIN acc ON acc.id = m.account_id
-WHERE {{where}}
-ORDER BY m.model_key, m.model, m.comparable DESC, m.billing, m.cmp_key ASC NULLS LAST, acc.site_name, m.account_id,
-         m.grp
+       m.best AS best_group, m.balance_usd, m.rate AS exchange_rate, {{fetched}} AS fetched_at,
+       coalesce((SELECT list(t.name ORDER BY t.name_key) FROM account_tags lk JOIN tags t ON t.id = lk.tag_id
+                 WHERE lk.account_id = m.account_id), []) AS tags
+FROM sel m LEFT JOIN low l ON l.model_key = m.model_key AND l.billing = m.billing
+ORDER BY {{order}}
+"""
+
+_COUNT_SQL = f"""
+WITH o AS (
+    SELECT o.*, a.site_name, {effective_quota_sql("a")} / {float(QUOTA_PER_USD)} AS balance_usd
+    FROM model_offers o JOIN accounts a ON a.id = o.account_id
+    WHERE {{model_where}}
+)
+SELECT count(*), count(DISTINCT m.model_key), count(DISTINCT m.account_id),
+       list(DISTINCT m.model_key), (SELECT list(name ORDER BY model_key) FROM (
+           SELECT model_key, min(model) AS name FROM o GROUP BY model_key))
+FROM o m WHERE {{best}} AND {{where}}
 """
 
 
@@ -147,15 +131,17 @@ def _clean(value: str | None) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
-def _query(*, model: str | None, exact: bool = False, account_ids: Iterable[Any] | None, tags: Iterable[str] | None,
-           vendor: str | None, billing: str | None, group: str | None, text: str | None,
-           real: bool, best_only: bool, iso_times: bool = False) -> tuple[str, list[Any]]:
-    """The one query with its filters; bad input is one sentence before anything runs."""
-    model_where, params = "true", []
+def _filters(*, model: str | None, exact: bool, account_ids: Iterable[Any] | None, tags: Iterable[str] | None,
+             vendor: str | None, billing: str | None, group: str | None,
+             text: str | None) -> tuple[str, list[Any], str, list[Any]]:
+    """The model-name condition and the other conditions, each with its parameters; bad input is
+    one sentence before anything runs."""
+    model_where, model_params = "true", []
     if _clean(model):
-        model_where = "lower(model) = ?" if exact else "contains(lower(model), ?)"
-        params.append(_clean(model).lower())  # type: ignore[union-attr]
+        model_where = "o.model_key = ?" if exact else "contains(o.model_key, ?)"
+        model_params.append(_clean(model).lower())  # type: ignore[union-attr]
     where: list[str] = ["true"]
+    params: list[Any] = []
     if account_ids is not None:
         try:
             ids = [int(i) for i in account_ids]
@@ -165,7 +151,8 @@ def _query(*, model: str | None, exact: bool = False, account_ids: Iterable[Any]
         params.append(ids)
     tag_keys = [t.strip().casefold() for t in tags or () if t and t.strip()]
     if tag_keys:
-        where.append("len(list_intersect(acc.tag_keys, ?)) > 0")
+        where.append("m.account_id IN (SELECT lk.account_id FROM account_tags lk JOIN tags t ON t.id = lk.tag_id "
+                     "WHERE list_contains(?, t.name_key))")
         params.append(tag_keys)
     if _clean(vendor):
         where.append("lower(m.vendor) = ?")
@@ -179,12 +166,29 @@ def _query(*, model: str | None, exact: bool = False, account_ids: Iterable[Any]
         where.append("m.grp = ?")
         params.append(group.strip())
     if _clean(text):
-        where.append("(contains(m.model_key, ?) OR contains(lower(m.vendor), ?) OR contains(lower(acc.site_name), ?))")
+        where.append("(contains(m.model_key, ?) OR contains(lower(m.vendor), ?) OR contains(lower(m.site_name), ?))")
         params += [_clean(text).lower()] * 3  # type: ignore[union-attr]
-    scale = f"rate / {DEFAULT_EXCHANGE_RATE}" if real else "1"
-    fetched = _ISO_UTC if iso_times else "m.fetched_at"
-    return _SQL.format(model_where=model_where, where=" AND ".join(where), key_scale=scale, fetched=fetched,
-                       best_join="JOIN" if best_only else "LEFT JOIN"), params
+    return model_where, model_params, " AND ".join(where), params
+
+
+def _query(*, model: str | None, exact: bool = False, account_ids: Iterable[Any] | None, tags: Iterable[str] | None,
+           vendor: str | None, billing: str | None, group: str | None, text: str | None,
+           real: bool, best_only: bool, iso_times: bool = False, sort: str = "cheapest",
+           limit: int | None = None, offset: int = 0) -> tuple[str, list[Any]]:
+    """The one query with its filters, order and page."""
+    if sort not in SORTS:
+        raise ValidationError(f"A sort is one of {', '.join(SORTS)}.")
+    model_where, model_params, where, params = _filters(
+        model=model, exact=exact, account_ids=account_ids, tags=tags, vendor=vendor, billing=billing, group=group,
+        text=text)
+    scale = "m.rate" if real else "1"
+    order = SORTS[sort].format(scale=scale) + " " + _CHEAPEST_ORDER
+    page = f"LIMIT {max(0, int(limit))} OFFSET {max(0, int(offset))}" if limit is not None else ""
+    key_scale = f"rate / {DEFAULT_EXCHANGE_RATE}" if real else "1"
+    sql = _SQL.format(model_where=model_where, where=where, key_scale=key_scale,
+                      fetched=_ISO_UTC if iso_times else "m.fetched_at", best="m.best" if best_only else "true",
+                      order=order, page=page)
+    return sql, [*model_params, *params]
 
 
 def model_rows(store: Store, *, model: str | None = None, account_ids: Iterable[Any] | None = None,
@@ -203,15 +207,35 @@ def model_rows(store: Store, *, model: str | None = None, account_ids: Iterable[
 def model_frame(store: Store, *, model: str | None = None, account_ids: Iterable[Any] | None = None,
                 tags: Iterable[str] | None = None, vendor: str | None = None, billing: str | None = None,
                 group: str | None = None, text: str | None = None, real: bool = False,
-                best_only: bool = False) -> pd.DataFrame:
+                best_only: bool = False, sort: str = "cheapest", limit: int | None = None,
+                offset: int = 0) -> pd.DataFrame:
     """The same rows as ``model_rows`` as a frame, for the Models page: ``best_only`` keeps each
     account's best group per model; ``real`` marks ``cheapest`` on what each account really pays
-    (after its top-up rate) instead of the stated prices."""
+    (after its top-up rate) instead of the stated prices, and sorts prices on that basis; ``sort``
+    one of ``SORTS``; ``limit``/``offset`` a page of them, cut in SQL (``model_count`` tells how
+    many there are)."""
     sql, params = _query(model=model, account_ids=account_ids, tags=tags, vendor=vendor, billing=billing,
-                         group=group, text=text, real=real, best_only=best_only)
+                         group=group, text=text, real=real, best_only=best_only, sort=sort, limit=limit,
+                         offset=offset)
     with store.read() as con:
         frame = con.execute(sql, params).df()
     return frame.reindex(columns=MODEL_COLUMNS)
+
+
+def model_count(store: Store, *, model: str | None = None, account_ids: Iterable[Any] | None = None,
+                tags: Iterable[str] | None = None, vendor: str | None = None, billing: str | None = None,
+                group: str | None = None, text: str | None = None, best_only: bool = False) -> dict[str, Any]:
+    """How many rows ``model_frame`` has with these filters: ``rows``, ``models`` (names in any
+    case once) and ``accounts``; and ``names``, those models' names (in any case once, sorted)."""
+    model_where, model_params, where, params = _filters(
+        model=model, exact=False, account_ids=account_ids, tags=tags, vendor=vendor, billing=billing, group=group,
+        text=text)
+    sql = _COUNT_SQL.format(model_where=model_where, where=where, best="m.best" if best_only else "true")
+    with store.read() as con:
+        rows, models, accounts, keys, names = con.execute(sql, [*model_params, *params]).fetchone() or (0, 0, 0, [], [])
+    kept = set(keys or ())
+    return {"rows": int(rows), "models": int(models), "accounts": int(accounts),
+            "names": [n for n in names or () if n.lower() in kept]}
 
 
 def model_sites(store: Store, model: str, *, real: bool = False) -> pd.DataFrame:

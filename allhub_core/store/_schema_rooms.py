@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import duckdb
 
-__all__ = ["m011_keys", "m012_models", "m013_lookalike_kept", "m014_notices", "m015_checkin_reasons"]
+__all__ = ["m011_keys", "m012_models", "m013_lookalike_kept", "m014_notices", "m015_checkin_reasons",
+           "m019_model_offers"]
 
 
 def m011_keys(con: duckdb.DuckDBPyConnection) -> None:
@@ -135,3 +136,73 @@ def m015_checkin_reasons(con: duckdb.DuckDBPyConnection) -> None:
     # only what can succeed. NULL on the rows written before: they read as "unclassified".
     con.execute("ALTER TABLE checkin_log ADD COLUMN reason VARCHAR")
     con.execute("ALTER TABLE automation_run_results ADD COLUMN reason VARCHAR")
+
+
+def m019_model_offers(con: duckdb.DuckDBPyConnection) -> None:
+    # Issue 18: each account's models priced per priceable group when its models are stored
+    # (``prices.offers``), so the Models page reads priced rows instead of pricing every row on
+    # every run. Filled here once from the rows already stored, with a frozen copy of the formula
+    # of ``prices.offers`` as it stood (a later change of formula rebuilds in a migration of its own).
+    con.execute("""
+        CREATE TABLE model_offers (
+            account_id BIGINT NOT NULL,
+            model VARCHAR NOT NULL,
+            model_key VARCHAR NOT NULL,
+            vendor VARCHAR,
+            billing VARCHAR NOT NULL,
+            grp VARCHAR NOT NULL,
+            group_ratio DOUBLE,
+            inp DOUBLE,
+            outp DOUBLE,
+            per_call DOUBLE,
+            cache_read DOUBLE,
+            cache_write DOUBLE,
+            nominal_key DOUBLE,
+            best BOOLEAN NOT NULL,
+            fetched_at TIMESTAMPTZ
+        )""")
+    con.execute("""
+    INSERT INTO model_offers
+    WITH grp AS (
+        SELECT account_id, grp, CASE WHEN ratio >= 0 THEN ratio ELSE 1.0 END AS ratio,
+               ratio IS NOT NULL AND (usable OR NOT bool_or(usable) OVER (PARTITION BY account_id)) AS priceable
+        FROM account_groups WHERE true
+    ),
+    mp AS (
+        SELECT account_id, model, lower(model) AS model_key, vendor, billing, model_ratio, completion_ratio,
+               model_price, cache_ratio, create_cache_ratio, input_usd_per_1m, output_usd_per_1m, call_usd, fetched_at,
+               enable_groups
+        FROM model_prices WHERE true
+    ),
+    pairs AS (
+        SELECT mp.* EXCLUDE (enable_groups), g.grp, g.ratio
+        FROM mp JOIN grp g ON g.account_id = mp.account_id AND g.priceable
+         AND (len(coalesce(mp.enable_groups, [])) = 0 OR list_contains(mp.enable_groups, g.grp))
+        UNION ALL
+        SELECT mp.* EXCLUDE (enable_groups), '' AS grp, 1.0 AS ratio
+        FROM mp WHERE mp.account_id NOT IN (SELECT account_id FROM grp WHERE priceable)
+    ),
+    priced AS (
+        SELECT p.*,
+               CASE WHEN p.billing = 'tokens' THEN coalesce(p.input_usd_per_1m, p.model_ratio * 2 * p.ratio) END AS inp,
+               CASE WHEN p.billing = 'tokens' THEN coalesce(p.output_usd_per_1m,
+                    p.model_ratio * 2 * p.ratio * coalesce(p.completion_ratio, 1)) END AS outp,
+               CASE WHEN p.billing = 'call' THEN coalesce(p.call_usd, p.model_price * p.ratio) END AS per_call
+        FROM pairs p
+    ),
+    keyed AS (
+        SELECT *,
+               CASE WHEN billing = 'tokens' AND inp >= 0 AND outp >= 0
+                    THEN inp * 84.54 + outp * 15.46
+                    WHEN billing = 'call' AND per_call >= 0 THEN per_call END AS nominal_key
+        FROM priced
+    ),
+    best AS (
+        SELECT account_id, model, min(struct_pack(k := coalesce(nominal_key, 'Infinity'::DOUBLE), g := grp)) AS pick
+        FROM keyed GROUP BY account_id, model
+    )
+    SELECT k.account_id, k.model, k.model_key, k.vendor, k.billing, k.grp, k.ratio AS group_ratio, k.inp, k.outp,
+           k.per_call, CASE WHEN k.cache_ratio >= 0 THEN k.inp * k.cache_ratio END AS cache_read,
+           CASE WHEN k.create_cache_ratio >= 0 THEN k.inp * k.create_cache_ratio END AS cache_write,
+           k.nominal_key, b.pick.g = k.grp AS best, k.fetched_at
+    FROM keyed k JOIN best b ON b.account_id = k.account_id AND b.model = k.model""")

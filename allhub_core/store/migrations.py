@@ -363,6 +363,8 @@ MIGRATIONS: list[Migration] = [
     Migration(17, "credentials: standalone API keys (sealed) and their checks", _schema_use.m017_credentials),
     Migration(18, "re-login check-in: an opt-in stored login per account (password sealed)",
               _schema_use.m018_account_logins),
+    Migration(19, "model offers: each account's models priced per group when stored (the Models page at scale)",
+              _schema_rooms.m019_model_offers),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -13,6 +13,7 @@ from historysupport import charts
 from shared import add_demo_account
 
 from allhub_core.prices import model_frame, model_sites
+from allhub_core.prices import rebuild_offers
 
 PAGE = "pages/models.py"
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -28,6 +29,7 @@ def _prices(store, account_id, groups, models):
                               model_price, enable_groups, endpoints, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, [], [], ?)""",
                         [(account_id, *m, NOW) for m in models])
         con.execute("INSERT INTO model_syncs VALUES (?, ?, true, ?)", [account_id, NOW, len(models)])
+        rebuild_offers(con, [account_id])  # as store_models does
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from allhub_core.accounts import AccountInput, add_account
 from allhub_core.store import Store
+from allhub_core.prices import rebuild_offers
 from e2e.helpers import grid_column, main_text, open_page, wait_for_run
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -38,6 +39,7 @@ def seed_models(db) -> None:
                             "completion_ratio, model_price, enable_groups, endpoints, fetched_at) "
                             "VALUES (?, ?, ?, ?, ?, ?, ?, [], [], ?)", [(aid, *m, NOW) for m in models])
             con.execute("INSERT INTO model_syncs VALUES (?, ?, true, ?)", [aid, NOW, len(models)])
+            rebuild_offers(con, [aid])  # as store_models does
 
 
 def column_becomes(page: Page, header: str, expected: list[str] | set[str], timeout_s: float = 15) -> None:

@@ -9,9 +9,21 @@ from datetime import UTC, datetime
 
 import pytest
 
-from allhub_core.accounts import AccountInput, add_account
+from allhub_core.accounts import AccountInput, add_account, delete_accounts
 from allhub_core.errors import ValidationError
-from allhub_core.prices import MODEL_COLUMNS, model_facets, model_frame, model_rows, model_sites, model_syncs
+from allhub_core.prices import (
+    MODEL_COLUMNS,
+    GroupRecord,
+    PriceRecord,
+    model_count,
+    model_facets,
+    model_frame,
+    model_rows,
+    model_sites,
+    model_syncs,
+    rebuild_offers,
+    store_models,
+)
 
 CONTRACT = ["model", "account_id", "site_name", "group", "billing", "input_usd_per_1m", "output_usd_per_1m",
             "call_usd", "effective_input_usd_per_1m", "comparable", "cheapest"]
@@ -29,6 +41,7 @@ def _groups(store, account_id, groups):
     with store.write() as con:
         con.executemany("INSERT INTO account_groups (account_id, grp, ratio, usable, fetched_at) VALUES (?, ?, ?, ?, ?)",
                         [(account_id, g, r, u, NOW) for g, r, u in groups])
+        rebuild_offers(con, [account_id])  # as store_models does
 
 
 def _model(store, account_id, model, billing="tokens", *, vendor="", model_ratio=None, completion_ratio=None,
@@ -41,6 +54,7 @@ def _model(store, account_id, model, billing="tokens", *, vendor="", model_ratio
                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, [], ?)""",
                     [account_id, model, vendor, billing, model_ratio, completion_ratio, model_price, cache_ratio,
                      create_cache_ratio, input_usd, output_usd, call_usd, list(enable_groups), NOW])
+        rebuild_offers(con, [account_id])  # as store_models does
 
 
 def _row(rows, account_id, group):
@@ -254,3 +268,46 @@ def test_the_chart_has_one_line_per_site_whatever_the_accounts_there(store):
     assert sites["input_usd_per_1m"].tolist() == pytest.approx([1.0, 2.0])
     assert sites["balance_usd"].tolist() == pytest.approx([12.0, 1.0])
     assert sites["cheapest"].tolist() == [True, False]
+
+
+def test_a_page_is_cut_in_sql_in_the_chosen_order_and_counted(store):
+    """The Models page reads a page of rows (``limit``/``offset``) in its sort, and
+    ``model_count`` tells how many there are: the cheapest mark is still that of all sites,
+    even for a row whose cheaper rival is on another page."""
+    a, b, c = _account(store, "Alpha relay"), _account(store, "Beta relay", rate=3.6), _account(store, "Gamma")
+    for acc, ratio in ((a, 1.0), (b, 0.5), (c, 2.0)):
+        _groups(store, acc, [("default", 1.0, True)])
+        _model(store, acc, "gpt-4o", model_ratio=ratio, completion_ratio=4)
+        _model(store, acc, "claude", model_ratio=ratio * 3, completion_ratio=5)
+    assert model_count(store, best_only=True) == {"rows": 6, "models": 2, "accounts": 3, "names": ["claude", "gpt-4o"]}
+    assert model_count(store, text="gpt", best_only=True) == {"rows": 3, "models": 1, "accounts": 3,
+                                                              "names": ["gpt-4o"]}
+    first = model_frame(store, best_only=True, limit=2)
+    assert first["model"].tolist() == ["claude", "claude"] and first["site_name"].tolist() == ["Beta relay",
+                                                                                                "Alpha relay"]
+    third = model_frame(store, best_only=True, limit=2, offset=2)
+    assert third["model"].tolist() == ["claude", "gpt-4o"] and third["cheapest"].tolist() == [False, True]
+    by_input = model_frame(store, best_only=True, sort="input")
+    assert by_input["input_usd_per_1m"].tolist() == pytest.approx([1.0, 2.0, 3.0, 4.0, 6.0, 12.0])
+    # what you really pay: Beta's rate of 3.6 CNY per USD halves its prices again
+    real = model_frame(store, best_only=True, sort="input", real=True, limit=1)
+    assert real["site_name"].tolist() == ["Beta relay"] and real["effective_input_usd_per_1m"].tolist() == [0.5]
+    with pytest.raises(ValidationError, match="A sort is one of"):
+        model_frame(store, sort="price")
+
+
+def test_offers_follow_a_new_sync_and_a_deleted_account(store):
+    """An account's offers are priced again when its models are stored again, and go with it."""
+    a, b = _account(store, "Alpha relay"), _account(store, "Beta relay")
+    for acc in (a, b):
+        store_models(store, acc, f"https://{acc}.example", [PriceRecord("gpt-4o", "tokens", model_ratio=1)],
+                     [GroupRecord("default", ratio=1.0, usable=True)])
+    assert model_frame(store)["cheapest"].tolist() == [True, True]
+    store_models(store, b, "https://b.example", [PriceRecord("gpt-4o", "tokens", model_ratio=0.5)],
+                 [GroupRecord("default", ratio=1.0, usable=True)])
+    rows = model_frame(store)
+    assert rows["site_name"].tolist() == ["Beta relay", "Alpha relay"] and rows["cheapest"].tolist() == [True, False]
+    delete_accounts(store, [b])
+    assert model_frame(store)["cheapest"].tolist() == [True]
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM model_offers WHERE account_id = ?", [b]).fetchone()[0] == 0

@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet
 
 from allhub_core.accounts import AccountInput, add_account, get_secrets, set_secrets
 from allhub_core.errors import StoreError, ValidationError
+from allhub_core.prices import rebuild_offers
 from allhub_core.store import Store, key_path_for, mask_secret, migrations
 from allhub_core.store.migrations import MIGRATIONS, applied_versions, migrate, pending_versions
 
@@ -60,6 +61,31 @@ def test_migration_3_rewrites_stored_site_addresses_to_one_normal_form(tmp_path)
     assert migrate(con)[0] == 3
     urls = [r[0] for r in con.execute("SELECT site_url FROM accounts ORDER BY id").fetchall()]
     assert urls == ["https://xn--bcher-kva.example", "https://example.com", "https://relay.example.com", "not a url"]
+
+
+def test_migration_19_prices_the_models_stored_before_it_as_a_sync_would(tmp_path):
+    # Models stored before the offers table: the upgrade prices them once, with the formulas a
+    # sync applies now (prices.offers), so the Models page shows them without a new sync.
+    con = duckdb.connect(str(tmp_path / "m.duckdb"))
+    migrate(con, stop_before=19)
+    con.execute("INSERT INTO accounts (site_name, site_url) VALUES ('x', 'https://x.example')")
+    con.execute("INSERT INTO account_groups (account_id, grp, ratio, usable, fetched_at) "
+                "VALUES (1, 'default', 1.0, true, now()), (1, 'vip', 0.5, true, now())")
+    con.execute("INSERT INTO model_prices (account_id, model, vendor, billing, model_ratio, completion_ratio, "
+                "cache_ratio, enable_groups, endpoints, fetched_at) VALUES "
+                "(1, 'GPT-4o', 'OpenAI', 'tokens', 1.25, 4, 0.5, [], [], now()), "
+                "(1, 'flux', '', 'call', NULL, NULL, NULL, ['default'], [], now())")
+    con.execute("UPDATE model_prices SET model_price = 0.04 WHERE model = 'flux'")
+    assert migrate(con) == [19]
+    order = "ORDER BY model, grp"
+    migrated = con.execute(f"SELECT * FROM model_offers {order}").fetchall()
+    assert [(r[1], r[5], r[13]) for r in migrated] == [("GPT-4o", "default", False), ("GPT-4o", "vip", True),
+                                                        ("flux", "default", True)]
+    assert [r[7] for r in migrated[:2]] == [2.5, 1.25] and migrated[2][9] == 0.04  # input / 1M; per call
+    con.execute("BEGIN TRANSACTION")
+    rebuild_offers(con)
+    assert con.execute(f"SELECT * FROM model_offers {order}").fetchall() == migrated
+    con.execute("COMMIT")
 
 
 def test_key_file_is_created_0600_beside_the_database(db_path):

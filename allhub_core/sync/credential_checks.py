@@ -187,13 +187,18 @@ async def _send_one(tr: Transport, t: CredentialTarget, model: str) -> None:
 async def _check_one(tr: Transport, t: CredentialTarget, send: bool, rate: float) -> CredentialCheck:
     out = CredentialCheck(t.id, t.name)
     notes: list[str] = []
+    refused = False
     try:
         out.models = await _models(tr, t)
     except SiteError as exc:
         notes.append(f"Models: {scrub(str(exc), (t.key,))}")
-    out.balance, out.source, balance_note = await _balance(tr, t, rate)
-    if balance_note:
-        notes.append(balance_note)
+        refused = getattr(exc, "http_status", None) in (401, 403)
+    if refused and t.telemetry == "auto":
+        notes.append("The key was refused; no balance asked.")  # not every endpoint in turn with a dead key
+    else:
+        out.balance, out.source, balance_note = await _balance(tr, t, rate)
+        if balance_note:
+            notes.append(balance_note)
     out.ok = out.models is not None or out.balance is not None
     if send:
         if not out.models:

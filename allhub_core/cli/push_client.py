@@ -66,3 +66,20 @@ def _config(args: argparse.Namespace) -> int:
     if settings.kind == "newapi":
         emit(f"Admin user id:  {settings.user_id or '(not set)'}")
     return 0
+
+
+def seed_demo_push(store):
+    """``allhub demo``: the sandbox's CLIProxyAPI, Claude Code Router and New API admin started
+    (threads that live as long as the demo) and saved as the push targets, CLIProxyAPI holding
+    one entry of the user's own, so the Keys page's "Push to a service you run" has somewhere real
+    to preview and push to. Returns the running services."""
+    from allhub_core.sandbox import start_push_services  # noqa: PLC0415 - the sandbox loads only for the demo
+
+    services = start_push_services()
+    services.cliproxy.seed([{"name": "local-ollama", "base-url": "http://127.0.0.1:11434/v1",
+                             "api-key-entries": [{"api-key": "ollama"}], "models": [{"name": "llama3.1"}]}])
+    save_push_target(store, "cliproxyapi", services.cliproxy.url, services.cliproxy.management_key)
+    save_push_target(store, "ccr", services.ccr.url, services.ccr.management_key)
+    save_push_target(store, "newapi", services.newapi.url, services.newapi.management_key,
+                     user_id=services.newapi.admin_id)
+    return services

@@ -158,8 +158,11 @@ def _queue_parts() -> dict[AttentionCategory, tuple[str, str, str]]:
             f"b.last_result = '{CheckInResult.FAILED.value}' AND NOT {cred}", "b.last_message", "0"),
         AttentionCategory.CHECKIN_NEEDS_YOU: (
             f"b.last_result = '{CheckInResult.NEEDS_BROWSER.value}'", "b.last_message", "0"),
+        # a warning that today's failed check-in left is that check-in's entry, not a second one
         AttentionCategory.SITE_WARNING: (
-            f"b.health_status = '{Health.WARNING.value}' AND NOT {cred}", "b.health_reason", "0"),
+            f"b.health_status = '{Health.WARNING.value}' AND NOT {cred} AND b.last_result IS DISTINCT FROM "
+            f"'{CheckInResult.FAILED.value}' AND b.last_result IS DISTINCT FROM '{CheckInResult.NEEDS_BROWSER.value}'",
+            "b.health_reason", "0"),
         AttentionCategory.LOW_BALANCE: (
             f"NOT b.exclude_from_total_balance AND b.last_sync_time IS NOT NULL AND {low} > 0 "
             f"AND b.quota_eff < {low} * {QUOTA_PER_USD}", "NULL", "b.quota_eff"),

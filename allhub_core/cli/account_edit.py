@@ -99,6 +99,8 @@ def cmd_account_set(args: argparse.Namespace) -> int:
         changes["exchange_rate"] = args.exchange_rate
     if args.disable or args.enable:
         changes["disabled"] = bool(args.disable)
+    if args.auto_checkin_on or args.auto_checkin_off:
+        changes["auto_checkin"] = bool(args.auto_checkin_on)
     if args.tag or args.untag:
         tags = [t for t in current["tags"] if t.casefold() not in {u.casefold() for u in args.untag or []}]
         tags += [t for t in args.tag or [] if t.casefold() not in {x.casefold() for x in tags}]

@@ -66,6 +66,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     dis = st.add_mutually_exclusive_group()
     dis.add_argument("--disable", action="store_true", help="disable (skipped by refresh and totals)")
     dis.add_argument("--enable", action="store_true", help="enable")
+    auto = st.add_mutually_exclusive_group()
+    auto.add_argument("--auto-checkin", action="store_true", dest="auto_checkin_on",
+                      help="include in the daily automatic check-in")
+    auto.add_argument("--no-auto-checkin", action="store_true", dest="auto_checkin_off",
+                      help="leave out of the daily automatic check-in")
     st.add_argument("--notes")
     st.add_argument("--exchange-rate", help="CNY per USD, greater than 0")
     st.add_argument("--token", help="replace the access token (e.g. after it expired); '-' reads stdin")

@@ -103,7 +103,7 @@ class RedeemReport:
                  "retryable": i.retryable, "balance_usd": i.balance_usd} for i in self.items]
 
     def exit_code(self) -> int:
-        return 0 if self.items and all(i.ok for i in self.items) else 1
+        return 1 if any(not i.ok for i in self.items) else 0
 
 
 def _pairs(account_id: Any, codes: Iterable[str] | None,

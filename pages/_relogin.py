@@ -14,7 +14,7 @@ from allhub_core.store import Store
 from allhub_core.sync import forget_login, login_usernames
 from pages._text import flash, user_errors
 
-__all__ = ["relogin_form"]
+__all__ = ["clear_typed_password", "relogin_form"]
 
 
 def relogin_form(store: Store, aid: int, method: str) -> dict[str, str]:
@@ -45,3 +45,9 @@ def relogin_form(store: Store, aid: int, method: str) -> dict[str, str]:
     if keep and (password or username.strip() != (known or "")):
         return {"username": username, "password": password}
     return {}
+
+
+def clear_typed_password(aid: int) -> None:
+    """After a save the typed password leaves the page (its widget state) too."""
+    for key in (f"cm_pw_{aid}", f"cm_keep_{aid}"):
+        st.session_state.pop(key, None)

@@ -15,7 +15,7 @@ from allhub_core.sync import (
     set_checkin_method,
 )
 from allhub_core.vocab import UNCLASSIFIED, UNCLASSIFIED_LABEL, Attention, CheckInReason, CheckInResult
-from pages._relogin import relogin_form
+from pages._relogin import clear_typed_password, relogin_form
 from pages._runs import run_checkin
 from pages._text import flash, show_flash, user_errors
 from pages._ui import open_store
@@ -70,7 +70,7 @@ pages = max(1, -(-ci.matching // PAGE_SIZE))
 if pages > 1:
     st.number_input(f"Page (of {pages}, {PAGE_SIZE} per page)", 1, pages, 1, key="ci_page")
 table = [{"ID": r["id"], "Name": r["site_name"], "Type": r["site_type"],
-          "Method": {"auto": "automatic", "custom": "custom"}.get(r["checkin_method"], r["checkin_method"]),
+          "Method": {"auto": "automatic", "custom": "custom", "relogin": "log in again"}.get(r["checkin_method"], r["checkin_method"]),
           "Today": CHECKIN_BADGE.get(r["state"], r["state"]),
           "Last result": CheckInResult(r["result"]).badge if r["result"] else "",
           "Reason": CheckInReason.label_of(r["reason"]) if r["result"] else "",
@@ -127,6 +127,7 @@ save, test = st.columns([1, 4])
 if save.button("Save method", key="cm_save", type="primary"):
     with user_errors():
         set_checkin_method(store, [aid], method, request or None, **login)
+        clear_typed_password(aid)
         how = "its custom request" if method == "custom" else CHECKIN_METHOD_LABELS[method].lower()
         flash(f"Account {aid} now checks in with {how}.")
         st.rerun()

@@ -65,6 +65,8 @@ def test_store_the_login_check_in_then_forget_it(store, account):
     assert acc.get_account(store, aid)["checkin_method"] == "relogin"
     assert login_usernames(store, [aid]) == {aid: user.username}
     assert any(user.username in c for c in texts(at.caption))  # whose login is stored
+    assert at.text_input(key=f"cm_pw_{aid}").value == ""  # the typed password left the page
+    assert _table(at)[aid]["Method"] == "log in again"
 
     at.button(key="cm_test").click().run()
     assert not at.exception

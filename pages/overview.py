@@ -1,13 +1,16 @@
 """Overview, the landing page: totals, today's figures, account states, the 30-day trend and
-the accounts that need attention; a PNG card of it to share."""
+the attention queue (``pages/_attention.py``: by severity and category, each entry with its fix);
+a PNG card of it to share."""
 
 from datetime import date
 
 import streamlit as st
 
 from allhub_core.accounts import get_preferences, set_preference
+from allhub_core.automation import attention_queue
 from allhub_core.history import day_distribution, overview
 from pages import _charts as ch
+from pages._attention import render_queue
 from pages._runs import run_refresh
 from pages._text import esc, money, show_flash, user_errors
 from pages._ui import open_store
@@ -24,8 +27,8 @@ if refresh_all:
     run_refresh(store, None, "Refreshing all enabled accounts")
 
 low = float(get_preferences(store)["low_balance_usd"])
-ATTENTION_ROWS = 100  # the most pressing; the Accounts page's "Needs attention" filter lists them all
-ov = overview(store, attention_limit=ATTENTION_ROWS)
+ATTENTION_PER_GROUP = 20  # the most pressing of each category; `allhub attention` lists them all
+ov = overview(store, attention_limit=0)  # the attention queue below says what needs the user
 if ov.accounts == 0:
     st.info("No accounts yet: add one on the **Add account** page. To look around first, run `allhub demo`: "
             "it fills a separate demo database with accounts, 60 days of history and usage.")
@@ -59,21 +62,18 @@ with right:
     st.plotly_chart(ch.counts_bar(ov.by_checkin, title="Accounts by check-in today"), key="ov_checkin")
 
 # ---- attention -------------------------------------------------------------------------------
+queue = attention_queue(store, limit=ATTENTION_PER_GROUP)
 a_head, a_low = st.columns([4, 1], vertical_alignment="bottom")
-a_head.subheader(f"Needs attention · {ov.attention_total}")
+a_head.subheader(f"Needs attention · {queue.total}")
 a_low.number_input("Low balance below ($)", min_value=0.0, value=low, step=1.0, key="ov_low",
                    on_change=lambda: set_preference(store, "low_balance_usd", ss["ov_low"]),
                    help="Accounts whose balance is under this need attention, here and on the other pages "
                         "(0 = off); saved for next time")
-if ov.attention:
-    st.dataframe([{"ID": a["id"], "Name": a["site_name"], "Why": a["reason"]} for a in ov.attention],
-                 hide_index=True, key="ov_attention",
-                 column_config={"ID": st.column_config.NumberColumn(format="%d", width="small")})
-    if ov.attention_total > len(ov.attention):
-        st.caption(f"The {len(ov.attention)} most pressing of {ov.attention_total}: the Accounts page's "
-                   "**Needs attention** filter lists them all.")
+if queue.groups:
+    render_queue(store, queue)
 else:
-    st.success("Nothing needs attention: no errors or warnings, no failed check-ins, no low balances.")
+    st.success("Nothing needs attention: no rejected tokens, failed check-ins, low balances, unusable keys or "
+               "unread announcements.")
 st.page_link("pages/accounts.py", label="Open the Accounts grid", icon=":material/table:")
 
 # ---- share -----------------------------------------------------------------------------------

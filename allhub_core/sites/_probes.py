@@ -102,6 +102,9 @@ def _method(creds: SiteCredentials) -> Probe:
             return Probe(name, False, f"custom request: {exc}")
         path = req.url.split("?", 1)[0]
         return Probe(name, True, f"custom request: {req.method} {path}")
+    if creds.checkin_method == CheckInMethod.RELOGIN:  # sites.relogin: no check-in route, a login
+        return Probe(name, True, "log in again: POST /api/user/login with the stored login; the credit read "
+                                 "from /api/user/self before and after")
     try:
         family = checkin_family(creds.site_type, creds.checkin_method)
     except ValidationError as exc:
@@ -187,6 +190,8 @@ async def probe_account(creds: SiteCredentials, politeness: Politeness | None = 
         async def checkin_state() -> tuple[bool | None, str]:
             if creds.checkin_method == CheckInMethod.CUSTOM:
                 return None, "a custom check-in: its state comes from its own runs only"
+            if creds.checkin_method == CheckInMethod.RELOGIN:
+                return None, "a re-login check-in: its state comes from its own runs only (not probed: a login)"
             try:
                 chosen = checkin_family(creds.site_type, creds.checkin_method)
             except ValidationError as exc:

@@ -115,6 +115,8 @@ async def _both(creds: list[_Creds], logins: dict[int, tuple[str, str]], politen
     a site's logins one at a time, with each account's stored login); results in input order."""
     plain = [c for c in creds if c.checkin_method != RELOGIN]
     items = [(c, *logins.get(int(c.account_id), (None, None))) for c in creds if c.checkin_method == RELOGIN]
+    if not items:
+        return await checkin_accounts(plain, politeness, on_result=collect)
     done = await asyncio.gather(checkin_accounts(plain, politeness, on_result=collect),
                                 relogin_accounts(items, politeness, on_result=collect))
     by_id = {r.account_id: r for part in done for r in part}

@@ -179,3 +179,24 @@ def test_a_site_s_logins_go_one_at_a_time_beside_other_check_ins(store, sandbox)
     logouts = [i for i, p in enumerate(paths) if p == "/api/user/logout"]
     assert len(logins) == len(logouts) == 2
     assert logouts[0] < logins[1]  # the second account logs in once the first is done
+
+
+def test_diagnose_names_the_method_and_logs_nothing_in(store, account):
+    from allhub_core.sync import diagnose
+
+    aid, site, user = account
+    set_checkin_method(store, [aid], "relogin", username=user.username, password=user.password)
+    site.clear_requests()
+    text = diagnose(store, aid, politeness=fast_politeness()).text()
+    assert "log in again" in text and user.password not in text
+    assert _logins(site) == 0  # read-only: a diagnosis never logs in
+
+
+def test_deleting_the_account_deletes_its_login(store, account):
+    from allhub_core.accounts import delete_accounts
+
+    aid, _site, user = account
+    set_checkin_method(store, [aid], "relogin", username=user.username, password=user.password)
+    delete_accounts(store, [aid])
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM account_logins").fetchone() == (0,)

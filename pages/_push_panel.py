@@ -5,6 +5,7 @@ fields with keys masked. Full keys are read only when a button is pressed and ke
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,13 @@ __all__ = ["push_panel"]
 _RESULT = "push_result"
 
 
+def _text(value: Any) -> str:
+    """A field's value as the service's JSON writes it ('' for none); keys come masked."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def _run(store: Store, kind: str, chosen: Sequence[SelectedKey], apply: bool) -> dict[str, Any]:
     """Each key previewed (or pushed): its sentence and its changed fields (masked)."""
     lines: list[str] = []
@@ -30,8 +38,8 @@ def _run(store: Store, kind: str, chosen: Sequence[SelectedKey], apply: bool) ->
         report = act(store, kind, target_for_key(store, aid, kid))
         lines.append(report.summary())
         for c in report.rows()[0]["changes"]:
-            changes.append({"key": f"{aid}/{kid}", "field": c["field"],
-                            "now": "" if c["old"] is None else str(c["old"]), "after": str(c["new"])})
+            changes.append({"key": f"{aid}/{kid}", "field": c["field"], "now": _text(c["old"]),
+                            "after": _text(c["new"])})
     return {"kind": kind, "apply": apply, "lines": lines, "changes": changes,
             "pending": not apply and bool(changes)}
 
@@ -63,6 +71,6 @@ def push_panel(store: Store, chosen: Sequence[SelectedKey]) -> None:
     (st.success if result["apply"] else st.info)(text)
     if result["changes"]:
         st.dataframe(pd.DataFrame(result["changes"]), hide_index=True, width="stretch",
-                     column_config={"now": "On the service now", "after": "After the push"})
+                     column_config={"key": "Account/key", "now": "On the service now", "after": "After the push"})
     if result["pending"]:
         st.caption("Nothing was written yet: press Push to write it.")

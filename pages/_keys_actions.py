@@ -18,12 +18,14 @@ from allhub_core.keys import key_groups
 from allhub_core.prices import stored_models, usable_groups
 from allhub_core.store import Store
 from allhub_core.sync import create_key, delete_keys, ensure_keys, reveal_keys, sync_keys, update_key
+from pages._export_client import export_panel
 from pages._keys_grid import SelectedKey
+from pages._push_panel import push_panel
 from pages._runs import finish
 from pages._text import esc, user_errors
 
-__all__ = ["confirm_delete", "create_form", "edit_changes", "edit_form", "ensure_buttons", "fetch_keys", "reveal",
-           "run_sentence"]
+__all__ = ["confirm_delete", "create_form", "edit_changes", "edit_form", "ensure_buttons", "export_to_client",
+           "fetch_keys", "reveal", "run_sentence"]
 
 #: What a row of a keys run says when something needs the user (not "ok"/"created").
 _NOTEWORTHY = ("failed", "skipped", "unsupported")
@@ -91,6 +93,13 @@ def reveal(store: Store, chosen: Sequence[SelectedKey], rows: Sequence[dict[str,
                     st.code(found[kid], language=None)
         if keep:
             st.caption("Kept in the store, encrypted: the next reveal of these keys asks no site.")
+
+
+def export_to_client(store: Store, chosen: Sequence[SelectedKey], rows: Sequence[dict[str, Any]]) -> None:
+    """"Export to a client" for the ticked keys: the panel of ``pages/_export_client.py``."""
+    with st.expander("Export to a client", icon=":material/ios_share:", key="kx_open"):
+        export_panel(store, chosen, rows)
+        push_panel(store, chosen)
 
 
 def _delete_text(chosen: Sequence[SelectedKey], names: dict[int, str]) -> str:

@@ -6,7 +6,15 @@ import streamlit as st
 
 from allhub_core.accounts import AccountFilter, account_choices, get_preferences, list_tags
 from allhub_core.keys import key_counts, key_rows, synced_accounts
-from pages._keys_actions import confirm_delete, create_form, edit_form, ensure_buttons, fetch_keys, reveal
+from pages._keys_actions import (
+    confirm_delete,
+    create_form,
+    edit_form,
+    ensure_buttons,
+    export_to_client,
+    fetch_keys,
+    reveal,
+)
 from pages._keys_grid import PAGE_ACCOUNTS, PAGE_ROWS, PICKER_MAX, key_grid
 from pages._text import show_flash
 from pages._ui import open_store
@@ -87,6 +95,7 @@ if chosen:
                        help="The next reveal then needs no request to the site; keys are never kept otherwise")
     if do_reveal:
         reveal(store, chosen, rows, keep)
+    export_to_client(store, chosen, rows)
     if len(chosen) == 1:
         row = next(r for r in rows if (int(r["account_id"]), str(r["key_id"])) == chosen[0])
         with st.expander(f"Edit '{row['name']}'", icon=":material/edit:", key="ke_open"):

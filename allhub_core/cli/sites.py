@@ -14,7 +14,7 @@ from allhub_core.cli.output import Fail, emit, print_json
 from allhub_core.errors import AllhubError, ValidationError
 from allhub_core.store import Store
 from allhub_core.sync import politeness_for
-from allhub_core.vocab import CheckInResult
+from allhub_core.vocab import CheckInReason, CheckInResult
 
 if TYPE_CHECKING:
     from allhub_core.sites import Politeness
@@ -83,6 +83,15 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     return report.exit_code()
 
 
+def _why(r: Any) -> str:
+    """The reason beside a result that is not a plain success (issue 21), and whether a later
+    try can help: "[Site error (5xx), retryable] "."""
+    if r.result == CheckInResult.SUCCESS or not r.reason:
+        return ""
+    again = r.result == CheckInResult.FAILED and CheckInReason.retryable_value(r.reason)
+    return f"[{CheckInReason.label_of(r.reason)}{', retryable' if again else ''}] "
+
+
 def cmd_checkin(args: argparse.Namespace) -> int:
 
     report = _run(args, "checkin")
@@ -92,6 +101,6 @@ def cmd_checkin(args: argparse.Namespace) -> int:
         for r in report.results:
             extra = (f"  open {r.checkin_url} in a browser"
                      if r.result == CheckInResult.NEEDS_BROWSER and r.checkin_url else "")
-            emit(f"{r.account_id:>5}  {r.result:<15} {r.message}{extra}")
+            emit(f"{r.account_id:>5}  {r.result:<15} {_why(r)}{r.message}{extra}")
         emit(report.summary())
     return report.exit_code()

@@ -9,13 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from allhub_core.accounts import AccountFilter, account_choices, get_preferences
-from allhub_core.redeem import find_codes, list_redemptions, mask_code, sample_text, suggest_accounts
+from allhub_core.redeem import Outcome, find_codes, list_redemptions, mask_code, sample_text, suggest_accounts
 from allhub_core.sync import redeem_codes, retry_redemptions
 from pages._text import esc, flash, show_flash, user_errors
 from pages._ui import open_store
 
 #: At most this many accounts in the pickers (every option costs each run); suggested ones first.
 PICKER_MAX = 200
+RESULT = {**{o.value: o.label for o in Outcome}, "skipped": "Not sent again"}
 
 store = open_store()
 ss = st.session_state
@@ -67,7 +68,7 @@ def _results(rows: list[dict], when: bool = False) -> pd.DataFrame:
     frame = pd.DataFrame({
         "Code": [r["code"] for r in rows],
         "Account": [f"{r['site_name']} (#{r['account_id']})" for r in rows],
-        "Result": [str(r.get("status") or r.get("outcome")) for r in rows],
+        "Result": [RESULT.get(s, s) for s in (str(r.get("status") or r.get("outcome")) for r in rows)],
         "Credited (USD)": [r["credited_usd"] for r in rows],
         "Message": [r["message"] for r in rows]})
     if "balance_usd" in rows[0]:

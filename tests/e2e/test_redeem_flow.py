@@ -53,6 +53,6 @@ def test_redeem_two_codes(page: Page, dashboard, sandbox):
     assert sum(1 for r in site.requests if r.path == "/api/user/topup") == 2
     assert {a, b} <= site.used_codes and user.quota == before + site.redemption_codes[a] + site.redemption_codes[b]
     results = _cells(page, 1)
-    assert results.count("credited") == 2 and mask_code(a) in results and mask_code(b) in results
+    assert results.count("Credited") == 2 and mask_code(a) in results and mask_code(b) in results
     assert a not in "".join(results) and b not in "".join(results)
     assert f"(#{aid})" in "".join(results) and "Results" in main_text(page)

@@ -11,10 +11,10 @@ import textwrap
 
 from allhub_core.cli.output import emit, open_store, print_json
 from allhub_core.cli.terminal import terminal_safe
-from allhub_core.notices import mark_read, notice_rows, plain_text
+from allhub_core.notices import configure_notices, mark_read, notice_rows, notice_sites, plain_text
 from allhub_core.sync import sync_notices
 
-__all__ = ["cmd_notices_list", "cmd_notices_read", "cmd_notices_sync"]
+__all__ = ["cmd_notices_config", "cmd_notices_list", "cmd_notices_read", "cmd_notices_sites", "cmd_notices_sync"]
 
 PREVIEW_LINES = 8
 
@@ -59,4 +59,33 @@ def cmd_notices_read(args: argparse.Namespace) -> int:
     store = open_store(args)
     count = mark_read(store, args.notice_ids, all=args.all)
     emit(f"{count} announcement(s) marked read.")
+    return 0
+
+
+def cmd_notices_sites(args: argparse.Namespace) -> int:
+    store = open_store(args, warm=True)
+    rows = notice_sites(store)
+    if args.json:
+        print_json(rows)
+        return 0
+    for r in rows:
+        when = (r["last_synced"] or "never")[:16].replace("T", " ")
+        emit(terminal_safe(f"{'on ' if r['enabled'] else 'off'}  {r['unread']:>3} unread / {r['total']:>3}  "
+                           f"asked {when:<16}  {r['site_name']} ({r['origin']})  {r['last_error']}".rstrip()))
+    if not rows:
+        emit("No sites yet: add an account first.", err=True)
+    return 0
+
+
+def cmd_notices_config(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    done = configure_notices(store, interval_s=args.interval, on=args.on, off=args.off)
+    if args.json:
+        print_json(done)
+        return 0
+    emit(f"Each site's announcements are fetched at most every {done['interval_s']} s.")
+    for origin in done["on"]:
+        emit(f"On: {origin}")
+    for origin in done["off"]:
+        emit(f"Off: {origin} (its stored announcements stay)")
     return 0

@@ -30,11 +30,26 @@ from typing import Any
 import duckdb
 
 from allhub_core.errors import NotFound, ValidationError
+from allhub_core.origin import origin_key
 from allhub_core.store import PREFERENCES, Store, read_settings, write_settings
 
-__all__ = ["DEFAULT_INTERVAL_S", "INTERVAL_KEY", "NoticeRecord", "due_origins", "mark_read", "notice_id",
-           "notice_interval_s", "record_site_sync", "set_notice_interval", "set_site_enabled", "site_key",
-           "site_states", "store_notices"]
+__all__ = [
+    "DEFAULT_INTERVAL_S",
+    "INTERVAL_KEY",
+    "NoticeRecord",
+    "configure_notices",
+    "due_origins",
+    "mark_read",
+    "notice_id",
+    "notice_interval_s",
+    "record_site_sync",
+    "set_notice_interval",
+    "set_site_enabled",
+    "site_key",
+    "site_of",
+    "site_states",
+    "store_notices",
+]
 
 #: At most once an hour per site by default (issue 21; the extension's own poll is every 6 hours).
 DEFAULT_INTERVAL_S = 3600
@@ -178,6 +193,40 @@ def set_site_enabled(store: Store, origin: str, enabled: bool) -> None:
     with store.write() as con:
         _ensure_site(con, origin)
         con.execute("UPDATE notice_sites SET enabled = ? WHERE origin = ?", [bool(enabled), origin])
+
+
+def site_of(store: Store, ref: Any) -> str:
+    """The site a user names: an account id (its site) or an address (its origin); else one sentence."""
+    text = str(ref).strip()
+    if text.isdigit():
+        with store.read() as con:
+            row = con.execute("SELECT site_url FROM accounts WHERE id = ?", [int(text)]).fetchone()
+        if row is None:
+            raise NotFound(f"Account {text} does not exist.")
+        return origin_key(row[0]) or row[0]
+    origin = origin_key(text) if text else None
+    if not origin:
+        raise ValidationError(f"{text[:60]!r} is neither an account id nor a site address.")
+    return origin
+
+
+def configure_notices(store: Store, *, interval_s: Any = None, on: Iterable[Any] = (),
+                      off: Iterable[Any] = ()) -> dict[str, Any]:
+    """``allhub notices config``: the interval between two fetches of a site, and sites switched on
+    or off (account ids or addresses). Every value is checked before anything changes. What is
+    set now: ``{"interval_s", "on": [origins], "off": [origins]}``."""
+    on_sites = [site_of(store, r) for r in on]
+    off_sites = [site_of(store, r) for r in off]
+    both = set(on_sites) & set(off_sites)
+    if both:
+        raise ValidationError(f"{sorted(both)[0]} cannot be switched both on and off.")
+    if interval_s is not None:
+        set_notice_interval(store, interval_s)
+    for origin in on_sites:
+        set_site_enabled(store, origin, True)
+    for origin in off_sites:
+        set_site_enabled(store, origin, False)
+    return {"interval_s": notice_interval_s(store), "on": on_sites, "off": off_sites}
 
 
 def record_site_sync(con: duckdb.DuckDBPyConnection, origin: str, at: datetime, error: str = "") -> None:

@@ -91,3 +91,31 @@ def test_registered_in_a_fresh_process(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "allhub_core", "--db", str(tmp_path / "n.duckdb"), "notices",
                            "--json"], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 0 and json.loads(proc.stdout) == []
+
+
+def test_notices_config_switches_a_site_off_and_sets_the_interval(store, db_path, sandbox, capsys):
+    """``notices config --off ID`` leaves that site alone on the next sync (no request to it),
+    ``--interval`` is kept, ``notices sites`` shows both; bad input is one sentence that changes
+    nothing."""
+    aid, site, _ = add_demo_account(store, sandbox, "new-api", 0)
+    code, out, err = _run(db_path, capsys, "config", "--interval", "7200", "--off", str(aid), "--json")
+    assert code == 0, err
+    done = json.loads(out)
+    assert done["interval_s"] == 7200 and done["off"] == [site.url] and done["on"] == []
+    site.clear_requests()
+    code, out, err = _run(db_path, capsys, "sync", "--json", str(aid))
+    assert not [r for r in site.requests if r.path in ("/api/notice", "/api/status")]
+    code, out, err = _run(db_path, capsys, "sites", "--json")
+    assert code == 0 and [(r["origin"], r["enabled"]) for r in json.loads(out)] == [(site.url, False)]
+    code, out, err = _run(db_path, capsys, "sites")
+    assert out.startswith("off")
+    # bad input: one sentence, exit 2, nothing changed
+    for argv, says in ((["--interval", "10"], "between 5 minutes and 7 days"),
+                       (["--on", "99999"], "Account 99999 does not exist"),
+                       (["--on", str(aid), "--off", str(aid)], "both on and off")):
+        code, out, err = _run(db_path, capsys, "config", *argv)
+        assert code == 2 and says in err and "Traceback" not in err, (argv, err)
+    code, out, err = _run(db_path, capsys, "config", "--json")
+    assert json.loads(out)["interval_s"] == 7200
+    code, out, err = _run(db_path, capsys, "config", "--on", site.url)
+    assert code == 0 and f"On: {site.url}" in out + err

@@ -8,13 +8,14 @@ in the rows, the summary, the store's readable columns or the log."""
 from __future__ import annotations
 
 import logging
+import socket
 
 import pytest
 from shared import add_demo_account, fast_politeness
 
-from allhub_core.accounts import get_account
+from allhub_core.accounts import AccountInput, add_account, get_account
 from allhub_core.errors import ValidationError
-from allhub_core.redeem import list_redemptions, mask_code
+from allhub_core.redeem import list_redemptions, mask_code, retryable_redemptions
 from allhub_core.sync.redeem import redeem_codes, retry_redemptions
 from allhub_core.vocab import QUOTA_PER_USD
 
@@ -125,3 +126,18 @@ def test_bad_input_is_one_sentence_and_changes_nothing(store, sandbox):
     with pytest.raises(ValidationError, match="No redemption code"):
         redeem_codes(store, aid, [], politeness=FAST)
     assert _topups(site) == 0 and list_redemptions(store) == []
+
+
+def test_a_site_that_cannot_be_reached_keeps_the_code_retryable_and_unlogged(store, caplog):
+    caplog.set_level(logging.DEBUG)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    aid = add_account(store, AccountInput(site_url=f"http://127.0.0.1:{port}", site_name="gone", site_type="new-api",
+                                          user_id="1", username="u", access_token="tok-gone-0123456789"))
+    code = "Q" * 32
+    [row] = redeem_codes(store, aid, [code], politeness=FAST).rows()
+    assert row["status"] == "network" and row["retryable"] is True and row["ok"] is False
+    [pending] = retryable_redemptions(store)
+    assert pending.code == code  # kept sealed for the retry
+    assert code not in repr(row) + caplog.text and code not in repr(list_redemptions(store))

@@ -57,19 +57,21 @@ def test_figures_trend_and_states_come_from_the_history_room(store, three):
     assert sum(drawn["ov_checkin"]["traces"][0]["x"]) == 3
 
 
-def test_attention_lists_errors_low_balances_and_missing_checkins_by_the_threshold(store, three):
+def test_attention_lists_errors_and_low_balances_by_the_threshold(store, three):
+    # the attention queue (issue 21; its own tests: test_overview_attention.py): one expander a category
     at = start(None)
-    table = at.dataframe[0].value
-    # one row per account, with all its reasons (issue 16: Bravo was listed three times)
-    assert list(zip(table["Name"], table["Why"], strict=True)) == [
-        ("Bravo", "Error; Low balance: $0.40; Not checked in today")]
-    assert [s.value for s in at.subheader if s.value.startswith("Needs attention")] == ["Needs attention · 1"]
+
+    def shown():
+        return [e.label for e in at.expander if " · " in e.label]
+
+    assert shown() == ["Site unreachable · 1", "Low balance · 1"]  # Bravo: down, and under the default line
+    assert [s.value for s in at.subheader if s.value.startswith("Needs attention")] == ["Needs attention · 2"]
     at.number_input(key="ov_low").set_value(20.0).run()
-    why = list(zip(at.dataframe[0].value["Name"], at.dataframe[0].value["Why"], strict=True))
-    assert why == [("Bravo", "Error; Low balance: $0.40; Not checked in today"),
-                   ("Alpha", "Low balance: $12.00")]  # Charlie is excluded from the balance
+    assert shown() == ["Site unreachable · 1", "Low balance · 2"]  # Charlie is excluded from the balance
+    low = [m.value for m in at.markdown if "under the low-balance line" in m.value]
+    assert [m.split("**")[1] for m in low] == ["Bravo", "Alpha"]  # the lowest balance first
     at.number_input(key="ov_low").set_value(0.0).run()  # 0 = no low-balance rule
-    assert list(at.dataframe[0].value["Why"]) == ["Error; Not checked in today"]
+    assert shown() == ["Site unreachable · 1"]
     at.number_input(key="ov_low").set_value(20.0).run()
 
     assert get_preferences(store)["low_balance_usd"] == 20.0  # kept for the next visit

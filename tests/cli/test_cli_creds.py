@@ -98,7 +98,7 @@ def test_a_failing_key_exits_1_without_the_key(store, db_path, fakes, capsys, mo
 ])
 def test_bad_input_is_one_sentence(store, db_path, capsys, monkeypatch, argv, words):
     stdin = "sk-fine-0123456789\n" if "--type" in argv or "--expires" in argv else "\n"
-    code, out, err = _run(db_path, capsys, monkeypatch, *argv, stdin=stdin)
+    code, _out, err = _run(db_path, capsys, monkeypatch, *argv, stdin=stdin)
     assert code == 2 and words in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and "sk-fine" not in err
     assert credential_rows(store) == []

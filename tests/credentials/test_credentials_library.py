@@ -24,6 +24,7 @@ from allhub_core.credentials import (
     update_credential,
 )
 from allhub_core.errors import NotFound, ValidationError
+from allhub_core.store import Store
 
 KEY_A = "sk-or-v1-0123456789abcdefSECRETa"
 KEY_B = "sk-deepseek-0123456789SECRETbbbb"
@@ -145,8 +146,6 @@ def test_pasted_guesses_the_type():
 
 
 def test_backup_records_out_and_back(store, tmp_path):
-    from allhub_core.store import Store
-
     a, _ = _two(store)
     update_credential(store, a, telemetry="customReadOnlyEndpoint", custom_url="/me/quota",
                       custom_balance_path="quota.left")

@@ -5,10 +5,12 @@ message, a stored row or a log."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 from shared import fast_politeness
+from starlette.responses import JSONResponse
 
 from allhub_core.credentials import CredentialFilter, CredentialInput, add_credential, credential_rows
 from allhub_core.sandbox import start_provider_fakes
@@ -113,8 +115,6 @@ def test_anthropic_and_google_use_their_own_headers(store, fakes):
 
 
 def test_send_is_one_token_to_the_first_model(store, fakes):
-    import json
-
     cid = _add(store, fakes, "openrouter", "sk-or-v1-send-0123456789SECRET")
     row = check_credentials(store, [cid], send=True, politeness=FAST).rows()[0]
     assert row["sent"] is True and "openai/gpt-4o-mini" in row["message"]
@@ -139,8 +139,6 @@ def test_a_wrong_key_fails_without_showing_the_key(store, fakes, caplog):
 
 
 def test_a_site_that_echoes_the_key_is_scrubbed(store, fakes, monkeypatch):
-    from starlette.responses import JSONResponse
-
     key = "sk-echo-0123456789SECRET"
     fake = fakes["sub2api"]
     fake.add_key(key)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from allhub_core.store import Store
 from allhub_core.sync import push_targets, save_push_target
-from pages._text import clear_typed, esc, flash, forget_typed, user_errors
+from pages._text import clear_typed, flash, forget_typed, user_errors
 
 __all__ = ["push_settings"]
 
@@ -45,5 +45,3 @@ def push_settings(store: Store) -> None:
                     forget_typed(f"push_key_{target.kind}")
                     flash(f"{saved.label} saved: {saved.url or 'no address'}.")
                     st.rerun()
-            if target.url:
-                st.caption(f"Saved address: {esc(target.url)}")

@@ -81,7 +81,7 @@ def test_wrong_password_exits_1_token_rejected(capsys, monkeypatch, sb):
 def test_method_without_a_login_is_refused_and_changes_nothing(capsys, monkeypatch, sb):
     site = sb.site("anyrouter")
     aid = _add(capsys, monkeypatch, site, site.users[0])
-    code, out, err = run(capsys, monkeypatch, "account", "set", aid, "--checkin-method", "relogin")
+    code, _out, err = run(capsys, monkeypatch, "account", "set", aid, "--checkin-method", "relogin")
     assert code == 2 and "username and password stored first" in err and "Traceback" not in err
     code, _out, err = run(capsys, monkeypatch, "account", "set", aid, "--checkin-method", "relogin",
                           "--username", "someone")

@@ -15,10 +15,10 @@ import logging
 import pytest
 from shared import add_demo_account, fast_politeness, shared_sandbox
 
-from allhub_core.accounts import account_records, get_secrets
+from allhub_core.accounts import AccountInput, account_records, add_account, delete_accounts, get_secrets
 from allhub_core.accounts.logins import clear_login, has_login, login_usernames
 from allhub_core.errors import ValidationError
-from allhub_core.sync import checkin, refresh, set_checkin_method
+from allhub_core.sync import checkin, diagnose, refresh, set_checkin_method
 from allhub_core.transfer import export_file
 from allhub_core.vocab import QUOTA_PER_USD
 
@@ -150,8 +150,6 @@ def test_the_method_needs_a_stored_login(store, account, sandbox):
 
 
 def test_sites_that_cannot_log_in_refuse_the_method(store, sandbox):
-    from allhub_core.accounts import AccountInput, add_account
-
     aid = add_account(store, AccountInput(site_url="https://sub.example.com", site_name="s", site_type="sub2api",
                                           user_id="1", username="u", auth_type="access_token",
                                           access_token="x" * 40))
@@ -182,8 +180,6 @@ def test_a_site_s_logins_go_one_at_a_time_beside_other_check_ins(store, sandbox)
 
 
 def test_diagnose_names_the_method_and_logs_nothing_in(store, account):
-    from allhub_core.sync import diagnose
-
     aid, site, user = account
     set_checkin_method(store, [aid], "relogin", username=user.username, password=user.password)
     site.clear_requests()
@@ -193,8 +189,6 @@ def test_diagnose_names_the_method_and_logs_nothing_in(store, account):
 
 
 def test_deleting_the_account_deletes_its_login(store, account):
-    from allhub_core.accounts import delete_accounts
-
     aid, _site, user = account
     set_checkin_method(store, [aid], "relogin", username=user.username, password=user.password)
     delete_accounts(store, [aid])

@@ -18,6 +18,7 @@ from allhub_core.credentials import (
     mask_key,
     parse_pasted,
     remove_credentials,
+    update_credential,
 )
 from allhub_core.store import Store
 from allhub_core.sync import CLIENT_FORMATS, check_credentials, export_credentials
@@ -25,7 +26,7 @@ from pages._export_client import WARNING, show_export
 from pages._runs import finish
 from pages._text import esc, forget_typed, user_errors
 
-__all__ = ["add_by_hand", "add_by_paste", "check", "confirm_remove", "export_panel"]
+__all__ = ["add_by_hand", "add_by_paste", "check", "confirm_remove", "edit_form", "export_panel"]
 
 _AUTO = "(guess from the URL and key)"
 
@@ -132,3 +133,27 @@ def export_panel(store: Store, ids: list[int], rows: Sequence[dict[str, Any]]) -
             with st.container(border=True, key="cx_result"):
                 for i, out in enumerate(outs):
                     show_export(out, f"{len(ids)} credential(s)", i)
+
+
+def edit_form(store: Store, row: dict[str, Any]) -> None:
+    """Change one credential's name, tags, notes, expiry, type or balance source (or its key)."""
+    cid = int(row["id"])
+    with st.form(f"cred_edit_{cid}", border=False):
+        c1, c2, c3 = st.columns(3)
+        name = c1.text_input("Name", value=row["name"], key=f"ce_name_{cid}")
+        tags = c2.text_input("Tags (comma-separated)", value=", ".join(row["tags"]), key=f"ce_tags_{cid}")
+        api_type = c3.selectbox("API type", API_TYPES, index=API_TYPES.index(row["api_type"]), key=f"ce_type_{cid}")
+        c4, c5, c6 = st.columns([2, 1, 2])
+        notes = c4.text_input("Notes", value=row["notes"], key=f"ce_notes_{cid}")
+        expires = c5.text_input("Expires (YYYY-MM-DD)", value=(row["expires_at"] or "")[:10], key=f"ce_exp_{cid}",
+                                placeholder="never")
+        modes = list(TELEMETRY_LABELS)
+        telemetry = c6.selectbox("Balance from", modes, index=modes.index(row["telemetry"]),
+                                 format_func=TELEMETRY_LABELS.__getitem__, key=f"ce_tel_{cid}")
+        key = st.text_input("New API key (empty: keep the current one)", type="password", key=f"ce_key_{cid}")
+        if st.form_submit_button("Save changes", type="primary", icon=":material/save:"):
+            with user_errors():
+                update_credential(store, cid, key=key or None, name=name, tags=_tags(tags), notes=notes,
+                                  api_type=str(api_type), expires_at=expires.strip() or None, telemetry=str(telemetry))
+                forget_typed(f"ce_key_{cid}")
+                finish(f"Credential #{cid} saved.")

@@ -6,7 +6,7 @@ The rows come from the store (``credentials.credential_rows``, masked keys); the
 import streamlit as st
 
 from allhub_core.credentials import API_TYPES, CredentialFilter, credential_facets, credential_rows
-from pages._credentials_forms import add_by_hand, add_by_paste, check, confirm_remove, export_panel
+from pages._credentials_forms import add_by_hand, add_by_paste, check, confirm_remove, edit_form, export_panel
 from pages._credentials_grid import credential_grid
 from pages._text import clear_typed, show_flash
 from pages._ui import open_store
@@ -74,6 +74,8 @@ if chosen:
         export_panel(store, chosen, rows)
     if len(chosen) == 1:
         row = next(r for r in rows if r["id"] == chosen[0])
+        with st.expander(f"Edit {row['name']}", icon=":material/edit:", key="cred_edit_open"):
+            edit_form(store, row)
         if row["models"]:
             with st.expander(f"Models of {row['name']} ({len(row['models'])})", key="cred_models_open"):
                 st.dataframe({"model": row["models"]}, hide_index=True)

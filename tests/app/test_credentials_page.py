@@ -125,3 +125,20 @@ def test_grid_filters_check_and_remove(store, fakes):
     assert [r["id"] for r in credential_rows(store)] == [a]
     page = shown(at) + repr(at.session_state)
     assert KEY_OR not in page and KEY_DS not in page and b not in [r["id"] for r in credential_rows(store)]
+
+
+def test_edit_one_credential(store, fakes):
+    a, _ = _two(store, fakes)
+    at = tick(start(PAGE), 0)
+    at.text_input(key=f"ce_name_{a}").input("Router (team)")  # a form: the values go with the submit
+    at.text_input(key=f"ce_tags_{a}").input("work, shared")
+    at.text_input(key=f"ce_exp_{a}").input("2020-02-30")
+    next(b for b in at.button if b.label == "Save changes").click().run()
+    assert any("YYYY-MM-DD" in t for t in texts(at.error))
+    assert credential_rows(store)[0]["name"] == "Router"  # nothing changed
+    at.text_input(key=f"ce_exp_{a}").input("")
+    next(b for b in at.button if b.label == "Save changes").click().run()
+    assert not at.exception
+    row = credential_rows(store)[0]
+    assert (row["name"], row["tags"], row["expires_at"]) == ("Router (team)", ["work", "shared"], None)
+    assert any(f"Credential #{a} saved." in t for t in texts(at.success))

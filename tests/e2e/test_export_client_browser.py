@@ -52,3 +52,17 @@ def test_export_a_key_to_cherry_studio(page: Page, dashboard, sandbox):
     data = json.loads(base64.b64decode(href.split("&data=", 1)[1]))
     assert data["baseUrl"] == site.url.rstrip("/") and data["apiKey"] == "sk-" + token.key
     shot(page, "export_client_cherry")
+
+    # Kelivo: the share code in a code block and its QR image drawn on the page
+    page.get_by_test_id("stSelectbox").filter(has_text="Client").click()
+    page.get_by_role("option", name="Kelivo (chat clients)").click()
+    wait_for_run(page)
+    button(page, "Export to Kelivo").click()
+    qr = page.get_by_test_id("stImage").locator("img")
+    expect(qr).to_have_count(1, timeout=30_000)
+    wait_for_run(page)
+    expect(qr).to_be_visible()
+    assert (qr.bounding_box() or {}).get("width", 0) > 100  # a picture, not a broken image
+    code = page.get_by_test_id("stCode").filter(has_text="ai-provider:v1:").inner_text().strip()
+    assert json.loads(base64.b64decode(code.removeprefix("ai-provider:v1:")))["apiKey"] == "sk-" + token.key
+    shot(page, "export_client_kelivo")

@@ -335,13 +335,19 @@ def _from_record(rec: dict[str, Any]) -> CredentialInput:
         custom_total_path=str(paths.get("totalGrantedUsd") or ""))
 
 
-def import_credential_records(store: Store, rows: Iterable[dict[str, Any]]) -> dict[str, int]:
-    """Add the profiles of a backup (``credential_records`` with secrets, or the extension's own):
-    a key already in the library is skipped, a profile without a key or with a bad field is
-    skipped; all added in one transaction. Returns ``{"added", "skipped"}``."""
+def import_credential_records(store: Store, rows: Iterable[dict[str, Any]] | dict[str, Any]) -> dict[str, int]:
+    """Add the profiles of a backup (``credential_records`` with secrets, or the extension's own,
+    or its whole ``apiCredentialProfiles`` object with ``profiles``): a key already in the library
+    is skipped, a profile without a key or with a bad field is skipped; all added in one
+    transaction. Returns ``{"added", "skipped"}``."""
+    if isinstance(rows, dict):
+        rows = rows.get("profiles") or []
     checked: list[CredentialInput] = []
     skipped = 0
     for rec in rows:
+        if not isinstance(rec, dict):
+            skipped += 1
+            continue
         try:
             checked.append(_from_record(rec).checked())
         except ValidationError:

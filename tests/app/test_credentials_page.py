@@ -142,3 +142,17 @@ def test_edit_one_credential(store, fakes):
     row = credential_rows(store)[0]
     assert (row["name"], row["tags"], row["expires_at"]) == ("Router (team)", ["work", "shared"], None)
     assert any(f"Credential #{a} saved." in t for t in texts(at.success))
+
+
+def test_export_to_a_client_only_on_the_click(store, fakes):
+    _two(store, fakes)
+    at = tick(start(PAGE), 0, 1)
+    assert KEY_OR not in shown(at)
+    at.selectbox(key="cx_format").select("roo-code").run()
+    at.button(key="cx_go").click().run()
+    assert not at.exception
+    code = "\n".join(str(c.value) for c in at.code)
+    assert KEY_OR in code and KEY_DS in code  # one settings file for both, with their keys
+    assert fakes["openrouter"].base_url in code
+    at.run()  # the next run: the export is gone, and no key stays in the session
+    assert KEY_OR not in shown(at) and KEY_OR not in repr(at.session_state)

@@ -164,3 +164,6 @@ def test_backup_records_out_and_back(store, tmp_path):
     assert [(r["name"], r["tags"], r["telemetry"]) for r in rows] == \
         [("openrouter.ai", ["Work", "free"], "customReadOnlyEndpoint"), ("DeepSeek", [], "auto")]
     assert import_credential_records(other, plain) == {"added": 0, "skipped": 2}  # no key, nothing added
+    third = Store(tmp_path / "third.duckdb")  # the extension's own container, as its backup holds it
+    assert import_credential_records(third, {"version": 5, "profiles": [*full, "junk"], "links": []}) == \
+        {"added": 2, "skipped": 1}

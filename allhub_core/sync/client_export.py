@@ -87,7 +87,7 @@ def export_targets(store: Store, fmt: str, selection: Iterable[tuple[Any, Any]],
     """These keys (``(account id, key id)`` pairs) in format ``fmt``: one file for them all where the
     format takes several (Kilo Code, Roo Code), else one export per key, in the order given. The
     keys of each account are revealed together; the format is checked before any request."""
-    check_options(fmt, app)
+    spec = check_options(fmt, app)
     pairs = list(dict.fromkeys((parse_id(a), check_key_id(k)) for a, k in selection))
     if not pairs:
         raise ValidationError("Choose at least one key to export.")
@@ -99,6 +99,10 @@ def export_targets(store: Store, fmt: str, selection: Iterable[tuple[Any, Any]],
         account = get_account(store, aid)
         rows = {str(r["key_id"]): r for r in _cached_keys(store, aid, politeness)}
         chosen = [_pick(list(rows.values()), aid, k) for k in kids]
+        if spec.needs_models and not (model or "").strip() and not all(_models(store, aid, r) for r in chosen):
+            # before the reveal: no request for an export that cannot be made
+            raise ValidationError(f"{spec.label} needs at least one model for account {aid}: sync the account's "
+                                  "models or name one.")
         found = reveal_keys(store, aid, [r["key_id"] for r in chosen], politeness=politeness)
         for r in chosen:
             targets[(aid, str(r["key_id"]))] = _target(store, account, r, found[str(r["key_id"])], model)

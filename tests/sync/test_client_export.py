@@ -87,6 +87,17 @@ def test_bad_choices_are_one_sentence_before_any_request(store, sandbox):
         export_client(store, "cherry-studio", aid, 987654, politeness=FAST)
 
 
+def test_a_format_that_needs_models_says_so_before_revealing(store, sandbox):
+    aid, site, _user = add_demo_account(store, sandbox, "new-api")
+    sync_keys(store, [aid], politeness=FAST)
+    site.clear_requests()
+    with pytest.raises(ValidationError, match="needs at least one model"):
+        export_client(store, "kilo-code", aid, politeness=FAST)
+    assert site.requests == []  # nothing revealed for an export that cannot be made
+    out = export_client(store, "kilo-code", aid, model="my-model", politeness=FAST)
+    assert json.loads(out.text)["model"].endswith("/my-model")
+
+
 def test_an_account_whose_keys_are_all_disabled_says_so(store, sandbox):
     aid, _site, user = add_demo_account(store, sandbox, "new-api")
     for t in user.tokens:

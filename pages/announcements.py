@@ -9,7 +9,6 @@ the user turns images on) and never with ``unsafe_allow_html``; names and titles
 import streamlit as st
 
 from allhub_core.notices import (
-    mark_read,
     notice_details,
     notice_interval_s,
     notice_sites,
@@ -17,7 +16,7 @@ from allhub_core.notices import (
     set_notice_interval,
     set_site_enabled,
 )
-from allhub_core.sync import sync_notices
+from allhub_core.sync import read_notices, sync_notices
 from pages._runs import finish
 from pages._text import esc, show_flash, user_errors
 from pages._ui import open_store
@@ -39,7 +38,8 @@ if sync_now:
         finish(report.summary(), "warning" if report.exit_code() else "success")
 if read_all:
     with user_errors():
-        finish(f"{mark_read(store, all=True)} announcement(s) marked read.")
+        report = read_notices(store, all=True)  # Sub2API's are marked read on the site too
+        finish(report.summary(), "warning" if report.failures else "success")
 
 PAGE = 30  # announcements drawn a run: 300 sites' worth as bordered cards took seconds
 
@@ -87,8 +87,8 @@ for site in order:
             if not r["read"] and right.button("Mark read", key=f"ann_read_{r['notice_id']}",
                                               icon=":material/done:"):
                 with user_errors():
-                    mark_read(store, [r["notice_id"]])
-                    finish("Marked read.")
+                    report = read_notices(store, [r["notice_id"]])
+                    finish(report.summary(), "warning" if report.failures else "success")
             st.markdown(safe_markdown(r["text"], images=images))
 if len(rows) > drawn:
     st.caption(f"Showing {drawn} of {len(rows)}.")

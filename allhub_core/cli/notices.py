@@ -11,8 +11,8 @@ import textwrap
 
 from allhub_core.cli.output import emit, open_store, print_json
 from allhub_core.cli.terminal import terminal_safe
-from allhub_core.notices import configure_notices, mark_read, notice_rows, notice_sites, plain_text
-from allhub_core.sync import sync_notices
+from allhub_core.notices import configure_notices, notice_rows, notice_sites, plain_text
+from allhub_core.sync import read_notices, sync_notices
 
 __all__ = ["cmd_notices_config", "cmd_notices_list", "cmd_notices_read", "cmd_notices_sites", "cmd_notices_sync"]
 
@@ -57,8 +57,9 @@ def cmd_notices_sync(args: argparse.Namespace) -> int:
 
 def cmd_notices_read(args: argparse.Namespace) -> int:
     store = open_store(args)
-    count = mark_read(store, args.notice_ids, all=args.all)
-    emit(f"{count} announcement(s) marked read.")
+    with store.session():
+        report = read_notices(store, args.notice_ids, all=args.all)
+    emit(report.summary())
     return 0
 
 

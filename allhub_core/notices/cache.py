@@ -40,6 +40,7 @@ __all__ = [
     "configure_notices",
     "due_origins",
     "mark_read",
+    "mark_read_here",
     "notice_id",
     "notice_interval_s",
     "record_site_sync",
@@ -139,6 +140,13 @@ def mark_read(store: Store, ids: Iterable[str] | None = None, *, all: bool = Fal
     """Mark the announcements ``ids`` read (``all``: every unread one); how many were unread.
 
     An id that is not stored is refused before anything changes."""
+    return mark_read_here(store, ids, all=all)[0]
+
+
+def mark_read_here(store: Store, ids: Iterable[str] | None = None, *,
+                   all: bool = False) -> tuple[int, dict[int, list[str]]]:
+    """``mark_read``, and the site's own ids of those that were unread where the site keeps a read
+    state too (Sub2API), by account: ``sync.read_notices`` tells those sites."""
     wanted = [str(i).strip().lower() for i in ids or [] if str(i).strip()]
     if not wanted and not all:
         raise ValidationError("Name the announcements to mark read, or mark them all read.")
@@ -155,8 +163,10 @@ def mark_read(store: Store, ids: Iterable[str] | None = None, *, all: bool = Fal
                 raise NotFound(f"No announcement with id {missing[0][:40]}.")
             where, params = "NOT read AND list_contains(?, notice_id)", [wanted]
         count = con.execute(f"SELECT count(*) FROM notices WHERE {where}", params).fetchone()
+        on_site = con.execute(f"SELECT account_id, list(DISTINCT upstream_id ORDER BY upstream_id) FROM notices "
+                              f"WHERE {where} AND upstream_id <> '' GROUP BY account_id", params).fetchall()
         con.execute(f"UPDATE notices SET read = true, read_at = now() WHERE {where}", params)
-    return int(count[0]) if count else 0
+    return (int(count[0]) if count else 0), {int(a): list(u) for a, u in on_site}
 
 
 # -- per-site sync state ---------------------------------------------------------------------------

@@ -5,7 +5,8 @@
   ``site.announcements`` in ``/api/status`` as ``announcements`` (``{id, content, publishDate,
   type, extra}``) with ``announcements_enabled`` (``site.announcements_enabled``).
 - Sub2API: ``GET /api/v1/announcements[?unread_only=1]`` lists ``site.announcements``
-  (``{id, title, content, created_at, updated_at}``) as a page of ``items``, signed in.
+  (``{id, title, content, created_at, updated_at, read_at}``) as a page of ``items``, signed in;
+  with ``unread_only``, those the user has not marked read (``POST /api/v1/announcements/{id}/read``).
 
 A test (or ``allhub demo``) sets them: ``site.notice = HOSTILE_NOTICE``, ``site.announcements =
 [structured(1, "...")]``; ``reset`` empties them again (``_site``). ``HOSTILE_NOTICE`` carries what a hostile
@@ -74,13 +75,26 @@ def with_status_announcements(table: list[tuple[str, str, Any]]) -> list[tuple[s
 
 
 def _sub2api_list(site: SandboxSite, req: Req) -> Response:
-    require_user(site, req)
-    items = [dict(a) for a in site.announcements]
+    user = require_user(site, req)
+    read = site.announcement_reads.get(user.id, set())
+    items = [{**a, "read_at": "2026-12-01T09:00:00Z" if str(a["id"]) in read else None} for a in site.announcements]
+    if req.query.get("unread_only") in ("1", "true"):  # as Sub2API: only what this user has not read
+        items = [a for a in items if a["read_at"] is None]
     return s2a({"items": items, "total": len(items), "page": 1, "page_size": 20, "pages": 1})
 
 
+def _sub2api_read(site: SandboxSite, req: Req, notice_id: str) -> Response:
+    """``POST /api/v1/announcements/{id}/read``: this user has read it."""
+    user = require_user(site, req)
+    if not any(str(a["id"]) == notice_id for a in site.announcements):
+        return s2a(None, "announcement not found", code=404, status=404)
+    site.announcement_reads.setdefault(user.id, set()).add(notice_id)
+    return s2a(None, "ok")
+
+
 def sub2api_routes() -> list[tuple[str, str, Any]]:
-    return [("GET", "/api/v1/announcements", _sub2api_list)]
+    return [("GET", "/api/v1/announcements", _sub2api_list),
+            ("POST", r"/api/v1/announcements/(?P<notice_id>[^/]+)/read", _sub2api_read)]
 
 
 def demo_announcements(sandbox: Sandbox) -> None:

@@ -112,6 +112,8 @@ class SandboxSite:
         self.announcements: list[dict[str, Any]] = []
         """New API's structured announcements in ``/api/status``; Sub2API's announcement list."""
         self.announcements_enabled = True
+        self.announcement_reads: dict[int, set[str]] = {}
+        """Sub2API: which announcements each user marked read on the site (user id -> ids)."""
         for i, u in enumerate(self.users):
             self._index_user(u)
             if self.spec.subscriptions:

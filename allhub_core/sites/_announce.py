@@ -57,7 +57,7 @@ def _sub2api_one(item: Any) -> Notice | None:
     created, updated = epoch_of(item.get("created_at")), epoch_of(item.get("updated_at"))
     ident = upstream or fingerprint([title, content, "" if created is None else created * 1000,
                                      "" if updated is None else updated * 1000])
-    return Notice(title=title, content=content, published_at=created, id=ident)
+    return Notice(title=title, content=content, published_at=created, id=ident, upstream_id=upstream)
 
 
 def sub2api_notices(data: Any) -> list[Notice]:

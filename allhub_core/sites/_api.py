@@ -368,6 +368,15 @@ async def notices(creds: SiteCredentials, politeness: Politeness | None = None,
     return await _with_account(creds, politeness, on_rotated, lambda f, h: f.notices(h))
 
 
+async def mark_notices_read(creds: SiteCredentials, upstream_ids: list[str], politeness: Politeness | None = None,
+                            on_rotated: OnRotated | None = None) -> None:
+    """Mark these announcements read on the site itself (Sub2API), one request each, in one session."""
+    async def each(f: Any, h: Any) -> None:
+        for upstream_id in upstream_ids:
+            await f.mark_notice_read(h, upstream_id)
+    await _with_account(creds, politeness, on_rotated, each)
+
+
 async def list_models(creds: SiteCredentials, politeness: Politeness | None = None,
                       on_rotated: OnRotated | None = None) -> list[str]:
     return await _with_account(creds, politeness, on_rotated, lambda f, h: f.list_models(h))

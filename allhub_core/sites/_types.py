@@ -368,6 +368,7 @@ class Notice:
     content: str
     published_at: int | None = None  # epoch seconds, when the site says
     id: str = ""
+    upstream_id: str = ""  # the site's own id where it keeps a read state (Sub2API: marked read there too)
 
 
 @dataclass

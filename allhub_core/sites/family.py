@@ -190,6 +190,10 @@ class SiteFamily(Protocol[H]):
         """The site's announcements, newest first."""
         ...
 
+    async def mark_notice_read(self, handle: H, upstream_id: str) -> None:
+        """Mark one announcement read on the site itself, where the site keeps a read state."""
+        ...
+
     async def usage_logs(self, handle: H, window: tuple[int, int], *, page_limit: int, row_limit: int) -> UsageLogs:
         """Consume-log rows in ``window`` (epoch seconds, both ends included), newest first, at most
         ``page_limit`` pages and ``row_limit`` rows (``_usage_logs``)."""
@@ -296,6 +300,9 @@ class BaseFamily(Generic[H]):
 
     async def notices(self, handle: H) -> list[Notice]:
         raise self._unsupported("have no announcements")
+
+    async def mark_notice_read(self, handle: H, upstream_id: str) -> None:
+        raise self._unsupported("keep no read state of announcements")
 
     async def usage_logs(self, handle: H, window: tuple[int, int], *, page_limit: int, row_limit: int) -> UsageLogs:
         raise self._unsupported("have no usage logs")

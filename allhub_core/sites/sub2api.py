@@ -21,6 +21,7 @@ import re
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from allhub_core.net import (
     Auth,
@@ -327,6 +328,11 @@ class Sub2ApiFamily(BaseFamily[Sub2ApiClient]):
     async def notices(self, handle: Sub2ApiClient) -> list[Notice]:
         """``GET /api/v1/announcements?unread_only=1``, as the extension asks it."""
         return sub2api_notices(await handle.call("GET", "/api/v1/announcements", params={"unread_only": "1"}))
+
+    async def mark_notice_read(self, handle: Sub2ApiClient, upstream_id: str) -> None:
+        """``POST /api/v1/announcements/{id}/read`` (the extension's ``markSub2ApiAnnouncementRead``),
+        so the site stops listing it as unread."""
+        await handle.call("POST", f"/api/v1/announcements/{quote(str(upstream_id), safe='')}/read")
 
     async def usage_logs(self, handle: Sub2ApiClient, window: tuple[int, int], *, page_limit: int,
                          row_limit: int) -> UsageLogs:

@@ -24,14 +24,22 @@ from typing import Any
 from allhub_core.accounts import account_choices, get_preferences, parse_id
 from allhub_core.errors import AllhubError, NotFound
 from allhub_core.net import UnsupportedError
-from allhub_core.notices import NoticeRecord, due_origins, record_site_sync, site_key, site_states, store_notices
+from allhub_core.notices import (
+    NoticeRecord,
+    due_origins,
+    mark_read_here,
+    record_site_sync,
+    site_key,
+    site_states,
+    store_notices,
+)
 from allhub_core.origin import origin_key
-from allhub_core.sites import Notice, Politeness, family_for, notices
+from allhub_core.sites import Notice, Politeness, family_for, mark_notices_read, notices
 from allhub_core.store import Store
 from allhub_core.sync._lanes import network
 from allhub_core.sync.credentials import SiteAsker, account_names, politeness_for
 
-__all__ = ["NoticeSiteOutcome", "NoticeSyncReport", "sync_notices"]
+__all__ = ["NoticeReadReport", "NoticeSiteOutcome", "NoticeSyncReport", "read_notices", "sync_notices"]
 
 #: What a site's part of a run can be.
 STATUSES = ("ok", "none", "not_due", "disabled", "failed")
@@ -136,7 +144,7 @@ async def _ask_site(site: _Site) -> None:
 
 
 def _records(items: list[Notice], source: str) -> list[NoticeRecord]:
-    return [NoticeRecord(fingerprint=n.id, title=n.title, text=n.content, source=source,
+    return [NoticeRecord(fingerprint=n.id, title=n.title, text=n.content, source=source, upstream_id=n.upstream_id,
                          published_at=datetime.fromtimestamp(n.published_at, UTC) if n.published_at else None)
             for n in items if n.id]
 
@@ -177,3 +185,58 @@ def sync_notices(store: Store, ids: list[Any] | None = None, politeness: Politen
 
 async def _gather(sites: list[_Site]) -> None:
     await asyncio.gather(*(_ask_site(s) for s in sites))
+
+
+@dataclass
+class NoticeReadReport:
+    """What ``read_notices`` did: how many were unread here, how many the sites that keep a read
+    state of their own were told, and why any site was not."""
+
+    marked: int
+    told: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"{self.marked} announcement(s) marked read."
+        if self.told:
+            text += f" {self.told} marked read on the site too."
+        if self.failures:
+            text += " Not on the site: " + "; ".join(self.failures)
+        return text
+
+
+class _Teller(SiteAsker):
+    async def tell(self, upstream_ids: list[str]) -> None:
+        await mark_notices_read(self.creds, upstream_ids, self.politeness, on_rotated=self.on_rotated)
+
+
+def read_notices(store: Store, ids: list[str] | None = None, *, all: bool = False,
+                 politeness: Politeness | None = None) -> NoticeReadReport:
+    """Mark announcements read here (``notices.mark_read``) and on the sites that keep a read
+    state of their own (Sub2API, as the extension does: ``POST /api/v1/announcements/{id}/read``),
+    so the site stops listing them as unread. Here is what counts: a site that cannot be told
+    keeps them read here and says why in one sentence."""
+    marked, on_site = mark_read_here(store, ids, all=all)
+    report = NoticeReadReport(marked)
+    if not on_site:
+        return report
+    creds, names = account_names(store, list(on_site), only_enabled=False)
+    p = politeness or politeness_for(store)
+    tellers = [(_Teller(c, names.get(c.account_id, ""), p), on_site[int(c.account_id)]) for c in creds]
+
+    async def tell_all() -> None:
+        async def one(teller: _Teller, upstream: list[str]) -> None:
+            try:
+                await teller.tell(upstream)
+                report.told += len(upstream)
+            except UnsupportedError:
+                pass
+            except AllhubError as exc:
+                report.failures.append(f"{teller.name or teller.id}: {teller.clean(exc)}")
+        await asyncio.gather(*(one(t, u) for t, u in tellers))
+
+    network(store, tell_all)
+    with store.write() as con:
+        for teller, _ in tellers:
+            teller.save_rotated(store, con)
+    return report

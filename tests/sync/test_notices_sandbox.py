@@ -14,7 +14,7 @@ from allhub_core.errors import NotFound
 from allhub_core.notices import mark_read, notice_rows, set_site_enabled
 from allhub_core.sandbox._notices import HOSTILE_NOTICE, structured, sub2api_item
 from allhub_core.sync import refresh
-from allhub_core.sync.notices import sync_notices
+from allhub_core.sync.notices import read_notices, sync_notices
 
 FAST = fast_politeness(read_timeout=2.0, retries=0, retries_429=0)
 DIALECTS = ["new-api", "one-api", "sub2api", "voapi-v2"]
@@ -146,3 +146,32 @@ def test_refresh_of_everything_brings_the_due_announcements(store, sandbox):
     site.clear_requests()
     refresh(store, force=True, politeness=FAST)
     assert "/api/notice" not in _paths(site)  # within the hour
+
+
+def test_reading_a_sub2api_announcement_marks_it_read_on_the_site_too(store, sandbox):
+    """As the extension does: an announcement read here is told to Sub2API
+    (``POST /api/v1/announcements/{id}/read``), so the site's unread list no longer has it; a
+    New API notice has no such state and asks nothing; a site that refuses keeps it read here and
+    says why in one sentence."""
+    aid, site, user = add_demo_account(store, sandbox, "sub2api")
+    site.announcements = [sub2api_item(7, "Maintenance", "Tonight"), sub2api_item(8, "Prices", "Lower")]
+    sync_notices(store, [aid], FAST)
+    by_title = {r["title"]: r["notice_id"] for r in notice_rows(store)}
+    site.clear_requests()
+    report = read_notices(store, [by_title["Maintenance"]], politeness=FAST)
+    assert (report.marked, report.told, report.failures) == (1, 1, [])
+    assert [r.path for r in site.requests if r.method == "POST"] == ["/api/v1/announcements/7/read"]
+    assert site.announcement_reads == {user.id: {"7"}}
+    assert sync_notices(store, [aid], FAST).new_ids == []  # the site's unread list: only "Prices"
+    # a refusal: read here all the same, the reason in one sentence
+    site.inject("500", path="/api/v1/announcements/8/read")
+    report = read_notices(store, all=True, politeness=FAST)
+    assert (report.marked, report.told, len(report.failures)) == (1, 0, 1)
+    assert "Traceback" not in report.summary() and notice_rows(store, unread_only=True) == []
+    # New API keeps no read state: nothing is sent
+    napi, nsite, _ = add_demo_account(store, sandbox, "new-api")
+    nsite.notice = "Hello"
+    sync_notices(store, [napi], FAST)
+    nsite.clear_requests()
+    assert read_notices(store, all=True, politeness=FAST).told == 0
+    assert [r for r in nsite.requests if r.method == "POST"] == []

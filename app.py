@@ -22,6 +22,8 @@ PAGES = {
     "Accounts": [
         st.Page("pages/accounts.py", title="Accounts", icon=":material/table:", url_path="accounts"),
         st.Page("pages/keys.py", title="Keys", icon=":material/key:", url_path="keys"),
+        st.Page("pages/credentials.py", title="Credentials", icon=":material/vpn_key:", url_path="credentials"),
+        st.Page("pages/redeem.py", title="Redeem", icon=":material/redeem:", url_path="redeem"),
         st.Page("pages/add_account.py", title="Add account", icon=":material/person_add:", url_path="add_account"),
         st.Page("pages/checkin.py", title="Check-in", icon=":material/event_available:", url_path="checkin"),
         st.Page("pages/duplicates.py", title="Duplicate cleanup", icon=":material/content_copy:", url_path="duplicates"),

@@ -12,6 +12,7 @@ from allhub_core.accounts import (
     set_site_window,
     site_rows,
 )
+from pages._push_settings import push_settings
 from pages._text import flash, show_flash, user_errors
 from pages._ui import open_store
 
@@ -130,3 +131,5 @@ else:
             set_site_window(store, picked, None)
             flash(f"{picked} uses the default window again.")
             st.rerun()
+
+push_settings(store)  # the services a key is pushed to (pages/_push_settings.py)

@@ -84,7 +84,7 @@ def test_no_module_imports_another_packages_private_modules():
 FACADES = {"allhub_core.accounts", "allhub_core.history", "allhub_core.sync", "allhub_core.transfer",
            "allhub_core.store", "allhub_core.errors", "allhub_core.vocab", "allhub_core.origin",
            "allhub_core.automation", "allhub_core.automation.notify", "allhub_core.keys",
-           "allhub_core.prices", "allhub_core.notices"}
+           "allhub_core.prices", "allhub_core.notices", "allhub_core.redeem", "allhub_core.credentials"}
 
 
 def _imports(path: Path) -> list[str]:

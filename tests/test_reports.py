@@ -18,11 +18,14 @@ from allhub_core.automation.jobs import RunReport
 from allhub_core.reports import Report
 from allhub_core.sync.backup import BackupReport
 from allhub_core.sync.checkins import CheckInReport
+from allhub_core.sync.client_push import PushPreview
+from allhub_core.sync.credential_checks import CredentialCheckReport
 from allhub_core.sync.diagnose import Diagnosis
 from allhub_core.sync.keys import KeyCreateReport, KeyDeleteReport, KeyEnsureReport, KeySyncReport
 from allhub_core.sync.notices import NoticeSyncReport
 from allhub_core.sync.onboarding import OnboardReport
 from allhub_core.sync.prices import ModelSyncReport
+from allhub_core.sync.redeem import RedeemReport
 from allhub_core.sync.refreshes import RefreshReport
 from allhub_core.sync.usage import UsageSyncReport
 from allhub_core.transfer.csv_import import CsvImportReport
@@ -30,7 +33,8 @@ from allhub_core.transfer.importer import ImportPreview, ImportReport
 
 REPORTS = [RefreshReport, CheckInReport, UsageSyncReport, OnboardReport, BackupReport, ImportPreview, ImportReport,
            CsvImportReport, RunReport, DedupeScan, KeySyncReport, KeyEnsureReport, KeyDeleteReport, KeyCreateReport,
-           ModelSyncReport, NoticeSyncReport, LookalikeScan, Diagnosis]
+           ModelSyncReport, NoticeSyncReport, LookalikeScan, Diagnosis, RedeemReport, CredentialCheckReport,
+           PushPreview]
 
 
 @pytest.mark.parametrize("cls", REPORTS, ids=lambda c: c.__name__)
@@ -48,7 +52,7 @@ def _empty_reports() -> list[Report]:
             OnboardReport(account_id=7), BackupReport(action="test", file_url="https://dav.example/allhub.json"),
             CsvImportReport(), RunReport(run_id=1, job="refresh", trigger="cli", status="ok", text="Done."),
             DedupeScan(rule="pinned"), KeySyncReport(), KeyEnsureReport(), KeyDeleteReport(account_id=7),
-            ModelSyncReport(), NoticeSyncReport(), LookalikeScan(),
+            ModelSyncReport(), NoticeSyncReport(), LookalikeScan(), RedeemReport(), CredentialCheckReport(),
             Diagnosis(account_id=7, site_name="A", origin="https://a.example", site_type="new-api",
                       auth_type="access_token", started_at=datetime.now(UTC), finished_at=datetime.now(UTC))]
 

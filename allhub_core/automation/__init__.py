@@ -10,6 +10,13 @@ log and the scheduler's state in DuckDB), ``lease`` (one acting scheduler per da
 facades and the store; never streamlit. See docs/architecture.md.
 """
 
+from allhub_core.automation.attention import (
+    PAGE_ACTIONS,
+    AttentionEntry,
+    AttentionQueue,
+    attention_queue,
+    fix_attention,
+)
 from allhub_core.automation.clock import FakeClock, SystemClock
 from allhub_core.automation.daemon import run_daemon
 from allhub_core.automation.jobs import (
@@ -29,15 +36,20 @@ from allhub_core.automation.user_runs import run_now
 
 __all__ = [
     "JOBS",
+    "PAGE_ACTIONS",
     "TRIGGERS",
     "WEBDAV_MODES",
+    "AttentionEntry",
+    "AttentionQueue",
     "AutomationSettings",
     "FakeClock",
     "JobBusy",
     "RunReport",
     "Scheduler",
     "SystemClock",
+    "attention_queue",
     "current_run",
+    "fix_attention",
     "get_settings",
     "lease_holder",
     "list_runs",

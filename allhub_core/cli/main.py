@@ -38,15 +38,20 @@ from collections.abc import Callable, Iterator, Sequence
 from allhub_core import __version__
 from allhub_core.cli.parsers import (
     account,
+    attention,
     automation,
     backup,
+    creds,
     data,
     diagnose,
+    export_client,
     history,
     keys,
     models,
     notices,
     notify,
+    push_client,
+    redeem,
     sandbox,
     site,
     sites,
@@ -58,8 +63,8 @@ from allhub_core.errors import AllhubError, StoreBusy
 __all__ = ["GROUPS", "build_parser", "command", "main"]
 
 #: The parser modules, in the order ``allhub --help`` lists their commands.
-GROUPS = (account, sites, site, data, history, keys, models, notices, diagnose, sandbox, backup, transfer, notify,
-          automation)
+GROUPS = (account, sites, site, data, history, keys, export_client, push_client, creds, models, redeem, notices,
+          attention, diagnose, sandbox, backup, transfer, notify, automation)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,7 +11,10 @@ from pathlib import Path
 
 from allhub_core.accounts import AccountInput, add_account, set_site_window
 from allhub_core.automation import run_job, save_settings
+from allhub_core.cli.demo_relogin import seed_demo_relogin
 from allhub_core.cli.output import emit
+from allhub_core.cli.push_client import seed_demo_push
+from allhub_core.cli.redeem import seed_demo_redeem
 from allhub_core.history import seed_demo_history
 from allhub_core.notices import mark_read
 from allhub_core.store import Store, key_path_for
@@ -59,6 +62,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         add_bookmarks(store, DEMO_BOOKMARKS)
         sb.site("veloera").turnstile = True
+        seed_demo_relogin(store, sb)  # issue 21: an AgentRouter-like account that checks in by logging in
         # through the automation jobs, so the run log has entries; auto check-in on, so the
         # Automation page shows a schedule (today's check-in is done by this run)
         report = run_job(store, "refresh", trigger="demo", sync_usage=False)
@@ -79,14 +83,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         notices = sync_notices(store)
         if notices.new_ids:
             mark_read(store, notices.new_ids[-1:])
+        redeemed = seed_demo_redeem(store, sb)  # the Redeem page: codes to redeem, one redeemed already
         dav, backup = _demo_backup(store, db)
+        seed_demo_push(store)  # the services a key is pushed to (Keys page, Settings): running as long as the demo
+        from allhub_core.cli.creds_demo import seed_demo_credentials  # noqa: PLC0415 - starts the provider fakes
+
+        cred_fakes, creds = seed_demo_credentials(store)  # the Credentials page: balances from the fakes
         emit(f"Demo database {db}: {len(report.rows())} accounts on {len(sb.sites)} sandbox sites; "
               f"{report.summary()} History: {seeded['snapshots']} daily balances, "
               f"{seeded['usage_rows'] + sum(usage.added.values())} usage rows. {keys.summary()} "
-              f"{models.summary()} Backup: {backup}",
+              f"{models.summary()} {redeemed} Backup: {backup} {creds}",
               flush=True)
         if args.no_dashboard:
             dav.stop()
+            cred_fakes.stop()
             return 0
         # serve.py: app.py behind the origin/Host guard, as `make run` starts it
         app = Path(__file__).resolve().parents[2] / "serve.py"
@@ -101,6 +111,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             proc.wait(10)
         finally:
             dav.stop()
+            cred_fakes.stop()
     return 0
 
 

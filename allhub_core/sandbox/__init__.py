@@ -24,8 +24,10 @@ from allhub_core.sandbox._dialects import DIALECTS, Dialect, get_dialect
 from allhub_core.sandbox._faults import FAULT_KINDS, Fault
 from allhub_core.sandbox._newapi import TURNSTILE_OK
 from allhub_core.sandbox._notices import demo_announcements
+from allhub_core.sandbox._providers import PROVIDER_FAKES, ProviderFake, ProviderFakes, start_provider_fakes
 from allhub_core.sandbox._recording import RecordedRequest, RedirectSink, most_in_any
 from allhub_core.sandbox._server import Sandbox, serve, start_sandbox
+from allhub_core.sandbox._service import PushServices, start_push_services
 from allhub_core.sandbox._site import USER_ID_HEADERS, SandboxSite
 from allhub_core.sandbox._webdav import DEMO_PASSWORD, DEMO_USER, DemoWebdav
 
@@ -35,6 +37,7 @@ __all__ = [
     "DEMO_USER",
     "DIALECTS",
     "FAULT_KINDS",
+    "PROVIDER_FAKES",
     "QUOTA_PER_USD",
     "TURNSTILE_OK",
     "USER_ID_HEADERS",
@@ -42,6 +45,9 @@ __all__ = [
     "Dialect",
     "Fault",
     "LogRow",
+    "ProviderFake",
+    "ProviderFakes",
+    "PushServices",
     "RecordedRequest",
     "RedirectSink",
     "Sandbox",
@@ -53,6 +59,8 @@ __all__ = [
     "get_dialect",
     "most_in_any",
     "serve",
+    "start_provider_fakes",
+    "start_push_services",
     "start_sandbox",
     "today_window",
 ]

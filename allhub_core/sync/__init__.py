@@ -28,8 +28,31 @@ from allhub_core.sync.checkins import (
     CheckInReport,
     auto_checkin_label,
     checkin,
+    forget_login,
+    login_usernames,
     set_checkin_method,
 )
+from allhub_core.sync.client_export import (
+    CC_SWITCH_APPS,
+    CC_SWITCH_DEFAULT_APP,
+    CLIENT_FORMATS,
+    ClientExport,
+    export_client,
+    export_targets,
+)
+from allhub_core.sync.client_push import (
+    PUSH_KINDS,
+    PushPreview,
+    PushTargetSettings,
+    apply_push,
+    preview_push,
+    push_target,
+    push_targets,
+    save_push_target,
+    target_for_key,
+)
+from allhub_core.sync.credential_checks import CredentialCheckReport, check_credentials
+from allhub_core.sync.credential_export import export_credentials
 from allhub_core.sync.credentials import credentials_for, politeness_for
 from allhub_core.sync.diagnose import Diagnosis, diagnose
 from allhub_core.sync.keys import (
@@ -47,7 +70,7 @@ from allhub_core.sync.keys import (
     sync_keys,
     update_key,
 )
-from allhub_core.sync.notices import NoticeSyncReport, sync_notices
+from allhub_core.sync.notices import NoticeReadReport, NoticeSyncReport, read_notices, sync_notices
 from allhub_core.sync.onboarding import (
     OnboardReport,
     host_of,
@@ -57,33 +80,46 @@ from allhub_core.sync.onboarding import (
     recognize_input,
 )
 from allhub_core.sync.prices import ModelSyncReport, sync_models
+from allhub_core.sync.redeem import RedeemReport, redeem_codes, retry_redemptions
 from allhub_core.sync.refreshes import RefreshReport, refresh, write_refresh_results
 from allhub_core.sync.usage import UsageSyncReport, sync_usage
 
 __all__ = [
     "BACKUP_SYNC_MODES",
     "BACKUP_TIMEOUT_LIMITS",
+    "CC_SWITCH_APPS",
+    "CC_SWITCH_DEFAULT_APP",
     "CHECKIN_METHOD_LABELS",
+    "CLIENT_FORMATS",
     "DEFAULT_KEY_NAME",
     "EXAMPLE_CHECKIN_REQUEST",
+    "PUSH_KINDS",
     "BackupReport",
     "BackupSettings",
     "CheckInReport",
+    "ClientExport",
+    "CredentialCheckReport",
     "Diagnosis",
     "KeyCreateReport",
     "KeyDeleteReport",
     "KeyEnsureReport",
     "KeySyncReport",
     "ModelSyncReport",
+    "NoticeReadReport",
     "NoticeSyncReport",
     "OnboardReport",
+    "PushPreview",
+    "PushTargetSettings",
+    "RedeemReport",
     "RefreshReport",
     "UsageSyncReport",
+    "apply_push",
     "auto_checkin_label",
     "backup_pull",
     "backup_push",
     "backup_sync",
     "backup_test",
+    "check_credentials",
     "checkin",
     "count_in_run",
     "create_key",
@@ -91,25 +127,38 @@ __all__ = [
     "delete_keys",
     "diagnose",
     "ensure_keys",
+    "export_client",
+    "export_credentials",
+    "export_targets",
+    "forget_login",
     "get_backup_settings",
     "host_of",
     "last_backup_result",
+    "login_usernames",
     "mark_custom_checked",
     "onboard",
     "politeness_for",
+    "preview_push",
     "provision_default_key",
+    "push_target",
+    "push_targets",
+    "read_notices",
     "recognize_and_fill",
     "recognize_and_refresh",
     "recognize_input",
+    "redeem_codes",
     "refresh",
+    "retry_redemptions",
     "reveal_key",
     "reveal_keys",
     "save_backup_settings",
+    "save_push_target",
     "set_checkin_method",
     "sync_keys",
     "sync_models",
     "sync_notices",
     "sync_usage",
+    "target_for_key",
     "todays_checkins",
     "update_key",
     "write_refresh_results",

@@ -17,6 +17,10 @@ from pages._text import esc, flash, user_errors
 
 __all__ = ["render_queue"]
 
+#: each severity's mark in its heading (Material icons: the emoji badges need a colour emoji font)
+_MARK = {AttentionSeverity.CRITICAL: ":red[:material/error:]", AttentionSeverity.WARNING: ":orange[:material/warning:]",
+         AttentionSeverity.INFO: ":blue[:material/info:]"}
+
 
 def _entry_key(entry: AttentionEntry, i: int) -> str:
     return f"att_{entry.category.value}_{entry.account_id if entry.account_id is not None else 'x'}_{i}"
@@ -69,7 +73,7 @@ def render_queue(store: Store, queue: AttentionQueue) -> None:
     """Every severity that has entries as a section, each category an expander with its count
     (critical and warning open, info closed), its first entries and what the rest are."""
     for severity, groups in queue.by_severity():
-        st.markdown(f"##### {severity.badge} · {sum(g.total for g in groups)}")
+        st.markdown(f"##### {_MARK[severity]} {severity.label} · {sum(g.total for g in groups)}")
         for g in groups:
             with st.expander(f"{g.category.label} · {g.total}", expanded=severity is not AttentionSeverity.INFO):
                 for i, entry in enumerate(g.entries):

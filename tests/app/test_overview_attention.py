@@ -28,8 +28,8 @@ def test_queue_grouped_by_severity_and_category_with_a_working_fix(store):
 
     at = start(None)
     assert [s.value for s in at.subheader if s.value.startswith("Needs attention")] == ["Needs attention · 3"]
-    sections = [m for m in _markdown(at) if m.startswith("##### ")]
-    assert sections == ["##### 🔴 Critical · 1", "##### 🟠 Warning · 1", "##### 🔵 Info · 1"]
+    sections = [m.split("] ", 1)[1] for m in _markdown(at) if m.startswith("##### ")]
+    assert sections == ["Critical · 1", "Warning · 1", "Info · 1"]
     assert _expanders(at)[:3] == ["Site unreachable · 1", "Low balance · 1", "Left out of auto check-in · 1"]
     text = "\n".join(_markdown(at))
     assert f"**Bravo** · #{broken} — The site could not be reached." in text and f"`allhub refresh {broken}`" in text

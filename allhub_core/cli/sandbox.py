@@ -58,6 +58,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _add_demo(store, {**first, "access_token": "revoked-token-0000000000"}, name="Expired token example",
                   tags=["demo", "needs attention"])
         _add_demo(store, first, name=f"{first['site_name']} · {first['username']} (duplicate)", tags=["demo"])
+        # a look-alike (issue 21): the same account reached through a second address of its site
+        # (localhost for 127.0.0.1, as a mirror or a www. name would be), same name and user id
+        _add_demo(store, {**first, "site_url": first["site_url"].replace("//127.0.0.1:", "//localhost:")},
+                  name=f"{first['site_name']} · {first['username']}", tags=["demo", "mirror"])
         from allhub_core.sandbox import DEMO_BOOKMARKS  # noqa: PLC0415 - the sandbox (starlette, uvicorn) loads only for the commands that start it
 
         add_bookmarks(store, DEMO_BOOKMARKS)

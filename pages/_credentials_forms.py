@@ -48,7 +48,8 @@ def add_by_paste(store: Store) -> None:
         st.warning(f"Found {missing} in the text; paste both, or add the credential by hand.")
         return
     more = f" ({len(found.keys)} keys found; the first is used)" if len(found.keys) > 1 else ""
-    st.success(esc(f"Found {found.base_url} with key {mask_key(found.key)}{more}."), icon=":material/search:")
+    # as code: neither holds a backtick (parse_pasted's shapes), and a URL then shows as text, not a link
+    st.success(f"Found `{found.base_url}` with key `{mask_key(found.key)}`{more}.", icon=":material/search:")
     c1, c2, c3 = st.columns([2, 2, 2])
     name = c1.text_input("Name", key="cp_name", placeholder="the host when empty")
     tags = c2.text_input("Tags (comma-separated)", key="cp_tags")

@@ -13,6 +13,7 @@ name the same things. ``fix_attention`` is the one library call behind the Overv
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -27,7 +28,10 @@ from allhub_core.notices import mark_read, unread_by_site
 from allhub_core.store import Store
 from allhub_core.vocab import AttentionCategory, AttentionSeverity, AuthType, CheckInReason
 
-__all__ = ["PAGE_ACTIONS", "AttentionEntry", "AttentionGroup", "AttentionQueue", "attention_queue", "fix_attention"]
+__all__ = [
+    "PAGE_ACTIONS", "AttentionEntry", "AttentionGroup", "AttentionQueue", "attention_queue", "fix_attention",
+    "seed_demo_attention",
+]
 
 C = AttentionCategory
 
@@ -193,16 +197,19 @@ def _notice_entry(row: dict[str, Any]) -> AttentionEntry:
     action = "allhub notices read " + (" ".join(ids) if n == len(ids) and n <= 3 else "--all")
     cat = C.UNREAD_NOTICES
     return AttentionEntry(cat.severity, cat, row["account_id"], row["site_name"],
-                          f"{n} unread announcement{'s' if n != 1 else ''} on {row['site_name']}.", action,
+                          f"{n} unread announcement{'s' if n != 1 else ''} on its site ({row['origin']}).", action,
                           "mark_read", notice_ids=ids)
 
 
 def _usage_entry(row: dict[str, Any], interval_s: int) -> AttentionEntry:
     aid, at = row["account_id"], row["synced_at"]
-    when = f"last synced {at:%Y-%m-%d %H:%M}" if at is not None else "never synced"
     hours = interval_s / 3600
     every = f"{hours:g} hour{'s' if hours != 1 else ''}"
-    reason = _with(f"Usage logs {when}, though the automatic sync runs every {every}", row["message"])
+    if row["status"] == "failed":
+        reason = _with("The last usage sync failed", row["message"])
+    else:
+        when = f"last synced {at:%Y-%m-%d %H:%M}" if at is not None else "never synced"
+        reason = _with(f"Usage logs {when}, though the automatic sync runs every {every}", row["message"])
     cat = C.USAGE_OVERDUE
     return AttentionEntry(cat.severity, cat, aid, _name(row), reason, f"allhub usage sync {aid}", "sync_usage")
 
@@ -257,3 +264,58 @@ def fix_attention(store: Store, entry: AttentionEntry, *, politeness: Politeness
         return f"{entry.site_name} is back in the daily automatic check-in."
     raise ValidationError(f"There is nothing to run for {entry.category.label.lower()}: "
                           f"{PAGE_ACTIONS.get(act, 'open it')} instead.")
+
+
+def seed_demo_attention(store: Store, sandbox: Any, politeness: Politeness | None = None) -> dict[str, int]:
+    """``allhub demo``: one account of each kind the queue knows, each from a real cause on the
+    sandbox's sites (``sandbox``: the running ``allhub_core.sandbox.Sandbox``, passed in because
+    automation never imports it): a check-in the site answers with HTTP 500 (retryable), a
+    challenge page on a refresh, a redirect to another origin (not followed: the site unusable), a
+    balance under the line (a manual balance), an account left out of the automatic check-in, keys
+    all expired on one account and all ending within days on another, and the usage sync turned on
+    (the rejected token's failed sync is overdue). The demo's own rejected token, Turnstile wall and
+    unread announcements make the rest. Each fault answers once: the fix the queue offers works.
+    Returns the account id of each kind."""
+    from allhub_core.automation.settings import save_settings  # noqa: PLC0415 - demo only
+    from allhub_core.origin import origin_key  # noqa: PLC0415 - demo only
+    from allhub_core.sync import checkin, refresh, sync_keys  # noqa: PLC0415 - the sync room loads only here
+
+    sites = {origin_key(s.url): s for s in sandbox.sites}
+    with store.read() as con:
+        rows = con.execute("SELECT id, site_url, user_id FROM accounts WHERE NOT disabled AND auto_checkin "
+                           "AND health_status = 'healthy' ORDER BY id").fetchall()
+    found: list[tuple[int, Any, Any]] = []
+    taken_users: set[tuple[str, str]] = set()
+    for aid, url, uid in rows:
+        site = sites.get(origin_key(url))
+        if site is None or site.spec.family != "newapi" or site.turnstile:
+            continue
+        user = next((u for u in site.users if str(u.id) == str(uid)), None)
+        if user is not None and (site.url, str(uid)) not in taken_users:
+            taken_users.add((site.url, str(uid)))
+            found.append((int(aid), site, user))
+    newapi = [f for f in found if f[1].dialect == "new-api"]
+    others = [f for f in found if f[1].dialect != "new-api"]
+    if len(newapi) < 3 or len(others) < 4:
+        return {}
+    (failing, fsite, fuser), (warned, wsite, wuser), (down, dsite, duser) = newapi[:3]
+    (poor, _, _), (left, _, _), (keyless, _, kuser), (ending, _, euser) = others[:4]
+    with fsite.lock:  # a new day on the site for this user: its check-in is to do again
+        fuser.checkins.clear()
+    fsite.inject("500", user_id=fuser.id, path="/api/user/checkin", method="POST", times=1)
+    checkin(store, [failing], politeness=politeness)
+    wsite.inject("403_html", user_id=wuser.id, path="/api/user/self", times=1)
+    refresh(store, [warned], force=True, politeness=politeness)
+    # the site's user record moved to another origin once: refused unfollowed, the site unusable
+    dsite.inject("redirect", user_id=duser.id, path="/api/user/self", times=1)
+    refresh(store, [down], force=True, politeness=politeness)
+    update_accounts(store, {poor: {"manual_balance_usd": 0.42}, left: {"auto_checkin": False}})
+    soon = int(time.time()) + 3 * 86400
+    for t in kuser.tokens:
+        t.status = 3  # expired on the site
+    for t in euser.tokens:
+        t.expired_time = soon
+    sync_keys(store, [keyless, ending], politeness=politeness)
+    save_settings(store, usage_sync_enabled=True, usage_sync_interval_s=3600)
+    return {"checkin_failed": failing, "site_warning": warned, "site_down": down, "low_balance": poor,
+            "left_out": left, "key_unusable": keyless, "key_expiring": ending}

@@ -342,21 +342,21 @@ def usage_row_count(store: Store, account_id: int | None = None) -> int:
 
 def usage_overdue(store: Store, interval_s: float, limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
     """The enabled accounts whose usage sync is overdue (the attention queue, issue 21): the
-    automatic sync every ``interval_s`` has not synced them for twice that long (or ever), the
-    site not known to lack usage logs; the stalest first: ``account_id``, ``site_name``,
-    ``synced_at`` (None: never), ``message`` (the last run's words); at most ``limit`` (all when
-    None), and how many in all. None at all when ``interval_s`` is 0."""
+    automatic sync every ``interval_s`` has not synced them for twice that long (or ever), or its
+    last run failed; the site not known to lack usage logs; the stalest first: ``account_id``,
+    ``site_name``, ``synced_at`` (None: never), ``status``, ``message`` (the last run's words); at
+    most ``limit`` (all when None), and how many in all. None at all when ``interval_s`` is 0."""
     if not interval_s:
         return [], 0
     cut = f"LIMIT {int(limit)}" if limit is not None else ""
     sql = f"""
-        SELECT a.id, a.site_name, u.synced_at, u.message, count(*) OVER () AS n_all
+        SELECT a.id, a.site_name, u.synced_at, u.message, u.status, count(*) OVER () AS n_all
         FROM accounts a LEFT JOIN usage_sync_state u ON u.account_id = a.id
         WHERE NOT a.disabled AND coalesce(u.status, '') <> 'unsupported'
-          AND (u.synced_at IS NULL OR u.synced_at < now() - to_seconds(?))
+          AND (u.synced_at IS NULL OR u.synced_at < now() - to_seconds(?) OR u.status = 'failed')
         ORDER BY u.synced_at NULLS FIRST, a.id {cut}"""
     with store.read() as con:
         rows = con.execute(sql, [2.0 * float(interval_s)]).fetchall()
-    out = [{"account_id": int(r[0]), "site_name": r[1] or "", "synced_at": r[2], "message": r[3] or ""}
-           for r in rows]
-    return out, int(rows[0][4]) if rows else 0
+    out = [{"account_id": int(r[0]), "site_name": r[1] or "", "synced_at": r[2], "message": r[3] or "",
+            "status": r[4]} for r in rows]
+    return out, int(rows[0][5]) if rows else 0

@@ -103,7 +103,7 @@ def notices_since(store: Store, since: datetime) -> list[dict[str, Any]]:
 def unread_by_site(store: Store, limit: int | None = None,
                    ids_per_site: int = 50) -> tuple[list[dict[str, Any]], int]:
     """The sites with unread announcements (the attention queue, issue 21), the most unread
-    first: ``origin``, ``site_name``, ``account_id`` (an account on the site), ``unread`` and
+    first: ``origin``, ``account_id`` (an account on the site) and its ``site_name``, ``unread`` and
     ``notice_ids`` (the first ``ids_per_site`` of them, to mark read); at most ``limit`` sites
     (all when None), and how many sites there are in all."""
     cut = f"LIMIT {int(limit)}" if limit is not None else ""
@@ -114,8 +114,8 @@ def unread_by_site(store: Store, limit: int | None = None,
         GROUP BY n.origin ORDER BY unread DESC, n.origin {cut}"""
     with store.read() as con:
         rows = con.execute(sql).fetchall()
-        names = dict(con.execute("SELECT site_url, min(site_name) FROM accounts WHERE list_contains(?, site_url) "
-                                 "GROUP BY site_url", [[r[0] for r in rows]]).fetchall()) if rows else {}
-    out = [{"origin": o, "site_name": names.get(o) or o, "account_id": int(aid), "unread": int(n),
+        names = dict(con.execute("SELECT id, site_name FROM accounts WHERE list_contains(?, id)",
+                                 [[r[1] for r in rows]]).fetchall()) if rows else {}
+    out = [{"origin": o, "site_name": names.get(aid) or o, "account_id": int(aid), "unread": int(n),
             "notice_ids": list(ids)} for o, aid, n, ids, _ in rows]
     return out, int(rows[0][4]) if rows else 0

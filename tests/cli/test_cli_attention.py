@@ -15,6 +15,7 @@ from shared import add_demo_account
 
 from allhub_core.accounts import set_preference, update_accounts
 from allhub_core.cli.main import main
+from allhub_core.vocab import AttentionCategory
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = ["severity", "category", "account_id", "reason", "action"]
@@ -90,3 +91,15 @@ def test_registered_in_a_fresh_process(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
+
+
+def test_the_demo_has_one_entry_of_every_kind(tmp_path):
+    db = tmp_path / "demo.duckdb"
+    done = subprocess.run([sys.executable, "-m", "allhub_core", "demo", "--no-dashboard", "--demo-db", str(db)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    shown = subprocess.run([sys.executable, "-m", "allhub_core", "--db", str(db), "attention", "--json"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    rows = json.loads(shown.stdout)
+    assert {r["category"] for r in rows} == {c.value for c in AttentionCategory}
+    assert "revoked-token" not in shown.stdout  # the demo's rejected token is never printed

@@ -37,7 +37,7 @@ def read_secret(value: str | None) -> str | None:
 
 def print_json(obj: Any) -> None:
     """``obj`` as JSON on stdout; a list one element per line (``json_rows_text``)."""
-    from allhub_core.transfer import json_rows_text, json_text  # noqa: PLC0415 - the transfer room loads for JSON output only
+    from allhub_core.jsontext import json_rows_text, json_text  # noqa: PLC0415 - loaded for JSON output only
 
     text = json_rows_text(obj) if isinstance(obj, list) else json_text(obj)
     emit(text, keep=("\n",))  # json_text leaves no control character; this is a guard

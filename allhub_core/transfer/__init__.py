@@ -10,6 +10,7 @@ the one way every surface makes an export file (``export_file``) and reads a fil
 (``import_file``: CSV or backup).
 """
 
+from allhub_core.jsontext import json_rows_text, json_text
 from allhub_core.transfer.backup import build_own_backup, own_file_name, parse_backup
 from allhub_core.transfer.bundle import Bundle, IncomingAccount, IncomingBookmark, Tombstone
 from allhub_core.transfer.csv_import import CSV_TEMPLATE, CsvImportReport, import_csv, looks_like_csv
@@ -37,8 +38,6 @@ from allhub_core.transfer.tabular import (
     CSV_COLUMNS,
     SECRET_KEYS,
     csv_safe,
-    json_rows_text,
-    json_text,
     to_csv,
     to_csv_bytes,
     to_json,

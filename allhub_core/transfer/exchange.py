@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from allhub_core.errors import ValidationError
+from allhub_core.jsontext import json_text
 from allhub_core.store import Store
 from allhub_core.transfer.backup import build_own_backup, own_file_name, parse_backup
 from allhub_core.transfer.csv_import import CsvImportReport, import_csv, looks_like_csv
 from allhub_core.transfer.envelope import encrypt_backup
 from allhub_core.transfer.extension import build_extension_backup, extension_file_name
 from allhub_core.transfer.importer import ImportPreview, apply_import, deletion_limit, preview_import
-from allhub_core.transfer.tabular import json_text
 
 __all__ = ["EXPORT_KINDS", "ExportFile", "export_file", "import_file", "is_csv"]
 

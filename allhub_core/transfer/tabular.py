@@ -33,17 +33,17 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
-import json
 import math
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from allhub_core.jsontext import json_text
 
 __all__ = [
     "CSV_COLUMNS",
     "SECRET_KEYS",
     "csv_safe",
-    "json_text",
+    "json_text",  # from allhub_core.jsontext, where it lives
     "to_csv",
     "to_csv_bytes",
     "to_json",
@@ -95,7 +95,6 @@ _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 _ESCAPE = "'"
 _CRLF = "\r\n"
 # What json.dumps(ensure_ascii=False) leaves raw but a terminal or a JavaScript parser acts on.
-_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def csv_safe(value: Any) -> Any:
@@ -161,46 +160,6 @@ def to_json(records: Iterable[Mapping[str, Any]], include_secrets: bool = False)
     keys = CSV_COLUMNS + SECRET_KEYS if include_secrets else CSV_COLUMNS
     rows = [{key: _json_value(record.get(key)) for key in keys} for record in records]
     return json_text(rows) + "\n"
-
-
-def json_text(value: Any, indent: int | None = 2) -> str:
-    """``value`` (dicts, lists, str, numbers, bool, None) as JSON text, without a final newline.
-
-    Non-ASCII text is written as is, except DEL, C1 controls, U+2028/U+2029 and the
-    bidirectional formatting characters (U+061C, U+200E/F, U+202A-E, U+2066-9), which become
-    ``\\uXXXX`` escapes (C0 controls are escaped by ``json`` itself), so the text is safe to
-    print on a terminal. A non-finite float becomes ``null``; NaN/Infinity are never written.
-    """
-    try:  # most values hold no NaN or infinity: no walk over them first
-        text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
-    except ValueError:  # one did: every non-finite float becomes null
-        text = json.dumps(_finite(value), ensure_ascii=False, indent=indent, allow_nan=False)
-    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def json_rows_text(items: list[Any]) -> str:
-    """A JSON array written one element per line (``json_text``'s rules for each element): as easy
-    to read and to grep as an indented dump, and written by ``json``'s C encoder with one encoder
-    for every row (``indent`` makes ``json`` pure Python: 1.5 s for 10,000 accounts, issue 18)."""
-    if not items:
-        return "[]"
-    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-    try:
-        lines = [encode(item) for item in items]
-    except ValueError:  # a NaN or infinity somewhere: every non-finite float becomes null
-        lines = [encode(_finite(item)) for item in items]
-    text = "[\n  " + ",\n  ".join(lines) + "\n]"
-    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
 
 
 def _csv_cell(value: Any) -> str:

@@ -71,3 +71,15 @@ def test_add_and_refresh_id_load_only_what_they_use_and_open_the_file_a_few_time
     # the same, plus the session taken back after the recognition and the site's plans recorded.
     assert refresh["opens"] <= 4, refresh["opens"]
     assert add["opens"] <= 6, add["opens"]
+
+
+def test_account_list_json_loads_no_room_it_does_not_print(db_path, sandbox):
+    """``account list --json`` writes with ``allhub_core.jsontext``: the transfer room (backups,
+    the extension's formats, encryption) and the network stay unloaded."""
+    row = next(r for r in demo_accounts(sandbox) if r.get("access_token"))
+    _allhub(db_path, "account", "add", "--url", row["site_url"], "--token", row["access_token"],
+            "--user-id", str(row["user_id"]))
+    out, seen = _allhub(db_path, "account", "list", "--json")
+    assert [r["user_id"] for r in json.loads(out)] == [str(row["user_id"])]
+    loaded = [m for m in ("allhub_core.transfer", "httpx", *NOT_LOADED) if m in seen["modules"]]
+    assert loaded == []

@@ -38,8 +38,8 @@ if sync_now:
         finish(report.summary(), "warning" if report.exit_code() else "success")
 if read_all:
     with user_errors():
-        report = read_notices(store, all=True)  # Sub2API's are marked read on the site too
-        finish(report.summary(), "warning" if report.failures else "success")
+        done = read_notices(store, all=True)  # Sub2API's are marked read on the site too
+        finish(done.summary(), "warning" if done.failures else "success")
 
 PAGE = 30  # announcements drawn a run: 300 sites' worth as bordered cards took seconds
 
@@ -87,8 +87,8 @@ for site in order:
             if not r["read"] and right.button("Mark read", key=f"ann_read_{r['notice_id']}",
                                               icon=":material/done:"):
                 with user_errors():
-                    report = read_notices(store, [r["notice_id"]])
-                    finish(report.summary(), "warning" if report.failures else "success")
+                    done = read_notices(store, [r["notice_id"]])
+                    finish(done.summary(), "warning" if done.failures else "success")
             st.markdown(safe_markdown(r["text"], images=images))
 if len(rows) > drawn:
     st.caption(f"Showing {drawn} of {len(rows)}.")

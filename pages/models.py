@@ -2,6 +2,8 @@
 best group, or every group), filtered and priced in SQL by allhub_core.prices, the cheapest of
 all your sites starred, and one model's price on every site beside your balance there."""
 
+from typing import Any
+
 import streamlit as st
 
 from allhub_core.accounts import get_preferences
@@ -74,8 +76,8 @@ with st.container(border=True):
 
 with user_errors():
     real_pay = real or currency == "CNY"
-    filters = {"text": text, "vendor": vendor, "billing": billing, "group": group, "tags": tags,
-               "account_ids": ids or None, "best_only": not all_groups}
+    filters: dict[str, Any] = {"text": text, "vendor": vendor, "billing": billing, "group": group, "tags": tags,
+                               "account_ids": ids or None, "best_only": not all_groups}
     counts = model_count(store, **filters)
     if not counts["rows"]:
         st.info("No model matches these filters: clear one to see more.")

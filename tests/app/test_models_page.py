@@ -12,8 +12,7 @@ from appsupport import button, seed, start, texts
 from historysupport import charts
 from shared import add_demo_account
 
-from allhub_core.prices import model_frame, model_sites
-from allhub_core.prices import rebuild_offers
+from allhub_core.prices import model_frame, model_sites, rebuild_offers
 
 PAGE = "pages/models.py"
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)

@@ -76,11 +76,11 @@ def test_config_preview_apply_and_apply_again(store, sandbox, services, db_path,
 
 
 def test_bad_input_is_one_sentence_exit_2(store, db_path, capsys, monkeypatch):
-    code, out, err = _run(db_path, capsys, monkeypatch, "config", "cliproxyapi", "--key", MGMT)
+    code, _out, err = _run(db_path, capsys, monkeypatch, "config", "cliproxyapi", "--key", MGMT)
     assert code == 2 and "standard input only" in err and MGMT not in err
-    code, out, err = _run(db_path, capsys, monkeypatch, "config", "ccr", "--url", "ftp://nowhere")
+    code, _out, err = _run(db_path, capsys, monkeypatch, "config", "ccr", "--url", "ftp://nowhere")
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
-    code, out, err = _run(db_path, capsys, monkeypatch, "newapi", "--account", "1")
+    code, _out, err = _run(db_path, capsys, monkeypatch, "newapi", "--account", "1")
     assert code != 0 and "Traceback" not in err
-    code, out, err = _run(db_path, capsys, monkeypatch, "ccr")
+    code, _out, err = _run(db_path, capsys, monkeypatch, "ccr")
     assert code == 2 and "--account" in err

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from playwright.sync_api import Page, expect
 
 from allhub_core.accounts import AccountInput, add_account
-from allhub_core.store import Store
 from allhub_core.prices import rebuild_offers
+from allhub_core.store import Store
 from e2e.helpers import grid_column, main_text, open_page, wait_for_run
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)

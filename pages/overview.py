@@ -27,7 +27,7 @@ if refresh_all:
     run_refresh(store, None, "Refreshing all enabled accounts")
 
 low = float(get_preferences(store)["low_balance_usd"])
-ATTENTION_PER_GROUP = 5  # the most pressing of each category; `allhub attention` lists them all
+ATTENTION_PER_GROUP = 5  # the most pressing of each category, a short landing page; `allhub attention` lists all
 ov = overview(store, attention_limit=0)  # the attention queue below says what needs the user
 if ov.accounts == 0:
     st.info("No accounts yet: add one on the **Add account** page. To look around first, run `allhub demo`: "

@@ -87,7 +87,9 @@ def test_every_surface_agrees_on_todays_checkin_and_on_needs_attention(store, ca
             f"{UNKNOWN.label.lower()} {want[UNKNOWN]} · {NA.label.lower()} {want[NA]}") in text
     listed = _summary_section(text, "Needs attention")
     assert set(listed) == attention
-    assert listed["broken"] == "Error: The site is down" and listed["low_balance"] == "Low balance: $0.50"
+    # (the attention queue's entries, issue 21: severity, category, reason and fix)
+    assert listed["broken"].startswith("[Critical] Site unreachable: The site could not be reached: The site is down.")
+    assert "Balance $0.50 is under the low-balance line" in listed["low_balance"]
 
     # allhub account list --json, and its --needs-attention filter
     assert main(["account", "list", "--json"]) == 0

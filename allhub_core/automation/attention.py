@@ -24,7 +24,7 @@ from allhub_core.errors import ValidationError
 from allhub_core.history import usage_overdue
 from allhub_core.keys import key_attention
 from allhub_core.net import Politeness
-from allhub_core.notices import mark_read, unread_by_site
+from allhub_core.notices import unread_by_site
 from allhub_core.store import Store
 from allhub_core.vocab import AttentionCategory, AttentionSeverity, AuthType, CheckInReason
 
@@ -246,15 +246,14 @@ def fix_attention(store: Store, entry: AttentionEntry, *, politeness: Politeness
     read, a usage sync, a new key, the account put back in the automatic check-in. The token form
     and the site's link are the page's own; they have nothing to do here."""
     from allhub_core.automation.user_runs import run_now  # noqa: PLC0415 - the sync room loads only for a fix
-    from allhub_core.sync import create_key, sync_usage  # noqa: PLC0415 - the sync room loads only for a fix
+    from allhub_core.sync import create_key, read_notices, sync_usage  # noqa: PLC0415 - the sync room loads only for a fix
 
     aid, act = entry.account_id, entry.page_action
     if act in ("checkin", "refresh") and aid is not None:
         return run_now(store, act, [aid], trigger="dashboard", force=act == "refresh",
                        politeness=politeness).summary()
-    if act == "mark_read":
-        n = mark_read(store, entry.notice_ids)
-        return f"{n} announcement{'s' if n != 1 else ''} of {entry.site_name} marked read."
+    if act == "mark_read":  # here and on a site that keeps its own read state (Sub2API), as `notices read`
+        return read_notices(store, list(entry.notice_ids), politeness=politeness).summary()
     if act == "sync_usage" and aid is not None:
         return sync_usage(store, [aid], politeness=politeness, background=False).summary()
     if act == "create_key" and aid is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from allhub_core.accounts import AccountInput, add_account, set_site_window
 from allhub_core.automation import run_job, save_settings
+from allhub_core.automation.attention import seed_demo_attention
 from allhub_core.cli.demo_relogin import seed_demo_relogin
 from allhub_core.cli.output import emit
 from allhub_core.cli.push_client import seed_demo_push
@@ -88,6 +89,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if notices.new_ids:
             mark_read(store, notices.new_ids[-1:])
         redeemed = seed_demo_redeem(store, sb)  # the Redeem page: codes to redeem, one redeemed already
+        seed_demo_attention(store, sb)  # the Overview's attention queue: one account of each kind (issue 21)
         dav, backup = _demo_backup(store, db)
         seed_demo_push(store)  # the services a key is pushed to (Keys page, Settings): running as long as the demo
         from allhub_core.cli.creds_demo import seed_demo_credentials  # noqa: PLC0415 - starts the provider fakes

@@ -14,6 +14,7 @@ import pytest
 
 from allhub_core.accounts.dedupe import DedupeScan
 from allhub_core.accounts.lookalike import LookalikeScan
+from allhub_core.automation.attention import AttentionQueue
 from allhub_core.automation.jobs import RunReport
 from allhub_core.reports import Report
 from allhub_core.sync.backup import BackupReport
@@ -22,7 +23,7 @@ from allhub_core.sync.client_push import PushPreview
 from allhub_core.sync.credential_checks import CredentialCheckReport
 from allhub_core.sync.diagnose import Diagnosis
 from allhub_core.sync.keys import KeyCreateReport, KeyDeleteReport, KeyEnsureReport, KeySyncReport
-from allhub_core.sync.notices import NoticeSyncReport
+from allhub_core.sync.notices import NoticeReadReport, NoticeSyncReport
 from allhub_core.sync.onboarding import OnboardReport
 from allhub_core.sync.prices import ModelSyncReport
 from allhub_core.sync.redeem import RedeemReport
@@ -34,7 +35,7 @@ from allhub_core.transfer.importer import ImportPreview, ImportReport
 REPORTS = [RefreshReport, CheckInReport, UsageSyncReport, OnboardReport, BackupReport, ImportPreview, ImportReport,
            CsvImportReport, RunReport, DedupeScan, KeySyncReport, KeyEnsureReport, KeyDeleteReport, KeyCreateReport,
            ModelSyncReport, NoticeSyncReport, LookalikeScan, Diagnosis, RedeemReport, CredentialCheckReport,
-           PushPreview]
+           PushPreview, AttentionQueue, NoticeReadReport]
 
 
 @pytest.mark.parametrize("cls", REPORTS, ids=lambda c: c.__name__)
@@ -53,6 +54,7 @@ def _empty_reports() -> list[Report]:
             CsvImportReport(), RunReport(run_id=1, job="refresh", trigger="cli", status="ok", text="Done."),
             DedupeScan(rule="pinned"), KeySyncReport(), KeyEnsureReport(), KeyDeleteReport(account_id=7),
             ModelSyncReport(), NoticeSyncReport(), LookalikeScan(), RedeemReport(), CredentialCheckReport(),
+            AttentionQueue(), NoticeReadReport(marked=0),
             Diagnosis(account_id=7, site_name="A", origin="https://a.example", site_type="new-api",
                       auth_type="access_token", started_at=datetime.now(UTC), finished_at=datetime.now(UTC))]
 

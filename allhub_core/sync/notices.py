@@ -204,6 +204,13 @@ class NoticeReadReport:
             text += " Not on the site: " + "; ".join(self.failures)
         return text
 
+    def rows(self) -> list[dict[str, Any]]:
+        """One row: how many were marked read here and on the sites, and why any site was not told."""
+        return [{"marked": self.marked, "told": self.told, "failures": list(self.failures)}]
+
+    def exit_code(self) -> int:
+        return 0  # read here is what counts; a site not told is said in the summary
+
 
 class _Teller(SiteAsker):
     async def tell(self, upstream_ids: list[str]) -> None:

@@ -25,17 +25,19 @@ from allhub_core.credentials.model import (
     mask_key,
 )
 from allhub_core.errors import NotFound, ValidationError
-from allhub_core.store import Store, open_one, seal_one
+from allhub_core.store import SecretBox, Store, open_one, seal_one
 
 __all__ = [
     "CheckRecord",
     "CredentialFilter",
     "CredentialTarget",
     "add_credential",
+    "add_credential_records",
     "credential_facets",
     "credential_records",
     "credential_rows",
     "credential_targets",
+    "credentials_to_add",
     "import_credential_records",
     "parse_credential_ids",
     "record_checks",
@@ -64,12 +66,12 @@ def _same_key(con: duckdb.DuckDBPyConnection, key_hash: str, but: int | None = N
     return (int(row[0]), str(row[1])) if row else None
 
 
-def _insert(con: duckdb.DuckDBPyConnection, store: Store, c: CredentialInput, kh: str) -> int:
+def _insert(con: duckdb.DuckDBPyConnection, box: SecretBox, c: CredentialInput, kh: str) -> int:
     row = con.execute(
         """INSERT INTO credentials (name, base_url, api_type, key_enc, key_masked, key_hash, tags, notes,
                expires_at, telemetry, custom_url, custom_balance_path, custom_used_path, custom_total_path)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
-        [c.name, c.base_url, c.api_type, seal_one(store.box, c.key), mask_key(c.key), kh, c.tags, c.notes,
+        [c.name, c.base_url, c.api_type, seal_one(box, c.key), mask_key(c.key), kh, c.tags, c.notes,
          c.expires_at, c.telemetry, c.custom_url, c.custom_balance_path, c.custom_used_path,
          c.custom_total_path]).fetchone()
     assert row is not None
@@ -84,7 +86,7 @@ def add_credential(store: Store, data: CredentialInput) -> int:
         dup = _same_key(con, kh)
         if dup:
             raise ValidationError(f"This key is already in the library as #{dup[0]} ({dup[1]}).")
-        new_id = _insert(con, store, c, kh)
+        new_id = _insert(con, store.box, c, kh)
     return new_id
 
 
@@ -335,30 +337,57 @@ def _from_record(rec: dict[str, Any]) -> CredentialInput:
         custom_total_path=str(paths.get("totalGrantedUsd") or ""))
 
 
+def _checked_records(rows: Iterable[dict[str, Any]] | dict[str, Any]) -> tuple[list[CredentialInput], int]:
+    """The profiles checked as ``add_credential`` checks input, and how many could not be read."""
+    if isinstance(rows, dict):
+        rows = rows.get("profiles") or []
+    checked: list[CredentialInput] = []
+    bad = 0
+    for rec in rows:
+        try:
+            if not isinstance(rec, dict):
+                raise ValidationError("A profile is not an object.")
+            checked.append(_from_record(rec).checked())
+        except (ValidationError, ValueError, TypeError, OverflowError, OSError):  # a field no time or list
+            bad += 1
+    return checked, bad
+
+
+def credentials_to_add(con: duckdb.DuckDBPyConnection, rows: Iterable[dict[str, Any]] | dict[str, Any]
+                       ) -> tuple[list[tuple[CredentialInput, str]], int, int]:
+    """What ``add_credential_records`` would add of a backup's profiles (checked, with their key's
+    hash, each key once), how many it leaves because their key is in the library already (or
+    earlier in the same file), and how many it cannot read (no key, a bad field). A read only:
+    an import's preview counts with it."""
+    checked, bad = _checked_records(rows)
+    todo: list[tuple[CredentialInput, str]] = []
+    seen: set[str] = set()
+    known = 0
+    for c in checked:
+        kh = hash_key(c.key)
+        if kh in seen or _same_key(con, kh):
+            known += 1
+            continue
+        seen.add(kh)
+        todo.append((c, kh))
+    return todo, known, bad
+
+
+def add_credential_records(con: duckdb.DuckDBPyConnection, box: SecretBox,
+                           rows: Iterable[dict[str, Any]] | dict[str, Any]) -> dict[str, int]:
+    """``import_credential_records`` inside the caller's transaction (an import writes its
+    accounts and credentials as one). Returns ``{"added", "known", "unreadable"}``."""
+    todo, known, bad = credentials_to_add(con, rows)
+    for c, kh in todo:
+        _insert(con, box, c, kh)
+    return {"added": len(todo), "known": known, "unreadable": bad}
+
+
 def import_credential_records(store: Store, rows: Iterable[dict[str, Any]] | dict[str, Any]) -> dict[str, int]:
     """Add the profiles of a backup (``credential_records`` with secrets, or the extension's own,
     or its whole ``apiCredentialProfiles`` object with ``profiles``): a key already in the library
     is skipped, a profile without a key or with a bad field is skipped; all added in one
     transaction. Returns ``{"added", "skipped"}``."""
-    if isinstance(rows, dict):
-        rows = rows.get("profiles") or []
-    checked: list[CredentialInput] = []
-    skipped = 0
-    for rec in rows:
-        if not isinstance(rec, dict):
-            skipped += 1
-            continue
-        try:
-            checked.append(_from_record(rec).checked())
-        except ValidationError:
-            skipped += 1
-    added = 0
     with store.write() as con:
-        for c in checked:
-            kh = hash_key(c.key)
-            if _same_key(con, kh):
-                skipped += 1
-                continue
-            _insert(con, store, c, kh)
-            added += 1
-    return {"added": added, "skipped": skipped}
+        done = add_credential_records(con, store.box, rows)
+    return {"added": done["added"], "skipped": done["known"] + done["unreadable"]}

@@ -3,7 +3,10 @@ preferences) and ``parse_backup``, which recognises every file allhub reads.
 
 Own format: ``{"format": "allhub-backup", "version": 1, "timestamp": ms, "includes_secrets": bool,
 "accounts": [{"ext_id", "values": {column: value}, "tags": [...], "secrets": {...}}], "tags": [...],
-"pinned": [...], "ordered": [...], "bookmarks": [...], "tombstones": {...}, "preferences": {...}}``.
+"pinned": [...], "ordered": [...], "bookmarks": [...], "tombstones": {...}, "preferences": {...},
+"credentials": [...]}``. ``credentials`` (the API credential library in the extension's profile
+shape, ``credentials.credential_records``) is there only with secrets: a credential is its key, so
+a file without secrets holds none at all.
 Values are JSON (timestamps as UTC ISO-8601); columns the reading store does not have are ignored,
 columns the file lacks keep their defaults, so files stay readable across schema versions.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from allhub_core.credentials import credential_records
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store
 from allhub_core.transfer.bundle import (
@@ -35,7 +39,8 @@ OWN_VERSION = 1
 
 
 def build_own_backup(store: Store, *, include_secrets: bool = False) -> dict:
-    """Everything in this store as our own backup object; secrets only when asked for."""
+    """Everything in this store as our own backup object; secrets (and with them the API
+    credentials) only when asked for."""
     snap = read_snapshot(store, include_secrets=include_secrets)
     accounts = []
     for a in snap.accounts:
@@ -43,13 +48,16 @@ def build_own_backup(store: Store, *, include_secrets: bool = False) -> dict:
         if include_secrets:
             item["secrets"] = a["secrets"]
         accounts.append(item)
-    return {
+    out: dict[str, Any] = {
         "format": OWN_FORMAT, "version": OWN_VERSION, "timestamp": now_ms(), "includes_secrets": include_secrets,
         "accounts": accounts, "tags": snap.tags, "pinned": snap.pinned, "ordered": snap.ordered,
         "bookmarks": [{k: b[k] for k in ("id", "name", "url", "notes", "tags", "created_at", "updated_at")}
                       for b in snap.bookmarks],
         "tombstones": snap.tombstones, "preferences": snap.preferences,
     }
+    if include_secrets:
+        out["credentials"] = credential_records(store, include_secrets=True)
+    return out
 
 
 def own_file_name(day: str) -> str:
@@ -128,6 +136,7 @@ def parse_own(obj: dict, *, encrypted: bool = False) -> Bundle:
         if isinstance(b, dict) and b.get("id") and b.get("name") and b.get("url"):
             bookmarks.append(_own_bookmark(b, clock))
     prefs = obj.get("preferences")
+    creds = obj.get("credentials")
     return Bundle(
         kind="allhub", version=str(OWN_VERSION), description="allhub backup",
         timestamp_ms=clock.lenient_ms(obj.get("timestamp")) or None,
@@ -138,6 +147,7 @@ def parse_own(obj: dict, *, encrypted: bool = False) -> Bundle:
                    for t in obj.get("tags") or [] if isinstance(t, dict) and t.get("name")},
         preferences=prefs if isinstance(prefs, dict) else None, encrypted=encrypted,
         future_deletions=deletions.clamped, future_times=clock.clamped,
+        credentials=[c for c in creds if isinstance(c, dict)] if isinstance(creds, list) else [],
     )
 
 

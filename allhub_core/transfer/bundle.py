@@ -137,6 +137,10 @@ class Bundle:
     accounts_only: bool = False
     future_deletions: int = 0  # deletion records dated in the future, read as dated now (``transfer.times``)
     future_times: int = 0  # other times from the future read as now (or a future day dropped)
+    #: API credentials in the extension's profile shape (tag names in ``tagIds``), keys included:
+    #: only a backup with secrets carries them; never shown (``repr=False``)
+    credentials: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    credentials_left_out: str = ""  # why the file's credentials were not read ('' when they were)
 
     def notes(self) -> list[str]:
         """Sentences about what reading the file changed, for the preview and the report."""
@@ -149,6 +153,8 @@ class Bundle:
             n = self.future_times
             out.append(f"{n} other time{'s' if n != 1 else ''} in the future {'were' if n != 1 else 'was'} "
                        "treated as now")
+        if self.credentials_left_out:
+            out.append(self.credentials_left_out)
         return out
 
     @property

@@ -8,6 +8,8 @@ check-in split, v3 ``disabled``, v4 ``excludeFromTotalBalance``, v5 Sub2API refr
 ``excludeFromTodayIncome``, v7 method-aware check-in), then normalised (``normalizeSiteAccount``)
 and mapped onto our columns. Fields we have no column for (check-in method knowledge, health
 code, usage summaries, a site type we do not know) are kept in ``ext_extra`` and written back.
+A full backup's ``apiCredentialProfiles`` (the API credential library, keys included) becomes the
+bundle's ``credentials``, tag ids read as names.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ from allhub_core.accounts import normalize_tag_name
 from allhub_core.errors import ValidationError
 from allhub_core.transfer.bundle import Bundle, IncomingBookmark, Tombstone
 from allhub_core.transfer.extension_account import account, tags_of
-from allhub_core.transfer.extension_export import BACKUP_VERSION, build_extension_backup, extension_file_name
+from allhub_core.transfer.extension_export import (
+    BACKUP_VERSION,
+    PROFILES_VERSION,
+    build_extension_backup,
+    extension_file_name,
+)
 from allhub_core.transfer.extension_migrate import CURRENT_CONFIG_VERSION, record, text, upgrade_account
 from allhub_core.transfer.times import FileClock, ImpossibleTime
 
@@ -80,6 +87,7 @@ def parse_extension(obj: dict, *, encrypted: bool = False) -> Bundle:
                  for tid, t in record(tag_store.get("tagsById")).items() if tid in tag_names}
     incoming = [account(raw, tag_names, clock) for raw in (accounts if isinstance(accounts, list) else [])]
     kind = "accounts only" if obj.get("type") == "accounts" else "full"
+    credentials, left_out = _profiles(obj.get("apiCredentialProfiles"), tag_names)
     bundle = Bundle(
         kind="extension", version=version, description=f"All API Hub {version} backup ({kind})",
         timestamp_ms=timestamp, accounts=incoming,
@@ -89,7 +97,8 @@ def parse_extension(obj: dict, *, encrypted: bool = False) -> Bundle:
         tombstones=tombstones,
         tags=sorted(set(tag_names.values()) | {t for a in incoming for t in a.tags}, key=str.casefold),
         tag_times=tag_times, encrypted=encrypted, accounts_only=obj.get("type") == "accounts",
-        future_deletions=deletions.clamped, future_times=clock.clamped,
+        future_deletions=deletions.clamped, future_times=clock.clamped, credentials=credentials,
+        credentials_left_out=left_out,
     )
     return bundle
 
@@ -106,6 +115,21 @@ def _tag_names(tag_store: dict) -> dict[str, str]:
         except ValidationError:
             continue
     return names
+
+
+def _profiles(value: Any, tag_names: dict[str, str]) -> tuple[list[dict], str]:
+    """The API credential profiles (``apiCredentialProfiles.profiles``), their ``tagIds`` read as
+    tag names (an id the tag store does not name is dropped), and why they were left out: a
+    section newer than the extension's version 5 is refused by the extension itself, so it is not
+    guessed at here (the accounts still import)."""
+    section = record(value)
+    version = section.get("version")
+    if isinstance(version, int | float) and not isinstance(version, bool) and version > PROFILES_VERSION:
+        return [], (f"the file's API credentials have a newer format (version {str(version)[:12]}) than this "
+                    "allhub reads and were left out")
+    profiles = section.get("profiles")
+    return [{**p, "tagIds": tags_of({"tagIds": p.get("tagIds")}, tag_names)}
+            for p in (profiles if isinstance(profiles, list) else []) if isinstance(p, dict)], ""
 
 
 def _tombstones(value: Any, clock: FileClock | None = None) -> dict[str, Tombstone]:

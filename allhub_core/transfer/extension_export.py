@@ -1,4 +1,9 @@
-"""An All API Hub 4.0 backup of this store (full, or the accounts-only file), as the extension reads it."""
+"""An All API Hub 4.0 backup of this store (full, or the accounts-only file), as the extension reads it.
+
+A full backup with secrets also carries the API credential library as the extension's
+``apiCredentialProfiles`` (version 5: ``profiles``, ``links``, ``linkTombstones``, ``lastUpdated``),
+each profile's tags as ids of the tag store; a file without secrets holds no credential, and an
+empty library writes no section (so a sync gives the extension's own back as it came)."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import math
 import uuid
 from typing import Any
 
+from allhub_core.credentials import credential_records
 from allhub_core.site_kinds import refresh_auth_fields
 from allhub_core.store import Store
 from allhub_core.transfer.bundle import iso_to_ms, now_ms
@@ -16,9 +22,11 @@ from allhub_core.transfer.extension_migrate import CURRENT_CONFIG_VERSION, norma
 from allhub_core.transfer.snapshot import read_snapshot
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE
 
-__all__ = ["BACKUP_VERSION", "build_extension_backup", "extension_file_name"]
+__all__ = ["BACKUP_VERSION", "PROFILES_VERSION", "build_extension_backup", "extension_file_name"]
 
 BACKUP_VERSION = "4.0"
+#: the extension's ``API_CREDENTIAL_PROFILES_CONFIG_VERSION``: what it writes, the newest it reads
+PROFILES_VERSION = 5
 
 
 
@@ -121,11 +129,20 @@ def build_extension_backup(store: Store, *, include_secrets: bool = True, accoun
         "pinnedAccountIds": snap.pinned, "orderedAccountIds": snap.ordered,
         "deletedEntryRecords": snap.tombstones, "last_updated": now,
     }
+    profiles = credential_records(store, include_secrets=True) if include_secrets and not accounts_only else []
+    for p in profiles:  # the library keeps tag names; the extension, ids of its tag store
+        names, p["tagIds"] = p["tagIds"], [_tag_id(n) for n in p["tagIds"]]
+        for name in names:
+            tags_by_id.setdefault(_tag_id(name), {"id": _tag_id(name), "name": name, "createdAt": now,
+                                                  "updatedAt": now})
     backup: dict[str, Any] = {"version": BACKUP_VERSION, "timestamp": now}
     if accounts_only:
         backup["type"] = "accounts"
     backup["accounts"] = accounts
     backup["tagStore"] = {"version": 1, "tagsById": tags_by_id}
+    if profiles:
+        backup["apiCredentialProfiles"] = {"version": PROFILES_VERSION, "profiles": profiles, "links": [],
+                                           "linkTombstones": [], "lastUpdated": now}
     return backup
 
 

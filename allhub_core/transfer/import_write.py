@@ -1,7 +1,8 @@
 """Writing an import's plan (``importer``) inside its one transaction: accounts deleted, updated
 and inserted, tags with the backup's times, pins and manual order, all by the accounts' one
 writer (``accounts.write``: ``write_many``, ``ensure_tags``, ``replace_pins_and_order``), which
-this module feeds; then bookmarks and the deletion records (tombstones), merged or replaced.
+this module feeds; then bookmarks and the deletion records (tombstones), merged or replaced, and
+the backup's new API credentials (``import_credentials``).
 Only ``importer`` and ``csv_import`` call here.
 """
 
@@ -14,6 +15,7 @@ import duckdb
 from allhub_core.accounts import AccountRow, delete_rows, ensure_tags, replace_pins_and_order, write_many
 from allhub_core.store import PREFERENCES, SecretBox, delete_settings, write_settings
 from allhub_core.transfer.bundle import Bundle, IncomingAccount, IncomingBookmark, Tombstone, ms_to_iso
+from allhub_core.transfer.import_credentials import write_credentials
 from allhub_core.transfer.snapshot import SKIP_COLUMNS, account_columns
 
 if TYPE_CHECKING:
@@ -83,6 +85,7 @@ def write_plan(con: duckdb.DuckDBPyConnection, box: SecretBox, report: ImportRep
         delete_settings(con, PREFERENCES, keep_prefix="webdav_")  # this device's own stay
         write_settings(con, {str(k): v for k, v in bundle.preferences.items() if not str(k).startswith("webdav_")},
                        PREFERENCES)
+    report.credentials = write_credentials(con, box, bundle)
 
 
 def _write_bookmarks(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:

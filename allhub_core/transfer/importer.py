@@ -9,7 +9,8 @@ Actions per entry: ``new``, ``update`` (with the fields that change), ``unchange
 copy is as new or newer), ``duplicate`` (another account here has the same site and user id; not
 added), ``tombstoned`` (deleted before and not edited since; not brought back), ``delete``
 (replace: not in the backup; merge: deleted in the backup), ``rejected`` (unreadable, with why).
-The writing is ``import_write``.
+The writing is ``import_write``; the API credentials a backup with secrets carries are counted
+and added by ``import_credentials`` (new keys only, in either mode).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from allhub_core.transfer.bundle import (
     iso_to_ms,
     jsonable,
 )
+from allhub_core.transfer.import_credentials import CredentialCounts, plan_credentials
 from allhub_core.transfer.import_write import local_tombstones, merged_tombstones, write_plan
 from allhub_core.transfer.snapshot import SKIP_COLUMNS, account_columns
 
@@ -106,6 +108,7 @@ class ImportPreview:
     mode: str
     plan: list[PlanRow]
     new_tags: list[str] = field(default_factory=list)
+    credentials: CredentialCounts = field(default_factory=CredentialCounts)
 
     def counts(self, kind: str = "account") -> dict[str, int]:
         out = {a: 0 for a in _ORDER}
@@ -140,7 +143,7 @@ class ImportPreview:
             text += "; bookmarks: " + ", ".join(_WORDS[a].format(n=bc[a]) for a in _ORDER if bc[a])
         if self.new_tags:
             text += f"; create {len(self.new_tags)} tag(s)"
-        return text + "." + self._notes()
+        return text + self.credentials.text(done=False) + "." + self._notes()
 
     def rows(self) -> list[dict[str, Any]]:
         return [r.as_dict() for r in self.plan]
@@ -156,7 +159,7 @@ class ImportPreview:
         return {"accounts": {"new": c["new"], "updated": c["update"], "duplicates": c["duplicate"],
                              "rejected": c["rejected"], "unchanged": c["unchanged"], "deleted": c["delete"],
                              "tombstoned": c["tombstoned"]},
-                "tags": {"created": len(self.new_tags)},
+                "tags": {"created": len(self.new_tags)}, "credentials": self.credentials.as_json(),
                 "bookmarks": {"new": bc["new"], "updated": bc["update"], "deleted": bc["delete"]},
                 "dry_run": dry_run, "mode": self.mode, "summary": self.summary(), "rows": self.rows(),
                 "future_deletions": self.bundle.future_deletions, "notes": self.bundle.notes()}
@@ -173,10 +176,10 @@ class ImportReport(ImportPreview):
             text += "; bookmarks: " + ", ".join(_DONE[a].format(n=bc[a]) for a in _ORDER if bc[a])
         if self.new_tags:
             text += f"; {len(self.new_tags)} tag(s) created"
+        text += self.credentials.text(done=True)
         if self.bundle.preferences is not None:
             text += "; preferences restored" if self.mode == "replace" else "; preferences left as they are"
         return text + "." + self._notes()
-
 
 
 def _check_mode(mode: str) -> None:
@@ -341,7 +344,7 @@ def _plan(con: duckdb.DuckDBPyConnection, box: SecretBox, bundle: Bundle, mode: 
         if t.casefold() not in have:
             have.add(t.casefold())
             new_tags.append(t)
-    return ImportPreview(bundle, mode, plan, new_tags)
+    return ImportPreview(bundle, mode, plan, new_tags, plan_credentials(con, bundle))
 
 
 def _changes(box: SecretBox, acc: IncomingAccount, mine: dict, cols: dict[str, str]) -> list[str]:

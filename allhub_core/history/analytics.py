@@ -298,7 +298,8 @@ def overview(store: Store, *, attention_limit: int | None = None) -> Overview:
     need attention (``accounts.attention_rows``: the one rule every surface uses, with the saved
     low-balance line), each once with all its reasons; the Overview adds one fact of its own to
     an account listed there: its check-in still to do today. ``attention_limit``: list only the
-    most pressing that many (``attention_total`` counts them all)."""
+    most pressing that many (``attention_total`` counts them all); 0 asks nothing of it (the
+    Overview page, which shows the attention queue instead: ``automation.attention_queue``)."""
     t = totals(store, AccountFilter(status="enabled"))
     today = date.today()
     checkin_today = checkin_state_sql("a")  # the one rule, as the Accounts and Check-in pages show it
@@ -320,7 +321,7 @@ def overview(store: Store, *, attention_limit: int | None = None) -> Overview:
         has_history = bool(_first(con.execute("SELECT count(*) > 0 FROM balance_snapshots"))[0])
         accounts = int(_first(con.execute("SELECT count(*) FROM accounts"))[0])
     attention = []
-    rows, attention_total = attention_page(store, attention_limit)
+    rows, attention_total = attention_page(store, attention_limit) if attention_limit != 0 else ([], 0)
     for row in rows:
         kinds, reason = list(row["kinds"]), row["reason"]
         if row["checkin_due"]:

@@ -81,11 +81,14 @@ with tab_in:
 
 with tab_out:
     kind = st.radio("What to export", list(EXPORTS), format_func=EXPORTS.__getitem__, key="exp_kind")
-    secrets = st.checkbox("Include secrets (access tokens, cookies, refresh tokens)", key="exp_secrets")
+    secrets = st.checkbox("Include secrets (access tokens, cookies, refresh tokens, and the API credentials "
+                          "with their keys)", key="exp_secrets",
+                          help="Without secrets a full backup carries no API credential at all: one without "
+                               "its key would be of no use")
     exp_password = st.text_input("Encrypt with this password (optional; the extension's encrypted format)",
                                  type="password", key="exp_password")
     if secrets and not exp_password:
-        st.warning("The file will hold your tokens and cookies in plain text; consider a password.")
+        st.warning("The file will hold your tokens, cookies and API keys in plain text; consider a password.")
     if st.button("Prepare the file", key="exp_prepare"):
         with user_errors():
             out = export_file(store, "allhub" if kind == "full" else kind, include_secrets=secrets,

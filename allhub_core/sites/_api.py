@@ -260,25 +260,34 @@ async def _checkin_one(t: Transport, creds: SiteCredentials, progress: _Progress
         out.message, out.health_checked = str(exc), False
         return out
     except Exception as exc:  # noqa: BLE001
-        if not isinstance(exc, SiteError):
-            log.error("check-in of account %s failed with %s", creds.account_id, type(exc).__name__)
-        out.health_status, out.health_reason = _health(exc), _reason(exc, secrets)
-        out.message = out.health_reason
-        out.reason = error_reason(exc).value
-        if isinstance(exc, ChallengeError):
-            out.result, out.checkin_url = Checked.NEEDS_BROWSER.value, creds.checkin_url or creds.site_url
-        return out
+        return checkin_failed(out, exc, creds, secrets)
     finally:
         out.rotated = progress.rotated()
         out.requests_made = progress.requests_made()
 
 
-async def _checkin_within_deadline(t: Transport, creds: SiteCredentials) -> CheckInOutcome:
+def checkin_failed(out: CheckInOutcome, exc: Exception, creds: SiteCredentials, secrets: list[str],
+                   what: str = "check-in") -> CheckInOutcome:
+    """``out`` for a check-in (or a re-login) that raised: the health and reason the error tells,
+    in one sentence scrubbed of ``secrets``; a challenge page sends the user to the site."""
+    if not isinstance(exc, SiteError):
+        log.error("%s of account %s failed with %s", what, creds.account_id, type(exc).__name__)
+    out.health_status, out.health_reason = _health(exc), _reason(exc, secrets)
+    out.message, out.reason = out.health_reason, error_reason(exc).value
+    if isinstance(exc, ChallengeError):
+        out.result, out.checkin_url = Checked.NEEDS_BROWSER.value, creds.checkin_url or creds.site_url
+    return out
+
+
+async def checkin_within_deadline(t: Transport, creds: SiteCredentials,
+                                  attempt: Callable[[_Progress], Awaitable[CheckInOutcome]]) -> CheckInOutcome:
+    """``attempt`` (one account's check-in or re-login) under the account's deadline: past it, a
+    failed result that says so, and the site marked unresponsive for the rest of the run."""
     progress = _Progress()
     clock = AccountClock(t.politeness.account_deadline_s)
     try:
         async with clock.running():
-            return await _checkin_one(t, creds, progress)
+            return await attempt(progress)
     except TimeoutError:
         if not clock.expired:
             raise
@@ -293,7 +302,7 @@ async def checkin_accounts(creds: list[SiteCredentials], politeness: Politeness 
                            on_result: Callable[[CheckInOutcome], None] | None = None) -> list[CheckInOutcome]:
     """Check every account in; one result per account, in input order."""
     async with Transport.open(politeness) as t:
-        return await each(creds, lambda c: _checkin_within_deadline(t, c), on_result)
+        return await each(creds, lambda c: checkin_within_deadline(t, c, lambda p: _checkin_one(t, c, p)), on_result)
 
 
 # -- single-account operations -------------------------------------------------------

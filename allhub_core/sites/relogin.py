@@ -12,27 +12,22 @@ password is scrubbed from every sentence, and a login is sent once (never retrie
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from allhub_core.errors import ValidationError
 from allhub_core.net import (
-    AccountClock,
-    ChallengeError,
     InvalidSiteUrl,
     Politeness,
-    SiteError,
     Transport,
     scrub,
     short,
 )
 from allhub_core.origin import origin_key
-from allhub_core.sites._api import _auth_for, _Progress, deadline_reason
-from allhub_core.sites._attempt import error_reason, reason_of
+from allhub_core.sites._api import _auth_for, _Progress, checkin_failed, checkin_within_deadline
+from allhub_core.sites._attempt import reason_of
 from allhub_core.sites._concurrent import notify
-from allhub_core.sites._reasons import health as _health
-from allhub_core.sites._reasons import reason as _reason
 from allhub_core.sites._types import CheckInOutcome, SiteCredentials
 from allhub_core.sites.family import SiteFamily
 from allhub_core.sites.registry import family_for
@@ -42,7 +37,6 @@ from allhub_core.vocab import CheckInResult as Checked
 
 __all__ = ["RELOGIN", "ReloginItem", "relogin_accounts", "relogin_family"]
 
-log = logging.getLogger("allhub_core.sites")
 RELOGIN = CheckInMethod.RELOGIN.value
 #: one account to log in again: its credentials and its stored username and password (None: none stored)
 ReloginItem = tuple[SiteCredentials, str | None, str | None]
@@ -91,32 +85,10 @@ async def _relogin_one(t: Transport, item: ReloginItem, progress: _Progress) -> 
         out.message, out.health_checked = str(exc), False
         return out
     except Exception as exc:  # noqa: BLE001 - one account's failure is its own result
-        if not isinstance(exc, SiteError):
-            log.error("re-login check-in of account %s failed with %s", creds.account_id, type(exc).__name__)
-        out.health_status, out.health_reason = _health(exc), _reason(exc, secrets)
-        out.message, out.reason = out.health_reason, error_reason(exc).value
-        if isinstance(exc, ChallengeError):
-            out.result, out.checkin_url = Checked.NEEDS_BROWSER.value, creds.checkin_url or creds.site_url
-        return out
+        return checkin_failed(out, exc, creds, secrets, "re-login check-in")
     finally:
         out.rotated = progress.rotated()
         out.requests_made = progress.requests_made()
-
-
-async def _within_deadline(t: Transport, item: ReloginItem) -> CheckInOutcome:
-    progress = _Progress()
-    clock = AccountClock(t.politeness.account_deadline_s)
-    try:
-        async with clock.running():
-            return await _relogin_one(t, item, progress)
-    except TimeoutError:
-        if not clock.expired:
-            raise
-        t.mark_unresponsive(item[0].site_url, clock.seconds)
-        reason = deadline_reason(clock.seconds, checkin=True)
-        return CheckInOutcome(account_id=item[0].account_id, result=Checked.FAILED.value, message=reason,
-                              health_status=Health.ERROR.value, health_reason=reason, rotated=progress.rotated(),
-                              requests_made=progress.requests_made(), reason=Why.NETWORK_TIMEOUT.value)
 
 
 async def relogin_accounts(items: list[ReloginItem], politeness: Politeness | None = None,
@@ -130,7 +102,8 @@ async def relogin_accounts(items: list[ReloginItem], politeness: Politeness | No
     async with Transport.open(politeness) as t:
         async def lane(indexes: list[int]) -> None:
             for i in indexes:
-                out[i] = await _within_deadline(t, items[i])
+                item = items[i]
+                out[i] = await checkin_within_deadline(t, item[0], partial(_relogin_one, t, item))
                 notify(on_result, out[i])
 
         await asyncio.gather(*(lane(ix) for ix in lanes.values()))

@@ -204,15 +204,10 @@ def login_refusal(message: str) -> LoginError:
     return LoginError(f"Login failed: {message or 'wrong username or password'}.")
 
 
-async def login(session: SiteSession, username: str, password: str, *,
-                check_user: Callable[[str], None] | None = None) -> LoginOutcome:
-    """``POST /api/user/login`` then read (rotate) the access token with that session.
 
-    ``check_user(user_id)`` is called once the site has said who logged in, before the token
-    request: that request rotates the account's access token, so whatever ``check_user`` raises
-    (a duplicate of a stored account) stops the login with the stored token still working.
-    """
-    session.add_secret(password)
+async def post_login(session: SiteSession, username: str, password: str) -> tuple[dict[str, Any], str, Any]:
+    """``POST /api/user/login``, sent once (never retried): the answer's body, its message in the
+    site's words (scrubbed) and the reply (its cookies); a site's session limit raises its error."""
     try:
         reply = await session.post("/api/user/login", json={"username": username, "password": password},
                                    public=True, idempotent=False)
@@ -222,7 +217,18 @@ async def login(session: SiteSession, username: str, password: str, *,
             raise
         raise session_limit_error(limit) from exc
     body = reply.json_object()
-    message = reply.clean(server_message(body))
+    return body, reply.clean(server_message(body)), reply
+
+async def login(session: SiteSession, username: str, password: str, *,
+                check_user: Callable[[str], None] | None = None) -> LoginOutcome:
+    """``POST /api/user/login`` then read (rotate) the access token with that session.
+
+    ``check_user(user_id)`` is called once the site has said who logged in, before the token
+    request: that request rotates the account's access token, so whatever ``check_user`` raises
+    (a duplicate of a stored account) stops the login with the stored token still working.
+    """
+    session.add_secret(password)
+    body, message, reply = await post_login(session, username, password)
     if body.get("success") is not True:
         raise login_refusal(message)
     data = raw_data if isinstance(raw_data := body.get("data"), dict) else {}

@@ -23,11 +23,9 @@ from allhub_core.net import (
     HttpStatusError,
     SiteError,
     SiteSession,
-    server_message,
-    session_limit_code,
 )
 from allhub_core.sites._attempt import CheckInAttempt
-from allhub_core.sites.newapi._account import _PASSKEY, _TURNSTILE, _TWO_FA, fetch_self, session_limit_error
+from allhub_core.sites.newapi._account import _PASSKEY, _TURNSTILE, _TWO_FA, fetch_self, post_login
 from allhub_core.vocab import QUOTA_PER_USD
 from allhub_core.vocab import CheckInReason as Why
 from allhub_core.vocab import CheckInResult as R
@@ -71,16 +69,7 @@ async def _balance_before(session: SiteSession) -> int | None:
 
 async def _login(session: SiteSession, username: str, password: str) -> tuple[dict[str, Any] | None, str]:
     """The login answer's data, or None with the site's refusal in its words."""
-    try:
-        reply = await session.post("/api/user/login", json={"username": username, "password": password},
-                                   public=True, idempotent=False)
-    except HttpStatusError as exc:
-        limit = session_limit_code(exc.body)
-        if limit is None:
-            raise
-        raise session_limit_error(limit) from exc
-    body = reply.json_object()
-    message = reply.clean(server_message(body))
+    body, message, reply = await post_login(session, username, password)
     if body.get("success") is not True:
         return None, message or "wrong username or password"
     data = raw if isinstance(raw := body.get("data"), dict) else {}

@@ -26,18 +26,15 @@ Nothing from ``allhub_core`` outside the sandbox is imported.
 
 from __future__ import annotations
 
-import asyncio
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import uvicorn
 from starlette.responses import JSONResponse, Response
 
 from allhub_core.sandbox._http import Req
 from allhub_core.sandbox._recording import read_body
-from allhub_core.sandbox._server import _bind, _PortRouter
+from allhub_core.sandbox._service import FakeServers
 
 __all__ = ["PROVIDER_FAKES", "ProviderFake", "ProviderFakes", "start_provider_fakes"]
 
@@ -174,58 +171,16 @@ class ProviderFake:
         return None
 
 
-class ProviderFakes:
+class ProviderFakes(FakeServers):
     """Every provider fake, started together. Use :func:`start_provider_fakes`."""
 
+    thread_name = "allhub-provider-fakes"
+
     def __init__(self, host: str = "127.0.0.1") -> None:
-        self.fakes = {name: ProviderFake(name) for name in PROVIDER_FAKES}
-        self._sockets: list = []
-        apps: dict[int, Callable] = {}
-        for fake in self.fakes.values():
-            sock = _bind(host, 0)
-            self._sockets.append(sock)
-            fake.port = sock.getsockname()[1]
-            fake.url = f"http://{host}:{fake.port}"
-            apps[fake.port] = fake
-        config = uvicorn.Config(_PortRouter(apps), lifespan="off", access_log=False, log_config=None,
-                                log_level="warning", http="h11", loop="asyncio", timeout_graceful_shutdown=1,
-                                server_header=False)
-        self._server = uvicorn.Server(config)
-        self._thread: threading.Thread | None = None
+        super().__init__({name: ProviderFake(name) for name in PROVIDER_FAKES}, host)
 
     def __getitem__(self, name: str) -> ProviderFake:
         return self.fakes[name]
-
-    def start(self, timeout: float = 10.0) -> ProviderFakes:
-        def run() -> None:
-            asyncio.run(self._server.serve(sockets=self._sockets))
-
-        self._thread = threading.Thread(target=run, name="allhub-provider-fakes", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                self.stop()
-                raise RuntimeError("the provider fakes did not start")
-            time.sleep(0.005)
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=15)
-            self._thread = None
-        for sock in self._sockets:
-            try:
-                sock.close()
-            except OSError:
-                pass
-
-    def __enter__(self) -> ProviderFakes:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def start_provider_fakes(host: str = "127.0.0.1") -> ProviderFakes:

@@ -10,7 +10,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 from starlette.responses import JSONResponse, Response
@@ -78,15 +78,18 @@ def error(status: int, message: str) -> Response:
     return JSONResponse({"error": message}, status_code=status)
 
 
-class PushServices:
-    """The three fakes, running. ``cliproxy.url`` is CLIProxyAPI's management base
-    (``.../v0/management``), ``ccr.url`` the router's, ``newapi.url`` the New API's origin."""
+class FakeServers:
+    """Small fakes of the services the app talks to, each on a port of its own of one uvicorn
+    server in a background thread (the sandbox's bind and per-port router). Each fake gets its
+    ``port``, ``origin`` and ``url`` (the origin plus its ``base_path``, if it has one)."""
+
+    thread_name = "allhub-fakes"
 
     def __init__(self, fakes: dict[str, Any], host: str = "127.0.0.1") -> None:
         from allhub_core.sandbox._server import _bind, _PortRouter  # noqa: PLC0415 - one way to bind and route
 
         self.fakes = fakes
-        self._sockets = []
+        self._sockets: list[Any] = []
         apps: dict[int, Callable] = {}
         for fake in fakes.values():
             sock = _bind(host, 0)
@@ -96,25 +99,20 @@ class PushServices:
             fake.url = fake.origin + getattr(fake, "base_path", "")
             apps[fake.port] = fake
         config = uvicorn.Config(_PortRouter(apps), lifespan="off", access_log=False, log_config=None,
-                                log_level="warning", http="h11", loop="asyncio", timeout_graceful_shutdown=1)
+                                log_level="warning", http="h11", loop="asyncio", timeout_graceful_shutdown=1,
+                                server_header=False)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 
-    def __getattr__(self, name: str) -> Any:
-        fakes = self.__dict__.get("fakes", {})
-        if name in fakes:
-            return fakes[name]
-        raise AttributeError(name)
-
-    def start(self, timeout: float = 10.0) -> PushServices:
+    def start(self, timeout: float = 10.0) -> Self:
         self._thread = threading.Thread(target=lambda: asyncio.run(self._server.serve(sockets=self._sockets)),
-                                        name="allhub-push-services", daemon=True)
+                                        name=self.thread_name, daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
             if time.monotonic() > deadline or not self._thread.is_alive():
                 self.stop()
-                raise RuntimeError("the push services did not start")
+                raise RuntimeError(f"{self.thread_name} did not start")
             time.sleep(0.005)
         return self
 
@@ -129,11 +127,24 @@ class PushServices:
             except OSError:
                 pass
 
-    def __enter__(self) -> PushServices:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class PushServices(FakeServers):
+    """The three fakes, running. ``cliproxy.url`` is CLIProxyAPI's management base
+    (``.../v0/management``), ``ccr.url`` the router's, ``newapi.url`` the New API's origin."""
+
+    thread_name = "allhub-push-services"
+
+    def __getattr__(self, name: str) -> Any:
+        fakes = self.__dict__.get("fakes", {})
+        if name in fakes:
+            return fakes[name]
+        raise AttributeError(name)
 
 
 def start_push_services(*, cliproxy_key: str = "demo-cliproxy-management-key",

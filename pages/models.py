@@ -7,7 +7,15 @@ from typing import Any
 import streamlit as st
 
 from allhub_core.accounts import get_preferences
-from allhub_core.prices import BILLINGS, model_count, model_facets, model_frame, model_sites, model_syncs
+from allhub_core.prices import (
+    BILLINGS,
+    model_accounts,
+    model_count,
+    model_facets,
+    model_frame,
+    model_sites,
+    model_syncs,
+)
 from allhub_core.sync import sync_models
 from pages import _charts as ch
 from pages import _models_view as md
@@ -28,23 +36,28 @@ if pressed:
         finish(report.summary(), "warning" if report.exit_code() else "success")
 
 
+SYNCS_MAX = 500  # accounts listed in "when each account's models were fetched"
+
+
 def fetched_when() -> None:
-    """When each account's models were fetched (the sync's own record)."""
+    """When each account's models were fetched (the sync's own record), the first SYNCS_MAX by name."""
     with st.expander("When each account's models were fetched"):
-        st.dataframe(model_syncs(store), hide_index=True, key="md_syncs",
+        syncs = model_syncs(store, limit=SYNCS_MAX + 1)
+        if len(syncs) > SYNCS_MAX:
+            st.caption(f"The first {SYNCS_MAX} accounts by name; `allhub models --json` has every account's rows.")
+        st.dataframe(syncs.head(SYNCS_MAX), hide_index=True, key="md_syncs",
                      column_order=["site_name", "fetched_at", "models", "priced"],
                      column_config={"site_name": "Account", "models": "Models", "priced": "Prices told",
                                     "fetched_at": st.column_config.DatetimeColumn("Fetched", format="YYYY-MM-DD HH:mm")})
 
 
-facets = model_facets(store)
+facets = model_facets(store, accounts=False)
 if not facets["models"]:
     st.info("No models stored yet: press **Sync models** (or run `allhub models sync`) to fetch each account's "
             "model list and prices; then every model shows here with the cheapest site marked.",
             icon=":material/sell:")
     fetched_when()
     st.stop()
-names = {a["id"]: a["site_name"] for a in facets["accounts"]}
 TABLE_MAX = 2_000  # rows drawn in the table
 PICKER_MAX = 200  # accounts the Accounts filter lists
 
@@ -59,9 +72,8 @@ with st.container(border=True):
     tags = c5.multiselect("Tags", facets["tags"], key="md_tags", placeholder="any tag")
     # at most PICKER_MAX accounts to pick from (10,000 options cost every run): the chosen ones, then
     # those whose name holds the search text
-    hint = (text or "").strip().lower()
-    options = list(dict.fromkeys([*(i for i in st.session_state.get("md_accounts") or [] if i in names),
-                                  *[i for i in names if not hint or hint in str(names[i]).lower()][:PICKER_MAX]]))
+    names = model_accounts(store, text, st.session_state.get("md_accounts") or [], limit=PICKER_MAX)
+    options = list(names)
     ids = c6.multiselect("Accounts", options, format_func=lambda i: f"{names.get(i, i)} (#{i})",
                          key="md_accounts", placeholder="all accounts",
                          help=f"The first {PICKER_MAX} accounts whose name holds the search text")

@@ -47,8 +47,8 @@ from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["BILLINGS", "MODEL_COLUMNS", "SORTS", "TOKEN_WEIGHTS", "model_count", "model_facets", "model_frame",
-           "model_rows", "model_sites", "model_syncs"]
+__all__ = ["BILLINGS", "MODEL_COLUMNS", "SORTS", "TOKEN_WEIGHTS", "model_accounts", "model_count", "model_facets",
+           "model_frame", "model_rows", "model_sites", "model_syncs"]
 
 
 #: each row's keys, in order: cli.md's contract first, then what the Models page needs
@@ -101,9 +101,7 @@ SELECT m.model, m.account_id, m.site_name, m.grp AS "group", m.billing,
        m.cache_read AS cache_read_usd_per_1m, m.cache_write AS cache_write_usd_per_1m,
        m.outp * m.rate / {DEFAULT_EXCHANGE_RATE} AS effective_output_usd_per_1m,
        m.per_call * m.rate / {DEFAULT_EXCHANGE_RATE} AS effective_call_usd,
-       m.best AS best_group, m.balance_usd, m.rate AS exchange_rate, {{fetched}} AS fetched_at,
-       coalesce((SELECT list(t.name ORDER BY t.name_key) FROM account_tags lk JOIN tags t ON t.id = lk.tag_id
-                 WHERE lk.account_id = m.account_id), []) AS tags
+       m.best AS best_group, m.balance_usd, m.rate AS exchange_rate, {{fetched}} AS fetched_at, {{tags}} AS tags
 FROM sel m LEFT JOIN low l ON l.model_key = m.model_key AND l.billing = m.billing
 ORDER BY {{order}}
 """
@@ -120,6 +118,11 @@ SELECT count(*), count(DISTINCT m.model_key), count(DISTINCT m.account_id),
 FROM o m WHERE {{best}} AND {{where}}
 """
 
+
+#: each row's tags (names, by name); the chart's query leaves them out (``[]``): a model sold on
+#: 50,000 accounts would ask this for every one of them
+_TAGS = ("coalesce((SELECT list(t.name ORDER BY t.name_key) FROM account_tags lk JOIN tags t ON t.id = lk.tag_id "
+         "WHERE lk.account_id = m.account_id), [])")
 
 #: ``fetched_at`` as ISO text in UTC (as ``datetime.isoformat`` writes it), made by DuckDB: a Python
 #: datetime with a time zone per row costs more than the whole query at 100,000 rows
@@ -174,7 +177,7 @@ def _filters(*, model: str | None, exact: bool, account_ids: Iterable[Any] | Non
 def _query(*, model: str | None, exact: bool = False, account_ids: Iterable[Any] | None, tags: Iterable[str] | None,
            vendor: str | None, billing: str | None, group: str | None, text: str | None,
            real: bool, best_only: bool, iso_times: bool = False, sort: str = "cheapest",
-           limit: int | None = None, offset: int = 0) -> tuple[str, list[Any]]:
+           limit: int | None = None, offset: int = 0, tags_too: bool = True) -> tuple[str, list[Any]]:
     """The one query with its filters, order and page."""
     if sort not in SORTS:
         raise ValidationError(f"A sort is one of {', '.join(SORTS)}.")
@@ -187,7 +190,7 @@ def _query(*, model: str | None, exact: bool = False, account_ids: Iterable[Any]
     key_scale = f"rate / {DEFAULT_EXCHANGE_RATE}" if real else "1"
     sql = _SQL.format(model_where=model_where, where=where, key_scale=key_scale,
                       fetched=_ISO_UTC if iso_times else "m.fetched_at", best="m.best" if best_only else "true",
-                      order=order, page=page)
+                      order=order, page=page, tags=_TAGS if tags_too else "[]::VARCHAR[]")
     return sql, [*model_params, *params]
 
 
@@ -245,7 +248,7 @@ def model_sites(store: Store, model: str, *, real: bool = False) -> pd.DataFrame
     all of them summed: what the Models page's chart draws, one bar per site however many
     accounts you hold there."""
     sql, params = _query(model=model, exact=True, account_ids=None, tags=None, vendor=None, billing=None,
-                         group=None, text=None, real=real, best_only=True)
+                         group=None, text=None, real=real, best_only=True, tags_too=False)
     w_in, w_out = TOKEN_WEIGHTS
     per_site = f"""
         WITH m AS ({sql}),
@@ -269,28 +272,51 @@ def model_sites(store: Store, model: str, *, real: bool = False) -> pd.DataFrame
     return frame.reindex(columns=[*MODEL_COLUMNS, "site_url", "accounts"])
 
 
-def model_facets(store: Store) -> dict[str, list[Any]]:
+def model_accounts(store: Store, text: str | None = None, chosen: Iterable[Any] = (),
+                   limit: int = 200) -> dict[int, str]:
+    """The accounts the Models page's account filter offers: ``{id: site_name}``, the ``chosen``
+    ones first, then at most ``limit`` accounts with models whose name holds ``text``, by name
+    (100,000 names a run would cost more than the prices)."""
+    try:
+        picked = [int(i) for i in chosen]
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("An account id must be a whole number.") from exc
+    with store.read() as con:
+        rows = con.execute("""
+            SELECT id, site_name FROM accounts WHERE list_contains(?, id)
+            UNION ALL
+            (SELECT id, site_name FROM accounts
+             WHERE id IN (SELECT account_id FROM model_syncs WHERE models > 0) AND NOT list_contains(?, id)
+               AND contains(lower(site_name), ?)
+             ORDER BY lower(site_name), id LIMIT ?)""",
+                           [picked, picked, (_clean(text) or "").lower(), max(0, int(limit))]).fetchall()
+    return {int(i): str(n or "") for i, n in rows}
+
+
+def model_facets(store: Store, *, accounts: bool = True) -> dict[str, list[Any]]:
     """What the Models page's filters offer, from the stored rows: ``vendors``, ``groups``
-    (priceable or not), ``accounts`` (``{"id", "site_name"}`` of accounts with models), ``tags``
-    (of those accounts) and ``models`` (names, in any case once)."""
+    (priceable or not), ``accounts`` (``{"id", "site_name"}`` of accounts with models; empty when
+    not asked for: the page asks ``model_accounts`` for a few), ``tags`` (of those accounts) and
+    ``models`` (names, in any case once)."""
     with store.read() as con:
         vendors = [r[0] for r in con.execute(
             "SELECT DISTINCT vendor FROM model_prices WHERE vendor <> '' ORDER BY lower(vendor), vendor").fetchall()]
         groups = [r[0] for r in con.execute("SELECT DISTINCT grp FROM account_groups ORDER BY grp").fetchall()]
-        accounts = [{"id": r[0], "site_name": r[1]} for r in con.execute(
+        listed = [{"id": r[0], "site_name": r[1]} for r in con.execute(
             "SELECT id, site_name FROM accounts WHERE id IN (SELECT DISTINCT account_id FROM model_prices) "
-            "ORDER BY lower(site_name), id").fetchall()]
+            "ORDER BY lower(site_name), id").fetchall()] if accounts else []
         tags = [r[0] for r in con.execute(
             "SELECT DISTINCT t.name FROM tags t JOIN account_tags lk ON lk.tag_id = t.id "
             "WHERE lk.account_id IN (SELECT DISTINCT account_id FROM model_prices) ORDER BY t.name").fetchall()]
         models = [r[0] for r in con.execute(
             "SELECT min(model) FROM model_prices GROUP BY lower(model) ORDER BY lower(min(model))").fetchall()]
-    return {"vendors": vendors, "groups": groups, "accounts": accounts, "tags": tags, "models": models}
+    return {"vendors": vendors, "groups": groups, "accounts": listed, "tags": tags, "models": models}
 
 
-def model_syncs(store: Store) -> pd.DataFrame:
+def model_syncs(store: Store, limit: int | None = None) -> pd.DataFrame:
     """When each account's models were last fetched (``fetched_at``, NaT: never), how many, and
-    whether its site told their prices, by site name."""
+    whether its site told their prices, by site name; the first ``limit`` (all when None)."""
+    cut = f" LIMIT {max(0, int(limit))}" if limit is not None else ""
     with store.read() as con:
         return con.execute("""
             SELECT a.id AS account_id, a.site_name, s.fetched_at, s.models, s.priced
@@ -298,4 +324,4 @@ def model_syncs(store: Store) -> pd.DataFrame:
                 SELECT account_id, max(fetched_at) AS fetched_at, arg_max(models, fetched_at) AS models,
                        arg_max(priced, fetched_at) AS priced
                 FROM model_syncs GROUP BY account_id) s ON s.account_id = a.id
-            ORDER BY lower(a.site_name), a.id""").df()
+            ORDER BY lower(a.site_name), a.id""" + cut).df()

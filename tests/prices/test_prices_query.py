@@ -15,6 +15,7 @@ from allhub_core.prices import (
     MODEL_COLUMNS,
     GroupRecord,
     PriceRecord,
+    model_accounts,
     model_count,
     model_facets,
     model_frame,
@@ -311,3 +312,21 @@ def test_offers_follow_a_new_sync_and_a_deleted_account(store):
     assert model_frame(store)["cheapest"].tolist() == [True]
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM model_offers WHERE account_id = ?", [b]).fetchone()[0] == 0
+
+
+def test_the_account_picker_offers_a_few_accounts_with_models_the_chosen_first(store):
+    """``model_accounts``: the chosen accounts, then at most ``limit`` accounts with models whose
+    name holds the text, by name; an account without models is not offered."""
+    ids = {}
+    for name in ("Cobalt", "alpha", "Bravo", "Alpine"):
+        ids[name] = _account(store, name)
+        store_models(store, ids[name], "https://x.example", [PriceRecord("gpt-4o", "tokens", model_ratio=1)],
+                     [GroupRecord("default", ratio=1.0, usable=True)])
+    bare = _account(store, "Almost empty")
+    assert list(model_accounts(store, limit=3)) == [ids["alpha"], ids["Alpine"], ids["Bravo"]]
+    assert list(model_accounts(store, "ALP")) == [ids["alpha"], ids["Alpine"]]
+    assert list(model_accounts(store, "alp", chosen=[ids["Cobalt"]], limit=1)) == [ids["Cobalt"], ids["alpha"]]
+    assert bare not in model_accounts(store, "al")
+    assert len(model_syncs(store, limit=2)) == 2 and len(model_syncs(store)) == 5
+    with pytest.raises(ValidationError, match="whole number"):
+        model_accounts(store, chosen=["x"])

@@ -83,7 +83,7 @@ WITH o AS (
            CASE WHEN a.exchange_rate > 0 THEN a.exchange_rate ELSE {DEFAULT_EXCHANGE_RATE} END AS rate,
            {effective_quota_sql("a")} / {float(QUOTA_PER_USD)} AS balance_usd
     FROM model_offers o JOIN accounts a ON a.id = o.account_id
-    WHERE {{model_where}}
+    WHERE {{model_where}} AND {{best_pre}}
 ),
 k AS (SELECT *, round(nominal_key * {{key_scale}}, 9) AS cmp_key FROM o),
 sel AS (
@@ -190,6 +190,7 @@ def _query(*, model: str | None, exact: bool = False, account_ids: Iterable[Any]
     key_scale = f"rate / {DEFAULT_EXCHANGE_RATE}" if real else "1"
     sql = _SQL.format(model_where=model_where, where=where, key_scale=key_scale,
                       fetched=_ISO_UTC if iso_times else "m.fetched_at", best="m.best" if best_only else "true",
+                      best_pre="o.best" if best_only else "true",
                       order=order, page=page, tags=_TAGS if tags_too else "[]::VARCHAR[]")
     return sql, [*model_params, *params]
 

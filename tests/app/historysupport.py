@@ -14,11 +14,10 @@ from allhub_core.accounts import QUOTA_PER_USD
 from allhub_core.history import record_snapshots
 from allhub_core.store import Store
 
-TODAY = date.today()
-
 
 def day(back: int) -> date:
-    return TODAY - timedelta(days=back)
+    """``back`` days before today, today taken when asked (a run may cross midnight)."""
+    return date.today() - timedelta(days=back)
 
 
 def snapshots(store: Store, by_day: dict[date, dict[int, float]], consumption: dict[date, dict[int, float]] | None = None

@@ -18,7 +18,10 @@ from allhub_core.sites import RefreshResult
 from allhub_core.sync import write_refresh_results
 
 U = 500_000  # quota units per USD
-TODAY = date.today()
+def _today() -> date:
+    """Today when asked, not when the module was imported: a run that crosses midnight still compares
+    one day with the same day."""
+    return date.today()
 
 
 def _account(store, n, **extra):
@@ -43,28 +46,28 @@ def _rows(store, aid):
 
 def test_one_snapshot_per_day_the_last_refresh_wins(store):
     a = _account(store, 1)
-    _snap(store, TODAY, a, 10 * U, consumption=U, income=2 * U)
-    _snap(store, TODAY, a, 9 * U, consumption=2 * U, income=2 * U)
-    assert _rows(store, a) == [(TODAY, 9 * U, 2 * U, 2 * U, False, "refresh")]
+    _snap(store, _today(), a, 10 * U, consumption=U, income=2 * U)
+    _snap(store, _today(), a, 9 * U, consumption=2 * U, income=2 * U)
+    assert _rows(store, a) == [(_today(), 9 * U, 2 * U, 2 * U, False, "refresh")]
 
 
 def test_income_is_estimated_from_yesterday_when_the_site_gives_none(store):
     a = _account(store, 1)
-    _snap(store, TODAY - timedelta(days=1), a, 10 * U)
-    _snap(store, TODAY, a, 12 * U, consumption=U)  # 12 - 10 + 1 = 3 USD came in
+    _snap(store, _today() - timedelta(days=1), a, 10 * U)
+    _snap(store, _today(), a, 12 * U, consumption=U)  # 12 - 10 + 1 = 3 USD came in
     assert _rows(store, a)[-1][2:5] == (U, 3 * U, True)
-    _snap(store, TODAY, a, 5 * U, consumption=U)  # spent more than the drop: never below 0
+    _snap(store, _today(), a, 5 * U, consumption=U)  # spent more than the drop: never below 0
     assert _rows(store, a)[-1][3:5] == (0, True)
     b = _account(store, 2)
-    _snap(store, TODAY, b, 5 * U, consumption=U)  # no yesterday: nothing to estimate from
+    _snap(store, _today(), b, 5 * U, consumption=U)  # no yesterday: nothing to estimate from
     assert _rows(store, b)[-1][3:5] == (None, False)
 
 
 def test_retention_deletes_old_snapshots_and_prune_removes_deleted_accounts(store):
     a, b = _account(store, 1), _account(store, 2)
     for back in (0, 10, 400):
-        _snap(store, TODAY - timedelta(days=back), a, U)
-        _snap(store, TODAY - timedelta(days=back), b, U)
+        _snap(store, _today() - timedelta(days=back), a, U)
+        _snap(store, _today() - timedelta(days=back), b, U)
     with store.write() as con:
         history.record_snapshots(con, [{"id": a, "quota": 2 * U}], retention_days=365)
     assert len(_rows(store, a)) == 2 and len(_rows(store, b)) == 2
@@ -72,11 +75,11 @@ def test_retention_deletes_old_snapshots_and_prune_removes_deleted_accounts(stor
     delete_accounts(store, [b])
     with store.write() as con:
         history.insert_usage_rows(con, a, [
-            {"created_at": int(datetime.combine(TODAY - timedelta(days=100), datetime.min.time()).timestamp())},
+            {"created_at": int(datetime.combine(_today() - timedelta(days=100), datetime.min.time()).timestamp())},
             {"created_at": int(datetime.now().timestamp()) - 60}])
     out = history.prune_history(store, history_days=5, usage_days=90)
     assert out == {"snapshots": 1 + 2, "usage_rows": 1}
-    assert [r[0] for r in _rows(store, a)] == [TODAY] and history.usage_row_count(store) == 1
+    assert [r[0] for r in _rows(store, a)] == [_today()] and history.usage_row_count(store) == 1
 
 
 def _ok(aid, quota, **kw):
@@ -114,7 +117,7 @@ def known(store):
     """
     a, b, c = _account(store, 1), _account(store, 2), _account(store, 3)
     add_tag(store, [a], "Work")
-    d = [TODAY - timedelta(days=n) for n in (3, 2, 1, 0)]
+    d = [_today() - timedelta(days=n) for n in (3, 2, 1, 0)]
     _snap(store, d[0], a, 10 * U, consumption=0, income=0)
     _snap(store, d[0], b, 4 * U, consumption=0, income=0)
     _snap(store, d[0], c, 100 * U, consumption=0, income=0)

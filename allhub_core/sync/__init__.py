@@ -39,6 +39,7 @@ from allhub_core.sync.client_export import (
     ClientExport,
     export_client,
     export_targets,
+    target_for_key,
 )
 from allhub_core.sync.client_push import (
     PUSH_KINDS,
@@ -49,7 +50,6 @@ from allhub_core.sync.client_push import (
     push_target,
     push_targets,
     save_push_target,
-    target_for_key,
 )
 from allhub_core.sync.credential_checks import CredentialCheckReport, check_credentials
 from allhub_core.sync.credential_export import export_credentials

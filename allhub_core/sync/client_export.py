@@ -33,7 +33,7 @@ from allhub_core.transfer.clients import (
 )
 
 __all__ = ["CC_SWITCH_APPS", "CC_SWITCH_DEFAULT_APP", "CLIENT_FORMATS", "ClientExport", "export_client",
-           "export_targets"]
+           "export_targets", "target_for_key"]
 
 #: The formats by name (``transfer.clients.FORMATS``), for the surfaces' choices.
 CLIENT_FORMATS = FORMATS
@@ -91,6 +91,13 @@ def export_targets(store: Store, fmt: str, selection: Iterable[tuple[Any, Any]],
     pairs = list(dict.fromkeys((parse_id(a), check_key_id(k)) for a, k in selection))
     if not pairs:
         raise ValidationError("Choose at least one key to export.")
+    return render_export(fmt, _targets(store, pairs, model, politeness, spec), app=app)
+
+
+def _targets(store: Store, pairs: list[tuple[int, str]], model: str | None, politeness: Politeness | None,
+             spec: Any = None) -> list[ClientTarget]:
+    """The keys ``pairs`` as targets, in their order; each account's keys revealed together. With a
+    format's ``spec``, one that needs models and has none is refused before any reveal."""
     by_account: dict[int, list[str]] = {}
     for aid, kid in pairs:
         by_account.setdefault(aid, []).append(kid)
@@ -99,14 +106,27 @@ def export_targets(store: Store, fmt: str, selection: Iterable[tuple[Any, Any]],
         account = get_account(store, aid)
         rows = {str(r["key_id"]): r for r in _cached_keys(store, aid, politeness)}
         chosen = [_pick(list(rows.values()), aid, k) for k in kids]
-        if spec.needs_models and not (model or "").strip() and not all(_models(store, aid, r) for r in chosen):
+        if spec is not None and spec.needs_models and not (model or "").strip() \
+                and not all(_models(store, aid, r) for r in chosen):
             # before the reveal: no request for an export that cannot be made
             raise ValidationError(f"{spec.label} needs at least one model for account {aid}: sync the account's "
                                   "models or name one.")
         found = reveal_keys(store, aid, [r["key_id"] for r in chosen], politeness=politeness)
         for r in chosen:
             targets[(aid, str(r["key_id"]))] = _target(store, account, r, found[str(r["key_id"])], model)
-    return render_export(fmt, [targets[p] for p in pairs], app=app)
+    return [targets[p] for p in pairs]
+
+
+def target_for_key(store: Store, account_id: Any, key_id: Any = None, *,
+                   politeness: Politeness | None = None) -> ClientTarget:
+    """One account's key as a ``ClientTarget``, revealed (what a push to a service sends): the
+    named key, or the account's first enabled one; its models as ``export_client`` takes them."""
+    aid = parse_id(account_id)
+    if key_id is not None:
+        check_key_id(key_id)  # a bad id is one sentence before any request
+    get_account(store, aid)  # a missing account is NotFound before any request
+    row = _pick(_cached_keys(store, aid, politeness), aid, key_id)
+    return _targets(store, [(aid, str(row["key_id"]))], None, politeness)[0]
 
 
 def export_client(store: Store, fmt: str, account_id: Any, key_id: Any = None, model: str | None = None, *,

@@ -20,14 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from allhub_core.accounts import get_account, whole_number
-from allhub_core.errors import NotFound, SiteError, ValidationError
-from allhub_core.keys import key_rows
+from allhub_core.accounts import whole_number
+from allhub_core.errors import SiteError, ValidationError
 from allhub_core.net import Auth, BusinessError, HttpStatusError, Politeness, Transport
-from allhub_core.prices import stored_models
 from allhub_core.store import PREFERENCES, Store, get_secret, has_secret, read_settings, set_secret, write_settings
 from allhub_core.sync._lanes import network
-from allhub_core.sync.keys import reveal_key
 from allhub_core.transfer.clients.push_payloads import (
     NOTHING,
     PushPlan,
@@ -49,7 +46,6 @@ __all__ = [
     "push_target",
     "push_targets",
     "save_push_target",
-    "target_for_key",
 ]
 
 log = logging.getLogger(__name__)
@@ -170,24 +166,6 @@ def save_push_target(store: Store, kind: str, url: str | None = None, management
 
 
 # -- the key to push ----------------------------------------------------------------------------
-
-def target_for_key(store: Store, account_id: Any, key_id: Any = None, *,
-                   politeness: Politeness | None = None) -> ClientTarget:
-    """One account's key as a ``ClientTarget``: the named key, or the account's first enabled
-    one; its full form from the kept secret or the site (``reveal_key``); the account's stored
-    models."""
-    account = get_account(store, account_id)
-    aid = int(account["id"])
-    if key_id is None:
-        enabled = [r for r in key_rows(store, [aid]) if r.get("status") == "enabled"]
-        if not enabled:
-            raise NotFound(f"Account {aid} has no enabled key stored; sync its keys first.")
-        key_id = enabled[0]["key_id"]
-    secret = reveal_key(store, aid, key_id, politeness=politeness)
-    name = str(account.get("site_name") or account.get("site_url") or "").strip()
-    return ClientTarget(name=name, base_url=str(account["site_url"]).rstrip("/"), api_key=secret,
-                        models=tuple(stored_models(store, aid)))
-
 
 # -- preview and apply --------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ later than the window counted it.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import ssl
 import sys
@@ -53,6 +54,22 @@ finally:
 
 with contextlib.suppress(ImportError):  # anyio's asyncio backend (see above); a later anyio may name it otherwise
     import anyio._backends._asyncio  # noqa: F401
+
+
+class _NoQueryInLog(logging.Filter):
+    """httpx logs each request's whole address at INFO. Our secrets travel in headers, but a query
+    may carry one all the same (New API finds a channel by its key only through
+    ``/api/channel/search?keyword=<key>``, what a push to a user's New API asks): every address
+    httpx logs loses its query."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) and a.query for a in record.args):
+            record.args = tuple(a.copy_with(query=None) if isinstance(a, httpx.URL) else a for a in record.args)
+        return True
+
+
+if not any(isinstance(f, _NoQueryInLog) for f in logging.getLogger("httpx").filters):
+    logging.getLogger("httpx").addFilter(_NoQueryInLog())
 
 __all__ = ["ERRORS", "USER_AGENT", "fetch", "network_error", "not_sent", "origin_client", "tls_context"]
 

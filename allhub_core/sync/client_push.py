@@ -49,24 +49,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-_SEARCH_PATH = "/api/channel/search"
-
-
-class _NoSearchKeyword(logging.Filter):
-    """New API finds a channel by its key only through ``/api/channel/search?keyword=<key>`` (what
-    the extension asks too). httpx logs each request's whole address at INFO; this filter, on
-    httpx's logger, drops the query of those addresses so no key reaches a log."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and any(_SEARCH_PATH in str(a) for a in record.args):
-            record.args = tuple(str(a).split("?", 1)[0] + "?keyword=(hidden)" if _SEARCH_PATH in str(a) else a
-                                for a in record.args)
-        return True
-
-
-if not any(isinstance(f, _NoSearchKeyword) for f in logging.getLogger("httpx").filters):
-    logging.getLogger("httpx").addFilter(_NoSearchKeyword())
-
+_SEARCH_PATH = "/api/channel/search"  # httpx logs it without its query (net._client)
 #: the services a key can be pushed to, by the name ``allhub push-client TARGET`` takes
 PUSH_KINDS = {"cliproxyapi": "CLIProxyAPI", "ccr": "Claude Code Router", "newapi": "New API (your own)"}
 CLIPROXY_PATH = "/v0/management"

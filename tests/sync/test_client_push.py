@@ -119,7 +119,8 @@ def test_ccr_writes_the_whole_config_back_and_restarts(store, fakes):
     assert fakes.ccr.restarts == 1
 
 
-def test_newapi_finds_its_channel_by_key_and_updates_it(store, fakes):
+def test_newapi_finds_its_channel_by_key_and_updates_it(store, fakes, caplog):
+    caplog.set_level(logging.DEBUG)  # httpx logs every address at INFO: the search's key must not be in it
     fakes.newapi.seed([{"name": "someone's", "type": 1, "key": RELAY_KEY, "base_url": "https://relay.example/",
                         "models": "gpt-4o", "group": "default", "priority": 5, "weight": 0, "status": 1}])
     _configure(store, fakes, "newapi")
@@ -133,6 +134,7 @@ def test_newapi_finds_its_channel_by_key_and_updates_it(store, fakes):
     assert len(put) == 1 and "status" not in put[0].json() and "key" not in put[0].json()
     assert all(r.header("new-api-user") == "1" for r in fakes.newapi.requests)
     assert apply_push(store, "newapi", TARGET, politeness=FAST).plan.action == "nothing"
+    assert "/api/channel/search" in caplog.text and RELAY_KEY not in caplog.text
 
 
 @pytest.mark.parametrize("kind", ["cliproxyapi", "ccr", "newapi"])

@@ -27,6 +27,8 @@ from starlette.middleware import Middleware
 from streamlit import config, net_util
 from streamlit.logger import get_logger
 
+from pages._ui import navigation_only
+
 _LOGGER = get_logger("allhub.serve")
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -80,6 +82,7 @@ class OriginGuard:
         await send({"type": "http.response.body", "body": body})
 
 
+navigation_only()  # every run through app.py's st.navigation, the first one of the server too
 app = st.App("app.py", middleware=[Middleware(OriginGuard)])
 
 if __name__ == "__main__":

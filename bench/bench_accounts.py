@@ -210,6 +210,11 @@ def page_child(db: str, runs: int, profile: str | None, only: str | None = None)
     t_import = time.perf_counter()
     from streamlit.testing.v1 import AppTest  # noqa: PLC0415 - timed: the page child measures Streamlit's import
     import_s = time.perf_counter() - t_import
+    # as the server (serve.py) runs them: through app.py's navigation, never Streamlit's legacy
+    # "pages/ folder" mode, which AppTest would otherwise choose again before every run
+    sys.path.insert(0, str(ROOT))
+    from pages._ui import navigation_only  # noqa: PLC0415 - the dashboard's own module, in the child only
+    navigation_only()
 
     harness: list[float] = []
     # AppTest scans the installed packages for components once per AppTest (a server: once at
@@ -270,12 +275,26 @@ def page_child(db: str, runs: int, profile: str | None, only: str | None = None)
         path, title = next((p, t) for n, p, t in PAGES if n == profile)
         at = new_session()
         visit(at, path, title)
+        # the page runs in the script runner's own thread: profile that thread's run, not the
+        # test thread (which only waits for it)
+        from streamlit.runtime.scriptrunner.script_runner import ScriptRunner  # noqa: PLC0415 - Streamlit internals, in the child only
         pr = cProfile.Profile()
-        pr.enable()
+        run_script = ScriptRunner._run_script
+
+        def profiled(self: Any, rerun_data: Any) -> Any:
+            pr.enable()
+            try:
+                return run_script(self, rerun_data)
+            finally:
+                pr.disable()
+        ScriptRunner._run_script = profiled  # type: ignore[method-assign]
         visit(at, path, title)
-        pr.disable()
+        ScriptRunner._run_script = run_script  # type: ignore[method-assign]
         buf = io.StringIO()
-        pstats.Stats(pr, stream=buf).sort_stats("cumulative").print_stats(45)
+        stats = pstats.Stats(pr, stream=buf).sort_stats("cumulative")
+        stats.print_stats(70)
+        if os.environ.get("BENCH_CALLERS"):  # who calls these (a regular expression)
+            stats.print_callers(os.environ["BENCH_CALLERS"])
         out["profile"] = buf.getvalue()
     print("@@RESULT@@" + json.dumps(out))
 

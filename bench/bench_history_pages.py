@@ -36,6 +36,10 @@ def child(db: str, runs: int) -> None:
     os.environ["ALLHUB_DB"] = db
     from streamlit.testing.v1 import AppTest  # noqa: PLC0415 - only the child process runs the pages
 
+    sys.path.insert(0, str(ROOT))
+    from pages._ui import navigation_only  # noqa: PLC0415 - the dashboard's own module, in the child only
+    navigation_only()  # through app.py's navigation, as the server runs them (not the legacy mode)
+
     out: dict[str, list[float]] = {}
     for name, page in PAGES.items():
         times = []

@@ -128,6 +128,10 @@ def child(db: str, runs: int) -> None:
     os.environ["ALLHUB_DB"] = db
     from streamlit.testing.v1 import AppTest  # noqa: PLC0415 - only the child process runs the page
 
+    sys.path.insert(0, str(ROOT))
+    from pages._ui import navigation_only  # noqa: PLC0415 - the dashboard's own module, in the child only
+    navigation_only()  # through app.py's navigation, as the server runs them (not the legacy mode)
+
     times = []
     for i in range(runs + 1):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)

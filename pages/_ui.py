@@ -12,6 +12,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -38,6 +39,7 @@ __all__ = [
     "forget_typed",
     "job_label",
     "money",
+    "navigation_only",
     "open_store",
     "page_store",
     "refresh_stale_once",
@@ -50,6 +52,30 @@ __all__ = [
 ]
 
 _rerouted = threading.Event()
+
+
+def navigation_only() -> None:
+    """Never run this process's sessions in Streamlit's legacy "pages/ folder" mode.
+
+    Streamlit decides that mode when a session's PagesManager is made: an app with a ``pages/``
+    folder beside its main script starts in it (each page file runs bare, without app.py's
+    navigation, sidebar or the run's one store session) until some run calls st.navigation.
+    serve.py calls this before the server starts, so every run goes through app.py, the first
+    one too; the tests and the page bench call it for AppTest, which sets the mode back to
+    "undecided" before every run, so that they run the pages the way the server does.
+    """
+    if getattr(PagesManager.__init__, "_allhub_navigation_only", False):
+        return
+    init = PagesManager.__init__
+
+    def navigation_init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
+        if PagesManager.uses_pages_directory is None:
+            PagesManager.uses_pages_directory = False
+        init(self, *args, **kwargs)
+
+    navigation_init._allhub_navigation_only = True  # type: ignore[attr-defined]
+    PagesManager.__init__ = navigation_init  # type: ignore[method-assign]
+    PagesManager.uses_pages_directory = False
 
 
 def _leave_legacy_pages_mode() -> None:

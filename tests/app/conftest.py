@@ -13,6 +13,11 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the dashboard's pages/
 from pages import _ui
 
+# AppTest decides Streamlit's legacy "pages/ folder" mode again before every run, and in it each
+# page file runs bare; the server (serve.py) never uses that mode: run the pages as it does,
+# through app.py's navigation, its sidebar and the run's one store session
+_ui.navigation_only()
+
 
 @pytest.fixture(autouse=True)
 def _fresh_streamlit_caches():

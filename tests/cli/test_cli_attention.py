@@ -93,11 +93,8 @@ def test_registered_in_a_fresh_process(tmp_path):
     assert json.loads(done.stdout) == []
 
 
-def test_the_demo_has_one_entry_of_every_kind(tmp_path):
-    db = tmp_path / "demo.duckdb"
-    done = subprocess.run([sys.executable, "-m", "allhub_core", "demo", "--no-dashboard", "--demo-db", str(db)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
+def test_the_demo_has_one_entry_of_every_kind(built_demo):
+    db, _ = built_demo
     shown = subprocess.run([sys.executable, "-m", "allhub_core", "--db", str(db), "attention", "--json"],
                            cwd=ROOT, capture_output=True, text=True, timeout=120)
     rows = json.loads(shown.stdout)

@@ -3,20 +3,14 @@ user's sites would get it (no window turned off), and shows a site with a window
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from allhub_core.accounts import DEFAULTS, get_preferences, site_rows
 from allhub_core.automation import list_runs
 from allhub_core.keys import key_rows
 from allhub_core.store import Store
 
 
-def test_the_demo_uses_the_default_politeness_and_fills_every_page(tmp_path):
-    db = tmp_path / "demo.duckdb"
-    done = subprocess.run([sys.executable, "-m", "allhub_core", "demo", "--no-dashboard", "--demo-db", str(db)],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
+def test_the_demo_uses_the_default_politeness_and_fills_every_page(built_demo):
+    db, done = built_demo
     assert "Refresh complete:" in done.stdout and "Traceback" not in done.stderr
     store = Store(db)
     prefs = get_preferences(store)

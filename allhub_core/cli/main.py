@@ -34,6 +34,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from allhub_core import __version__
 from allhub_core.cli.parsers import (
@@ -67,19 +68,57 @@ GROUPS = (account, sites, site, data, history, keys, export_client, push_client,
           attention, diagnose, sandbox, backup, transfer, notify, automation)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser tree. With ``argv`` (what ``main`` parses), only the groups whose commands are
+    named there are built in full; every other command is one line of ``allhub --help`` (its name
+    and help), never parsed: argparse's parsers cost about a millisecond each, and the whole tree
+    is some 60 of them with 400 options, which a command or ``--help`` would pay at every start.
+    Without ``argv``, the whole tree (the tests walk it)."""
     p = Parser(prog="allhub", description="Manage your AI relay-site accounts from the command line.")
     p.add_argument("--version", action="version", version=f"allhub {__version__}")
     p.add_argument("--db", default=None, help="the DuckDB file (default: $ALLHUB_DB or data/allhub.duckdb)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
+    named = None if argv is None else set(argv)
+    lines_only: list[argparse.ArgumentParser] = []
     for group in GROUPS:
-        group.register(sub)
+        lines = _command_lines(group)
+        if named is None or named.intersection(name for name, _ in lines):
+            group.register(sub)
+        else:
+            for name, text in lines:  # in the order register adds them, as ``--help`` lists them
+                lines_only.append(sub.add_parser(name, help=text))
     # --db may also come after the command (``allhub account list --db x.duckdb``).
     for leaf in _leaves(p):
-        if leaf.prog.split()[1] not in ("sandbox", "demo"):
+        if leaf.prog.split()[1] not in ("sandbox", "demo") and leaf not in lines_only:
             leaf.add_argument("--db", default=argparse.SUPPRESS, help="the DuckDB file (same as the global --db)")
     return p
+
+
+class _Lines:
+    """Stands in for argparse's subparsers while a group registers: keeps each top-level command's
+    name and help, and lets every other call (its options, its subcommands) pass unseen."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str | None]] = []
+
+    def add_parser(self, name: str, **kwargs: Any) -> _Unseen:
+        self.lines.append((name, kwargs.get("help")))
+        return _Unseen()
+
+
+class _Unseen:
+    """A parser nobody will parse with: every attribute is a call that does nothing."""
+
+    def __getattr__(self, name: str) -> Callable[..., _Unseen]:
+        return lambda *args, **kwargs: self
+
+
+def _command_lines(group: Any) -> list[tuple[str, str | None]]:
+    """``[(command, help)]`` of one parser module, in the order it registers them."""
+    lines = _Lines()
+    group.register(lines)
+    return lines.lines
 
 
 def _leaves(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
@@ -104,7 +143,8 @@ def exit_code(exc: AllhubError) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(command(args.run)(args) or 0)

@@ -135,3 +135,25 @@ def test_the_parsers_literals_equal_the_rooms_values():
     dedupe = next(a for a in build_parser()._subparsers._group_actions[0].choices["dedupe"]._actions
                   if a.dest == "keep")
     assert set(dedupe.choices) == set(KEEP_RULES)
+
+
+def _help_of(parser: argparse.ArgumentParser, argv: list[str]) -> str:
+    out = __import__("io").StringIO()
+    with __import__("contextlib").redirect_stdout(out), pytest.raises(SystemExit):
+        parser.parse_args(argv)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["account", "--help"], ["keys", "list", "--help"], ["demo", "--help"],
+                                  ["refresh", "--help"]])
+def test_the_tree_built_for_a_command_helps_as_the_whole_tree(argv):
+    """``main`` builds in full only the groups its command names (the others are one help line):
+    every help a user can ask reads exactly as the whole tree's."""
+    assert _help_of(build_parser(argv), argv) == _help_of(build_parser(), argv)
+
+
+@pytest.mark.parametrize("argv", [["refresh", "3", "--force", "--db", "x.duckdb"], ["--db", "x.duckdb", "account", "list"],
+                                  ["keys", "list", "--account", "2", "--json"], ["account", "add", "--url", "https://a.example",
+                                                                                 "--name", "refresh"]])
+def test_the_tree_built_for_a_command_parses_it_as_the_whole_tree(argv):
+    assert vars(build_parser(argv).parse_args(argv)) == vars(build_parser().parse_args(argv))

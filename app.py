@@ -1,6 +1,7 @@
 """allhub dashboard entry point: page config and routing only (pages live in pages/).
 
-Each url_path equals its page file's name: see pages/_ui.py `_leave_legacy_pages_mode`.
+Each url_path equals its page file's name: see pages/_ui.py `navigation_only` (serve.py, the tests
+and the page benches) and `_leave_legacy_pages_mode` (`streamlit run app.py`).
 """
 
 import streamlit as st

@@ -117,10 +117,9 @@ def _groups(frame: pd.DataFrame, column: str | None) -> Iterator[tuple[int, str,
 # ---- balance ---------------------------------------------------------------------------------
 def trend_line(trend: pd.DataFrame, *, currency: str = "USD", title: str = "Total balance, last 30 days") -> go.Figure:
     """One line of the summed balance per day, the area under it filled (Overview)."""
-    area = go.Scatter(x=trend["day"].to_numpy(), y=trend["balance_usd"].to_numpy(), mode="lines+markers",
-                      stackgroup="1", orientation="v", line={"color": _palette()[0], "shape": "linear"},
-                      name="", legendgroup="", showlegend=False,
-                      hovertemplate="%{x|%Y-%m-%d}: %{y:,.2f}<extra></extra>")
+    area = dict(type="scatter", x=trend["day"].to_numpy(), y=trend["balance_usd"].to_numpy(), mode="lines+markers",
+                stackgroup="1", orientation="v", line={"color": _palette()[0], "shape": "linear"},
+                name="", legendgroup="", showlegend=False, hovertemplate="%{x|%Y-%m-%d}: %{y:,.2f}<extra></extra>")
     return _figure([area], title=title, y_title=f"Balance ({money_symbol(currency)})", empty=trend.empty)
 
 
@@ -129,23 +128,23 @@ def balance_trend(frame: pd.DataFrame, metric: str = "balance", *, per_account: 
     """The balance (line) or income / expense / net (bars) per day, summed or one trace per account."""
     col = f"{metric}_usd"
     by_account = per_account and "site_name" in frame.columns
-    hover = "%{x|%Y-%m-%d}: %{y:,.2f}<extra>%{fullData.name}</extra>"
+    kind = "bar" if metric != "balance" else "scattergl" if len(frame) > _WEBGL_ROWS else "scatter"
     colors = _palette()
-    traces: list[Any] = []
+    traces = []
     for place, name, part in _groups(frame, "site_name" if by_account else None):
         color = colors[place % len(colors)]
-        common = {"x": part["day"].to_numpy(), "y": part[col].to_numpy(), "name": name, "legendgroup": name,
-                  "showlegend": by_account, "orientation": "v", "hovertemplate": hover}
-        if metric == "balance" and len(frame) > _WEBGL_ROWS:
-            del common["orientation"]
-            traces.append(go.Scattergl(mode="lines+markers", line={"color": color, "dash": "solid"}, **common))
-        elif metric == "balance":
-            traces.append(go.Scatter(mode="lines+markers", line={"color": color, "dash": "solid"}, **common))
+        trace = dict(type=kind, x=part["day"].to_numpy(), y=part[col].to_numpy(), name=name, legendgroup=name,
+                     showlegend=by_account, hovertemplate="%{x|%Y-%m-%d}: %{y:,.2f}<extra>%{fullData.name}</extra>")
+        if kind == "bar":
+            trace.update(orientation="v", marker={"color": color})
         else:
-            traces.append(go.Bar(marker={"color": color}, **common))
+            trace.update(mode="lines+markers", line={"color": color, "dash": "solid"})
+            if kind == "scatter":  # WebGL lines have no orientation
+                trace["orientation"] = "v"
+        traces.append(trace)
     return _figure(traces, title=f"{METRICS[metric]} per day" + (" per account" if by_account else ""),
                    y_title=f"{METRICS[metric]} ({money_symbol(currency)})", empty=frame.empty, height=400,
-                   showlegend=by_account, **({} if metric == "balance" else {"barmode": "relative"}))
+                   showlegend=by_account, **({"barmode": "relative"} if kind == "bar" else {}))
 
 
 #: Bar colours of the account states (health and check-in); anything else is grey.
@@ -157,18 +156,18 @@ def counts_bar(counts: Mapping[str, int], *, title: str) -> go.Figure:
     """Accounts per state (health or check-in) as horizontal bars, largest on top; empty states left out."""
     items = sorted(((k, int(v)) for k, v in counts.items() if v), key=lambda kv: (kv[1], kv[0]))
     values = np.array([v for _, v in items], dtype="int64")
-    bars = go.Bar(x=values, y=[k.replace("_", " ") for k, _ in items], orientation="h", text=values,
-                  textposition="outside", cliponaxis=False, name="", legendgroup="", showlegend=False,
-                  marker={"color": [STATE_COLORS.get(k, "#8a8f98") for k, _ in items]},
-                  hovertemplate="%{y}: %{x}<extra></extra>")
+    bars = dict(type="bar", x=values, y=[k.replace("_", " ") for k, _ in items], orientation="h", text=values,
+                textposition="outside", cliponaxis=False, name="", legendgroup="", showlegend=False,
+                marker={"color": [STATE_COLORS.get(k, "#8a8f98") for k, _ in items]},
+                hovertemplate="%{y}: %{x}<extra></extra>")
     return _figure([bars], title=title, x_title="Accounts", empty=not items, height=max(180, 60 + 34 * len(items)),
                    barmode="relative")
 
 
-def _hbar(data: pd.DataFrame, x: str, y: str, hover: str) -> go.Bar:
+def _hbar(data: pd.DataFrame, x: str, y: str, hover: str) -> dict[str, Any]:
     """One horizontal bar per row, in the frame's order (the first row at the bottom)."""
-    return go.Bar(x=data[x].to_numpy(), y=data[y].to_numpy(), orientation="h", marker={"color": _palette()[0]},
-                  name="", legendgroup="", showlegend=False, hovertemplate=hover)
+    return dict(type="bar", x=data[x].to_numpy(), y=data[y].to_numpy(), orientation="h",
+                marker={"color": _palette()[0]}, name="", legendgroup="", showlegend=False, hovertemplate=hover)
 
 
 def day_distribution_bar(frame: pd.DataFrame, day: date, *, currency: str = "USD") -> go.Figure:
@@ -182,8 +181,9 @@ def day_distribution_bar(frame: pd.DataFrame, day: date, *, currency: str = "USD
 # ---- usage -----------------------------------------------------------------------------------
 def daily_usage(frame: pd.DataFrame, metric: str = "requests") -> go.Figure:
     """Requests, tokens or cost per day as bars."""
-    bars = go.Bar(x=frame["day"].to_numpy(), y=frame[metric].to_numpy(), orientation="v", name="", legendgroup="",
-                  showlegend=False, marker={"color": _palette()[0]}, hovertemplate="%{x|%Y-%m-%d}: %{y:,}<extra></extra>")
+    bars = dict(type="bar", x=frame["day"].to_numpy(), y=frame[metric].to_numpy(), orientation="v",
+                marker={"color": _palette()[0]}, name="", legendgroup="", showlegend=False,
+                hovertemplate="%{x|%Y-%m-%d}: %{y:,}<extra></extra>")
     return _figure([bars], title=f"{USAGE_METRICS[metric]} per day", y_title=USAGE_METRICS[metric],
                    empty=frame.empty, barmode="relative")
 
@@ -194,10 +194,10 @@ def model_share(frame: pd.DataFrame, top: int = 10) -> go.Figure:
     if len(data) > top:
         rest = pd.DataFrame({"model": ["other"], "requests": [data["requests"].iloc[top:].sum()]})
         data = pd.concat([data[["model", "requests"]].iloc[:top], rest], ignore_index=True)
-    donut = go.Pie(labels=data["model"].to_numpy(), values=data["requests"].to_numpy(), hole=0.45,
-                   textposition="inside", textinfo="percent+label", name="", legendgroup="", showlegend=True,
-                   domain={"x": [0.0, 1.0], "y": [0.0, 1.0]},
-                   hovertemplate="model=%{label}<br>requests=%{value}<extra></extra>")
+    donut = dict(type="pie", labels=data["model"].to_numpy(), values=data["requests"].to_numpy(), hole=0.45,
+                 textposition="inside", textinfo="percent+label", domain={"x": [0.0, 1.0], "y": [0.0, 1.0]},
+                 name="", legendgroup="", showlegend=True,
+                 hovertemplate="model=%{label}<br>requests=%{value}<extra></extra>")
     return _figure([donut], title="Requests per model", x_title=None, y_title=None, empty=data.empty, showlegend=True)
 
 
@@ -222,33 +222,33 @@ def weekday_hour_heatmap(frame: pd.DataFrame) -> go.Figure:
     counts = np.zeros((7, 24), dtype="int64")
     np.add.at(counts, (frame["weekday"].to_numpy(dtype="int64"), frame["hour"].to_numpy(dtype="int64")),
               frame["requests"].to_numpy(dtype="int64"))
-    cells = go.Heatmap(z=counts, x=[f"{h:02d}" for h in range(24)], y=WEEKDAYS, colorscale="Blues",
-                       hovertemplate="%{y} %{x}:00: %{z} requests<extra></extra>", colorbar={"title": {"text": "Requests"}})
+    cells = dict(type="heatmap", z=counts, x=[f"{h:02d}" for h in range(24)], y=WEEKDAYS, colorscale="Blues",
+                 hovertemplate="%{y} %{x}:00: %{z} requests<extra></extra>", colorbar={"title": {"text": "Requests"}})
     return _figure([cells], title="Requests by weekday and hour", empty=frame.empty, height=320,
                    xaxis={"type": "category", "title": {"text": "Hour of day"}}, yaxis={"autorange": "reversed"},
                    legend={"title": {"text": ""}})
 
 
 def latency_histogram(frame: pd.DataFrame) -> go.Figure:
-    """How many requests had each average latency (per model, weighted by its requests)."""
-    bins = go.Histogram(x=frame["avg_latency_s"].to_numpy(), y=frame["requests"].to_numpy(), histfunc="sum",
-                        nbinsx=20, bingroup="x", orientation="v", marker={"color": _palette()[0]}, name="",
-                        legendgroup="", showlegend=False,
-                        hovertemplate="Average latency (s)=%{x}<br>sum of Requests=%{y}<extra></extra>")
+    """How many requests had each average latency (per model, weighted by its requests): 20 bins."""
+    bins = dict(type="histogram", x=frame["avg_latency_s"].to_numpy(), y=frame["requests"].to_numpy(),
+                histfunc="sum", nbinsx=20, bingroup="x", orientation="v", marker={"color": _palette()[0]},
+                name="", legendgroup="", showlegend=False,
+                hovertemplate="Average latency (s)=%{x}<br>sum of Requests=%{y}<extra></extra>")
     return _figure([bins], title="Requests by their model's average latency", x_title="Average latency (s)",
                    y_title="Requests", empty=frame.empty, barmode="relative")
 
 
 def slowest_models(frame: pd.DataFrame, top: int = 10) -> go.Figure:
-    """The models with the highest 95th-percentile latency (average beside it)."""
+    """The models with the highest 95th-percentile latency (average beside it), grouped bars."""
     data = frame.sort_values("p95_latency_s", ascending=False).head(top).iloc[::-1]
     colors = _palette()
-    traces = [go.Bar(x=data[col].to_numpy(), y=data["model"].to_numpy(), orientation="h", name=name,
-                     legendgroup=name, offsetgroup=name, alignmentgroup="True", showlegend=True,
-                     marker={"color": colors[i % len(colors)]},
-                     hovertemplate=f"measure={name}<br>Latency (s)=%{{x}}<br>=%{{y}}<extra></extra>")
-              for i, (col, name) in enumerate((("avg_latency_s", "average"), ("p95_latency_s", "95th percentile")))
-              if not data.empty]
+    measures = (("avg_latency_s", "average"), ("p95_latency_s", "95th percentile")) if not data.empty else ()
+    traces = [dict(type="bar", x=data[col].to_numpy(), y=data["model"].to_numpy(), orientation="h",
+                   marker={"color": colors[i % len(colors)]}, name=name, legendgroup=name, offsetgroup=name,
+                   alignmentgroup="True", showlegend=True,
+                   hovertemplate=f"measure={name}<br>Latency (s)=%{{x}}<br>=%{{y}}<extra></extra>")
+              for i, (col, name) in enumerate(measures)]
     return _figure(traces, title="Slowest models", x_title="Latency (s)", empty=data.empty,
                    height=max(_HEIGHT, 60 + 40 * len(data)), showlegend=True, barmode="group")
 
@@ -291,17 +291,18 @@ def model_price_sites(frame: pd.DataFrame, model: str, *, currency: str = "USD")
                      enumerate(zip(frame["cheapest"], values, strict=True))]
             starred |= {i for i, star in enumerate(stars) if star}  # one star a site, on its first price
             text = [f"{st}{sym}{v:,.4g}" if v == v else "" for st, v in zip(stars, values, strict=True)]
-            traces.append(go.Bar(y=labels, x=values.to_numpy(), name=name, orientation="h", marker={"color": color},
-                                 text=text, textposition="outside", cliponaxis=False, customdata=groups,
-                                 xaxis="x", yaxis="y",
-                                 hovertemplate=f"%{{y}} (%{{customdata}}): {sym}%{{x:,.4f}}<extra>{name}</extra>"))
+            traces.append(dict(type="bar", y=labels, x=values.to_numpy(), xaxis="x", yaxis="y", orientation="h",
+                               name=name, marker={"color": color}, text=text, textposition="outside",
+                               cliponaxis=False, customdata=groups,
+                               hovertemplate=f"%{{y}} (%{{customdata}}): {sym}%{{x:,.4f}}<extra>{name}</extra>"))
     blind = [lab for lab, c in zip(labels, frame.get("comparable", pd.Series(dtype=bool)), strict=True) if not c]
     if not frame.empty:
-        traces.append(go.Bar(y=labels, x=frame["balance_usd"].to_numpy(), name="Your balance", orientation="h",
-                             marker={"color": "rgba(224,161,0,0.35)", "line": {"color": "#e0a100", "width": 1.5}},
-                             text=[f"{sym}{b:,.2f}" if b == b else "" for b in frame["balance_usd"]],
-                             textposition="outside", cliponaxis=False, xaxis="x2", yaxis="y2",
-                             hovertemplate=f"%{{y}}: {sym}%{{x:,.2f}}<extra></extra>"))
+        traces.append(dict(type="bar", y=labels, x=frame["balance_usd"].to_numpy(), xaxis="x2", yaxis="y2",
+                           orientation="h", name="Your balance",
+                           marker={"color": "rgba(224,161,0,0.35)", "line": {"color": "#e0a100", "width": 1.5}},
+                           text=[f"{sym}{b:,.2f}" if b == b else "" for b in frame["balance_usd"]],
+                           textposition="outside", cliponaxis=False,
+                           hovertemplate=f"%{{y}}: {sym}%{{x:,.2f}}<extra></extra>"))
     right = _PRICE_PANEL + _GAP
     notes = [{"text": text, "x": x, "y": 1.0, "xref": "paper", "yref": "paper", "xanchor": "center",
               "yanchor": "bottom", "showarrow": False, "font": {"size": 16}}

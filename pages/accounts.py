@@ -6,15 +6,14 @@ from allhub_core import accounts as acc
 from allhub_core.accounts import (
     CHECKIN_FILTERS,
     AccountFilter,
-    count_accounts,
     facet_counts,
     get_preferences,
     grid_changes,
     grid_frame,
     list_accounts,
-    list_tags,
     selected_ids,
     set_preference,
+    tag_names,
     totals,
 )
 from allhub_core.history import sparklines
@@ -51,8 +50,8 @@ facets = facet_counts(store, flt)
 with st.container(border=True):
     c1, c2, c3 = st.columns([3, 3, 2])
     c1.text_input("Search", key="f_search", placeholder="name, username, URL, tag or notes")
-    tag_names = [t["name"] for t in list_tags(store)]
-    c2.multiselect("Tags (any of)", tag_names, key="f_tags",
+    all_tags = tag_names(store)
+    c2.multiselect("Tags (any of)", all_tags, key="f_tags",
                    format_func=lambda t: f"{t} ({facets['tags'].get(t, 0)})")
     c3.selectbox("Status", ["all", "enabled", "disabled"], key="f_status",
                  format_func=lambda s: s if s == "all" else f"{s} ({facets['status'].get(s, 0)})")
@@ -86,7 +85,7 @@ m4.metric("Today's income", money(tot[f"income_{low}"], currency),
           help=f"{tot['income_covered']} account(s) reported today's income")
 
 # ---- grid --------------------------------------------------------------------------------
-n = count_accounts(store, flt)
+n = tot["accounts"]  # the filtered accounts: the totals count them
 pages = max(1, -(-n // PAGE_SIZE))
 page = st.number_input(f"Page (of {pages}, {PAGE_SIZE} per page)", 1, pages, 1, key="page") if pages > 1 else 1
 frame = grid_frame(list_accounts(store, flt, prefs, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
@@ -123,7 +122,7 @@ st.data_editor(
         "site_url": cc.LinkColumn("Site", validate=r"^https?://"),
         "site_type": cc.TextColumn("Type"),
         "username": cc.TextColumn("User"),
-        "tags": cc.MultiselectColumn("Tags", options=tag_names, accept_new_options=True),
+        "tags": cc.MultiselectColumn("Tags", options=all_tags, accept_new_options=True),
         "balance": cc.NumberColumn(f"Balance {sym}", format="%.2f", help="Wallet balance"),
         "subscription": cc.NumberColumn(f"Subscription {sym}", format="%.2f",
                                         help="What is left of the account's active plans (New API); not in the balance"),

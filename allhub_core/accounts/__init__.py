@@ -1,9 +1,10 @@
 """Accounts (layer L3): the account entity on the store, and the facade other rooms use.
 
 ``model`` checks input, ``write`` adds and changes accounts (one transaction each),
-``query`` filters, sorts and totals as SQL, ``checkin_today`` is the one rule for today's
-check-in state (every surface and the scheduler use it), ``attention`` the one rule for "needs
-attention" and the effective balance, ``records`` is the Account JSON shape,
+``query`` filters, sorts and totals as SQL (``facets`` the filters' counts, ``checkin_rows`` the
+Check-in page's rows), ``checkin_today`` is the one rule for today's check-in state (every
+surface and the scheduler use it), ``attention`` the one rule for "needs attention" and the
+effective balance, ``records`` is the Account JSON shape,
 ``grid`` the editable table, plus ``tags``, ``dedupe`` (exact duplicates), ``lookalike`` (suspected ones)
 and ``preferences``. Pages, the CLI and other
 rooms import from here, not from the modules. See docs/architecture.md.
@@ -18,6 +19,7 @@ from allhub_core.accounts.attention import (
     effective_quota_sql,
     needs_attention_sql,
 )
+from allhub_core.accounts.checkin_rows import CheckInPage, checkin_page, checkin_row
 from allhub_core.accounts.checkin_today import (
     CHECKIN_DONE_SQL,
     able_to_check_in_sql,
@@ -28,6 +30,7 @@ from allhub_core.accounts.checkin_today import (
     todays_log_join,
 )
 from allhub_core.accounts.dedupe import KEEP_RULES, DedupeScan, DuplicateGroup, apply_dedupe, scan_duplicates
+from allhub_core.accounts.facets import facet_counts
 from allhub_core.accounts.grid import CHECKIN_BADGE, GRID_EDITABLE, HEALTH_BADGE, grid_changes, grid_frame, selected_ids
 from allhub_core.accounts.lookalike import (
     LookalikePair,
@@ -62,13 +65,9 @@ from allhub_core.accounts.query import (
     CHECKIN_FILTERS,
     TABLE_COLUMNS,
     AccountFilter,
-    CheckInPage,
     account_choices,
     account_table,
-    checkin_page,
-    checkin_row,
     count_accounts,
-    facet_counts,
     list_accounts,
     totals,
 )
@@ -85,7 +84,7 @@ from allhub_core.accounts.site_profiles import (
     site_windows,
 )
 from allhub_core.accounts.status import checkin_retry_plan
-from allhub_core.accounts.tags import create_tag, delete_tag, list_tags, normalize_tag_name, rename_tag
+from allhub_core.accounts.tags import create_tag, delete_tag, list_tags, normalize_tag_name, rename_tag, tag_names
 from allhub_core.accounts.write import (
     CHECKIN_METHODS,
     SECRET_NAMES,
@@ -211,6 +210,7 @@ __all__ = [
     "set_site_window",
     "site_rows",
     "site_windows",
+    "tag_names",
     "todays_log_join",
     "totals",
     "update_accounts",

@@ -9,21 +9,15 @@ status counts only for the day it was observed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from allhub_core.accounts.attention import attention_kinds_sql, effective_quota_sql, needs_attention_sql
-from allhub_core.accounts.checkin_today import checkin_state_sql, todays_log_join
+from allhub_core.accounts.attention import effective_quota_sql, needs_attention_sql
+from allhub_core.accounts.checkin_today import checkin_state_sql
 from allhub_core.origin import origin_key
 from allhub_core.store import Store, one_row
-from allhub_core.vocab import (
-    HEALTH_VALUES,
-    QUOTA_PER_USD,
-    UNCLASSIFIED,
-    CheckInReason,
-    CheckInResult,
-    CheckInState,
-)
+from allhub_core.vocab import HEALTH_VALUES, QUOTA_PER_USD, CheckInState
 
 if TYPE_CHECKING:  # list_accounts returns a frame (DuckDB imports pandas when it makes one)
     import pandas as pd
@@ -36,13 +30,10 @@ __all__ = [
     "QUOTA_PER_USD",
     "TABLE_COLUMNS",
     "AccountFilter",
-    "CheckInPage",
     "account_choices",
     "account_table",
-    "checkin_page",
-    "checkin_row",
+    "account_view",
     "count_accounts",
-    "facet_counts",
     "list_accounts",
     "order_by_sql",
     "totals",
@@ -56,30 +47,52 @@ CHECKIN_FILTER_STATES = {"checked": CheckInState.CHECKED, "not_checked": CheckIn
 CHECKIN_FILTERS = {key: state.label for key, state in CHECKIN_FILTER_STATES.items()}
 
 # One row per account with derived columns. current_date follows the DuckDB TimeZone setting.
-ACCOUNT_VIEW = f"""
+# Each derived column: its SQL and the join it needs (None: the account row alone).
+_JOINS = {
+    "pins": "LEFT JOIN (SELECT account_id, max(seq) AS seq FROM pins GROUP BY account_id) p ON p.account_id = a.id",
+    "order": ("LEFT JOIN (SELECT account_id, min(position) AS position FROM manual_order GROUP BY account_id) mo "
+              "ON mo.account_id = a.id"),
+}
+_DERIVED: dict[str, tuple[str, str | None]] = {
+    "pin_seq": ("p.seq", "pins"),
+    "pinned": ("(p.seq IS NOT NULL)", "pins"),
+    "manual_position": ("mo.position", "order"),
+    "eff_quota": (effective_quota_sql("a"), None),
+    "stats_today": ("(a.stats_date = current_date)", None),
+    "cons_today": ("CASE WHEN a.stats_date = current_date AND a.consumption_availability <> 'unavailable' "
+                   "THEN a.today_consumption END", None),
+    "inc_today": ("CASE WHEN a.stats_date = current_date AND a.income_availability <> 'unavailable' "
+                  "THEN a.today_income END", None),
+    "cons_avail": ("CASE WHEN a.stats_date = current_date THEN a.consumption_availability "
+                   "ELSE 'unavailable' END", None),
+    "inc_avail": ("CASE WHEN a.stats_date = current_date THEN a.income_availability ELSE 'unavailable' END", None),
+    "checkin_today": (checkin_state_sql("a"), None),
+    "needs_attention": (needs_attention_sql("a"), None),
+}
+
+
+def account_view(reads: str | None = None, where: str = "") -> str:
+    """``WITH v AS (...)``: one row per account (``a.*``) with the derived columns that ``reads``
+    (the rest of the statement) names as ``v.<column>`` (all of them when None: ``ACCOUNT_VIEW``),
+    restricted by the SQL condition ``where`` on ``a`` when given.
+
+    Issue 18: DuckDB keeps the joins of a derived column nobody reads (the check-in log's latest
+    attempt and the low-balance line behind ``needs_attention``, the pins, the manual order), so a
+    statement builds only what it names: a sort, a count or a total that does not filter on
+    attention never looks at the log for it."""
+    names = [n for n in _DERIVED if reads is None or re.search(rf"\bv\.{n}\b", reads)]
+    joins = dict.fromkeys(j for n in names if (j := _DERIVED[n][1]))
+    cols = "".join(f",\n        {_DERIVED[n][0]} AS {n}" for n in names)
+    cond = f"\n    WHERE {where}" if where else ""
+    return f"""
 WITH v AS (
-    SELECT a.*,
-        p.seq AS pin_seq,
-        (p.seq IS NOT NULL) AS pinned,
-        mo.position AS manual_position,
-        {effective_quota_sql("a")} AS eff_quota,
-        (a.stats_date = current_date) AS stats_today,
-        CASE WHEN a.stats_date = current_date AND a.consumption_availability <> 'unavailable'
-             THEN a.today_consumption END AS cons_today,
-        CASE WHEN a.stats_date = current_date AND a.income_availability <> 'unavailable'
-             THEN a.today_income END AS inc_today,
-        CASE WHEN a.stats_date = current_date THEN a.consumption_availability
-             ELSE 'unavailable' END AS cons_avail,
-        CASE WHEN a.stats_date = current_date THEN a.income_availability
-             ELSE 'unavailable' END AS inc_avail,
-        {checkin_state_sql("a")} AS checkin_today,
-        {needs_attention_sql("a")} AS needs_attention
-    FROM accounts a
-    LEFT JOIN (SELECT account_id, max(seq) AS seq FROM pins GROUP BY account_id) p ON p.account_id = a.id
-    LEFT JOIN (SELECT account_id, min(position) AS position FROM manual_order GROUP BY account_id) mo
-           ON mo.account_id = a.id
+    SELECT a.*{cols}
+    FROM accounts a {" ".join(_JOINS[j] for j in joins)}{cond}
 )
 """
+
+
+ACCOUNT_VIEW = account_view()
 # Tags are joined only where needed (a tag filter, search, or the rows of one page): building
 # every account's tag list before filtering cost more than the rest of the query.
 _HAS_TAG = ("EXISTS (SELECT 1 FROM account_tags lk JOIN tags t ON t.id = lk.tag_id "
@@ -232,31 +245,43 @@ GRID_COLUMNS = f"""
 """
 
 
-def _list_sql(f: AccountFilter | None, prefs: dict[str, Any], limit: int | None,
-              offset: int) -> tuple[str, list[Any]]:
+def _ordered_ids(con: Any, f: AccountFilter | None, prefs: dict[str, Any], limit: int | None,
+                 offset: int) -> list[int]:
+    """The ids of the filtered accounts in the user's order (one page when ``limit`` is given):
+    DuckDB's top-N over the sort keys alone, not a window over every grid column (issue 18: the
+    window sorted 100,000 rows of 45 columns to keep 100)."""
     params: list[Any] = []
-    where = where_sql(f, params)
-    order = order_by_sql(prefs)[len("ORDER BY "):]
-    window = ""
+    body = f"SELECT v.id FROM v {where_sql(f, params)} {order_by_sql(prefs)}"
     if limit is not None:
-        window = "QUALIFY rn > ? AND rn <= ?"
-        params += [int(offset), int(offset) + int(limit)]
-    sql = f"""{ACCOUNT_VIEW},
-    page AS (SELECT {GRID_COLUMNS}, row_number() OVER (ORDER BY {order}) AS rn FROM v {where} {window}),
-    tg AS (SELECT lk.account_id, list(t.name ORDER BY t.name_key) AS tags
-           FROM account_tags lk JOIN tags t ON t.id = lk.tag_id
-           WHERE lk.account_id IN (SELECT id FROM page) GROUP BY lk.account_id)
-    SELECT page.* EXCLUDE (rn), coalesce(tg.tags, []::VARCHAR[]) AS tags
-    FROM page LEFT JOIN tg ON tg.account_id = page.id ORDER BY page.rn"""
-    return sql, params
+        body += " LIMIT ? OFFSET ?"
+        params += [int(limit), int(offset)]
+    return [r[0] for r in con.execute(account_view(body) + body, params).fetchall()]
+
+
+def _grid_sql() -> str:
+    """The grid's columns and tags of the accounts ``$ids``, in that list's order: the derived
+    columns are built for those accounts only."""
+    body = f"""SELECT {GRID_COLUMNS}, coalesce(tg.tags, []::VARCHAR[]) AS tags
+    FROM (SELECT unnest($ids) AS id, generate_subscripts($ids, 1) AS pos) ord JOIN v ON v.id = ord.id
+    LEFT JOIN (SELECT lk.account_id, list(t.name ORDER BY t.name_key) AS tags
+               FROM account_tags lk JOIN tags t ON t.id = lk.tag_id
+               WHERE lk.account_id IN (SELECT unnest($ids)) GROUP BY lk.account_id) tg ON tg.account_id = v.id
+    ORDER BY ord.pos"""
+    return account_view(body, where="a.id IN (SELECT unnest($ids))") + body
+
+
+def _grid_rows(con: Any, f: AccountFilter | None, prefs: dict[str, Any], limit: int | None,
+               offset: int) -> Any:
+    """The cursor of the grid rows (``GRID_COLUMNS`` and ``tags``) of the filtered accounts in the
+    user's order: their ids first, then the columns of those rows alone."""
+    return con.execute(_grid_sql(), {"ids": _ordered_ids(con, f, prefs, limit, offset)})
 
 
 def list_accounts(store: Store, f: AccountFilter | None, prefs: dict[str, Any],
                   limit: int | None = None, offset: int = 0) -> pd.DataFrame:
     """The filtered, sorted accounts (one page when ``limit`` is given) as a DataFrame."""
-    sql, params = _list_sql(f, prefs, limit, offset)
     with store.read() as con:
-        df = con.execute(sql, params).df()
+        df = _grid_rows(con, f, prefs, limit, offset).df()
     df["tags"] = df["tags"].map(lambda v: [] if v is None else [str(x) for x in v])
     return df
 
@@ -266,19 +291,17 @@ def account_choices(store: Store, f: AccountFilter | None, prefs: dict[str, Any]
     ``site_name``, ``exchange_rate``, ``exclude_from_total_balance``, ``exclude_from_today_income``
     (``list_accounts`` builds every grid column and the tags: seconds at 100,000 accounts)."""
     params: list[Any] = []
-    where = where_sql(f, params)
-    sql = (f"{ACCOUNT_VIEW} SELECT v.id, v.site_name, v.exchange_rate, v.exclude_from_total_balance, "
-           f"v.exclude_from_today_income FROM v {where} {order_by_sql(prefs)}")
+    body = (f"SELECT v.id, v.site_name, v.exchange_rate, v.exclude_from_total_balance, "
+            f"v.exclude_from_today_income FROM v {where_sql(f, params)} {order_by_sql(prefs)}")
     with store.read() as con:
-        return con.execute(sql, params).df()
+        return con.execute(account_view(body) + body, params).df()
 
 
 def account_rows(store: Store, f: AccountFilter | None, prefs: dict[str, Any]) -> list[dict[str, Any]]:
     """The same rows as ``list_accounts``, as plain dicts: the CLI's records need no pandas
     (whose import alone is a third of a second of ``allhub account add``)."""
-    sql, params = _list_sql(f, prefs, None, 0)
     with store.read() as con:
-        cur = con.execute(sql, params)
+        cur = _grid_rows(con, f, prefs, None, 0)
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
     for r in rows:
@@ -297,22 +320,21 @@ def account_table(store: Store, f: AccountFilter | None, prefs: dict[str, Any]) 
     timestamps alone take DuckDB 0.1 s to hand over at 10,000 accounts)."""
     params: list[Any] = []
     where = where_sql(f, params)
-    sql = f"""{ACCOUNT_VIEW},
-    tg AS (SELECT lk.account_id, string_agg(t.name, ',' ORDER BY t.name_key) AS tags
-           FROM account_tags lk JOIN tags t ON t.id = lk.tag_id GROUP BY lk.account_id)
-    SELECT v.id, v.site_name, v.pinned, v.disabled, v.site_url, v.site_type, v.username,
+    body = f"""SELECT v.id, v.site_name, v.pinned, v.disabled, v.site_url, v.site_type, v.username,
            coalesce(tg.tags, '') AS tags, round(v.eff_quota / {QUOTA_PER_USD}, 6) AS balance_usd,
            v.health_status, v.checkin_today AS checkin_status
-    FROM v LEFT JOIN tg ON tg.account_id = v.id {where} {order_by_sql(prefs)}"""
+    FROM v LEFT JOIN (SELECT lk.account_id, string_agg(t.name, ',' ORDER BY t.name_key) AS tags
+                      FROM account_tags lk JOIN tags t ON t.id = lk.tag_id GROUP BY lk.account_id) tg
+         ON tg.account_id = v.id {where} {order_by_sql(prefs)}"""
     with store.read() as con:
-        return con.execute(sql, params).fetchall()
+        return con.execute(account_view(body) + body, params).fetchall()
 
 
 def count_accounts(store: Store, f: AccountFilter | None) -> int:
     params: list[Any] = []
+    body = f"SELECT count(*) FROM v {where_sql(f, params)}"
     with store.read() as con:
-        return one_row(con.execute(f"{ACCOUNT_VIEW} SELECT count(*) FROM v {where_sql(f, params)}",
-                                   params))[0]
+        return one_row(con.execute(account_view(body) + body, params))[0]
 
 
 def totals(store: Store, f: AccountFilter | None) -> dict[str, Any]:
@@ -328,8 +350,7 @@ def totals(store: Store, f: AccountFilter | None) -> dict[str, Any]:
     q = QUOTA_PER_USD
     bal = "NOT v.disabled AND NOT v.exclude_from_total_balance"
     inc = "NOT v.disabled AND NOT v.exclude_from_today_income"
-    sql = f"""{ACCOUNT_VIEW}
-    SELECT count(*) AS accounts,
+    body = f"""SELECT count(*) AS accounts,
       count(*) FILTER (WHERE NOT v.disabled) AS enabled,
       coalesce(sum(v.eff_quota / {q}) FILTER (WHERE {bal}), 0) AS balance_usd,
       coalesce(sum(v.eff_quota / {q} * v.exchange_rate) FILTER (WHERE {bal}), 0) AS balance_cny,
@@ -344,165 +365,7 @@ def totals(store: Store, f: AccountFilter | None) -> dict[str, Any]:
       count(v.inc_today) FILTER (WHERE NOT v.disabled AND NOT v.exclude_from_today_income) AS income_covered
     FROM v {where_sql(f, params)}"""
     with store.read() as con:
-        cur = con.execute(sql, params)
+        cur = con.execute(account_view(body) + body, params)
         names = [d[0] for d in cur.description]
         row = one_row(cur)
     return dict(zip(names, row, strict=True))
-
-
-#: the filter kinds that have facet counts, each counted with all the *other* filters applied
-_FACET_KINDS = ("tags", "status", "site_types", "health", "checkin", "attention")
-
-
-def _kind_sql(f: AccountFilter, kind: str, params: list[Any]) -> str:
-    """One filter kind of ``f`` alone as a boolean SQL expression (true: it does not filter)."""
-    fields: dict[str, dict[str, Any]] = {
-        "tags": {"tags": f.tags}, "status": {"status": f.status}, "site_types": {"site_types": f.site_types},
-        "health": {"health": f.health}, "checkin": {"checkin": f.checkin}, "attention": {"attention": f.attention},
-        "rest": {"search": f.search, "ids": f.ids}}
-    only = AccountFilter(**fields[kind])
-    where = where_sql(only, params)
-    return f"coalesce({where[len('WHERE '):]}, false)" if where else "true"
-
-
-def facet_counts(store: Store, f: AccountFilter | None) -> dict[str, dict[str, int]]:
-    """Per-value counts for each filter kind, with all *other* filters applied (as upstream).
-
-    One pass over the accounts (issue 18; it was one query per kind, each building the view
-    with today's check-in state and attention again): every account's facet values and whether
-    it passes each filter kind, grouped; a kind's counts are the groups that pass every other
-    kind. The tag counts join the tag links of the accounts that pass every kind but tags."""
-    f = f or AccountFilter()
-    params: list[Any] = []
-    passes = {kind: _kind_sql(f, kind, params) for kind in (*_FACET_KINDS, "rest")}
-    cols = ", ".join(f"{sql} AS p_{kind}" for kind, sql in passes.items())
-    tag_params: list[Any] = []
-    w = where_sql(f, tag_params, skip="tags")
-    with store.read() as con:
-        groups = con.execute(
-            f"{ACCOUNT_VIEW} SELECT v.site_type, v.health_status, v.disabled, v.checkin_today, "
-            f"coalesce(v.needs_attention, false) AS attention, {cols}, count(*) AS n FROM v GROUP BY ALL",
-            params).fetchall()
-        tags = dict(con.execute(
-            f"{ACCOUNT_VIEW} SELECT t.name, count(DISTINCT lk.account_id) FROM account_tags lk "
-            f"JOIN tags t ON t.id = lk.tag_id WHERE lk.account_id IN (SELECT v.id FROM v {w}) GROUP BY t.name",
-            tag_params).fetchall())
-    names = (*_FACET_KINDS, "rest")
-    out: dict[str, dict[str, int]] = {"tags": tags, "site_types": {}, "health": {}, "status": {}}
-    checkin_raw: dict[str, int] = {}
-    attention = 0
-    for site_type, health, disabled, checkin_today, needs, *flags, n in groups:
-        ok = dict(zip(names, flags, strict=True))
-
-        def others(kind: str, ok: dict[str, bool] = ok) -> bool:
-            return all(v for k, v in ok.items() if k != kind)
-
-        if others("site_types"):
-            out["site_types"][site_type] = out["site_types"].get(site_type, 0) + n
-        if others("health"):
-            out["health"][health] = out["health"].get(health, 0) + n
-        if others("status"):
-            key = "disabled" if disabled else "enabled"
-            out["status"][key] = out["status"].get(key, 0) + n
-        if others("checkin"):
-            checkin_raw[checkin_today] = checkin_raw.get(checkin_today, 0) + n
-        if needs and others("attention"):
-            attention += n
-    out["checkin"] = {key: checkin_raw.get(state.value, 0) for key, state in CHECKIN_FILTER_STATES.items()}
-    out["attention"] = {"attention": attention}
-    return out
-
-
-# ---- the Check-in page ---------------------------------------------------------------------------
-# One row per enabled account with today's check-in state, the latest attempt and its attention
-# reasons: the rows of ``status.todays_checkins``, the same SQL fragments.
-_CHECKIN_ROWS = f"""
-WITH r AS (
-    SELECT a.id, a.site_name, a.site_url, a.site_type, a.checkin_method, a.auto_checkin,
-           {checkin_state_sql("a")} AS state,
-           ck.last_result AS result, ck.last_reason AS reason, ck.last_message AS message,
-           coalesce(nullif(a.checkin_url, ''), ck.last_url) AS checkin_url, ck.last_at AS attempted_at,
-           {attention_kinds_sql("a")} AS attention
-    FROM accounts a {todays_log_join("a", detail=True)}
-    WHERE NOT a.disabled)
-"""
-
-
-@dataclass
-class CheckInPage:
-    """What the Check-in page shows, counted over every enabled account and listed one page at a
-    time (issue 18: building 100,000 rows in Python cost more than a second)."""
-
-    rows: list[dict[str, Any]]
-    """The requested page of rows (``status.todays_checkins``' columns), by id."""
-    total: int
-    """Enabled accounts."""
-    matching: int
-    """Rows before paging (all enabled accounts, or those that need attention)."""
-    results: dict[str, int]
-    """``CheckInResult`` value -> accounts whose latest attempt today came to it; ``unsupported``
-    also counts the accounts known to have no check-in and not attempted."""
-    attention: int
-    """Accounts that need attention."""
-    names: dict[int, str]
-    """Every enabled account's id -> site name (the method's account picker)."""
-    by_hand: dict[int, str]
-    """Accounts with a check-in page not checked in today: id -> site name."""
-
-
-def checkin_page(store: Store, *, attention_only: bool = False, limit: int | None = None,
-                 offset: int = 0, result: str | None = None, reason: str | None = None) -> CheckInPage:
-    """The Check-in page's figures in SQL: the counts over every enabled account, and only the
-    rows of one page (``limit`` from ``offset``, by id; only those needing attention with
-    ``attention_only``; only today's latest ``result`` (a ``CheckInResult`` value) and ``reason``
-    (a ``CheckInReason`` value, or ``UNCLASSIFIED``: attempted today with no reason, older rows))."""
-    counted = ", ".join(
-        f"count(*) FILTER (WHERE result = '{r.value}'"
-        + (f" OR (result IS NULL AND state = '{CheckInState.UNSUPPORTED.value}')" if r is CheckInResult.UNSUPPORTED
-           else "") + f") AS \"{r.value}\"" for r in CheckInResult)
-    where: list[str] = []
-    params: list[Any] = []
-    if attention_only:
-        where.append("len(attention) > 0")
-    if result:
-        where.append("result = ?")
-        params.append(CheckInResult(result).value)
-    if reason == UNCLASSIFIED:
-        where.append("result IS NOT NULL AND reason IS NULL")
-    elif reason:
-        where.append("reason = ?")
-        params.append(CheckInReason(reason).value)
-    cond = ("WHERE " + " AND ".join(where)) if where else ""
-    head_params = list(params)
-    window = ""
-    if limit is not None:
-        window = "LIMIT ? OFFSET ?"
-        params += [int(limit), int(offset)]
-    with store.read() as con:
-        cur = con.execute(f"""{_CHECKIN_ROWS}
-            SELECT count(*) AS total, count(*) FILTER (WHERE len(attention) > 0) AS attention, {counted},
-                   count(*) FILTER ({cond.removeprefix("WHERE ") or "true"}) AS matching,
-                   list(id ORDER BY id) AS ids, list(site_name ORDER BY id) AS names,
-                   list(id ORDER BY id) FILTER (WHERE coalesce(checkin_url, '') <> ''
-                                                AND state <> '{CheckInState.CHECKED.value}') AS hand_ids,
-                   list(site_name ORDER BY id) FILTER (WHERE coalesce(checkin_url, '') <> ''
-                                                       AND state <> '{CheckInState.CHECKED.value}') AS hand_names
-            FROM r""", head_params)
-        head = dict(zip([d[0] for d in cur.description], one_row(cur), strict=True))
-        cur = con.execute(f"{_CHECKIN_ROWS} SELECT * FROM r {cond} ORDER BY id {window}", params)
-        names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-    return CheckInPage(
-        rows=rows, total=int(head["total"]), matching=int(head["matching"]),
-        results={r.value: int(head[r.value]) for r in CheckInResult}, attention=int(head["attention"]),
-        names=dict(zip(head["ids"] or [], head["names"] or [], strict=True)),
-        by_hand=dict(zip(head["hand_ids"] or [], head["hand_names"] or [], strict=True)))
-
-
-def checkin_row(store: Store, account_id: int) -> dict[str, Any] | None:
-    """One enabled account's row of the Check-in page (None: no such enabled account)."""
-    with store.read() as con:
-        cur = con.execute(f"{_CHECKIN_ROWS} SELECT * FROM r WHERE id = ?", [int(account_id)])
-        names = [d[0] for d in cur.description]
-        rows = cur.fetchall()
-    return dict(zip(names, rows[0], strict=True)) if rows else None

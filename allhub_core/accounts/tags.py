@@ -20,6 +20,7 @@ __all__ = [
     "normalize_tag_name",
     "rename_tag",
     "resolve_tag_ids",
+    "tag_names",
 ]
 
 MAX_TAG_LEN = 64
@@ -45,13 +46,25 @@ def normalize_tag_name(name: str | None) -> str:
 
 
 def list_tags(store: Store) -> list[dict]:
-    """All tags sorted by name (case-insensitive) with the number of accounts carrying each."""
+    """All tags sorted by name (case-insensitive) with the number of accounts carrying each.
+
+    The links are counted per tag id before the names join (issue 18: grouping 250,000 joined
+    rows by name cost 0.1 s at 100,000 accounts); an account is counted once per tag."""
     with store.read() as con:
         rows = con.execute("""
-            SELECT t.id, t.name, count(DISTINCT lk.account_id) AS n
-            FROM tags t LEFT JOIN account_tags lk ON lk.tag_id = t.id
-            GROUP BY t.id, t.name, t.name_key ORDER BY t.name_key, t.id""").fetchall()
+            SELECT t.id, t.name, coalesce(lk.n, 0) AS n FROM tags t
+            LEFT JOIN (SELECT tag_id, count(*) AS n
+                       FROM (SELECT tag_id, account_id FROM account_tags GROUP BY tag_id, account_id)
+                       GROUP BY tag_id) lk ON lk.tag_id = t.id
+            ORDER BY t.name_key, t.id""").fetchall()
     return [{"id": r[0], "name": r[1], "count": r[2]} for r in rows]
+
+
+def tag_names(store: Store) -> list[str]:
+    """Every tag's name in ``list_tags``' order, without counting the accounts: what a tag picker
+    offers."""
+    with store.read() as con:
+        return [r[0] for r in con.execute("SELECT name FROM tags ORDER BY name_key, id").fetchall()]
 
 
 def _find(con: duckdb.DuckDBPyConnection, name: str) -> tuple[int, str] | None:

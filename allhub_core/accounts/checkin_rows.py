@@ -1,0 +1,107 @@
+"""The Check-in page's rows and counts in SQL (issue 18): one row per enabled account with today's
+check-in state, the latest attempt and its attention reasons, the same SQL fragments as
+``status.todays_checkins`` (``checkin_today``, ``attention``); counted over every enabled account,
+listed one page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from allhub_core.accounts.attention import attention_kinds_sql
+from allhub_core.accounts.checkin_today import checkin_state_sql, todays_log_join
+from allhub_core.store import Store, one_row
+from allhub_core.vocab import UNCLASSIFIED, CheckInReason, CheckInResult, CheckInState
+
+__all__ = ["CheckInPage", "checkin_page", "checkin_row"]
+
+_CHECKIN_ROWS = f"""
+WITH r AS (
+    SELECT a.id, a.site_name, a.site_url, a.site_type, a.checkin_method, a.auto_checkin,
+           {checkin_state_sql("a")} AS state,
+           ck.last_result AS result, ck.last_reason AS reason, ck.last_message AS message,
+           coalesce(nullif(a.checkin_url, ''), ck.last_url) AS checkin_url, ck.last_at AS attempted_at,
+           {attention_kinds_sql("a")} AS attention
+    FROM accounts a {todays_log_join("a", detail=True)}
+    WHERE NOT a.disabled)
+"""
+
+
+@dataclass
+class CheckInPage:
+    """What the Check-in page shows, counted over every enabled account and listed one page at a
+    time (issue 18: building 100,000 rows in Python cost more than a second)."""
+
+    rows: list[dict[str, Any]]
+    """The requested page of rows (``status.todays_checkins``' columns), by id."""
+    total: int
+    """Enabled accounts."""
+    matching: int
+    """Rows before paging (all enabled accounts, or those that need attention)."""
+    results: dict[str, int]
+    """``CheckInResult`` value -> accounts whose latest attempt today came to it; ``unsupported``
+    also counts the accounts known to have no check-in and not attempted."""
+    attention: int
+    """Accounts that need attention."""
+    names: dict[int, str]
+    """Every enabled account's id -> site name (the method's account picker)."""
+    by_hand: dict[int, str]
+    """Accounts with a check-in page not checked in today: id -> site name."""
+
+
+def checkin_page(store: Store, *, attention_only: bool = False, limit: int | None = None,
+                 offset: int = 0, result: str | None = None, reason: str | None = None) -> CheckInPage:
+    """The Check-in page's figures in SQL: the counts over every enabled account, and only the
+    rows of one page (``limit`` from ``offset``, by id; only those needing attention with
+    ``attention_only``; only today's latest ``result`` (a ``CheckInResult`` value) and ``reason``
+    (a ``CheckInReason`` value, or ``UNCLASSIFIED``: attempted today with no reason, older rows))."""
+    counted = ", ".join(
+        f"count(*) FILTER (WHERE result = '{r.value}'"
+        + (f" OR (result IS NULL AND state = '{CheckInState.UNSUPPORTED.value}')" if r is CheckInResult.UNSUPPORTED
+           else "") + f") AS \"{r.value}\"" for r in CheckInResult)
+    where: list[str] = []
+    params: list[Any] = []
+    if attention_only:
+        where.append("len(attention) > 0")
+    if result:
+        where.append("result = ?")
+        params.append(CheckInResult(result).value)
+    if reason == UNCLASSIFIED:
+        where.append("result IS NOT NULL AND reason IS NULL")
+    elif reason:
+        where.append("reason = ?")
+        params.append(CheckInReason(reason).value)
+    cond = ("WHERE " + " AND ".join(where)) if where else ""
+    head_params = list(params)
+    window = ""
+    if limit is not None:
+        window = "LIMIT ? OFFSET ?"
+        params += [int(limit), int(offset)]
+    with store.read() as con:
+        cur = con.execute(f"""{_CHECKIN_ROWS}
+            SELECT count(*) AS total, count(*) FILTER (WHERE len(attention) > 0) AS attention, {counted},
+                   count(*) FILTER ({cond.removeprefix("WHERE ") or "true"}) AS matching,
+                   list(id ORDER BY id) AS ids, list(site_name ORDER BY id) AS names,
+                   list(id ORDER BY id) FILTER (WHERE coalesce(checkin_url, '') <> ''
+                                                AND state <> '{CheckInState.CHECKED.value}') AS hand_ids,
+                   list(site_name ORDER BY id) FILTER (WHERE coalesce(checkin_url, '') <> ''
+                                                       AND state <> '{CheckInState.CHECKED.value}') AS hand_names
+            FROM r""", head_params)
+        head = dict(zip([d[0] for d in cur.description], one_row(cur), strict=True))
+        cur = con.execute(f"{_CHECKIN_ROWS} SELECT * FROM r {cond} ORDER BY id {window}", params)
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return CheckInPage(
+        rows=rows, total=int(head["total"]), matching=int(head["matching"]),
+        results={r.value: int(head[r.value]) for r in CheckInResult}, attention=int(head["attention"]),
+        names=dict(zip(head["ids"] or [], head["names"] or [], strict=True)),
+        by_hand=dict(zip(head["hand_ids"] or [], head["hand_names"] or [], strict=True)))
+
+
+def checkin_row(store: Store, account_id: int) -> dict[str, Any] | None:
+    """One enabled account's row of the Check-in page (None: no such enabled account)."""
+    with store.read() as con:
+        cur = con.execute(f"{_CHECKIN_ROWS} SELECT * FROM r WHERE id = ?", [int(account_id)])
+        names = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    return dict(zip(names, rows[0], strict=True)) if rows else None

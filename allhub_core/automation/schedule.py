@@ -19,12 +19,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from allhub_core import sync
 from allhub_core.accounts import CHECKIN_DONE_SQL, checkin_due_sql
 from allhub_core.automation.clock import local_now
 from allhub_core.automation.runlog import get_state, set_state
 from allhub_core.automation.settings import AutomationSettings, get_settings
 from allhub_core.store import Store
-from allhub_core.sync import get_backup_settings
 from allhub_core.vocab import CheckInReason, CheckInResult, Job
 
 __all__ = [
@@ -239,7 +239,7 @@ def _checkin_entries(store: Store, s: AutomationSettings, now: datetime) -> list
 
 
 def _webdav_configured(store: Store) -> bool:
-    return get_backup_settings(store).complete
+    return sync.get_backup_settings(store).complete  # sync's backup module loads when asked
 
 
 def next_runs(store: Store, now: datetime | None = None) -> list[dict[str, Any]]:

@@ -32,7 +32,8 @@ __all__ = ["cmd_account_add", "cmd_account_set"]
 
 def cmd_account_add(args: argparse.Namespace) -> int:
 
-    store = open_store(args)
+    # the schema check's connection kept for the command unless a secret is read from stdin first
+    store = open_store(args, warm="-" not in (args.token, args.cookie, args.password))
     token, cookie, password = read_secret(args.token), read_secret(args.cookie), read_secret(args.password)
     _refuse_empty_secret(args, token, cookie, "nothing was added")
     if args.username and not password and not (token or cookie):

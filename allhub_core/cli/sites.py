@@ -60,7 +60,7 @@ def _run(args: argparse.Namespace, job: str, force: bool = False) -> Any:
     """The job as a logged run; its sync report, or the error that stopped it, raised again."""
 
     window = _check_limits(args)  # before the store is opened
-    store = Store(args.db)
+    store = Store(args.db, warm=True)  # used at once: the schema check's connection is the session's
     # One connection for the whole command: the saved politeness, the run log and the results
     # (the file is let go while the sites are asked).
     with store.session():

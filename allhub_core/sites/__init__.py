@@ -4,14 +4,13 @@ Plain dataclasses in (``SiteCredentials``), plain dataclasses out; nothing here
 knows about the database.  Each family implements ``SiteFamily`` (``family``) and
 has its line in ``FAMILIES`` (``registry.register_family``): ``newapi/`` serves the
 whole New API family through a variant table, ``sub2api`` the JWT-based Sub2API,
-``voapi_v2`` VoAPI v2.  The entry points are in ``_api`` (refresh, check-in, keys,
+``voapi_v2`` VoAPI v2.  The entry points are in ``_api`` (refresh, check-in) and ``_account_ops`` (keys,
 models, prices, redemption, announcements), ``_logs`` (usage logs), ``_probes`` (a diagnosis's
 read-only probes) and ``recognition`` (with ``_detect``); they ask the family, never name it.
 """
 
 from allhub_core.net import Politeness, SiteError
-from allhub_core.sites._api import (
-    checkin_accounts,
+from allhub_core.sites._account_ops import (
     create_token,
     delete_token,
     get_pricing,
@@ -22,11 +21,11 @@ from allhub_core.sites._api import (
     notices,
     redeem,
     redeem_many,
-    refresh_accounts,
     reveal_token,
     reveal_tokens,
     update_token,
 )
+from allhub_core.sites._api import checkin_accounts, refresh_accounts
 from allhub_core.sites._groups import UserGroup
 from allhub_core.sites._logs import UsageLogResult, UsageQuery, fetch_usage_logs
 from allhub_core.sites._probes import CHECKIN_ENDPOINTS, PROBES, Probe, probe_account

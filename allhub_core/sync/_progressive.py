@@ -18,6 +18,7 @@ what finished is written, and the caller gets the finished results with ``comple
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -102,7 +103,8 @@ async def _drive(start: Callable[[Callable[[T], None]], Coroutine[Any, Any, list
 def run_storing(start: Callable[[Callable[[T], None]], Coroutine[Any, Any, list[T]]],
                 write: Callable[[list[T]], None], *, on_result: Callable[[T], None] | None = None,
                 on_written: Callable[[list[T]], None] | None = None,
-                cancel: threading.Event | None = None) -> tuple[list[T], bool]:
+                cancel: threading.Event | None = None,
+                away: contextlib.AbstractContextManager[Any] | None = None) -> tuple[list[T], bool]:
     """Run ``start(collect)`` (a batch that calls ``collect`` with each account's result) in a new
     event loop, writing results as they come; returns (results, complete).
 
@@ -111,10 +113,15 @@ def run_storing(start: Callable[[Callable[[T], None]], Coroutine[Any, Any, list[
     returns them. Stopped by ``cancel``: the finished ones in the order they finished. Either
     way every returned result is written; a stop by an exception (KeyboardInterrupt) still
     writes what finished before it propagates.
+
+    ``away`` (``store.released()``) is held while the batch runs and let go before the last write:
+    the file is free while the sites are asked, and the last batch (a single account's only one)
+    goes through the caller's session again instead of opening the file once more.
     """
     batcher: _Batcher[T] = _Batcher(write, on_result, on_written)
     try:
-        results = asyncio.run(_drive(start, batcher, cancel))
+        with away if away is not None else contextlib.nullcontext():
+            results = asyncio.run(_drive(start, batcher, cancel))
     except BaseException:
         try:
             batcher.flush(last=True)

@@ -102,10 +102,9 @@ def checkin(store: Store, ids: list[Any] | None = None, *, politeness: Politenes
     relogin = [c for c in creds if c.checkin_method == RELOGIN]
     logins = _logins.open_logins(store, [c.account_id for c in relogin]) if relogin else {}
     p = politeness
-    with store.released():
-        results, complete = run_storing(lambda collect: _both(creds, logins, p, collect),
-                                        lambda batch: _record(store, batch), on_result=on_result,
-                                        on_written=on_written, cancel=cancel)
+    results, complete = run_storing(lambda collect: _both(creds, logins, p, collect),
+                                    lambda batch: _record(store, batch), on_result=on_result,
+                                    on_written=on_written, cancel=cancel, away=store.released())
     return CheckInReport(results, names, interrupted=not complete)
 
 

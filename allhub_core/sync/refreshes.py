@@ -115,9 +115,9 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
         if learnt:
             record_site_plans(store, learnt)
 
-    with store.released():
-        results, complete = run_storing(lambda collect: refresh_accounts(creds, politeness, on_result=collect),
-                                        write, on_result=on_result, on_written=on_written, cancel=cancel)
+    results, complete = run_storing(lambda collect: refresh_accounts(creds, politeness, on_result=collect),
+                                    write, on_result=on_result, on_written=on_written, cancel=cancel,
+                                    away=store.released())
     report = RefreshReport(results, skipped, names, interrupted=not complete)
     if aids is None and sync_usage_when_due and complete and not (cancel is not None and cancel.is_set()):
         # A refresh of everything also brings in the usage logs that are due (hourly by default);

@@ -247,7 +247,7 @@ def test_voapi_v2_checkin_off_and_already(sandbox):
 # -- the shared code names no family ------------------------------------------------------------
 
 _FAMILY_NAMES = re.compile(r"sub2api|voapi|veloera|anyrouter|wong|one-?hub|done-?hub|modelflare", re.I)
-_SHARED = ["sites/_api.py", "sites/_logs.py", "sites/_detect.py", "sites/recognition.py", "sites/_status.py",
+_SHARED = ["sites/_api.py", "sites/_account_ops.py", "sites/_logs.py", "sites/_detect.py", "sites/recognition.py", "sites/_status.py",
            "sites/family.py", "sites/registry.py", "transfer/extension.py", "transfer/extension_account.py",
            "transfer/extension_export.py", "transfer/extension_migrate.py", "sync/keys.py", "sync/checkins.py"]
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from allhub_core.accounts import AccountFilter, attention_page, checkin_state_sql, totals
 from allhub_core.errors import ValidationError
+from allhub_core.history.trend import daily_sum_sql, linked_ok
 from allhub_core.store import Store
 from allhub_core.vocab import QUOTA_PER_USD
 
@@ -150,63 +151,18 @@ def _as_dates(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _daily_sum(store: Store, start: date, end: date, account_ids: list[int] | None,
-               tag: str | None) -> pd.DataFrame:
+               tag: str | None, *, linked: bool | None = None) -> pd.DataFrame:
     """The summed daily figures without building the day x account grid (issue 18: 30 days of
-    100,000 accounts was 3 million joined rows, and a window over every snapshot still half a
-    second). An account refreshed every day of the range from its first snapshot in it to its
-    last (the usual case) adds that day's quota on each of those days, the balance it came in
-    with (its latest snapshot before the range) on the days before, and its last one on the days
-    after: a sum per day plus a few steps per account. Only an account with a gap in the range
-    is walked snapshot by snapshot (each changes its balance by its quota minus the previous
-    one). Income and expense are the day's own snapshots summed. The same figures as the
+    100,000 accounts was 3 million joined rows): the running sum of the linked snapshots'
+    changes, or each account's snapshots walked where one was written without its link
+    (``trend``). ``linked``: force one way (the tests compare them). The same figures as the
     per-account grid."""
     params: list[Any] = []
     sel = _accounts_cte(account_ids, tag, params)
     params += [start, end]
-    lo, hi = f"DATE '{start.isoformat()}'", f"DATE '{end.isoformat()}'"
-    no_gap = "(n_in = 0 OR n_in = date_diff('day', first_in, last_in) + 1)"
-    sql = f"""
-    WITH {sel},
-    days AS (SELECT CAST(d AS DATE) AS day FROM generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 DAY) g(d)),
-    -- not materialized: three readers each scanning the snapshots is cheaper than storing the join
-    s AS NOT MATERIALIZED (SELECT b.account_id, b.day, b.quota, b.income, b.consumption, sel.in_balance, sel.in_income
-          FROM balance_snapshots b JOIN sel ON sel.id = b.account_id WHERE b.day <= {hi}),
-    b AS (SELECT account_id, day, quota FROM s WHERE in_balance),
-    acc AS (SELECT account_id, min(day) FILTER (WHERE day >= {lo}) AS first_in,
-                   max(day) FILTER (WHERE day >= {lo}) AS last_in, count(*) FILTER (WHERE day >= {lo}) AS n_in,
-                   count(*) FILTER (WHERE day < {lo}) > 0 AS has_pre,
-                   arg_max_null(quota, day) FILTER (WHERE day < {lo}) AS pre_q,
-                   arg_max_null(quota, day) FILTER (WHERE day >= {lo}) AS last_q
-            FROM b GROUP BY account_id),
-    levels AS (SELECT day, sum(quota) AS q, count(quota) AS n FROM b
-               WHERE day >= {lo} AND account_id IN (SELECT account_id FROM acc WHERE {no_gap}) GROUP BY day),
-    steps AS (
-        SELECT {lo} AS day, coalesce(pre_q, 0) AS dq, CAST(pre_q IS NOT NULL AS INTEGER) AS dn
-        FROM acc WHERE {no_gap} AND has_pre
-        UNION ALL
-        SELECT first_in, -coalesce(pre_q, 0), -CAST(pre_q IS NOT NULL AS INTEGER)
-        FROM acc WHERE {no_gap} AND has_pre AND n_in > 0
-        UNION ALL
-        SELECT CAST(last_in + 1 AS DATE), coalesce(last_q, 0), CAST(last_q IS NOT NULL AS INTEGER)
-        FROM acc WHERE {no_gap} AND n_in > 0 AND last_in < {hi}
-        UNION ALL
-        SELECT greatest(day, {lo}), coalesce(quota, 0) - coalesce(lag(quota) OVER w, 0),
-               CAST(quota IS NOT NULL AS INTEGER) - CAST(coalesce(lag(quota) OVER w IS NOT NULL, false) AS INTEGER)
-        FROM b WHERE account_id IN (SELECT account_id FROM acc WHERE NOT {no_gap})
-        WINDOW w AS (PARTITION BY account_id ORDER BY day)),
-    bal AS (SELECT days.day, coalesce(sum(sum(st.dq)) OVER (ORDER BY days.day), 0) AS q,
-                   coalesce(sum(sum(st.dn)) OVER (ORDER BY days.day), 0) AS n
-            FROM days LEFT JOIN steps st ON st.day = days.day GROUP BY days.day),
-    flow AS (SELECT day, sum(income) FILTER (WHERE in_income) AS inc, count(income) FILTER (WHERE in_income) AS n_inc,
-                    sum(consumption) AS exp, count(consumption) AS n_exp
-             FROM s WHERE day >= {lo} GROUP BY day)
-    SELECT bal.day, CASE WHEN bal.n + coalesce(lv.n, 0) > 0 THEN (bal.q + coalesce(lv.q, 0)) / {Q} END AS balance_usd,
-           f.inc / {Q} AS income_usd, f.exp / {Q} AS expense_usd,
-           CASE WHEN coalesce(f.n_inc, 0) + coalesce(f.n_exp, 0) > 0
-                THEN coalesce(f.inc, 0) / {Q} - coalesce(f.exp, 0) / {Q} END AS net_usd
-    FROM bal LEFT JOIN flow f ON f.day = bal.day LEFT JOIN levels lv ON lv.day = bal.day ORDER BY bal.day"""
     with store.read() as con:
-        frame = _frame(con, sql, params)
+        use_linked = linked_ok(con) if linked is None else linked
+        frame = _frame(con, daily_sum_sql(sel, start, end, linked=use_linked), params)
     return _as_dates(frame)
 
 

@@ -55,6 +55,56 @@ def _snap_rows(rows: list[dict[str, Any]], source: str) -> list[dict[str, Any]]:
     return list(out.values())
 
 
+def _links_before(con: duckdb.DuckDBPyConnection, day: date) -> None:
+    """``snap_prev``: for each account in ``snap_in``, its quota of the day before (``y_quota``,
+    what the income estimate reads) and the quota of its latest snapshot before ``day``
+    (``prev_quota``, the new row's link): the day before's when there is one (the usual case,
+    one day's rows read), else the link of the row being replaced, else looked up among its
+    older snapshots."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE snap_prev AS
+        SELECT s.account_id, y.quota AS y_quota, y.account_id IS NOT NULL AS has_y,
+               o.prev_quota AS o_prev, coalesce(o.linked, false) AS o_linked, CAST(NULL AS BIGINT) AS prev_quota
+        FROM snap_in s
+        LEFT JOIN balance_snapshots y ON y.account_id = s.account_id AND y.day = ?
+        LEFT JOIN balance_snapshots o ON o.account_id = s.account_id AND o.day = ?""", [day - timedelta(days=1), day])
+    con.execute("UPDATE snap_prev SET prev_quota = CASE WHEN has_y THEN y_quota ELSE o_prev END "
+                "WHERE has_y OR o_linked")
+    need = _first(con.execute("SELECT count(*) FROM snap_prev WHERE NOT has_y AND NOT o_linked"))[0]
+    if need:
+        con.execute("""
+            UPDATE snap_prev SET prev_quota = l.q
+            FROM (SELECT b.account_id, arg_max(b.quota, b.day) AS q
+                  FROM balance_snapshots b JOIN snap_prev n ON n.account_id = b.account_id AND NOT n.has_y
+                       AND NOT n.o_linked
+                  WHERE b.day < ? GROUP BY b.account_id) l
+            WHERE snap_prev.account_id = l.account_id""", [day - timedelta(days=1)])
+
+
+def _links_after(con: duckdb.DuckDBPyConnection, day: date) -> None:
+    """The next snapshot after ``day`` of each account in ``snap_in`` (none on a refresh of
+    today) now follows that day's: its link becomes the account's latest quota up to ``day``."""
+    later = _first(con.execute("SELECT count(*) FROM balance_snapshots b JOIN snap_in s USING (account_id) "
+                               "WHERE b.day > ?", [day]))[0]
+    if not later:
+        return
+    con.execute("""
+        UPDATE balance_snapshots SET prev_quota = nx.q
+        FROM (SELECT b.account_id, min(b.day) FILTER (WHERE b.day > ?) AS next_day,
+                     arg_max_null(b.quota, b.day) FILTER (WHERE b.day <= ?) AS q
+              FROM balance_snapshots b JOIN snap_in s USING (account_id) GROUP BY b.account_id) nx
+        WHERE balance_snapshots.account_id = nx.account_id AND balance_snapshots.day = nx.next_day""", [day, day])
+
+
+def _unlink_firsts(con: duckdb.DuckDBPyConnection) -> None:
+    """After older snapshots were deleted: each account's first remaining one has none before it."""
+    con.execute("""
+        UPDATE balance_snapshots SET prev_quota = NULL
+        FROM (SELECT account_id, min(day) AS day FROM balance_snapshots GROUP BY account_id) f
+        WHERE balance_snapshots.account_id = f.account_id AND balance_snapshots.day = f.day
+          AND balance_snapshots.prev_quota IS NOT NULL""")
+
+
 def record_snapshots(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], *, day: date | None = None,
                      source: str = "refresh", retention_days: int | None = None) -> int:
     """Write today's (or ``day``'s) snapshot of each account in ``rows``, in the caller's transaction.
@@ -62,7 +112,9 @@ def record_snapshots(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]],
     Each row: ``id`` (or ``account_id``), ``quota`` (None: the stored balance of the account),
     ``subscription_quota``, ``today_consumption`` and ``today_income`` (None when unavailable).
     Rows of accounts that no longer exist are ignored. With ``retention_days``, snapshots older
-    than that many days are deleted in the same transaction. Returns the rows written.
+    than that many days are deleted in the same transaction. Returns the rows written. Each
+    snapshot keeps the quota of the account's one before it (``prev_quota``, ``linked``: see
+    ``history.trend``), and the one after it, if any, is linked to it.
     """
     if source not in SNAPSHOT_SOURCES:
         raise ValidationError(f"'{source}' is not a snapshot source.")
@@ -71,24 +123,29 @@ def record_snapshots(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]],
     if rows:
         rows_table(con, "snap_in", _SNAP_COLUMNS, _snap_rows(rows, source))
         try:
+            _links_before(con, day)
             con.execute("DELETE FROM balance_snapshots WHERE day = ? "
                         "AND account_id IN (SELECT account_id FROM snap_in)", [day])
             written = _changed(con.execute("""
                 INSERT INTO balance_snapshots (account_id, day, quota, subscription_quota, consumption, income,
-                                               income_estimated, captured_at, source)
+                                               income_estimated, captured_at, source, prev_quota, linked)
                 SELECT s.account_id, ?, coalesce(s.quota, a.quota), s.subscription_quota, s.consumption,
-                       coalesce(s.income, CASE WHEN y.quota IS NOT NULL AND s.consumption IS NOT NULL
-                            THEN greatest(0, coalesce(s.quota, a.quota) - y.quota + s.consumption) END),
-                       s.income IS NULL AND y.quota IS NOT NULL AND s.consumption IS NOT NULL,
-                       now(), s.source
+                       coalesce(s.income, CASE WHEN y.y_quota IS NOT NULL AND s.consumption IS NOT NULL
+                            THEN greatest(0, coalesce(s.quota, a.quota) - y.y_quota + s.consumption) END),
+                       s.income IS NULL AND y.y_quota IS NOT NULL AND s.consumption IS NOT NULL,
+                       now(), s.source, y.prev_quota, true
                 FROM snap_in s
                 JOIN accounts a ON a.id = s.account_id
-                LEFT JOIN balance_snapshots y ON y.account_id = s.account_id AND y.day = ?""",
-                [day, day - timedelta(days=1)]))
+                LEFT JOIN snap_prev y ON y.account_id = s.account_id""", [day]))
+            _links_after(con, day)
         finally:
             con.execute("DROP TABLE IF EXISTS snap_in")
+            con.execute("DROP TABLE IF EXISTS snap_prev")
     if retention_days is not None:
-        con.execute("DELETE FROM balance_snapshots WHERE day < ?", [day - timedelta(days=int(retention_days))])
+        gone = _changed(con.execute("DELETE FROM balance_snapshots WHERE day < ?",
+                                    [day - timedelta(days=int(retention_days))]))
+        if gone:
+            _unlink_firsts(con)
     return written
 
 
@@ -104,6 +161,8 @@ def prune_history(store: Store, *, history_days: int | None = None, usage_days: 
         out["snapshots"] = _changed(con.execute(
             "DELETE FROM balance_snapshots WHERE day < ? OR account_id NOT IN (SELECT id FROM accounts)",
             [today - timedelta(days=history_days)]))
+        if out["snapshots"]:
+            _unlink_firsts(con)
         out["usage_rows"] = _changed(con.execute(
             "DELETE FROM usage_logs WHERE ts < ? OR account_id NOT IN (SELECT id FROM accounts)",
             [today - timedelta(days=usage_days)]))

@@ -365,6 +365,8 @@ MIGRATIONS: list[Migration] = [
               _schema_use.m018_account_logins),
     Migration(19, "model offers: each account's models priced per group when stored (the Models page at scale)",
               _schema_rooms.m019_model_offers),
+    Migration(20, "linked balance snapshots: each snapshot keeps the quota of the one before it (the trend at scale)",
+              _schema_rooms.m020_linked_snapshots),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

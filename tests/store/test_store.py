@@ -76,7 +76,7 @@ def test_migration_19_prices_the_models_stored_before_it_as_a_sync_would(tmp_pat
                 "(1, 'GPT-4o', 'OpenAI', 'tokens', 1.25, 4, 0.5, [], [], now()), "
                 "(1, 'flux', '', 'call', NULL, NULL, NULL, ['default'], [], now())")
     con.execute("UPDATE model_prices SET model_price = 0.04 WHERE model = 'flux'")
-    assert migrate(con) == [19]
+    assert migrate(con, stop_before=20) == [19]
     order = "ORDER BY model, grp"
     migrated = con.execute(f"SELECT * FROM model_offers {order}").fetchall()
     assert [(r[1], r[5], r[13]) for r in migrated] == [("GPT-4o", "default", False), ("GPT-4o", "vip", True),

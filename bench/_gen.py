@@ -250,16 +250,18 @@ def fill_history(store: Store, days: int = 30, usage_rows: int | None = None,
         if not have[0]:
             con.execute(f"""
                 INSERT INTO balance_snapshots (account_id, day, quota, subscription_quota, consumption, income,
-                                               income_estimated, captured_at, source)
-                SELECT a.id, current_date - d.n,
-                       greatest(0, a.quota + CAST((CAST(hash(a.id, d.n) % 2001 AS BIGINT) - 1000) * d.n * a.quota / 200000 AS BIGINT)),
+                                               income_estimated, captured_at, source, prev_quota, linked)
+                -- each row linked to the account's day before, as history.record_snapshots keeps them
+                SELECT *, lag(q) OVER (PARTITION BY id ORDER BY day), true FROM (
+                SELECT a.id, current_date - d.n AS day,
+                       greatest(0, a.quota + CAST((CAST(hash(a.id, d.n) % 2001 AS BIGINT) - 1000) * d.n * a.quota / 200000 AS BIGINT)) AS q,
                        a.subscription_quota,
                        CAST(hash(a.id, d.n, 1) % 400000 AS BIGINT),
                        CASE WHEN hash(a.id, d.n, 2) % 4 = 0 THEN NULL ELSE CAST(hash(a.id, d.n, 3) % 100000 AS BIGINT) END,
                        hash(a.id, d.n, 2) % 4 = 0,
                        CAST(current_date - d.n AS TIMESTAMP) + INTERVAL 8 HOUR, 'refresh'
                 FROM accounts a, (SELECT CAST(range AS INTEGER) AS n FROM range(0, {int(days)})) d
-                WHERE a.last_sync_time IS NOT NULL""")
+                WHERE a.last_sync_time IS NOT NULL) ORDER BY day, id""")
         if not have[1] and n_usage:
             models = "[" + ", ".join(f"'{m}'" for m in _MODELS) + "]"
             # accounts with usage: every fifth one; each row picks one of them, a model (skewed to the

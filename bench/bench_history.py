@@ -46,10 +46,12 @@ def build(path: str, accounts: int, days: int, usage_rows: int) -> Store:
                    CASE WHEN i % 2 = 0 THEN 'checked' ELSE 'not_checked' END, current_date, now()
             FROM range({accounts}) r(i)""")
         con.execute("""
-            INSERT INTO balance_snapshots (account_id, day, quota, consumption, income, income_estimated, source)
-            SELECT a.id, ?::DATE - CAST(d AS INTEGER), (hash(a.id * 1000 + d) % 50000000)::BIGINT,
+            INSERT INTO balance_snapshots (account_id, day, quota, consumption, income, income_estimated, source,
+                                           prev_quota, linked)
+            SELECT *, lag(q) OVER (PARTITION BY id ORDER BY day), true FROM (  -- linked as record_snapshots keeps them
+            SELECT a.id, ?::DATE - CAST(d AS INTEGER) AS day, (hash(a.id * 1000 + d) % 50000000)::BIGINT AS q,
                    (hash(a.id * 3 + d) % 2000000)::BIGINT, (hash(a.id * 5 + d) % 1000000)::BIGINT, false, 'demo'
-            FROM accounts a, range(?) r(d)""", [today, days])
+            FROM accounts a, range(?) r(d)) ORDER BY day, id""", [today, days])
         con.execute("""
             INSERT INTO usage_logs (account_id, created_at, ts, model, token_id, token_name, requests, prompt_tokens,
                                     completion_tokens, quota, latency_s, source, fingerprint)

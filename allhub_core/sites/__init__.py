@@ -29,6 +29,7 @@ from allhub_core.sites._api import checkin_accounts, refresh_accounts
 from allhub_core.sites._groups import UserGroup
 from allhub_core.sites._logs import UsageLogResult, UsageQuery, fetch_usage_logs
 from allhub_core.sites._probes import CHECKIN_ENDPOINTS, PROBES, Probe, probe_account
+from allhub_core.sites._seen import Seen
 from allhub_core.sites._types import (
     DEFAULT_EXCHANGE_RATE,
     QUOTA_PER_USD,
@@ -84,6 +85,7 @@ __all__ = [
     "RecognizeResult",
     "RedeemResult",
     "RefreshResult",
+    "Seen",
     "SiteCredentials",
     "SiteError",
     "SiteFamily",

@@ -1,9 +1,6 @@
-"""Plain dataclasses in and out of the site adapters.
-
-The store hands over ``SiteCredentials``; the adapters hand back results.  No
-database types cross this line, so the adapters can be tested against the
-sandbox sites alone.  Money is integer quota units (``vocab.QUOTA_PER_USD`` = 1 USD).
-"""
+"""Plain dataclasses in and out of the site adapters: the store hands over ``SiteCredentials``, the
+adapters hand back results. No database type crosses this line, so the adapters can be tested
+against the sandbox sites alone. Money is integer quota units (``vocab.QUOTA_PER_USD`` = 1 USD)."""
 
 from __future__ import annotations
 
@@ -11,10 +8,13 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allhub_core.net import strip_controls
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD
+
+if TYPE_CHECKING:
+    from allhub_core.sites._seen import Seen
 
 __all__ = [
     "BILLING_MODES",
@@ -121,12 +121,12 @@ class SiteCredentials:
     checkin_method: str = "auto"  # "auto" (the family's built-in) | "custom" (checkin_request)
     checkin_request: str | None = None  # the custom request as JSON (sites.custom_checkin)
     exchange_rate: float | None = None  # used to read "¥" amounts in income log rows
-    # What the store already knows, so a refresh asks the site less (issue 18):
-    # today's check-in is known done (``accounts.checked_today_sql``): its state is not asked again;
+    # What the store knows, so a refresh asks less (issue 18): today's check-in known done (not asked);
     checkin_known_today: bool = False
     # whether the account's site sells plans: True ask, False never ask, None not known (probed:
     # the first account of the site in a batch asks, the others follow its answer).
     ask_plans: bool | None = None
+    seen: Seen | None = None  # what adding it has just read (``RecognizeResult.seen``), not asked again
 
     def secrets(self) -> list[str]:
         return [s for s in (self.access_token, self.cookie, self.refresh_token) if s]
@@ -204,6 +204,7 @@ class RecognizeResult:
     # The site could not answer at all (down, unreachable, busy, behind a browser check), as
     # opposed to answering "no" or sending us elsewhere: the account may be saved without data.
     unreachable: bool = False
+    seen: Seen | None = None  # what the family read that the first refresh need not ask again
 
 
 @dataclass
@@ -213,11 +214,10 @@ class TypedInput:
     ``secrets`` is the caller's list of values to scrub from every message; a family appends
     the tokens it obtains (by logging in) so that a later failure cannot quote them.
 
-    ``check_duplicate(origin, user_id)`` is the caller's duplicate rule: a family that logs in
-    calls it as soon as the login has told the user id, before any request that changes the
-    site's state (New API's ``/api/user/token`` hands out a new access token and kills the old
-    one, so a second add of a stored account would break it). It raises to stop; ``recognize``
-    lets that error through.
+    ``check_duplicate(origin, user_id)``: the caller's duplicate rule, called by a family that
+    logs in as soon as it knows the user id, before any request that changes the site's state
+    (New API's ``/api/user/token`` kills the old access token: a second add would break the
+    stored account). It raises to stop; ``recognize`` lets that error through.
     """
 
     username: str | None = None

@@ -24,7 +24,7 @@ from allhub_core.accounts import (
 )
 from allhub_core.errors import SiteError, ValidationError
 from allhub_core.origin import origin_key
-from allhub_core.sites import Politeness, RecognizeResult, RefreshResult, recognize
+from allhub_core.sites import Politeness, RecognizeResult, RefreshResult, Seen, recognize
 from allhub_core.store import Store
 from allhub_core.sync.credentials import credentials_for, politeness_for
 from allhub_core.sync.keys import provision_default_key
@@ -107,6 +107,17 @@ def recognize_and_fill(data: AccountInput, *, password: str | None = None, expli
     the recognition message is raised: ``AccountRefused`` when the site said no, else
     ``ValidationError``.
     """
+    filled, note, _seen = _recognized(data, password=password, explicit_site_type=explicit_site_type,
+                                      explicit_rate=explicit_rate, politeness=politeness, store=store,
+                                      allow_duplicate=allow_duplicate, warn_on_duplicate=warn_on_duplicate)
+    return filled, note
+
+
+def _recognized(data: AccountInput, *, password: str | None, explicit_site_type: bool, explicit_rate: bool,
+                politeness: Politeness | None, store: Store | None, allow_duplicate: bool,
+                warn_on_duplicate: bool | None) -> tuple[AccountInput, str, Seen | None]:
+    """``recognize_and_fill``, and what the site's family read on the way (``sites.Seen``: its
+    status, the user record, today's check-in state) for the first refresh."""
     result = recognize_input(data, password=password, politeness=politeness, store=store,
                              allow_duplicate=allow_duplicate, warn_on_duplicate=warn_on_duplicate)
     if result.ok:
@@ -127,12 +138,12 @@ def recognize_and_fill(data: AccountInput, *, password: str | None = None, expli
             health_status=Health.HEALTHY.value,
             health_reason="",
         )
-        return filled, ""
+        return filled, "", result.seen
     enough = data.user_id and (data.access_token or data.cookie) and origin_key(data.site_url)
     if enough and not result.needs_user_id and result.unreachable:
         saved = replace(data, site_name=data.site_name or host_of(data.site_url),
                         health_status=Health.WARNING.value, health_reason=result.message)
-        return saved, f"Saved without live data: {result.message}"
+        return saved, f"Saved without live data: {result.message}", None
     if _site_said_no(result):
         raise AccountRefused(result.message)
     raise ValidationError(result.message)
@@ -203,12 +214,13 @@ def onboard(store: Store, data: AccountInput, *, password: str | None = None, re
     prefs = get_preferences(store)
     politeness = politeness or politeness_for(store)
     notes: list[str] = []
+    seen: Seen | None = None
     if recognize_first:
         with store.released():  # no file lock held while the site is asked (the preference is read)
-            data, note = recognize_and_fill(data, password=password, explicit_site_type=explicit_site_type,
-                                            explicit_rate=explicit_rate, politeness=politeness, store=store,
-                                            allow_duplicate=allow_duplicate,
-                                            warn_on_duplicate=prefs["warn_on_duplicate"])
+            data, note, seen = _recognized(data, password=password, explicit_site_type=explicit_site_type,
+                                           explicit_rate=explicit_rate, politeness=politeness, store=store,
+                                           allow_duplicate=allow_duplicate,
+                                           warn_on_duplicate=prefs["warn_on_duplicate"])
         if note:
             notes.append(note)
     new_id = add_account(store, data, allow_duplicate=allow_duplicate or not prefs["warn_on_duplicate"])
@@ -217,7 +229,8 @@ def onboard(store: Store, data: AccountInput, *, password: str | None = None, re
     if not refresh_after or data.auth_type == AuthType.NONE or saved_without_live_data:
         report.no_credentials = data.auth_type == AuthType.NONE
         return report
-    outcome = refresh(store, [new_id], force=True, politeness=politeness)
+    # what recognition read a moment ago (status, user record, check-in state) is not asked again
+    outcome = refresh(store, [new_id], force=True, politeness=politeness, seen={new_id: seen})
     report.refreshed = outcome.results[0] if outcome.results else None
     want_key = prefs["auto_provision_key"] if provision_key is None else provision_key
     if want_key and report.refreshed is not None and report.refreshed.ok:

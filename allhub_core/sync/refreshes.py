@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -19,7 +19,7 @@ from allhub_core.accounts import get_preferences, parse_id, plans_known, record_
 from allhub_core.accounts.status import recently_synced, stalest_first, write_refresh_rows
 from allhub_core.history import record_snapshots
 from allhub_core.origin import origin_key
-from allhub_core.sites import Politeness, RefreshResult, SiteCredentials, refresh_accounts
+from allhub_core.sites import Politeness, RefreshResult, Seen, SiteCredentials, refresh_accounts
 from allhub_core.store import Store
 from allhub_core.sync._progressive import run_storing
 from allhub_core.sync.credentials import account_names, politeness_for
@@ -79,7 +79,8 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
             on_result: Callable[[RefreshResult], None] | None = None,
             on_written: Callable[[list[RefreshResult]], None] | None = None,
             sync_usage_when_due: bool = True, cancel: threading.Event | None = None,
-            first: Sequence[Any] | None = None, stalest_first: bool = False) -> RefreshReport:
+            first: Sequence[Any] | None = None, stalest_first: bool = False,
+            seen: Mapping[int, Seen | None] | None = None) -> RefreshReport:
     """Refresh the given (or all enabled) accounts, each account's results written as they come.
 
     A refresh of all accounts then syncs the usage logs of those whose last sync is older than
@@ -91,6 +92,9 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
     Order: with ``stalest_first`` the accounts go oldest refresh first (what runs by itself, so a
     run cut short leaves the freshest behind); the accounts in ``first`` (those a person has on
     screen) go before all others, in their order.
+
+    ``seen``: ``{account id: what adding it has just read}`` (``onboard``): that account's
+    refresh asks only what recognition did not (``sites.Seen``).
     """
     aids = [parse_id(i) for i in ids] if ids is not None else None
     politeness = politeness or politeness_for(store)
@@ -107,6 +111,8 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
     creds = _ordered(store, creds, first, stalest_first)
     retention = prefs["history_retention_days"]  # read once, not for each batch
     creds, origins = _with_site_facts(store, creds)
+    if seen:
+        creds = [dataclasses.replace(c, seen=seen.get(int(c.account_id))) for c in creds]
 
     def write(batch: list[RefreshResult]) -> None:
         write_refresh_results(store, batch, retention_days=retention)

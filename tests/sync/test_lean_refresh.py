@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 from shared import fast_politeness
 
-from allhub_core.accounts import AccountInput, add_account, plans_known, record_site_plans
+from allhub_core.accounts import AccountInput, add_account, get_account, plans_known, record_site_plans
 from allhub_core.origin import origin_key
-from allhub_core.sync import checkin, refresh, todays_checkins
+from allhub_core.sync import checkin, onboard, refresh, todays_checkins
 from allhub_core.vocab import CheckInState
 
 FAST = fast_politeness()
@@ -91,3 +91,36 @@ def test_a_state_not_known_done_is_asked_for(store, sandbox):
     assert all(states[i] == CheckInState.NOT_CHECKED for i in ids), states
     calls = _refresh(store, site)
     assert calls.count(("GET", "/api/user/checkin")) == len(ids)
+
+
+_FIGURES = ("quota", "subscription_quota", "today_consumption", "today_income", "today_prompt_tokens",
+            "today_completion_tokens", "today_requests", "checkin_supported", "checkin_today", "username", "user_id",
+            "health_status", "health_reason", "stats_reason")
+
+
+def _figures(store, account_id: int) -> dict:
+    record = get_account(store, account_id)
+    return {k: record.get(k) for k in _FIGURES}
+
+
+@pytest.mark.parametrize("dialect", ["new-api", "new-api-modern"])
+def test_an_added_account_is_refreshed_without_asking_again_what_recognising_read(store, sandbox, dialect):
+    """``onboard``'s first refresh takes the site's status, the user record and today's check-in
+    state that recognition read a moment before (``sites.Seen``): each is asked once, and what is
+    stored equals what a full refresh of the same account stores right after."""
+    site = sandbox.site(dialect)
+    user = site.users[0]
+    site.clear_requests()
+    report = onboard(store, AccountInput(site_url=site.url, user_id=str(user.id), auth_type="access_token",
+                                         access_token=user.access_token), politeness=FAST)
+    assert report.refreshed is not None and report.refreshed.ok, report.refreshed
+    paths = [r.path for r in site.requests if r.method == "GET"]
+    assert paths.count("/api/status") == paths.count("/api/user/self") == paths.count("/api/user/checkin") == 1
+    assert paths.count("/api/log/self") == 1
+    added = _figures(store, report.account_id)
+    assert added["quota"] is not None and added["username"] == user.username
+    site.clear_requests()
+    again = refresh(store, [report.account_id], force=True, politeness=FAST)
+    assert not again.failed
+    assert "/api/user/self" in [r.path for r in site.requests]  # the full way this time
+    assert _figures(store, report.account_id) == added

@@ -11,7 +11,7 @@ import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from allhub_core.net import (
     Auth,
@@ -26,6 +26,7 @@ from allhub_core.net import (
 from allhub_core.sites._attempt import CHECKED, NOT_CHECKED, UNKNOWN, UNSUPPORTED
 from allhub_core.sites._concurrent import together
 from allhub_core.sites._plans import PlansGate
+from allhub_core.sites._seen import Seen
 from allhub_core.sites._status import site_name
 from allhub_core.sites._types import RefreshResult, SiteStatus, UserInfo, remote_text
 from allhub_core.sites.family import StatusSource
@@ -33,6 +34,8 @@ from allhub_core.sites.newapi._checkin import checkin_status
 from allhub_core.sites.newapi._usage import today_usage
 from allhub_core.sites.newapi._variants import Variant
 from allhub_core.vocab import DEFAULT_EXCHANGE_RATE
+
+T = TypeVar("T")
 
 
 def int_or_none(value: Any) -> int | None:
@@ -113,9 +116,14 @@ async def _not_asked() -> str:
     return UNKNOWN
 
 
+async def _known(value: T) -> T:
+    return value
+
+
 async def refresh(session: SiteSession, variant: Variant, status: SiteStatus | StatusSource | None, *,
                   exchange_rate: float | None = None, checkin_known: bool = False,
-                  plans: PlansGate | None = None, usage_method: str = "lean") -> RefreshResult:
+                  plans: PlansGate | None = None, usage_method: str = "lean",
+                  seen: Seen | None = None) -> RefreshResult:
     """Balance, today's figures and check-in state; ``SiteError`` if the user call fails.
 
     What is asked (issue 18: three requests or fewer per account, the site's status shared):
@@ -124,9 +132,13 @@ async def refresh(session: SiteSession, variant: Variant, status: SiteStatus | S
     state stays as stored); the plans only where the site has them (``plans``: the batch's
     ``PlansGate``; None asks, as a lone refresh does). They are asked together; the per-site
     limits decide how many go at once; the first failure (the user call refused) cancels the
-    rest. ``status`` is the parsed status or the batch's shared source of it.
+    rest. ``status`` is the parsed status or the batch's shared source of it. ``seen``: what adding
+    the account has just read (``sites._seen``): its status, user record and check-in state are
+    taken from there instead of being asked again.
     """
     async def site_status() -> SiteStatus | None:
+        if seen is not None:
+            return seen.status
         return await status() if callable(status) else status
 
     async def rate() -> float:
@@ -144,9 +156,13 @@ async def refresh(session: SiteSession, variant: Variant, status: SiteStatus | S
         today_usage(session, variant, exchange_rate=rate, page_limit=session.politeness.log_page_limit,
                     method=usage_method))
     status_task = asyncio.ensure_future(site_status())
+    if checkin_known:
+        state_call = _not_asked()
+    else:
+        state_call = _known(seen.checkin_state) if seen is not None else checkin_status(session, variant)
     st, usage, user, state, (has_plans, subscription) = await together(
-        status_task, usage_task, fetch_self(session),
-        _not_asked() if checkin_known else checkin_status(session, variant), asked_plans())
+        status_task, usage_task, _known(seen.user) if seen is not None else fetch_self(session), state_call,
+        asked_plans())
     supported = checkin_supported(variant, st, state)
     if supported is False:
         state = UNSUPPORTED

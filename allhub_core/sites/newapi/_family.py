@@ -19,6 +19,7 @@ from allhub_core.net import Auth, BusinessError, HttpStatusError, SiteError, Sit
 from allhub_core.sites._groups import UserGroup, newapi_groups
 from allhub_core.sites._plans import PlansGate
 from allhub_core.sites._reasons import reason
+from allhub_core.sites._seen import Seen
 from allhub_core.sites._status import site_name
 from allhub_core.sites._types import (
     ApiToken,
@@ -49,6 +50,7 @@ class NewApiHandle:
     variant: Variant
     rotated: dict[str, str] = field(default_factory=dict)  # New API never rotates credentials
     checkin_known: bool = False  # today's check-in is known done: its state is not asked again
+    seen: Seen | None = None  # what adding the account has just read: not asked again
 
 
 def _needs_user_id(exc: SiteError) -> bool:
@@ -99,12 +101,12 @@ class NewApiFamily(BaseFamily[NewApiHandle]):
                 f"{other.site_type.label} sites.")
 
     def open(self, session: SiteSession, creds: SiteCredentials) -> NewApiHandle:
-        return NewApiHandle(session, self.variant, checkin_known=creds.checkin_known_today)
+        return NewApiHandle(session, self.variant, checkin_known=creds.checkin_known_today, seen=creds.seen)
 
     async def refresh(self, handle: NewApiHandle, *, status: StatusSource, exchange_rate: float | None = None,
                       plans: PlansGate | None = None) -> RefreshResult:
         return await _account.refresh(handle.session, self.variant, status, exchange_rate=exchange_rate,
-                                      checkin_known=handle.checkin_known, plans=plans)
+                                      checkin_known=handle.checkin_known, plans=plans, seen=handle.seen)
 
     async def checkin_status(self, handle: NewApiHandle) -> str:
         return await _checkin.checkin_status(handle.session, self.variant)
@@ -232,5 +234,5 @@ class NewApiFamily(BaseFamily[NewApiHandle]):
             user_id=user.user_id or user_id, username=user.username, auth_type=auth_type,
             access_token=access_token if by_token else None, cookie=None if by_token else cookie,
             checkin_supported=_account.checkin_supported(self.variant, status, state), quota=user.quota,
-            health_status=Health.HEALTHY.value, health_reason="",
+            health_status=Health.HEALTHY.value, health_reason="", seen=Seen(status, user, state),
         )

@@ -193,7 +193,7 @@ def balance_table(store: Store, *, start: date, end: date, account_ids: list[int
                  arg_max(quota, day) FILTER (WHERE day <= ?) AS q_start,
                  arg_max(quota, day) FILTER (WHERE day <= ?) AS q_end,
                  count(*) FILTER (WHERE day BETWEEN ? AND ?) AS covered
-          FROM balance_snapshots WHERE account_id IN (SELECT id FROM sel) GROUP BY account_id)
+          FROM balance_snapshots b JOIN sel ON sel.id = b.account_id GROUP BY account_id)
     SELECT sel.id AS account_id, sel.site_name, s.q_start / {Q} AS start_usd, s.q_end / {Q} AS end_usd,
            coalesce(s.covered, 0) AS days_covered, ? AS days_in_range
     FROM sel LEFT JOIN s ON s.account_id = sel.id ORDER BY sel.id"""

@@ -218,13 +218,18 @@ def record_usage_run(con: duckdb.DuckDBPyConnection, account_id: int, rows: list
 
 # -- aggregates ------------------------------------------------------------------------
 
+#: the usage rows of the accounts that still exist (an inner join on the accounts' key: the same
+#: rows as ``IN (SELECT id FROM accounts)``, which DuckDB ran as a semi join three times slower)
+_ROWS = "usage_logs u JOIN accounts a ON a.id = u.account_id"
+
+
 def _where(start: date, end: date, account_ids: list[int] | None, models: list[str] | None,
            token_names: list[str] | None, params: list[Any]) -> str:
     if not isinstance(start, date) or not isinstance(end, date):
         raise ValidationError("A date range needs a start and an end date.")
     if end < start:
         raise ValidationError("The end of the date range is before its start.")
-    clauses = ["u.ts >= ?", "u.ts < ? + INTERVAL 1 DAY", "u.account_id IN (SELECT id FROM accounts)"]
+    clauses = ["u.ts >= ?", "u.ts < ? + INTERVAL 1 DAY"]
     params += [start, end]
     if account_ids is not None:
         try:
@@ -248,9 +253,9 @@ def usage_totals(store: Store, *, start: date, end: date, account_ids: list[int]
     where = _where(start, end, account_ids, models, token_names, params)
     with store.read() as con:
         r = _first(con.execute(f"""
-            SELECT coalesce(sum(requests), 0), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),
-                   coalesce(sum(quota), 0) / {Q}
-            FROM usage_logs u WHERE {where}""", params))
+            SELECT coalesce(sum(u.requests), 0), coalesce(sum(u.prompt_tokens), 0),
+                   coalesce(sum(u.completion_tokens), 0), coalesce(sum(u.quota), 0) / {Q}
+            FROM {_ROWS} WHERE {where}""", params))
     return {"requests": int(r[0]), "prompt_tokens": int(r[1]), "completion_tokens": int(r[2]),
             "tokens": int(r[1]) + int(r[2]), "cost_usd": float(r[3])}
 
@@ -279,31 +284,31 @@ def usage_by(store: Store, by: str, *, start: date, end: date, account_ids: list
         sql = f"""
         WITH days AS (SELECT CAST(d AS DATE) AS day
                       FROM generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 DAY) g(d)),
-        agg AS (SELECT CAST(u.ts AS DATE) AS day, {_SUMS} FROM usage_logs u WHERE {where} GROUP BY 1)
+        agg AS (SELECT CAST(u.ts AS DATE) AS day, {_SUMS} FROM {_ROWS} WHERE {where} GROUP BY 1)
         SELECT days.day, coalesce(agg.requests, 0) AS requests, coalesce(agg.tokens, 0) AS tokens,
                coalesce(agg.cost_usd, 0.0) AS cost_usd
         FROM days LEFT JOIN agg USING (day) ORDER BY days.day"""
     elif by == "model":
-        sql = f"SELECT u.model, {_SUMS} FROM usage_logs u WHERE {where} GROUP BY 1 ORDER BY cost_usd DESC, model"
+        sql = f"SELECT u.model, {_SUMS} FROM {_ROWS} WHERE {where} GROUP BY 1 ORDER BY cost_usd DESC, model"
     elif by == "token":
-        sql = (f"SELECT u.token_name, {_SUMS} FROM usage_logs u WHERE {where} GROUP BY 1 "
+        sql = (f"SELECT u.token_name, {_SUMS} FROM {_ROWS} WHERE {where} GROUP BY 1 "
                "ORDER BY cost_usd DESC, token_name")
     elif by == "account":
         sql = f"""SELECT u.account_id, a.site_name, {_SUMS}
-                  FROM usage_logs u JOIN accounts a ON a.id = u.account_id WHERE {where}
+                  FROM {_ROWS} WHERE {where}
                   GROUP BY 1, 2 ORDER BY cost_usd DESC, account_id"""
     elif by == "weekday_hour":
         sql = f"""
         WITH cells AS (SELECT w.weekday, h.hour FROM range(7) w(weekday), range(24) h(hour)),
         agg AS (SELECT isodow(u.ts) - 1 AS weekday, hour(u.ts) AS hour, sum(u.requests)::BIGINT AS requests
-                FROM usage_logs u WHERE {where} GROUP BY 1, 2)
+                FROM {_ROWS} WHERE {where} GROUP BY 1, 2)
         SELECT CAST(c.weekday AS INTEGER) AS weekday, CAST(c.hour AS INTEGER) AS hour,
                coalesce(agg.requests, 0) AS requests
         FROM cells c LEFT JOIN agg ON agg.weekday = c.weekday AND agg.hour = c.hour ORDER BY 1, 2"""
     else:  # latency
         sql = f"""SELECT u.model, sum(u.requests)::BIGINT AS requests, avg(u.latency_s) AS avg_latency_s,
                          quantile_cont(u.latency_s, 0.95) AS p95_latency_s
-                  FROM usage_logs u WHERE {where} AND u.latency_s IS NOT NULL
+                  FROM {_ROWS} WHERE {where} AND u.latency_s IS NOT NULL
                   GROUP BY 1 ORDER BY requests DESC, model"""
     with store.read() as con:
         frame = con.execute(sql, params).df()
@@ -321,14 +326,10 @@ def usage_facets(store: Store) -> dict[str, Any]:
     """What the usage filters can offer: accounts (id, site_name) with usage rows, models, token names."""
     with store.read() as con:
         accounts = [{"id": int(i), "site_name": n} for i, n in con.execute(
-            "SELECT a.id, a.site_name FROM accounts a WHERE a.id IN (SELECT DISTINCT account_id FROM usage_logs) "
-            "ORDER BY a.site_name, a.id").fetchall()]
-        models = [r[0] for r in con.execute(
-            "SELECT DISTINCT model FROM usage_logs WHERE account_id IN (SELECT id FROM accounts) "
-            "ORDER BY 1").fetchall()]
-        tokens = [r[0] for r in con.execute(
-            "SELECT DISTINCT token_name FROM usage_logs WHERE account_id IN (SELECT id FROM accounts) "
-            "ORDER BY 1").fetchall()]
+            "SELECT a.id, a.site_name FROM accounts a JOIN (SELECT DISTINCT account_id FROM usage_logs) u "
+            "ON u.account_id = a.id ORDER BY a.site_name, a.id").fetchall()]
+        models = [r[0] for r in con.execute(f"SELECT DISTINCT u.model FROM {_ROWS} ORDER BY 1").fetchall()]
+        tokens = [r[0] for r in con.execute(f"SELECT DISTINCT u.token_name FROM {_ROWS} ORDER BY 1").fetchall()]
     return {"accounts": accounts, "models": models, "token_names": tokens}
 
 

@@ -172,20 +172,24 @@ def _queue_parts() -> dict[AttentionCategory, tuple[str, str, str]]:
     }
 
 
-def attention_queue_rows(store: Store, limit: int | None = None) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """The attention queue's entries about enabled accounts, by ``AttentionCategory``: at most
-    ``limit`` a category (all when None; the most pressing: the lowest balance first, then id),
-    and how many each category has in all. A row: ``category``, ``account_id``, ``site_name``,
-    ``site_url``, ``checkin_url``, ``auth_type``, ``detail`` (the site's or the check-in's words),
-    ``last_reason`` (today's check-in ``CheckInReason`` value) and ``balance_usd``. SQL does the
-    counting and the cut, so 100,000 accounts build only the rows shown."""
-    parts = _queue_parts()
+def _queue_sql(parts: dict[AttentionCategory, tuple[str, str, str]], limit: int | None) -> str:
+    """The queue's statement: each category's entries over the enabled accounts read once (``b``),
+    with its total. Cut to ``limit``: each category's first entries by a top-N of its own and
+    the totals by one count per category (a row number over every entry sorted the 50,000
+    entries of 100,000 accounts to keep 35)."""
     union = " UNION ALL ".join(
         f"SELECT b.id, '{cat.value}' AS category, {rank} AS cat_rank, {detail} AS detail, "
         f"CAST({key} AS DOUBLE) AS sort_key FROM b WHERE coalesce({cond}, false)"
         for rank, (cat, (cond, detail, key)) in enumerate(parts.items()))
-    cut = f"QUALIFY rn <= {int(limit)}" if limit is not None else ""
-    sql = f"""
+    if limit is None:
+        picked = "SELECT *, count(*) OVER (PARTITION BY category) AS n_all FROM c"
+    else:
+        tops = " UNION ALL ".join(
+            f"(SELECT * FROM c WHERE category = '{cat.value}' ORDER BY sort_key, id LIMIT {int(limit)})"
+            for cat in parts)
+        picked = (f"SELECT t.*, n.n_all FROM ({tops}) t "
+                  "JOIN (SELECT category, count(*) AS n_all FROM c GROUP BY category) n USING (category)")
+    return f"""
     WITH b AS (
         SELECT a.id, a.site_name, a.site_url, a.checkin_url, a.auth_type, a.health_status, a.health_reason,
                a.auto_checkin, a.checkin_method, a.checkin_supported, a.exclude_from_total_balance,
@@ -193,19 +197,26 @@ def attention_queue_rows(store: Store, limit: int | None = None) -> tuple[list[d
                ck.last_result, ck.last_reason, ck.last_message
         FROM accounts a {todays_log_join("a", detail=True)}
         WHERE NOT a.disabled),
-    c AS ({union})
-    SELECT c.category, c.id, b.site_name, b.site_url, b.checkin_url, b.auth_type, c.detail, b.last_reason,
-           b.quota_eff / {float(QUOTA_PER_USD)} AS balance_usd,
-           row_number() OVER (PARTITION BY c.category ORDER BY c.sort_key, c.id) AS rn,
-           count(*) OVER (PARTITION BY c.category) AS n_all
-    FROM c JOIN b ON b.id = c.id
-    {cut}
-    ORDER BY c.cat_rank, rn"""
+    c AS ({union}),
+    p AS ({picked})
+    SELECT p.category, p.id, b.site_name, b.site_url, b.checkin_url, b.auth_type, p.detail, b.last_reason,
+           b.quota_eff / {float(QUOTA_PER_USD)} AS balance_usd, p.n_all
+    FROM p JOIN b ON b.id = p.id
+    ORDER BY p.cat_rank, p.sort_key, p.id"""
+
+
+def attention_queue_rows(store: Store, limit: int | None = None) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The attention queue's entries about enabled accounts, by ``AttentionCategory``: at most
+    ``limit`` a category (all when None; the most pressing: the lowest balance first, then id),
+    and how many each category has in all. A row: ``category``, ``account_id``, ``site_name``,
+    ``site_url``, ``checkin_url``, ``auth_type``, ``detail`` (the site's or the check-in's words),
+    ``last_reason`` (today's check-in ``CheckInReason`` value) and ``balance_usd``. SQL does the
+    counting and the cut, so 100,000 accounts build only the rows shown."""
     with store.read() as con:
-        rows = con.execute(sql).fetchall()
+        rows = con.execute(_queue_sql(_queue_parts(), limit)).fetchall()
     totals: dict[str, int] = {}
     out = []
-    for cat, aid, name, url, ck_url, auth, detail, reason, bal, _rn, n_all in rows:
+    for cat, aid, name, url, ck_url, auth, detail, reason, bal, n_all in rows:
         totals[cat] = int(n_all)
         out.append({"category": cat, "account_id": int(aid), "site_name": name or "", "site_url": url,
                     "checkin_url": ck_url or "", "auth_type": auth, "detail": detail or "",

@@ -63,10 +63,8 @@ from allhub_core.accounts.preferences import (
 from allhub_core.accounts.query import (
     CHECKIN_FILTER_STATES,
     CHECKIN_FILTERS,
-    TABLE_COLUMNS,
     AccountFilter,
     account_choices,
-    account_table,
     count_accounts,
     list_accounts,
     totals,
@@ -84,6 +82,7 @@ from allhub_core.accounts.site_profiles import (
     site_windows,
 )
 from allhub_core.accounts.status import checkin_retry_plan
+from allhub_core.accounts.table import TABLE_COLUMNS, account_table
 from allhub_core.accounts.tags import create_tag, delete_tag, list_tags, normalize_tag_name, rename_tag, tag_names
 from allhub_core.accounts.write import (
     CHECKIN_METHODS,

@@ -50,21 +50,21 @@ def facet_counts(store: Store, f: AccountFilter | None) -> dict[str, dict[str, i
     checkin_raw: dict[str, int] = {}
     attention = 0
     for site_type, health, disabled, checkin_today, needs, *flags, n in groups:
-        ok = dict(zip(names, flags, strict=True))
-
-        def others(kind: str, ok: dict[str, bool] = ok) -> bool:
-            return all(v for k, v in ok.items() if k != kind)
-
-        if others("site_types"):
+        # a kind counts the groups that pass every *other* kind: none fails, or only it does
+        failing = [kind for kind, ok in zip(names, flags, strict=True) if not ok]
+        if len(failing) > 1:
+            continue
+        miss = failing[0] if failing else None
+        if miss in (None, "site_types"):
             out["site_types"][site_type] = out["site_types"].get(site_type, 0) + n
-        if others("health"):
+        if miss in (None, "health"):
             out["health"][health] = out["health"].get(health, 0) + n
-        if others("status"):
+        if miss in (None, "status"):
             key = "disabled" if disabled else "enabled"
             out["status"][key] = out["status"].get(key, 0) + n
-        if others("checkin"):
+        if miss in (None, "checkin"):
             checkin_raw[checkin_today] = checkin_raw.get(checkin_today, 0) + n
-        if needs and others("attention"):
+        if needs and miss in (None, "attention"):
             attention += n
     out["checkin"] = {key: checkin_raw.get(state.value, 0) for key, state in CHECKIN_FILTER_STATES.items()}
     out["attention"] = {"attention": attention}

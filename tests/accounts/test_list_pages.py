@@ -126,3 +126,25 @@ def test_tag_lists_count_each_account_once(varied):
     tags = list_tags(varied)
     assert {t["name"]: t["count"] for t in tags} == {**want, "Zero": 0}
     assert [t["name"] for t in tags] == tag_names(varied) == sorted(tag_names(varied), key=str.casefold)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Shanghai"])
+def test_the_records_times_are_duckdbs_own(varied, zone):
+    """``account_rows`` hands the timestamps over as integers and makes them datetimes itself:
+    the same instants, zones and offsets (a fall-back hour's second pass included) as DuckDB's."""
+    with varied.write() as con:
+        con.execute("UPDATE accounts SET last_sync_time = TIMESTAMPTZ '2026-11-01 06:30:00.000001+00' WHERE id % 3 = 0")
+        con.execute("UPDATE accounts SET created_at = TIMESTAMPTZ '2026-11-01 05:30:00+00' WHERE id % 3 = 1")
+    with varied.session():  # one open of the file: the zone holds for every read of the test
+        with varied.read() as con:
+            con.execute(f"SET GLOBAL TimeZone = '{zone}'")
+            assert con.execute("SELECT current_setting('TimeZone')").fetchone()[0] == zone
+        flt, prefs = AccountFilter(status="all"), _prefs()
+        got = account_records(varied, f=flt, prefs=prefs)
+        want = {r["id"]: r for r in _full_view(varied, flt, prefs)}
+    for rec in got:
+        w = want[int(rec["id"])]
+        for k in ("last_sync_time", "created_at", "updated_at"):
+            assert rec[k] == (None if w[k] is None else w[k].isoformat()), k
+    assert any(rec["last_sync_time"] is None for rec in got)
+    assert len({rec["created_at"][-6:] for rec in got}) == (1 if zone in ("UTC", "Asia/Shanghai") else 2)

@@ -132,6 +132,25 @@ def tls_context(verify: bool) -> ssl.SSLContext:
     return context
 
 
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
+
+
+def needs_trust_store(origin: str) -> bool:
+    """Whether a client of ``origin`` gets ``tls_context``: an https:// site; any site while the
+    environment names a proxy (an https:// proxy is TLS even for an http:// site) or a trust
+    store (``SSL_CERT_FILE`` / ``SSL_CERT_DIR``: one that cannot be read is still its sentence)."""
+    if not origin.lower().startswith("http://"):
+        return True
+    names = (*_PROXY_VARIABLES, *(n.upper() for n in _PROXY_VARIABLES), "SSL_CERT_FILE", "SSL_CERT_DIR")
+    return any(os.environ.get(name) for name in names)
+
+
+def no_tls_context() -> ssl.SSLContext:
+    """The context httpx needs for a client that never opens TLS (``needs_trust_store`` False): no
+    trust store loaded, verification still required, so it could not accept a certificate anyway."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 def _no_cookies() -> httpx.Cookies:
     return httpx.Cookies(CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
 

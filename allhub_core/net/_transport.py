@@ -98,9 +98,13 @@ class Transport:
         if client is None:
             from allhub_core.net import _client as http  # noqa: PLC0415 - httpx (~0.1 s) loads with the first request, not with every command
 
-            if self._ssl is None:
-                self._ssl = http.tls_context(self.politeness.verify_tls)
-            client = self._clients[origin] = http.origin_client(self.politeness, self._ssl)
+            if http.needs_trust_store(origin):
+                if self._ssl is None:
+                    self._ssl = http.tls_context(self.politeness.verify_tls)
+                context = self._ssl
+            else:  # a plain http:// site reached directly: no TLS, so no trust store to load (~30 ms)
+                context = http.no_tls_context()
+            client = self._clients[origin] = http.origin_client(self.politeness, context)
         return client
 
     async def aclose(self) -> None:

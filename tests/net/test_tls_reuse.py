@@ -54,3 +54,19 @@ if all(importlib.util.find_spec(m) for m in ("click", "rich", "pygments")):
 def test_httpx_loads_without_its_command_line_client():
     done = subprocess.run([sys.executable, "-c", _CLI_CHECK], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_only_a_client_that_may_speak_tls_gets_the_trust_store(monkeypatch):
+    """A plain http:// site reached directly never opens TLS: its client skips loading the trust
+    store. An https:// site, a proxy or a trust store the environment names keep the full context."""
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR", "http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY",
+                 "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    assert not _client.needs_trust_store("http://127.0.0.1:8080")
+    assert _client.needs_trust_store("https://relay.example")
+    monkeypatch.setenv("HTTPS_PROXY", "https://proxy.example:3128")
+    assert _client.needs_trust_store("http://127.0.0.1:8080")
+    monkeypatch.delenv("HTTPS_PROXY")
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
+    assert _client.needs_trust_store("http://127.0.0.1:8080")
+    assert _client.no_tls_context().verify_mode.name == "CERT_REQUIRED"

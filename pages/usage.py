@@ -38,11 +38,13 @@ if not facets["accounts"]:
             "New API family keep them; each sync adds only the rows not seen before.", icon=":material/query_stats:")
     st.stop()
 names = {a["id"]: a["site_name"] for a in facets["accounts"]}
+# the labels made once: Streamlit formats every option on each run (20,000 accounts at 100,000)
+labels = {i: f"{n} (#{i})" for i, n in names.items()}
 
 # ---- filters ---------------------------------------------------------------------------------
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns([3, 2, 2.5, 2.7])
-    ids = c1.multiselect("Accounts", list(names), format_func=lambda i: f"{names.get(i, i)} (#{i})",
+    ids = c1.multiselect("Accounts", list(names), format_func=lambda i: labels.get(i) or f"{i} (#{i})",
                          key="us_accounts", placeholder="all accounts")
     keys = c2.multiselect("Keys", facets["token_names"], key="us_keys", placeholder="all keys")
     models = c3.multiselect("Models", facets["models"], key="us_models", placeholder="all models")

@@ -1,6 +1,6 @@
 """CLI start-up (issue 18): fresh ``allhub`` processes as a user runs them, each figure against its target.
 
-    .venv/bin/python bench/bench_cli.py [--accounts 10000] [--runs 5] [--db PATH]
+    .venv/bin/python bench/bench_cli.py [--accounts 10000] [--runs 5] [--db PATH] [--only list]
 
 Times, as the median of ``--runs`` fresh processes (after one warm-up run each), with the target beside it:
 
@@ -9,6 +9,9 @@ Times, as the median of ``--runs`` fresh processes (after one warm-up run each),
 - ``allhub account list`` and ``allhub account list --json`` on ``--accounts`` accounts (10,000; the
   table's target 400 ms, the JSON's 800 ms), on a store built by ``bench/_gen.py`` (``--db PATH``
   reuses or keeps one: built there when the file does not exist).
+
+``--only WORD`` times only the figures whose label holds WORD (the floor always): ``--only list`` for an
+A/B of the two list commands.
 
 The package's bytecode is compiled first, as ``make install`` leaves it (``PYTHONDONTWRITEBYTECODE``
 is set on this machine: without it each process would compile allhub_core again). Exits 1 on a miss.
@@ -69,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--accounts", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--db", help="the store to time against (built there if missing, and kept)")
+    ap.add_argument("--only", help="time only the figures whose label holds this word (and the floor)")
     args = ap.parse_args(argv)
 
     compileall.compile_dir(str(ROOT / "allhub_core"), quiet=1)  # as `make install` does
@@ -88,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             (f"allhub account list --json ({args.accounts} accounts)", [allhub, "account", "list", "--json"],
              JSON_TARGET_MS),
         ]
+        if args.only:
+            figures = [fig for fig in figures if fig[2] is None or args.only in fig[0]]
         rows, misses, floor = [], 0, 0.0
         for label, cmd, target in figures:
             samples = measure(cmd, env, args.runs)

@@ -40,8 +40,12 @@ SYNCS_MAX = 500  # accounts listed in "when each account's models were fetched"
 
 
 def fetched_when() -> None:
-    """When each account's models were fetched (the sync's own record), the first SYNCS_MAX by name."""
-    with st.expander("When each account's models were fetched"):
+    """When each account's models were fetched (the sync's own record), the first SYNCS_MAX by name;
+    asked only while the expander is open (it reruns the page when opened), not on every run."""
+    box = st.expander("When each account's models were fetched", key="md_syncs_open", on_change="rerun")
+    if not box.open:
+        return
+    with box:
         syncs = model_syncs(store, limit=SYNCS_MAX + 1)
         if len(syncs) > SYNCS_MAX:
             st.caption(f"The first {SYNCS_MAX} accounts by name; `allhub models --json` has every account's rows.")
@@ -51,8 +55,8 @@ def fetched_when() -> None:
                                     "fetched_at": st.column_config.DatetimeColumn("Fetched", format="YYYY-MM-DD HH:mm")})
 
 
-facets = model_facets(store, accounts=False)
-if not facets["models"]:
+facets = model_facets(store, accounts=False, models=False)  # the model picker takes model_count's names
+if not facets["stored"]:
     st.info("No models stored yet: press **Sync models** (or run `allhub models sync`) to fetch each account's "
             "model list and prices; then every model shows here with the cheapest site marked.",
             icon=":material/sell:")

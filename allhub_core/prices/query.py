@@ -35,6 +35,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import duckdb
+
 from allhub_core.accounts import effective_quota_sql
 from allhub_core.errors import ValidationError
 from allhub_core.prices.cache import BILLINGS
@@ -73,37 +75,88 @@ SORTS = {
 }
 _CHEAPEST_ORDER = ("m.model_key, m.model, m.nominal_key IS NOT NULL DESC, m.billing, m.cmp_key ASC NULLS LAST, "
                    "m.site_name, m.account_id, m.grp")
+#: each sort's leading key (the first of its order) and whether it runs downwards: a page's last
+#: row's value of it bounds the rows that can be on the page (``_cut``)
+_LEADS = {
+    "cheapest": ("m.model_key", False), "model": ("m.model_key", False),
+    "input": ("m.inp * {scale}", False), "output": ("m.outp * {scale}", False),
+    "call": ("m.per_call * {scale}", False), "cache_read": ("m.cache_read * {scale}", False),
+    "site": ("lower(m.site_name)", False), "balance": ("m.balance_usd", True),
+}
+_RATE = f"CASE WHEN a.exchange_rate > 0 THEN a.exchange_rate ELSE {DEFAULT_EXCHANGE_RATE} END"
 
 # The offers (``prices.offers``, priced when stored) with their account's rate and balance.
 # {model_where}: on the model name only (the partition of ``cheapest``, so safe before it);
-# {key_scale}: 1 or the account's real-pay factor; {where}: every other filter; {page}: LIMIT/OFFSET.
-_SQL = f"""
-WITH o AS (
-    SELECT o.*, a.site_name,
-           CASE WHEN a.exchange_rate > 0 THEN a.exchange_rate ELSE {DEFAULT_EXCHANGE_RATE} END AS rate,
-           {effective_quota_sql("a")} / {float(QUOTA_PER_USD)} AS balance_usd
+# {key_scale}: 1 or the account's real-pay factor (an expression on ``a``).
+_OFFERS = f"""
+k AS (
+    SELECT o.*, a.site_name, {_RATE} AS rate,
+           {effective_quota_sql("a")} / {float(QUOTA_PER_USD)} AS balance_usd,
+           round(o.nominal_key * {{key_scale}}, 9) AS cmp_key
     FROM model_offers o JOIN accounts a ON a.id = o.account_id
     WHERE {{model_where}} AND {{best_pre}}
-),
-k AS (SELECT *, round(nominal_key * {{key_scale}}, 9) AS cmp_key FROM o),
-sel AS (
-    SELECT * FROM k m WHERE {{best}} AND {{where}}
-    ORDER BY {{order}} {{page}}
-),
-low AS (
-    SELECT model_key, billing, min(cmp_key) AS low FROM k
-    WHERE best AND model_key IN (SELECT model_key FROM sel) GROUP BY model_key, billing
-)
-SELECT m.model, m.account_id, m.site_name, m.grp AS "group", m.billing,
+)"""
+
+#: ``MODEL_COLUMNS`` from an offer ``m`` of ``k`` and its model's lowest key ``l``
+_COLUMNS = f"""m.model, m.account_id, m.site_name, m.grp AS "group", m.billing,
        m.inp AS input_usd_per_1m, m.outp AS output_usd_per_1m, m.per_call AS call_usd,
        m.inp * m.rate / {DEFAULT_EXCHANGE_RATE} AS effective_input_usd_per_1m, m.nominal_key IS NOT NULL AS comparable,
        coalesce(m.cmp_key = l.low, false) AS cheapest, m.vendor, m.group_ratio,
        m.cache_read AS cache_read_usd_per_1m, m.cache_write AS cache_write_usd_per_1m,
        m.outp * m.rate / {DEFAULT_EXCHANGE_RATE} AS effective_output_usd_per_1m,
        m.per_call * m.rate / {DEFAULT_EXCHANGE_RATE} AS effective_call_usd,
-       m.best AS best_group, m.balance_usd, m.rate AS exchange_rate, {{fetched}} AS fetched_at, {{tags}} AS tags
+       m.best AS best_group, m.balance_usd, m.rate AS exchange_rate, {{fetched}} AS fetched_at, {{tags}} AS tags"""
+
+# {where}: every other filter; {cut}: the page's bound on its leading sort key (``_cut``);
+# {page}: LIMIT/OFFSET. The page is picked once (``sel``, materialised: it is read twice), and
+# ``low``, each of its models' lowest key over every account's best offers (the cheapest mark),
+# reads only the offers of the models on the page, not the page's whole query again.
+_SQL = f"""
+WITH {_OFFERS},
+sel AS MATERIALIZED (
+    SELECT * FROM k m WHERE {{best}} AND {{where}} AND {{cut}}
+    ORDER BY {{order}} {{page}}
+),
+low AS (
+    SELECT o.model_key, o.billing, min(round(o.nominal_key * {{key_scale}}, 9)) AS low
+    FROM model_offers o JOIN accounts a ON a.id = o.account_id
+    WHERE o.best AND o.model_key IN (SELECT model_key FROM sel)
+    GROUP BY o.model_key, o.billing
+)
+SELECT {_COLUMNS}
 FROM sel m LEFT JOIN low l ON l.model_key = m.model_key AND l.billing = m.billing
 ORDER BY {{order}}
+"""
+
+# The value of the leading sort key ({lead}, {direction}) on the page's last row ({last}: its
+# place, from 0), with the same filters: no row after it in that key can be on the page.
+_CUT_SQL = f"""
+WITH {_OFFERS}
+SELECT {{lead}} FROM k m WHERE {{best}} AND {{where}}
+ORDER BY 1 {{direction}} NULLS LAST LIMIT 1 OFFSET {{last}}
+"""
+
+# One model's best offers ({model_where}: its name), a row per site (origin): the site's cheapest
+# account by its blended price ({site_scale}: 1 or the rate), how many accounts there and their
+# balances summed; ``low`` over the same offers, as the page's query has it for that model.
+_SITES_SQL = f"""
+WITH {_OFFERS},
+low AS (SELECT model_key, billing, min(cmp_key) AS low FROM k GROUP BY model_key, billing),
+j AS (
+    SELECT k.*, a.site_url,
+           coalesce(k.inp * {TOKEN_WEIGHTS[0]} + k.outp * {TOKEN_WEIGHTS[1]}, k.per_call) * {{site_scale}} AS site_key
+    FROM k JOIN accounts a ON a.id = k.account_id
+),
+s AS (
+    SELECT * REPLACE (sum(balance_usd) OVER (PARTITION BY site_url) AS balance_usd),
+           row_number() OVER (PARTITION BY site_url ORDER BY site_key ASC NULLS LAST, account_id, model, grp) AS nth,
+           count(*) OVER (PARTITION BY site_url) AS accounts
+    FROM j
+)
+SELECT {_COLUMNS}, m.site_url, m.accounts
+FROM s m LEFT JOIN low l ON l.model_key = m.model_key AND l.billing = m.billing
+WHERE m.nth = 1
+ORDER BY comparable DESC, m.site_key ASC NULLS LAST, lower(m.site_name), m.site_url
 """
 
 _COUNT_SQL = f"""
@@ -177,22 +230,46 @@ def _filters(*, model: str | None, exact: bool, account_ids: Iterable[Any] | Non
 def _query(*, model: str | None, exact: bool = False, account_ids: Iterable[Any] | None, tags: Iterable[str] | None,
            vendor: str | None, billing: str | None, group: str | None, text: str | None,
            real: bool, best_only: bool, iso_times: bool = False, sort: str = "cheapest",
-           limit: int | None = None, offset: int = 0, tags_too: bool = True) -> tuple[str, list[Any]]:
-    """The one query with its filters, order and page."""
+           limit: int | None = None, offset: int = 0, tags_too: bool = True,
+           con: duckdb.DuckDBPyConnection | None = None) -> tuple[str, list[Any]]:
+    """The one query with its filters, order and page; with ``con``, a page's bound on its
+    leading sort key is asked first (``_cut``)."""
     if sort not in SORTS:
         raise ValidationError(f"A sort is one of {', '.join(SORTS)}.")
     model_where, model_params, where, params = _filters(
         model=model, exact=exact, account_ids=account_ids, tags=tags, vendor=vendor, billing=billing, group=group,
         text=text)
     scale = "m.rate" if real else "1"
+    parts = {"model_where": model_where, "where": where, "best": "m.best" if best_only else "true",
+             "best_pre": "o.best" if best_only else "true",
+             "key_scale": f"{_RATE} / {DEFAULT_EXCHANGE_RATE}" if real else "1"}
+    args = [*model_params, *params]
+    cut = "true"
+    if con is not None and limit is not None and limit > 0:
+        cut = _cut(con, parts, args, sort=sort, scale=scale, last=max(0, int(offset)) + int(limit) - 1)
     order = SORTS[sort].format(scale=scale) + " " + _CHEAPEST_ORDER
     page = f"LIMIT {max(0, int(limit))} OFFSET {max(0, int(offset))}" if limit is not None else ""
-    key_scale = f"rate / {DEFAULT_EXCHANGE_RATE}" if real else "1"
-    sql = _SQL.format(model_where=model_where, where=where, key_scale=key_scale,
-                      fetched=_ISO_UTC if iso_times else "m.fetched_at", best="m.best" if best_only else "true",
-                      best_pre="o.best" if best_only else "true",
-                      order=order, page=page, tags=_TAGS if tags_too else "[]::VARCHAR[]")
-    return sql, [*model_params, *params]
+    sql = _SQL.format(**parts, cut=cut, fetched=_ISO_UTC if iso_times else "m.fetched_at", order=order, page=page,
+                      tags=_TAGS if tags_too else "[]::VARCHAR[]")
+    return sql, args
+
+
+def _cut(con: duckdb.DuckDBPyConnection, parts: dict[str, str], args: list[Any], *, sort: str, scale: str,
+         last: int) -> str:
+    """The condition that keeps only the rows that can be on a page ending at row ``last`` (from
+    0), its value appended to ``args``: at least ``last + 1`` rows come no later than that row's
+    leading key, so no row past it in that key can be on the page. The order then sorts a page's
+    worth of rows (one model's, sorted cheapest first) instead of every account's offers. No
+    bound ("true") when that row does not exist or its key is empty (the page reaches the rows
+    without that price, which sort last)."""
+    lead, down = _LEADS[sort]
+    lead = lead.format(scale=scale)
+    row = con.execute(_CUT_SQL.format(**parts, lead=lead, direction="DESC" if down else "ASC", last=last),
+                      args).fetchone()
+    if row is None or row[0] is None:
+        return "true"
+    args.append(row[0])
+    return f"{lead} {'>=' if down else '<='} ?"
 
 
 def model_rows(store: Store, *, model: str | None = None, account_ids: Iterable[Any] | None = None,
@@ -218,10 +295,10 @@ def model_frame(store: Store, *, model: str | None = None, account_ids: Iterable
     (after its top-up rate) instead of the stated prices, and sorts prices on that basis; ``sort``
     one of ``SORTS``; ``limit``/``offset`` a page of them, cut in SQL (``model_count`` tells how
     many there are)."""
-    sql, params = _query(model=model, account_ids=account_ids, tags=tags, vendor=vendor, billing=billing,
-                         group=group, text=text, real=real, best_only=best_only, sort=sort, limit=limit,
-                         offset=offset)
     with store.read() as con:
+        sql, params = _query(model=model, account_ids=account_ids, tags=tags, vendor=vendor, billing=billing,
+                             group=group, text=text, real=real, best_only=best_only, sort=sort, limit=limit,
+                             offset=offset, con=con)
         frame = con.execute(sql, params).df()
     return frame.reindex(columns=MODEL_COLUMNS)
 
@@ -248,28 +325,13 @@ def model_sites(store: Store, model: str, *, real: bool = False) -> pd.DataFrame
     prices, group, rate, ``cheapest`` mark), ``accounts`` there and ``balance_usd``, the balances of
     all of them summed: what the Models page's chart draws, one bar per site however many
     accounts you hold there."""
-    sql, params = _query(model=model, exact=True, account_ids=None, tags=None, vendor=None, billing=None,
-                         group=None, text=None, real=real, best_only=True, tags_too=False)
-    w_in, w_out = TOKEN_WEIGHTS
-    per_site = f"""
-        WITH m AS ({sql}),
-        j AS (
-            SELECT m.*, a.site_url,
-                   coalesce(m.input_usd_per_1m * {w_in} + m.output_usd_per_1m * {w_out}, m.call_usd)
-                       * CASE WHEN ? THEN m.exchange_rate ELSE 1 END AS site_key
-            FROM m JOIN accounts a ON a.id = m.account_id
-        ),
-        s AS (
-            SELECT *, row_number() OVER (PARTITION BY site_url ORDER BY site_key ASC NULLS LAST, account_id) AS nth,
-                   count(*) OVER (PARTITION BY site_url) AS accounts,
-                   sum(balance_usd) OVER (PARTITION BY site_url) AS site_balance
-            FROM j
-        )
-        SELECT * EXCLUDE (nth, site_key) REPLACE (site_balance AS balance_usd)
-        FROM s WHERE nth = 1
-        ORDER BY comparable DESC, site_key ASC NULLS LAST, lower(site_name), site_url"""
+    model_where, model_params, _, _ = _filters(model=model, exact=True, account_ids=None, tags=None, vendor=None,
+                                               billing=None, group=None, text=None)
+    sql = _SITES_SQL.format(model_where=model_where, best_pre="o.best",
+                            key_scale=f"{_RATE} / {DEFAULT_EXCHANGE_RATE}" if real else "1",
+                            site_scale="k.rate" if real else "1", fetched="m.fetched_at", tags="[]::VARCHAR[]")
     with store.read() as con:
-        frame = con.execute(per_site, [*params, bool(real)]).df()
+        frame = con.execute(sql, model_params).df()
     return frame.reindex(columns=[*MODEL_COLUMNS, "site_url", "accounts"])
 
 
@@ -294,12 +356,14 @@ def model_accounts(store: Store, text: str | None = None, chosen: Iterable[Any] 
     return {int(i): str(n or "") for i, n in rows}
 
 
-def model_facets(store: Store, *, accounts: bool = True) -> dict[str, list[Any]]:
+def model_facets(store: Store, *, accounts: bool = True, models: bool = True) -> dict[str, Any]:
     """What the Models page's filters offer, from the stored rows: ``vendors``, ``groups``
     (priceable or not), ``accounts`` (``{"id", "site_name"}`` of accounts with models; empty when
-    not asked for: the page asks ``model_accounts`` for a few), ``tags`` (of those accounts) and
-    ``models`` (names, in any case once)."""
+    not asked for: the page asks ``model_accounts`` for a few), ``tags`` (of those accounts),
+    ``models`` (names, in any case once; empty when not asked for: the page's model picker takes
+    ``model_count``'s names) and ``stored``, whether any model is stored at all."""
     with store.read() as con:
+        stored = bool(con.execute("SELECT EXISTS (SELECT 1 FROM model_prices)").fetchone()[0])  # type: ignore[index]
         vendors = [r[0] for r in con.execute(
             "SELECT DISTINCT vendor FROM model_prices WHERE vendor <> '' ORDER BY lower(vendor), vendor").fetchall()]
         groups = [r[0] for r in con.execute("SELECT DISTINCT grp FROM account_groups ORDER BY grp").fetchall()]
@@ -309,9 +373,10 @@ def model_facets(store: Store, *, accounts: bool = True) -> dict[str, list[Any]]
         tags = [r[0] for r in con.execute(
             "SELECT DISTINCT t.name FROM tags t JOIN account_tags lk ON lk.tag_id = t.id "
             "WHERE lk.account_id IN (SELECT DISTINCT account_id FROM model_prices) ORDER BY t.name").fetchall()]
-        models = [r[0] for r in con.execute(
-            "SELECT min(model) FROM model_prices GROUP BY lower(model) ORDER BY lower(min(model))").fetchall()]
-    return {"vendors": vendors, "groups": groups, "accounts": listed, "tags": tags, "models": models}
+        names = [r[0] for r in con.execute(
+            "SELECT min(model) FROM model_prices GROUP BY lower(model) ORDER BY lower(min(model))"
+        ).fetchall()] if models else []
+    return {"vendors": vendors, "groups": groups, "accounts": listed, "tags": tags, "models": names, "stored": stored}
 
 
 def model_syncs(store: Store, limit: int | None = None) -> pd.DataFrame:

@@ -131,9 +131,11 @@ def refresh(store: Store, ids: list[Any] | None = None, *, force: bool = False, 
 
         ok_ids = [r.account_id for r in results if r.ok]
         if ok_ids:
-            report.usage = sync_usage(store, ok_ids, politeness=politeness, due_only=True)
-            # and the sites' announcements not asked within the hour (sync/notices.py)
+            # The sites' announcements not asked within the hour (sync/notices.py) go first: a site's
+            # one or two requests are foreground work, asked while the window frees up after the
+            # refresh, instead of a tail after the usage sync (background work, which yields to them).
             report.notices = sync_notices(store, ok_ids, politeness=politeness, due_only=True)
+            report.usage = sync_usage(store, ok_ids, politeness=politeness, due_only=True)
     return report
 
 

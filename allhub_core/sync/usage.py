@@ -4,8 +4,9 @@ Per account, the window comes from its cursor (``history.next_window``: from the
 row, or the retention period on the first run, up to now or to the backlog a cut-short run
 left). The logs are read with no database lock held, through the same polite transport as a
 refresh (``sites.fetch_usage_logs``: per-site limits, log spacing, the per-account deadline),
-at most the saved page and row limits per account. Then every account's rows, its new cursor,
-its outcome and any rotated token are written in one transaction. A failing page keeps the
+at most the saved page and row limits per account. Each account's rows, its new cursor, its
+outcome and any rotated token are written as the accounts finish (``_progressive``: a batch
+about once a second, each in one transaction). A failing page keeps the
 pages read before it and everything stored before; a family without usage logs is recorded as
 ``unsupported``.
 
@@ -17,7 +18,6 @@ site's shared window to them (``net._shared_window``).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import time
 from collections.abc import Callable
@@ -29,6 +29,7 @@ from allhub_core.errors import NotFound, ValidationError
 from allhub_core.history import next_window, record_usage_run, usage_due, usage_states
 from allhub_core.sites import Politeness, UsageLogResult, UsageQuery, fetch_usage_logs
 from allhub_core.store import Store
+from allhub_core.sync._progressive import run_storing
 from allhub_core.sync.credentials import account_names, politeness_for
 
 __all__ = ["UsageSyncReport", "sync_usage"]
@@ -95,19 +96,25 @@ def sync_usage(store: Store, ids: list[Any] | None = None, *, politeness: Polite
         start, end = next_window(states.get(int(c.account_id)), now=now, retention_days=retention)
         queries.append(UsageQuery(c, start, end, page_limit=int(prefs["usage_sync_page_limit"]),
                                   row_limit=int(prefs["usage_sync_row_limit"])))
-    with store.released():
-        results = asyncio.run(fetch_usage_logs(queries, politeness, on_result=on_result))
     added: dict[str, int] = {}
-    with store.write() as con:
-        for r in results:
-            aid = int(r.account_id)
-            for key in ("access_token", "refresh_token"):
-                if r.rotated.get(key):  # Sub2API rotates its tokens on use
-                    try:
-                        set_secrets(store, aid, con=con, **{key: r.rotated[key]})
-                    except (NotFound, ValidationError):
-                        pass  # deleted meanwhile, or a token we would refuse anyway
-            added[r.account_id] = record_usage_run(
-                con, aid, [_row_dict(x) for x in r.rows], window=r.window, complete=r.complete, status=r.status,
-                message=r.message, retention_days=retention)
+
+    def write(batch: list[UsageLogResult]) -> None:
+        """A batch of accounts' rows, cursors, outcomes and rotated tokens, in one transaction."""
+        with store.write() as con:
+            for r in batch:
+                aid = int(r.account_id)
+                for key in ("access_token", "refresh_token"):
+                    if r.rotated.get(key):  # Sub2API rotates its tokens on use
+                        try:
+                            set_secrets(store, aid, con=con, **{key: r.rotated[key]})
+                        except (NotFound, ValidationError):
+                            pass  # deleted meanwhile, or a token we would refuse anyway
+                added[r.account_id] = record_usage_run(
+                    con, aid, [_row_dict(x) for x in r.rows], window=r.window, complete=r.complete,
+                    status=r.status, message=r.message, retention_days=retention)
+
+    # Written as they come (``_progressive``: about once a second, beside the network), so the
+    # run ends with its last accounts' rows to write, not everyone's.
+    results, _complete = run_storing(lambda collect: fetch_usage_logs(queries, politeness, on_result=collect),
+                                     write, on_result=on_result, away=store.released())
     return UsageSyncReport(results, added, names, skipped)

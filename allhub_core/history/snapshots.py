@@ -58,23 +58,24 @@ def _snap_rows(rows: list[dict[str, Any]], source: str) -> list[dict[str, Any]]:
 def _links_before(con: duckdb.DuckDBPyConnection, day: date) -> None:
     """``snap_prev``: for each account in ``snap_in``, its quota of the day before (``y_quota``,
     what the income estimate reads) and the quota of its latest snapshot before ``day``
-    (``prev_quota``, the new row's link): the day before's when there is one (the usual case,
-    one day's rows read), else the link of the row being replaced, else looked up among its
-    older snapshots."""
+    (``prev_quota``, the new row's link): the day before's when there is one (the usual case),
+    else the link of the row being replaced, both read in one pass over those two days; else
+    looked up among its older snapshots."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE snap_prev AS
-        SELECT s.account_id, y.quota AS y_quota, y.account_id IS NOT NULL AS has_y,
-               o.prev_quota AS o_prev, coalesce(o.linked, false) AS o_linked, CAST(NULL AS BIGINT) AS prev_quota
-        FROM snap_in s
-        LEFT JOIN balance_snapshots y ON y.account_id = s.account_id AND y.day = ?
-        LEFT JOIN balance_snapshots o ON o.account_id = s.account_id AND o.day = ?""", [day - timedelta(days=1), day])
-    con.execute("UPDATE snap_prev SET prev_quota = CASE WHEN has_y THEN y_quota ELSE o_prev END "
-                "WHERE has_y OR o_linked")
+        SELECT account_id, y_quota, has_y, o_linked,
+               CASE WHEN has_y THEN y_quota WHEN o_linked THEN o_prev END AS prev_quota
+        FROM (SELECT s.account_id, any_value(b.quota) FILTER (WHERE b.day = $y) AS y_quota,
+                     coalesce(bool_or(b.day = $y), false) AS has_y,
+                     any_value(b.prev_quota) FILTER (WHERE b.day = $d AND b.linked) AS o_prev,
+                     coalesce(bool_or(b.day = $d AND b.linked), false) AS o_linked
+              FROM snap_in s LEFT JOIN balance_snapshots b ON b.account_id = s.account_id AND b.day BETWEEN $y AND $d
+              GROUP BY s.account_id)""", {"y": day - timedelta(days=1), "d": day})
     need = _first(con.execute("SELECT count(*) FROM snap_prev WHERE NOT has_y AND NOT o_linked"))[0]
     if need:
         con.execute("""
             UPDATE snap_prev SET prev_quota = l.q
-            FROM (SELECT b.account_id, arg_max(b.quota, b.day) AS q
+            FROM (SELECT b.account_id, arg_max_null(b.quota, b.day) AS q
                   FROM balance_snapshots b JOIN snap_prev n ON n.account_id = b.account_id AND NOT n.has_y
                        AND NOT n.o_linked
                   WHERE b.day < ? GROUP BY b.account_id) l

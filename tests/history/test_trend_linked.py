@@ -76,6 +76,10 @@ def test_linked_trend_equals_the_full_one_after_writes_edits_and_deletions(store
     _write(store, today, [(a, 4 * U, 2 * U, None)])  # a second refresh of the day replaces it
     _write(store, today - timedelta(days=2), [(c, 123, 1, 2), (e, 9 * U, None, None)])  # a day once missed
     _write(store, today - timedelta(days=30), [(b, 77 * U, None, None)])  # far back, rows after it
+    f = _account(store, 6)  # a balance, then a refresh that read none, then a gap: the link is the missing one
+    _write(store, today - timedelta(days=9), [(f, 5 * U, None, None)])
+    _write(store, today - timedelta(days=8), [(f, None, None, None)])
+    _write(store, today - timedelta(days=5), [(f, 6 * U, None, None)])
     before = _same(store)
     assert before["balance_usd"].notna().all()
 

@@ -106,9 +106,13 @@ if ss.get("keys_confirm_delete"):
                    key_rows(store, {int(a) for a, _ in ss.keys_confirm_delete}))
 
 # ---- create and bulk ---------------------------------------------------------------------
-# keyed, so it stays open across the reruns its own widgets and the messages above cause
-with st.expander("Create a key", icon=":material/add:", key="kc_open"):
-    create_form(store, names, picked[0] if picked else None)
+# keyed, so it stays open across the reruns its own widgets and the messages above cause; built
+# only while open (opening it reruns the page): its account picker lists every account, 100,000
+# options a run at 100,000 accounts
+create_box = st.expander("Create a key", icon=":material/add:", key="kc_open", on_change="rerun")
+if create_box.open:
+    with create_box:
+        create_form(store, names, picked[0] if picked else None)
 
 st.subheader("Every account has a key")
 st.caption(f"Runs on {scope}. Accounts that have what the rule asks are left alone; a second click creates nothing.")

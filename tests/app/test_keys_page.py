@@ -106,10 +106,18 @@ def test_filters_narrow_the_rows(store, sandbox, newapi):
     assert len(at.data_editor) == 2  # one table per account
 
 
+def _open_create(at):
+    """Open "Create a key" as a click does: the form is built only while it is open."""
+    assert not [w for w in at.text_input if w.key == "kc_name"]  # closed: nothing of it is built
+    at.session_state["kc_open"] = True
+    at.run()
+
+
 def test_create_a_key_appears_in_the_grid_and_on_the_site(store, newapi):
     _aid, _site, user = newapi
     before = {t.id for t in user.tokens}
     at = start(KEYS)
+    _open_create(at)
     at.text_input(key="kc_name").input("from the page")
     at.toggle(key="kc_unlimited").set_value(False).run()
     at.number_input(key="kc_quota").set_value(5.0)
@@ -199,6 +207,7 @@ def test_bad_input_is_one_sentence_and_creates_nothing(store, newapi):
     aid, site, user = newapi
     count = len(user.tokens)
     at = start(KEYS)
+    _open_create(at)
     at.toggle(key="kc_unlimited").set_value(False).run()
     at.number_input(key="kc_quota").set_value(-5.0)
     site.clear_requests()
@@ -271,6 +280,7 @@ def test_the_group_picker_offers_the_groups_the_last_models_sync_found(store, ne
     sync_models(store, [aid])
     before = {t.id for t in user.tokens}
     at = start(KEYS)
+    _open_create(at)
     picker = at.selectbox(key=f"kc_group_{aid}")
     # the usable groups with the site's own description; svip is priced but not the user's
     assert picker.options == ["the account's own group", "default (默认分组)", "vip (VIP 分组)"]

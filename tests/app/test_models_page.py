@@ -163,3 +163,14 @@ def test_a_long_list_draws_its_first_rows_only(store):
     assert any("The first 2,000 rows" in t for t in texts(at.caption))
     at.text_input(key="md_text").input("m-2099").run()
     assert _table(at)["model"].tolist() == ["m-2099"]
+
+
+def test_when_each_account_was_fetched_is_asked_when_opened(store, sites):
+    """The syncs table is built only while its expander is open (opening it reruns the page)."""
+    at = start(PAGE)
+    syncs = lambda: [d.value for d in at.dataframe if "site_name" in d.value.columns and "model" not in d.value.columns]  # noqa: E731
+    assert not syncs()
+    at.session_state["md_syncs_open"] = True
+    at.run()
+    assert not at.exception
+    assert sorted(syncs()[0]["site_name"]) == ["Alpha", "Bravo", "Charlie"]

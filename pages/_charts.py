@@ -2,11 +2,11 @@
 
 The frames come from ``allhub_core.history`` with every filter already applied in SQL (money
 already in the chosen currency: ``pages/_frames.py``); these functions only draw them. Each
-figure is one ``go.Figure`` built from its traces and layout in a single call: plotly express
-drew the same charts at 40-130 ms each (it validates, groups, builds a template and subplots),
-which three charts on the Overview at 100,000 accounts could not afford; a trace per account
-where express grouped by ``color``, with its names, colours and layout, keeps the charts as they
-were. Nothing here reads the store or streamlit, so each figure is unit-tested on a hand-made
+figure is one ``go.Figure`` built from its traces (plain dicts, validated once) and layout in a
+single call: plotly express drew the same charts about ten times slower (it validates, groups,
+builds a template and subplots; bench/bench_charts.py), which the three charts of the Overview
+at 100,000 accounts could not afford. A trace per account where express grouped by ``color``,
+with express's names, colours, axis titles and hovers, keeps the charts as they were. Nothing here reads the store or streamlit, so each figure is unit-tested on a hand-made
 frame (tests/app/test_charts.py). The frame helpers, downloads, share card and PNG live in
 ``pages/_frames.py`` and ``pages/_charts_share.py``; this module re-exports them, so a page
 needs only ``from pages import _charts as ch``.

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from allhub_core.transfer import csv_safe, json_text
@@ -84,6 +85,16 @@ def first_day(frame: pd.DataFrame, default: date | None = None) -> date | None:
     return frame.loc[has, "day"].min() if has.any() else default
 
 
+def _coverage(table: pd.DataFrame) -> pd.Series:
+    """"covered / days" per row, each distinct pair written once: a row per account, 100,000 at
+    scale, and a Python f-string per row (or pandas' int-to-text) cost 0.1-0.15 s there."""
+    covered = table["days_covered"].to_numpy(dtype="int64")
+    days = table["days_in_range"].to_numpy(dtype="int64")
+    codes, pairs = pd.factorize(covered * 1_000_000 + days)  # a range is far below a million days
+    labels = np.array([f"{p // 1_000_000} / {p % 1_000_000} days" for p in pairs], dtype=object)
+    return pd.Series(labels[codes], index=table.index, dtype=object)
+
+
 def balance_table_view(table: pd.DataFrame, currency: str) -> pd.DataFrame:
     """The per-account table as shown: names, money in ``currency``, coverage as "covered / days"."""
     sym = money_symbol(currency)
@@ -92,7 +103,7 @@ def balance_table_view(table: pd.DataFrame, currency: str) -> pd.DataFrame:
         f"Start {sym}": table["start_usd"].round(2),
         f"End {sym}": table["end_usd"].round(2),
         f"Net {sym}": table["net_usd"].round(2),
-        "Coverage": [f"{c} / {n} days" for c, n in zip(table["days_covered"], table["days_in_range"], strict=True)],
+        "Coverage": _coverage(table),
     })
 
 

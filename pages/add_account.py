@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from allhub_core.accounts import SITE_TYPES, AccountInput, list_tags, set_preference
+from allhub_core.accounts import SITE_TYPES, AccountInput, set_preference, tag_names
 from allhub_core.errors import AllhubError, DuplicateAccount
 from allhub_core.origin import origin_key
 from allhub_core.sync import onboard, politeness_for, recognize_input
@@ -111,7 +111,7 @@ with st.form("add_form", clear_on_submit=False):
     secret = c7.text_input("Access token or cookie", type="password", key="add_secret",
                            placeholder="obtained from the site, kept on the server" if rec.get("secret") else "",
                            help="The system access token (not an sk- API key), or the Cookie header value")
-    tags = st.multiselect("Tags", [t["name"] for t in list_tags(store)], key="add_tags", accept_new_options=True)
+    tags = st.multiselect("Tags", tag_names(store), key="add_tags", accept_new_options=True)
     notes = st.text_area("Notes", key="add_notes", height=68)
     c8, c9, c10 = st.columns(3)
     rate = c8.text_input("Exchange rate (CNY per USD)", value=None if "add_rate" in ss else str(DEFAULT_EXCHANGE_RATE), key="add_rate")

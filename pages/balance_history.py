@@ -6,7 +6,7 @@ from functools import partial
 
 import streamlit as st
 
-from allhub_core.accounts import AccountFilter, account_choices, get_preferences, list_tags
+from allhub_core.accounts import AccountFilter, account_choices, get_preferences, tag_names
 from allhub_core.history import balance_history, balance_table, day_distribution
 from pages import _charts as ch
 from pages._runs import run_refresh
@@ -68,7 +68,7 @@ with st.container(border=True):
     c1, c2, c3, c4 = st.columns([3, 2, 2, 1.3])
     c1.segmented_control("Quick range", list(QUICK), default="30 days", key="bh_quick", on_change=_quick_range)
     picked = c2.date_input("Dates", key="bh_range", max_value=today, format="YYYY-MM-DD")
-    tag = c3.selectbox("Tag", [t["name"] for t in list_tags(store)], index=None, placeholder="any tag", key="bh_tag")
+    tag = c3.selectbox("Tag", tag_names(store), index=None, placeholder="any tag", key="bh_tag")
     currency = c4.segmented_control("Currency", ["USD", "CNY"], default=prefs["currency"],
                                     key="bh_currency") or "USD"
     c5, c5b, c6, c7 = st.columns([1.2, 2.3, 3, 1], vertical_alignment="bottom")

@@ -114,6 +114,18 @@ def _groups(frame: pd.DataFrame, column: str | None) -> Iterator[tuple[int, str,
             yield place, str(name), part
 
 
+def _per_account_names(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """A trace per account: its name, with ``#id`` where two accounts share one (two accounts of a
+    site with the same user name would otherwise be one line going back and forth between them)."""
+    if "account_id" not in frame.columns:
+        return frame, "site_name"
+    names = frame.groupby("account_id", sort=False)["site_name"].first()
+    shared = names.duplicated(keep=False)
+    label = {aid: f"{name} (#{aid})" if twice else name
+             for aid, name, twice in zip(names.index, names.astype(str), shared, strict=True)}
+    return frame.assign(trace_name=frame["account_id"].map(label)), "trace_name"
+
+
 # ---- balance ---------------------------------------------------------------------------------
 def trend_line(trend: pd.DataFrame, *, currency: str = "USD", title: str = "Total balance, last 30 days") -> go.Figure:
     """One line of the summed balance per day, the area under it filled (Overview)."""
@@ -131,7 +143,10 @@ def balance_trend(frame: pd.DataFrame, metric: str = "balance", *, per_account: 
     kind = "bar" if metric != "balance" else "scattergl" if len(frame) > _WEBGL_ROWS else "scatter"
     colors = _palette()
     traces = []
-    for place, name, part in _groups(frame, "site_name" if by_account else None):
+    column = None
+    if by_account:
+        frame, column = _per_account_names(frame)
+    for place, name, part in _groups(frame, column):
         color = colors[place % len(colors)]
         trace = dict(type=kind, x=part["day"].to_numpy(), y=part[col].to_numpy(), name=name, legendgroup=name,
                      showlegend=by_account, hovertemplate="%{x|%Y-%m-%d}: %{y:,.2f}<extra>%{fullData.name}</extra>")

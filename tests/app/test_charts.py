@@ -91,6 +91,17 @@ def test_per_account_lines_are_named_coloured_and_in_a_legend():
     assert [t.type for t in summed_bars.data] == ["bar"] and summed_bars.layout.title.text == "Net per day"
 
 
+def test_two_accounts_with_one_name_are_two_lines_told_apart_by_their_ids():
+    # two accounts of one site under the same user name: one trace would zig-zag between them
+    frame = pd.concat([per_account(), per_account().query("account_id == 2").assign(account_id=3)],
+                      ignore_index=True).replace({"site_name": {"Alpha": "Bravo"}})
+    fig = ch.balance_trend(frame, "balance", per_account=True)
+    assert [t.name for t in fig.data] == ["Bravo (#1)", "Bravo (#2)", "Bravo (#3)"]
+    assert [list(t.y) for t in fig.data] == [[10.0, 11.0, 12.0], [100.0, 101.0, 102.0], [100.0, 101.0, 102.0]]
+    distinct = ch.balance_trend(per_account(), "income", per_account=True)
+    assert [t.name for t in distinct.data] == ["Alpha", "Bravo"]  # a name alone where it is enough
+
+
 def test_an_empty_frame_draws_an_empty_chart_that_says_so():
     fig = ch.balance_trend(summed().iloc[0:0], "balance")
     assert [a.text for a in fig.layout.annotations] == ["No data in this range"]

@@ -69,6 +69,7 @@ from allhub_core.accounts.query import (
     list_accounts,
     totals,
 )
+from allhub_core.accounts.picker import account_picker
 from allhub_core.accounts.records import account_records, get_account
 from allhub_core.accounts.site_profiles import (
     PLANS_PROBE_INTERVAL,
@@ -146,6 +147,7 @@ __all__ = [
     "SiteWindow",
     "able_to_check_in_sql",
     "account_choices",
+    "account_picker",
     "account_records",
     "account_table",
     "add_account",

@@ -10,7 +10,9 @@ extension's ``buildKeepComparator``. Nothing is deleted until ``apply_dedupe``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from allhub_core.accounts.write import delete_rows, require_ids
 from allhub_core.errors import ValidationError
@@ -29,6 +31,8 @@ _ORDER = {
     "enabled": "(NOT disabled) DESC, pinned DESC, updated_at DESC, created_at DESC, id ASC",
     "recent": "updated_at DESC, (NOT disabled) DESC, pinned DESC, created_at DESC, id ASC",
 }
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 _WHY = {
     "pinned": "pinned, then enabled, then most recently updated",
     "enabled": "enabled, then pinned, then most recently updated",
@@ -118,12 +122,22 @@ class DedupePlan:
         return text + "."
 
 
+def _moment(micros: int | None, zone: ZoneInfo) -> datetime | None:
+    """An epoch in microseconds as the aware datetime DuckDB would have returned in the session's
+    time zone: DuckDB's own conversion of a TIMESTAMPTZ cost about 0.25 s for the 20,000 stamps of
+    5,000 duplicate sets (issue 18); this is a tenth of it."""
+    return None if micros is None else (_EPOCH + timedelta(microseconds=micros)).astimezone(zone)
+
+
 def scan_duplicates(store: Store, rule: str = "pinned") -> DedupeScan:
+    """Every set of duplicates (same origin, same trimmed user id), each set's accounts in the
+    keep rule's order (its first is the proposed keeper); accounts without a user id counted apart."""
     if rule not in KEEP_RULES:
         raise ValidationError(f"'{rule}' is not a keep rule; use pinned, enabled or recent.")
     sql = f"""
     WITH keyed AS (
-        SELECT a.*, trim(a.user_id) AS uid,
+        SELECT a.id, a.site_name, a.username, a.site_url, trim(a.user_id) AS uid, a.site_type, a.disabled,
+               a.updated_at, a.created_at, a.health_status, a.quota,
                count(*) OVER (PARTITION BY a.site_url, trim(a.user_id)) AS n
         FROM accounts a WHERE trim(a.user_id) <> ''
     ),
@@ -133,15 +147,19 @@ def scan_duplicates(store: Store, rule: str = "pinned") -> DedupeScan:
         FROM keyed k LEFT JOIN (SELECT DISTINCT account_id FROM pins) p ON p.account_id = k.id
         WHERE k.n > 1
     )
-    SELECT id, site_name, username, site_url, uid, site_type, disabled, pinned, updated_at,
-           created_at, health_status, quota,
+    SELECT id, site_name, username, site_url, uid, site_type, disabled, pinned, epoch_us(updated_at) AS updated_at,
+           epoch_us(created_at) AS created_at, health_status, quota,
            row_number() OVER (PARTITION BY site_url, uid ORDER BY {_ORDER[rule]}) AS rk
     FROM base ORDER BY site_url, uid, rk"""
     with store.read() as con:
         cur = con.execute(sql)
         names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        fetched = cur.fetchall()
+        zone = ZoneInfo(one_row(con.execute("SELECT current_setting('TimeZone')"))[0])
         skipped = one_row(con.execute("SELECT count(*) FROM accounts WHERE trim(user_id) = ''"))[0]
+    rows = [dict(zip(names, r, strict=True)) for r in fetched]
+    for r in rows:
+        r["updated_at"], r["created_at"] = _moment(r["updated_at"], zone), _moment(r["created_at"], zone)
     scan = DedupeScan(rule=rule, unscannable=skipped)
     current: DuplicateGroup | None = None
     for r in rows:

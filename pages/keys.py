@@ -4,7 +4,7 @@ delete, and the two "every account has a key" rules. The keys come from the stor
 
 import streamlit as st
 
-from allhub_core.accounts import AccountFilter, account_choices, account_picker, get_preferences, list_tags
+from allhub_core.accounts import AccountFilter, account_choices, account_picker, get_preferences, tag_names
 from allhub_core.keys import key_counts, key_rows, synced_accounts
 from pages._keys_actions import (
     confirm_delete,
@@ -35,7 +35,7 @@ with st.container():  # one slot whatever it holds, so the widgets below keep th
 with st.container(border=True):
     c1, c2, c3 = st.columns([3, 2, 3])
     search = c1.text_input("Search", key="kf_search", placeholder="key name, masked key, group or account")
-    tags = c2.multiselect("Tags (any of)", [t["name"] for t in list_tags(store)], key="kf_tags")
+    tags = c2.multiselect("Tags (any of)", tag_names(store), key="kf_tags")
     # at most PICKER_MAX accounts to pick from (10,000 options cost every run): those whose name
     # holds the search text, the chosen ones always
     # (read capped in SQL: every account's name read and searched here cost 0.3-0.5 s a run at 100,000)

@@ -49,6 +49,7 @@ from allhub_core.accounts.model import (
     parse_exchange_rate,
     parse_id,
 )
+from allhub_core.accounts.picker import account_picker
 from allhub_core.accounts.preferences import (
     CURRENCIES,
     DEFAULTS,
@@ -69,7 +70,6 @@ from allhub_core.accounts.query import (
     list_accounts,
     totals,
 )
-from allhub_core.accounts.picker import account_picker
 from allhub_core.accounts.records import account_records, get_account
 from allhub_core.accounts.site_profiles import (
     PLANS_PROBE_INTERVAL,

@@ -6,7 +6,14 @@ import json
 
 import streamlit as st
 
-from allhub_core.accounts import CHECKIN_BADGE, checkin_page, checkin_retry_plan, checkin_row
+from allhub_core.accounts import (
+    CHECKIN_BADGE,
+    AccountFilter,
+    account_picker,
+    checkin_page,
+    checkin_retry_plan,
+    checkin_row,
+)
 from allhub_core.sync import (
     CHECKIN_METHOD_LABELS,
     EXAMPLE_CHECKIN_REQUEST,
@@ -40,6 +47,7 @@ if retry:
         flash(plan.summary(), "info")
         st.rerun()
 
+PICKER_MAX = 200  # accounts the method's picker lists at a time (type to find others; issue 18)
 PAGE_SIZE = 200  # rows of the table at a time; the counts are over every enabled account (issue 18)
 only = bool(ss.get("ci_attention", False))
 page_no = int(ss.get("ci_page", 1) or 1)
@@ -102,8 +110,17 @@ if by_hand:
 
 # ---- how an account checks in -------------------------------------------------------------
 st.subheader("Check-in method")
-names = {i: f"{i} · {name}" for i, name in ci.names.items()}
-aid = st.selectbox("Account", list(names), format_func=names.__getitem__, key="cm_account")
+find_col, pick_col = st.columns([1, 3], vertical_alignment="bottom")
+find = find_col.text_input("Find an account", key="cm_find", placeholder="name or #id",
+                           help=f"The picker lists the first {PICKER_MAX} enabled accounts whose name holds "
+                                "this text (or with this id).")
+chosen_now = [ss["cm_account"]] if ss.get("cm_account") is not None else []
+names = {i: f"{i} · {name}" for i, name in
+         account_picker(store, find or "", chosen_now, PICKER_MAX, AccountFilter(status="enabled"))}
+if not names:
+    pick_col.info("No enabled account matches.")
+    st.stop()
+aid = pick_col.selectbox("Account", list(names), format_func=names.__getitem__, key="cm_account")
 current = next((r for r in ci.rows if r["id"] == aid), None) or checkin_row(store, aid or 0)
 assert current is not None  # the picker lists the enabled accounts of this run
 method = st.selectbox("Method", list(CHECKIN_METHOD_LABELS), format_func=CHECKIN_METHOD_LABELS.__getitem__, key=f"cm_{aid}",

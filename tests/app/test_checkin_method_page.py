@@ -79,3 +79,22 @@ def test_failed_check_in_shows_failed_with_the_reason_and_needs_attention(store,
     at.toggle(key="ci_attention").set_value(True).run()
     assert list(_table(at)) == [aid]
     assert acc.account_records(store, f=acc.AccountFilter(attention=True))[0]["id"] == str(aid)
+
+
+def test_the_account_picker_finds_by_name_or_id_and_lists_only_enabled_accounts(store, account):
+    aid, _site, _user = account
+    other = add_account(store, AccountInput(site_url="https://other.example.com", site_name="Another place",
+                                            site_type="one-api", user_id="9", access_token="tok-abcdefghijklmnop"))
+    off = add_account(store, AccountInput(site_url="https://off.example.com", site_name="Another off",
+                                          site_type="one-api", user_id="8", access_token="tok-abcdefghijklmnop"))
+    acc.set_disabled(store, [off], True)
+    at = start("pages/checkin.py")
+    assert at.selectbox(key="cm_account").options == [f"{aid} · Fork site", f"{other} · Another place"]
+    at.text_input(key="cm_find").input("another").run()  # the account shown stays listed, first
+    assert at.selectbox(key="cm_account").options == [f"{aid} · Fork site", f"{other} · Another place"]
+    at.selectbox(key="cm_account").set_value(other).run()
+    at.text_input(key="cm_find").input(f"#{aid}").run()
+    assert at.selectbox(key="cm_account").options == [f"{other} · Another place", f"{aid} · Fork site"]
+    at.text_input(key="cm_find").input("nothing like it").run()
+    assert not at.exception and at.selectbox(key="cm_account").options == [f"{other} · Another place"]
+    assert at.selectbox(key="cm_account").value == other

@@ -52,6 +52,22 @@ def test_cny_converts_each_account_at_its_own_rate(two):
     assert charts(at)["bh_trend"]["traces"] and "¥" in str(at.dataframe[0].value.columns.tolist())
 
 
+def test_cny_reads_the_rates_and_exclusions_of_the_accounts_in_scope(two, store):
+    """The rates come for the accounts shown (the tag's, the chosen ones): each at its own rate;
+    an account left out of the total counts in the sum only when chosen."""
+    with store.write() as con:
+        con.execute("UPDATE accounts SET exclude_from_total_balance = true WHERE id = ?", [two["B"]])
+    at = start(PAGE)
+    at.segmented_control(key="bh_currency").set_value("CNY").run()
+    assert finite(trend(at)[0]["y"]) == pytest.approx([70.0, 77.0, 84.0])  # Bravo left out of the total
+    at.selectbox(key="bh_tag").select("vip").run()
+    assert finite(trend(at)[0]["y"]) == pytest.approx([70.0, 77.0, 84.0])
+    at.selectbox(key="bh_tag").set_value(None).run()
+    at.multiselect(key="bh_accounts").select(two["B"]).run()
+    assert finite(trend(at)[0]["y"]) == pytest.approx([100.0, 100.0, 90.0])  # chosen: counted at its rate
+    assert list(at.dataframe[0].value["Account"]) == ["Bravo"]
+
+
 def test_per_account_expense_and_the_tag_and_account_filters(two):
     at = start(PAGE)
     at.toggle(key="bh_per_account").set_value(True).run()

@@ -28,7 +28,7 @@ def refreshes(monkeypatch, request) -> list[list[int]]:
     if "real_refresh" in request.keywords:
         return calls
 
-    def fake(store, ids=None, *, force=False, politeness=None, on_result=None):
+    def fake(store, ids=None, *, force=False, politeness=None, on_result=None, seen=None):
         calls.append([int(i) for i in ids])
         return services.RefreshReport([RefreshResult(str(i), True, "healthy", "") for i in ids], [])
 

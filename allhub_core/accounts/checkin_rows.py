@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from allhub_core.accounts.attention import attention_kinds_sql, needs_attention_sql
+from allhub_core.accounts.attention import needs_attention_sql
 from allhub_core.accounts.checkin_today import checkin_state_sql, todays_log_join
+from allhub_core.accounts.status import todays_checkin_sql
 from allhub_core.store import Store, one_row
 from allhub_core.vocab import UNCLASSIFIED, CheckInReason, CheckInResult, CheckInState
 
@@ -30,16 +31,7 @@ and whether it needs attention (one boolean, not the list of reasons: ``attentio
 def _rows_sql(where: str = "") -> str:
     """The page's full rows (every column of ``status.todays_checkins``) as the CTE ``r``, only for
     the enabled accounts that also meet ``where`` (a condition on ``a``)."""
-    return f"""
-WITH r AS (
-    SELECT a.id, a.site_name, a.site_url, a.site_type, a.checkin_method, a.auto_checkin,
-           {checkin_state_sql("a")} AS state,
-           ck.last_result AS result, ck.last_reason AS reason, ck.last_message AS message,
-           coalesce(nullif(a.checkin_url, ''), ck.last_url) AS checkin_url, ck.last_at AS attempted_at,
-           {attention_kinds_sql("a")} AS attention
-    FROM accounts a {todays_log_join("a", detail=True)}
-    WHERE NOT a.disabled {where})
-"""
+    return f"WITH r AS ({todays_checkin_sql(where)})\n"
 
 
 _CHECKIN_ROWS = _rows_sql()

@@ -238,18 +238,24 @@ def checkin_retry_plan(store: Store) -> CheckInRetryPlan:
     return plan
 
 
-def todays_checkins(store: Store) -> list[dict]:
-    """Every enabled account with its check-in state today, the latest attempt's result, reason
-    (None: none today, or written before reasons: "unclassified") and message, and ``attention``
-    (its ``Attention`` reasons: the one needs-attention rule)."""
-    sql = f"""
+def todays_checkin_sql(where: str = "") -> str:
+    """The SELECT of ``todays_checkins``' rows (no order), for the enabled accounts that also meet
+    ``where`` (``AND ...`` on ``a``): the Check-in page builds its page's rows with it too."""
+    return f"""
     SELECT a.id, a.site_name, a.site_url, a.site_type, a.checkin_method, a.auto_checkin,
            {checkin_state_sql("a")} AS state,
            ck.last_result AS result, ck.last_reason AS reason, ck.last_message AS message,
            coalesce(nullif(a.checkin_url, ''), ck.last_url) AS checkin_url, ck.last_at AS attempted_at,
            {attention_kinds_sql("a")} AS attention
     FROM accounts a {todays_log_join("a", detail=True)}
-    WHERE NOT a.disabled ORDER BY a.id"""
+    WHERE NOT a.disabled {where}"""
+
+
+def todays_checkins(store: Store) -> list[dict]:
+    """Every enabled account with its check-in state today, the latest attempt's result, reason
+    (None: none today, or written before reasons: "unclassified") and message, and ``attention``
+    (its ``Attention`` reasons: the one needs-attention rule)."""
+    sql = f"{todays_checkin_sql()} ORDER BY a.id"
     with store.read() as con:
         cur = con.execute(sql)
         names = [d[0] for d in cur.description]

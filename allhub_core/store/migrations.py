@@ -8,8 +8,7 @@ unique indexes eagerly inside a transaction, so "delete then re-insert the same 
 ``schema_migrations`` is created inside the first migration's transaction, so a failed first
 migration leaves nothing at all. A DuckDB file that holds tables but no allhub bookkeeping
 belongs to another program: ``migrate`` refuses it (``ForeignDatabase``) and changes nothing.
-Looking at versions (``applied_versions``, ``pending_versions``) never writes; what the file
-holds is read by ``bookkeeping``.
+Looking at versions (``applied_versions``, ``pending_versions``, ``bookkeeping``) never writes.
 """
 
 from __future__ import annotations
@@ -24,15 +23,8 @@ from allhub_core.origin import origin_key
 from allhub_core.store import _schema_rooms, _schema_use
 from allhub_core.store.bookkeeping import applied_versions, classify, ensure_table
 
-__all__ = [
-    "MIGRATIONS",
-    "SCHEMA_VERSION",
-    "ForeignDatabase",
-    "applied_versions",
-    "classify",
-    "migrate",
-    "pending_versions",
-]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "ForeignDatabase", "applied_versions", "classify", "migrate",
+           "pending_versions"]
 
 
 class ForeignDatabase(StoreError):
@@ -346,8 +338,7 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "transfer: extension account ids and extras, bookmarks, tombstones", _m006_transfer),
     Migration(7, "automation: run log, run results, scheduler lease, settings and state", _m007_automation),
     Migration(8, "notifications: channels (URLs encrypted), change digests, daily summary", _m008_notify),
-    Migration(9, "no stored date from the future (times from backup files moved down to now)",
-              _m009_no_future_dates),
+    Migration(9, "no stored date from the future (times from backup files moved down to now)", _m009_no_future_dates),
     Migration(10, "sites: a request window per site, and whether it has subscription plans", _m010_sites),
     Migration(11, "keys: each account's API keys (masked; a kept secret sealed) and when they were fetched",
               _schema_rooms.m011_keys),

@@ -40,8 +40,13 @@ def test_paged_rows_and_counts_equal_the_full_rows_under_every_filter(store):
         for r in CheckInResult}
     by_hand = {x["id"]: x["site_name"] for x in full if (x["checkin_url"] or "") and x["state"] != "checked"}
     reasons = [None, UNCLASSIFIED, *(r.value for r in CheckInReason)]
+    # each result alone, each reason alone, and every (result, reason) pair the store holds plus
+    # one it does not: the whole product (200 filters, 1,200 queries) took 2.5 minutes of CI
+    held = {(x["result"], x["reason"] or UNCLASSIFIED) for x in full if x["result"]}
+    pairs = {(res, None) for res in [None, *(r.value for r in CheckInResult)]} | {(None, rs) for rs in reasons}
+    pairs |= held | {(CheckInResult.FAILED.value, CheckInReason.TOKEN_REJECTED.value)}
     seen_rows = 0
-    for only, result, reason in product((False, True), [None, *(r.value for r in CheckInResult)], reasons):
+    for only, (result, reason) in product((False, True), sorted(pairs, key=str)):
         want = [x for x in full if _keeps(x, only, result, reason)]
         whole = checkin_page(store, attention_only=only, result=result, reason=reason)
         assert whole.rows == want, (only, result, reason)

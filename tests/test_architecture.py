@@ -8,6 +8,7 @@ libraries, and no module reaches into another package's private modules.
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import pkgutil
 import subprocess
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 
 import grimp
+import pytest
 
 import allhub_core
 
@@ -200,3 +202,41 @@ def test_the_import_contracts_hold_on_the_code_as_it_is(tmp_path: Path):
     result = _lint_imports_on_a_copy(tmp_path, lambda pkg: None)
     assert result.returncode == 0, result.stdout
     assert "0 broken" in result.stdout
+
+
+LAZY_FACADES = ("allhub_core.sync", "allhub_core.automation")
+
+
+def _type_checking_imports(module_name: str) -> dict[str, tuple[str, str]]:
+    """What the ``if TYPE_CHECKING:`` block of a module imports: name -> (module, attribute)."""
+    tree = ast.parse(Path(importlib.import_module(module_name).__file__).read_text())
+    found: dict[str, tuple[str, str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for imp in ast.walk(node):
+                if isinstance(imp, ast.ImportFrom):
+                    found.update({(a.asname or a.name): (str(imp.module), a.name) for a in imp.names})
+    return found
+
+
+@pytest.mark.parametrize("facade", LAZY_FACADES)
+def test_a_lazy_facade_imports_what_its_type_checked_imports_name(facade):
+    # the facade's table of homes and its TYPE_CHECKING imports (what mypy and import-linter read)
+    # are two lists of the same names: a name in one only would pass the type check and fail when used
+    module = importlib.import_module(facade)
+    assert module._HOME == _type_checking_imports(facade)
+    assert set(module.__all__) == set(module._HOME)
+    for name in module.__all__:
+        home, attr = module._HOME[name]
+        assert getattr(module, name) is getattr(importlib.import_module(home), attr), name
+    with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+        module.not_a_name  # noqa: B018 - the attribute access is the test
+
+
+def test_a_lazy_name_that_is_also_a_submodule_is_refused():
+    # importing allhub_core.sync.refreshes binds the submodule to sync.refreshes: a facade name of
+    # that spelling would hand out the module once anything imported it
+    from allhub_core.lazy import lazy_facade  # noqa: PLC0415 - the module under test
+
+    with pytest.raises(ImportError, match="refreshes would be shadowed"):
+        lazy_facade("allhub_core.sync", {"refreshes": ("allhub_core.sync.refreshes", "refresh")})

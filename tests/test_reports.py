@@ -21,7 +21,7 @@ from allhub_core.sync.backup import BackupReport
 from allhub_core.sync.checkins import CheckInReport
 from allhub_core.sync.client_push import PushPreview
 from allhub_core.sync.credential_checks import CredentialCheckReport
-from allhub_core.sync.diagnose import Diagnosis
+from allhub_core.sync.diagnosis import Diagnosis
 from allhub_core.sync.keys import KeyCreateReport, KeyDeleteReport, KeyEnsureReport, KeySyncReport
 from allhub_core.sync.notices import NoticeReadReport, NoticeSyncReport
 from allhub_core.sync.onboarding import OnboardReport

@@ -12,8 +12,9 @@ facades and the store; never streamlit. See docs/architecture.md.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from allhub_core.lazy import lazy_facade
 
 if TYPE_CHECKING:
     from allhub_core.automation.attention import (
@@ -75,18 +76,7 @@ _HOME: dict[str, tuple[str, str]] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    try:
-        module, attr = _HOME[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), attr)
-    globals()[name] = value  # the next use is a plain lookup
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})
+__getattr__, __dir__ = lazy_facade(__name__, _HOME)
 
 __all__ = [
     "JOBS",

@@ -10,8 +10,9 @@ See docs/architecture.md.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from allhub_core.lazy import lazy_facade
 
 if TYPE_CHECKING:
     from allhub_core.accounts.status import count_in_run, mark_custom_checked, todays_checkins
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
     from allhub_core.sync.credential_checks import CredentialCheckReport, check_credentials
     from allhub_core.sync.credential_export import export_credentials
     from allhub_core.sync.credentials import credentials_for, politeness_for
-    from allhub_core.sync.diagnose import Diagnosis, diagnose
+    from allhub_core.sync.diagnosis import Diagnosis, diagnose
     from allhub_core.sync.keys import (
         DEFAULT_KEY_NAME,
         KeyCreateReport,
@@ -136,8 +137,8 @@ _HOME: dict[str, tuple[str, str]] = {
     "export_credentials": ("allhub_core.sync.credential_export", "export_credentials"),
     "credentials_for": ("allhub_core.sync.credentials", "credentials_for"),
     "politeness_for": ("allhub_core.sync.credentials", "politeness_for"),
-    "Diagnosis": ("allhub_core.sync.diagnose", "Diagnosis"),
-    "diagnose": ("allhub_core.sync.diagnose", "diagnose"),
+    "Diagnosis": ("allhub_core.sync.diagnosis", "Diagnosis"),
+    "diagnose": ("allhub_core.sync.diagnosis", "diagnose"),
     "DEFAULT_KEY_NAME": ("allhub_core.sync.keys", "DEFAULT_KEY_NAME"),
     "KeyCreateReport": ("allhub_core.sync.keys", "KeyCreateReport"),
     "KeyDeleteReport": ("allhub_core.sync.keys", "KeyDeleteReport"),
@@ -174,18 +175,7 @@ _HOME: dict[str, tuple[str, str]] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    try:
-        module, attr = _HOME[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), attr)
-    globals()[name] = value  # the next use is a plain lookup
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})
+__getattr__, __dir__ = lazy_facade(__name__, _HOME)
 
 __all__ = [
     "BACKUP_SYNC_MODES",

@@ -10,6 +10,7 @@ from allhub_core.accounts import (
     HEALTH_BADGE,
     KEEP_RULES,
     apply_dedupe,
+    duplicate_page,
     keep_lookalike,
     remove_lookalike,
     scan_duplicates,
@@ -30,22 +31,27 @@ st.caption("Accounts with the same site origin and the same user id are duplicat
            "account(s) to keep in each set; the others in that set are deleted. A set with nothing ticked is "
            "left alone. Nothing is deleted until you confirm.")
 rule = st.radio("Keep rule", list(KEEP_RULES), format_func=KEEP_RULES.__getitem__, horizontal=True, key="keep_rule")
-scan = scan_duplicates(store, rule)
+# the page number input's value is in the session before it is drawn: only the sets shown are built
+# (the whole scan only for the preview and the delete)
+page = int(ss.get("dedupe_page") or 1)
+dup = duplicate_page(store, rule, limit=SETS_PER_PAGE, offset=(page - 1) * SETS_PER_PAGE)
+pages = max(1, -(-dup.sets // SETS_PER_PAGE))
+if page > pages:  # fewer sets now (a delete): the first page, as a new number input starts
+    ss.pop("dedupe_page", None)
+    page = 1
+    dup = duplicate_page(store, rule, limit=SETS_PER_PAGE)
 
-st.markdown(f"**{scan.summary()}**")
-if scan.unscannable:
-    st.caption(f"{scan.unscannable} account(s) could not be scanned (no user id) and were skipped.")
-if not scan.groups:
+st.markdown(f"**{dup.summary()}**")
+if dup.unscannable:
+    st.caption(f"{dup.unscannable} account(s) could not be scanned (no user id) and were skipped.")
+if not dup.sets:
     st.success("No duplicate accounts found.")
 
 # The keepers chosen so far, per rule, as {(origin, user_id): [ids]}; a set not in it keeps the rule's pick.
 choices: dict[tuple[str, str], list[int]] = ss.setdefault("dedupe_keep", {}).setdefault(rule, {})
-pages = max(1, -(-len(scan.groups) // SETS_PER_PAGE))
-page = 1
 if pages > 1:
-    page = int(st.number_input(f"Page of sets (1 to {pages}, {SETS_PER_PAGE} sets each)", 1, pages, 1,
-                               key="dedupe_page"))
-shown = scan.groups[(page - 1) * SETS_PER_PAGE: page * SETS_PER_PAGE]
+    st.number_input(f"Page of sets (1 to {pages}, {SETS_PER_PAGE} sets each)", 1, pages, 1, key="dedupe_page")
+shown = dup.groups
 
 if shown:
     rows = []
@@ -70,7 +76,7 @@ if shown:
             "pinned": st.column_config.CheckboxColumn("Pinned", width="small"),
             "disabled": st.column_config.CheckboxColumn("Disabled", width="small"),
             "recommended": st.column_config.CheckboxColumn("Rule's pick", width="small",
-                                                           help=f"Chosen by the keep rule: {scan.groups[0].reason}"),
+                                                           help=f"Chosen by the keep rule: {shown[0].reason}"),
         })
     at = 0
     for g in shown:
@@ -79,11 +85,12 @@ if shown:
         choices[(g.origin, g.user_id)] = keep_ids
         at += n
 
-if scan.groups and st.button("Preview deletion", key="preview_dedupe"):
+if dup.sets and st.button("Preview deletion", key="preview_dedupe"):
     ss.dedupe_preview = True
 
-if scan.groups and ss.get("dedupe_preview"):
+if dup.sets and ss.get("dedupe_preview"):
     with st.container(border=True), user_errors():
+        scan = scan_duplicates(store, rule)
         plan = scan.plan(choices)
         st.subheader("Delete duplicate accounts")
         st.write(plan.summary())

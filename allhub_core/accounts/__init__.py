@@ -29,7 +29,15 @@ from allhub_core.accounts.checkin_today import (
     last_result_sql,
     todays_log_join,
 )
-from allhub_core.accounts.dedupe import KEEP_RULES, DedupeScan, DuplicateGroup, apply_dedupe, scan_duplicates
+from allhub_core.accounts.dedupe import (
+    KEEP_RULES,
+    DedupePage,
+    DedupeScan,
+    DuplicateGroup,
+    apply_dedupe,
+    duplicate_page,
+    scan_duplicates,
+)
 from allhub_core.accounts.facets import facet_counts
 from allhub_core.accounts.grid import CHECKIN_BADGE, GRID_EDITABLE, HEALTH_BADGE, grid_changes, grid_frame, selected_ids
 from allhub_core.accounts.lookalike import (
@@ -140,6 +148,7 @@ __all__ = [
     "AccountInput",
     "AccountRow",
     "CheckInPage",
+    "DedupePage",
     "DedupeScan",
     "DuplicateGroup",
     "LookalikePair",
@@ -172,6 +181,7 @@ __all__ = [
     "delete_rows",
     "delete_tag",
     "duplicate_message",
+    "duplicate_page",
     "effective_quota_sql",
     "ensure_tags",
     "facet_counts",

@@ -18,7 +18,8 @@ from allhub_core.accounts.write import delete_rows, require_ids
 from allhub_core.errors import ValidationError
 from allhub_core.store import Store, one_row
 
-__all__ = ["KEEP_RULES", "DedupePlan", "DedupeScan", "DuplicateGroup", "apply_dedupe", "scan_duplicates"]
+__all__ = ["KEEP_RULES", "DedupePage", "DedupePlan", "DedupeScan", "DuplicateGroup", "apply_dedupe", "duplicate_page",
+           "scan_duplicates"]
 
 KEEP_RULES = {
     "pinned": "Keep pinned (if any)",
@@ -129,46 +130,96 @@ def _moment(micros: int | None, zone: ZoneInfo) -> datetime | None:
     return None if micros is None else (_EPOCH + timedelta(microseconds=micros)).astimezone(zone)
 
 
-def scan_duplicates(store: Store, rule: str = "pinned") -> DedupeScan:
-    """Every set of duplicates (same origin, same trimmed user id), each set's accounts in the
-    keep rule's order (its first is the proposed keeper); accounts without a user id counted apart."""
-    if rule not in KEEP_RULES:
-        raise ValidationError(f"'{rule}' is not a keep rule; use pinned, enabled or recent.")
-    sql = f"""
-    WITH keyed AS (
-        SELECT a.id, a.site_name, a.username, a.site_url, trim(a.user_id) AS uid, a.site_type, a.disabled,
-               a.updated_at, a.created_at, a.health_status, a.quota,
-               count(*) OVER (PARTITION BY a.site_url, trim(a.user_id)) AS n
-        FROM accounts a WHERE trim(a.user_id) <> ''
-    ),
+def _rows_sql(rule: str, sets: str) -> str:
+    """The accounts of the duplicate sets named by the CTE ``sets`` (``site_url``, ``uid``), each
+    set's accounts in the keep rule's order (``rk``), sets in (origin, user id) order."""
+    return f"""
     base AS (
-        SELECT k.id, k.site_name, k.username, k.site_url, k.uid, k.site_type, k.disabled, k.updated_at,
-               k.created_at, k.health_status, k.quota, (p.account_id IS NOT NULL) AS pinned
-        FROM keyed k LEFT JOIN (SELECT DISTINCT account_id FROM pins) p ON p.account_id = k.id
-        WHERE k.n > 1
+        SELECT a.id, a.site_name, a.username, a.site_url, s.uid, a.site_type, a.disabled, a.updated_at,
+               a.created_at, a.health_status, a.quota, (p.account_id IS NOT NULL) AS pinned
+        FROM accounts a JOIN {sets} s ON s.site_url = a.site_url AND s.uid = trim(a.user_id)
+        LEFT JOIN (SELECT DISTINCT account_id FROM pins) p ON p.account_id = a.id
     )
     SELECT id, site_name, username, site_url, uid, site_type, disabled, pinned, epoch_us(updated_at) AS updated_at,
            epoch_us(created_at) AS created_at, health_status, quota,
            row_number() OVER (PARTITION BY site_url, uid ORDER BY {_ORDER[rule]}) AS rk
     FROM base ORDER BY site_url, uid, rk"""
-    with store.read() as con:
-        cur = con.execute(sql)
-        names = [d[0] for d in cur.description]
-        fetched = cur.fetchall()
-        zone = ZoneInfo(one_row(con.execute("SELECT current_setting('TimeZone')"))[0])
-        skipped = one_row(con.execute("SELECT count(*) FROM accounts WHERE trim(user_id) = ''"))[0]
-    rows = [dict(zip(names, r, strict=True)) for r in fetched]
-    for r in rows:
-        r["updated_at"], r["created_at"] = _moment(r["updated_at"], zone), _moment(r["created_at"], zone)
-    scan = DedupeScan(rule=rule, unscannable=skipped)
+
+
+#: every duplicate set's key and size: the same origin and trimmed user id, two accounts or more
+_SETS = """
+    sets AS (
+        SELECT site_url, trim(user_id) AS uid, count(*) AS n FROM accounts
+        WHERE trim(user_id) <> '' GROUP BY site_url, trim(user_id) HAVING count(*) > 1
+    )"""
+
+_SKIPPED = "SELECT count(*) FROM accounts WHERE trim(user_id) = ''"
+
+
+def _check_rule(rule: str) -> None:
+    if rule not in KEEP_RULES:
+        raise ValidationError(f"'{rule}' is not a keep rule; use pinned, enabled or recent.")
+
+
+def _groups(con: Any, sql: str, params: list[Any], rule: str) -> list[DuplicateGroup]:
+    """The sets ``sql`` returns (``_rows_sql``'s columns), the times as the session's aware datetimes."""
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    fetched = cur.fetchall()
+    zone = ZoneInfo(one_row(con.execute("SELECT current_setting('TimeZone')"))[0])
+    groups: list[DuplicateGroup] = []
     current: DuplicateGroup | None = None
-    for r in rows:
+    for values in fetched:
+        r = dict(zip(names, values, strict=True))
+        r["updated_at"], r["created_at"] = _moment(r["updated_at"], zone), _moment(r["created_at"], zone)
         if current is None or (r["site_url"], r["uid"]) != (current.origin, current.user_id):
             current = DuplicateGroup(origin=r["site_url"], user_id=r["uid"], accounts=[],
                                      keep_id=r["id"], reason=_WHY[rule])
-            scan.groups.append(current)
+            groups.append(current)
         current.accounts.append(r)
-    return scan
+    return groups
+
+
+def scan_duplicates(store: Store, rule: str = "pinned") -> DedupeScan:
+    """Every set of duplicates (same origin, same trimmed user id), each set's accounts in the
+    keep rule's order (its first is the proposed keeper); accounts without a user id counted apart."""
+    _check_rule(rule)
+    with store.read() as con:
+        groups = _groups(con, f"WITH {_SETS}, {_rows_sql(rule, 'sets')}", [], rule)
+        skipped = one_row(con.execute(_SKIPPED))[0]
+    return DedupeScan(rule=rule, groups=groups, unscannable=skipped)
+
+
+@dataclass
+class DedupePage:
+    """One page of ``scan_duplicates``' sets (the same sets, in the same order, with the same
+    keepers) and the counts of the whole scan: what the Duplicate cleanup page draws (issue 18:
+    building every set of 100,000 accounts on each visit to show 100 of them)."""
+
+    rule: str
+    groups: list[DuplicateGroup]
+    sets: int
+    delete_count: int
+    unscannable: int
+
+    def summary(self) -> str:
+        return f"{self.sets} duplicate set(s) · {self.delete_count} account(s) to delete"
+
+
+def duplicate_page(store: Store, rule: str = "pinned", *, limit: int, offset: int = 0) -> DedupePage:
+    """``limit`` duplicate sets from the ``offset``-th (in ``scan_duplicates``' order), with the
+    number of sets, of accounts the rule would delete and of accounts without a user id. The bulk
+    preview and ``apply_dedupe`` take the whole ``scan_duplicates``."""
+    _check_rule(rule)
+    if limit < 1 or offset < 0:
+        raise ValidationError("A page of duplicate sets needs a positive size and a non-negative start.")
+    shown = f"""{_SETS},
+    shown AS (SELECT site_url, uid FROM sets ORDER BY site_url, uid LIMIT ? OFFSET ?),"""
+    with store.read() as con:
+        sets, deletes = one_row(con.execute(f"WITH {_SETS} SELECT count(*), coalesce(sum(n - 1), 0) FROM sets"))
+        groups = _groups(con, f"WITH {shown} {_rows_sql(rule, 'shown')}", [int(limit), int(offset)], rule)
+        skipped = one_row(con.execute(_SKIPPED))[0]
+    return DedupePage(rule=rule, groups=groups, sets=int(sets), delete_count=int(deletes), unscannable=int(skipped))
 
 
 def apply_dedupe(store: Store, scan: DedupeScan, overrides: dict[Any, Any] | None = None) -> int:

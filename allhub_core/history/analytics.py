@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from allhub_core.accounts import AccountFilter, attention_page, checkin_state_sql, totals
 from allhub_core.errors import ValidationError
+from allhub_core.history import memo
 from allhub_core.history.trend import daily_sum_sql, linked_ok
 from allhub_core.store import Store
 from allhub_core.vocab import QUOTA_PER_USD
@@ -155,15 +156,23 @@ def _daily_sum(store: Store, start: date, end: date, account_ids: list[int] | No
     """The summed daily figures without building the day x account grid (issue 18: 30 days of
     100,000 accounts was 3 million joined rows): the running sum of the linked snapshots'
     changes, or each account's snapshots walked where one was written without its link
-    (``trend``). ``linked``: force one way (the tests compare them). The same figures as the
-    per-account grid."""
+    (``trend``). ``linked``: force one way (the tests compare them; never remembered). The same
+    figures as the per-account grid; remembered until the snapshots or the accounts in scope
+    change (``memo``)."""
     params: list[Any] = []
     sel = _accounts_cte(account_ids, tag, params)
+    scope = list(params)
     params += [start, end]
     with store.read() as con:
-        use_linked = linked_ok(con) if linked is None else linked
-        frame = _frame(con, daily_sum_sql(sel, start, end, linked=use_linked), params)
-    return _as_dates(frame)
+        def compute() -> pd.DataFrame:
+            use_linked = linked_ok(con) if linked is None else linked
+            return _as_dates(_frame(con, daily_sum_sql(sel, start, end, linked=use_linked), params))
+
+        if linked is not None:
+            return compute()
+        key = ("trend", memo.store_key(store), memo.snapshots_key(con), memo.scope_key(con, sel, scope),
+               sel, start, end)
+        return memo.remembered(key, compute)
 
 
 def balance_history(store: Store, *, start: date, end: date, account_ids: list[int] | None = None,
@@ -182,10 +191,13 @@ def balance_history(store: Store, *, start: date, end: date, account_ids: list[i
 def balance_table(store: Store, *, start: date, end: date, account_ids: list[int] | None = None,
                   tag: str | None = None) -> pd.DataFrame:
     """Per account: balance at the start and at the end of the range (the latest snapshot on or
-    before each day), the change, and how many days of the range have a snapshot."""
+    before each day), the change, and how many days of the range have a snapshot. Remembered
+    until the snapshots or the accounts in scope change (``memo``: at 100,000 accounts each
+    computation groups every snapshot)."""
     start, end = _range(start, end)
     params: list[Any] = []
     sel = _accounts_cte(_ids(account_ids), tag, params)
+    scope = list(params)
     params += [start, end, start, end, (end - start).days + 1]
     sql = f"""
     WITH {sel},
@@ -197,21 +209,28 @@ def balance_table(store: Store, *, start: date, end: date, account_ids: list[int
     SELECT sel.id AS account_id, sel.site_name, s.q_start / {Q} AS start_usd, s.q_end / {Q} AS end_usd,
            coalesce(s.covered, 0) AS days_covered, ? AS days_in_range
     FROM sel LEFT JOIN s ON s.account_id = sel.id ORDER BY sel.id"""
-    with store.read() as con:
+
+    def compute() -> pd.DataFrame:
         frame = _frame(con, sql, params)
-    frame.insert(4, "net_usd", frame["end_usd"] - frame["start_usd"])
-    frame["days_covered"] = frame["days_covered"].astype("int64")
-    frame["days_in_range"] = frame["days_in_range"].astype("int64")
-    return frame
+        frame.insert(4, "net_usd", frame["end_usd"] - frame["start_usd"])
+        frame["days_covered"] = frame["days_covered"].astype("int64")
+        frame["days_in_range"] = frame["days_in_range"].astype("int64")
+        return frame
+
+    with store.read() as con:
+        key = ("table", memo.store_key(store), memo.snapshots_key(con), memo.scope_key(con, sel, scope),
+               sel, start, end)
+        return memo.remembered(key, compute)
 
 
 def day_distribution(store: Store, day: date, *, tag: str | None = None) -> pd.DataFrame:
     """Each enabled account's balance on ``day`` (its latest snapshot on or before it), largest first;
-    accounts with no snapshot by then are left out."""
+    accounts with no snapshot by then are left out. Remembered like ``balance_table``."""
     if not isinstance(day, date):
         raise ValidationError("Pick a day.")
     params: list[Any] = []
     sel = _accounts_cte(None, tag, params)
+    scope = list(params)
     params.append(day)
     sql = f"""
     WITH {sel}
@@ -219,7 +238,8 @@ def day_distribution(store: Store, day: date, *, tag: str | None = None) -> pd.D
     FROM sel JOIN balance_snapshots s ON s.account_id = sel.id AND s.day <= ?
     GROUP BY sel.id, sel.site_name ORDER BY balance_usd DESC, account_id"""
     with store.read() as con:
-        return _frame(con, sql, params)
+        key = ("spread", memo.store_key(store), memo.snapshots_key(con), memo.scope_key(con, sel, scope), sel, day)
+        return memo.remembered(key, lambda: _frame(con, sql, params))
 
 
 def sparklines(store: Store, *, days: int = 30, account_ids: list[int] | None = None) -> dict[int, list[float]]:

@@ -1,0 +1,84 @@
+"""The heavy balance aggregates remembered in the process, keyed on what they read (issue 18).
+
+Every page run opens the database file anew (``pages._ui.page_store``: the lock is let go between
+runs), so DuckDB's own cache is cold each time and the Balance history page's table and trend
+read every snapshot again: 2.7 million rows at 100,000 accounts, most of the page's second. The
+snapshots change only with a write, so a result is kept here under a key that changes whenever
+what it read changes, and is computed again then:
+
+- the snapshots: their count, the newest ``captured_at`` and the sum of every ``captured_at``
+  (one pass over one column, ~15 ms cold). Every write of a snapshot goes through
+  ``snapshots.record_snapshots`` (a row stamped ``now()``: the sum moves even when a row replaces
+  one with the same count, whatever the clock did) or deletes rows (the count falls); the links
+  it corrects (``prev_quota``) change only beside one of those. A row written by hand with the
+  very same count and timestamps would not be seen: nothing in allhub writes one;
+- the accounts in scope (``analytics``' ``sel``: id, site name, in the balance, in the income):
+  their count and a hash of those columns, so an edit, a tag, a disabled, deleted or imported
+  account is a new key;
+- the store's real path and the statement's own arguments.
+
+The key is read before the result is computed, so a result is never older than its key. The
+least recently used results are dropped past ``MAX_ENTRIES`` or ``MAX_BYTES`` (a table of 100,000
+accounts is ~6 MB); callers get a copy."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from allhub_core.store import Store
+
+__all__ = ["MAX_BYTES", "MAX_ENTRIES", "forget", "remembered", "scope_key", "snapshots_key", "store_key"]
+
+MAX_ENTRIES = 32
+MAX_BYTES = 64 * 1024 * 1024
+_LOCK = threading.Lock()
+_MEMO: OrderedDict[Hashable, tuple[pd.DataFrame, int]] = OrderedDict()
+
+
+def store_key(store: Store) -> str:
+    """The file, whatever path reached it."""
+    return os.path.realpath(store.path)
+
+
+def snapshots_key(con: Any) -> tuple[Any, ...]:
+    """What changes with every write of a snapshot (see the module's docstring)."""
+    rows = con.execute("SELECT count(*), max(captured_at), sum(epoch_us(captured_at)) "
+                       "FROM balance_snapshots").fetchall()
+    return tuple(rows[0])
+
+
+def scope_key(con: Any, sel: str, params: list[Any]) -> tuple[Any, ...]:
+    """What the accounts in scope (``sel`` with its ``params``) bring to a result."""
+    rows = con.execute(f"WITH {sel} SELECT count(*), bit_xor(hash(id, site_name, in_balance, in_income)) FROM sel",
+                       params).fetchall()
+    return tuple(rows[0])
+
+
+def remembered(key: Hashable, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """The frame kept under ``key``, or ``compute()``'s, kept; a copy either way (callers may
+    change what they get)."""
+    with _LOCK:
+        kept = _MEMO.get(key)
+        if kept is not None:
+            _MEMO.move_to_end(key)
+    if kept is None:
+        frame = compute()
+        kept = (frame, int(frame.memory_usage(deep=True).sum()))
+        with _LOCK:
+            _MEMO[key] = kept
+            while len(_MEMO) > 1 and (len(_MEMO) > MAX_ENTRIES or sum(n for _, n in _MEMO.values()) > MAX_BYTES):
+                _MEMO.popitem(last=False)
+    return kept[0].copy()
+
+
+def forget() -> None:
+    """Drop every kept result (the tests compare a kept one with a fresh computation)."""
+    with _LOCK:
+        _MEMO.clear()

@@ -9,6 +9,7 @@ import streamlit as st
 from allhub_core.accounts import (
     CHECKIN_BADGE,
     AccountFilter,
+    CheckInPage,
     account_picker,
     checkin_page,
     checkin_retry_plan,
@@ -49,15 +50,25 @@ if retry:
 
 PICKER_MAX = 200  # accounts the method's picker lists at a time (type to find others; issue 18)
 PAGE_SIZE = 200  # rows of the table at a time; the counts are over every enabled account (issue 18)
+HAND_MAX = 200  # accounts the "checked in by hand" picker lists at a time (type to find others; issue 18)
 only = bool(ss.get("ci_attention", False))
 page_no = int(ss.get("ci_page", 1) or 1)
 RESULT_CHOICES = {"": "Any result", **{r.value: r.badge for r in CheckInResult}}
 REASON_CHOICES = {"": "Any reason", **{r.value: r.label for r in CheckInReason}, UNCLASSIFIED: UNCLASSIFIED_LABEL}
 filters = {"result": ss.get("ci_result") or None, "reason": ss.get("ci_reason") or None}
-ci = checkin_page(store, attention_only=only, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE, **filters)
+
+
+def _page(page_no: int) -> CheckInPage:
+    """The table's page ``page_no`` and the counts; the by-hand picker's accounts capped (issue 18)."""
+    return checkin_page(store, attention_only=only, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE, **filters,
+                        hand_limit=HAND_MAX, hand_find=str(ss.get("hand_find") or ""),
+                        hand_keep=list(ss.get("by_hand_ids") or []))
+
+
+ci = _page(page_no)
 if page_no > 1 and (page_no - 1) * PAGE_SIZE >= ci.matching:  # fewer rows now (a filter): the last page
     page_no = ss["ci_page"] = max(1, -(-ci.matching // PAGE_SIZE))
-    ci = checkin_page(store, attention_only=only, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE, **filters)
+    ci = _page(page_no)
 if not ci.total:
     st.info("No enabled accounts.")
     st.stop()
@@ -99,6 +110,11 @@ st.caption("Results: checked in now, already checked in, not supported, needs yo
            "a custom page: open the link and check in by hand), failed (with the reason).")
 
 by_hand = ci.by_hand
+if ci.by_hand_total > HAND_MAX:
+    st.text_input(f"Find an account checked in by hand ({ci.by_hand_total:,} to mark, {HAND_MAX} listed at a time)",
+                  key="hand_find", placeholder="name or #id",
+                  help=f"{ci.by_hand_total:,} accounts have a check-in page and are not checked in today; the list "
+                       f"below holds the first {HAND_MAX} (by id) whose name holds this text (or with this id).")
 if by_hand:
     with st.form("by_hand"):
         chosen = st.multiselect("Checked in by hand on the site today", list(by_hand), format_func=by_hand.__getitem__,

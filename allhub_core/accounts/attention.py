@@ -61,10 +61,16 @@ LOW_BALANCE_USD_SQL = ("coalesce((SELECT TRY_CAST(value AS DOUBLE) FROM preferen
                        f"WHERE key = 'low_balance_usd'), {float(DEFAULTS['low_balance_usd'])})")
 
 
-def _reasons(a: str) -> dict[Attention, str]:
-    """Each reason as a boolean SQL condition on the account row ``a``."""
+def _last(a: str, ck: str | None) -> str:
+    """Today's latest ``CheckInResult`` value of ``a``: the joined ``todays_log_join`` aliased ``ck``
+    where the statement has one (one look at the log, not one more per use), else a subquery."""
+    return f"{ck}.last_result" if ck else last_result_sql(a)
+
+
+def _reasons(a: str, ck: str | None = None) -> dict[Attention, str]:
+    """Each reason as a boolean SQL condition on the account row ``a`` (``ck``: see ``_last``)."""
     low = LOW_BALANCE_USD_SQL
-    last = last_result_sql(a)
+    last = _last(a, ck)
     return {
         Attention.ERROR: f"{a}.health_status = '{Health.ERROR.value}'",
         Attention.WARNING: f"{a}.health_status = '{Health.WARNING.value}'",
@@ -75,19 +81,20 @@ def _reasons(a: str) -> dict[Attention, str]:
     }
 
 
-def attention_kinds_sql(a: str = "a") -> str:
+def attention_kinds_sql(a: str = "a", *, ck: str | None = None) -> str:
     """The account's ``Attention`` values as a ``VARCHAR[]``, most pressing first (empty: it
-    needs nothing; always empty for a disabled account)."""
-    cases = ", ".join(f"CASE WHEN {cond} THEN '{kind.value}' END" for kind, cond in _reasons(a).items())
+    needs nothing; always empty for a disabled account). ``ck``: the alias of today's
+    ``todays_log_join`` where the statement has one (the latest result read from it)."""
+    cases = ", ".join(f"CASE WHEN {cond} THEN '{kind.value}' END" for kind, cond in _reasons(a, ck).items())
     return f"(CASE WHEN {a}.disabled THEN []::VARCHAR[] ELSE list_filter([{cases}], lambda k: k IS NOT NULL) END)"
 
 
-def needs_attention_sql(a: str = "a") -> str:
+def needs_attention_sql(a: str = "a", *, ck: str | None = None) -> str:
     """A boolean SQL expression: the account needs attention (the same reasons as
     ``attention_kinds_sql``, to filter and count on: the two check-in reasons share one look at
-    the log)."""
-    reasons = _reasons(a)
-    checkin = (f"{last_result_sql(a)} IN "
+    the log; ``ck`` as in ``attention_kinds_sql``)."""
+    reasons = _reasons(a, ck)
+    checkin = (f"{_last(a, ck)} IN "
                f"{sql_list((CheckInResult.FAILED.value, CheckInResult.NEEDS_BROWSER.value))}")
     conds = [reasons[Attention.ERROR], reasons[Attention.WARNING], checkin, reasons[Attention.LOW_BALANCE]]
     return f"(NOT {a}.disabled AND ({' OR '.join(f'coalesce({c}, false)' for c in conds)}))"
@@ -117,9 +124,9 @@ def attention_page(store: Store, limit: int | None = None) -> tuple[list[dict[st
     WITH r AS (
         SELECT a.id, a.site_name, a.health_reason, ck.last_message,
                {effective_quota_sql("a")} / {float(QUOTA_PER_USD)} AS balance_usd,
-               {checkin_due_sql("a")} AS checkin_due, {attention_kinds_sql("a")} AS kinds
+               {checkin_due_sql("a", ck="ck")} AS checkin_due, {attention_kinds_sql("a", ck="ck")} AS kinds
         FROM accounts a {todays_log_join("a", detail=True)}
-        WHERE {needs_attention_sql("a")})
+        WHERE {needs_attention_sql("a", ck="ck")})
     SELECT *, count(*) OVER () AS n_all FROM r
     ORDER BY CASE kinds[1] {rank} END,
              CASE WHEN kinds[1] = '{Attention.LOW_BALANCE.value}' THEN balance_usd ELSE 0.0 END, id

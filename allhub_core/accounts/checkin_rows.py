@@ -18,9 +18,9 @@ __all__ = ["CheckInPage", "checkin_page", "checkin_row"]
 
 _LIGHT = f"""
 WITH light AS (
-    SELECT a.id, a.site_name, {checkin_state_sql("a")} AS state, ck.last_result AS result,
+    SELECT a.id, a.site_name, {checkin_state_sql("a", ck="ck")} AS state, ck.last_result AS result,
            ck.last_reason AS reason, coalesce(nullif(a.checkin_url, ''), ck.last_url) AS checkin_url,
-           {needs_attention_sql("a")} AS needs
+           {needs_attention_sql("a", ck="ck")} AS needs
     FROM accounts a {todays_log_join("a", detail=True)}
     WHERE NOT a.disabled)
 """
@@ -54,7 +54,10 @@ class CheckInPage:
     attention: int
     """Accounts that need attention."""
     by_hand: dict[int, str]
-    """Accounts with a check-in page not checked in today: id -> site name."""
+    """Accounts with a check-in page not checked in today: id -> site name (the first
+    ``hand_limit`` of them by id whose name holds ``hand_find``, the ``hand_keep`` ones first)."""
+    by_hand_total: int = 0
+    """Accounts with a check-in page not checked in today, all of them."""
 
 
 def _filters(attention_only: bool, result: str | None, reason: str | None) -> tuple[str, list[Any]]:
@@ -74,8 +77,28 @@ def _filters(attention_only: bool, result: str | None, reason: str | None) -> tu
     return " AND ".join(where), params
 
 
+def _hand_list(find: str, keep: list[int] | None, limit: int | None) -> tuple[str, list[Any]]:
+    """The ``by_hand`` list's aggregate over ``light`` (a list of (id, name)), and its parameters:
+    ``keep``'s ids first, then the others whose name holds ``find`` (or whose id it is), by id."""
+    hand = f"coalesce(checkin_url, '') <> '' AND state <> '{CheckInState.CHECKED.value}'"
+    kept: list[Any] = [[int(i) for i in keep or []]]
+    match, found = "true", list[Any]()
+    text = (find or "").strip()
+    if text:
+        match, found = "contains(lower(site_name), ?)", [text.lower()]
+        if text.lstrip("#").isdigit():
+            match, found = f"({match} OR id = ?)", [*found, int(text.lstrip("#"))]
+    cut = f"[1:{int(limit)}]" if limit is not None else ""
+    keep_sql = "list_contains(?::BIGINT[], id)"
+    return (f"count(*) FILTER (WHERE {hand}) AS hand_total, "
+            f"list([id::VARCHAR, site_name] ORDER BY NOT {keep_sql}, id) "
+            f"FILTER (WHERE {hand} AND ({match} OR {keep_sql})){cut} AS hand", kept + found + kept)
+
+
 def checkin_page(store: Store, *, attention_only: bool = False, limit: int | None = None,
-                 offset: int = 0, result: str | None = None, reason: str | None = None) -> CheckInPage:
+                 offset: int = 0, result: str | None = None, reason: str | None = None,
+                 hand_limit: int | None = None, hand_find: str = "", hand_keep: list[int] | None = None,
+                 ) -> CheckInPage:
     """The Check-in page's figures in SQL: the counts over every enabled account, and only the
     rows of one page (``limit`` from ``offset``, by id; only those needing attention with
     ``attention_only``; only today's latest ``result`` (a ``CheckInResult`` value) and ``reason``
@@ -83,21 +106,21 @@ def checkin_page(store: Store, *, attention_only: bool = False, limit: int | Non
 
     The page's ids are chosen first (over the light columns the filters need), and the full rows
     (the message, the list of attention reasons) are worked out for those ids only (issue 18: for
-    every enabled account it was half a second at 100,000)."""
+    every enabled account it was half a second at 100,000). The accounts to mark checked in by
+    hand are capped the same way: ``hand_limit`` of them (all when None) whose name holds
+    ``hand_find`` (or whose id it is), the ``hand_keep`` ones (already chosen) first, and counted."""
     counted = ", ".join(
         f"count(*) FILTER (WHERE result = '{r.value}'"
         + (f" OR (result IS NULL AND state = '{CheckInState.UNSUPPORTED.value}')" if r is CheckInResult.UNSUPPORTED
            else "") + f") AS \"{r.value}\"" for r in CheckInResult)
     cond, params = _filters(attention_only, result, reason)
-    hand = f"coalesce(checkin_url, '') <> '' AND state <> '{CheckInState.CHECKED.value}'"
+    hand_sql, hand_params = _hand_list(hand_find, hand_keep, hand_limit)
     window, paging = ("LIMIT ? OFFSET ?", [int(limit), int(offset)]) if limit is not None else ("", [])
     with store.read() as con:
         cur = con.execute(f"""{_LIGHT}
             SELECT count(*) AS total, count(*) FILTER (WHERE needs) AS attention, {counted},
-                   count(*) FILTER ({cond or "true"}) AS matching,
-                   list(id ORDER BY id) FILTER (WHERE {hand}) AS hand_ids,
-                   list(site_name ORDER BY id) FILTER (WHERE {hand}) AS hand_names
-            FROM light""", params)
+                   count(*) FILTER ({cond or "true"}) AS matching, {hand_sql}
+            FROM light""", params + hand_params)
         head = dict(zip([d[0] for d in cur.description], one_row(cur), strict=True))
         if cond:
             ids = [i for (i,) in con.execute(f"{_LIGHT} SELECT id FROM light WHERE {cond} ORDER BY id {window}",
@@ -112,7 +135,7 @@ def checkin_page(store: Store, *, attention_only: bool = False, limit: int | Non
     return CheckInPage(
         rows=rows, total=int(head["total"]), matching=int(head["matching"]),
         results={r.value: int(head[r.value]) for r in CheckInResult}, attention=int(head["attention"]),
-        by_hand=dict(zip(head["hand_ids"] or [], head["hand_names"] or [], strict=True)))
+        by_hand={int(i): str(name) for i, name in head["hand"] or []}, by_hand_total=int(head["hand_total"]))
 
 
 def checkin_row(store: Store, account_id: int) -> dict[str, Any] | None:

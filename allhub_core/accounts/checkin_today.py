@@ -73,14 +73,18 @@ def last_result_sql(a: str = "a", day: str = "current_date") -> str:
             f"WHERE ck_last.account_id = {a}.id AND ck_last.day = {day})")
 
 
-def checked_today_sql(a: str = "a", day: str = "current_date") -> str:
+def checked_today_sql(a: str = "a", day: str = "current_date", *, ck: str | None = None) -> str:
     """A boolean SQL expression: the ``accounts`` row aliased ``a`` is checked in on ``day`` (an
-    SQL expression: ``current_date`` or a parameter such as ``$day``)."""
+    SQL expression: ``current_date`` or a parameter such as ``$day``). ``ck``: the alias of a
+    ``todays_log_join`` of the same day in the statement, whose ``done`` is read instead of a
+    second look at the log (the same answer: a ``bool_or`` of the same condition over the same rows)."""
+    logged = (f"coalesce({ck}.done, false)" if ck else
+              f"EXISTS (SELECT 1 FROM checkin_log ck_log WHERE ck_log.account_id = {a}.id "
+              f"AND ck_log.day = {day} AND ck_log.result IN {CHECKIN_DONE_SQL})")
     return (f"({a}.custom_checkin_date IS NOT DISTINCT FROM {day} "
             f"OR ({a}.checkin_date IS NOT DISTINCT FROM {day} "
             f"AND {a}.checkin_status = '{CheckInState.CHECKED.value}') "
-            f"OR EXISTS (SELECT 1 FROM checkin_log ck_log WHERE ck_log.account_id = {a}.id "
-            f"AND ck_log.day = {day} AND ck_log.result IN {CHECKIN_DONE_SQL}))")
+            f"OR {logged})")
 
 
 def able_to_check_in_sql(a: str = "a") -> str:
@@ -91,15 +95,17 @@ def able_to_check_in_sql(a: str = "a") -> str:
     return f"({a}.checkin_method IN {own} OR coalesce({a}.checkin_supported, true))"
 
 
-def checkin_due_sql(a: str = "a", day: str = "current_date") -> str:
-    """The daily automatic check-in takes this account on ``day`` (see the module doc)."""
+def checkin_due_sql(a: str = "a", day: str = "current_date", *, ck: str | None = None) -> str:
+    """The daily automatic check-in takes this account on ``day`` (see the module doc; ``ck`` as
+    in ``checked_today_sql``)."""
     return (f"(NOT {a}.disabled AND {a}.auto_checkin AND {able_to_check_in_sql(a)} "
-            f"AND NOT {checked_today_sql(a, day)})")
+            f"AND NOT {checked_today_sql(a, day, ck=ck)})")
 
 
-def checkin_state_sql(a: str = "a", day: str = "current_date") -> str:
-    """The account's ``CheckInState`` value on ``day`` as an SQL expression (see the module doc)."""
-    return (f"CASE WHEN {checked_today_sql(a, day)} THEN '{CheckInState.CHECKED.value}' "
+def checkin_state_sql(a: str = "a", day: str = "current_date", *, ck: str | None = None) -> str:
+    """The account's ``CheckInState`` value on ``day`` as an SQL expression (see the module doc;
+    ``ck`` as in ``checked_today_sql``)."""
+    return (f"CASE WHEN {checked_today_sql(a, day, ck=ck)} THEN '{CheckInState.CHECKED.value}' "
             f"WHEN {a}.checkin_supported = false AND {a}.checkin_method NOT IN "
             f"('{CheckInMethod.CUSTOM.value}', '{CheckInMethod.RELOGIN.value}') "
             f"THEN '{CheckInState.UNSUPPORTED.value}' "

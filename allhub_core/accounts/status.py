@@ -243,10 +243,10 @@ def todays_checkin_sql(where: str = "") -> str:
     ``where`` (``AND ...`` on ``a``): the Check-in page builds its page's rows with it too."""
     return f"""
     SELECT a.id, a.site_name, a.site_url, a.site_type, a.checkin_method, a.auto_checkin,
-           {checkin_state_sql("a")} AS state,
+           {checkin_state_sql("a", ck="ck")} AS state,
            ck.last_result AS result, ck.last_reason AS reason, ck.last_message AS message,
            coalesce(nullif(a.checkin_url, ''), ck.last_url) AS checkin_url, ck.last_at AS attempted_at,
-           {attention_kinds_sql("a")} AS attention
+           {attention_kinds_sql("a", ck="ck")} AS attention
     FROM accounts a {todays_log_join("a", detail=True)}
     WHERE NOT a.disabled {where}"""
 

@@ -90,7 +90,7 @@ _RATE = f"CASE WHEN a.exchange_rate > 0 THEN a.exchange_rate ELSE {DEFAULT_EXCHA
 # {key_scale}: 1 or the account's real-pay factor (an expression on ``a``).
 _OFFERS = f"""
 k AS (
-    SELECT o.*, a.site_name, {_RATE} AS rate,
+    SELECT o.rowid AS rid, o.*, a.site_name, {_RATE} AS rate,
            {effective_quota_sql("a")} / {float(QUOTA_PER_USD)} AS balance_usd,
            round(o.nominal_key * {{key_scale}}, 9) AS cmp_key
     FROM model_offers o JOIN accounts a ON a.id = o.account_id
@@ -108,13 +108,16 @@ _COLUMNS = f"""m.model, m.account_id, m.site_name, m.grp AS "group", m.billing,
        m.best AS best_group, m.balance_usd, m.rate AS exchange_rate, {{fetched}} AS fetched_at, {{tags}} AS tags"""
 
 # {where}: every other filter; {cut}: the page's bound on its leading sort key (``_cut``);
-# {page}: LIMIT/OFFSET. The page is picked once (``sel``, materialised: it is read twice), and
-# ``low``, each of its models' lowest key over every account's best offers (the cheapest mark),
-# reads only the offers of the models on the page, not the page's whole query again.
+# {page}: LIMIT/OFFSET. The page is picked once (``sel``, materialised: it is read twice) by its
+# place in the table (``rid``) and what the order reads, so the sort reads a few of the offers'
+# columns; the page's rows alone are then read whole by that place (``m``). ``low``, each of its
+# models' lowest key over every account's best offers (the cheapest mark), reads only the offers
+# of the models on the page, not the page's whole query again.
 _SQL = f"""
 WITH {_OFFERS},
 sel AS MATERIALIZED (
-    SELECT * FROM k m WHERE {{best}} AND {{where}} AND {{cut}}
+    SELECT m.rid, m.model_key, m.site_name, m.rate, m.balance_usd, m.cmp_key FROM k m
+    WHERE {{best}} AND {{where}} AND {{cut}}
     ORDER BY {{order}} {{page}}
 ),
 low AS (
@@ -124,7 +127,8 @@ low AS (
     GROUP BY o.model_key, o.billing
 )
 SELECT {_COLUMNS}
-FROM sel m LEFT JOIN low l ON l.model_key = m.model_key AND l.billing = m.billing
+FROM (SELECT o.*, s.site_name, s.rate, s.balance_usd, s.cmp_key FROM sel s JOIN model_offers o ON o.rowid = s.rid) m
+LEFT JOIN low l ON l.model_key = m.model_key AND l.billing = m.billing
 ORDER BY {{order}}
 """
 
@@ -137,38 +141,44 @@ ORDER BY 1 {{direction}} NULLS LAST LIMIT 1 OFFSET {{last}}
 """
 
 # One model's best offers ({model_where}: its name), a row per site (origin): the site's cheapest
-# account by its blended price ({site_scale}: 1 or the rate), how many accounts there and their
-# balances summed; ``low`` over the same offers, as the page's query has it for that model.
+# account by its blended price ({site_scale}: 1 or the rate on ``a``), how many accounts there and
+# their balances summed; ``low`` over the same offers, as the page's query has it for that model.
+# ``j`` reads only what ranks the offers (tens of thousands of them for a model every account
+# sells); each site's winner is its smallest (no price last, key, account, model, group), the
+# window's order, found by a GROUP BY; only those winners' full rows are read (``k``).
 _SITES_SQL = f"""
-WITH {_OFFERS},
-low AS (SELECT model_key, billing, min(cmp_key) AS low FROM k GROUP BY model_key, billing),
-j AS (
-    SELECT k.*, a.site_url,
-           coalesce(k.inp * {TOKEN_WEIGHTS[0]} + k.outp * {TOKEN_WEIGHTS[1]}, k.per_call) * {{site_scale}} AS site_key
-    FROM k JOIN accounts a ON a.id = k.account_id
+WITH j AS (
+    SELECT o.account_id, o.model, o.model_key, o.grp, o.billing, a.site_url, {effective_quota_sql("a")} AS quota,
+           round(o.nominal_key * {{key_scale}}, 9) AS cmp_key,
+           coalesce(o.inp * {TOKEN_WEIGHTS[0]} + o.outp * {TOKEN_WEIGHTS[1]}, o.per_call) * {{site_scale}} AS site_key
+    FROM model_offers o JOIN accounts a ON a.id = o.account_id
+    WHERE {{model_where}} AND o.best
 ),
+low AS (SELECT model_key, billing, min(cmp_key) AS low FROM j GROUP BY model_key, billing),
 s AS (
-    SELECT * REPLACE (sum(balance_usd) OVER (PARTITION BY site_url) AS balance_usd),
-           row_number() OVER (PARTITION BY site_url ORDER BY site_key ASC NULLS LAST, account_id, model, grp) AS nth,
-           count(*) OVER (PARTITION BY site_url) AS accounts
-    FROM j
-)
-SELECT {_COLUMNS}, m.site_url, m.accounts
-FROM s m LEFT JOIN low l ON l.model_key = m.model_key AND l.billing = m.billing
-WHERE m.nth = 1
-ORDER BY comparable DESC, m.site_key ASC NULLS LAST, lower(m.site_name), m.site_url
+    SELECT site_url, count(*) AS accounts, sum(quota) / {float(QUOTA_PER_USD)} AS site_balance,
+           min(struct_pack(none := site_key IS NULL, key := coalesce(site_key, 0), id := account_id, model := model,
+                           grp := grp)) AS pick
+    FROM j GROUP BY site_url
+),
+{_OFFERS}
+SELECT {_COLUMNS.replace("m.balance_usd", "s.site_balance AS balance_usd")}, s.site_url, s.accounts
+FROM s JOIN k m ON m.account_id = s.pick.id AND m.model = s.pick.model AND m.grp = s.pick.grp
+LEFT JOIN low l ON l.model_key = m.model_key AND l.billing = m.billing
+ORDER BY comparable DESC, s.pick.none, s.pick.key, lower(m.site_name), s.site_url
 """
 
-_COUNT_SQL = f"""
-WITH o AS (
-    SELECT o.*, a.site_name, {effective_quota_sql("a")} / {float(QUOTA_PER_USD)} AS balance_usd
-    FROM model_offers o JOIN accounts a ON a.id = o.account_id
-    WHERE {{model_where}}
-)
-SELECT count(*), count(DISTINCT m.model_key), count(DISTINCT m.account_id),
-       list(DISTINCT m.model_key), (SELECT list(name ORDER BY model_key) FROM (
-           SELECT model_key, min(model) AS name FROM o GROUP BY model_key))
-FROM o m WHERE {{best}} AND {{where}}
+# The counts in one pass over the filtered offers: per model (name in any case once) its rows
+# and first spelling of all rows with that name, whatever the other filters; the accounts apart.
+_COUNT_SQL = """
+WITH named AS (
+    SELECT o.*, a.site_name FROM model_offers o JOIN accounts a ON a.id = o.account_id WHERE {model_where}
+),
+f AS (SELECT m.account_id, m.model, m.model_key, {best} AND {where} AS hit FROM named m),
+per AS (SELECT model_key, min(model) AS name, count(*) FILTER (hit) AS n FROM f GROUP BY model_key)
+SELECT (SELECT coalesce(sum(n), 0) FROM per), (SELECT count(*) FROM per WHERE n > 0),
+       (SELECT count(DISTINCT account_id) FROM f WHERE hit),
+       (SELECT list(name ORDER BY model_key) FILTER (n > 0) FROM per)
 """
 
 
@@ -313,10 +323,8 @@ def model_count(store: Store, *, model: str | None = None, account_ids: Iterable
         text=text)
     sql = _COUNT_SQL.format(model_where=model_where, where=where, best="m.best" if best_only else "true")
     with store.read() as con:
-        rows, models, accounts, keys, names = con.execute(sql, [*model_params, *params]).fetchone() or (0, 0, 0, [], [])
-    kept = set(keys or ())
-    return {"rows": int(rows), "models": int(models), "accounts": int(accounts),
-            "names": [n for n in names or () if n.lower() in kept]}
+        rows, models, accounts, names = con.execute(sql, [*model_params, *params]).fetchone() or (0, 0, 0, [])
+    return {"rows": int(rows), "models": int(models), "accounts": int(accounts), "names": list(names or ())}
 
 
 def model_sites(store: Store, model: str, *, real: bool = False) -> pd.DataFrame:
@@ -329,9 +337,9 @@ def model_sites(store: Store, model: str, *, real: bool = False) -> pd.DataFrame
                                                billing=None, group=None, text=None)
     sql = _SITES_SQL.format(model_where=model_where, best_pre="o.best",
                             key_scale=f"{_RATE} / {DEFAULT_EXCHANGE_RATE}" if real else "1",
-                            site_scale="k.rate" if real else "1", fetched="m.fetched_at", tags="[]::VARCHAR[]")
+                            site_scale=_RATE if real else "1", fetched="m.fetched_at", tags="[]::VARCHAR[]")
     with store.read() as con:
-        frame = con.execute(sql, model_params).df()
+        frame = con.execute(sql, [*model_params, *model_params]).df()  # j and k each name the model
     return frame.reindex(columns=[*MODEL_COLUMNS, "site_url", "accounts"])
 
 

@@ -97,14 +97,16 @@ def _previous(con: duckdb.DuckDBPyConnection, aid: int) -> set[str] | None:
 
 def store_models(store: Store, account_id: int, origin: str, rows: Iterable[PriceRecord],
                  groups: Iterable[GroupRecord], fetched_at: datetime | None = None, priced: bool = True, *,
-                 con: duckdb.DuckDBPyConnection | None = None) -> tuple[list[str], list[str]]:
+                 con: duckdb.DuckDBPyConnection | None = None, offers: bool = True) -> tuple[list[str], list[str]]:
     """Replace the account's models, prices and groups with what its site gave at ``fetched_at``
     (``priced``: from a price list, not a bare model list) and record the models added and
     removed since its previous sync (none on its first). Rows of deleted accounts go too.
-    The models added and removed, sorted."""
+    The models added and removed, sorted. ``offers=False``: the caller prices the offers of every
+    account it stored in one ``rebuild_offers`` before its transaction ends (a sync of many
+    accounts: one statement instead of one per account)."""
     if con is None:
         with store.write() as c:
-            return store_models(store, account_id, origin, rows, groups, fetched_at, priced, con=c)
+            return store_models(store, account_id, origin, rows, groups, fetched_at, priced, con=c, offers=offers)
     aid = int(account_id)
     when = fetched_at or datetime.now(UTC)
     _require_account(con, aid)
@@ -129,7 +131,8 @@ def store_models(store: Store, account_id: int, origin: str, rows: Iterable[Pric
                                         for g in seen.values()])
     con.execute("INSERT INTO model_syncs (account_id, fetched_at, priced, models) VALUES (?, ?, ?, ?)",
                 [aid, when, bool(priced), len(models)])
-    rebuild_offers(con, [aid])
+    if offers:
+        rebuild_offers(con, [aid])
     changes = [[aid, origin, m, "added", when] for m in added] + [[aid, origin, m, "removed", when] for m in removed]
     if changes:
         con.executemany("INSERT INTO model_changes (account_id, origin, model, change, changed_at) "

@@ -21,7 +21,7 @@ from allhub_core.accounts import parse_id
 from allhub_core.errors import AllhubError, NotFound
 from allhub_core.net import UnsupportedError
 from allhub_core.origin import origin_key
-from allhub_core.prices import GroupRecord, PriceRecord, store_models
+from allhub_core.prices import GroupRecord, PriceRecord, rebuild_offers, store_models
 from allhub_core.sites import ModelPrice, Politeness, Pricing, get_pricing, list_models
 from allhub_core.store import Store
 from allhub_core.sync._lanes import network, per_site
@@ -152,6 +152,7 @@ def sync_models(store: Store, ids: list[Any] | None = None, politeness: Politene
     results = network(store, lambda: per_site(accounts, _one))
     fetched_at = datetime.now(UTC)
     with store.write() as con:
+        stored = []
         for a, (o, got) in zip(accounts, results, strict=True):
             a.save_rotated(store, con)  # whatever happened: a Sub2API refresh token works once
             if got is None:
@@ -159,7 +160,10 @@ def sync_models(store: Store, ids: list[Any] | None = None, politeness: Politene
             origin = origin_key(a.creds.site_url) or a.creds.site_url
             try:
                 o.added, o.removed = store_models(store, a.id, origin, got.rows, got.groups, fetched_at,
-                                                  got.priced, con=con)
+                                                  got.priced, con=con, offers=False)
+                stored.append(a.id)
             except NotFound:
                 o.status, o.message = "failed", f"Account {a.id} was deleted while its models were fetched."
+        if stored:
+            rebuild_offers(con, stored)  # every stored account's offers in one statement (issue 18: allhub demo)
     return ModelSyncReport([o for o, _ in results])

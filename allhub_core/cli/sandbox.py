@@ -45,9 +45,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with start_sandbox(port=args.sandbox_port) as sb:
         store = Store(db, create_folder=True)  # the demo database is ours to place
         # One opening of the file for the whole build (issue 18): opening and closing it per unit
-        # of work was two fifths of the demo's time. The sync room still lets it go around the
-        # network; the session ends before the dashboard, another process, opens the file.
-        with store.session():
+        # of work was two fifths of the demo's time. The sync room lets its session go around the
+        # network (for other processes; none uses the demo's file while it is built): a second
+        # session, of a second Store on the file, keeps the database open meanwhile, so letting go
+        # and taking it back costs no closing and reopening of the file. Both end before the
+        # dashboard, another process, opens the file.
+        with store.session(), Store(db).session():
             dav, cred_fakes = _build_demo(store, sb, db)
         if args.no_dashboard:
             dav.stop()

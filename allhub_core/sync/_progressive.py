@@ -47,6 +47,7 @@ class _Batcher(Generic[T]):
         self.seen: set[int] = set()
         self.written_at = time.monotonic()
         self.wait_s = FLUSH_S
+        self.writes = 0  # batches written so far
 
     def collect(self, result: T) -> None:
         self.pending.append(result)
@@ -77,7 +78,11 @@ class _Batcher(Generic[T]):
                     log.exception("on_written callback failed")
         took = time.monotonic() - started
         self.written_at = time.monotonic()
-        self.wait_s = max(FLUSH_S, took / _WRITE_SHARE)
+        # The first write of a run also pays what happens once (the usage rows' first write imports
+        # pandas: a second or more): it sets no pace, or the run would write nothing more until
+        # its end and finish with everyone's rows still to write.
+        self.wait_s = max(FLUSH_S, took / _WRITE_SHARE) if self.writes else FLUSH_S
+        self.writes += 1
 
 
 async def _drive(start: Callable[[Callable[[T], None]], Coroutine[Any, Any, list[T]]], batcher: _Batcher[T],

@@ -10,7 +10,7 @@ import time
 import pytest
 from shared import add_sandbox_accounts
 
-from allhub_core.sync import checkin, refresh
+from allhub_core.sync import _progressive, checkin, refresh
 
 pytestmark = pytest.mark.usefixtures("fresh_sites")
 
@@ -62,3 +62,26 @@ def test_a_cancelled_checkin_keeps_what_finished(store, sandbox, fast):
     assert not done & stuck
     assert _ids(store, "SELECT account_id FROM checkin_log") == done
     assert {k.value: n for k, n in report.counts().items()} == {"success": 2, "unsupported": 2}
+
+
+def test_a_slow_first_write_sets_no_pace(monkeypatch):
+    """The first write of a run pays what happens once (the usage rows' first write imports
+    pandas): the next batch is still written about a second later, not ten times that write's
+    time later, so the run does not end with everyone's rows still to write. A slow write after
+    the first makes the writes rarer, as before."""
+    clock = [100.0]
+    monkeypatch.setattr(_progressive.time, "monotonic", lambda: clock[0])
+    written: list[list[int]] = []
+
+    def write(batch: list[int]) -> None:
+        written.append(batch)
+        clock[0] += 3.0  # every write takes 3 s
+
+    batcher = _progressive._Batcher(write, None, None)
+    batcher.collect(1)
+    batcher.flush()
+    assert batcher.wait_s == _progressive.FLUSH_S
+    batcher.collect(2)
+    batcher.flush()
+    assert batcher.wait_s == pytest.approx(3.0 / _progressive._WRITE_SHARE)
+    assert written == [[1], [2]]

@@ -79,45 +79,53 @@ with user_errors():
     if not tot["requests"]:
         st.info("No requests match these filters in this range: widen the dates or clear a filter.")
 
+    # only the open tab's aggregate and charts are made (issue 18: six aggregates over the range and
+    # seven charts on every run, five of them hidden); switching tabs reruns the page
     t_day, t_model, t_account, t_when, t_latency, t_key = st.tabs(
-        ["Daily", "Models", "Accounts", "Weekday × hour", "Latency", "Keys"])
-    with t_day:
-        daily = usage_by(store, "day", **flt)
-        shown = st.segmented_control("Show", list(ch.USAGE_METRICS), format_func=ch.USAGE_METRICS.__getitem__,
-                                     default="requests", key="us_daily_metric") or "requests"
-        st.plotly_chart(ch.daily_usage(daily, shown), key="us_daily")
-        downloads(daily, "daily")
-    with t_model:
-        by_model = usage_by(store, "model", **flt)
-        left, right = st.columns(2)
-        left.plotly_chart(ch.model_share(by_model), key="us_model_share")
-        right.plotly_chart(ch.model_cost(by_model), key="us_model_cost")
-        downloads(by_model, "models")
-    with t_account:
-        by_account = usage_by(store, "account", **flt)
-        shown = st.segmented_control("Compare", list(ch.USAGE_METRICS), format_func=ch.USAGE_METRICS.__getitem__,
-                                     default="cost_usd", key="us_account_metric") or "cost_usd"
-        top = by_account
-        if len(by_account) > ACCOUNT_BARS:  # a bar per account: 20,000 of them would be one unreadable, slow chart
-            top = by_account.nlargest(ACCOUNT_BARS, shown)
-            st.caption(f"The {ACCOUNT_BARS} largest of {len(by_account):,} accounts; the download has them all.")
-        st.plotly_chart(ch.account_compare(top, shown), key="us_accounts_chart")
-        downloads(by_account, "accounts")
-    with t_when:
-        when = usage_by(store, "weekday_hour", **flt)
-        st.plotly_chart(ch.weekday_hour_heatmap(when), key="us_heatmap")
-        downloads(when, "weekday-hour")
-    with t_latency:
-        latency = usage_by(store, "latency", **flt)
-        if latency.empty:
-            st.caption("No latency in these rows: the sites did not report how long the requests took.")
-        left, right = st.columns(2)
-        left.plotly_chart(ch.latency_histogram(latency), key="us_latency_hist")
-        right.plotly_chart(ch.slowest_models(latency), key="us_slowest")
-        downloads(latency, "latency")
-    with t_key:
-        by_key = usage_by(store, "token", **flt)
-        st.dataframe(by_key, hide_index=True, key="us_keys_table",
-                     column_config={"token_name": "Key", "requests": "Requests", "tokens": "Tokens",
-                                    "cost_usd": st.column_config.NumberColumn("Cost $", format="%.4f")})
-        downloads(by_key, "keys")
+        ["Daily", "Models", "Accounts", "Weekday × hour", "Latency", "Keys"], key="us_tab", on_change="rerun")
+    if t_day.open:
+        with t_day:
+            daily = usage_by(store, "day", **flt)
+            shown = st.segmented_control("Show", list(ch.USAGE_METRICS), format_func=ch.USAGE_METRICS.__getitem__,
+                                         default="requests", key="us_daily_metric") or "requests"
+            st.plotly_chart(ch.daily_usage(daily, shown), key="us_daily")
+            downloads(daily, "daily")
+    if t_model.open:
+        with t_model:
+            by_model = usage_by(store, "model", **flt)
+            left, right = st.columns(2)
+            left.plotly_chart(ch.model_share(by_model), key="us_model_share")
+            right.plotly_chart(ch.model_cost(by_model), key="us_model_cost")
+            downloads(by_model, "models")
+    if t_account.open:
+        with t_account:
+            by_account = usage_by(store, "account", **flt)
+            shown = st.segmented_control("Compare", list(ch.USAGE_METRICS), format_func=ch.USAGE_METRICS.__getitem__,
+                                         default="cost_usd", key="us_account_metric") or "cost_usd"
+            top = by_account
+            if len(by_account) > ACCOUNT_BARS:  # a bar per account: 20,000 of them would be one unreadable, slow chart
+                top = by_account.nlargest(ACCOUNT_BARS, shown)
+                st.caption(f"The {ACCOUNT_BARS} largest of {len(by_account):,} accounts; the download has them all.")
+            st.plotly_chart(ch.account_compare(top, shown), key="us_accounts_chart")
+            downloads(by_account, "accounts")
+    if t_when.open:
+        with t_when:
+            when = usage_by(store, "weekday_hour", **flt)
+            st.plotly_chart(ch.weekday_hour_heatmap(when), key="us_heatmap")
+            downloads(when, "weekday-hour")
+    if t_latency.open:
+        with t_latency:
+            latency = usage_by(store, "latency", **flt)
+            if latency.empty:
+                st.caption("No latency in these rows: the sites did not report how long the requests took.")
+            left, right = st.columns(2)
+            left.plotly_chart(ch.latency_histogram(latency), key="us_latency_hist")
+            right.plotly_chart(ch.slowest_models(latency), key="us_slowest")
+            downloads(latency, "latency")
+    if t_key.open:
+        with t_key:
+            by_key = usage_by(store, "token", **flt)
+            st.dataframe(by_key, hide_index=True, key="us_keys_table",
+                         column_config={"token_name": "Key", "requests": "Requests", "tokens": "Tokens",
+                                        "cost_usd": st.column_config.NumberColumn("Cost $", format="%.4f")})
+            downloads(by_key, "keys")

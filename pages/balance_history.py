@@ -43,15 +43,12 @@ if not count_accounts(store, ENABLED):
 PICKER_MAX = 200  # the picker lists this many accounts at most (a list of 100,000 cost a tenth of a second a run)
 
 
-def _rates(ids: list[int] | None, tag: str | None) -> tuple[dict[int, float], set[int], set[int]]:
-    """CNY per USD of the accounts in scope (those chosen, else the enabled ones with the tag), and
-    those not excluded from the total balance and from today's income: read only in CNY, for the
-    accounts shown (every account's rate and flags on every run cost 0.2-0.4 s at 100,000)."""
+def _rates(ids: list[int] | None, tag: str | None) -> dict[int, float]:
+    """CNY per USD of the accounts in scope (those chosen, else the enabled ones with the tag): read
+    only in CNY, for the accounts shown (every account's rate on every run cost 0.2-0.4 s at
+    100,000); the summed trend converts in SQL (``balance_history(currency=...)``)."""
     scope = account_choices(store, AccountFilter(status="enabled", tags=[tag] if tag else [], ids=ids), {})
-    got = [int(i) for i in scope["id"].tolist()]
-    rates = dict(zip(got, scope["exchange_rate"].astype(float).tolist(), strict=True))
-    return (rates, set(scope["id"][~scope["exclude_from_total_balance"]].astype(int)),
-            set(scope["id"][~scope["exclude_from_today_income"]].astype(int)))
+    return dict(zip(scope["id"].astype(int).tolist(), scope["exchange_rate"].astype(float).tolist(), strict=True))
 
 
 def _quick_range() -> None:
@@ -87,18 +84,17 @@ if not isinstance(picked, tuple) or len(picked) != 2:
     st.stop()
 start, end = picked
 ids = chosen or None
-rates, in_balance, in_income = _rates(ids, tag) if currency == "CNY" else ({}, set(), set())
+rates = _rates(ids, tag) if currency == "CNY" else {}
 
 # ---- trend -----------------------------------------------------------------------------------
 with user_errors():
-    if per_account or currency == "CNY":  # CNY: each account at its own rate, then summed
+    if per_account:
         frame = ch.to_currency(balance_history(store, start=start, end=end, account_ids=ids, tag=tag,
                                                per_account=True), currency, rates)
-        if not per_account:
-            every = set(rates) if ids else None  # chosen accounts count whatever their exclusions
-            frame = ch.sum_by_day(frame, balance_ids=every or in_balance, income_ids=every or in_income)
-    else:
-        frame = balance_history(store, start=start, end=end, account_ids=ids, tag=tag)
+    else:  # CNY: each account at its own rate, then summed (in SQL: no day x account grid)
+        frame = balance_history(store, start=start, end=end, account_ids=ids, tag=tag, currency=currency)
+        if currency == "CNY":  # as the per-account rows summed have always shown it: no figure nets 0
+            frame["net_usd"] = frame["income_usd"].fillna(0) - frame["expense_usd"].fillna(0)
     if ch.first_day(frame) is None:
         st.info("No balance recorded in this range: **refresh to start recording**. Each refresh saves the "
                 "day's balance of every account.", icon=":material/timeline:")

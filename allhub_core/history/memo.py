@@ -12,9 +12,9 @@ what it read changes, and is computed again then:
   one with the same count, whatever the clock did) or deletes rows (the count falls); the links
   it corrects (``prev_quota``) change only beside one of those. A row written by hand with the
   very same count and timestamps would not be seen: nothing in allhub writes one;
-- the accounts in scope (``analytics``' ``sel``: id, site name, in the balance, in the income):
-  their count and a hash of those columns, so an edit, a tag, a disabled, deleted or imported
-  account is a new key;
+- the accounts in scope (``analytics``' ``sel``: id, site name, in the balance, in the income,
+  the CNY rate where it is asked): their count and a hash of every column, so an edit, a tag,
+  a disabled, deleted or imported account is a new key;
 - the store's real path and the statement's own arguments.
 
 The key is read before the result is computed, so a result is never older than its key. The
@@ -56,8 +56,7 @@ def snapshots_key(con: Any) -> tuple[Any, ...]:
 
 def scope_key(con: Any, sel: str, params: list[Any]) -> tuple[Any, ...]:
     """What the accounts in scope (``sel`` with its ``params``) bring to a result."""
-    rows = con.execute(f"WITH {sel} SELECT count(*), bit_xor(hash(id, site_name, in_balance, in_income)) FROM sel",
-                       params).fetchall()
+    rows = con.execute(f"WITH {sel} SELECT count(*), bit_xor(hash(sel)) FROM sel", params).fetchall()
     return tuple(rows[0])
 
 

@@ -13,7 +13,9 @@ same figures:
   the reference the linked way is tested against.
 
 ``linked_ok`` says which applies. Both take the ``sel`` CTE of ``analytics`` (id, site_name,
-in_balance, in_income) and the range as parameters ``(start, end)`` after its own.
+in_balance, in_income) and the range as parameters ``(start, end)`` after its own. ``weighted``:
+every account's figures times its ``sel.w`` (its CNY rate: the sum of each account at its own
+rate, as the page's CNY trend shows it), whose money comes back as floats.
 """
 
 from __future__ import annotations
@@ -34,17 +36,24 @@ def linked_ok(con: Any) -> bool:
     return not rows[0][0]
 
 
-def _linked_sql(sel: str, lo: str, hi: str) -> str:
+def _money(weighted: bool) -> tuple[str, str, str, str]:
+    """The snapshot's quota, link, income and consumption, each times the account's rate when ``weighted``."""
+    cols = ("b.quota", "b.prev_quota", "b.income", "b.consumption")
+    return tuple(f"{c} * sel.w" if weighted else c for c in cols)  # type: ignore[return-value]
+
+
+def _linked_sql(sel: str, lo: str, hi: str, weighted: bool = False) -> str:
     """A snapshot changes its account's balance by its quota minus the one before it (a NULL
     quota as 0, with the count of accounts that have a balance moving by one). Plain sums per
     day and kind of account first (few groups, no expression per row), then the changes before
     the range land on its first day and income and expense count within it."""
+    quota, prev, income, consumption = _money(weighted)
     return f"""
     WITH {sel},
     days AS (SELECT CAST(d AS DATE) AS day FROM generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 DAY) g(d)),
-    k AS (SELECT b.day, sel.in_balance, sel.in_income, sum(b.quota) AS q, sum(b.prev_quota) AS pq,
-                 count(b.quota) AS nq, count(b.prev_quota) AS npq, sum(b.income) AS inc, count(b.income) AS n_inc,
-                 sum(b.consumption) AS exp, count(b.consumption) AS n_exp
+    k AS (SELECT b.day, sel.in_balance, sel.in_income, sum({quota}) AS q, sum({prev}) AS pq,
+                 count(b.quota) AS nq, count(b.prev_quota) AS npq, sum({income}) AS inc, count(b.income) AS n_inc,
+                 sum({consumption}) AS exp, count(b.consumption) AS n_exp
           FROM balance_snapshots b JOIN sel ON sel.id = b.account_id WHERE b.day <= {hi} GROUP BY ALL),
     g AS (SELECT greatest(day, {lo}) AS day,
                  sum(coalesce(q, 0) - coalesce(pq, 0)) FILTER (WHERE in_balance) AS dq,
@@ -63,7 +72,7 @@ def _linked_sql(sel: str, lo: str, hi: str) -> str:
     FROM run ORDER BY day"""
 
 
-def _full_sql(sel: str, lo: str, hi: str) -> str:
+def _full_sql(sel: str, lo: str, hi: str, weighted: bool = False) -> str:
     """An account refreshed every day of the range from its first snapshot in it to its last (the
     usual case) adds that day's quota on each of those days, the balance it came in with (its
     latest snapshot before the range) on the days before, and its last one on the days after: a
@@ -71,11 +80,13 @@ def _full_sql(sel: str, lo: str, hi: str) -> str:
     snapshot by snapshot (each changes its balance by its quota minus the previous one). Income
     and expense are the day's own snapshots summed. The same figures as the per-account grid."""
     no_gap = "(n_in = 0 OR n_in = date_diff('day', first_in, last_in) + 1)"
+    quota, _, income, consumption = _money(weighted)
     return f"""
     WITH {sel},
     days AS (SELECT CAST(d AS DATE) AS day FROM generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 DAY) g(d)),
     -- not materialized: three readers each scanning the snapshots is cheaper than storing the join
-    s AS NOT MATERIALIZED (SELECT b.account_id, b.day, b.quota, b.income, b.consumption, sel.in_balance, sel.in_income
+    s AS NOT MATERIALIZED (SELECT b.account_id, b.day, {quota} AS quota, {income} AS income,
+                                  {consumption} AS consumption, sel.in_balance, sel.in_income
           FROM balance_snapshots b JOIN sel ON sel.id = b.account_id WHERE b.day <= {hi}),
     b AS (SELECT account_id, day, quota FROM s WHERE in_balance),
     acc AS (SELECT account_id, min(day) FILTER (WHERE day >= {lo}) AS first_in,
@@ -113,7 +124,8 @@ def _full_sql(sel: str, lo: str, hi: str) -> str:
     FROM bal LEFT JOIN flow f ON f.day = bal.day LEFT JOIN levels lv ON lv.day = bal.day ORDER BY bal.day"""
 
 
-def daily_sum_sql(sel: str, start: date, end: date, *, linked: bool) -> str:
-    """The trend's statement over ``sel`` from ``start`` to ``end``, the linked way or the full one."""
+def daily_sum_sql(sel: str, start: date, end: date, *, linked: bool, weighted: bool = False) -> str:
+    """The trend's statement over ``sel`` from ``start`` to ``end``, the linked way or the full one
+    (``weighted``: each account's figures times its ``sel.w``)."""
     lo, hi = f"DATE '{start.isoformat()}'", f"DATE '{end.isoformat()}'"
-    return _linked_sql(sel, lo, hi) if linked else _full_sql(sel, lo, hi)
+    return _linked_sql(sel, lo, hi, weighted) if linked else _full_sql(sel, lo, hi, weighted)

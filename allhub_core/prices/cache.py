@@ -67,20 +67,30 @@ class GroupRecord:
     usable: bool = False
 
 
-_PRICE_COLUMNS = ("account_id", "model", "vendor", "billing", "model_ratio", "completion_ratio", "model_price",
-                  "cache_ratio", "create_cache_ratio", "input_usd_per_1m", "output_usd_per_1m", "call_usd",
-                  "enable_groups", "endpoints", "fetched_at")
-_INSERT_PRICE = (f"INSERT INTO model_prices ({', '.join(_PRICE_COLUMNS)}) "
-                 f"VALUES ({', '.join('?' for _ in _PRICE_COLUMNS)})")
-_INSERT_GROUP = ("INSERT INTO account_groups (account_id, grp, description, ratio, usable, fetched_at) "
-                 "VALUES (?, ?, ?, ?, ?, ?)")
+_PRICE_COLUMNS = {"account_id": "BIGINT", "model": "VARCHAR", "vendor": "VARCHAR", "billing": "VARCHAR",
+                  "model_ratio": "DOUBLE", "completion_ratio": "DOUBLE", "model_price": "DOUBLE",
+                  "cache_ratio": "DOUBLE", "create_cache_ratio": "DOUBLE", "input_usd_per_1m": "DOUBLE",
+                  "output_usd_per_1m": "DOUBLE", "call_usd": "DOUBLE", "enable_groups": "VARCHAR[]",
+                  "endpoints": "VARCHAR[]"}
+_GROUP_COLUMNS = {"account_id": "BIGINT", "grp": "VARCHAR", "description": "VARCHAR", "ratio": "DOUBLE",
+                  "usable": "BOOLEAN"}
 
 
-def _price_row(aid: int, r: PriceRecord, when: datetime) -> list[Any]:
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], rows: list[list[Any]],
+                 when: datetime) -> None:
+    """``rows`` (values in ``columns``' order, column -> DuckDB type) and ``fetched_at`` = ``when``, in
+    one INSERT of unnested list parameters: DuckDB's ``executemany`` runs one statement per row
+    (issue 18: half of a models sync's writing)."""
+    select = ", ".join(f"unnest(?::{t}[])" for t in columns.values())
+    con.execute(f"INSERT INTO {table} ({', '.join(columns)}, fetched_at) SELECT {select}, ?::TIMESTAMPTZ",
+                [*(list(col) for col in zip(*rows, strict=True)), when])
+
+
+def _price_row(aid: int, r: PriceRecord) -> list[Any]:
     billing = r.billing if r.billing in BILLINGS else "unknown"
     return [aid, r.model, r.vendor or "", billing, r.model_ratio, r.completion_ratio, r.model_price, r.cache_ratio,
             r.create_cache_ratio, r.input_usd_per_1m, r.output_usd_per_1m, r.call_usd, list(r.enable_groups),
-            list(r.endpoints), when]
+            list(r.endpoints)]
 
 
 def _require_account(con: duckdb.DuckDBPyConnection, account_id: int) -> None:
@@ -125,10 +135,10 @@ def store_models(store: Store, account_id: int, origin: str, rows: Iterable[Pric
     for table in ("model_prices", "account_groups", "model_syncs"):
         con.execute(f"DELETE FROM {table} WHERE {gone}", [aid])
     if models:
-        con.executemany(_INSERT_PRICE, [_price_row(aid, r, when) for r in models.values()])
+        _insert_rows(con, "model_prices", _PRICE_COLUMNS, [_price_row(aid, r) for r in models.values()], when)
     if seen:
-        con.executemany(_INSERT_GROUP, [[aid, g.grp, g.description or "", g.ratio, bool(g.usable), when]
-                                        for g in seen.values()])
+        _insert_rows(con, "account_groups", _GROUP_COLUMNS,
+                     [[aid, g.grp, g.description or "", g.ratio, bool(g.usable)] for g in seen.values()], when)
     con.execute("INSERT INTO model_syncs (account_id, fetched_at, priced, models) VALUES (?, ?, ?, ?)",
                 [aid, when, bool(priced), len(models)])
     if offers:

@@ -74,10 +74,16 @@ def _when(epoch: int | None) -> datetime | None:
         return None
 
 
-_COLUMNS = ("account_id", "key_id", "name", "masked_key", "key_group", "site_status", "unlimited", "remain_quota",
-            "used_quota", "expires_at", "created_at", "accessed_at", "model_limits_enabled", "model_limits",
-            "allow_ips", "fetched_at", "secret_enc")
+_COLUMNS = {"account_id": "BIGINT", "key_id": "VARCHAR", "name": "VARCHAR", "masked_key": "VARCHAR",
+            "key_group": "VARCHAR", "site_status": "INTEGER", "unlimited": "BOOLEAN", "remain_quota": "BIGINT",
+            "used_quota": "BIGINT", "expires_at": "TIMESTAMPTZ", "created_at": "TIMESTAMPTZ",
+            "accessed_at": "TIMESTAMPTZ", "model_limits_enabled": "BOOLEAN", "model_limits": "VARCHAR",
+            "allow_ips": "VARCHAR", "fetched_at": "TIMESTAMPTZ", "secret_enc": "BLOB"}
 _INSERT = f"INSERT INTO api_keys ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
+# every row of an account in one statement of unnested lists: DuckDB's executemany runs one
+# statement per row (issue 18: a keys sync of allhub demo's 300 keys)
+_INSERT_MANY = (f"INSERT INTO api_keys ({', '.join(_COLUMNS)}) "
+                f"SELECT {', '.join(f'unnest(?::{t}[])' for t in _COLUMNS.values())}")
 
 
 def _row(account_id: int, k: KeyRecord, fetched_at: datetime, secret: bytes | None) -> list[Any]:
@@ -116,7 +122,8 @@ def store_keys(store: Store, account_id: int, keys: Iterable[KeyRecord], fetched
         if str(k.key_id):
             seen.setdefault(str(k.key_id), k)
     if seen:
-        con.executemany(_INSERT, [_row(aid, k, when, kept.get(kid)) for kid, k in seen.items()])
+        rows = [_row(aid, k, when, kept.get(kid)) for kid, k in seen.items()]
+        con.execute(_INSERT_MANY, [list(col) for col in zip(*rows, strict=True)])
     con.execute("INSERT INTO key_syncs (account_id, fetched_at) VALUES (?, ?)", [aid, when])
     return len(seen)
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import duckdb
 
+from allhub_core.prices.memo import mark_written
+
 __all__ = ["OFFER_COLUMNS", "TOKEN_WEIGHTS", "rebuild_offers"]
 
 #: the extension's default comparison preset (azure-conversation): input and output shares
@@ -78,7 +80,9 @@ FROM keyed k JOIN best b ON b.account_id = k.account_id AND b.model = k.model
 
 def rebuild_offers(con: duckdb.DuckDBPyConnection, account_ids: Iterable[Any] | None = None) -> None:
     """Price the stored models of these accounts (every account when None) again, inside the
-    caller's write transaction; rows of accounts that no longer exist go too."""
+    caller's write transaction; rows of accounts that no longer exist go too. The results
+    ``prices.memo`` keeps are stale from then on."""
+    mark_written(con)
     if account_ids is None:
         con.execute("DELETE FROM model_offers")
         con.execute(f"INSERT INTO model_offers ({', '.join(OFFER_COLUMNS)}) {_OFFERS_SQL.format(acct='true')}")

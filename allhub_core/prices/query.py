@@ -39,6 +39,7 @@ import duckdb
 
 from allhub_core.accounts import effective_quota_sql
 from allhub_core.errors import ValidationError
+from allhub_core.prices import memo
 from allhub_core.prices.cache import BILLINGS
 from allhub_core.prices.offers import TOKEN_WEIGHTS
 from allhub_core.store import Store
@@ -49,8 +50,8 @@ from allhub_core.vocab import DEFAULT_EXCHANGE_RATE, QUOTA_PER_USD
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["BILLINGS", "MODEL_COLUMNS", "SORTS", "TOKEN_WEIGHTS", "model_accounts", "model_count", "model_facets",
-           "model_frame", "model_rows", "model_sites", "model_syncs"]
+__all__ = ["BILLINGS", "MODEL_COLUMNS", "SORTS", "TOKEN_WEIGHTS", "model_count", "model_frame", "model_rows",
+           "model_sites"]
 
 
 #: each row's keys, in order: cli.md's contract first, then what the Models page needs
@@ -90,7 +91,7 @@ _RATE = f"CASE WHEN a.exchange_rate > 0 THEN a.exchange_rate ELSE {DEFAULT_EXCHA
 # {key_scale}: 1 or the account's real-pay factor (an expression on ``a``).
 _OFFERS = f"""
 k AS (
-    SELECT o.rowid AS rid, o.*, a.site_name, {_RATE} AS rate,
+    SELECT o.*, a.site_name, {_RATE} AS rate,
            {effective_quota_sql("a")} / {float(QUOTA_PER_USD)} AS balance_usd,
            round(o.nominal_key * {{key_scale}}, 9) AS cmp_key
     FROM model_offers o JOIN accounts a ON a.id = o.account_id
@@ -108,16 +109,13 @@ _COLUMNS = f"""m.model, m.account_id, m.site_name, m.grp AS "group", m.billing,
        m.best AS best_group, m.balance_usd, m.rate AS exchange_rate, {{fetched}} AS fetched_at, {{tags}} AS tags"""
 
 # {where}: every other filter; {cut}: the page's bound on its leading sort key (``_cut``);
-# {page}: LIMIT/OFFSET. The page is picked once (``sel``, materialised: it is read twice) by its
-# place in the table (``rid``) and what the order reads, so the sort reads a few of the offers'
-# columns; the page's rows alone are then read whole by that place (``m``). ``low``, each of its
-# models' lowest key over every account's best offers (the cheapest mark), reads only the offers
-# of the models on the page, not the page's whole query again.
+# {page}: LIMIT/OFFSET. The page is picked once (``sel``, materialised: it is read twice), and
+# ``low``, each of its models' lowest key over every account's best offers (the cheapest mark),
+# reads only the offers of the models on the page, not the page's whole query again.
 _SQL = f"""
 WITH {_OFFERS},
 sel AS MATERIALIZED (
-    SELECT m.rid, m.model_key, m.site_name, m.rate, m.balance_usd, m.cmp_key FROM k m
-    WHERE {{best}} AND {{where}} AND {{cut}}
+    SELECT * FROM k m WHERE {{best}} AND {{where}} AND {{cut}}
     ORDER BY {{order}} {{page}}
 ),
 low AS (
@@ -127,8 +125,7 @@ low AS (
     GROUP BY o.model_key, o.billing
 )
 SELECT {_COLUMNS}
-FROM (SELECT o.*, s.site_name, s.rate, s.balance_usd, s.cmp_key FROM sel s JOIN model_offers o ON o.rowid = s.rid) m
-LEFT JOIN low l ON l.model_key = m.model_key AND l.billing = m.billing
+FROM sel m LEFT JOIN low l ON l.model_key = m.model_key AND l.billing = m.billing
 ORDER BY {{order}}
 """
 
@@ -168,13 +165,15 @@ LEFT JOIN low l ON l.model_key = m.model_key AND l.billing = m.billing
 ORDER BY comparable DESC, s.pick.none, s.pick.key, lower(m.site_name), s.site_url
 """
 
-# The counts in one pass over the filtered offers: per model (name in any case once) its rows
-# and first spelling of all rows with that name, whatever the other filters; the accounts apart.
+# The counts in one pass over the filtered offers: per model (name in any case once) its rows and
+# its first spelling; the accounts apart. The spellings come from the rows ``{best_pre}`` keeps
+# (each account's best groups are all of its models, once each: the same spellings as every row).
 _COUNT_SQL = """
 WITH named AS (
-    SELECT o.*, a.site_name FROM model_offers o JOIN accounts a ON a.id = o.account_id WHERE {model_where}
+    SELECT o.*, a.site_name FROM model_offers o JOIN accounts a ON a.id = o.account_id
+    WHERE {model_where} AND {best_pre}
 ),
-f AS (SELECT m.account_id, m.model, m.model_key, {best} AND {where} AS hit FROM named m),
+f AS (SELECT m.account_id, m.model, m.model_key, {where} AS hit FROM named m),
 per AS (SELECT model_key, min(model) AS name, count(*) FILTER (hit) AS n FROM f GROUP BY model_key)
 SELECT (SELECT coalesce(sum(n), 0) FROM per), (SELECT count(*) FROM per WHERE n > 0),
        (SELECT count(DISTINCT account_id) FROM f WHERE hit),
@@ -191,6 +190,11 @@ _TAGS = ("coalesce((SELECT list(t.name ORDER BY t.name_key) FROM account_tags lk
 #: datetime with a time zone per row costs more than the whole query at 100,000 rows
 _ISO_UTC = ("regexp_replace(strftime(timezone('UTC', m.fetched_at), '%Y-%m-%dT%H:%M:%S.%f'), '[.]000000$', '')"
             " || '+00:00'")
+
+
+def _frozen(value: Any) -> Any:
+    """A parameter as part of a ``prices.memo`` key (lists as tuples)."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _clean(value: str | None) -> str | None:
@@ -305,12 +309,17 @@ def model_frame(store: Store, *, model: str | None = None, account_ids: Iterable
     (after its top-up rate) instead of the stated prices, and sorts prices on that basis; ``sort``
     one of ``SORTS``; ``limit``/``offset`` a page of them, cut in SQL (``model_count`` tells how
     many there are)."""
+    ids = None if account_ids is None else tuple(account_ids)
+    tag_names = None if tags is None else tuple(tags)
+    args = dict(model=model, account_ids=ids, tags=tag_names, vendor=vendor, billing=billing, group=group, text=text,
+                real=real, best_only=best_only, sort=sort, limit=limit, offset=offset)
+
+    def compute() -> pd.DataFrame:
+        sql, params = _query(**args, con=con)  # type: ignore[arg-type]
+        return con.execute(sql, params).df().reindex(columns=MODEL_COLUMNS)
+
     with store.read() as con:
-        sql, params = _query(model=model, account_ids=account_ids, tags=tags, vendor=vendor, billing=billing,
-                             group=group, text=text, real=real, best_only=best_only, sort=sort, limit=limit,
-                             offset=offset, con=con)
-        frame = con.execute(sql, params).df()
-    return frame.reindex(columns=MODEL_COLUMNS)
+        return memo.remembered(memo.data_key(con, store.path, "frame", *sorted(args.items())), compute)
 
 
 def model_count(store: Store, *, model: str | None = None, account_ids: Iterable[Any] | None = None,
@@ -321,10 +330,15 @@ def model_count(store: Store, *, model: str | None = None, account_ids: Iterable
     model_where, model_params, where, params = _filters(
         model=model, exact=False, account_ids=account_ids, tags=tags, vendor=vendor, billing=billing, group=group,
         text=text)
-    sql = _COUNT_SQL.format(model_where=model_where, where=where, best="m.best" if best_only else "true")
+    sql = _COUNT_SQL.format(model_where=model_where, where=where, best_pre="o.best" if best_only else "true")
+    args = [*model_params, *params]
+
+    def compute() -> dict[str, Any]:
+        rows, models, accounts, names = con.execute(sql, args).fetchone() or (0, 0, 0, [])
+        return {"rows": int(rows), "models": int(models), "accounts": int(accounts), "names": list(names or ())}
+
     with store.read() as con:
-        rows, models, accounts, names = con.execute(sql, [*model_params, *params]).fetchone() or (0, 0, 0, [])
-    return {"rows": int(rows), "models": int(models), "accounts": int(accounts), "names": list(names or ())}
+        return memo.remembered(memo.data_key(con, store.path, sql, *map(_frozen, args)), compute)
 
 
 def model_sites(store: Store, model: str, *, real: bool = False) -> pd.DataFrame:
@@ -338,64 +352,10 @@ def model_sites(store: Store, model: str, *, real: bool = False) -> pd.DataFrame
     sql = _SITES_SQL.format(model_where=model_where, best_pre="o.best",
                             key_scale=f"{_RATE} / {DEFAULT_EXCHANGE_RATE}" if real else "1",
                             site_scale=_RATE if real else "1", fetched="m.fetched_at", tags="[]::VARCHAR[]")
+    args = [*model_params, *model_params]  # j and k each name the model
+
+    def compute() -> pd.DataFrame:
+        return con.execute(sql, args).df().reindex(columns=[*MODEL_COLUMNS, "site_url", "accounts"])
+
     with store.read() as con:
-        frame = con.execute(sql, [*model_params, *model_params]).df()  # j and k each name the model
-    return frame.reindex(columns=[*MODEL_COLUMNS, "site_url", "accounts"])
-
-
-def model_accounts(store: Store, text: str | None = None, chosen: Iterable[Any] = (),
-                   limit: int = 200) -> dict[int, str]:
-    """The accounts the Models page's account filter offers: ``{id: site_name}``, the ``chosen``
-    ones first, then at most ``limit`` accounts with models whose name holds ``text``, by name
-    (100,000 names a run would cost more than the prices)."""
-    try:
-        picked = [int(i) for i in chosen]
-    except (TypeError, ValueError) as exc:
-        raise ValidationError("An account id must be a whole number.") from exc
-    with store.read() as con:
-        rows = con.execute("""
-            SELECT id, site_name FROM accounts WHERE list_contains(?, id)
-            UNION ALL
-            (SELECT id, site_name FROM accounts
-             WHERE id IN (SELECT account_id FROM model_syncs WHERE models > 0) AND NOT list_contains(?, id)
-               AND contains(lower(site_name), ?)
-             ORDER BY lower(site_name), id LIMIT ?)""",
-                           [picked, picked, (_clean(text) or "").lower(), max(0, int(limit))]).fetchall()
-    return {int(i): str(n or "") for i, n in rows}
-
-
-def model_facets(store: Store, *, accounts: bool = True, models: bool = True) -> dict[str, Any]:
-    """What the Models page's filters offer, from the stored rows: ``vendors``, ``groups``
-    (priceable or not), ``accounts`` (``{"id", "site_name"}`` of accounts with models; empty when
-    not asked for: the page asks ``model_accounts`` for a few), ``tags`` (of those accounts),
-    ``models`` (names, in any case once; empty when not asked for: the page's model picker takes
-    ``model_count``'s names) and ``stored``, whether any model is stored at all."""
-    with store.read() as con:
-        stored = bool(con.execute("SELECT EXISTS (SELECT 1 FROM model_prices)").fetchone()[0])  # type: ignore[index]
-        vendors = [r[0] for r in con.execute(
-            "SELECT DISTINCT vendor FROM model_prices WHERE vendor <> '' ORDER BY lower(vendor), vendor").fetchall()]
-        groups = [r[0] for r in con.execute("SELECT DISTINCT grp FROM account_groups ORDER BY grp").fetchall()]
-        listed = [{"id": r[0], "site_name": r[1]} for r in con.execute(
-            "SELECT id, site_name FROM accounts WHERE id IN (SELECT DISTINCT account_id FROM model_prices) "
-            "ORDER BY lower(site_name), id").fetchall()] if accounts else []
-        tags = [r[0] for r in con.execute(
-            "SELECT DISTINCT t.name FROM tags t JOIN account_tags lk ON lk.tag_id = t.id "
-            "WHERE lk.account_id IN (SELECT DISTINCT account_id FROM model_prices) ORDER BY t.name").fetchall()]
-        names = [r[0] for r in con.execute(
-            "SELECT min(model) FROM model_prices GROUP BY lower(model) ORDER BY lower(min(model))"
-        ).fetchall()] if models else []
-    return {"vendors": vendors, "groups": groups, "accounts": listed, "tags": tags, "models": names, "stored": stored}
-
-
-def model_syncs(store: Store, limit: int | None = None) -> pd.DataFrame:
-    """When each account's models were last fetched (``fetched_at``, NaT: never), how many, and
-    whether its site told their prices, by site name; the first ``limit`` (all when None)."""
-    cut = f" LIMIT {max(0, int(limit))}" if limit is not None else ""
-    with store.read() as con:
-        return con.execute("""
-            SELECT a.id AS account_id, a.site_name, s.fetched_at, s.models, s.priced
-            FROM accounts a LEFT JOIN (
-                SELECT account_id, max(fetched_at) AS fetched_at, arg_max(models, fetched_at) AS models,
-                       arg_max(priced, fetched_at) AS priced
-                FROM model_syncs GROUP BY account_id) s ON s.account_id = a.id
-            ORDER BY lower(a.site_name), a.id""" + cut).df()
+        return memo.remembered(memo.data_key(con, store.path, sql, *args), compute)

@@ -1,0 +1,81 @@
+"""The Models page's results remembered in the process, keyed on what they read (issue 18).
+
+Every page run opens the database file anew (``pages._ui.page_store``: the lock is let go between
+runs), so DuckDB's cache is cold each time and the page's counts, its 2,000 rows and the chart
+read the 1.8 million offers of 100,000 accounts again: most of the page's second. They change only
+with a write, so each result is kept under a key read first that changes whenever what the prices
+queries read changes, and is computed again then (``history.memo`` does the same for the balance
+aggregates; the rooms may not import each other, so each keeps its own):
+
+- the offers: every write of them goes through ``offers.rebuild_offers``, which leaves a new
+  token in ``meta`` (``OFFERS_WRITTEN``) in the same transaction; the models, prices and groups
+  the facets read are written only beside it (``cache.store_models``); the count of offers too;
+- the accounts (id, site name and address, top-up rate, manual balance, quota: all the queries
+  read of them): their count and a hash of every row, so a refresh, an edit, an added or a deleted
+  account (whose offers go with it) is a new key;
+- the tags and which account has which: their count and hashes;
+- the store's real path and the call's own arguments.
+
+The key is read before the result is computed, so a result is never older than its key. The
+least recently used results go past ``MAX_ENTRIES``; callers get a copy."""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import duckdb
+
+__all__ = ["MAX_ENTRIES", "OFFERS_WRITTEN", "data_key", "forget", "mark_written", "remembered"]
+
+MAX_ENTRIES = 32
+#: the ``meta`` key whose value changes with every write of the offers
+OFFERS_WRITTEN = "offers_written"
+_LOCK = threading.Lock()
+_MEMO: OrderedDict[Hashable, Any] = OrderedDict()
+T = TypeVar("T")
+
+_KEY_SQL = f"""
+SELECT (SELECT value FROM meta WHERE key = '{OFFERS_WRITTEN}'), (SELECT count(*) FROM model_offers),
+       (SELECT count(*) FROM accounts),
+       (SELECT bit_xor(hash(id, site_name, site_url, exchange_rate, manual_balance_usd, quota)) FROM accounts),
+       (SELECT count(*) FROM account_tags), (SELECT bit_xor(hash(account_id, tag_id)) FROM account_tags),
+       (SELECT count(*) FROM tags), (SELECT bit_xor(hash(id, name, name_key)) FROM tags)"""
+
+
+def mark_written(con: duckdb.DuckDBPyConnection) -> None:
+    """Inside the transaction that wrote offers: a new token, so every kept result is stale."""
+    con.execute(f"INSERT INTO meta (key, value) VALUES ('{OFFERS_WRITTEN}', uuid()::VARCHAR) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+
+
+def data_key(con: duckdb.DuckDBPyConnection, path: str, *args: Any) -> tuple[Any, ...]:
+    """What a result read from the store at ``path`` depends on, with the call's ``args``."""
+    return (os.path.realpath(path), *con.execute(_KEY_SQL).fetchone(), *args)  # type: ignore[misc]
+
+
+def remembered(key: Hashable, compute: Callable[[], T]) -> T:
+    """The result kept under ``key``, or ``compute()``'s, kept; a copy either way (callers may
+    change what they get)."""
+    with _LOCK:
+        found = key in _MEMO
+        if found:
+            _MEMO.move_to_end(key)
+            kept = _MEMO[key]
+    if not found:
+        kept = compute()
+        with _LOCK:
+            _MEMO[key] = kept
+            while len(_MEMO) > MAX_ENTRIES:
+                _MEMO.popitem(last=False)
+    return kept.copy() if hasattr(kept, "to_numpy") else copy.deepcopy(kept)
+
+
+def forget() -> None:
+    """Drop every kept result (the tests compare a kept one with a fresh computation)."""
+    with _LOCK:
+        _MEMO.clear()

@@ -179,15 +179,26 @@ def _queue_parts() -> dict[AttentionCategory, tuple[str, str, str]]:
     }
 
 
+#: what the queue's conditions read of today's latest check-in attempt: whether it failed or needs
+#: the user, and whether the site refused the token; any other latest result reads as none
+_TOLD = (f"(l.result IN {sql_list((CheckInResult.FAILED.value, CheckInResult.NEEDS_BROWSER.value))} "
+         f"OR l.reason = '{CheckInReason.TOKEN_REJECTED.value}')")
+
+
 def _queue_sql(parts: dict[AttentionCategory, tuple[str, str, str]], limit: int | None) -> str:
     """The queue's statement: each category's entries over the enabled accounts read once (``b``),
     with its total. Cut to ``limit``: each category's first entries by a top-N of its own and
     the totals by one count per category (a row number over every entry sorted the 50,000
-    entries of 100,000 accounts to keep 35)."""
+    entries of 100,000 accounts to keep 35).
+
+    ``b`` holds only what the conditions read (issue 18): of today's log, the latest attempt of an
+    account (its highest id) where it failed, needs the user or had the token refused (``told``:
+    the conditions only ask that, and "is distinct from failed" holds for none as for any other
+    result); the names, addresses, the latest reason and message are read for the entries picked."""
     union = " UNION ALL ".join(
-        f"SELECT b.id, '{cat.value}' AS category, {rank} AS cat_rank, {detail} AS detail, "
+        f"SELECT b.id, '{cat.value}' AS category, {rank} AS cat_rank, "
         f"CAST({key} AS DOUBLE) AS sort_key FROM b WHERE coalesce({cond}, false)"
-        for rank, (cat, (cond, detail, key)) in enumerate(parts.items()))
+        for rank, (cat, (cond, _detail, key)) in enumerate(parts.items()))
     if limit is None:
         picked = "SELECT *, count(*) OVER (PARTITION BY category) AS n_all FROM c"
     else:
@@ -196,19 +207,34 @@ def _queue_sql(parts: dict[AttentionCategory, tuple[str, str, str]], limit: int 
             for cat in parts)
         picked = (f"SELECT t.*, n.n_all FROM ({tops}) t "
                   "JOIN (SELECT category, count(*) AS n_all FROM c GROUP BY category) n USING (category)")
+    details = " ".join(f"WHEN '{cat.value}' THEN {detail}" for cat, (_cond, detail, _key) in parts.items())
     return f"""
-    WITH b AS (
-        SELECT a.id, a.site_name, a.site_url, a.checkin_url, a.auth_type, a.health_status, a.health_reason,
-               a.auto_checkin, a.checkin_method, a.checkin_supported, a.exclude_from_total_balance,
-               a.last_sync_time, {effective_quota_sql("a")} AS quota_eff,
-               ck.last_result, ck.last_reason, ck.last_message
-        FROM accounts a {todays_log_join("a", detail=True)}
+    WITH latest AS (SELECT account_id, max(id) AS last_id FROM checkin_log WHERE day = current_date
+                    GROUP BY account_id),
+    told AS (
+        SELECT l.account_id, l.result AS last_result, l.reason AS last_reason
+        FROM checkin_log l JOIN latest ON l.id = latest.last_id
+        WHERE l.day = current_date AND {_TOLD}),
+    b AS (
+        SELECT a.id, a.health_status, a.health_reason, a.auto_checkin, a.checkin_method, a.checkin_supported,
+               a.exclude_from_total_balance, a.last_sync_time, {effective_quota_sql("a")} AS quota_eff,
+               ck.last_result, ck.last_reason
+        FROM accounts a LEFT JOIN told ck ON ck.account_id = a.id
         WHERE NOT a.disabled),
     c AS ({union}),
-    p AS ({picked})
-    SELECT p.category, p.id, b.site_name, b.site_url, b.checkin_url, b.auth_type, p.detail, b.last_reason,
+    p AS MATERIALIZED ({picked}),
+    shown AS (
+        SELECT a.id, a.site_name, a.site_url, a.checkin_url, a.auth_type, a.health_reason,
+               {effective_quota_sql("a")} AS quota_eff, ck.last_reason, ck.last_message
+        FROM accounts a LEFT JOIN (
+            SELECT account_id, arg_max_null(reason, id) AS last_reason, arg_max_null(message, id) AS last_message
+            FROM checkin_log WHERE day = current_date AND account_id IN (SELECT id FROM p) GROUP BY account_id
+        ) ck ON ck.account_id = a.id
+        WHERE a.id IN (SELECT id FROM p))
+    SELECT p.category, p.id, b.site_name, b.site_url, b.checkin_url, b.auth_type,
+           CASE p.category {details} END AS detail, b.last_reason,
            b.quota_eff / {float(QUOTA_PER_USD)} AS balance_usd, p.n_all
-    FROM p JOIN b ON b.id = p.id
+    FROM p JOIN shown b ON b.id = p.id
     ORDER BY p.cat_rank, p.sort_key, p.id"""
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from allhub_core.errors import ValidationError
-from allhub_core.store import Store
+from allhub_core.store import Store, rows_table
 from allhub_core.vocab import QUOTA_PER_USD
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built: refresh and the CLI need not pay for it
@@ -118,27 +118,30 @@ def usage_due(store: Store, ids: list[int], interval_s: float) -> list[int]:
     return [int(i) for i in ids if int(i) not in recent]
 
 
-def _usage_frame(account_id: int, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    import pandas as pd  # noqa: PLC0415 - pandas costs ~0.3 s to import: only a usage sync with rows pays
+_USAGE_IN = {"account_id": "BIGINT", "created_at": "BIGINT", "ts": "TIMESTAMP", "model": "VARCHAR",
+             "token_id": "VARCHAR", "token_name": "VARCHAR", "requests": "BIGINT", "prompt_tokens": "BIGINT",
+             "completion_tokens": "BIGINT", "quota": "BIGINT", "latency_s": "DOUBLE", "source": "VARCHAR",
+             "fingerprint": "VARCHAR"}
 
-    fps = fingerprint_rows(rows)
-    frame = pd.DataFrame({
-        "account_id": [account_id] * len(rows),
-        "created_at": [int(r["created_at"]) for r in rows],
-        "ts": [datetime.fromtimestamp(int(r["created_at"])) for r in rows],
-        "model": [str(r.get("model") or "") for r in rows],
-        "token_id": [str(r.get("token_id") or "") for r in rows],
-        "token_name": [str(r.get("token_name") or "") for r in rows],
-        "requests": [int(r.get("requests") or 1) for r in rows],
-        "prompt_tokens": [int(r.get("prompt_tokens") or 0) for r in rows],
-        "completion_tokens": [int(r.get("completion_tokens") or 0) for r in rows],
-        "quota": [int(r.get("quota") or 0) for r in rows],
-        "latency_s": pd.array([r.get("latency_s") for r in rows], dtype="Float64"),
-        "source": [str(r.get("source") or "log") for r in rows],
-        "fingerprint": fps,
-    })
-    frame["ts"] = frame["ts"].astype("datetime64[us]")
-    return frame
+
+def _latency(value: Any) -> float | None:
+    """A row's latency as a number; none (not NaN) when the site told none."""
+    if value is None:
+        return None
+    number = float(value)
+    return None if number != number else number
+
+
+def _usage_in(account_id: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows in the table's columns, for ``rows_table``: no pandas, whose import alone cost a
+    usage sync half a second (issue 18: ``allhub demo``)."""
+    return [{"account_id": account_id, "created_at": int(r["created_at"]),
+             "ts": datetime.fromtimestamp(int(r["created_at"])), "model": str(r.get("model") or ""),
+             "token_id": str(r.get("token_id") or ""), "token_name": str(r.get("token_name") or ""),
+             "requests": int(r.get("requests") or 1), "prompt_tokens": int(r.get("prompt_tokens") or 0),
+             "completion_tokens": int(r.get("completion_tokens") or 0), "quota": int(r.get("quota") or 0),
+             "latency_s": _latency(r.get("latency_s")), "source": str(r.get("source") or "log"), "fingerprint": fp}
+            for r, fp in zip(rows, fingerprint_rows(rows), strict=True)]
 
 
 def insert_usage_rows(con: duckdb.DuckDBPyConnection, account_id: int, rows: list[dict[str, Any]]) -> int:
@@ -149,7 +152,7 @@ def insert_usage_rows(con: duckdb.DuckDBPyConnection, account_id: int, rows: lis
     """
     if not rows:
         return 0
-    con.register("usage_in", _usage_frame(int(account_id), rows))
+    rows_table(con, "usage_in", _USAGE_IN, _usage_in(int(account_id), rows))
     try:
         if any(r.get("source") == "hourly" for r in rows):
             con.execute("""DELETE FROM usage_logs u USING usage_in i
@@ -165,7 +168,7 @@ def insert_usage_rows(con: duckdb.DuckDBPyConnection, account_id: int, rows: lis
                               AND u.created_at = i.created_at AND u.fingerprint = i.fingerprint)""").fetchall()
         return int(row[0][0]) if row else 0
     finally:
-        con.unregister("usage_in")
+        con.execute("DROP TABLE IF EXISTS usage_in")
 
 
 def record_usage_run(con: duckdb.DuckDBPyConnection, account_id: int, rows: list[dict[str, Any]], *,

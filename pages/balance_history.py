@@ -84,7 +84,9 @@ if not isinstance(picked, tuple) or len(picked) != 2:
     st.stop()
 start, end = picked
 ids = chosen or None
-rates = _rates(ids, tag) if currency == "CNY" else {}
+# CNY per USD, only where the page converts rows itself (per account, the chosen accounts' spread): the
+# summed trend, the table and a day's spread of every account come converted (in SQL, remembered)
+rates = _rates(ids, tag) if currency == "CNY" and (per_account or ids) else {}
 
 # ---- trend -----------------------------------------------------------------------------------
 with user_errors():
@@ -102,25 +104,24 @@ with user_errors():
         st.plotly_chart(ch.balance_trend(frame, metric, per_account=per_account, currency=currency), key="bh_trend")
 
     # ---- one day, and the table ------------------------------------------------------------------
-    usd_table = balance_table(store, start=start, end=end, account_ids=ids, tag=tag)
+    table = balance_table(store, start=start, end=end, account_ids=ids, tag=tag, currency=currency)
     left, right = st.columns([2, 3])
     with left:
         day = st.date_input("Spread on", value=end, min_value=start, max_value=end, key="bh_day", format="YYYY-MM-DD")
         if ids:
-            spread = balance_history(store, start=day, end=day, account_ids=ids, tag=tag, per_account=True)
-        elif day == end:  # the table's end balances are that day's spread: one pass over the snapshots, not two
-            spread = (usd_table.loc[usd_table["end_usd"].notna(), ["account_id", "site_name", "end_usd"]]
+            spread = ch.to_currency(balance_history(store, start=day, end=day, account_ids=ids, tag=tag,
+                                                    per_account=True), currency, rates)
+        elif day == end and currency == "USD":  # the table's end balances are that day's spread: no second pass
+            spread = (table.loc[table["end_usd"].notna(), ["account_id", "site_name", "end_usd"]]
                       .rename(columns={"end_usd": "balance_usd"})
                       .sort_values(["balance_usd", "account_id"], ascending=[False, True]).reset_index(drop=True))
-        else:
-            spread = day_distribution(store, day, tag=tag)
-        spread = ch.to_currency(spread, currency, rates)
+        else:  # in CNY too: largest in USD first, as always (the 50 bars are the largest in CNY)
+            spread = day_distribution(store, day, tag=tag, currency=currency)
         if len(spread) > SPREAD_BARS:  # a bar per account: 100,000 of them would be one unreadable, slow chart
             spread = spread.nlargest(SPREAD_BARS, "balance_usd")
             st.caption(f"The {SPREAD_BARS} largest balances of the day.")
         st.plotly_chart(ch.day_distribution_bar(spread, day, currency=currency), key="bh_spread")
     with right:
-        table = ch.to_currency(usd_table, currency, rates)
         st.subheader("Start, end and change per account")
         view = ch.balance_table_view(table, currency)
         st.dataframe(view, hide_index=True, key="bh_table",

@@ -117,6 +117,22 @@ def _frame(con: Any, sql: str, params: list[Any]) -> pd.DataFrame:
     return con.execute(sql, params).df()
 
 
+def _rated(currency: str) -> bool:
+    if currency not in ("USD", "CNY"):
+        raise ValidationError(f"'{currency}' is not a currency here: USD or CNY.")
+    return currency == "CNY"
+
+
+def _converted(frame: pd.DataFrame, rated: bool) -> pd.DataFrame:
+    """Every ``*_usd`` column times the row's rate ``w`` (then dropped), as the pages convert a
+    frame with an account per row (the columns keep their names)."""
+    if rated:
+        w = frame.pop("w").astype("float64")
+        for c in [c for c in frame.columns if str(c).endswith("_usd")]:
+            frame[c] = frame[c].astype("float64") * w
+    return frame
+
+
 def _daily(store: Store, start: date, end: date, account_ids: list[int] | None, tag: str | None,
            per_account: bool, currency: str = "USD") -> pd.DataFrame:
     if not per_account:
@@ -196,20 +212,22 @@ def balance_history(store: Store, *, start: date, end: date, account_ids: list[i
     without the day x account grid (3 million rows at 100,000 accounts).
     """
     start, end = _range(start, end)
-    if currency not in ("USD", "CNY") or (per_account and currency != "USD"):
-        raise ValidationError("The history is summed in USD or CNY, or per account in USD.")
+    if _rated(currency) and per_account:
+        raise ValidationError("The history per account is in USD (the page converts each row).")
     return _daily(store, start, end, _ids(account_ids), tag, per_account, currency)
 
 
 def balance_table(store: Store, *, start: date, end: date, account_ids: list[int] | None = None,
-                  tag: str | None = None) -> pd.DataFrame:
+                  tag: str | None = None, currency: str = "USD") -> pd.DataFrame:
     """Per account: balance at the start and at the end of the range (the latest snapshot on or
-    before each day), the change, and how many days of the range have a snapshot. Remembered
-    until the snapshots or the accounts in scope change (``memo``: at 100,000 accounts each
-    computation groups every snapshot)."""
+    before each day), the change, and how many days of the range have a snapshot. ``currency``
+    "CNY": the money at each account's rate (``_accounts_cte``). Remembered until the snapshots
+    or the accounts in scope change (``memo``: at 100,000 accounts each computation groups
+    every snapshot)."""
     start, end = _range(start, end)
+    rated = _rated(currency)
     params: list[Any] = []
-    sel = _accounts_cte(_ids(account_ids), tag, params)
+    sel = _accounts_cte(_ids(account_ids), tag, params, rated=rated)
     scope = list(params)
     params += [start, end, start, end, (end - start).days + 1]
     sql = f"""
@@ -220,7 +238,7 @@ def balance_table(store: Store, *, start: date, end: date, account_ids: list[int
                  count(*) FILTER (WHERE day BETWEEN ? AND ?) AS covered
           FROM balance_snapshots b JOIN sel ON sel.id = b.account_id GROUP BY account_id)
     SELECT sel.id AS account_id, sel.site_name, s.q_start / {Q} AS start_usd, s.q_end / {Q} AS end_usd,
-           coalesce(s.covered, 0) AS days_covered, ? AS days_in_range
+           coalesce(s.covered, 0) AS days_covered, ? AS days_in_range{", sel.w" if rated else ""}
     FROM sel LEFT JOIN s ON s.account_id = sel.id ORDER BY sel.id"""
 
     def compute() -> pd.DataFrame:
@@ -228,7 +246,7 @@ def balance_table(store: Store, *, start: date, end: date, account_ids: list[int
         frame.insert(4, "net_usd", frame["end_usd"] - frame["start_usd"])
         frame["days_covered"] = frame["days_covered"].astype("int64")
         frame["days_in_range"] = frame["days_in_range"].astype("int64")
-        return frame
+        return _converted(frame, rated)
 
     with store.read() as con:
         key = ("table", memo.store_key(store), memo.snapshots_key(con), memo.scope_key(con, sel, scope),
@@ -236,23 +254,26 @@ def balance_table(store: Store, *, start: date, end: date, account_ids: list[int
         return memo.remembered(key, compute)
 
 
-def day_distribution(store: Store, day: date, *, tag: str | None = None) -> pd.DataFrame:
-    """Each enabled account's balance on ``day`` (its latest snapshot on or before it), largest first;
-    accounts with no snapshot by then are left out. Remembered like ``balance_table``."""
+def day_distribution(store: Store, day: date, *, tag: str | None = None, currency: str = "USD") -> pd.DataFrame:
+    """Each enabled account's balance on ``day`` (its latest snapshot on or before it), largest
+    (in USD) first; accounts with no snapshot by then are left out. ``currency`` and remembered
+    like ``balance_table``."""
     if not isinstance(day, date):
         raise ValidationError("Pick a day.")
+    rated = _rated(currency)
     params: list[Any] = []
-    sel = _accounts_cte(None, tag, params)
+    sel = _accounts_cte(None, tag, params, rated=rated)
     scope = list(params)
     params.append(day)
+    w = ", sel.w" if rated else ""
     sql = f"""
     WITH {sel}
-    SELECT sel.id AS account_id, sel.site_name, arg_max(s.quota, s.day) / {Q} AS balance_usd
+    SELECT sel.id AS account_id, sel.site_name, arg_max(s.quota, s.day) / {Q} AS balance_usd{w}
     FROM sel JOIN balance_snapshots s ON s.account_id = sel.id AND s.day <= ?
-    GROUP BY sel.id, sel.site_name ORDER BY balance_usd DESC, account_id"""
+    GROUP BY ALL ORDER BY balance_usd DESC, account_id"""
     with store.read() as con:
         key = ("spread", memo.store_key(store), memo.snapshots_key(con), memo.scope_key(con, sel, scope), sel, day)
-        return memo.remembered(key, lambda: _frame(con, sql, params))
+        return memo.remembered(key, lambda: _converted(_frame(con, sql, params), rated))
 
 
 def sparklines(store: Store, *, days: int = 30, account_ids: list[int] | None = None) -> dict[int, list[float]]:

@@ -1,5 +1,6 @@
-"""The summed trend in CNY (``balance_history(currency="CNY")``: each account at its own rate,
-summed in SQL) gives what the Balance history page computed before from the per-account rows:
+"""The table and a day's spread in CNY are the USD ones with each row at its account's rate, as
+the page converted them. The summed trend in CNY (``balance_history(currency="CNY")``: each
+account at its own rate, summed in SQL) gives what the page computed before from the per-account rows:
 each row converted at its account's rate (a chosen account without one at their average), the
 balances of those in the total and the income of those in the income summed per day; both the
 linked and the full way, for every account, a tag, and chosen accounts (one of them disabled)."""
@@ -55,8 +56,28 @@ def _per_account_then_summed(store, start, end, ids, tag):
     return rows.groupby("day", as_index=False)[["balance_usd", "income_usd", "expense_usd"]].sum(min_count=1)
 
 
+def _converted(store, frame, ids, tag):
+    """A frame with an account per row at its account's rate, as the page converted it."""
+    scope = account_choices(store, AccountFilter(status="enabled", tags=[tag] if tag else [], ids=ids), {})
+    rates = dict(zip(scope["id"].astype(int), scope["exchange_rate"].astype(float), strict=True))
+    fallback = sum(rates.values()) / len(rates) if rates else 1.0
+    out = frame.copy()
+    factor = out["account_id"].map(lambda a: rates.get(int(a), fallback)).astype("float64")
+    for c in [c for c in out.columns if c.endswith("_usd")]:
+        out[c] = out[c].astype("float64") * factor
+    return out
+
+
 def _same(store, ids=None, tag=None):
     today = date.today()
+    for start, end in [(today - timedelta(days=29), today), (today - timedelta(days=4), today - timedelta(days=1))]:
+        usd = history.balance_table(store, start=start, end=end, account_ids=ids, tag=tag)
+        cny = history.balance_table(store, start=start, end=end, account_ids=ids, tag=tag, currency="CNY")
+        pd.testing.assert_frame_equal(cny, _converted(store, usd, ids, tag), check_exact=True)
+    if ids is None:
+        usd = history.day_distribution(store, today - timedelta(days=2), tag=tag)
+        cny = history.day_distribution(store, today - timedelta(days=2), tag=tag, currency="CNY")
+        pd.testing.assert_frame_equal(cny, _converted(store, usd, ids, tag), check_exact=True)
     for start, end in [(today - timedelta(days=29), today), (today - timedelta(days=4), today - timedelta(days=1))]:
         want = _per_account_then_summed(store, start, end, ids, tag)
         for linked in (True, False):

@@ -3,7 +3,9 @@
 ``snapshots`` writes one balance snapshot per account per local day (inside the refresh's own
 transaction) and prunes old ones; ``usage`` stores synced usage-log rows without duplicates,
 keeps each account's sync cursor and answers the usage aggregates; ``analytics`` answers the
-Overview, balance history, a day's spread and sparklines; ``demo`` seeds made-up history for
+Overview, balance history, a day's spread and sparklines (the table, the summed trend and a
+day's spread remembered in the process until the snapshots or the accounts change: ``memo``;
+in USD, or in CNY with each account at its own rate); ``demo`` seeds made-up history for
 ``allhub demo``. The network side of the usage sync is ``sync.usage``. SQL only: no network,
 no streamlit, no plotly. Money comes back in USD. See docs/architecture.md.
 """

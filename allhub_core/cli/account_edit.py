@@ -22,6 +22,7 @@ from allhub_core.accounts import (
 from allhub_core.accounts.logins import clear_login
 from allhub_core.cli.output import Fail, emit, open_store, print_json, read_secret
 from allhub_core.errors import DuplicateAccount, SiteError
+from allhub_core.net import prewarm
 from allhub_core.origin import normalize_site_url
 from allhub_core.sites import parse_checkin_request
 from allhub_core.sync import host_of, onboard, set_checkin_method
@@ -32,6 +33,8 @@ __all__ = ["cmd_account_add", "cmd_account_set"]
 
 def cmd_account_add(args: argparse.Namespace) -> int:
 
+    if not args.no_refresh:
+        prewarm()  # the HTTP client made ready in a thread while the store opens (recognition asks the site)
     # the schema check's connection kept for the command unless a secret is read from stdin first
     store = open_store(args, warm="-" not in (args.token, args.cookie, args.password))
     token, cookie, password = read_secret(args.token), read_secret(args.cookie), read_secret(args.password)

@@ -12,6 +12,7 @@ from allhub_core.accounts.preferences import check_run_limits
 from allhub_core.automation import run_now
 from allhub_core.cli.output import Fail, emit, print_json
 from allhub_core.errors import AllhubError, ValidationError
+from allhub_core.net import prewarm
 from allhub_core.store import Store
 from allhub_core.sync import politeness_for
 from allhub_core.vocab import CheckInReason, CheckInResult
@@ -60,6 +61,7 @@ def _run(args: argparse.Namespace, job: str, force: bool = False) -> Any:
     """The job as a logged run; its sync report, or the error that stopped it, raised again."""
 
     window = _check_limits(args)  # before the store is opened
+    prewarm()  # the HTTP client made ready in a thread while the store opens and the run is claimed
     store = Store(args.db, warm=True)  # used at once: the schema check's connection is the session's
     # One connection for the whole command: the saved politeness, the run log and the results
     # (the file is let go while the sites are asked).

@@ -20,6 +20,7 @@ from allhub_core.net._limiter import CRITICAL_PATHS, Limiter, SlidingWindow, is_
 from allhub_core.net._origin import InvalidSiteUrl, host_of, normalize_site_url, origin_key, same_origin
 from allhub_core.net._policy import parse_retry_after, session_limit_code
 from allhub_core.net._politeness import Politeness, window_from_rpm
+from allhub_core.net._prewarm import start as prewarm
 from allhub_core.net._redact import scrub, short, strip_controls
 from allhub_core.net._reply import Reply, looks_like_challenge, looks_like_html, server_message
 from allhub_core.net._session import Meter, SiteSession
@@ -81,6 +82,7 @@ __all__ = [
     "normalize_site_url",
     "origin_key",
     "parse_retry_after",
+    "prewarm",
     "same_origin",
     "scrub",
     "server_message",

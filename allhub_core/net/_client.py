@@ -34,6 +34,7 @@ import threading
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
+from allhub_core.net import _prewarm
 from allhub_core.net._errors import NetworkError
 from allhub_core.net._politeness import Politeness
 from allhub_core.net._redact import short
@@ -71,7 +72,8 @@ class _NoQueryInLog(logging.Filter):
 if not any(isinstance(f, _NoQueryInLog) for f in logging.getLogger("httpx").filters):
     logging.getLogger("httpx").addFilter(_NoQueryInLog())
 
-__all__ = ["ERRORS", "USER_AGENT", "fetch", "network_error", "not_sent", "origin_client", "tls_context"]
+__all__ = ["ERRORS", "USER_AGENT", "build_tls_context", "fetch", "network_error", "not_sent", "origin_client",
+           "tls_context", "trust_source"]
 
 USER_AGENT = "Mozilla/5.0 (compatible; allhub/0.1; +https://github.com/qixing-jk/all-api-hub)"
 KEEPALIVE_S = 5.0  # httpx's default keep-alive expiry
@@ -93,7 +95,7 @@ class _BadProxy(httpx.ProxyError):
 _TLS = threading.local()
 
 
-def _trust_source(verify: bool) -> tuple[Any, ...]:
+def trust_source(verify: bool) -> tuple[Any, ...]:
     """What a context is built from: ``verify``, and the trust store the environment names (its
     path and when it last changed); certifi's bundle otherwise, which changes with a new install."""
     source: list[Any] = [verify]
@@ -116,20 +118,25 @@ def tls_context(verify: bool) -> ssl.SSLContext:
     ``verify`` and the trust store (path and modification time): ``account add``'s recognition
     and first refresh share one. One per thread, never across threads: httpcore sets the
     context's ALPN protocols on every connection while another thread's connection could be
-    reading them."""
-    key = _trust_source(verify)
+    reading them. A context ``_prewarm`` built ahead in its thread is taken over (once)."""
+    key = trust_source(verify)
     kept: dict[tuple[Any, ...], ssl.SSLContext] = _TLS.__dict__.setdefault("contexts", {})
     context = kept.pop(key, None)
     if context is None:
-        try:
-            context = httpx.create_ssl_context(verify=verify, trust_env=True)
-        except OSError as exc:  # ssl.SSLError included: a file that is no certificate
-            raise NetworkError("The trust store that SSL_CERT_FILE or SSL_CERT_DIR names could not be read.",
-                               kind="tls") from exc
+        context = _prewarm.take(key, lambda: build_tls_context(verify))
         while len(kept) >= 4:  # a trust store that changed leaves its old contexts behind:
             del kept[next(iter(kept))]  # the least recently used goes
     kept[key] = context  # (again) the most recently used
     return context
+
+
+def build_tls_context(verify: bool) -> ssl.SSLContext:
+    """A new context with httpx's TLS settings (see ``tls_context``, which keeps them)."""
+    try:
+        return httpx.create_ssl_context(verify=verify, trust_env=True)
+    except OSError as exc:  # ssl.SSLError included: a file that is no certificate
+        raise NetworkError("The trust store that SSL_CERT_FILE or SSL_CERT_DIR names could not be read.",
+                           kind="tls") from exc
 
 
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")

@@ -7,8 +7,8 @@ writer per process), so a user who stops the command, a SIGKILL or a cron timeou
 everything already fetched, and a page shows the progress from the store. A write in the middle
 of the run goes to a worker thread while the loop waits for it in a task of its own: the
 network goes on meanwhile (a write opens the file, so it costs tens of milliseconds), and the
-store is still used by one flush at a time. A slow disk makes the flushes rarer, never the run
-slower by more than a tenth.
+store is still used by one flush at a time. A slow disk makes the flushes rarer (a tenth of the
+run's time at most, up to ``_MAX_WAIT_S`` apart: the last write is the one the run waits for).
 
 A ``cancel`` event set from another thread (a daemon stopping) stops the batch at the next
 flush: the accounts still running are cancelled (their requests closed with the transport),
@@ -36,6 +36,10 @@ T = TypeVar("T")
 FLUSH_S = 1.0
 #: the share of the run's time the writes may take: a slow disk flushes less often
 _WRITE_SHARE = 0.1
+#: but never less often than this: the last write, which the run waits for, holds what finished
+#: since the write before it (a usage sync writes every account's rows: the share alone left the
+#: last five or more seconds of results, about a second of writing, to the end of the run)
+_MAX_WAIT_S = 3.0
 
 
 class _Batcher(Generic[T]):
@@ -81,7 +85,7 @@ class _Batcher(Generic[T]):
         # The first write of a run also pays what happens once (the usage rows' first write imports
         # pandas: a second or more): it sets no pace, or the run would write nothing more until
         # its end and finish with everyone's rows still to write.
-        self.wait_s = max(FLUSH_S, took / _WRITE_SHARE) if self.writes else FLUSH_S
+        self.wait_s = min(_MAX_WAIT_S, max(FLUSH_S, took / _WRITE_SHARE)) if self.writes else FLUSH_S
         self.writes += 1
 
 

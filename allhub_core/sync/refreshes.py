@@ -23,8 +23,6 @@ from allhub_core.sites import Politeness, RefreshResult, Seen, SiteCredentials, 
 from allhub_core.store import Store
 from allhub_core.sync._progressive import run_storing
 from allhub_core.sync.credentials import account_names, politeness_for
-from allhub_core.sync.notices import sync_notices
-from allhub_core.sync.usage import sync_usage
 from allhub_core.vocab import Availability, CheckInState
 
 __all__ = ["RefreshReport", "refresh", "write_refresh_results"]
@@ -147,6 +145,11 @@ def _refresh(store: Store, ids: list[Any] | None, *, force: bool, politeness: Po
 
         ok_ids = [r.account_id for r in results if r.ok]
         if ok_ids:
+            # imported here: a refresh of chosen accounts (``allhub refresh ID``, adding an account)
+            # loads neither, nor the announcements' room and its HTML parser (~15 ms a command)
+            from allhub_core.sync.notices import sync_notices  # noqa: PLC0415
+            from allhub_core.sync.usage import sync_usage  # noqa: PLC0415
+
             # The sites' announcements not asked within the hour (sync/notices.py) go first: a site's
             # one or two requests are foreground work, asked while the window frees up after the
             # refresh, instead of a tail after the usage sync (background work, which yields to them).

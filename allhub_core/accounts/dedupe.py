@@ -213,11 +213,15 @@ def duplicate_page(store: Store, rule: str = "pinned", *, limit: int, offset: in
     _check_rule(rule)
     if limit < 1 or offset < 0:
         raise ValidationError("A page of duplicate sets needs a positive size and a non-negative start.")
-    shown = f"""{_SETS},
-    shown AS (SELECT site_url, uid FROM sets ORDER BY site_url, uid LIMIT ? OFFSET ?),"""
+    # the sets are grouped once: their counts and the page's keys in one pass, then the page's accounts
+    cut = f"[{int(offset) + 1}:{int(offset) + int(limit)}]"
+    counted = f"""WITH {_SETS}
+    SELECT count(*), coalesce(sum(n - 1), 0), list(site_url ORDER BY site_url, uid){cut},
+           list(uid ORDER BY site_url, uid){cut} FROM sets"""
+    shown = "shown AS (SELECT unnest(?::VARCHAR[]) AS site_url, unnest(?::VARCHAR[]) AS uid),"
     with store.read() as con:
-        sets, deletes = one_row(con.execute(f"WITH {_SETS} SELECT count(*), coalesce(sum(n - 1), 0) FROM sets"))
-        groups = _groups(con, f"WITH {shown} {_rows_sql(rule, 'shown')}", [int(limit), int(offset)], rule)
+        sets, deletes, origins, uids = one_row(con.execute(counted))
+        groups = _groups(con, f"WITH {shown} {_rows_sql(rule, 'shown')}", [origins or [], uids or []], rule)
         skipped = one_row(con.execute(_SKIPPED))[0]
     return DedupePage(rule=rule, groups=groups, sets=int(sets), delete_count=int(deletes), unscannable=int(skipped))
 

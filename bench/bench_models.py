@@ -14,8 +14,10 @@ in every group, the others in 3-6 of them. Timed (median of ``--runs`` after one
 of a fresh session): the
 page's default query (each account's best group: ``model_frame(best_only=True)``), every group
 (``model_frame``, ``model_rows`` as ``allhub models --json`` reads it), one model on every site
-(``model_sites``, the chart), and the Models page in a child process through ``app.py``'s
-navigation (AppTest: the app once, ``switch_page``, ``run``). Exits 1 when the page's query or
+(``model_sites``, the chart), each computed (``prices.memo`` emptied before each call) and the
+page's query also as ``prices.memo`` keeps it; and the Models page in a child process through
+``app.py``'s navigation (AppTest: the app once, ``switch_page``, ``run``; the memo as a server
+keeps it). Exits 1 when the page's query or
 the page run misses; the other figures are printed against 300 ms too (``model_rows`` builds a
 Python dict per row: about 87,000 of them here).
 """
@@ -44,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import print_load
 from _gen import generate
 
-from allhub_core.prices import model_frame, model_rows, model_sites, rebuild_offers
+from allhub_core.prices import memo, model_frame, model_rows, model_sites, rebuild_offers
 from allhub_core.store import Store
 
 QUERY_TARGET_S, PAGE_TARGET_S = 0.3, 2.0
@@ -100,13 +102,16 @@ def build(db: str, n_sites: int, n_models: int, n_groups: int, seed: int = 19) -
     return {"accounts": len(ids), "model_rows": len(mf), "groups": len(gf)}
 
 
-def sample(store: Store, fn: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
+def sample(store: Store, fn: Callable[[], Any], runs: int, *, kept: bool = False) -> tuple[list[float], Any]:
     """``runs`` timings of ``fn`` after one warm-up in one session (the file held open, as a page
-    run holds it), and its last result."""
+    run holds it), and its last result; computed each time (``prices.memo`` emptied first), or
+    ``kept``: the result ``prices.memo`` kept (the key read, nothing computed)."""
     with store.session():
         out = fn()
         times = []
         for _ in range(runs):
+            if not kept:
+                memo.forget()
             t0 = time.perf_counter()
             out = fn()
             times.append(time.perf_counter() - t0)
@@ -114,10 +119,12 @@ def sample(store: Store, fn: Callable[[], Any], runs: int) -> tuple[list[float],
 
 
 def sample_cold(store: Store, fn: Callable[[], Any], runs: int) -> list[float]:
-    """``fn`` as the first call of a fresh session (the open not counted, DuckDB's cache cold)."""
+    """``fn`` as the first call of a fresh session (the open not counted, DuckDB's cache cold),
+    computed (``prices.memo`` emptied first)."""
     times = []
     for _ in range(runs):
         with store.session():
+            memo.forget()
             t0 = time.perf_counter()
             fn()
             times.append(time.perf_counter() - t0)
@@ -178,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         store = Store(db)
         best_t, best = sample(store, lambda: model_frame(store, best_only=True), args.runs)
         cold_t = sample_cold(store, lambda: model_frame(store, best_only=True), args.runs)
+        kept_t, _ = sample(store, lambda: model_frame(store, best_only=True), args.runs, kept=True)
         frame_t, frame = sample(store, lambda: model_frame(store), args.runs)
         rows_t, rows = sample(store, lambda: model_rows(store), args.runs)
         top = best["model"].value_counts().index[0]
@@ -196,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     judged = [line("model_frame, best group (the page's query)", best_t, QUERY_TARGET_S),
               line("Models page run through app.py", page, PAGE_TARGET_S)]
     line("  the same, first call of a fresh session", cold_t, QUERY_TARGET_S)
+    line("  the same, kept by prices.memo (nothing written)", kept_t, QUERY_TARGET_S)
     line("model_sites, one model (the chart)", sites_t, QUERY_TARGET_S)
     line("model_frame, every group (the toggle)", frame_t, QUERY_TARGET_S)
     line("model_rows, every group (models --json)", rows_t, QUERY_TARGET_S)

@@ -338,7 +338,8 @@ def model_count(store: Store, *, model: str | None = None, account_ids: Iterable
         return {"rows": int(rows), "models": int(models), "accounts": int(accounts), "names": list(names or ())}
 
     with store.read() as con:
-        return memo.remembered(memo.data_key(con, store.path, sql, *map(_frozen, args)), compute)
+        return memo.remembered(memo.data_key(con, store.path, sql, *map(_frozen, args), tags="account_tags" in sql),
+                               compute)
 
 
 def model_sites(store: Store, model: str, *, real: bool = False) -> pd.DataFrame:
@@ -358,4 +359,4 @@ def model_sites(store: Store, model: str, *, real: bool = False) -> pd.DataFrame
         return con.execute(sql, args).df().reindex(columns=[*MODEL_COLUMNS, "site_url", "accounts"])
 
     with store.read() as con:
-        return memo.remembered(memo.data_key(con, store.path, sql, *args), compute)
+        return memo.remembered(memo.data_key(con, store.path, sql, *args, tags=False), compute)

@@ -7,11 +7,11 @@ snapshots change only with a write, so a result is kept here under a key that ch
 what it read changes, and is computed again then:
 
 - the snapshots: their count, the newest ``captured_at`` and the sum of every ``captured_at``
-  (one pass over one column, ~15 ms cold). Every write of a snapshot goes through
-  ``snapshots.record_snapshots`` (a row stamped ``now()``: the sum moves even when a row replaces
-  one with the same count, whatever the clock did) or deletes rows (the count falls); the links
-  it corrects (``prev_quota``) change only beside one of those. A row written by hand with the
-  very same count and timestamps would not be seen: nothing in allhub writes one;
+  (one pass over one column, ~15 ms cold). Every write of a snapshot stamps its rows ``now()``
+  (``snapshots.record_snapshots``, the demo's seeding: the sum moves even when rows replace as
+  many others, whatever the clock did) or deletes rows (the count falls); the links they correct
+  (``prev_quota``) change only beside one of those. Rows changed in place with their count and
+  timestamps kept would not be seen: nothing in allhub writes so;
 - the accounts in scope (``analytics``' ``sel``: id, site name, in the balance, in the income,
   the CNY rate where it is asked): their count and a hash of every column, so an edit, a tag,
   a disabled, deleted or imported account is a new key;

@@ -10,7 +10,7 @@ from allhub_core.accounts import (
     get_preferences,
     grid_changes,
     grid_frame,
-    list_accounts,
+    grid_page,
     selected_ids,
     set_preference,
     tag_names,
@@ -88,7 +88,7 @@ m4.metric("Today's income", money(tot[f"income_{low}"], currency),
 n = tot["accounts"]  # the filtered accounts: the totals count them
 pages = max(1, -(-n // PAGE_SIZE))
 page = st.number_input(f"Page (of {pages}, {PAGE_SIZE} per page)", 1, pages, 1, key="page") if pages > 1 else 1
-frame = grid_frame(list_accounts(store, flt, prefs, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
+frame = grid_frame(grid_page(store, flt, prefs, currency, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
                    currency, selected=ss.get("select_all", False))
 # the last 30 days of each shown account's balance, in USD (only this page's rows: issue 18)
 ss["accounts_on_screen"] = [int(i) for i in frame["id"]]

@@ -75,6 +75,7 @@ from allhub_core.accounts.query import (
     AccountFilter,
     account_choices,
     count_accounts,
+    grid_page,
     list_accounts,
     totals,
 )
@@ -191,6 +192,7 @@ __all__ = [
     "get_secrets",
     "grid_changes",
     "grid_frame",
+    "grid_page",
     "keep_lookalike",
     "last_result_sql",
     "list_accounts",

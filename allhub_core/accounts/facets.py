@@ -40,8 +40,12 @@ def facet_counts(store: Store, f: AccountFilter | None) -> dict[str, dict[str, i
     w = where_sql(f, tag_params, skip="tags")
     body = (f"SELECT v.site_type, v.health_status, v.disabled, v.checkin_today, "
             f"coalesce(v.needs_attention, false) AS attention, {cols}, count(*) AS n FROM v GROUP BY ALL")
-    tag_body = (f"SELECT t.name, count(DISTINCT lk.account_id) FROM account_tags lk "
-                f"JOIN tags t ON t.id = lk.tag_id WHERE lk.account_id IN (SELECT v.id FROM v {w}) GROUP BY t.name")
+    # Counted per tag id, then named (a tag's name is as unique as its id), over the links joined
+    # to the passing accounts: at 100,000 accounts, half the CPU of grouping the joined names of
+    # the links ``IN`` them (issue 18); count(DISTINCT) keeps an account once per tag either way.
+    tag_body = (f"SELECT t.name, c.n FROM (SELECT lk.tag_id, count(DISTINCT lk.account_id) AS n "
+                f"FROM account_tags lk JOIN (SELECT v.id FROM v {w}) pass ON pass.id = lk.account_id "
+                f"GROUP BY lk.tag_id) c JOIN tags t ON t.id = c.tag_id")
     with store.read() as con:
         groups = con.execute(account_view(body) + body, params).fetchall()
         tags = dict(con.execute(account_view(tag_body) + tag_body, tag_params).fetchall())

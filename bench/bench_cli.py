@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/bench_cli.py [--accounts 10000] [--runs 5] [--db PATH] [--only list]
 
-Times, as the median of ``--runs`` fresh processes (after one warm-up run each), with the target beside it:
+Times, as the median of ``--runs`` fresh processes (after one warm-up run each), with the target beside it
+and the median CPU time of those processes (user + system, every thread: steadier on a busy machine):
 
 - ``python -c pass``: the interpreter's own start-up, the floor every figure stands on (no target);
 - ``allhub --help`` and ``allhub account --help`` (target 150 ms): the parser tree alone, no DuckDB;
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -41,22 +43,29 @@ LIST_TARGET_MS = 400
 JSON_TARGET_MS = 800
 
 
-def timed(argv: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
-    t0 = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall and CPU (user + system, every thread of the process) milliseconds of one run."""
+    t0, c0 = time.perf_counter(), _children_cpu()
     done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
-    return (time.perf_counter() - t0) * 1000, done
+    return (time.perf_counter() - t0) * 1000, (_children_cpu() - c0) * 1000, done
 
 
-def measure(argv: list[str], env: dict[str, str], runs: int) -> list[float]:
-    """Milliseconds of ``runs`` fresh processes, after one warm-up (the OS's file cache)."""
-    samples = []
+def measure(argv: list[str], env: dict[str, str], runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds of ``runs`` fresh processes, after one warm-up (the OS's file cache)."""
+    samples, cpu = [], []
     for n in range(runs + 1):
-        ms, done = timed(argv, env)
+        ms, cpu_ms, done = timed(argv, env)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
         if n:
             samples.append(ms)
-    return samples
+            cpu.append(cpu_ms)
+    return samples, cpu
 
 
 def build_store(db: Path, accounts: int) -> None:
@@ -96,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             figures = [fig for fig in figures if fig[2] is None or args.only in fig[0]]
         rows, misses, floor = [], 0, 0.0
         for label, cmd, target in figures:
-            samples = measure(cmd, env, args.runs)
+            samples, cpu = measure(cmd, env, args.runs)
             median = statistics.median(samples)
             floor = floor or median  # the first figure: the interpreter alone
             ok = target is None or median <= target
@@ -105,9 +114,12 @@ def main(argv: list[str] | None = None) -> int:
                          "-" if target is None else f"<= {target} ms",
                          "-" if target is None else f"{median / target:.2f}x",
                          "" if target is None else ("OK" if ok else "MISS"),
-                         " ".join(f"{s:.0f}" for s in samples)))
+                         f"{statistics.median(cpu):.0f} ms", " ".join(f"{s:.0f}" for s in samples)))
     # "above the floor": what allhub adds to the interpreter's start-up (steadier on a busy machine)
-    head = ("figure", f"median of {args.runs}", "above the floor", "target", "ratio", "", "each run (ms)")
+    # "cpu": the median of the process's user + system time, all its threads (DuckDB's too): what the
+    # command costs the machine, steadier than the wall time when other work shares the CPUs (an A/B
+    # on a busy machine compares these)
+    head = ("figure", f"median of {args.runs}", "above the floor", "target", "ratio", "", "cpu", "each run (ms)")
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
     for r in [head, *rows]:
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())

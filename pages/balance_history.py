@@ -113,8 +113,9 @@ with user_errors():
                                                     per_account=True), currency, rates)
         elif day == end and currency == "USD":  # the table's end balances are that day's spread: no second pass
             spread = (table.loc[table["end_usd"].notna(), ["account_id", "site_name", "end_usd"]]
-                      .rename(columns={"end_usd": "balance_usd"})
-                      .sort_values(["balance_usd", "account_id"], ascending=[False, True]).reset_index(drop=True))
+                      .rename(columns={"end_usd": "balance_usd"}).reset_index(drop=True))
+            if len(spread) <= SPREAD_BARS:  # else the largest are taken below, ties by id (the table's order)
+                spread = spread.sort_values(["balance_usd", "account_id"], ascending=[False, True], ignore_index=True)
         else:  # in CNY too: largest in USD first, as always (the 50 bars are the largest in CNY)
             spread = day_distribution(store, day, tag=tag, currency=currency)
         if len(spread) > SPREAD_BARS:  # a bar per account: 100,000 of them would be one unreadable, slow chart

@@ -39,13 +39,14 @@ _LOCK = threading.Lock()
 _MEMO: OrderedDict[Hashable, Any] = OrderedDict()
 T = TypeVar("T")
 
+# one pass per table (a count and a hash in one aggregate)
 _KEY_SQL = f"""
 SELECT (SELECT value FROM meta WHERE key = '{OFFERS_WRITTEN}'), (SELECT count(*) FROM model_offers),
-       (SELECT count(*) FROM accounts),
-       (SELECT bit_xor(hash(id, site_name, site_url, exchange_rate, manual_balance_usd, quota)) FROM accounts)"""
+       (SELECT count(*) || ' ' || bit_xor(hash(id, site_name, site_url, exchange_rate, manual_balance_usd, quota))
+        FROM accounts)"""
 _TAGS_KEY_SQL = """,
-       (SELECT count(*) FROM account_tags), (SELECT bit_xor(hash(account_id, tag_id)) FROM account_tags),
-       (SELECT count(*) FROM tags), (SELECT bit_xor(hash(id, name, name_key)) FROM tags)"""
+       (SELECT count(*) || ' ' || bit_xor(hash(account_id, tag_id)) FROM account_tags),
+       (SELECT count(*) || ' ' || bit_xor(hash(id, name, name_key)) FROM tags)"""
 
 
 def mark_written(con: duckdb.DuckDBPyConnection) -> None:

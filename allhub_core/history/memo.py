@@ -62,7 +62,7 @@ def scope_key(con: Any, sel: str, params: list[Any]) -> tuple[Any, ...]:
 
 def remembered(key: Hashable, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     """The frame kept under ``key``, or ``compute()``'s, kept; a copy either way (callers may
-    change what they get)."""
+    change what they get: pandas 3 copies on write, so a shallow copy keeps the kept one whole)."""
     with _LOCK:
         kept = _MEMO.get(key)
         if kept is not None:
@@ -74,7 +74,7 @@ def remembered(key: Hashable, compute: Callable[[], pd.DataFrame]) -> pd.DataFra
             _MEMO[key] = kept
             while len(_MEMO) > 1 and (len(_MEMO) > MAX_ENTRIES or sum(n for _, n in _MEMO.values()) > MAX_BYTES):
                 _MEMO.popitem(last=False)
-    return kept[0].copy()
+    return kept[0].copy(deep=False)
 
 
 def forget() -> None:

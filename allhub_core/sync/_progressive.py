@@ -7,8 +7,9 @@ writer per process), so a user who stops the command, a SIGKILL or a cron timeou
 everything already fetched, and a page shows the progress from the store. A write in the middle
 of the run goes to a worker thread while the loop waits for it in a task of its own: the
 network goes on meanwhile (a write opens the file, so it costs tens of milliseconds), and the
-store is still used by one flush at a time. A slow disk makes the flushes rarer (a tenth of the
-run's time at most, up to ``_MAX_WAIT_S`` apart: the last write is the one the run waits for).
+store is still used by one flush at a time. A slow disk makes the flushes rarer, never the run
+slower by more than a tenth (a run whose network the window paces may ask for a write at least
+every ``max_wait_s``: the last write is the one the run waits for).
 
 A ``cancel`` event set from another thread (a daemon stopping) stops the batch at the next
 flush: the accounts still running are cancelled (their requests closed with the transport),
@@ -36,15 +37,12 @@ T = TypeVar("T")
 FLUSH_S = 1.0
 #: the share of the run's time the writes may take: a slow disk flushes less often
 _WRITE_SHARE = 0.1
-#: but never less often than this: the last write, which the run waits for, holds what finished
-#: since the write before it (a usage sync writes every account's rows: the share alone left the
-#: last five or more seconds of results, about a second of writing, to the end of the run)
-_MAX_WAIT_S = 3.0
 
 
 class _Batcher(Generic[T]):
     def __init__(self, write: Callable[[list[T]], None], on_result: Callable[[T], None] | None,
-                 on_written: Callable[[list[T]], None] | None):
+                 on_written: Callable[[list[T]], None] | None, max_wait_s: float | None = None):
+        self.max_wait_s = max_wait_s if max_wait_s is not None else float("inf")
         self.write, self.on_result, self.on_written = write, on_result, on_written
         self.pending: list[T] = []
         self.finished: list[T] = []
@@ -85,7 +83,7 @@ class _Batcher(Generic[T]):
         # The first write of a run also pays what happens once (the usage rows' first write imports
         # pandas: a second or more): it sets no pace, or the run would write nothing more until
         # its end and finish with everyone's rows still to write.
-        self.wait_s = min(_MAX_WAIT_S, max(FLUSH_S, took / _WRITE_SHARE)) if self.writes else FLUSH_S
+        self.wait_s = min(self.max_wait_s, max(FLUSH_S, took / _WRITE_SHARE)) if self.writes else FLUSH_S
         self.writes += 1
 
 
@@ -113,7 +111,8 @@ def run_storing(start: Callable[[Callable[[T], None]], Coroutine[Any, Any, list[
                 write: Callable[[list[T]], None], *, on_result: Callable[[T], None] | None = None,
                 on_written: Callable[[list[T]], None] | None = None,
                 cancel: threading.Event | None = None,
-                away: contextlib.AbstractContextManager[Any] | None = None) -> tuple[list[T], bool]:
+                away: contextlib.AbstractContextManager[Any] | None = None,
+                max_wait_s: float | None = None) -> tuple[list[T], bool]:
     """Run ``start(collect)`` (a batch that calls ``collect`` with each account's result) in a new
     event loop, writing results as they come; returns (results, complete).
 
@@ -126,8 +125,11 @@ def run_storing(start: Callable[[Callable[[T], None]], Coroutine[Any, Any, list[
     ``away`` (``store.released()``) is held while the batch runs and let go before the last write:
     the file is free while the sites are asked, and the last batch (a single account's only one)
     goes through the caller's session again instead of opening the file once more.
+
+    ``max_wait_s``: write at least this often, whatever the writes cost (a run the window paces,
+    whose results are costly to write: what is left for the last write is what the run waits for).
     """
-    batcher: _Batcher[T] = _Batcher(write, on_result, on_written)
+    batcher: _Batcher[T] = _Batcher(write, on_result, on_written, max_wait_s)
     try:
         with away if away is not None else contextlib.nullcontext():
             results = asyncio.run(_drive(start, batcher, cancel))

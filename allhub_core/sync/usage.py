@@ -34,6 +34,9 @@ from allhub_core.sync.credentials import account_names, politeness_for
 
 __all__ = ["UsageSyncReport", "sync_usage"]
 
+#: the longest a usage sync leaves its finished accounts' rows unwritten (see ``sync_usage``)
+_MAX_WAIT_S = 3.0
+
 
 @dataclass
 class UsageSyncReport:
@@ -114,7 +117,9 @@ def sync_usage(store: Store, ids: list[Any] | None = None, *, politeness: Polite
                     status=r.status, message=r.message, retention_days=retention)
 
     # Written as they come (``_progressive``: about once a second, beside the network), so the
-    # run ends with its last accounts' rows to write, not everyone's.
+    # run ends with its last accounts' rows to write, not everyone's: at least every few seconds,
+    # however long a write takes (the window paces the requests, so the writes cost the network
+    # nothing, and each account's rows are the costliest results to leave to the end).
     results, _complete = run_storing(lambda collect: fetch_usage_logs(queries, politeness, on_result=collect),
-                                     write, on_result=on_result, away=store.released())
+                                     write, on_result=on_result, away=store.released(), max_wait_s=_MAX_WAIT_S)
     return UsageSyncReport(results, added, names, skipped)

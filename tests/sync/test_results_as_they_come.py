@@ -68,7 +68,8 @@ def test_a_slow_first_write_sets_no_pace(monkeypatch):
     """The first write of a run pays what happens once (the usage rows' first write imports
     pandas): the next batch is still written about a second later, not ten times that write's
     time later, so the run does not end with everyone's rows still to write. Later writes keep to
-    a tenth of the run's time, never more than ``_MAX_WAIT_S`` apart."""
+    a tenth of the run's time, never more than ``max_wait_s`` apart where the caller asks for it
+    (the usage sync)."""
     clock = [100.0]
     monkeypatch.setattr(_progressive.time, "monotonic", lambda: clock[0])
     takes = iter([3.0, 0.15, 3.0])
@@ -78,11 +79,17 @@ def test_a_slow_first_write_sets_no_pace(monkeypatch):
         written.append(batch)
         clock[0] += next(takes)
 
-    batcher = _progressive._Batcher(write, None, None)
+    batcher = _progressive._Batcher(write, None, None, max_wait_s=2.0)
     waits = []
     for n in (1, 2, 3):
         batcher.collect(n)
         batcher.flush()
         waits.append(batcher.wait_s)
-    assert waits == [_progressive.FLUSH_S, pytest.approx(0.15 / _progressive._WRITE_SHARE), _progressive._MAX_WAIT_S]
-    assert written == [[1], [2], [3]]
+    assert waits == [_progressive.FLUSH_S, pytest.approx(0.15 / _progressive._WRITE_SHARE), 2.0]
+    unbounded = _progressive._Batcher(write, None, None)
+    unbounded.writes = 1  # past the first write: a 3 s write sets a 30 s pace
+    takes = iter([3.0])
+    unbounded.collect(4)
+    unbounded.flush()
+    assert unbounded.wait_s == pytest.approx(3.0 / _progressive._WRITE_SHARE)
+    assert written == [[1], [2], [3], [4]]

@@ -48,3 +48,26 @@ def test_joined_log_and_subqueries_agree_on_every_account(store, day):
     assert len(by_subquery) == len(ids) >= 10
     assert by_join == by_subquery
     assert any(r[1] for r in by_join) and any(not r[1] for r in by_join)
+
+
+def test_todays_log_join_reads_the_latest_attempt_whole(store):
+    """``ck``'s columns are those of the account's highest-id row of the day, ``done`` any success."""
+    ids = build(store)
+    record_checkins(store, [{"account_id": ids["failed"], "result": CheckInResult.SUCCESS.value, "message": "ok",
+                             "checkin_url": "https://failed.example.com/c"},
+                            {"account_id": ids["nothing"], "result": CheckInResult.NEEDS_BROWSER.value,
+                             "message": "wall", "reason": None}])
+    with store.read() as con:
+        log = con.execute("SELECT account_id, id, result, reason, message, checkin_url, attempted_at FROM checkin_log "
+                          "WHERE day = current_date ORDER BY id").fetchall()
+        got = con.execute(f"SELECT a.id, ck.done, ck.last_result, ck.last_reason, ck.last_message, ck.last_url, "
+                          f"ck.last_at FROM accounts a {todays_log_join('a', detail=True)} ORDER BY a.id").fetchall()
+        short = con.execute(f"SELECT a.id, ck.done, ck.last_result FROM accounts a {todays_log_join('a')} "
+                            "ORDER BY a.id").fetchall()
+    want = {aid: (None, None, None, None, None, None) for aid in ids.values()}
+    for aid, _id, result, reason, message, url, at in log:  # in id order: the last one stays
+        done = bool(want[aid][0]) or result in ("success", "already_checked")
+        want[aid] = (done, result, reason, message, url, at)
+    assert len(log) >= 6 and {r[0] for r in got} == set(want)
+    assert [(r[0], *r[1:]) for r in got] == [(aid, *want[aid]) for aid in sorted(want)]
+    assert short == [(aid, *want[aid][:2]) for aid in sorted(want)]

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if p.exists():
             p.unlink()  # the demo database is rebuilt each time: the sandbox's data is regenerated too
     shutil.rmtree(db.with_name(db.name + ".requests"), ignore_errors=True)  # the old demo's request windows
+    # the new file's schema is made (DuckDB, which lets go of the GIL) while the sandbox seeds its sites
+    pool = ThreadPoolExecutor(1)
+    creating = pool.submit(Store, db, create_folder=True)  # the demo database is ours to place
+    pool.shutdown(wait=False)
     with start_sandbox(port=args.sandbox_port) as sb:
-        store = Store(db, create_folder=True)  # the demo database is ours to place
+        store = creating.result()
         # One opening of the file for the whole build (issue 18): opening and closing it per unit
         # of work was two fifths of the demo's time. The sync room lets its session go around the
         # network (for other processes; none uses the demo's file while it is built): a second

@@ -1,5 +1,6 @@
 """What the Models page's filters offer and when each account's models were fetched: small
-reads beside ``prices.query``'s prices (``model_facets`` kept by ``prices.memo`` like them)."""
+reads beside ``prices.query``'s prices (``model_facets`` and ``model_accounts`` kept by
+``prices.memo`` like them)."""
 
 from __future__ import annotations
 
@@ -29,16 +30,24 @@ def model_accounts(store: Store, text: str | None = None, chosen: Iterable[Any] 
         picked = [int(i) for i in chosen]
     except (TypeError, ValueError) as exc:
         raise ValidationError("An account id must be a whole number.") from exc
-    with store.read() as con:
-        rows = con.execute("""
-            SELECT id, site_name FROM accounts WHERE list_contains(?, id)
-            UNION ALL
-            (SELECT id, site_name FROM accounts
-             WHERE id IN (SELECT account_id FROM model_syncs WHERE models > 0) AND NOT list_contains(?, id)
-               AND contains(lower(site_name), ?)
-             ORDER BY lower(site_name), id LIMIT ?)""",
-                           [picked, picked, (_clean(text) or "").lower(), max(0, int(limit))]).fetchall()
-    return {int(i): str(n or "") for i, n in rows}
+    find, most = (_clean(text) or "").lower(), max(0, int(limit))
+
+    def compute() -> dict[int, str]:
+        rows = con.execute(_PICKER_SQL, [picked, picked, find, most]).fetchall()
+        return {int(i): str(n or "") for i, n in rows}
+
+    with store.read() as con:  # model_syncs is written beside the offers: the memo's token covers it
+        return memo.remembered(memo.data_key(con, store.path, "accounts", tuple(picked), find, most, tags=False),
+                               compute)
+
+
+_PICKER_SQL = """
+SELECT id, site_name FROM accounts WHERE list_contains(?, id)
+UNION ALL
+(SELECT id, site_name FROM accounts
+ WHERE id IN (SELECT account_id FROM model_syncs WHERE models > 0) AND NOT list_contains(?, id)
+   AND contains(lower(site_name), ?)
+ ORDER BY lower(site_name), id LIMIT ?)"""
 
 
 def model_facets(store: Store, *, accounts: bool = True, models: bool = True) -> dict[str, Any]:

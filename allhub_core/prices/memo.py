@@ -8,8 +8,9 @@ queries read changes, and is computed again then (``history.memo`` does the same
 aggregates; the rooms may not import each other, so each keeps its own):
 
 - the offers: every write of them goes through ``offers.rebuild_offers``, which leaves a new
-  token in ``meta`` (``OFFERS_WRITTEN``) in the same transaction; the models, prices and groups
-  the facets read are written only beside it (``cache.store_models``); the count of offers too;
+  token in ``meta`` (``OFFERS_WRITTEN``) in the same transaction; the models, prices, groups and
+  syncs the facets and the account picker read are written only beside it
+  (``cache.store_models``); the count of offers too;
 - the accounts (id, site name and address, top-up rate, manual balance, quota: all the queries
   read of them): their count and a hash of every row, so a refresh, an edit, an added or a deleted
   account (whose offers go with it) is a new key;

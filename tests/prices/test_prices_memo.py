@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from allhub_core.accounts import AccountInput, add_account, add_tag, delete_accounts, update_accounts
-from allhub_core.prices import memo, model_count, model_facets, model_frame, model_sites, rebuild_offers
+from allhub_core.prices import memo, model_accounts, model_count, model_facets, model_frame, model_sites, rebuild_offers
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -55,7 +55,8 @@ def _results(store):
               for real in (False, True) for sort in ("cheapest", "balance", "site") for offset in (0, 3)]
     frames += [model_frame(store, tags=["main"], sort="input", limit=5), model_frame(store, text="beta")]
     sites = [model_sites(store, m, real=real) for m in ("gpt-4o", "mj") for real in (False, True)]
-    counts = [model_count(store, best_only=True), model_count(store, tags=["main"]), model_count(store, text="alp")]
+    counts = [model_count(store, best_only=True), model_count(store, tags=["main"]), model_count(store, text="alp"),
+              model_accounts(store, "", [], limit=3), model_accounts(store, "a", [4])]
     return frames, sites, counts, model_facets(store)
 
 

@@ -146,7 +146,7 @@ def _refresh(store: Store, ids: list[Any] | None, *, force: bool, politeness: Po
         ok_ids = [r.account_id for r in results if r.ok]
         if ok_ids:
             # imported here: a refresh of chosen accounts (``allhub refresh ID``, adding an account)
-            # loads neither, nor the announcements' room and its HTML parser (~15 ms a command)
+            # runs neither, so it does not load them either
             from allhub_core.sync.notices import sync_notices  # noqa: PLC0415
             from allhub_core.sync.usage import sync_usage  # noqa: PLC0415
 

@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     judged = [line("model_frame, best group (the page's query)", best_t, QUERY_TARGET_S),
               line("Models page run through app.py", page, PAGE_TARGET_S)]
     line("  the same, first call of a fresh session", cold_t, QUERY_TARGET_S)
-    line("  the same, kept by prices.memo (nothing written)", kept_t, QUERY_TARGET_S)
+    line("  the same, kept by prices.memo", kept_t, QUERY_TARGET_S)
     line("model_sites, one model (the chart)", sites_t, QUERY_TARGET_S)
     line("model_frame, every group (the toggle)", frame_t, QUERY_TARGET_S)
     line("model_rows, every group (models --json)", rows_t, QUERY_TARGET_S)

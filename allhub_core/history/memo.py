@@ -24,22 +24,21 @@ accounts is ~6 MB); callers get a copy."""
 from __future__ import annotations
 
 import os
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    import pandas as pd
+from allhub_core.memo import Memo
 
+if TYPE_CHECKING:
     from allhub_core.store import Store
 
 __all__ = ["MAX_BYTES", "MAX_ENTRIES", "forget", "remembered", "scope_key", "snapshots_key", "store_key"]
 
 MAX_ENTRIES = 32
 MAX_BYTES = 64 * 1024 * 1024
-_LOCK = threading.Lock()
-_MEMO: OrderedDict[Hashable, tuple[pd.DataFrame, int]] = OrderedDict()
+_MEMO = Memo(MAX_ENTRIES, MAX_BYTES)
+#: the frame kept under a key, or the computed one, kept; a shallow copy either way (``allhub_core.memo``)
+remembered = _MEMO.remembered
+forget = _MEMO.forget
 
 
 def store_key(store: Store) -> str:
@@ -58,26 +57,3 @@ def scope_key(con: Any, sel: str, params: list[Any]) -> tuple[Any, ...]:
     """What the accounts in scope (``sel`` with its ``params``) bring to a result."""
     rows = con.execute(f"WITH {sel} SELECT count(*), bit_xor(hash(sel)) FROM sel", params).fetchall()
     return tuple(rows[0])
-
-
-def remembered(key: Hashable, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """The frame kept under ``key``, or ``compute()``'s, kept; a copy either way (callers may
-    change what they get: pandas 3 copies on write, so a shallow copy keeps the kept one whole)."""
-    with _LOCK:
-        kept = _MEMO.get(key)
-        if kept is not None:
-            _MEMO.move_to_end(key)
-    if kept is None:
-        frame = compute()
-        kept = (frame, int(frame.memory_usage(deep=True).sum()))
-        with _LOCK:
-            _MEMO[key] = kept
-            while len(_MEMO) > 1 and (len(_MEMO) > MAX_ENTRIES or sum(n for _, n in _MEMO.values()) > MAX_BYTES):
-                _MEMO.popitem(last=False)
-    return kept[0].copy(deep=False)
-
-
-def forget() -> None:
-    """Drop every kept result (the tests compare a kept one with a fresh computation)."""
-    with _LOCK:
-        _MEMO.clear()

@@ -5,7 +5,7 @@ runs), so DuckDB's cache is cold each time and the page's counts, its 2,000 rows
 read the 1.8 million offers of 100,000 accounts again: most of the page's second. They change only
 with a write, so each result is kept under a key read first that changes whenever what the prices
 queries read changes, and is computed again then (``history.memo`` does the same for the balance
-aggregates; the rooms may not import each other, so each keeps its own):
+aggregates, each room reading its own key; the keeping is ``allhub_core.memo``'s):
 
 - the offers: every write of them goes through ``offers.rebuild_offers``, which leaves a new
   token in ``meta`` (``OFFERS_WRITTEN``) in the same transaction; the models, prices, groups and
@@ -22,23 +22,22 @@ least recently used results go past ``MAX_ENTRIES``; callers get a copy."""
 
 from __future__ import annotations
 
-import copy
 import os
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any
 
 import duckdb
+
+from allhub_core.memo import Memo
 
 __all__ = ["MAX_ENTRIES", "OFFERS_WRITTEN", "data_key", "forget", "mark_written", "remembered"]
 
 MAX_ENTRIES = 32
 #: the ``meta`` key whose value changes with every write of the offers
 OFFERS_WRITTEN = "offers_written"
-_LOCK = threading.Lock()
-_MEMO: OrderedDict[Hashable, Any] = OrderedDict()
-T = TypeVar("T")
+_MEMO = Memo(MAX_ENTRIES)
+#: the result kept under a key, or the computed one, kept; a copy either way (``allhub_core.memo``)
+remembered = _MEMO.remembered
+forget = _MEMO.forget
 
 # one pass per table (a count and a hash in one aggregate)
 _KEY_SQL = f"""
@@ -61,26 +60,3 @@ def data_key(con: duckdb.DuckDBPyConnection, path: str, *args: Any, tags: bool =
     ``tags=False`` for a result that reads no tag (the tags cost a third of the key)."""
     found = con.execute(_KEY_SQL + (_TAGS_KEY_SQL if tags else "")).fetchone()
     return (os.path.realpath(path), tags, *found, *args)  # type: ignore[misc]
-
-
-def remembered(key: Hashable, compute: Callable[[], T]) -> T:
-    """The result kept under ``key``, or ``compute()``'s, kept; a copy either way (callers may
-    change what they get)."""
-    with _LOCK:
-        found = key in _MEMO
-        if found:
-            _MEMO.move_to_end(key)
-            kept = _MEMO[key]
-    if not found:
-        kept = compute()
-        with _LOCK:
-            _MEMO[key] = kept
-            while len(_MEMO) > MAX_ENTRIES:
-                _MEMO.popitem(last=False)
-    return kept.copy() if hasattr(kept, "to_numpy") else copy.deepcopy(kept)
-
-
-def forget() -> None:
-    """Drop every kept result (the tests compare a kept one with a fresh computation)."""
-    with _LOCK:
-        _MEMO.clear()

@@ -80,9 +80,9 @@ class _Batcher(Generic[T]):
                     log.exception("on_written callback failed")
         took = time.monotonic() - started
         self.written_at = time.monotonic()
-        # The first write of a run also pays what happens once (the usage rows' first write imports
-        # pandas: a second or more): it sets no pace, or the run would write nothing more until
-        # its end and finish with everyone's rows still to write.
+        # The first write of a run also pays what happens once (imports; the usage rows' first write
+        # imported pandas, a second or more): it sets no pace, or the run would write nothing more
+        # until its end and finish with everyone's rows still to write.
         self.wait_s = min(self.max_wait_s, max(FLUSH_S, took / _WRITE_SHARE)) if self.writes else FLUSH_S
         self.writes += 1
 

@@ -44,6 +44,7 @@ figure.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import gc
 import io
@@ -231,8 +232,17 @@ def page_child(db: str, runs: int, profile: str | None, only: str | None = None)
             scans.append(time.perf_counter() - t0)
     BidiComponentManager.discover_and_register_components = timed_scan  # type: ignore[method-assign]
 
+    forgets: list[Any] = []
+    if os.environ.get("BENCH_COMPUTED"):  # --computed: every visit as right after a write
+        import importlib  # noqa: PLC0415 - only with --computed
+        for name in ("allhub_core.history.memo", "allhub_core.prices.memo"):
+            with contextlib.suppress(ImportError):  # a tree from before the memos computes anyway
+                forgets.append(importlib.import_module(name).forget)
+
     def visit(at: Any, path: str, title: str) -> float:
         at.switch_page(path)
+        for forget in forgets:
+            forget()
         scans.clear()
         t0 = time.perf_counter()
         at.run()
@@ -488,9 +498,14 @@ def main() -> int:
                     help="also print a cProfile of one second visit of this page")
     ap.add_argument("--calls-only", action="store_true", help="time the data calls only, not the pages")
     ap.add_argument("--pages-only", action="store_true", help="time the pages only, not the data calls")
+    ap.add_argument("--computed", action="store_true",
+                    help="forget the results the process keeps (history.memo, prices.memo) before every visit: "
+                         "each page as right after a write (a refresh), not as a rerun with nothing written")
     ap.add_argument("--page-child", metavar="DB", help=argparse.SUPPRESS)
     ap.add_argument("--only-page", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.computed:
+        os.environ["BENCH_COMPUTED"] = "1"  # read by the page children
     if args.page_child:
         page_child(args.page_child, args.page_runs, args.profile_page, args.only_page)
         return 0

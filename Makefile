@@ -60,6 +60,7 @@ bench: install-test
 	$(PY) bench/bench_usage_sync.py
 	$(PY) bench/bench_cli.py
 	$(PY) bench/bench_models.py
+	$(PY) bench/bench_demo.py
 
 ## bench-100k: every page through app.py's navigation on a generated store of 100,000 accounts (with its
 ## check-in log, 30 days of balance history and a million usage rows): each under 1 s, the page process under 500 MB

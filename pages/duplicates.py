@@ -85,8 +85,15 @@ if shown:
         choices[(g.origin, g.user_id)] = keep_ids
         at += n
 
-if dup.sets and st.button("Preview deletion", key="preview_dedupe"):
+
+def _want_preview() -> None:
+    # a callback, not the button's return value: it runs as the click arrives, so a rerun that a
+    # pending grid edit starts on top of the click's run cannot lose the click
     ss.dedupe_preview = True
+
+
+if dup.sets:
+    st.button("Preview deletion", key="preview_dedupe", on_click=_want_preview)
 
 if dup.sets and ss.get("dedupe_preview"):
     with st.container(border=True), user_errors():

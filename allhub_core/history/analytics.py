@@ -194,8 +194,7 @@ def _daily_sum(store: Store, start: date, end: date, account_ids: list[int] | No
 
         if linked is not None:
             return compute()
-        key = ("trend", memo.store_key(store), memo.snapshots_key(con), memo.scope_key(con, sel, scope),
-               sel, start, end)
+        key = memo.result_key("trend", store, con, sel, scope, start, end)
         return memo.remembered(key, compute)
 
 
@@ -249,8 +248,7 @@ def balance_table(store: Store, *, start: date, end: date, account_ids: list[int
         return _converted(frame, rated)
 
     with store.read() as con:
-        key = ("table", memo.store_key(store), memo.snapshots_key(con), memo.scope_key(con, sel, scope),
-               sel, start, end)
+        key = memo.result_key("table", store, con, sel, scope, start, end)
         return memo.remembered(key, compute)
 
 
@@ -272,7 +270,7 @@ def day_distribution(store: Store, day: date, *, tag: str | None = None, currenc
     FROM sel JOIN balance_snapshots s ON s.account_id = sel.id AND s.day <= ?
     GROUP BY ALL ORDER BY balance_usd DESC, account_id"""
     with store.read() as con:
-        key = ("spread", memo.store_key(store), memo.snapshots_key(con), memo.scope_key(con, sel, scope), sel, day)
+        key = memo.result_key("spread", store, con, sel, scope, day)
         return memo.remembered(key, lambda: _converted(_frame(con, sql, params), rated))
 
 

@@ -31,7 +31,7 @@ from allhub_core.memo import Memo
 if TYPE_CHECKING:
     from allhub_core.store import Store
 
-__all__ = ["MAX_BYTES", "MAX_ENTRIES", "forget", "remembered", "scope_key", "snapshots_key", "store_key"]
+__all__ = ["MAX_BYTES", "MAX_ENTRIES", "forget", "remembered", "result_key", "scope_key", "snapshots_key", "store_key"]
 
 MAX_ENTRIES = 32
 MAX_BYTES = 64 * 1024 * 1024
@@ -57,3 +57,9 @@ def scope_key(con: Any, sel: str, params: list[Any]) -> tuple[Any, ...]:
     """What the accounts in scope (``sel`` with its ``params``) bring to a result."""
     rows = con.execute(f"WITH {sel} SELECT count(*), bit_xor(hash(sel)) FROM sel", params).fetchall()
     return tuple(rows[0])
+
+
+def result_key(kind: str, store: Store, con: Any, sel: str, params: list[Any], *args: Any) -> tuple[Any, ...]:
+    """The key of one result: what it is, the file, the snapshots, the accounts in scope (``sel``
+    with its ``params``, the statement too) and the call's own arguments."""
+    return (kind, store_key(store), snapshots_key(con), scope_key(con, sel, params), sel, *args)

@@ -130,7 +130,7 @@ def test_tag_lists_count_each_account_once(varied):
 
 @pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Shanghai"])
 def test_the_records_times_are_duckdbs_own(varied, zone):
-    """``account_rows`` hands the timestamps over as integers and makes them datetimes itself:
+    """``account_records`` reads the timestamps as integers and makes them datetimes itself:
     the same instants, zones and offsets (a fall-back hour's second pass included) as DuckDB's."""
     with varied.write() as con:
         con.execute("UPDATE accounts SET last_sync_time = TIMESTAMPTZ '2026-11-01 06:30:00.000001+00' WHERE id % 3 = 0")

@@ -4,7 +4,7 @@ Run it directly (about 2-3 minutes; the machine has 2 cores, keep it otherwise i
 
     .venv/bin/python bench/bench_refresh.py [--sites 50] [--users 20] [--latency-ms 100]
         [--global-concurrency N] [--seq-sample 20] [--bucket-sites 2] [--bucket-users 6]
-        [--skip-bucket] [--profile] [--no-shared-window]
+        [--skip-bucket] [--profile [--profile-out PATH]] [--no-shared-window]
 
 What it measures (targets: refresh-all within 1.5x of its no-window bound (issue 17, since the
 sites' requests go through ``httpx.AsyncClient`` again; real sites cap a client at a window, so
@@ -416,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bucket-users", type=int, default=6)
     ap.add_argument("--skip-bucket", action="store_true")
     ap.add_argument("--profile", action="store_true", help="cProfile the concurrent run")
+    ap.add_argument("--profile-out", metavar="PATH", help="with --profile: also save the stats there (pstats)")
     ap.add_argument("--no-shared-window", action="store_true",
                     help="no window in the concurrent run and the bucket's in memory (the path before issue 18)")
     ap.add_argument("--serve-sandbox", action="store_true", help=argparse.SUPPRESS)
@@ -528,6 +529,8 @@ def main(argv: list[str] | None = None) -> int:
     if conc["profile"] is not None:
         print("\ncProfile of the concurrent refresh (top 25 by internal time):")
         pstats.Stats(conc["profile"]).sort_stats("tottime").print_stats(25)
+        if args.profile_out:
+            conc["profile"].dump_stats(args.profile_out)
         print("the limiter and the shared window (cumulative):")
         pstats.Stats(conc["profile"]).sort_stats("cumtime").print_stats(r"_limiter|_shared_window", 12)
     print(f"total bench time {time.perf_counter() - t_start:.0f} s")

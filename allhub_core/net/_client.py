@@ -158,8 +158,11 @@ def no_tls_context() -> ssl.SSLContext:
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
-def _no_cookies() -> httpx.Cookies:
-    return httpx.Cookies(CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
+def _no_cookies() -> CookieJar:
+    """A jar that refuses every cookie. Handed to httpx as the ``CookieJar`` itself: httpx copies
+    the cookies of an ``httpx.Cookies`` into a new jar of the default policy (which keeps them
+    all), so a ``Set-Cookie`` answered to one account went out with the next account's requests."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 def origin_client(politeness: Politeness, ssl_context: ssl.SSLContext) -> httpx.AsyncClient:

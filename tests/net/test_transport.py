@@ -171,6 +171,12 @@ def _app() -> Starlette:
         await record(request)
         return JSONResponse({"success": False, "message": "gateway"}, 502)
 
+    async def set_cookie(request: Request) -> Response:
+        await record(request)
+        response = JSONResponse({"success": True, "message": "", "data": None})
+        response.set_cookie("session", "SESSION-OF-ACCOUNT-A", path="/")
+        return response
+
     async def post429(request: Request) -> Response:
         name = await record(request)
         if STATE.hits[name] <= 1:
@@ -188,7 +194,7 @@ def _app() -> Starlette:
         Route("/api/challenge200", challenge200), Route("/api/plain-html", plain_html),
         Route("/api/html404", html404), Route("/api/not-json", not_json),
         Route("/api/echo-secret-401", echo_secret_401), Route("/api/echo-secret-200", echo_secret_200),
-        Route("/api/post500", post500, methods=["POST"]), Route("/api/post429", post429, methods=["POST"]),
+        Route("/api/set-cookie", set_cookie), Route("/api/post500", post500, methods=["POST"]), Route("/api/post429", post429, methods=["POST"]),
     ])
 
 
@@ -445,6 +451,20 @@ def test_headers_for_token_cookie_and_user_id(server_url):
         assert seen[name.lower()] == "42"
     assert seen["content-type"] == "application/json"
     assert seen["pragma"] == "no-cache"
+
+
+def test_a_cookie_one_account_is_sent_never_reaches_another_account_of_the_site(server_url):
+    """Accounts of one site share a client: a ``Set-Cookie`` answered to account A (a site's
+    session after a cookie login) must not ride along on account B's requests, or a New API
+    server (which reads its session before the access token) would answer B's calls as A."""
+    async def go(t):
+        await t.session(server_url, Auth(access_token="tok-a", user_id="1")).get("/api/set-cookie")
+        await t.session(server_url, Auth(access_token="tok-b", user_id="2")).get("/api/echo/after-a")
+        await t.session(server_url, Auth(access_token="tok-a", user_id="1")).get("/api/echo/a-again")
+    run(go)
+    assert STATE.hits["/api/set-cookie"] == 1
+    assert "cookie" not in STATE.headers["after-a"][0]
+    assert "cookie" not in STATE.headers["a-again"][0]  # nothing is kept for anyone
 
 
 def test_raw_authorization_and_public_calls(server_url):

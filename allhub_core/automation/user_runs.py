@@ -79,8 +79,9 @@ def _claim_first(store: Store, job: str, trigger: str, total: int, clock: Clock)
         return rid
     preempt.request(store, job)
     try:
-        # the file is let go while waiting: the background run, maybe in another process, writes its end
-        with store.released():
+        # the file is let go at once while waiting: the background run, maybe in another process,
+        # must write its end for this wait to end
+        with store.released(grace_s=0):
             deadline = time.monotonic() + MAKE_WAY_WAIT_S
             while rid is None and time.monotonic() < deadline:
                 time.sleep(0.2)

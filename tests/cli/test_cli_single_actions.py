@@ -66,11 +66,12 @@ def test_add_and_refresh_id_load_only_what_they_use_and_open_the_file_a_few_time
     for seen in (add, refresh):
         assert "httpx" in seen["modules"]  # it did ask the site
         assert not [m for m in NOT_LOADED if m in seen["modules"]]
-    # refresh ID: the store's first look, the command's session, the results written while the
-    # file is let go for the network, the session taken back (for the run's end). account add:
-    # the same, plus the session taken back after the recognition and the site's plans recorded.
-    assert refresh["opens"] <= 4, refresh["opens"]
-    assert add["opens"] <= 6, add["opens"]
+    # One opening of the file each: the store's first look is the command's session, and the
+    # session is not let go for the network (``Store.released``' grace) when the sites answer
+    # sooner, as the loopback sandbox does; a machine so slow that a wait outlasts the grace
+    # opens it once more. Before the grace: refresh 2, add 3 (closed and reopened around each wait).
+    assert refresh["opens"] <= 2, refresh["opens"]
+    assert add["opens"] <= 2, add["opens"]
 
 
 def test_account_list_json_loads_no_room_it_does_not_print(db_path, sandbox):

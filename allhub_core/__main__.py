@@ -1,5 +1,3 @@
-import sys
+from allhub_core.cli.main import run
 
-from allhub_core.cli.main import main
-
-sys.exit(main())
+run()

@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from allhub_core.accounts import get_secrets
+from allhub_core.accounts import AccountInput, add_account, get_secrets
 from allhub_core.cli.main import build_parser, main
 from allhub_core.store import Store
 
@@ -184,6 +185,34 @@ def test_console_script_and_module_entry_point(tmp_path):
     for cmd in ([str(Path(sys.executable).with_name("allhub"))], [sys.executable, "-m", "allhub_core"]):
         r = subprocess.run([*cmd, "--db", env_db, "account", "list", "--json"], capture_output=True, text=True)
         assert r.returncode == 0 and r.stdout.strip() == "[]", r.stderr
+
+
+def test_the_console_script_leaves_with_all_its_output_and_the_commands_exit_status(tmp_path):
+    """``allhub`` ends its process without the interpreter's teardown (``cli.main.run``): the
+    output must still be whole when it goes to a pipe (well past a pipe's buffer here), the exit
+    status the command's, and a reader that stops early (``| head -1``) gets no error."""
+    exe = str(Path(sys.executable).with_name("allhub"))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # block-buffered, as for most users
+    db = tmp_path / "s.duckdb"
+    store = Store(db)
+    with store.session():
+        for n in range(1, 1201):
+            add_account(store, AccountInput(site_url=f"https://s{n}.example", site_name=f"S{n}", user_id=str(n),
+                                            access_token=f"tok-{n}"))
+    listed = subprocess.run([exe, "--db", str(db), "account", "list", "--json"], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert len(listed.stdout) > 256 * 1024
+    assert sorted(int(a["user_id"]) for a in json.loads(listed.stdout)) == list(range(1, 1201))
+    refused = subprocess.run([exe, "--db", str(db), "account", "show", "99999"], capture_output=True, text=True,
+                             timeout=60, env=env)
+    assert refused.returncode == 2 and refused.stderr.startswith("allhub: ") and refused.stdout == ""
+    head = subprocess.run(f"'{exe}' --db '{db}' account list | head -1", shell=True, capture_output=True,
+                          text=True, timeout=60, env=env)
+    shown = subprocess.run([exe, "--db", str(db), "account", "show", "1"], capture_output=True, text=True,
+                           timeout=60, env=env)  # a few hundred bytes: all of it still in the buffer at the end
+    assert shown.returncode == 0 and "s1.example" in shown.stdout
+    assert head.stdout.startswith("ID") and head.stderr == ""
 
 
 def _commands(parser, prefix=()):

@@ -8,7 +8,7 @@ body, gzip and deflate bodies, the charset of a text answer, and the environment
 
 What it is told not to do, because ``_transport.Transport`` does it (see there why):
 follow redirects, keep cookies (accounts of one site share a client, so one account's
-``Set-Cookie`` must never reach another; the jar refuses every cookie), retry.
+``Set-Cookie`` must never reach another: ``_OriginClient`` keeps no cookie), retry.
 
 One client per origin, its pool sized to the per-site limit: httpcore's pool closes every
 idle connection once more than ``max_keepalive_connections`` are open (it counts all of
@@ -182,7 +182,7 @@ class _OriginClient(httpx.AsyncClient):
         return jar
 
     @cookies.setter
-    def cookies(self, cookies: Any) -> None:  # httpx's __init__ sets it; nothing is kept
+    def cookies(self, cookies: Any) -> None:  # ``client.cookies = ...``: nothing is kept either
         return None
 
 

@@ -123,8 +123,9 @@ def run_storing(start: Callable[[Callable[[T], None]], Coroutine[Any, Any, list[
     writes what finished before it propagates.
 
     ``away`` (``store.released()``) is held while the batch runs and let go before the last write:
-    the file is free while the sites are asked, and the last batch (a single account's only one)
-    goes through the caller's session again instead of opening the file once more.
+    the file is free while the sites are asked (once ``Store.released``' grace is over, so a batch
+    that ends sooner never closes it), and the last batch (a single account's only one) goes
+    through the caller's session again.
 
     ``max_wait_s``: write at least this often, whatever the writes cost (a run the window paces,
     whose results are costly to write: what is left for the last write is what the run waits for).
